@@ -1,0 +1,65 @@
+# Thin wrapper over CMake (STYLE.md): run, data, test, bench. See README.md.
+SHELL := /bin/bash
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+DB ?= var/yanan.sqlite
+PORT ?= 8080
+JOBS ?= $(shell nproc)
+
+# Debian 12 packages the build, the demo and the tests need.
+DEPS := cmake pkg-config gcc make clang libclang-rt-14-dev \
+        libsqlite3-dev libspatialite-dev libsqlite3-mod-spatialite \
+        libgdal-dev gdal-bin libproj-dev proj-bin libmicrohttpd-dev libcjson-dev \
+        libcmocka-dev zlib1g-dev python3 python3-gdal python3-owslib curl
+
+.PHONY: all deps build data run test test-unit test-asan bench format clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	    | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+$(DB): $(BUILD)/civgis data/load.sh $(wildcard data/shapefiles/*)
+	mkdir -p $(dir $(DB))
+	rm -f $(DB).tmp $(DB).tmp-wal $(DB).tmp-shm
+	data/load.sh $(BUILD)/civgis $(DB).tmp
+	mv $(DB).tmp $(DB)
+	rm -f $(DB)-wal $(DB)-shm
+
+data: build
+	@$(MAKE) --no-print-directory $(DB)
+
+run: data
+	$(BUILD)/civgis serve --db $(DB) --port $(PORT)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	@$(MAKE) --no-print-directory test-asan
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc \
+	    -DGIS_SANITIZE=address,undefined >/dev/null
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest --output-on-failure -j$(JOBS)
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -L unit
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,22 @@
+/*
+ * The subcommands of the civgis executable, shared only inside cli/.
+ * Exit codes: 0 success, 1 failure, 2 usage error.
+ */
+#ifndef CIVGIS_CLI_INT_H
+#define CIVGIS_CLI_INT_H
+
+#include "status.h"
+
+enum cli_exit {
+    CLI_OK = 0,
+    CLI_FAILURE = 1,
+    CLI_USAGE = 2,
+};
+
+int cli_import(int argc, char **argv);
+int cli_serve(int argc, char **argv);
+
+/* Prints "civgis: CONTEXT: message" on stderr. */
+void cli_report(const char *context, const struct gis_error *err);
+
+#endif

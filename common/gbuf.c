@@ -1,0 +1,158 @@
+/*
+ * Bounded growable buffer. Owns its storage; never writes past max_bytes.
+ */
+#include "gbuf.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+void gbuf_init(struct gbuf *b, size_t max_bytes)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max_bytes = max_bytes;
+}
+
+void gbuf_free(struct gbuf *b)
+{
+    if (!b)
+        return;
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void gbuf_reset(struct gbuf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+static enum gis_status reserve(struct gbuf *b, size_t extra)
+{
+    size_t need, cap;
+    char *p;
+
+    if (extra > b->max_bytes || b->len > b->max_bytes - extra)
+        return GIS_ERR_TOO_LARGE;
+    need = b->len + extra + 1;
+    if (need <= b->cap)
+        return GIS_OK;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    p = realloc(b->data, cap);
+    if (!p)
+        return GIS_ERR_NOMEM;
+    b->data = p;
+    b->cap = cap;
+    return GIS_OK;
+}
+
+enum gis_status gbuf_append(struct gbuf *b, const void *bytes, size_t n)
+{
+    enum gis_status rc = reserve(b, n);
+
+    if (rc != GIS_OK)
+        return rc;
+    if (n)
+        memcpy(b->data + b->len, bytes, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return GIS_OK;
+}
+
+enum gis_status gbuf_puts(struct gbuf *b, const char *s)
+{
+    return gbuf_append(b, s, strlen(s));
+}
+
+enum gis_status gbuf_printf(struct gbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    enum gis_status rc;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return GIS_ERR_INTERNAL;
+    rc = reserve(b, (size_t)n);
+    if (rc != GIS_OK)
+        return rc;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return GIS_OK;
+}
+
+enum gis_status gbuf_json_escape(struct gbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    enum gis_status rc = GIS_OK;
+
+    while (*p && rc == GIS_OK) {
+        size_t run = 0;
+        /* Copy runs of plain, valid characters in one append. */
+        while (p[run] >= 0x20 && p[run] != '"' && p[run] != '\\' && p[run] < 0x80)
+            run++;
+        if (run) {
+            rc = gbuf_append(b, p, run);
+            p += run;
+            continue;
+        }
+        if (*p >= 0x80) {
+            size_t n = utf8_char_len(p);
+            rc = n ? gbuf_append(b, p, n) : gbuf_puts(b, "\xEF\xBF\xBD");
+            p += n ? n : 1;
+            continue;
+        }
+        switch (*p) {
+        case '"':
+            rc = gbuf_puts(b, "\\\"");
+            break;
+        case '\\':
+            rc = gbuf_puts(b, "\\\\");
+            break;
+        case '\n':
+            rc = gbuf_puts(b, "\\n");
+            break;
+        case '\r':
+            rc = gbuf_puts(b, "\\r");
+            break;
+        case '\t':
+            rc = gbuf_puts(b, "\\t");
+            break;
+        default: {
+            char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            rc = gbuf_append(b, esc, sizeof esc);
+        }
+        }
+        p++;
+    }
+    return rc;
+}
+
+char *gbuf_steal(struct gbuf *b)
+{
+    char *d = b->data;
+
+    if (!d) {
+        d = calloc(1, 1);
+    }
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    return d;
+}

@@ -1,0 +1,42 @@
+/*
+ * struct gbuf: a growable byte buffer with a hard cap fixed at creation
+ * (STYLE.md section 4). Appending past max_bytes fails with GIS_ERR_TOO_LARGE and
+ * leaves the buffer as it was, so a response or request can never grow without bound.
+ * The contents are always NUL-terminated (the NUL is not counted in len).
+ */
+#ifndef CIVGIS_GBUF_H
+#define CIVGIS_GBUF_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+struct gbuf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max_bytes;
+};
+
+/* Initialises an empty buffer that may hold at most max_bytes bytes. Allocates lazily. */
+void gbuf_init(struct gbuf *b, size_t max_bytes);
+
+/* Frees the storage and leaves an empty buffer with the same cap. NULL is a no-op. */
+void gbuf_free(struct gbuf *b);
+
+/* Empties the buffer, keeping its storage. */
+void gbuf_reset(struct gbuf *b);
+
+enum gis_status gbuf_append(struct gbuf *b, const void *bytes, size_t n);
+enum gis_status gbuf_puts(struct gbuf *b, const char *s);
+enum gis_status gbuf_printf(struct gbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Appends s as the body of a JSON string (quotes not included), escaping what RFC 8259
+ * requires. Invalid UTF-8 is replaced by U+FFFD so the output is always valid JSON. */
+enum gis_status gbuf_json_escape(struct gbuf *b, const char *s);
+
+/* Moves the storage out: returns the NUL-terminated data (caller frees) and empties b. */
+char *gbuf_steal(struct gbuf *b);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * Shared only inside gis/: raw connection access and the per-connection prepared
+ * statement cache. Never include this from another directory.
+ */
+#ifndef CIVGIS_GIS_INT_H
+#define CIVGIS_GIS_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* The connection, for gis/ modules only. */
+sqlite3 *store__db(struct store *st);
+
+/* Returns a cached prepared statement for sql (compared by pointer, then text), reset
+ * and with bindings cleared. Borrowed: valid until store_close. Call store__done when
+ * finished with it so its read transaction ends. */
+enum gis_status store__stmt(struct store *st,
+                            const char *sql,
+                            sqlite3_stmt **out,
+                            struct gis_error *err);
+void store__done(sqlite3_stmt *stmt);
+
+/* Runs sql (no parameters, no results; our own constant text only). */
+enum gis_status store__exec(struct store *st, const char *sql, struct gis_error *err);
+
+/* Translates the connection's current SQLite error into ours. */
+enum gis_status store__fail(struct store *st, struct gis_error *err, const char *what);
+
+/* The schema: creates or migrates to STORE_SCHEMA_VERSION inside one transaction. */
+enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err);
+
+#endif

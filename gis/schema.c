@@ -1,0 +1,152 @@
+/*
+ * The schema and its forward migrations. Each step moves user_version from N-1 to N;
+ * steps are never edited once released, only appended. Everything runs inside the
+ * caller's transaction, so a failed migration leaves the file as it was.
+ */
+#include <stddef.h>
+
+#include "gis_int.h"
+
+/* Version 1: the whole data model of DESIGN.md. Geometries are EPSG:4326 lon/lat. */
+static const char SCHEMA_V1[] =
+    "SELECT InitSpatialMetadata(0, 'WGS84');"
+    "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT INTO store_meta VALUES ('data_version', '0');"
+
+    "CREATE TABLE divisions ("
+    " id INTEGER PRIMARY KEY,"
+    " code TEXT NOT NULL CHECK (length(code) IN (6, 9, 12) AND code NOT GLOB '*[^0-9]*'),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),"
+    " parent_code TEXT,"
+    " kind TEXT,"
+    " urban_rural_code TEXT CHECK (urban_rural_code IS NULL OR urban_rural_code GLOB '[1-2][0-3][0-9]'),"
+    " pinyin TEXT,"
+    " population INTEGER CHECK (population IS NULL OR population >= 0),"
+    " elderly_60plus INTEGER CHECK (elderly_60plus IS NULL OR elderly_60plus >= 0),"
+    " is_synthetic INTEGER NOT NULL DEFAULT 0 CHECK (is_synthetic IN (0, 1)),"
+    " source TEXT,"
+    " valid_from TEXT NOT NULL,"
+    " valid_to TEXT,"
+    " change_reason TEXT,"
+    " CHECK (valid_to IS NULL OR valid_to > valid_from));"
+    "SELECT AddGeometryColumn('divisions', 'geom', 4326, 'MULTIPOLYGON', 'XY');"
+    "SELECT AddGeometryColumn('divisions', 'seat', 4326, 'POINT', 'XY');"
+    "SELECT CreateSpatialIndex('divisions', 'geom');"
+    "SELECT CreateSpatialIndex('divisions', 'seat');"
+    /* One current row per code; history rows have valid_to set. */
+    "CREATE UNIQUE INDEX divisions_current_code ON divisions(code) WHERE valid_to IS NULL;"
+    "CREATE INDEX divisions_code_time ON divisions(code, valid_from);"
+    "CREATE INDEX divisions_parent ON divisions(parent_code) WHERE valid_to IS NULL;"
+    "CREATE INDEX divisions_level ON divisions(level) WHERE valid_to IS NULL;"
+
+    "CREATE TABLE places ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " pinyin TEXT,"
+    " aliases TEXT," /* JSON array of former names and aliases */
+    " category TEXT,"
+    " division_code TEXT,"
+    " status TEXT NOT NULL DEFAULT 'standard',"
+    " is_synthetic INTEGER NOT NULL DEFAULT 0 CHECK (is_synthetic IN (0, 1)),"
+    " source TEXT,"
+    " valid_from TEXT NOT NULL,"
+    " valid_to TEXT);"
+    "SELECT AddGeometryColumn('places', 'geom', 4326, 'GEOMETRY', 'XY');"
+    "SELECT CreateSpatialIndex('places', 'geom');"
+    "CREATE INDEX places_name ON places(name);"
+
+    "CREATE TABLE scenarios ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " problem TEXT NOT NULL,"
+    " params TEXT NOT NULL DEFAULT '{}',"
+    " results TEXT,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+    " created_by TEXT);"
+
+    "CREATE TABLE facilities ("
+    " id INTEGER PRIMARY KEY,"
+    " fid TEXT NOT NULL UNIQUE CHECK (fid <> ''),"
+    " kind TEXT NOT NULL,"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " status TEXT NOT NULL DEFAULT 'operating' CHECK (status IN ('planned', 'site_selected',"
+    "  'approved', 'land_acquired', 'under_construction', 'operating', 'closed')),"
+    " capacity INTEGER CHECK (capacity IS NULL OR capacity >= 0),"
+    " responsible_unit TEXT,"
+    " due_date TEXT,"
+    " scenario_id INTEGER REFERENCES scenarios(id) ON DELETE CASCADE,"
+    " division_code TEXT,"
+    " is_synthetic INTEGER NOT NULL DEFAULT 0 CHECK (is_synthetic IN (0, 1)),"
+    " source TEXT,"
+    " updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+    "SELECT AddGeometryColumn('facilities', 'geom', 4326, 'POINT', 'XY');"
+    "SELECT CreateSpatialIndex('facilities', 'geom');"
+    "CREATE INDEX facilities_kind ON facilities(kind, status);"
+
+    "CREATE TABLE demand ("
+    " id INTEGER PRIMARY KEY,"
+    " code TEXT NOT NULL UNIQUE,"
+    " name TEXT,"
+    " division_code TEXT,"
+    " population INTEGER NOT NULL DEFAULT 0 CHECK (population >= 0),"
+    " elderly_60plus INTEGER NOT NULL DEFAULT 0 CHECK (elderly_60plus >= 0),"
+    " poor_households INTEGER NOT NULL DEFAULT 0 CHECK (poor_households >= 0),"
+    " poor_people INTEGER NOT NULL DEFAULT 0 CHECK (poor_people >= 0),"
+    " assisted_households INTEGER NOT NULL DEFAULT 0 CHECK (assisted_households >= 0),"
+    " is_synthetic INTEGER NOT NULL DEFAULT 0 CHECK (is_synthetic IN (0, 1)),"
+    " source TEXT);"
+    "SELECT AddGeometryColumn('demand', 'geom', 4326, 'POINT', 'XY');"
+    "SELECT CreateSpatialIndex('demand', 'geom');"
+
+    /* The reach that counts as covered, per facility kind (issue: coverage defaults). */
+    "CREATE TABLE service_standards ("
+    " kind TEXT PRIMARY KEY,"
+    " reach_m REAL NOT NULL CHECK (reach_m > 0),"
+    " reach_min REAL CHECK (reach_min IS NULL OR reach_min > 0),"
+    " note TEXT);"
+    "INSERT INTO service_standards (kind, reach_m, note) VALUES"
+    " ('community_elderly_centre', 1000, '15-minute community service circle'),"
+    " ('mutual_aid_home', 2000, 'rural mutual-aid elderly home'),"
+    " ('canteen', 1000, 'shared community canteen'),"
+    " ('township_elderly_home', 10000, 'township elderly home (敬老院)'),"
+    " ('regional_elderly_centre', 30000, 'county regional elderly centre'),"
+    " ('funeral_service_centre', 50000, 'funeral service centre'),"
+    " ('funeral_home', 50000, 'funeral home (殡仪馆)'),"
+    " ('welfare_institute', 100000, 'city welfare institute');"
+
+    "CREATE TABLE audit ("
+    " id INTEGER PRIMARY KEY,"
+    " at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " user TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " target TEXT NOT NULL,"
+    " target_id TEXT,"
+    " reason TEXT,"
+    " before TEXT,"
+    " after TEXT);"
+    "CREATE INDEX audit_target ON audit(target, target_id);"
+
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " role TEXT NOT NULL CHECK (role IN ('viewer', 'planner', 'officer', 'admin')),"
+    " token_hash TEXT UNIQUE,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));";
+
+static const char *const MIGRATIONS[] = {
+    SCHEMA_V1, /* 0 -> 1 */
+};
+
+enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)
+{
+    enum gis_status rc = GIS_OK;
+    size_t v;
+
+    for (v = (size_t)from_version; v < sizeof MIGRATIONS / sizeof *MIGRATIONS; v++) {
+        rc = store__exec(st, MIGRATIONS[v], err);
+        if (rc != GIS_OK)
+            return rc;
+    }
+    return rc;
+}

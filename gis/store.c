@@ -1,0 +1,346 @@
+/*
+ * Opening, migrating and closing the SpatiaLite store; transactions, data version and
+ * audit rows; the prepared-statement cache. Owns the sqlite3 connection and the
+ * SpatiaLite per-connection cache. Must not know about any table but store_meta and
+ * audit: the data tables belong to their gis/ modules.
+ */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <spatialite.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gis_int.h"
+#include "log.h"
+
+#define STMT_CACHE_SIZE 48
+#define BUSY_TIMEOUT_MS 10000
+
+struct stmt_slot {
+    const char *sql;
+    sqlite3_stmt *stmt;
+};
+
+struct store {
+    sqlite3 *db;
+    void *spatialite_cache;
+    int schema_version;
+    struct stmt_slot cache[STMT_CACHE_SIZE];
+    size_t cache_used;
+};
+
+sqlite3 *store__db(struct store *st)
+{
+    return st->db;
+}
+
+enum gis_status store__fail(struct store *st, struct gis_error *err, const char *what)
+{
+    int code = sqlite3_extended_errcode(st->db);
+    enum gis_status rc = GIS_ERR_DB;
+
+    if ((code & 0xff) == SQLITE_CONSTRAINT)
+        rc = GIS_ERR_CONFLICT;
+    else if ((code & 0xff) == SQLITE_BUSY)
+        rc = GIS_ERR_TIMEOUT;
+    else if ((code & 0xff) == SQLITE_NOMEM)
+        rc = GIS_ERR_NOMEM;
+    return gis_fail(err, rc, "%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+enum gis_status store__exec(struct store *st, const char *sql, struct gis_error *err)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        enum gis_status rc = gis_fail(err, GIS_ERR_DB, "database: %s", msg ? msg : "error");
+        sqlite3_free(msg);
+        return rc;
+    }
+    return GIS_OK;
+}
+
+enum gis_status store__stmt(struct store *st,
+                            const char *sql,
+                            sqlite3_stmt **out,
+                            struct gis_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    size_t i;
+
+    for (i = 0; i < st->cache_used; i++) {
+        if (st->cache[i].sql == sql || !strcmp(st->cache[i].sql, sql)) {
+            sqlite3_reset(st->cache[i].stmt);
+            sqlite3_clear_bindings(st->cache[i].stmt);
+            *out = st->cache[i].stmt;
+            return GIS_OK;
+        }
+    }
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+        return store__fail(st, err, "preparing a query");
+    if (st->cache_used == STMT_CACHE_SIZE) {
+        /* Full: evict the oldest; statements are cheap to prepare again. */
+        sqlite3_finalize(st->cache[0].stmt);
+        memmove(st->cache, st->cache + 1, (STMT_CACHE_SIZE - 1) * sizeof *st->cache);
+        st->cache_used--;
+    }
+    st->cache[st->cache_used].sql = sql;
+    st->cache[st->cache_used].stmt = stmt;
+    st->cache_used++;
+    *out = stmt;
+    return GIS_OK;
+}
+
+void store__done(sqlite3_stmt *stmt)
+{
+    if (stmt) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+    }
+}
+
+static int read_user_version(struct store *st)
+{
+    sqlite3_stmt *stmt = NULL;
+    int v = -1;
+
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        v = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+/* An existing file with user_version 0 but tables of its own is someone else's
+ * database: never migrate over it. */
+static bool is_empty_database(struct store *st)
+{
+    sqlite3_stmt *stmt = NULL;
+    bool empty = false;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &stmt, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        empty = sqlite3_column_int(stmt, 0) == 0;
+    sqlite3_finalize(stmt);
+    return empty;
+}
+
+static enum gis_status check_geometry_columns(struct store *st, struct gis_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int n = 0;
+
+    /* AddGeometryColumn reports failure as a 0 result, not an error: count instead. */
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM geometry_columns", -1, &stmt, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        n = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    if (n < 5) /* divisions.geom, divisions.seat, places, facilities, demand */
+        return gis_fail(err, GIS_ERR_DB, "creating the schema: only %d geometry columns made", n);
+    return GIS_OK;
+}
+
+static enum gis_status migrate(struct store *st, enum store_mode mode, struct gis_error *err)
+{
+    enum gis_status rc;
+    int v = read_user_version(st);
+    char pragma[64];
+
+    if (v < 0)
+        return store__fail(st, err, "reading the schema version");
+    if (v > STORE_SCHEMA_VERSION)
+        return gis_fail(err, GIS_ERR_DB,
+                        "the database has schema version %d; this civgis knows up to %d: upgrade "
+                        "civgis",
+                        v, STORE_SCHEMA_VERSION);
+    st->schema_version = v;
+    if (v == STORE_SCHEMA_VERSION)
+        return GIS_OK;
+    if (v == 0 && !is_empty_database(st))
+        return gis_fail(err, GIS_ERR_DB, "the file is an SQLite database but not a civgis store");
+    if (mode == STORE_READ_ONLY)
+        return gis_fail(err, GIS_ERR_DB,
+                        "the database has schema version %d and needs migrating to %d: open it "
+                        "once read-write (e.g. civgis import)",
+                        v, STORE_SCHEMA_VERSION);
+    rc = store_begin(st, err);
+    if (rc != GIS_OK)
+        return rc;
+    rc = schema__migrate(st, v, err);
+    if (rc == GIS_OK)
+        rc = check_geometry_columns(st, err);
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+    if (rc == GIS_OK)
+        rc = store__exec(st, pragma, err);
+    if (rc == GIS_OK)
+        rc = store_commit(st, err);
+    if (rc != GIS_OK) {
+        store_rollback(st);
+        return rc;
+    }
+    LOG_DEBUG("store", "event=migrated from=%d to=%d", v, STORE_SCHEMA_VERSION);
+    st->schema_version = STORE_SCHEMA_VERSION;
+    return GIS_OK;
+}
+
+static enum gis_status configure(struct store *st, enum store_mode mode, struct gis_error *err)
+{
+    enum gis_status rc;
+
+    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(st->db, 1);
+    st->spatialite_cache = spatialite_alloc_connection();
+    if (!st->spatialite_cache)
+        return gis_fail(err, GIS_ERR_NOMEM, "cannot allocate the SpatiaLite cache");
+    spatialite_init_ex(st->db, st->spatialite_cache, 0);
+    rc = store__exec(st, "PRAGMA foreign_keys = ON", err);
+    if (rc == GIS_OK && mode != STORE_READ_ONLY)
+        rc = store__exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", err);
+    return rc;
+}
+
+enum gis_status store_open(const char *path,
+                           enum store_mode mode,
+                           struct store **out,
+                           struct gis_error *err)
+{
+    enum gis_status rc;
+    struct store *st;
+    bool is_memory;
+    int flags;
+
+    if (!path || !out)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "store_open: null argument");
+    is_memory = !strcmp(path, ":memory:");
+    if (!is_memory && mode != STORE_CREATE && access(path, F_OK) != 0)
+        return gis_fail(err, GIS_ERR_NOT_FOUND, "database '%s' does not exist", path);
+    st = calloc(1, sizeof *st);
+    if (!st)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    flags = mode == STORE_READ_ONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (mode == STORE_CREATE)
+        flags |= SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        rc = gis_fail(err, GIS_ERR_IO, "cannot open database '%s': %s", path,
+                      st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        store_close(st);
+        return rc;
+    }
+    rc = configure(st, mode, err);
+    if (rc == GIS_OK)
+        rc = migrate(st, mode, err);
+    if (rc != GIS_OK) {
+        store_close(st);
+        return rc;
+    }
+    *out = st;
+    return GIS_OK;
+}
+
+void store_close(struct store *st)
+{
+    size_t i;
+
+    if (!st)
+        return;
+    for (i = 0; i < st->cache_used; i++)
+        sqlite3_finalize(st->cache[i].stmt);
+    sqlite3_close(st->db);
+    if (st->spatialite_cache)
+        spatialite_cleanup_ex(st->spatialite_cache);
+    free(st);
+}
+
+enum gis_status store_begin(struct store *st, struct gis_error *err)
+{
+    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return store__fail(st, err, "starting a transaction");
+    return GIS_OK;
+}
+
+enum gis_status store_commit(struct store *st, struct gis_error *err)
+{
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        return store__fail(st, err, "committing");
+    return GIS_OK;
+}
+
+void store_rollback(struct store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_schema_version(struct store *st)
+{
+    return st->schema_version;
+}
+
+enum gis_status store_data_version(struct store *st, int64_t *out, struct gis_error *err)
+{
+    static const char sql[] = "SELECT CAST(value AS INTEGER) FROM store_meta WHERE key = "
+                              "'data_version'";
+    sqlite3_stmt *stmt;
+    enum gis_status rc = store__stmt(st, sql, &stmt, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        *out = sqlite3_column_int64(stmt, 0);
+    else
+        rc = store__fail(st, err, "reading the data version");
+    store__done(stmt);
+    return rc;
+}
+
+enum gis_status store_data_version_bump(struct store *st, struct gis_error *err)
+{
+    static const char sql[] = "UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
+                              "WHERE key = 'data_version'";
+    sqlite3_stmt *stmt;
+    enum gis_status rc = store__stmt(st, sql, &stmt, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        rc = store__fail(st, err, "bumping the data version");
+    store__done(stmt);
+    return rc;
+}
+
+static void bind_text_or_null(sqlite3_stmt *stmt, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(stmt, i);
+}
+
+enum gis_status store_audit_add(struct store *st,
+                                const struct store_audit *a,
+                                struct gis_error *err)
+{
+    static const char sql[] = "INSERT INTO audit (user, action, target, target_id, reason, "
+                              "before, after) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    sqlite3_stmt *stmt;
+    enum gis_status rc = store__stmt(st, sql, &stmt, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    bind_text_or_null(stmt, 1, a->user ? a->user : "unknown");
+    bind_text_or_null(stmt, 2, a->action);
+    bind_text_or_null(stmt, 3, a->target);
+    bind_text_or_null(stmt, 4, a->target_id);
+    bind_text_or_null(stmt, 5, a->reason);
+    bind_text_or_null(stmt, 6, a->before_json);
+    bind_text_or_null(stmt, 7, a->after_json);
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        rc = store__fail(st, err, "writing the audit row");
+    store__done(stmt);
+    return rc;
+}

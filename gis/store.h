@@ -1,0 +1,70 @@
+/*
+ * The store: one SpatiaLite database file (WAL mode, foreign keys on), its schema and
+ * migrations, transactions and audit. SQL never leaves gis/; other layers call the
+ * typed functions of gis/ modules.
+ *
+ * Thread-safety: a struct store is one SQLite connection and must be used by one thread
+ * at a time. A server gives each worker its own read-only store.
+ */
+#ifndef CIVGIS_STORE_H
+#define CIVGIS_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "status.h"
+
+struct store;
+
+enum store_mode {
+    STORE_READ_ONLY,  /* the file must exist and carry our schema */
+    STORE_READ_WRITE, /* the file must exist; migrated forward if older */
+    STORE_CREATE,     /* created when missing, then as READ_WRITE */
+};
+
+/* The schema version this build writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 1
+
+/* Opens path (":memory:" for a scratch store in CREATE mode). out: the store, closed
+ * with store_close. Fails with GIS_ERR_NOT_FOUND for a missing file in the non-CREATE
+ * modes, GIS_ERR_DB for a file that is not a civgis store or is newer than this build. */
+enum gis_status store_open(const char *path,
+                           enum store_mode mode,
+                           struct store **out,
+                           struct gis_error *err);
+
+void store_close(struct store *st);
+
+/* Transactions: one write = one transaction. begin takes the write lock at once
+ * (BEGIN IMMEDIATE) so a second writer waits (busy timeout) instead of failing late. */
+enum gis_status store_begin(struct store *st, struct gis_error *err);
+enum gis_status store_commit(struct store *st, struct gis_error *err);
+/* Rolls back; safe to call when no transaction is open. */
+void store_rollback(struct store *st);
+
+/* Schema version of the open file. */
+int store_schema_version(struct store *st);
+
+/* The data version: a counter bumped by every committed write, part of every ETag and
+ * tile-cache key. out: the value. */
+enum gis_status store_data_version(struct store *st, int64_t *out, struct gis_error *err);
+
+/* Bumps the data version inside the caller's write transaction. */
+enum gis_status store_data_version_bump(struct store *st, struct gis_error *err);
+
+/* Appends an audit row inside the caller's transaction: who, what, why, and optional
+ * JSON before/after images (NULL when not applicable). */
+struct store_audit {
+    const char *user;
+    const char *action;   /* "import", "update", ... */
+    const char *target;   /* table or layer */
+    const char *target_id;
+    const char *reason;
+    const char *before_json;
+    const char *after_json;
+};
+enum gis_status store_audit_add(struct store *st,
+                                const struct store_audit *a,
+                                struct gis_error *err);
+
+#endif

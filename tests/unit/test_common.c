@@ -1,0 +1,115 @@
+/* Unit tests of common/: bounded buffers, JSON escaping, UTF-8 checks, string sets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gbuf.h"
+#include "status.h"
+#include "strset.h"
+#include "utf8.h"
+
+static void test_gbuf_cap_is_hard(void **state)
+{
+    struct gbuf b;
+
+    (void)state;
+    gbuf_init(&b, 8);
+    assert_int_equal(gbuf_puts(&b, "12345"), GIS_OK);
+    assert_int_equal(gbuf_puts(&b, "6789"), GIS_ERR_TOO_LARGE);
+    assert_string_equal(b.data, "12345"); /* unchanged by the failed append */
+    assert_int_equal(gbuf_printf(&b, "%d", 678), GIS_OK);
+    assert_int_equal(b.len, 8);
+    assert_int_equal(gbuf_printf(&b, "x"), GIS_ERR_TOO_LARGE);
+    gbuf_free(&b);
+}
+
+static void test_gbuf_grows(void **state)
+{
+    struct gbuf b;
+    int i;
+
+    (void)state;
+    gbuf_init(&b, 1 << 20);
+    for (i = 0; i < 10000; i++)
+        assert_int_equal(gbuf_printf(&b, "%04d", i % 10000), GIS_OK);
+    assert_int_equal(b.len, 40000);
+    assert_memory_equal(b.data + 39996, "9999", 4);
+    gbuf_free(&b);
+}
+
+static void test_json_escape(void **state)
+{
+    struct gbuf b;
+
+    (void)state;
+    gbuf_init(&b, 1024);
+    assert_int_equal(gbuf_json_escape(&b, "a\"b\\c\n\x01延安"), GIS_OK);
+    assert_string_equal(b.data, "a\\\"b\\\\c\\n\\u0001延安");
+    gbuf_reset(&b);
+    /* Invalid UTF-8 never reaches the output. */
+    assert_int_equal(gbuf_json_escape(&b, "x\xff\xc0\xafy"), GIS_OK);
+    assert_true(utf8_is_valid(b.data));
+    assert_non_null(strstr(b.data, "\xEF\xBF\xBD"));
+    gbuf_free(&b);
+}
+
+static void test_utf8(void **state)
+{
+    (void)state;
+    assert_true(utf8_is_valid("宝塔区 abc"));
+    assert_false(utf8_is_valid("\xb1\xa6\xcb\xfe")); /* 宝塔 in GBK */
+    assert_false(utf8_is_valid("\xed\xa0\x80"));     /* a surrogate */
+    assert_false(utf8_is_valid("\xc0\xaf"));         /* overlong */
+    assert_false(utf8_is_valid("\xf4\x90\x80\x80")); /* > U+10FFFF */
+    assert_true(utf8_is_valid("\xf0\x9f\x98\x80"));  /* emoji */
+}
+
+static void test_strset(void **state)
+{
+    struct strset *s;
+    bool added;
+    char key[32];
+    int i;
+
+    (void)state;
+    assert_int_equal(strset_new(&s), GIS_OK);
+    for (i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "6106%08d", i);
+        assert_int_equal(strset_add(s, key, &added), GIS_OK);
+        assert_true(added);
+    }
+    assert_int_equal(strset_add(s, "610600000042", &added), GIS_OK);
+    assert_false(added);
+    assert_true(strset_has(s, "610600004999"));
+    assert_false(strset_has(s, "610600005000"));
+    assert_int_equal(strset_count(s), 5000);
+    strset_free(s);
+}
+
+static void test_status(void **state)
+{
+    struct gis_error err;
+
+    (void)state;
+    assert_int_equal(gis_fail(&err, GIS_ERR_IO, "x %d", 1), GIS_ERR_IO);
+    assert_string_equal(err.msg, "x 1");
+    assert_int_equal(gis_fail(NULL, GIS_ERR_DB, "ignored"), GIS_ERR_DB);
+    assert_string_equal(gis_status_name(GIS_ERR_INVALID_ARG), "invalid_argument");
+    gis_error_clear(&err);
+    assert_int_equal(err.code, GIS_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gbuf_cap_is_hard), cmocka_unit_test(test_gbuf_grows),
+        cmocka_unit_test(test_json_escape),      cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_strset),           cmocka_unit_test(test_status),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
