@@ -1,0 +1,120 @@
+"""Shared helpers of the integration tests: the real civgis binary, real SpatiaLite
+files in a scratch directory, and a real server on an ephemeral loopback port."""
+import contextlib
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import urllib.error
+import urllib.request
+
+BIN = os.environ.get("CIVGIS_BIN", "build/civgis")
+DATA = os.environ.get("CIVGIS_DATA", "data/shapefiles")
+ROOT = os.path.dirname(os.path.abspath(DATA.rstrip("/")))  # the repository's data/
+TMP = os.environ.get("CIVGIS_TMP", tempfile.gettempdir())
+
+
+def scratch_dir(name):
+    """A fresh directory for one test module."""
+    os.makedirs(TMP, exist_ok=True)
+    return tempfile.mkdtemp(prefix=name + "-", dir=TMP)
+
+
+def civgis(*args, check=None, timeout=300):
+    """Runs civgis; returns CompletedProcess. check=N asserts the exit code."""
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout)
+    if check is not None and p.returncode != check:
+        raise AssertionError(f"civgis {' '.join(args)} exited {p.returncode}, wanted {check}\n"
+                             f"stdout: {p.stdout}\nstderr: {p.stderr}")
+    return p
+
+
+def load_demo(db):
+    """Builds the demo database with data/load.sh, exactly as `make data` does."""
+    subprocess.run([os.path.join(ROOT, "load.sh"), BIN, db], check=True,
+                   capture_output=True, text=True, timeout=600)
+
+
+_DEMO = {}
+
+
+def demo_db():
+    """One demo database per test process, built once, treated as read-only."""
+    if "path" not in _DEMO:
+        d = scratch_dir("demo")
+        _DEMO["path"] = os.path.join(d, "yanan.sqlite")
+        load_demo(_DEMO["path"])
+    return _DEMO["path"]
+
+
+def connect(db):
+    con = sqlite3.connect(db)
+    con.enable_load_extension(True)
+    con.load_extension("mod_spatialite")
+    return con
+
+
+def snapshot(db):
+    """Everything a failed write must not change: every row of every data table."""
+    con = connect(db)
+    out = {}
+    for t in ("divisions", "demand", "facilities", "places", "audit", "store_meta", "scenarios"):
+        out[t] = con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+    con.close()
+    return out
+
+
+class Server:
+    """`civgis serve` on 127.0.0.1 with an ephemeral port, as a context manager."""
+
+    def __init__(self, db, *extra):
+        self.db = db
+        self.extra = extra
+        self.proc = None
+        self.base = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([BIN, "serve", "--db", self.db, "--port", "0", "--quiet",
+                                      *self.extra], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening on "):
+            self.proc.kill()
+            raise AssertionError("server did not start: " + line + self.proc.stderr.read())
+        self.base = line.split()[-1].rstrip("/")
+        return self
+
+    def stop(self):
+        """SIGTERM, then the exit code (a clean shutdown exits 0)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=20)
+        finally:
+            self.proc.stdout.close()
+            self.proc.stderr.close()
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.stop()
+
+    def get(self, path, headers=None, method="GET", data=None):
+        """(status, headers, body bytes); HTTP errors are returned, not raised."""
+        req = urllib.request.Request(self.base + path, headers=headers or {}, method=method,
+                                     data=data)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def get_json(self, path, **kw):
+        status, headers, body = self.get(path, **kw)
+        return status, headers, json.loads(body) if body else None
+
+
+def copy_file(src, dst):
+    shutil.copyfile(src, dst)
