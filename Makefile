@@ -10,9 +10,10 @@ JOBS ?= $(shell nproc)
 DEPS := cmake pkg-config gcc make clang libclang-rt-14-dev \
         libsqlite3-dev libspatialite-dev libsqlite3-mod-spatialite \
         libgdal-dev gdal-bin libproj-dev proj-bin libmicrohttpd-dev libcjson-dev \
-        libcmocka-dev zlib1g-dev python3 python3-gdal python3-owslib curl
+        libcmocka-dev zlib1g-dev python3 python3-gdal python3-owslib curl \
+        clang-format pmccabe
 
-.PHONY: all deps build data run test test-unit test-asan bench format clean
+.PHONY: all deps build data run test test-unit test-asan lint fuzz bench format clean
 
 all: build
 
@@ -43,6 +44,7 @@ run: data
 	$(BUILD)/civgis serve --db $(DB) --port $(PORT)
 
 test: build
+	@$(MAKE) --no-print-directory lint
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	@$(MAKE) --no-print-directory test-asan
 
@@ -58,8 +60,33 @@ test-asan: deps
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -L unit
 
+# libFuzzer (clang) over each harness for FUZZ_SECONDS, starting from the checked-in
+# corpus; new inputs land in build-fuzz/corpus/ (copy the interesting ones into tests/).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	    -DGIS_FUZZ=ON -DGIS_SANITIZE=address,undefined >/dev/null
+	cmake --build build-fuzz -j$(JOBS)
+	for t in division_code json_escape import; do \
+	    mkdir -p build-fuzz/corpus/$$t; \
+	    ASAN_OPTIONS=detect_leaks=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	    build-fuzz/tests/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+# House-style gates (STYLE.md): formatting, complexity <= 15, no unbounded string calls.
+C_SOURCES = $$(git ls-files '*.c' '*.h')
+lint: deps
+	clang-format --dry-run -Werror $(C_SOURCES)
+	@pmccabe $$(git ls-files '*.c') | awk '$$1 > 15 { print "complexity " $$1 ": " $$6; bad = 1 } \
+	    END { exit bad }'
+	@! git grep -nE '\b(sprintf|strcpy|strcat|gets|strtok|atoi|atof)\s*\(' -- '*.c' '*.h' \
+	    || (echo "unbounded or unchecked string calls (STYLE.md section 8)"; exit 1)
+	@echo "lint: ok"
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -104,22 +104,54 @@ static int parse_args(int argc, char **argv, struct import_cli *c)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", OPTIONS, NULL)) != -1) {
         switch (ch) {
-        case OPT_DB: c->db = optarg; break;
-        case OPT_TARGET: c->target = optarg; break;
-        case OPT_LAYER: c->opt.layer = optarg; break;
-        case OPT_MAP: c->opt.map = optarg; break;
-        case OPT_DEFAULT: c->opt.defaults = optarg; break;
-        case OPT_SCRS: c->opt.s_crs = optarg; break;
-        case OPT_ENCODING: c->opt.encoding = optarg; break;
-        case OPT_VALID_FROM: c->opt.valid_from = optarg; break;
-        case OPT_USER: c->opt.user = optarg; break;
-        case OPT_REASON: c->opt.reason = optarg; break;
-        case OPT_STRICT: c->opt.is_strict = true; break;
-        case OPT_SKIP: c->opt.skip_rejected = true; break;
-        case OPT_DRY: c->opt.is_dry_run = true; break;
-        case OPT_JSON: c->is_json = true; break;
-        case 'h': fputs(USAGE, stdout); return -1;
-        default: fputs(USAGE, stderr); return CLI_USAGE;
+        case OPT_DB:
+            c->db = optarg;
+            break;
+        case OPT_TARGET:
+            c->target = optarg;
+            break;
+        case OPT_LAYER:
+            c->opt.layer = optarg;
+            break;
+        case OPT_MAP:
+            c->opt.map = optarg;
+            break;
+        case OPT_DEFAULT:
+            c->opt.defaults = optarg;
+            break;
+        case OPT_SCRS:
+            c->opt.s_crs = optarg;
+            break;
+        case OPT_ENCODING:
+            c->opt.encoding = optarg;
+            break;
+        case OPT_VALID_FROM:
+            c->opt.valid_from = optarg;
+            break;
+        case OPT_USER:
+            c->opt.user = optarg;
+            break;
+        case OPT_REASON:
+            c->opt.reason = optarg;
+            break;
+        case OPT_STRICT:
+            c->opt.is_strict = true;
+            break;
+        case OPT_SKIP:
+            c->opt.skip_rejected = true;
+            break;
+        case OPT_DRY:
+            c->opt.is_dry_run = true;
+            break;
+        case OPT_JSON:
+            c->is_json = true;
+            break;
+        case 'h':
+            fputs(USAGE, stdout);
+            return -1;
+        default:
+            fputs(USAGE, stderr);
+            return CLI_USAGE;
         }
     }
     return CLI_OK;
@@ -142,19 +174,51 @@ static void print_summary(const struct import_cli *c, const struct import_report
         printf("{\"ok\":%s,\"dry_run\":%s,\"target\":\"%s\",\"read\":%ld,\"written\":%ld,"
                "\"repaired\":%ld,\"rejected\":%ld}\n",
                ok ? "true" : "false", c->opt.is_dry_run ? "true" : "false",
-               import_target_name(c->opt.target), rep->read, ok ? rep->written : 0,
-               rep->repaired, rep->rejected);
+               import_target_name(c->opt.target), rep->read, ok ? rep->written : 0, rep->repaired,
+               rep->rejected);
     else
         printf("%s%s: read %ld, %s %ld, repaired %ld, rejected %ld\n",
-               c->opt.is_dry_run ? "dry run: " : "", import_target_name(c->opt.target),
-               rep->read, c->opt.is_dry_run ? "would write" : "written", ok ? rep->written : 0,
-               rep->repaired, rep->rejected);
+               c->opt.is_dry_run ? "dry run: " : "", import_target_name(c->opt.target), rep->read,
+               c->opt.is_dry_run ? "would write" : "written", ok ? rep->written : 0, rep->repaired,
+               rep->rejected);
+}
+
+/* The store to import into. A dry run against a missing file checks against an empty
+ * scratch store and creates nothing. */
+static enum gis_status
+open_target(const struct import_cli *c, struct store **out, struct gis_error *err)
+{
+    bool is_missing = access(c->db, F_OK) != 0;
+
+    if (c->opt.is_dry_run && is_missing)
+        return store_open(":memory:", STORE_CREATE, out, err);
+    return store_open(c->db, c->opt.is_dry_run ? STORE_READ_WRITE : STORE_CREATE, out, err);
+}
+
+static int check_args(struct import_cli *c, int argc)
+{
+    if (!c->db || !c->target || optind >= argc) {
+        fprintf(stderr, "civgis import: --db, --target and at least one SOURCE are required\n\n%s",
+                USAGE);
+        return CLI_USAGE;
+    }
+    if (!import_target_parse(c->target, &c->opt.target)) {
+        fprintf(stderr,
+                "civgis import: unknown --target '%s' (divisions, places, facilities, demand)\n",
+                c->target);
+        return CLI_USAGE;
+    }
+    if (!c->opt.user)
+        c->opt.user = getenv("USER") ? getenv("USER") : "cli";
+    if (isatty(STDERR_FILENO))
+        c->opt.progress = progress_bar;
+    return CLI_OK;
 }
 
 int cli_import(int argc, char **argv)
 {
     struct import_cli c = {0};
-    struct import_report *rep;
+    struct import_report *rep = NULL;
     struct gis_error err = {0};
     struct store *st = NULL;
     enum gis_status rc;
@@ -162,43 +226,24 @@ int cli_import(int argc, char **argv)
 
     if (prc != CLI_OK)
         return prc < 0 ? CLI_OK : prc;
-    if (!c.db || !c.target || optind >= argc) {
-        fprintf(stderr, "civgis import: --db, --target and at least one SOURCE are required\n\n%s",
-                USAGE);
-        return CLI_USAGE;
+    prc = check_args(&c, argc);
+    if (prc != CLI_OK)
+        return prc;
+    rc = open_target(&c, &st, &err);
+    if (rc == GIS_OK) {
+        rep = calloc(1, sizeof *rep);
+        rc = rep ? GIS_OK : gis_fail(&err, GIS_ERR_NOMEM, "out of memory");
     }
-    if (!import_target_parse(c.target, &c.opt.target)) {
-        fprintf(stderr, "civgis import: unknown --target '%s' (divisions, places, facilities, "
-                        "demand)\n", c.target);
-        return CLI_USAGE;
+    if (rc == GIS_OK) {
+        rc = import_run(st, (const char *const *)argv + optind, (size_t)(argc - optind), &c.opt,
+                        rep, &err);
+        print_problems(rep);
+        if (rep->read || rc == GIS_OK)
+            print_summary(&c, rep, rc == GIS_OK);
     }
-    if (!c.opt.user)
-        c.opt.user = getenv("USER") ? getenv("USER") : "cli";
-    if (isatty(STDERR_FILENO))
-        c.opt.progress = progress_bar;
-    /* A dry run against a missing file checks against an empty scratch store. */
-    rc = store_open(c.opt.is_dry_run && access(c.db, F_OK) ? ":memory:" : c.db,
-                    c.opt.is_dry_run ? STORE_READ_WRITE : STORE_CREATE, &st, &err);
-    if (rc != GIS_OK && c.opt.is_dry_run && access(c.db, F_OK))
-        rc = store_open(":memory:", STORE_CREATE, &st, &err);
-    if (rc != GIS_OK) {
-        cli_report("import", &err);
-        return CLI_FAILURE;
-    }
-    rep = calloc(1, sizeof *rep);
-    if (!rep) {
-        store_close(st);
-        fputs("civgis: import: out of memory\n", stderr);
-        return CLI_FAILURE;
-    }
-    rc = import_run(st, (const char *const *)argv + optind, (size_t)(argc - optind), &c.opt, rep,
-                    &err);
     store_close(st);
-    print_problems(rep);
-    if (rep->read || rc == GIS_OK)
-        print_summary(&c, rep, rc == GIS_OK);
+    free(rep);
     if (rc != GIS_OK)
         cli_report("import", &err);
-    free(rep);
     return rc == GIS_OK ? CLI_OK : CLI_FAILURE;
 }

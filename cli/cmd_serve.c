@@ -32,9 +32,12 @@ static const char USAGE[] =
     "Prints 'listening on http://ADDR:PORT/' on stdout once ready.\n";
 
 static const struct option OPTIONS[] = {
-    {"db", required_argument, NULL, 'd'},   {"bind", required_argument, NULL, 'b'},
-    {"port", required_argument, NULL, 'p'}, {"threads", required_argument, NULL, 't'},
-    {"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
+    {"db", required_argument, NULL, 'd'},
+    {"bind", required_argument, NULL, 'b'},
+    {"port", required_argument, NULL, 'p'},
+    {"threads", required_argument, NULL, 't'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
@@ -63,8 +66,12 @@ int cli_serve(int argc, char **argv)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", OPTIONS, NULL)) != -1) {
         switch (ch) {
-        case 'd': opt.db_path = optarg; break;
-        case 'b': opt.bind = optarg; break;
+        case 'd':
+            opt.db_path = optarg;
+            break;
+        case 'b':
+            opt.bind = optarg;
+            break;
         case 'p':
             if (!parse_uint(optarg, 65535, &v)) {
                 fprintf(stderr, "civgis serve: --port '%s' is not 0..65535\n", optarg);
@@ -79,14 +86,19 @@ int cli_serve(int argc, char **argv)
             }
             opt.threads = (unsigned)v;
             break;
-        case 'q': log_level_set(LOG_LEVEL_WARN); break;
-        case 'h': fputs(USAGE, stdout); return CLI_OK;
-        default: fputs(USAGE, stderr); return CLI_USAGE;
+        case 'q':
+            log_level_set(LOG_LEVEL_WARN);
+            break;
+        case 'h':
+            fputs(USAGE, stdout);
+            return CLI_OK;
+        default:
+            fputs(USAGE, stderr);
+            return CLI_USAGE;
         }
     }
     if (!opt.db_path || optind < argc) {
-        fprintf(stderr, "civgis serve: --db is required and takes no other arguments\n\n%s",
-                USAGE);
+        fprintf(stderr, "civgis serve: --db is required and takes no other arguments\n\n%s", USAGE);
         return CLI_USAGE;
     }
     sigemptyset(&set);

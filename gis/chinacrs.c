@@ -13,7 +13,7 @@
 #define BD_XPI (M_PI * 3000.0 / 180.0)
 
 /* Inverse iterations stop when the forward image is within this many degrees. */
-#define INVERSE_TOL_DEG 1e-10
+#define INVERSE_TOL_DEG  1e-10
 #define INVERSE_MAX_ITER 50
 
 bool chinacrs_in_china(double lon, double lat)

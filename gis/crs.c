@@ -46,17 +46,15 @@ static void proj_to_log(void *data, int level, const char *msg)
     LOG_DEBUG("proj", "msg=\"%s\"", msg);
 }
 
-static enum gis_status make_pj(struct crs_transform *t,
-                               const char *src,
-                               const char *dst,
-                               struct gis_error *err)
+static enum gis_status
+make_pj(struct crs_transform *t, const char *src, const char *dst, struct gis_error *err)
 {
     PJ *raw, *norm;
 
     raw = proj_create_crs_to_crs(t->ctx, src, dst, NULL);
     if (!raw)
-        return gis_fail(err, GIS_ERR_PROJ, "cannot transform from '%.80s' to '%.80s': %s", src,
-                        dst, proj_context_errno_string(t->ctx, proj_context_errno(t->ctx)));
+        return gis_fail(err, GIS_ERR_PROJ, "cannot transform from '%.80s' to '%.80s': %s", src, dst,
+                        proj_context_errno_string(t->ctx, proj_context_errno(t->ctx)));
     norm = proj_normalize_for_visualization(t->ctx, raw);
     proj_destroy(raw);
     if (!norm)
@@ -125,11 +123,8 @@ bool crs_transform_is_identity(const struct crs_transform *t)
     return !t->pj && t->from == t->to;
 }
 
-static void apply_offset(enum offset_system from,
-                         enum offset_system to,
-                         double *x,
-                         double *y,
-                         size_t n)
+static void
+apply_offset(enum offset_system from, enum offset_system to, double *x, double *y, size_t n)
 {
     size_t i;
 
@@ -145,11 +140,8 @@ static void apply_offset(enum offset_system from,
     }
 }
 
-enum gis_status crs_transform_points(struct crs_transform *t,
-                                     double *x,
-                                     double *y,
-                                     size_t n,
-                                     struct gis_error *err)
+enum gis_status
+crs_transform_points(struct crs_transform *t, double *x, double *y, size_t n, struct gis_error *err)
 {
     size_t i;
 
@@ -159,13 +151,11 @@ enum gis_status crs_transform_points(struct crs_transform *t,
         apply_offset(t->from, OFFSET_NONE, x, y, n);
     if (t->pj) {
         proj_errno_reset(t->pj);
-        proj_trans_generic(t->pj, PJ_FWD, x, sizeof *x, n, y, sizeof *y, n, NULL, 0, 0, NULL, 0,
-                           0);
+        proj_trans_generic(t->pj, PJ_FWD, x, sizeof *x, n, y, sizeof *y, n, NULL, 0, 0, NULL, 0, 0);
         for (i = 0; i < n; i++)
             if (!isfinite(x[i]) || !isfinite(y[i]) || x[i] == HUGE_VAL || y[i] == HUGE_VAL)
                 return gis_fail(err, GIS_ERR_PROJ,
-                                "point %zu cannot be transformed (outside the CRS's area?)",
-                                i + 1);
+                                "point %zu cannot be transformed (outside the CRS's area?)", i + 1);
     }
     if (t->to)
         apply_offset(OFFSET_NONE, t->to, x, y, n);

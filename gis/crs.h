@@ -37,11 +37,8 @@ bool crs_transform_is_identity(const struct crs_transform *t);
 
 /* Transforms n points in place. Fails (GIS_ERR_PROJ) naming the first point PROJ could
  * not transform; the arrays are then partly transformed and must be discarded. */
-enum gis_status crs_transform_points(struct crs_transform *t,
-                                     double *x,
-                                     double *y,
-                                     size_t n,
-                                     struct gis_error *err);
+enum gis_status crs_transform_points(
+    struct crs_transform *t, double *x, double *y, size_t n, struct gis_error *err);
 
 /* True when name is one of the offset systems PROJ does not know. */
 bool crs_is_offset_system(const char *name);

@@ -48,16 +48,10 @@ static void copy_prefix(char *dst, const char *src, size_t n)
     dst[n] = '\0';
 }
 
-enum gis_status division_code_parse(const char *text,
-                                    struct division_code *out,
-                                    struct gis_error *err)
+static enum gis_status check_syntax(const char *text, size_t len, struct gis_error *err)
 {
-    struct division_code dc;
-    size_t len, i;
+    size_t i;
 
-    if (!text || !out)
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "division code: null argument");
-    len = strlen(text);
     if (len == 0)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "division code is empty");
     for (i = 0; i < len; i++)
@@ -70,38 +64,68 @@ enum gis_status division_code_parse(const char *text,
     if (!is_province_prefix(text))
         return gis_fail(err, GIS_ERR_INVALID_ARG,
                         "division code '%s' starts with '%.2s', which is no province", text, text);
+    return GIS_OK;
+}
+
+/* PPCCDD: province (CCDD = 0000), city (DD = 00) or county. */
+static enum gis_status parse_six(const char *text, struct division_code *dc, struct gis_error *err)
+{
+    if (all_zero(text + 2, 4)) {
+        dc->level = DIVISION_PROVINCE;
+        return GIS_OK;
+    }
+    if (all_zero(text + 4, 2)) {
+        dc->level = DIVISION_CITY;
+        copy_prefix(dc->parent, text, 2);
+        memcpy(dc->parent + 2, "0000", 5);
+        return GIS_OK;
+    }
+    if (all_zero(text + 2, 2))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "division code '%s' names a county under city part '00'", dc->code);
+    dc->level = DIVISION_COUNTY;
+    copy_prefix(dc->parent, text, 4);
+    memcpy(dc->parent + 4, "00", 3);
+    return GIS_OK;
+}
+
+/* 9 or 12 digits: a township or village under the code three digits shorter. */
+static enum gis_status
+parse_long(const char *text, size_t len, struct division_code *dc, struct gis_error *err)
+{
+    if (all_zero(text + 2, 2))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "division code '%s' has a zero city part under a non-zero lower part",
+                        dc->code);
+    if (len == 12 && all_zero(text + 6, 3))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "division code '%s' has township part '000' under a village part",
+                        dc->code);
+    dc->level = len == 9 ? DIVISION_TOWNSHIP : DIVISION_VILLAGE;
+    copy_prefix(dc->parent, text, len - 3);
+    return GIS_OK;
+}
+
+enum gis_status
+division_code_parse(const char *text, struct division_code *out, struct gis_error *err)
+{
+    struct division_code dc;
+    enum gis_status rc;
+    size_t len;
+
+    if (!text || !out)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "division code: null argument");
+    len = strlen(text);
+    rc = check_syntax(text, len, err);
+    if (rc != GIS_OK)
+        return rc;
     len = canonical_length(text, len);
     memset(&dc, 0, sizeof dc);
     copy_prefix(dc.code, text, len);
-    if (len == 6) {
-        if (all_zero(text + 2, 4)) {
-            dc.level = DIVISION_PROVINCE;
-        } else if (all_zero(text + 4, 2)) {
-            dc.level = DIVISION_CITY;
-            copy_prefix(dc.parent, text, 2);
-            memcpy(dc.parent + 2, "0000", 5);
-        } else {
-            if (all_zero(text + 2, 2))
-                return gis_fail(err, GIS_ERR_INVALID_ARG,
-                                "division code '%s' names a county under city part '00'", dc.code);
-            dc.level = DIVISION_COUNTY;
-            copy_prefix(dc.parent, text, 4);
-            memcpy(dc.parent + 4, "00", 3);
-        }
-    } else {
-        if (all_zero(text + 2, 2))
-            return gis_fail(err, GIS_ERR_INVALID_ARG,
-                            "division code '%s' has a zero city part under a non-zero lower part",
-                            dc.code);
-        if (len == 12 && all_zero(text + 6, 3))
-            return gis_fail(err, GIS_ERR_INVALID_ARG,
-                            "division code '%s' has township part '000' under a village part",
-                            dc.code);
-        dc.level = len == 9 ? DIVISION_TOWNSHIP : DIVISION_VILLAGE;
-        copy_prefix(dc.parent, text, len - 3);
-    }
-    *out = dc;
-    return GIS_OK;
+    rc = len == 6 ? parse_six(text, &dc, err) : parse_long(text, len, &dc, err);
+    if (rc == GIS_OK)
+        *out = dc;
+    return rc;
 }
 
 const char *division_level_name(int level)

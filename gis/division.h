@@ -32,9 +32,8 @@ struct division_code {
  * code, its level and its parent's code. Errors (GIS_ERR_INVALID_ARG) name the rule the
  * text breaks: non-digits, wrong length, unknown province prefix, a zero part below a
  * non-zero part. */
-enum gis_status division_code_parse(const char *text,
-                                    struct division_code *out,
-                                    struct gis_error *err);
+enum gis_status
+division_code_parse(const char *text, struct division_code *out, struct gis_error *err);
 
 /* "province", "city", "county", "township", "village"; "unknown" otherwise. */
 const char *division_level_name(int level);

@@ -15,10 +15,8 @@ sqlite3 *store__db(struct store *st);
 /* Returns a cached prepared statement for sql (compared by pointer, then text), reset
  * and with bindings cleared. Borrowed: valid until store_close. Call store__done when
  * finished with it so its read transaction ends. */
-enum gis_status store__stmt(struct store *st,
-                            const char *sql,
-                            sqlite3_stmt **out,
-                            struct gis_error *err);
+enum gis_status
+store__stmt(struct store *st, const char *sql, sqlite3_stmt **out, struct gis_error *err);
 void store__done(sqlite3_stmt *stmt);
 
 /* Runs sql (no parameters, no results; our own constant text only). */

@@ -97,11 +97,8 @@ void import_target_fields(enum import_target target, char *buf, size_t size)
 
 /* ---------------------------------------------------------------- problems */
 
-static void add_problem(struct import_report *rep,
-                        const char *label,
-                        long feature,
-                        bool is_repair,
-                        const char *msg)
+static void add_problem(
+    struct import_report *rep, const char *label, long feature, bool is_repair, const char *msg)
 {
     struct import_problem *p;
 
@@ -124,9 +121,8 @@ static bool has_suffix(const char *path, const char *suffix)
     return n >= m && !strcasecmp(path + n - m, suffix);
 }
 
-static enum gis_status open_dataset(struct source *src,
-                                    const struct import_options *opt,
-                                    struct gis_error *err)
+static enum gis_status
+open_dataset(struct source *src, const struct import_options *opt, struct gis_error *err)
 {
     char **oo = NULL;
     bool is_shape = has_suffix(src->path, ".shp") || has_suffix(src->path, ".dbf");
@@ -136,7 +132,9 @@ static enum gis_status open_dataset(struct source *src,
         oo = CSLAddString(oo, "X_POSSIBLE_NAMES=lon,lng,long,longitude,x");
         oo = CSLAddString(oo, "Y_POSSIBLE_NAMES=lat,latitude,y");
         oo = CSLAddString(oo, "GEOM_POSSIBLE_NAMES=wkt,geom,geometry,the_geom");
-        oo = CSLAddString(oo, "KEEP_GEOM_COLUMNS=NO");
+        /* Not KEEP_GEOM_COLUMNS=NO: GDAL 3.6 crashes with it when a coordinate column
+         * name repeats (found by fuzz_import; corpus/import/csv_repeated_xy). The extra
+         * columns are harmless: nothing maps them. */
     }
     if (is_shape && opt->encoding)
         oo = CSLSetNameValue(oo, "ENCODING", opt->encoding);
@@ -190,9 +188,8 @@ static enum gis_status pick_layer(struct source *src, const char *name, struct g
     return GIS_OK;
 }
 
-static enum gis_status setup_crs(struct source *src,
-                                 const struct import_options *opt,
-                                 struct gis_error *err)
+static enum gis_status
+setup_crs(struct source *src, const struct import_options *opt, struct gis_error *err)
 {
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(src->layer);
     const char *wkt_opts[] = {"FORMAT=WKT2_2019", NULL};
@@ -208,8 +205,7 @@ static enum gis_status setup_crs(struct source *src,
                         src->label);
     if (OSRExportToWktEx(srs, &wkt, wkt_opts) != OGRERR_NONE || !wkt) {
         CPLFree(wkt);
-        return gis_fail(err, GIS_ERR_PROJ, "cannot read the CRS of '%s': pass --s-crs",
-                        src->label);
+        return gis_fail(err, GIS_ERR_PROJ, "cannot read the CRS of '%s': pass --s-crs", src->label);
     }
     rc = crs_transform_new(wkt, "EPSG:4326", &src->xf, err);
     CPLFree(wkt);
@@ -219,7 +215,9 @@ static enum gis_status setup_crs(struct source *src,
 /* ---------------------------------------------------------------- mapping */
 
 /* Finds "name=value" pairs in a comma list; calls fn for each. */
-typedef enum gis_status (*pair_fn)(void *ctx, const char *key, const char *value,
+typedef enum gis_status (*pair_fn)(void *ctx,
+                                   const char *key,
+                                   const char *value,
                                    struct gis_error *err);
 
 static enum gis_status each_pair(const char *list, pair_fn fn, void *ctx, struct gis_error *err)
@@ -252,9 +250,8 @@ struct map_ctx {
     char **defaults; /* per target field, owned copies */
 };
 
-static enum gis_status unknown_target_field(const struct target_def *def,
-                                            const char *key,
-                                            struct gis_error *err)
+static enum gis_status
+unknown_target_field(const struct target_def *def, const char *key, struct gis_error *err)
 {
     char fields[400];
     enum import_target t = (enum import_target)(def - import__target(IMPORT_DIVISIONS));
@@ -264,8 +261,7 @@ static enum gis_status unknown_target_field(const struct target_def *def,
                     def->name, fields);
 }
 
-static enum gis_status map_one(void *ctx, const char *key, const char *value,
-                               struct gis_error *err)
+static enum gis_status map_one(void *ctx, const char *key, const char *value, struct gis_error *err)
 {
     struct map_ctx *m = ctx;
     int t = import__field(m->def, key);
@@ -281,8 +277,8 @@ static enum gis_status map_one(void *ctx, const char *key, const char *value,
     return GIS_OK;
 }
 
-static enum gis_status default_one(void *ctx, const char *key, const char *value,
-                                   struct gis_error *err)
+static enum gis_status
+default_one(void *ctx, const char *key, const char *value, struct gis_error *err)
 {
     struct map_ctx *m = ctx;
     int t = import__field(m->def, key);
@@ -313,10 +309,10 @@ static void map_by_name(const struct target_def *def, struct source *src)
     }
 }
 
-static enum gis_status check_required(const struct target_def *def,
-                                      const struct source *src,
-                                      char *const *defaults,
-                                      struct gis_error *err)
+static enum gis_status check_mapped(const struct target_def *def,
+                                    const struct source *src,
+                                    char *const *defaults,
+                                    struct gis_error *err)
 {
     size_t i;
 
@@ -345,7 +341,7 @@ static enum gis_status resolve_mapping(struct source *src,
     if (rc == GIS_OK)
         map_by_name(def, src);
     if (rc == GIS_OK)
-        rc = check_required(def, src, defaults, err);
+        rc = check_mapped(def, src, defaults, err);
     return rc;
 }
 
@@ -505,54 +501,87 @@ static const char *row_key(struct run *r, const struct import_row *row, char *bu
     return key;
 }
 
-/* Maps, checks and writes one feature. Returns a fatal status only; a rejected row is
- * counted and reported. */
-static enum gis_status one_feature(struct run *r,
+static enum gis_status
+check_required(const struct target_def *def, const struct import_row *row, struct gis_error *err)
+{
+    size_t i;
+
+    for (i = 0; i < def->n_fields; i++)
+        if (def->fields[i].is_required && !row->val[i])
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "required field '%s' is empty",
+                            def->fields[i].name);
+    return GIS_OK;
+}
+
+/* The row-level checks before the target's own: geometry, required fields, types and
+ * duplicates within the import. A rejection comes back in rowerr with its status;
+ * the function's own status is fatal only. */
+static enum gis_status prepare_row(struct run *r,
                                    struct source *src,
                                    OGRFeatureH f,
-                                   long fno,
-                                   struct gis_error *err)
+                                   struct import_row *row,
+                                   bool *out_repaired,
+                                   enum gis_status *rowrc,
+                                   struct gis_error *rowerr)
 {
     const struct target_def *def = r->c.def;
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    char keybuf[DIVISION_CODE_MAX];
+    const char *key;
+    bool is_new = true;
+
+    *rowrc = GIS_OK;
+    if (g || !def->is_geom_optional)
+        *rowrc = import__geom_prepare(g, src->xf, def->geom, r->c.opt->is_strict, &row->geom,
+                                      out_repaired, &row->is_point, rowerr);
+    if (*rowrc == GIS_OK)
+        *rowrc = check_required(def, row, rowerr);
+    if (*rowrc == GIS_OK)
+        *rowrc = import__row_parse(def, row, rowerr);
+    key = *rowrc == GIS_OK ? row_key(r, row, keybuf, sizeof keybuf) : NULL;
+    if (!key)
+        return GIS_OK;
+    if (strset_add(r->seen, key, &is_new) != GIS_OK)
+        return GIS_ERR_NOMEM;
+    if (!is_new)
+        *rowrc = gis_fail(rowerr, GIS_ERR_CONFLICT, "%s is a duplicate within this import", key);
+    return GIS_OK;
+}
+
+static bool is_rejection(enum gis_status rc)
+{
+    return rc == GIS_ERR_INVALID_ARG || rc == GIS_ERR_CONFLICT || rc == GIS_ERR_GEOMETRY ||
+           rc == GIS_ERR_PROJ;
+}
+
+/* Maps, checks and writes one feature. Returns a fatal status only; a rejected row is
+ * counted and reported. */
+static enum gis_status
+one_feature(struct run *r, struct source *src, OGRFeatureH f, long fno, struct gis_error *err)
+{
     struct row_storage rs = {0};
     struct gis_error rowerr = {0};
     enum gis_status rc, rowrc = GIS_OK;
-    OGRGeometryH g = OGR_F_GetGeometryRef(f);
-    bool repaired = false, is_new = true;
-    char keybuf[DIVISION_CODE_MAX];
-    const char *key;
+    bool repaired = false;
 
-    rc = read_row(src, def, r->defaults, f, &rs, err);
-    if (rc != GIS_OK)
-        goto cleanup;
-    if (g || !def->is_geom_optional)
-        rowrc = import__geom_prepare(g, src->xf, def->geom, r->c.opt->is_strict, &rs.row.geom,
-                                     &repaired, &rs.row.is_point, &rowerr);
-    for (size_t i = 0; rowrc == GIS_OK && i < def->n_fields; i++)
-        if (def->fields[i].is_required && !rs.row.val[i])
-            rowrc = gis_fail(&rowerr, GIS_ERR_INVALID_ARG, "required field '%s' is empty",
-                             def->fields[i].name);
-    key = rowrc == GIS_OK ? row_key(r, &rs.row, keybuf, sizeof keybuf) : NULL;
-    if (key && (rc = strset_add(r->seen, key, &is_new)) != GIS_OK)
-        goto cleanup;
-    if (rowrc == GIS_OK && !is_new)
-        rowrc = gis_fail(&rowerr, GIS_ERR_CONFLICT, "%s is a duplicate within this import", key);
-    if (rowrc == GIS_OK)
-        rowrc = def->write(&r->c, &rs.row, &rowerr);
-    if (rowrc == GIS_OK) {
+    rc = read_row(src, r->c.def, r->defaults, f, &rs, err);
+    if (rc == GIS_OK)
+        rc = prepare_row(r, src, f, &rs.row, &repaired, &rowrc, &rowerr);
+    if (rc == GIS_OK && rowrc == GIS_OK)
+        rowrc = r->c.def->write(&r->c, &rs.row, &rowerr);
+    if (rc != GIS_OK) {
+        /* fatal: err already says why */
+    } else if (rowrc == GIS_OK) {
         r->rep->written++;
-        if (repaired) {
-            r->rep->repaired++;
+        r->rep->repaired += repaired;
+        if (repaired)
             add_problem(r->rep, src->label, fno, true, "invalid geometry repaired (MakeValid)");
-        }
-    } else if (rowrc == GIS_ERR_INVALID_ARG || rowrc == GIS_ERR_CONFLICT ||
-               rowrc == GIS_ERR_GEOMETRY || rowrc == GIS_ERR_PROJ) {
+    } else if (is_rejection(rowrc)) {
         r->rep->rejected++;
         add_problem(r->rep, src->label, fno, false, rowerr.msg);
     } else {
         rc = gis_fail(err, rowrc, "%s feature %ld: %s", src->label, fno, rowerr.msg);
     }
-cleanup:
     row_clear(&rs);
     return rc;
 }
@@ -597,9 +626,7 @@ static void json_safe(const char *s, char *out, size_t size)
     out[n] = '\0';
 }
 
-static enum gis_status open_sources(struct run *r,
-                                    const char *const *paths,
-                                    struct gis_error *err)
+static enum gis_status open_sources(struct run *r, const char *const *paths, struct gis_error *err)
 {
     enum gis_status rc = GIS_OK;
     size_t i;
@@ -641,17 +668,16 @@ static void close_sources(struct run *r)
     strset_free(r->seen);
 }
 
-static enum gis_status check_options(const struct import_options *opt,
-                                     char *valid_from,
-                                     struct gis_error *err)
+static enum gis_status
+check_options(const struct import_options *opt, char *valid_from, struct gis_error *err)
 {
     int y, m, d;
     char tail;
 
     if (opt->valid_from) {
         if (strlen(opt->valid_from) != 10 ||
-            sscanf(opt->valid_from, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 ||
-            m > 12 || d < 1 || d > 31)
+            sscanf(opt->valid_from, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 ||
+            d < 1 || d > 31)
             return gis_fail(err, GIS_ERR_INVALID_ARG, "--valid-from '%.20s' is not YYYY-MM-DD",
                             opt->valid_from);
         snprintf(valid_from, 11, "%s", opt->valid_from);
@@ -681,15 +707,36 @@ static enum gis_status finish(struct run *r, struct gis_error *err)
         return GIS_OK;
     rc = store_data_version_bump(r->c.st, err);
     for (i = 0; i < r->n_src && rc == GIS_OK; i++) {
-        struct store_audit a = {r->c.opt->user, "import", r->c.def->name, NULL,
-                                r->c.opt->reason, NULL, after};
+        struct store_audit a = {r->c.opt->user,   "import", r->c.def->name, NULL,
+                                r->c.opt->reason, NULL,     after};
         /* The file name is ours to quote only after escaping: keep it to safe bytes. */
-        snprintf(after, sizeof after,
-                 "{\"source\":\"%s\",\"features\":%ld,\"valid_from\":\"%s\"}",
+        snprintf(after, sizeof after, "{\"source\":\"%s\",\"features\":%ld,\"valid_from\":\"%s\"}",
                  r->src[i].label_json, r->src[i].count, r->c.valid_from);
         rc = store_audit_add(r->c.st, &a, err);
     }
     return rc;
+}
+
+static enum gis_status run_init(struct run *r,
+                                struct store *st,
+                                size_t n_sources,
+                                const struct import_options *opt,
+                                struct import_report *report,
+                                struct gis_error *err)
+{
+    enum gis_status rc = check_options(opt, r->c.valid_from, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    r->c.st = st;
+    r->c.opt = opt;
+    r->c.def = import__target(opt->target);
+    r->rep = report;
+    r->n_src = n_sources;
+    r->src = calloc(n_sources, sizeof *r->src);
+    if (!r->src || strset_new(&r->c.keys) != GIS_OK || strset_new(&r->seen) != GIS_OK)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    return GIS_OK;
 }
 
 enum gis_status import_run(struct store *st,
@@ -705,25 +752,14 @@ enum gis_status import_run(struct store *st,
 
     if (!st || !sources || !opt || !report)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "import_run: null argument");
-    memset(report, 0, sizeof *report);
-    memset(&r, 0, sizeof r);
     if (n_sources == 0)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "no source to import");
-    rc = check_options(opt, r.c.valid_from, err);
-    if (rc != GIS_OK)
-        return rc;
+    memset(report, 0, sizeof *report);
+    memset(&r, 0, sizeof r);
     gdal_init();
-    r.c.st = st;
-    r.c.opt = opt;
-    r.c.def = import__target(opt->target);
-    r.rep = report;
-    r.n_src = n_sources;
-    r.src = calloc(n_sources, sizeof *r.src);
-    if (!r.src || strset_new(&r.c.keys) != GIS_OK || strset_new(&r.seen) != GIS_OK) {
-        close_sources(&r);
-        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    }
-    rc = open_sources(&r, sources, err);
+    rc = run_init(&r, st, n_sources, opt, report, err);
+    if (rc == GIS_OK)
+        rc = open_sources(&r, sources, err);
     if (rc == GIS_OK)
         rc = store_begin(st, err);
     for (i = 0; i < n_sources && rc == GIS_OK; i++)

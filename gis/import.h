@@ -55,7 +55,7 @@ struct import_options {
 
 struct import_problem {
     char source[96];
-    long feature; /* 1-based feature number in its source */
+    long feature;   /* 1-based feature number in its source */
     bool is_repair; /* true: repaired and written; false: rejected */
     char msg[GIS_ERROR_MSG_MAX];
 };

@@ -3,16 +3,15 @@
  * through crs.c, range and class checks, and repair with OGR's MakeValid (GEOS).
  * Owns only the geometries it creates; never touches the store.
  */
-#include <math.h>
 #include <cpl_error.h>
+#include <math.h>
 #include <ogr_api.h>
 #include <stdlib.h>
 
 #include "import_int.h"
 
-static enum gis_status transform_part(OGRGeometryH g,
-                                      struct crs_transform *xf,
-                                      struct gis_error *err)
+static enum gis_status
+transform_part(OGRGeometryH g, struct crs_transform *xf, struct gis_error *err)
 {
     enum gis_status rc = GIS_OK;
     int i, n = OGR_G_GetGeometryCount(g);
@@ -48,9 +47,8 @@ static enum gis_status check_range(OGRGeometryH g, struct gis_error *err)
     OGREnvelope env;
 
     OGR_G_GetEnvelope(g, &env);
-    if (!isfinite(env.MinX) || !isfinite(env.MaxX) || !isfinite(env.MinY) ||
-        !isfinite(env.MaxY) || env.MinX < -180.0 || env.MaxX > 180.0 || env.MinY < -90.0 ||
-        env.MaxY > 90.0)
+    if (!isfinite(env.MinX) || !isfinite(env.MaxX) || !isfinite(env.MinY) || !isfinite(env.MaxY) ||
+        env.MinX < -180.0 || env.MaxX > 180.0 || env.MinY < -90.0 || env.MaxY > 90.0)
         return gis_fail(err, GIS_ERR_GEOMETRY,
                         "coordinates (%.6g %.6g .. %.6g %.6g) are not longitude/latitude after "
                         "transformation: is the source CRS right (--s-crs)?",
@@ -75,10 +73,8 @@ static void collect_polygons(OGRGeometryH g, OGRGeometryH multi)
             collect_polygons(OGR_G_GetGeometryRef(g, i), multi);
 }
 
-static enum gis_status check_class(OGRGeometryH g,
-                                   enum geom_class cls,
-                                   bool *out_is_point,
-                                   struct gis_error *err)
+static enum gis_status
+check_class(OGRGeometryH g, enum geom_class cls, bool *out_is_point, struct gis_error *err)
 {
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
     bool is_point = t == wkbPoint;
@@ -108,11 +104,8 @@ static OGRGeometryH normalise(OGRGeometryH g, enum geom_class cls, bool is_point
     return g;
 }
 
-static enum gis_status repair(OGRGeometryH *g,
-                              enum geom_class cls,
-                              bool is_strict,
-                              bool *out_repaired,
-                              struct gis_error *err)
+static enum gis_status repair(
+    OGRGeometryH *g, enum geom_class cls, bool is_strict, bool *out_repaired, struct gis_error *err)
 {
     OGRGeometryH fixed, multi;
 
@@ -179,11 +172,8 @@ enum gis_status import__geom_prepare(OGRGeometryH src,
     return GIS_OK;
 }
 
-enum gis_status import__point_new(double x,
-                                  double y,
-                                  struct crs_transform *xf,
-                                  OGRGeometryH *out,
-                                  struct gis_error *err)
+enum gis_status import__point_new(
+    double x, double y, struct crs_transform *xf, OGRGeometryH *out, struct gis_error *err)
 {
     enum gis_status rc = crs_transform_points(xf, &x, &y, 1, err);
     OGRGeometryH p;
@@ -201,10 +191,8 @@ enum gis_status import__point_new(double x,
     return GIS_OK;
 }
 
-enum gis_status import__wkb(OGRGeometryH g,
-                            unsigned char **out,
-                            size_t *out_size,
-                            struct gis_error *err)
+enum gis_status
+import__wkb(OGRGeometryH g, unsigned char **out, size_t *out_size, struct gis_error *err)
 {
     int n = OGR_G_WkbSize(g);
     unsigned char *buf;

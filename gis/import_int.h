@@ -40,6 +40,8 @@ struct import_ctx;
 /* One feature after mapping: val[i] is the text for target field i or NULL. */
 struct import_row {
     const char *val[IMPORT_MAX_FIELDS];
+    long long num[IMPORT_MAX_FIELDS]; /* FT_INT and FT_BOOL values, set by row_parse */
+    double real[IMPORT_MAX_FIELDS];   /* FT_REAL values */
     OGRGeometryH geom; /* EPSG:4326, valid, of the target's class; NULL when absent */
     bool is_point;     /* geom is a point (a division's seat) */
 };
@@ -48,8 +50,8 @@ struct import_row {
  * GIS_ERR_CONFLICT, GIS_ERR_GEOMETRY: this row is rejected, err says why. Anything else
  * stops the import. */
 typedef enum gis_status (*import_writer_fn)(struct import_ctx *c,
-                                             const struct import_row *r,
-                                             struct gis_error *err);
+                                            const struct import_row *r,
+                                            struct gis_error *err);
 
 struct target_def {
     const char *name;
@@ -83,6 +85,11 @@ bool import__int(const char *field, const char *text, long long *out, struct gis
 bool import__real(const char *field, const char *text, double *out, struct gis_error *err);
 bool import__bool(const char *field, const char *text, int *out, struct gis_error *err);
 
+/* Parses every present value of r by its field type into num/real; fails (err names
+ * the field) on the first malformed one. */
+enum gis_status
+import__row_parse(const struct target_def *def, struct import_row *r, struct gis_error *err);
+
 /* Geometry pipeline: clones g, flattens to 2D, linearises curves, transforms with xf,
  * checks coordinate ranges, checks the class, repairs invalid geometry unless strict.
  * out: the new geometry (caller destroys); out_repaired: whether MakeValid changed it;
@@ -97,16 +104,11 @@ enum gis_status import__geom_prepare(OGRGeometryH g,
                                      struct gis_error *err);
 
 /* A point from two coordinates in the source CRS, transformed. out: new geometry. */
-enum gis_status import__point_new(double x,
-                                  double y,
-                                  struct crs_transform *xf,
-                                  OGRGeometryH *out,
-                                  struct gis_error *err);
+enum gis_status import__point_new(
+    double x, double y, struct crs_transform *xf, OGRGeometryH *out, struct gis_error *err);
 
 /* ISO WKB (little-endian) of g. out: malloc'd bytes, caller frees. */
-enum gis_status import__wkb(OGRGeometryH g,
-                            unsigned char **out,
-                            size_t *out_size,
-                            struct gis_error *err);
+enum gis_status
+import__wkb(OGRGeometryH g, unsigned char **out, size_t *out_size, struct gis_error *err);
 
 #endif

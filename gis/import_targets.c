@@ -109,14 +109,6 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
-static void bind_int_opt(sqlite3_stmt *s, int i, bool has, long long v)
-{
-    if (has)
-        sqlite3_bind_int64(s, i, v);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 static enum gis_status bind_geom(sqlite3_stmt *s, int i, OGRGeometryH g, struct gis_error *err)
 {
     unsigned char *wkb = NULL;
@@ -134,19 +126,60 @@ static enum gis_status bind_geom(sqlite3_stmt *s, int i, OGRGeometryH g, struct 
     return GIS_OK;
 }
 
-/* Reads one typed optional integer field; false (err filled) when malformed. */
-static bool opt_int(struct import_ctx *c,
-                    const struct import_row *r,
-                    const char *name,
-                    bool *has,
-                    long long *v,
-                    struct gis_error *err)
+/* Binds target field name of r at column col with its parsed type; NULL when absent. */
+static void bind_field(
+    sqlite3_stmt *s, int col, struct import_ctx *c, const struct import_row *r, const char *name)
 {
-    const char *t = val(c, r, name);
+    int i = import__field(c->def, name);
 
-    *has = t != NULL;
-    *v = 0;
-    return import__int(name, t, v, err);
+    if (i < 0 || !r->val[i]) {
+        sqlite3_bind_null(s, col);
+        return;
+    }
+    switch (c->def->fields[i].type) {
+    case FT_INT:
+    case FT_BOOL:
+        sqlite3_bind_int64(s, col, r->num[i]);
+        break;
+    case FT_REAL:
+        sqlite3_bind_double(s, col, r->real[i]);
+        break;
+    default:
+        sqlite3_bind_text(s, col, r->val[i], -1, SQLITE_TRANSIENT);
+    }
+}
+
+enum gis_status
+import__row_parse(const struct target_def *def, struct import_row *r, struct gis_error *err)
+{
+    size_t i;
+    bool ok = true;
+
+    for (i = 0; i < def->n_fields && ok; i++) {
+        const char *name = def->fields[i].name, *v = r->val[i];
+        int b = 0;
+        if (!v)
+            continue;
+        switch (def->fields[i].type) {
+        case FT_INT:
+            ok = import__int(name, v, &r->num[i], err);
+            break;
+        case FT_REAL:
+            ok = import__real(name, v, &r->real[i], err);
+            break;
+        case FT_BOOL:
+            ok = import__bool(name, v, &b, err);
+            r->num[i] = b;
+            break;
+        case FT_DATE:
+            ok = is_date(v) ||
+                 !gis_fail(err, GIS_ERR_INVALID_ARG, "%s '%.20s' is not YYYY-MM-DD", name, v);
+            break;
+        case FT_TEXT:
+            break;
+        }
+    }
+    return ok ? GIS_OK : GIS_ERR_INVALID_ARG;
 }
 
 static enum gis_status step_insert(struct store *st, sqlite3_stmt *s, struct gis_error *err)
@@ -159,8 +192,8 @@ static enum gis_status step_insert(struct store *st, sqlite3_stmt *s, struct gis
     return rc;
 }
 
-static bool exists(struct store *st, const char *sql, const char *key, struct gis_error *err,
-                   enum gis_status *rc)
+static bool exists(
+    struct store *st, const char *sql, const char *key, struct gis_error *err, enum gis_status *rc)
 {
     sqlite3_stmt *s;
     bool found = false;
@@ -201,9 +234,8 @@ static const char SQL_DIVISION_LEVEL_EXISTS[] =
 
 /* The parent must exist whenever the tree has divisions at the parent's level: a
  * division whose parent level is absent altogether becomes a root of this store. */
-static enum gis_status check_parent(struct import_ctx *c,
-                                    const struct division_code *dc,
-                                    struct gis_error *err)
+static enum gis_status
+check_parent(struct import_ctx *c, const struct division_code *dc, struct gis_error *err)
 {
     enum gis_status rc = GIS_OK;
     char level[12];
@@ -243,8 +275,8 @@ static enum gis_status check_division_fields(struct import_ctx *c,
     if (!import__int("level", val(c, r, "level"), &level, err))
         return GIS_ERR_INVALID_ARG;
     if (level != dc->level)
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "level %lld disagrees with code %s (a %s)",
-                        level, dc->code, division_level_name((int)dc->level));
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "level %lld disagrees with code %s (a %s)", level,
+                        dc->code, division_level_name((int)dc->level));
     if (urc && (strlen(urc) != 3 || urc[0] < '1' || urc[0] > '2'))
         return gis_fail(err, GIS_ERR_INVALID_ARG,
                         "urban_rural_code '%.10s' is not an NBS class code (111..220)", urc);
@@ -255,79 +287,84 @@ static enum gis_status check_division_fields(struct import_ctx *c,
  * polygon's surface (always inside, unlike a centroid). out may stay NULL. */
 static enum gis_status division_seat(struct import_ctx *c,
                                      const struct import_row *r,
-                                     struct crs_transform *xf,
                                      OGRGeometryH *out,
                                      struct gis_error *err)
 {
-    double lon = NAN, lat = NAN;
+    int ilon = import__field(c->def, "seat_lon"), ilat = import__field(c->def, "seat_lat");
 
-    if (!import__real("seat_lon", val(c, r, "seat_lon"), &lon, err) ||
-        !import__real("seat_lat", val(c, r, "seat_lat"), &lat, err))
-        return GIS_ERR_INVALID_ARG;
-    if (!isnan(lon) && !isnan(lat))
-        return import__point_new(lon, lat, xf, out, err);
+    if (r->val[ilon] && r->val[ilat])
+        return import__point_new(r->real[ilon], r->real[ilat], c->xf, out, err);
     if (r->geom && r->is_point)
         *out = OGR_G_Clone(r->geom);
     else if (r->geom)
         *out = OGR_G_PointOnSurface(r->geom);
+    if (!*out)
+        return gis_fail(err, GIS_ERR_GEOMETRY, "the division has neither a geometry nor a seat");
     return GIS_OK;
 }
 
-static enum gis_status write_division(struct import_ctx *c,
+static enum gis_status check_division(struct import_ctx *c,
                                       const struct import_row *r,
+                                      struct division_code *dc,
                                       struct gis_error *err)
+{
+    enum gis_status rc = division_code_parse(val(c, r, "code"), dc, err);
+
+    if (rc == GIS_OK)
+        rc = check_division_fields(c, r, dc, err);
+    if (rc == GIS_OK && exists(c->st, SQL_DIVISION_EXISTS, dc->code, err, &rc))
+        rc = gis_fail(err, GIS_ERR_CONFLICT, "division %s already exists in the store", dc->code);
+    if (rc == GIS_OK)
+        rc = check_parent(c, dc, err);
+    return rc;
+}
+
+static enum gis_status insert_division(struct import_ctx *c,
+                                       const struct import_row *r,
+                                       const struct division_code *dc,
+                                       OGRGeometryH seat,
+                                       struct gis_error *err)
 {
     static const char sql[] =
         "INSERT INTO divisions (code, name, level, parent_code, kind, urban_rural_code, pinyin,"
         " population, elderly_60plus, is_synthetic, source, valid_from, change_reason, geom,"
-        " seat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326),"
-        " GeomFromWKB(?, 4326))";
-    enum gis_status rc;
-    struct division_code dc;
-    OGRGeometryH seat = NULL;
+        " seat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, 0), ?, ?, ?,"
+        " GeomFromWKB(?, 4326), GeomFromWKB(?, 4326))";
     sqlite3_stmt *s;
-    long long pop, eld;
-    bool has_pop, has_eld;
-    int syn = 0;
+    enum gis_status rc = store__stmt(c->st, sql, &s, err);
 
-    rc = division_code_parse(val(c, r, "code"), &dc, err);
-    if (rc == GIS_OK)
-        rc = check_division_fields(c, r, &dc, err);
-    if (rc == GIS_OK && exists(c->st, SQL_DIVISION_EXISTS, dc.code, err, &rc))
-        rc = gis_fail(err, GIS_ERR_CONFLICT, "division %s already exists in the store", dc.code);
-    if (rc == GIS_OK)
-        rc = check_parent(c, &dc, err);
-    if (rc == GIS_OK && (!opt_int(c, r, "population", &has_pop, &pop, err) ||
-                         !opt_int(c, r, "elderly_60plus", &has_eld, &eld, err) ||
-                         !import__bool("synthetic", val(c, r, "synthetic"), &syn, err)))
-        rc = GIS_ERR_INVALID_ARG;
-    if (rc == GIS_OK)
-        rc = division_seat(c, r, c->xf, &seat, err);
-    if (rc == GIS_OK && !r->geom && !seat)
-        rc = gis_fail(err, GIS_ERR_GEOMETRY, "division %s has neither a geometry nor a seat",
-                      dc.code);
-    if (rc == GIS_OK)
-        rc = store__stmt(c->st, sql, &s, err);
     if (rc != GIS_OK)
-        goto cleanup;
-    bind_text(s, 1, dc.code);
-    bind_text(s, 2, val(c, r, "name"));
-    sqlite3_bind_int(s, 3, (int)dc.level);
-    bind_text(s, 4, dc.parent[0] ? dc.parent : NULL);
-    bind_text(s, 5, val(c, r, "kind"));
-    bind_text(s, 6, val(c, r, "urban_rural_code"));
-    bind_text(s, 7, val(c, r, "pinyin"));
-    bind_int_opt(s, 8, has_pop, pop);
-    bind_int_opt(s, 9, has_eld, eld);
-    sqlite3_bind_int(s, 10, syn);
+        return rc;
+    bind_text(s, 1, dc->code);
+    bind_field(s, 2, c, r, "name");
+    sqlite3_bind_int(s, 3, (int)dc->level);
+    bind_text(s, 4, dc->parent[0] ? dc->parent : NULL);
+    bind_field(s, 5, c, r, "kind");
+    bind_field(s, 6, c, r, "urban_rural_code");
+    bind_field(s, 7, c, r, "pinyin");
+    bind_field(s, 8, c, r, "population");
+    bind_field(s, 9, c, r, "elderly_60plus");
+    bind_field(s, 10, c, r, "synthetic");
     bind_text(s, 11, val(c, r, "source") ? val(c, r, "source") : c->source_label);
     bind_text(s, 12, c->valid_from);
     bind_text(s, 13, c->opt->reason ? c->opt->reason : "import");
     rc = bind_geom(s, 14, r->is_point ? NULL : r->geom, err);
     if (rc == GIS_OK)
         rc = bind_geom(s, 15, seat, err);
-    rc = rc == GIS_OK ? step_insert(c->st, s, err) : (store__done(s), rc);
-cleanup:
+    return rc == GIS_OK ? step_insert(c->st, s, err) : (store__done(s), rc);
+}
+
+static enum gis_status
+write_division(struct import_ctx *c, const struct import_row *r, struct gis_error *err)
+{
+    struct division_code dc;
+    OGRGeometryH seat = NULL;
+    enum gis_status rc = check_division(c, r, &dc, err);
+
+    if (rc == GIS_OK)
+        rc = division_seat(c, r, &seat, err);
+    if (rc == GIS_OK)
+        rc = insert_division(c, r, &dc, seat, err);
     if (seat)
         OGR_G_DestroyGeometry(seat);
     return rc;
@@ -350,14 +387,22 @@ static const struct field_def FACILITY_FIELDS[] = {
 };
 
 static const char *const FACILITY_KINDS[] = {
-    "mutual_aid_home",        "community_elderly_centre", "regional_elderly_centre",
-    "township_elderly_home",  "canteen",                  "funeral_service_centre",
-    "funeral_home",           "welfare_institute",        "elderly_home",
-    "cemetery",               "relief_station",           NULL,
+    "mutual_aid_home",
+    "community_elderly_centre",
+    "regional_elderly_centre",
+    "township_elderly_home",
+    "canteen",
+    "funeral_service_centre",
+    "funeral_home",
+    "welfare_institute",
+    "elderly_home",
+    "cemetery",
+    "relief_station",
+    NULL,
 };
 static const char *const FACILITY_STATUSES[] = {
-    "planned", "site_selected", "approved", "land_acquired", "under_construction",
-    "operating", "closed", NULL,
+    "planned",   "site_selected", "approved", "land_acquired", "under_construction",
+    "operating", "closed",        NULL,
 };
 
 static bool in_list(const char *const *list, const char *v)
@@ -368,10 +413,8 @@ static bool in_list(const char *const *list, const char *v)
     return false;
 }
 
-static enum gis_status check_division_ref(struct import_ctx *c,
-                                          const char *code,
-                                          char *canonical,
-                                          struct gis_error *err)
+static enum gis_status
+check_division_ref(struct import_ctx *c, const char *code, char *canonical, struct gis_error *err)
 {
     struct division_code dc;
     struct gis_error perr;
@@ -388,10 +431,8 @@ static enum gis_status check_division_ref(struct import_ctx *c,
     return rc;
 }
 
-static enum gis_status scenario_id(struct import_ctx *c,
-                                   const char *name,
-                                   long long *out,
-                                   struct gis_error *err)
+static enum gis_status
+scenario_id(struct import_ctx *c, const char *name, long long *out, struct gis_error *err)
 {
     sqlite3_stmt *s;
     enum gis_status rc = store__stmt(c->st, "SELECT id FROM scenarios WHERE name = ?", &s, err);
@@ -407,70 +448,79 @@ static enum gis_status scenario_id(struct import_ctx *c,
     return rc;
 }
 
-static enum gis_status check_facility(struct import_ctx *c,
-                                      const struct import_row *r,
-                                      struct gis_error *err)
+static enum gis_status
+check_facility(struct import_ctx *c, const struct import_row *r, struct gis_error *err)
 {
     const char *kind = val(c, r, "kind"), *status = val(c, r, "status");
-    const char *due = val(c, r, "due_date");
     enum gis_status rc = GIS_OK;
 
     if (!in_list(FACILITY_KINDS, kind))
-        return gis_fail(err, GIS_ERR_INVALID_ARG,
-                        "kind '%.40s' is unknown; known: mutual_aid_home, community_elderly_centre, "
-                        "regional_elderly_centre, township_elderly_home, canteen, "
-                        "funeral_service_centre, funeral_home, welfare_institute, ...",
-                        kind);
+        return gis_fail(
+            err, GIS_ERR_INVALID_ARG,
+            "kind '%.40s' is unknown; known: mutual_aid_home, community_elderly_centre, "
+            "regional_elderly_centre, township_elderly_home, canteen, "
+            "funeral_service_centre, funeral_home, welfare_institute, ...",
+            kind);
     if (status && !in_list(FACILITY_STATUSES, status))
         return gis_fail(err, GIS_ERR_INVALID_ARG,
                         "status '%.40s' is unknown; known: planned, site_selected, approved, "
                         "land_acquired, under_construction, operating, closed",
                         status);
-    if (due && !is_date(due))
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "due_date '%.20s' is not YYYY-MM-DD", due);
     if (exists(c->st, "SELECT 1 FROM facilities WHERE fid = ?", val(c, r, "id"), err, &rc))
         return gis_fail(err, GIS_ERR_CONFLICT, "facility %.40s already exists in the store",
                         val(c, r, "id"));
     return rc;
 }
 
-static enum gis_status write_facility(struct import_ctx *c,
-                                      const struct import_row *r,
-                                      struct gis_error *err)
+/* Checks the optional division_code and scenario references shared by the point
+ * targets. out_division: the canonical code, or "" when absent. */
+static enum gis_status check_refs(struct import_ctx *c,
+                                  const struct import_row *r,
+                                  char *out_division,
+                                  long long *out_scenario,
+                                  struct gis_error *err)
+{
+    const char *division = val(c, r, "division_code");
+    const char *scenario = val(c, r, "scenario");
+    enum gis_status rc = GIS_OK;
+
+    out_division[0] = '\0';
+    if (division)
+        rc = check_division_ref(c, division, out_division, err);
+    if (rc == GIS_OK && scenario)
+        rc = scenario_id(c, scenario, out_scenario, err);
+    return rc;
+}
+
+static enum gis_status
+write_facility(struct import_ctx *c, const struct import_row *r, struct gis_error *err)
 {
     static const char sql[] =
         "INSERT INTO facilities (fid, kind, name, status, capacity, responsible_unit, due_date,"
         " scenario_id, division_code, is_synthetic, source, geom) VALUES (?, ?, ?,"
-        " COALESCE(?, 'operating'), ?, ?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326))";
-    enum gis_status rc = check_facility(c, r, err);
-    const char *division = val(c, r, "division_code"), *scenario = val(c, r, "scenario");
-    char canonical[DIVISION_CODE_MAX] = "";
-    long long cap = 0, scen = 0;
-    bool has_cap = false;
-    int syn = 0;
+        " COALESCE(?, 'operating'), ?, ?, ?, ?, ?, COALESCE(?, 0), ?, GeomFromWKB(?, 4326))";
+    char division[DIVISION_CODE_MAX];
+    long long scen = -1;
     sqlite3_stmt *s;
+    enum gis_status rc = check_facility(c, r, err);
 
-    if (rc == GIS_OK && division)
-        rc = check_division_ref(c, division, canonical, err);
-    if (rc == GIS_OK && scenario)
-        rc = scenario_id(c, scenario, &scen, err);
-    if (rc == GIS_OK && (!opt_int(c, r, "capacity", &has_cap, &cap, err) ||
-                         !import__bool("synthetic", val(c, r, "synthetic"), &syn, err)))
-        rc = GIS_ERR_INVALID_ARG;
+    if (rc == GIS_OK)
+        rc = check_refs(c, r, division, &scen, err);
     if (rc == GIS_OK)
         rc = store__stmt(c->st, sql, &s, err);
     if (rc != GIS_OK)
         return rc;
-    bind_text(s, 1, val(c, r, "id"));
-    bind_text(s, 2, val(c, r, "kind"));
-    bind_text(s, 3, val(c, r, "name"));
-    bind_text(s, 4, val(c, r, "status"));
-    bind_int_opt(s, 5, has_cap, cap);
-    bind_text(s, 6, val(c, r, "responsible_unit"));
-    bind_text(s, 7, val(c, r, "due_date"));
-    bind_int_opt(s, 8, scenario != NULL, scen);
-    bind_text(s, 9, division ? canonical : NULL);
-    sqlite3_bind_int(s, 10, syn);
+    bind_field(s, 1, c, r, "id");
+    bind_field(s, 2, c, r, "kind");
+    bind_field(s, 3, c, r, "name");
+    bind_field(s, 4, c, r, "status");
+    bind_field(s, 5, c, r, "capacity");
+    bind_field(s, 6, c, r, "responsible_unit");
+    bind_field(s, 7, c, r, "due_date");
+    if (scen >= 0)
+        sqlite3_bind_int64(s, 8, scen);
+    bind_text(s, 9, division[0] ? division : NULL);
+    bind_field(s, 10, c, r, "synthetic");
     bind_text(s, 11, val(c, r, "source") ? val(c, r, "source") : c->source_label);
     rc = bind_geom(s, 12, r->geom, err);
     return rc == GIS_OK ? step_insert(c->st, s, err) : (store__done(s), rc);
@@ -491,44 +541,37 @@ static const struct field_def DEMAND_FIELDS[] = {
     {"source", FT_TEXT, false, NULL},
 };
 
-static enum gis_status write_demand(struct import_ctx *c,
-                                    const struct import_row *r,
-                                    struct gis_error *err)
+static enum gis_status
+write_demand(struct import_ctx *c, const struct import_row *r, struct gis_error *err)
 {
     static const char sql[] =
         "INSERT INTO demand (code, name, division_code, population, elderly_60plus,"
         " poor_households, poor_people, assisted_households, is_synthetic, source, geom)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326))";
+        " VALUES (?, ?, ?, COALESCE(?, 0), COALESCE(?, 0), COALESCE(?, 0), COALESCE(?, 0),"
+        " COALESCE(?, 0), COALESCE(?, 0), ?, GeomFromWKB(?, 4326))";
     static const char *const counts[] = {"population", "elderly_60plus", "poor_households",
                                          "poor_people", "assisted_households"};
+    char division[DIVISION_CODE_MAX];
+    long long unused = -1;
     enum gis_status rc = GIS_OK;
-    const char *division = val(c, r, "division_code");
-    char canonical[DIVISION_CODE_MAX] = "";
-    long long v[5];
-    bool has;
-    int syn = 0, i;
     sqlite3_stmt *s;
+    int i;
 
     if (exists(c->st, "SELECT 1 FROM demand WHERE code = ?", val(c, r, "code"), err, &rc))
         return gis_fail(err, GIS_ERR_CONFLICT, "demand point %.40s already exists",
                         val(c, r, "code"));
-    if (rc == GIS_OK && division)
-        rc = check_division_ref(c, division, canonical, err);
-    for (i = 0; i < 5 && rc == GIS_OK; i++)
-        if (!opt_int(c, r, counts[i], &has, &v[i], err))
-            rc = GIS_ERR_INVALID_ARG;
-    if (rc == GIS_OK && !import__bool("synthetic", val(c, r, "synthetic"), &syn, err))
-        rc = GIS_ERR_INVALID_ARG;
+    if (rc == GIS_OK)
+        rc = check_refs(c, r, division, &unused, err);
     if (rc == GIS_OK)
         rc = store__stmt(c->st, sql, &s, err);
     if (rc != GIS_OK)
         return rc;
-    bind_text(s, 1, val(c, r, "code"));
-    bind_text(s, 2, val(c, r, "name"));
-    bind_text(s, 3, division ? canonical : NULL);
+    bind_field(s, 1, c, r, "code");
+    bind_field(s, 2, c, r, "name");
+    bind_text(s, 3, division[0] ? division : NULL);
     for (i = 0; i < 5; i++)
-        sqlite3_bind_int64(s, 4 + i, v[i]);
-    sqlite3_bind_int(s, 9, syn);
+        bind_field(s, 4 + i, c, r, counts[i]);
+    bind_field(s, 9, c, r, "synthetic");
     bind_text(s, 10, val(c, r, "source") ? val(c, r, "source") : c->source_label);
     rc = bind_geom(s, 11, r->geom, err);
     return rc == GIS_OK ? step_insert(c->st, s, err) : (store__done(s), rc);
@@ -537,45 +580,35 @@ static enum gis_status write_demand(struct import_ctx *c,
 /* ---------------------------------------------------------------- places */
 
 static const struct field_def PLACE_FIELDS[] = {
-    {"name", FT_TEXT, true, NULL},
-    {"pinyin", FT_TEXT, false, NULL},
-    {"aliases", FT_TEXT, false, NULL},
-    {"category", FT_TEXT, false, "|kind|"},
-    {"division_code", FT_TEXT, false, NULL},
-    {"status", FT_TEXT, false, NULL},
-    {"synthetic", FT_BOOL, false, NULL},
-    {"source", FT_TEXT, false, NULL},
+    {"name", FT_TEXT, true, NULL},           {"pinyin", FT_TEXT, false, NULL},
+    {"aliases", FT_TEXT, false, NULL},       {"category", FT_TEXT, false, "|kind|"},
+    {"division_code", FT_TEXT, false, NULL}, {"status", FT_TEXT, false, NULL},
+    {"synthetic", FT_BOOL, false, NULL},     {"source", FT_TEXT, false, NULL},
 };
 
-static enum gis_status write_place(struct import_ctx *c,
-                                   const struct import_row *r,
-                                   struct gis_error *err)
+static enum gis_status
+write_place(struct import_ctx *c, const struct import_row *r, struct gis_error *err)
 {
     static const char sql[] =
         "INSERT INTO places (name, pinyin, aliases, category, division_code, status,"
         " is_synthetic, source, valid_from, geom) VALUES (?, ?, ?, ?, ?, COALESCE(?, 'standard'),"
-        " ?, ?, ?, GeomFromWKB(?, 4326))";
-    enum gis_status rc = GIS_OK;
-    const char *division = val(c, r, "division_code");
-    char canonical[DIVISION_CODE_MAX] = "";
-    int syn = 0;
+        " COALESCE(?, 0), ?, ?, GeomFromWKB(?, 4326))";
+    char division[DIVISION_CODE_MAX];
+    long long unused = -1;
     sqlite3_stmt *s;
+    enum gis_status rc = check_refs(c, r, division, &unused, err);
 
-    if (division)
-        rc = check_division_ref(c, division, canonical, err);
-    if (rc == GIS_OK && !import__bool("synthetic", val(c, r, "synthetic"), &syn, err))
-        rc = GIS_ERR_INVALID_ARG;
     if (rc == GIS_OK)
         rc = store__stmt(c->st, sql, &s, err);
     if (rc != GIS_OK)
         return rc;
-    bind_text(s, 1, val(c, r, "name"));
-    bind_text(s, 2, val(c, r, "pinyin"));
-    bind_text(s, 3, val(c, r, "aliases"));
-    bind_text(s, 4, val(c, r, "category"));
-    bind_text(s, 5, division ? canonical : NULL);
-    bind_text(s, 6, val(c, r, "status"));
-    sqlite3_bind_int(s, 7, syn);
+    bind_field(s, 1, c, r, "name");
+    bind_field(s, 2, c, r, "pinyin");
+    bind_field(s, 3, c, r, "aliases");
+    bind_field(s, 4, c, r, "category");
+    bind_text(s, 5, division[0] ? division : NULL);
+    bind_field(s, 6, c, r, "status");
+    bind_field(s, 7, c, r, "synthetic");
     bind_text(s, 8, val(c, r, "source") ? val(c, r, "source") : c->source_label);
     bind_text(s, 9, c->valid_from);
     rc = bind_geom(s, 10, r->geom, err);
@@ -587,12 +620,11 @@ static enum gis_status write_place(struct import_ctx *c,
 #define N(a) (sizeof a / sizeof *a)
 
 static const struct target_def TARGETS[] = {
-    [IMPORT_DIVISIONS] = {"divisions", DIVISION_FIELDS, N(DIVISION_FIELDS), 0, GEOM_POLYGONAL,
-                          true, write_division},
-    [IMPORT_PLACES] = {"places", PLACE_FIELDS, N(PLACE_FIELDS), -1, GEOM_ANY, false,
-                       write_place},
-    [IMPORT_FACILITIES] = {"facilities", FACILITY_FIELDS, N(FACILITY_FIELDS), 0, GEOM_POINT,
-                           false, write_facility},
+    [IMPORT_DIVISIONS] = {"divisions", DIVISION_FIELDS, N(DIVISION_FIELDS), 0, GEOM_POLYGONAL, true,
+                          write_division},
+    [IMPORT_PLACES] = {"places", PLACE_FIELDS, N(PLACE_FIELDS), -1, GEOM_ANY, false, write_place},
+    [IMPORT_FACILITIES] = {"facilities", FACILITY_FIELDS, N(FACILITY_FIELDS), 0, GEOM_POINT, false,
+                           write_facility},
     [IMPORT_DEMAND] = {"demand", DEMAND_FIELDS, N(DEMAND_FIELDS), 0, GEOM_POINT, false,
                        write_demand},
 };

@@ -12,20 +12,21 @@ struct layer_def {
     int level;       /* bound as ?1 when > 0 */
 };
 
-#define EXTENT_COLS(g) \
+#define EXTENT_COLS(g)                                                                             \
     "count(*), min(MbrMinX(" g ")), min(MbrMinY(" g ")), max(MbrMaxX(" g ")), max(MbrMaxY(" g "))"
 
 static const char SQL_DIVISIONS_AT_LEVEL[] =
     "SELECT " EXTENT_COLS("COALESCE(geom, seat)") " FROM divisions"
-    " WHERE valid_to IS NULL AND level = ?1";
+                                                  " WHERE valid_to IS NULL AND level = ?1";
 
 static const struct layer_def LAYERS[] = {
-    {"counties", "Counties and districts", "County-level divisions (区/县/县级市), current", 
+    {"counties", "Counties and districts", "County-level divisions (区/县/县级市), current",
      SQL_DIVISIONS_AT_LEVEL, 3},
     {"townships", "Townships and streets", "Township-level divisions (乡/镇/街道), current",
      SQL_DIVISIONS_AT_LEVEL, 4},
     {"villages", "Villages and communities",
-     "Village-level divisions (村委会/社区居委会) as seat points, current", SQL_DIVISIONS_AT_LEVEL, 5},
+     "Village-level divisions (村委会/社区居委会) as seat points, current", SQL_DIVISIONS_AT_LEVEL,
+     5},
     {"divisions", "Administrative divisions", "All current divisions, every level",
      "SELECT " EXTENT_COLS("COALESCE(geom, seat)") " FROM divisions WHERE valid_to IS NULL", 0},
     {"facilities", "Civil-affairs facilities",
@@ -42,10 +43,8 @@ size_t layer_count(void)
     return sizeof LAYERS / sizeof *LAYERS;
 }
 
-enum gis_status layer_describe(struct store *st,
-                               size_t i,
-                               struct layer_info *out,
-                               struct gis_error *err)
+enum gis_status
+layer_describe(struct store *st, size_t i, struct layer_info *out, struct gis_error *err)
 {
     const struct layer_def *d;
     struct layer_info info = {0};

@@ -26,9 +26,7 @@ struct layer_info {
 size_t layer_count(void);
 
 /* Fills *out with layer i's description, count and extent. */
-enum gis_status layer_describe(struct store *st,
-                               size_t i,
-                               struct layer_info *out,
-                               struct gis_error *err);
+enum gis_status
+layer_describe(struct store *st, size_t i, struct layer_info *out, struct gis_error *err);
 
 #endif

@@ -6,8 +6,11 @@
  */
 #include "store.h"
 
+/* spatialite.h is not self-contained: sqlite3.h must come first. */
 #include <sqlite3.h>
+
 #include <spatialite.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +66,8 @@ enum gis_status store__exec(struct store *st, const char *sql, struct gis_error 
     return GIS_OK;
 }
 
-enum gis_status store__stmt(struct store *st,
-                            const char *sql,
-                            sqlite3_stmt **out,
-                            struct gis_error *err)
+enum gis_status
+store__stmt(struct store *st, const char *sql, sqlite3_stmt **out, struct gis_error *err)
 {
     sqlite3_stmt *stmt = NULL;
     size_t i;
@@ -204,10 +205,8 @@ static enum gis_status configure(struct store *st, enum store_mode mode, struct 
     return rc;
 }
 
-enum gis_status store_open(const char *path,
-                           enum store_mode mode,
-                           struct store **out,
-                           struct gis_error *err)
+enum gis_status
+store_open(const char *path, enum store_mode mode, struct store **out, struct gis_error *err)
 {
     enum gis_status rc;
     struct store *st;
@@ -321,9 +320,8 @@ static void bind_text_or_null(sqlite3_stmt *stmt, int i, const char *s)
         sqlite3_bind_null(stmt, i);
 }
 
-enum gis_status store_audit_add(struct store *st,
-                                const struct store_audit *a,
-                                struct gis_error *err)
+enum gis_status
+store_audit_add(struct store *st, const struct store_audit *a, struct gis_error *err)
 {
     static const char sql[] = "INSERT INTO audit (user, action, target, target_id, reason, "
                               "before, after) VALUES (?, ?, ?, ?, ?, ?, ?)";

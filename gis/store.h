@@ -28,10 +28,8 @@ enum store_mode {
 /* Opens path (":memory:" for a scratch store in CREATE mode). out: the store, closed
  * with store_close. Fails with GIS_ERR_NOT_FOUND for a missing file in the non-CREATE
  * modes, GIS_ERR_DB for a file that is not a civgis store or is newer than this build. */
-enum gis_status store_open(const char *path,
-                           enum store_mode mode,
-                           struct store **out,
-                           struct gis_error *err);
+enum gis_status
+store_open(const char *path, enum store_mode mode, struct store **out, struct gis_error *err);
 
 void store_close(struct store *st);
 
@@ -56,15 +54,14 @@ enum gis_status store_data_version_bump(struct store *st, struct gis_error *err)
  * JSON before/after images (NULL when not applicable). */
 struct store_audit {
     const char *user;
-    const char *action;   /* "import", "update", ... */
-    const char *target;   /* table or layer */
+    const char *action; /* "import", "update", ... */
+    const char *target; /* table or layer */
     const char *target_id;
     const char *reason;
     const char *before_json;
     const char *after_json;
 };
-enum gis_status store_audit_add(struct store *st,
-                                const struct store_audit *a,
-                                struct gis_error *err);
+enum gis_status
+store_audit_add(struct store *st, const struct store_audit *a, struct gis_error *err);
 
 #endif

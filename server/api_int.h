@@ -12,7 +12,7 @@
 #include "store.h"
 
 /* Largest response body built in memory; streaming responses are not bound by it. */
-#define API_MAX_BODY (64u * 1024u * 1024u)
+#define API_MAX_BODY    (64u * 1024u * 1024u)
 #define API_MAX_HEADERS 8
 
 struct api_request {

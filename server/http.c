@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,17 +79,21 @@ const char *api_query(const struct api_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* host[:port] characters: letters, digits, '.', '-', ':' and IPv6 brackets. */
+static bool is_host_text(const char *s)
+{
+    if (!s || !*s)
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+           strlen(s);
+}
+
 void api_base_url(const struct api_request *req, char *buf, size_t size)
 {
     const char *host = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Host");
-    const char *s;
 
-    /* The Host header is client text: keep it only when it looks like host[:port]. */
-    for (s = host; s && *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '.' || *s == '-' || *s == ':' || *s == '[' || *s == ']'))
-            host = NULL;
-    snprintf(buf, size, "http://%s", host && *host ? host : "127.0.0.1");
+    /* The Host header is client text: it reaches links only when it looks like one. */
+    snprintf(buf, size, "http://%s", is_host_text(host) ? host : "127.0.0.1");
 }
 
 void api_header_add(struct api_response *res, const char *name, const char *value)
@@ -102,9 +107,8 @@ void api_header_add(struct api_response *res, const char *name, const char *valu
 
 /* ---------------------------------------------------------------- sending */
 
-static enum MHD_Result send_response(struct MHD_Connection *conn,
-                                     const char *method,
-                                     struct api_response *res)
+static enum MHD_Result
+send_response(struct MHD_Connection *conn, const char *method, struct api_response *res)
 {
     struct MHD_Response *r;
     enum MHD_Result ret;
@@ -234,7 +238,7 @@ static enum MHD_Result on_request(void *cls,
 
 /* ---------------------------------------------------------------- lifecycle */
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
 
@@ -244,9 +248,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     LOG_WARN("mhd", "msg=\"%s\"", msg);
 }
 
-static enum gis_status open_slots(struct server *srv,
-                                  const struct server_options *opt,
-                                  struct gis_error *err)
+static enum gis_status
+open_slots(struct server *srv, const struct server_options *opt, struct gis_error *err)
 {
     enum gis_status rc = GIS_OK;
     unsigned i;
@@ -289,13 +292,12 @@ static enum gis_status parse_bind(const struct server_options *opt,
                     host);
 }
 
-enum gis_status server_start(const struct server_options *opt,
-                             struct server **out,
-                             struct gis_error *err)
+enum gis_status
+server_start(const struct server_options *opt, struct server **out, struct gis_error *err)
 {
     struct sockaddr_storage sa;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-                     MHD_USE_TURBO;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     const union MHD_DaemonInfo *info;
     struct server *srv;
     enum gis_status rc;
@@ -314,8 +316,7 @@ enum gis_status server_start(const struct server_options *opt,
         srv->daemon = MHD_start_daemon(
             flags, opt->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
             NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, srv->n_slots,
-            MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-            MHD_OPTION_END);
+            MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
         if (!srv->daemon)
             rc = gis_fail(err, GIS_ERR_IO, "cannot listen on %s port %u (in use?)",
                           opt->bind ? opt->bind : "127.0.0.1", (unsigned)opt->port);

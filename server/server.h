@@ -13,17 +13,16 @@ struct server;
 
 struct server_options {
     const char *db_path;
-    const char *bind;  /* IPv4 or IPv6 literal; NULL: 127.0.0.1 */
-    uint16_t port;     /* 0: an ephemeral port, see server_port */
-    unsigned threads;  /* worker threads; 0: the number of CPUs */
+    const char *bind; /* IPv4 or IPv6 literal; NULL: 127.0.0.1 */
+    uint16_t port;    /* 0: an ephemeral port, see server_port */
+    unsigned threads; /* worker threads; 0: the number of CPUs */
 };
 
 /* Opens one read-only store per worker and starts listening. out: the running server,
  * stopped with server_stop. Fails with GIS_ERR_NOT_FOUND when the database is missing,
  * GIS_ERR_IO when the address cannot be bound. */
-enum gis_status server_start(const struct server_options *opt,
-                             struct server **out,
-                             struct gis_error *err);
+enum gis_status
+server_start(const struct server_options *opt, struct server **out, struct gis_error *err);
 
 /* The port actually bound (useful with port 0). */
 uint16_t server_port(const struct server *srv);

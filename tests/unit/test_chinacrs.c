@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the four headers above first. */
 #include <cmocka.h>
+
 #include <math.h>
 
 #include "chinacrs.h"
@@ -27,8 +30,8 @@ struct ref {
 };
 
 static const struct ref REFS[] = {
-    {121.5272106, 31.1774276, 121.531541859215, 31.17530398364597},  /* Shanghai */
-    {113.912316, 22.543847, 113.9171764808363, 22.540796131694766},  /* Shenzhen */
+    {121.5272106, 31.1774276, 121.531541859215, 31.17530398364597}, /* Shanghai */
+    {113.912316, 22.543847, 113.9171764808363, 22.540796131694766}, /* Shenzhen */
     {116.377817, 39.911954, 116.38404722455657, 39.91334545536069}, /* Beijing */
 };
 

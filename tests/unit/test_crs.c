@@ -9,7 +9,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the four headers above first. */
 #include <cmocka.h>
+
 #include <math.h>
 #include <string.h>
 

@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the four headers above first. */
 #include <cmocka.h>
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
