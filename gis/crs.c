@@ -123,41 +123,55 @@ bool crs_transform_is_identity(const struct crs_transform *t)
     return !t->pj && t->from == t->to;
 }
 
-static void
-apply_offset(enum offset_system from, enum offset_system to, double *x, double *y, size_t n)
+/* x[i * stride], y[i * stride]: stride 1 for separate arrays, 2 for interleaved. */
+static void apply_offset(
+    enum offset_system from, enum offset_system to, double *x, double *y, size_t n, size_t stride)
 {
-    size_t i;
+    size_t i, k;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0, k = 0; i < n; i++, k += stride) {
         if (from == OFFSET_GCJ02)
-            chinacrs_gcj02_to_wgs84(x[i], y[i], &x[i], &y[i]);
+            chinacrs_gcj02_to_wgs84(x[k], y[k], &x[k], &y[k]);
         else if (from == OFFSET_BD09)
-            chinacrs_bd09_to_wgs84(x[i], y[i], &x[i], &y[i]);
+            chinacrs_bd09_to_wgs84(x[k], y[k], &x[k], &y[k]);
         if (to == OFFSET_GCJ02)
-            chinacrs_wgs84_to_gcj02(x[i], y[i], &x[i], &y[i]);
+            chinacrs_wgs84_to_gcj02(x[k], y[k], &x[k], &y[k]);
         else if (to == OFFSET_BD09)
-            chinacrs_wgs84_to_bd09(x[i], y[i], &x[i], &y[i]);
+            chinacrs_wgs84_to_bd09(x[k], y[k], &x[k], &y[k]);
     }
+}
+
+static enum gis_status transform_strided(
+    struct crs_transform *t, double *x, double *y, size_t n, size_t stride, struct gis_error *err)
+{
+    size_t i, k;
+
+    if (t->from == t->to && !t->pj)
+        return GIS_OK;
+    if (t->from)
+        apply_offset(t->from, OFFSET_NONE, x, y, n, stride);
+    if (t->pj) {
+        proj_errno_reset(t->pj);
+        proj_trans_generic(t->pj, PJ_FWD, x, stride * sizeof *x, n, y, stride * sizeof *y, n, NULL,
+                           0, 0, NULL, 0, 0);
+        for (i = 0, k = 0; i < n; i++, k += stride)
+            if (!isfinite(x[k]) || !isfinite(y[k]) || x[k] == HUGE_VAL || y[k] == HUGE_VAL)
+                return gis_fail(err, GIS_ERR_PROJ,
+                                "point %zu cannot be transformed (outside the CRS's area?)", i + 1);
+    }
+    if (t->to)
+        apply_offset(OFFSET_NONE, t->to, x, y, n, stride);
+    return GIS_OK;
 }
 
 enum gis_status
 crs_transform_points(struct crs_transform *t, double *x, double *y, size_t n, struct gis_error *err)
 {
-    size_t i;
+    return transform_strided(t, x, y, n, 1, err);
+}
 
-    if (t->from == t->to && !t->pj)
-        return GIS_OK;
-    if (t->from)
-        apply_offset(t->from, OFFSET_NONE, x, y, n);
-    if (t->pj) {
-        proj_errno_reset(t->pj);
-        proj_trans_generic(t->pj, PJ_FWD, x, sizeof *x, n, y, sizeof *y, n, NULL, 0, 0, NULL, 0, 0);
-        for (i = 0; i < n; i++)
-            if (!isfinite(x[i]) || !isfinite(y[i]) || x[i] == HUGE_VAL || y[i] == HUGE_VAL)
-                return gis_fail(err, GIS_ERR_PROJ,
-                                "point %zu cannot be transformed (outside the CRS's area?)", i + 1);
-    }
-    if (t->to)
-        apply_offset(OFFSET_NONE, t->to, x, y, n);
-    return GIS_OK;
+enum gis_status
+crs_transform_xy(struct crs_transform *t, double *xy, size_t n, struct gis_error *err)
+{
+    return transform_strided(t, xy, xy + 1, n, 2, err);
 }

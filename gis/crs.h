@@ -40,6 +40,10 @@ bool crs_transform_is_identity(const struct crs_transform *t);
 enum gis_status crs_transform_points(
     struct crs_transform *t, double *x, double *y, size_t n, struct gis_error *err);
 
+/* The same for interleaved coordinates xy = x0, y0, x1, y1, ... (n points). */
+enum gis_status
+crs_transform_xy(struct crs_transform *t, double *xy, size_t n, struct gis_error *err);
+
 /* True when name is one of the offset systems PROJ does not know. */
 bool crs_is_offset_system(const char *name);
 

@@ -1,77 +1,269 @@
 /*
- * The layer catalogue and its statistics. The SQL is constant per layer; the only
- * bound value is a division level. Counts and extents use the current rows only.
+ * The layer catalogue and its statistics. All SQL here is constant text.
  */
 #include "layer.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "gis_int.h"
 
-struct layer_def {
-    const char *id, *title, *description;
-    const char *sql; /* count, minx, miny, maxx, maxy */
-    int level;       /* bound as ?1 when > 0 */
+#define N(a) (sizeof a / sizeof *a)
+
+static const struct layer_prop DIVISION_PROPS[] = {
+    {"code", PROP_TEXT, "code", "Official statistical division code (6, 9 or 12 digits)"},
+    {"name", PROP_TEXT, "name", "Standard name"},
+    {"level", PROP_INT, "level", "2 city, 3 county, 4 township/street, 5 village/community"},
+    {"parent_code", PROP_TEXT, "parent_code", "Code of the parent division"},
+    {"kind", PROP_TEXT, "kind", "street, town, township, village or community"},
+    {"urban_rural_code", PROP_TEXT, "urban_rural_code", "NBS urban-rural class code"},
+    {"pinyin", PROP_TEXT, "pinyin", "Name in pinyin"},
+    {"population", PROP_INT, "population", "Resident population"},
+    {"elderly_60plus", PROP_INT, "elderly_60plus", "Residents aged 60 and over"},
+    {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real"},
+    {"valid_from", PROP_DATE, "valid_from", "First day this version is valid"},
+    {"valid_to", PROP_DATE, "valid_to", "Day this version ended (null: current)"},
 };
 
-#define EXTENT_COLS(g)                                                                             \
-    "count(*), min(MbrMinX(" g ")), min(MbrMinY(" g ")), max(MbrMaxX(" g ")), max(MbrMaxY(" g "))"
+static const struct layer_prop FACILITY_PROPS[] = {
+    {"kind", PROP_TEXT, "kind", "Facility kind, e.g. mutual_aid_home"},
+    {"status", PROP_TEXT, "status", "planned .. operating, closed"},
+    {"name", PROP_TEXT, "name", "Name"},
+    {"capacity", PROP_INT, "capacity", "Beds or places"},
+    {"division_code", PROP_TEXT, "division_code", "Code of the division it lies in"},
+    {"responsible_unit", PROP_TEXT, "responsible_unit", "Unit responsible for it"},
+    {"due_date", PROP_DATE, "due_date", "Date it is due"},
+    {"scenario_id", PROP_INT, "scenario_id", "Planning scenario that proposed it"},
+    {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real"},
+};
 
-static const char SQL_DIVISIONS_AT_LEVEL[] =
-    "SELECT " EXTENT_COLS("COALESCE(geom, seat)") " FROM divisions"
-                                                  " WHERE valid_to IS NULL AND level = ?1";
+static const struct layer_prop PLACE_PROPS[] = {
+    {"name", PROP_TEXT, "name", "Standard name"},
+    {"pinyin", PROP_TEXT, "pinyin", "Name in pinyin"},
+    {"aliases", PROP_TEXT, "aliases", "Former names and aliases (JSON array)"},
+    {"category", PROP_TEXT, "category", "Place category"},
+    {"division_code", PROP_TEXT, "division_code", "Code of the division it lies in"},
+    {"status", PROP_TEXT, "status", "Status of the name"},
+    {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real"},
+    {"valid_from", PROP_DATE, "valid_from", "First day this version is valid"},
+    {"valid_to", PROP_DATE, "valid_to", "Day this version ended (null: current)"},
+};
+
+/* Sensitive assistance counts are left out until roles exist. */
+static const struct layer_prop DEMAND_PROPS[] = {
+    {"code", PROP_TEXT, "code", "Demand point code (the village code)"},
+    {"name", PROP_TEXT, "name", "Name"},
+    {"division_code", PROP_TEXT, "division_code", "Township code"},
+    {"population", PROP_INT, "population", "Resident population"},
+    {"elderly_60plus", PROP_INT, "elderly_60plus", "Residents aged 60 and over"},
+    {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real"},
+};
+
+#define DIVISION_LAYER(id_, title_, desc_, where_, geom_sql_, rtree0_, rtree1_, kind_)             \
+    {                                                                                              \
+        id_, title_, desc_, "divisions", where_, "code", geom_sql_, {rtree0_, rtree1_}, "id",      \
+            kind_, true, DIVISION_PROPS, N(DIVISION_PROPS), "name", "pinyin", "code"               \
+    }
 
 static const struct layer_def LAYERS[] = {
-    {"counties", "Counties and districts", "County-level divisions (区/县/县级市), current",
-     SQL_DIVISIONS_AT_LEVEL, 3},
-    {"townships", "Townships and streets", "Township-level divisions (乡/镇/街道), current",
-     SQL_DIVISIONS_AT_LEVEL, 4},
-    {"villages", "Villages and communities",
-     "Village-level divisions (村委会/社区居委会) as seat points, current", SQL_DIVISIONS_AT_LEVEL,
-     5},
-    {"divisions", "Administrative divisions", "All current divisions, every level",
-     "SELECT " EXTENT_COLS("COALESCE(geom, seat)") " FROM divisions WHERE valid_to IS NULL", 0},
-    {"facilities", "Civil-affairs facilities",
+    DIVISION_LAYER("counties",
+                   "Counties and districts",
+                   "County-level divisions (区/县/县级市) of the city",
+                   "level = 3",
+                   "geom",
+                   "idx_divisions_geom",
+                   NULL,
+                   LAYER_GEOM_POLYGON),
+    DIVISION_LAYER("townships",
+                   "Townships and streets",
+                   "Township-level divisions (乡/镇/街道). Geometry synthetic in the demo data.",
+                   "level = 4",
+                   "geom",
+                   "idx_divisions_geom",
+                   NULL,
+                   LAYER_GEOM_POLYGON),
+    DIVISION_LAYER("villages",
+                   "Villages and communities",
+                   "Village-level divisions (村委会/社区居委会) as seat points. Synthetic "
+                   "locations in the demo data.",
+                   "level = 5",
+                   "seat",
+                   "idx_divisions_seat",
+                   NULL,
+                   LAYER_GEOM_POINT),
+    DIVISION_LAYER("divisions",
+                   "Administrative divisions",
+                   "Every division of every level; polygons, or seats where there is none",
+                   NULL,
+                   "COALESCE(geom, seat)",
+                   "idx_divisions_geom",
+                   "idx_divisions_seat",
+                   LAYER_GEOM_ANY),
+    {"facilities",
+     "Civil-affairs facilities",
      "Elderly homes, canteens, funeral and welfare facilities with status and capacity",
-     "SELECT " EXTENT_COLS("geom") " FROM facilities", 0},
-    {"places", "Gazetteer", "Standard place names",
-     "SELECT " EXTENT_COLS("geom") " FROM places WHERE valid_to IS NULL", 0},
-    {"demand", "Demand points", "Village and community points with population and elderly counts",
-     "SELECT " EXTENT_COLS("geom") " FROM demand", 0},
+     "facilities",
+     NULL,
+     "fid",
+     "geom",
+     {"idx_facilities_geom", NULL},
+     "id",
+     LAYER_GEOM_POINT,
+     false,
+     FACILITY_PROPS,
+     N(FACILITY_PROPS),
+     "name",
+     NULL,
+     "fid"},
+    {"places",
+     "Gazetteer",
+     "Standard place names",
+     "places",
+     NULL,
+     "CAST(id AS TEXT)",
+     "geom",
+     {"idx_places_geom", NULL},
+     "id",
+     LAYER_GEOM_ANY,
+     true,
+     PLACE_PROPS,
+     N(PLACE_PROPS),
+     "name",
+     "pinyin",
+     NULL},
+    {"demand",
+     "Demand points",
+     "Village and community points with population and elderly counts",
+     "demand",
+     NULL,
+     "code",
+     "geom",
+     {"idx_demand_geom", NULL},
+     "id",
+     LAYER_GEOM_POINT,
+     false,
+     DEMAND_PROPS,
+     N(DEMAND_PROPS),
+     "name",
+     NULL,
+     "code"},
 };
 
 size_t layer_count(void)
 {
-    return sizeof LAYERS / sizeof *LAYERS;
+    return N(LAYERS);
 }
 
-enum gis_status
-layer_describe(struct store *st, size_t i, struct layer_info *out, struct gis_error *err)
+const struct layer_def *layer_at(size_t i)
 {
-    const struct layer_def *d;
-    struct layer_info info = {0};
+    return i < N(LAYERS) ? &LAYERS[i] : NULL;
+}
+
+const struct layer_def *layer_find(const char *id)
+{
+    size_t i;
+
+    for (i = 0; id && i < N(LAYERS); i++)
+        if (!strcmp(LAYERS[i].id, id))
+            return &LAYERS[i];
+    return NULL;
+}
+
+int layer_prop_find(const struct layer_def *layer, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < layer->n_props; i++)
+        if (!strcmp(layer->props[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+bool layer_is_geometry_name(const char *name)
+{
+    return name && (!strcmp(name, "geometry") || !strcmp(name, "geom"));
+}
+
+/* One constant statistics query per layer, built once from its definition. */
+static const char *const STATS_SQL[] = {
+    "SELECT count(*), min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)),"
+    " max(MbrMaxY(geom)) FROM divisions WHERE valid_to IS NULL AND level = 3",
+    "SELECT count(*), min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)),"
+    " max(MbrMaxY(geom)) FROM divisions WHERE valid_to IS NULL AND level = 4",
+    "SELECT count(*), min(MbrMinX(seat)), min(MbrMinY(seat)), max(MbrMaxX(seat)),"
+    " max(MbrMaxY(seat)) FROM divisions WHERE valid_to IS NULL AND level = 5",
+    "SELECT count(*), min(MbrMinX(COALESCE(geom, seat))), min(MbrMinY(COALESCE(geom, seat))),"
+    " max(MbrMaxX(COALESCE(geom, seat))), max(MbrMaxY(COALESCE(geom, seat))) FROM divisions"
+    " WHERE valid_to IS NULL",
+    "SELECT count(*), min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)),"
+    " max(MbrMaxY(geom)) FROM facilities",
+    "SELECT count(*), min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)),"
+    " max(MbrMaxY(geom)) FROM places WHERE valid_to IS NULL",
+    "SELECT count(*), min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)),"
+    " max(MbrMaxY(geom)) FROM demand",
+};
+
+static const char SQL_DIVISION_TIMES[] =
+    "SELECT min(valid_from), max(max(valid_from), COALESCE(max(valid_to), '')) FROM divisions";
+static const char SQL_PLACE_TIMES[] =
+    "SELECT min(valid_from), max(max(valid_from), COALESCE(max(valid_to), '')) FROM places";
+
+static void copy_date(char *dst, sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    snprintf(dst, 11, "%s", t ? (const char *)t : "");
+}
+
+static enum gis_status temporal_extent(struct store *st,
+                                       const struct layer_def *layer,
+                                       struct layer_stats *out,
+                                       struct gis_error *err)
+{
     sqlite3_stmt *s;
     enum gis_status rc;
 
-    if (i >= layer_count())
-        return gis_fail(err, GIS_ERR_NOT_FOUND, "no layer %zu", i);
-    d = &LAYERS[i];
-    rc = store__stmt(st, d->sql, &s, err);
+    if (!layer->is_versioned)
+        return GIS_OK;
+    rc = store__stmt(st, strcmp(layer->table, "places") ? SQL_DIVISION_TIMES : SQL_PLACE_TIMES, &s,
+                     err);
     if (rc != GIS_OK)
         return rc;
-    if (d->level > 0)
-        sqlite3_bind_int(s, 1, d->level);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        copy_date(out->t_min, s, 0);
+        copy_date(out->t_max, s, 1);
+    }
+    store__done(s);
+    return GIS_OK;
+}
+
+enum gis_status layer_stats(struct store *st,
+                            const struct layer_def *layer,
+                            struct layer_stats *out,
+                            struct gis_error *err)
+{
+    struct layer_stats info = {0};
+    size_t i = (size_t)(layer - LAYERS);
+    sqlite3_stmt *s;
+    enum gis_status rc;
+    int k;
+
+    if (i >= N(LAYERS))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "unknown layer");
+    rc = store__stmt(st, STATS_SQL[i], &s, err);
+    if (rc != GIS_OK)
+        return rc;
     if (sqlite3_step(s) != SQLITE_ROW) {
         rc = store__fail(st, err, "describing a layer");
         store__done(s);
         return rc;
     }
-    info.id = d->id;
-    info.title = d->title;
-    info.description = d->description;
     info.count = sqlite3_column_int64(s, 0);
     info.has_extent = sqlite3_column_type(s, 1) != SQLITE_NULL;
-    for (int k = 0; k < 4 && info.has_extent; k++)
+    for (k = 0; k < 4 && info.has_extent; k++)
         info.bbox[k] = sqlite3_column_double(s, 1 + k);
     store__done(s);
-    *out = info;
-    return GIS_OK;
+    rc = temporal_extent(st, layer, &info, err);
+    if (rc == GIS_OK)
+        *out = info;
+    return rc;
 }

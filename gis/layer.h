@@ -1,7 +1,9 @@
 /*
- * The layers civgis publishes: level views of the current divisions (counties,
- * townships, villages), the divisions themselves, facilities, places and demand.
- * This catalogue is what /collections lists; it grows into OGC API - Features.
+ * The layers (OGC API collections) civgis publishes, each a fixed view of one table:
+ * level views of the versioned divisions (counties, townships, villages), all
+ * divisions, facilities, places and demand. Property names, types and the SQL behind
+ * them are constant: they are the whitelist every filter, sort and selection is
+ * checked against, so user text never names a column.
  */
 #ifndef CIVGIS_LAYER_H
 #define CIVGIS_LAYER_H
@@ -13,20 +15,65 @@
 #include "status.h"
 #include "store.h"
 
-struct layer_info {
-    const char *id;          /* static */
-    const char *title;       /* static */
-    const char *description; /* static */
-    int64_t count;           /* current features */
-    bool has_extent;
-    double bbox[4]; /* minx, miny, maxx, maxy in CRS84 */
+enum prop_type {
+    PROP_TEXT,
+    PROP_INT,
+    PROP_REAL,
+    PROP_BOOL,
+    PROP_DATE, /* ISO 8601 date text */
 };
 
-/* Number of published layers. */
-size_t layer_count(void);
+struct layer_prop {
+    const char *name;
+    enum prop_type type;
+    const char *sql; /* constant expression over the layer's table */
+    const char *description;
+};
 
-/* Fills *out with layer i's description, count and extent. */
-enum gis_status
-layer_describe(struct store *st, size_t i, struct layer_info *out, struct gis_error *err);
+enum layer_geom {
+    LAYER_GEOM_POLYGON,
+    LAYER_GEOM_POINT,
+    LAYER_GEOM_ANY,
+};
+
+struct layer_def {
+    const char *id, *title, *description;
+    const char *table;     /* FROM */
+    const char *where;     /* constant condition or NULL */
+    const char *id_sql;    /* the feature id (text) */
+    const char *geom_sql;  /* the geometry */
+    const char *rtree[2];  /* R*Tree tables whose pkid is the table's rowid */
+    const char *rowid_sql; /* the rowid the R*Trees index */
+    enum layer_geom geom;
+    bool is_versioned; /* valid_from / valid_to: datetime selects versions */
+    const struct layer_prop *props;
+    size_t n_props;
+    const char *search_name_sql; /* q= matches names, pinyin and code prefixes */
+    const char *search_pinyin_sql;
+    const char *search_code_sql;
+};
+
+size_t layer_count(void);
+/* Layer i (0 <= i < layer_count()). */
+const struct layer_def *layer_at(size_t i);
+/* The layer with this id, or NULL. */
+const struct layer_def *layer_find(const char *id);
+/* Index of property name in layer, or -1. */
+int layer_prop_find(const struct layer_def *layer, const char *name);
+/* True when name denotes the layer's geometry in filters ("geometry" or "geom"). */
+bool layer_is_geometry_name(const char *name);
+
+struct layer_stats {
+    int64_t count; /* current features */
+    bool has_extent;
+    double bbox[4];            /* minx, miny, maxx, maxy in CRS84 */
+    char t_min[11], t_max[11]; /* versioned: first valid_from, last change ("" if none) */
+};
+
+/* Counts and extent of the current features of layer. */
+enum gis_status layer_stats(struct store *st,
+                            const struct layer_def *layer,
+                            struct layer_stats *out,
+                            struct gis_error *err);
 
 #endif

@@ -1,13 +1,14 @@
 /*
- * The core resources: error bodies, /health, the landing page and /collections.
- * Thin: parse the request, ask gis/, render JSON. cJSON trees live and die here.
+ * The core resources and helpers: error bodies, content negotiation, /health, the
+ * landing page and /conformance. Thin: ask gis/, render. cJSON trees live and die in
+ * one function.
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api_int.h"
-#include "layer.h"
+#include "api_render.h"
 #include "version.h"
 
 unsigned api_status_to_http(enum gis_status code)
@@ -30,28 +31,14 @@ unsigned api_status_to_http(enum gis_status code)
     }
 }
 
-/* Sends a cJSON tree as the body; frees it. */
-static void send_json(struct api_response *res, cJSON *root, const char *content_type)
-{
-    char *text = root ? cJSON_PrintUnformatted(root) : NULL;
-
-    cJSON_Delete(root);
-    if (!text) {
-        api_error(res, 500, "out_of_memory", "cannot render the response");
-        return;
-    }
-    gbuf_reset(&res->body);
-    if (gbuf_puts(&res->body, text) != GIS_OK)
-        api_error(res, 500, "too_large", "the response is too large");
-    else
-        res->content_type = content_type;
-    cJSON_free(text);
-}
-
 void api_error(struct api_response *res, unsigned http_status, const char *code, const char *msg)
 {
     res->status = http_status;
     res->content_type = "application/json";
+    if (res->produce_free)
+        res->produce_free(res->produce_ctx);
+    res->produce = NULL;
+    res->produce_free = NULL;
     gbuf_reset(&res->body);
     /* Built by hand so an error can still be reported when allocation is the problem. */
     if (gbuf_puts(&res->body, "{\"code\":\"") != GIS_OK || gbuf_json_escape(&res->body, code) ||
@@ -65,7 +52,43 @@ void api_fail(struct api_response *res, const struct gis_error *err)
     api_error(res, api_status_to_http(err->code), gis_status_name(err->code), err->msg);
 }
 
-static cJSON *link_new(const char *href, const char *rel, const char *type, const char *title)
+void api_send_json(struct api_response *res, cJSON *root, const char *content_type)
+{
+    char *text = root ? cJSON_PrintUnformatted(root) : NULL;
+
+    cJSON_Delete(root);
+    if (!text) {
+        api_error(res, 500, "out_of_memory", "cannot render the response");
+        return;
+    }
+    api_body(res, content_type, text, strlen(text));
+    cJSON_free(text);
+}
+
+enum gis_status
+api_format(const struct api_request *req, enum api_format *out, struct gis_error *err)
+{
+    const char *f = api_query(req, "f");
+    const char *accept = api_header(req, "Accept");
+
+    if (f) {
+        if (!strcmp(f, "json") || !strcmp(f, "geojson") || !strcmp(f, "jsonfg"))
+            *out = API_JSON;
+        else if (!strcmp(f, "html"))
+            *out = API_HTML;
+        else
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "f must be json or html, not '%.20s'", f);
+        return GIS_OK;
+    }
+    /* A browser lists text/html before any JSON type; API clients do not. */
+    *out = API_JSON;
+    if (accept && strstr(accept, "text/html") &&
+        (!strstr(accept, "json") || strstr(accept, "text/html") < strstr(accept, "json")))
+        *out = API_HTML;
+    return GIS_OK;
+}
+
+cJSON *api_link(const char *href, const char *rel, const char *type, const char *title)
 {
     cJSON *l = cJSON_CreateObject();
 
@@ -77,91 +100,124 @@ static cJSON *link_new(const char *href, const char *rel, const char *type, cons
     return l;
 }
 
+/* Adds self (this format) and alternate (the other) links for path. */
+void api_self_links(cJSON *links, const char *base, const char *path, const char *json_type)
+{
+    char href[512];
+
+    snprintf(href, sizeof href, "%s%s?f=json", base, path);
+    cJSON_AddItemToArray(links, api_link(href, "self", json_type, "This document as JSON"));
+    snprintf(href, sizeof href, "%s%s?f=html", base, path);
+    cJSON_AddItemToArray(links, api_link(href, "alternate", "text/html", "This document as HTML"));
+}
+
 void api_health(const struct api_request *req, struct api_response *res)
 {
     struct gis_error err = {0};
     int64_t version = 0;
     cJSON *root;
 
-    if (store_data_version(req->st, &version, &err) != GIS_OK) {
+    if (store_data_version(api_store(req), &version, &err) != GIS_OK) {
         api_fail(res, &err);
         return;
     }
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "status", "ok");
     cJSON_AddStringToObject(root, "version", CIVGIS_VERSION);
-    cJSON_AddNumberToObject(root, "schema_version", store_schema_version(req->st));
+    cJSON_AddNumberToObject(root, "schema_version", store_schema_version(api_store(req)));
     cJSON_AddNumberToObject(root, "data_version", (double)version);
     api_header_add(res, "Cache-Control", "no-store");
-    send_json(res, root, "application/json");
+    api_send_json(res, root, "application/json");
+}
+
+static cJSON *landing_json(const char *base)
+{
+    cJSON *root = cJSON_CreateObject(), *links;
+    char href[256];
+
+    cJSON_AddStringToObject(root, "title", "civgis");
+    cJSON_AddStringToObject(root, "description",
+                            "Civil-affairs planning GIS: administrative divisions, facilities, "
+                            "demand and coverage, served through OGC API - Features");
+    links = cJSON_AddArrayToObject(root, "links");
+    api_self_links(links, base, "/", "application/json");
+    snprintf(href, sizeof href, "%s/api", base);
+    cJSON_AddItemToArray(links, api_link(href, "service-desc",
+                                         "application/vnd.oai.openapi+json;version=3.0",
+                                         "The API definition (OpenAPI 3.0)"));
+    snprintf(href, sizeof href, "%s/conformance", base);
+    cJSON_AddItemToArray(links, api_link(href, "conformance", "application/json",
+                                         "Conformance classes implemented"));
+    snprintf(href, sizeof href, "%s/collections", base);
+    cJSON_AddItemToArray(links, api_link(href, "data", "application/json", "The collections"));
+    snprintf(href, sizeof href, "%s/health", base);
+    cJSON_AddItemToArray(links, api_link(href, "service-status", "application/json", "Health"));
+    return root;
 }
 
 void api_landing(const struct api_request *req, struct api_response *res)
 {
-    char base[160], href[256];
-    cJSON *root = cJSON_CreateObject(), *links;
+    struct gis_error err = {0};
+    enum api_format fmt;
+    char base[160];
 
-    api_base_url(req, base, sizeof base);
-    cJSON_AddStringToObject(root, "title", "civgis");
-    cJSON_AddStringToObject(root, "description",
-                            "Civil-affairs planning GIS: administrative divisions, facilities, "
-                            "demand and coverage");
-    links = cJSON_AddArrayToObject(root, "links");
-    snprintf(href, sizeof href, "%s/", base);
-    cJSON_AddItemToArray(links, link_new(href, "self", "application/json", "This document"));
-    snprintf(href, sizeof href, "%s/collections", base);
-    cJSON_AddItemToArray(links, link_new(href, "data", "application/json", "The layers"));
-    snprintf(href, sizeof href, "%s/health", base);
-    cJSON_AddItemToArray(links, link_new(href, "service-status", "application/json", "Health"));
-    send_json(res, root, "application/json");
-}
-
-static cJSON *collection_json(const struct layer_info *li, const char *base)
-{
-    cJSON *c = cJSON_CreateObject(), *links, *extent, *spatial, *bboxes, *bbox;
-    char href[256];
-    int k;
-
-    cJSON_AddStringToObject(c, "id", li->id);
-    cJSON_AddStringToObject(c, "title", li->title);
-    cJSON_AddStringToObject(c, "description", li->description);
-    cJSON_AddNumberToObject(c, "featureCount", (double)li->count);
-    if (li->has_extent) {
-        extent = cJSON_AddObjectToObject(c, "extent");
-        spatial = cJSON_AddObjectToObject(extent, "spatial");
-        bboxes = cJSON_AddArrayToObject(spatial, "bbox");
-        bbox = cJSON_CreateArray();
-        for (k = 0; k < 4; k++)
-            cJSON_AddItemToArray(bbox, cJSON_CreateNumber(li->bbox[k]));
-        cJSON_AddItemToArray(bboxes, bbox);
-        cJSON_AddStringToObject(spatial, "crs", "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+    if (api_format(req, &fmt, &err) != GIS_OK) {
+        api_fail(res, &err);
+        return;
     }
-    links = cJSON_AddArrayToObject(c, "links");
-    snprintf(href, sizeof href, "%s/collections/%s", base, li->id);
-    cJSON_AddItemToArray(links, link_new(href, "self", "application/json", li->title));
-    return c;
+    api_base_url(req, base, sizeof base);
+    if (api_etag(req, res, fmt == API_HTML ? "landing-html" : "landing-json"))
+        return;
+    api_header_add(res, "Cache-Control", "public, max-age=3600");
+    if (fmt == API_HTML)
+        api_render_landing_html(res, base);
+    else
+        api_send_json(res, landing_json(base), "application/json");
 }
 
-void api_collections(const struct api_request *req, struct api_response *res)
+static const char *const CONFORMANCE[] = {
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/queryables",
+};
+
+void api_conformance(const struct api_request *req, struct api_response *res)
 {
     struct gis_error err = {0};
-    struct layer_info li;
-    char base[160], href[256];
-    cJSON *root = cJSON_CreateObject(), *list, *links;
+    enum api_format fmt;
+    cJSON *root, *list;
     size_t i;
 
-    api_base_url(req, base, sizeof base);
-    links = cJSON_AddArrayToObject(root, "links");
-    snprintf(href, sizeof href, "%s/collections", base);
-    cJSON_AddItemToArray(links, link_new(href, "self", "application/json", "The layers"));
-    list = cJSON_AddArrayToObject(root, "collections");
-    for (i = 0; i < layer_count(); i++) {
-        if (layer_describe(req->st, i, &li, &err) != GIS_OK) {
-            cJSON_Delete(root);
-            api_fail(res, &err);
-            return;
-        }
-        cJSON_AddItemToArray(list, collection_json(&li, base));
+    if (api_format(req, &fmt, &err) != GIS_OK) {
+        api_fail(res, &err);
+        return;
     }
-    send_json(res, root, "application/json");
+    if (api_etag(req, res, fmt == API_HTML ? "conformance-html" : "conformance-json"))
+        return;
+    api_header_add(res, "Cache-Control", "public, max-age=3600");
+    if (fmt == API_HTML) {
+        api_render_list_html(res, "Conformance", CONFORMANCE,
+                             sizeof CONFORMANCE / sizeof *CONFORMANCE);
+        return;
+    }
+    root = cJSON_CreateObject();
+    list = cJSON_AddArrayToObject(root, "conformsTo");
+    for (i = 0; i < sizeof CONFORMANCE / sizeof *CONFORMANCE; i++)
+        cJSON_AddItemToArray(list, cJSON_CreateString(CONFORMANCE[i]));
+    api_send_json(res, root, "application/json");
 }

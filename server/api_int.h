@@ -1,32 +1,47 @@
 /*
- * Shared inside server/ only: the request and response every handler sees, the route
- * handlers, and the one mapping from our status codes to HTTP.
+ * Shared inside server/ only: the request and response every handler sees, streaming
+ * bodies, the per-request worker context, the handlers, and the one mapping from our
+ * status codes to HTTP.
  */
 #ifndef CIVGIS_API_INT_H
 #define CIVGIS_API_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "crs.h"
 #include "gbuf.h"
+#include "params.h"
 #include "status.h"
 #include "store.h"
 
-/* Largest response body built in memory; streaming responses are not bound by it. */
-#define API_MAX_BODY    (64u * 1024u * 1024u)
-#define API_MAX_HEADERS 8
+/* Largest response body built in memory; streamed responses are not bound by it. */
+#define API_MAX_BODY        (64u * 1024u * 1024u)
+#define API_MAX_HEADERS     10
+#define API_MAX_PATH_PARAMS 3
+
+/* What a request borrows for its lifetime: a read-only store and cached CRS
+ * transformations. A streamed response keeps it until the body is sent. */
+struct api_ctx;
 
 struct api_request {
     const char *method;
     const char *path;
-    struct store *st; /* this worker's read-only store */
-    void *conn;       /* struct MHD_Connection, for query lookups in http.c */
+    const char *path_params[API_MAX_PATH_PARAMS]; /* the {} segments of the route */
+    struct api_ctx *ctx;
+    void *conn; /* struct MHD_Connection, for lookups in http.c */
     uint64_t id;
+    bool accepts_gzip;
 };
 
 struct api_header {
     const char *name;
-    char value[160];
+    char value[512];
 };
+
+/* A body produced piece by piece: produce appends the next piece (any size; tens of
+ * KB is right) and sets *done after the last one. free releases ctx. */
+typedef enum gis_status (*api_produce_fn)(void *ctx, struct gbuf *out, bool *done);
 
 struct api_response {
     unsigned status;
@@ -34,31 +49,69 @@ struct api_response {
     struct gbuf body;
     struct api_header headers[API_MAX_HEADERS];
     unsigned n_headers;
+    api_produce_fn produce; /* set: the body is streamed from it instead of body */
+    void *produce_ctx;
+    void (*produce_free)(void *ctx);
 };
 
-typedef void (*api_handler_fn)(const struct api_request *req, struct api_response *res);
+/* The store and CRS transformations of the request's worker context. */
+struct store *api_store(const struct api_request *req);
+/* A transformation from CRS84 to crs (NULL crs or CRS84: NULL, meaning none). Owned by
+ * the context; valid for the request. */
+enum gis_status api_transform_to(const struct api_request *req,
+                                 const struct params_crs *crs,
+                                 struct crs_transform **out,
+                                 struct gis_error *err);
 
-/* The HTTP status for a gis_status: 400 invalid, 404 not found, 409 conflict, 413 too
- * large, 503 timeout (busy database), 500 otherwise. */
 unsigned api_status_to_http(enum gis_status code);
 
 /* Replaces the response with a JSON error {"code", "description"}. */
 void api_error(struct api_response *res, unsigned http_status, const char *code, const char *msg);
-
 /* api_error from a gis_error, status chosen by api_status_to_http. */
 void api_fail(struct api_response *res, const struct gis_error *err);
 
 /* Adds a response header (name static, value copied and truncated to fit). */
 void api_header_add(struct api_response *res, const char *name, const char *value);
 
-/* A query parameter of the request, or NULL. Borrowed for the request's lifetime. */
+/* A query parameter (URL-decoded), or NULL. Borrowed for the request's lifetime. */
 const char *api_query(const struct api_request *req, const char *name);
+/* A request header, or NULL. */
+const char *api_header(const struct api_request *req, const char *name);
+/* Calls fn for each query parameter; stops at the first non-OK. */
+typedef enum gis_status (*api_query_fn)(void *ctx,
+                                        const char *key,
+                                        const char *value,
+                                        struct gis_error *err);
+enum gis_status
+api_query_each(const struct api_request *req, api_query_fn fn, void *ctx, struct gis_error *err);
 
 /* The base URL of this server as the client addressed it ("http://host:port"). */
 void api_base_url(const struct api_request *req, char *buf, size_t size);
 
+/* Sets a strong ETag from basis (and the content coding) and answers true when the
+ * request's If-None-Match matches it: the caller then returns with a 304 already set. */
+bool api_etag(const struct api_request *req, struct api_response *res, const char *basis);
+
+/* The representation asked for: f= wins over Accept. */
+enum api_format {
+    API_JSON,
+    API_HTML,
+};
+enum gis_status
+api_format(const struct api_request *req, enum api_format *out, struct gis_error *err);
+
+/* Sends a complete body (copied) with a content type. */
+void api_body(struct api_response *res, const char *content_type, const char *text, size_t len);
+
+/* handlers */
 void api_health(const struct api_request *req, struct api_response *res);
 void api_landing(const struct api_request *req, struct api_response *res);
+void api_conformance(const struct api_request *req, struct api_response *res);
+void api_openapi(const struct api_request *req, struct api_response *res);
 void api_collections(const struct api_request *req, struct api_response *res);
+void api_collection(const struct api_request *req, struct api_response *res);
+void api_queryables(const struct api_request *req, struct api_response *res);
+void api_items(const struct api_request *req, struct api_response *res);
+void api_item(const struct api_request *req, struct api_response *res);
 
 #endif

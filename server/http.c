@@ -1,7 +1,12 @@
 /*
- * libmicrohttpd glue: the daemon, the pool of per-worker stores, the route table,
- * CORS, the access log, and sending a struct api_response. Knows nothing of the data:
- * handlers in api_*.c do the work.
+ * libmicrohttpd glue: the daemon, the pool of worker contexts (read-only store + CRS
+ * cache), the route table, CORS, ETag/304, gzip (zlib), streamed bodies and the access
+ * log. Knows nothing of the data: handlers in api_*.c do the work.
+ *
+ * The pool never blocks: a streamed response keeps its context until the body is sent,
+ * so a thread may serve a new request while another of its connections is still
+ * streaming. When every context is out the pool opens another, up to a cap; past the
+ * cap the request gets 503.
  */
 #include "server.h"
 
@@ -13,63 +18,134 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "api_int.h"
 #include "log.h"
 
-/* A store checked out by a request. There are as many as worker threads, so a request
- * never waits for one unless the pool is misconfigured. */
-struct worker_slot {
+#define CTX_MAX_CRS    8
+#define GZIP_MIN_BYTES 256
+#define STREAM_CHUNK   (64u * 1024u)
+
+struct api_ctx {
     struct store *st;
-    struct worker_slot *next;
+    const struct params_crs *crs[CTX_MAX_CRS];
+    struct crs_transform *xf[CTX_MAX_CRS];
+    struct api_ctx *next;
 };
 
 struct server {
     struct MHD_Daemon *daemon;
-    struct worker_slot *slots;
-    unsigned n_slots;
-    struct worker_slot *free_list;
+    char *db_path;
     pthread_mutex_t lock;
-    pthread_cond_t available;
+    struct api_ctx *free_list;
+    unsigned n_ctx, max_ctx;
     atomic_uint_fast64_t next_id;
     uint16_t port;
 };
 
-struct route {
-    const char *path;
-    api_handler_fn handler;
-};
+typedef void (*route_fn)(const struct api_request *, struct api_response *);
 
-static const struct route ROUTES[] = {
+static const struct {
+    const char *pattern;
+    route_fn handler;
+} ROUTES[] = {
+    /* "{}" matches one path segment */
     {"/", api_landing},
+    {"/conformance", api_conformance},
+    {"/api", api_openapi},
     {"/health", api_health},
     {"/collections", api_collections},
+    {"/collections/{}", api_collection},
+    {"/collections/{}/queryables", api_queryables},
+    {"/collections/{}/items", api_items},
+    {"/collections/{}/items/{}", api_item},
 };
 
-/* ---------------------------------------------------------------- pool */
+/* ---------------------------------------------------------------- contexts */
 
-static struct worker_slot *slot_take(struct server *srv)
+static void ctx_free(struct api_ctx *c)
 {
-    struct worker_slot *s;
+    size_t i;
 
-    pthread_mutex_lock(&srv->lock);
-    while (!srv->free_list)
-        pthread_cond_wait(&srv->available, &srv->lock);
-    s = srv->free_list;
-    srv->free_list = s->next;
-    pthread_mutex_unlock(&srv->lock);
-    return s;
+    if (!c)
+        return;
+    for (i = 0; i < CTX_MAX_CRS; i++)
+        crs_transform_free(c->xf[i]);
+    store_close(c->st);
+    free(c);
 }
 
-static void slot_give(struct server *srv, struct worker_slot *s)
+static struct api_ctx *ctx_take(struct server *srv, struct gis_error *err)
+{
+    struct api_ctx *c = NULL;
+    bool may_open = false;
+
+    pthread_mutex_lock(&srv->lock);
+    if (srv->free_list) {
+        c = srv->free_list;
+        srv->free_list = c->next;
+    } else if (srv->n_ctx < srv->max_ctx) {
+        srv->n_ctx++;
+        may_open = true;
+    }
+    pthread_mutex_unlock(&srv->lock);
+    if (c || !may_open) {
+        if (!c)
+            gis_fail(err, GIS_ERR_TIMEOUT, "the server is busy; try again");
+        return c;
+    }
+    c = calloc(1, sizeof *c);
+    if (!c || store_open(srv->db_path, STORE_READ_ONLY, &c->st, err) != GIS_OK) {
+        free(c);
+        pthread_mutex_lock(&srv->lock);
+        srv->n_ctx--;
+        pthread_mutex_unlock(&srv->lock);
+        return NULL;
+    }
+    return c;
+}
+
+static void ctx_give(struct server *srv, struct api_ctx *c)
 {
     pthread_mutex_lock(&srv->lock);
-    s->next = srv->free_list;
-    srv->free_list = s;
-    pthread_cond_signal(&srv->available);
+    c->next = srv->free_list;
+    srv->free_list = c;
     pthread_mutex_unlock(&srv->lock);
+}
+
+struct store *api_store(const struct api_request *req)
+{
+    return req->ctx->st;
+}
+
+enum gis_status api_transform_to(const struct api_request *req,
+                                 const struct params_crs *crs,
+                                 struct crs_transform **out,
+                                 struct gis_error *err)
+{
+    struct api_ctx *c = req->ctx;
+    size_t i;
+
+    *out = NULL;
+    if (!crs || crs == params_crs_at(0))
+        return GIS_OK;
+    for (i = 0; i < CTX_MAX_CRS && c->crs[i]; i++) {
+        if (c->crs[i] == crs) {
+            *out = c->xf[i];
+            return GIS_OK;
+        }
+    }
+    if (i == CTX_MAX_CRS)
+        return gis_fail(err, GIS_ERR_INTERNAL, "too many CRSs in use");
+    if (crs_transform_new("OGC:CRS84", crs->proj, &c->xf[i], err) != GIS_OK)
+        return err ? err->code : GIS_ERR_PROJ;
+    c->crs[i] = crs;
+    *out = c->xf[i];
+    return GIS_OK;
 }
 
 /* ---------------------------------------------------------------- request helpers */
@@ -77,6 +153,36 @@ static void slot_give(struct server *srv, struct worker_slot *s)
 const char *api_query(const struct api_request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *api_header(const struct api_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+struct each_ctx {
+    api_query_fn fn;
+    void *ctx;
+    struct gis_error *err;
+    enum gis_status rc;
+};
+
+static enum MHD_Result each_value(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+    struct each_ctx *e = cls;
+
+    (void)kind;
+    e->rc = e->fn(e->ctx, k, v ? v : "", e->err);
+    return e->rc == GIS_OK ? MHD_YES : MHD_NO;
+}
+
+enum gis_status
+api_query_each(const struct api_request *req, api_query_fn fn, void *ctx, struct gis_error *err)
+{
+    struct each_ctx e = {fn, ctx, err, GIS_OK};
+
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, each_value, &e);
+    return e.rc;
 }
 
 /* host[:port] characters: letters, digits, '.', '-', ':' and IPv6 brackets. */
@@ -90,7 +196,7 @@ static bool is_host_text(const char *s)
 
 void api_base_url(const struct api_request *req, char *buf, size_t size)
 {
-    const char *host = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Host");
+    const char *host = api_header(req, "Host");
 
     /* The Host header is client text: it reaches links only when it looks like one. */
     snprintf(buf, size, "http://%s", is_host_text(host) ? host : "127.0.0.1");
@@ -105,36 +211,317 @@ void api_header_add(struct api_response *res, const char *name, const char *valu
     res->n_headers++;
 }
 
+void api_body(struct api_response *res, const char *content_type, const char *text, size_t len)
+{
+    gbuf_reset(&res->body);
+    if (gbuf_append(&res->body, text, len) != GIS_OK) {
+        api_error(res, 500, "too_large", "the response is too large");
+        return;
+    }
+    res->content_type = content_type;
+}
+
+static bool etag_listed(const char *list, const char *etag)
+{
+    size_t n = strlen(etag);
+    const char *p;
+
+    if (!list)
+        return false;
+    if (!strcmp(list, "*"))
+        return true;
+    for (p = strstr(list, etag); p; p = strstr(p + 1, etag)) {
+        bool starts = p == list || p[-1] == ' ' || p[-1] == ',' || p[-1] == '/';
+        bool ends = p[n] == '\0' || p[n] == ',' || p[n] == ' ';
+        if (starts && ends)
+            return true;
+    }
+    return false;
+}
+
+bool api_etag(const struct api_request *req, struct api_response *res, const char *basis)
+{
+    char etag[64];
+    uLong crc = crc32(0L, Z_NULL, 0);
+    uLong adl = adler32(0L, Z_NULL, 0);
+
+    crc = crc32(crc, (const Bytef *)basis, (uInt)strlen(basis));
+    adl = adler32(adl, (const Bytef *)basis, (uInt)strlen(basis));
+    snprintf(etag, sizeof etag, "\"%08lx%08lx%s\"", crc, adl, req->accepts_gzip ? "-gz" : "");
+    api_header_add(res, "ETag", etag);
+    if (!etag_listed(api_header(req, "If-None-Match"), etag))
+        return false;
+    res->status = 304;
+    gbuf_reset(&res->body);
+    return true;
+}
+
+/* gzip only when the client lists it without q=0. */
+static bool accepts_gzip(struct MHD_Connection *conn)
+{
+    const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
+    const char *g = ae ? strstr(ae, "gzip") : NULL;
+    const char *q;
+    size_t n;
+
+    if (!g)
+        return false;
+    n = strcspn(g, ",");
+    q = strstr(g, "q=");
+    if (!q || (size_t)(q - g) > n)
+        return true;
+    return strtod(q + 2, NULL) > 0.0;
+}
+
+/* ---------------------------------------------------------------- gzip */
+
+static enum gis_status gzip_buffer(const struct gbuf *in, struct gbuf *out)
+{
+    z_stream z;
+    size_t bound;
+    int zr;
+
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return GIS_ERR_NOMEM;
+    bound = deflateBound(&z, in->len);
+    gbuf_init(out, bound + 1);
+    out->data = malloc(bound + 1);
+    if (!out->data) {
+        deflateEnd(&z);
+        return GIS_ERR_NOMEM;
+    }
+    out->cap = bound + 1;
+    z.next_in = (Bytef *)in->data;
+    z.avail_in = (uInt)in->len;
+    z.next_out = (Bytef *)out->data;
+    z.avail_out = (uInt)bound;
+    zr = deflate(&z, Z_FINISH);
+    out->len = z.total_out;
+    deflateEnd(&z);
+    if (zr != Z_STREAM_END) {
+        gbuf_free(out);
+        return GIS_ERR_INTERNAL;
+    }
+    return GIS_OK;
+}
+
+/* ---------------------------------------------------------------- streaming */
+
+struct stream {
+    struct server *srv;
+    struct api_ctx *ctx;
+    api_produce_fn produce;
+    void *produce_ctx;
+    void (*produce_free)(void *);
+    struct gbuf raw, out;
+    size_t out_off;
+    bool is_gzip, is_done, is_failed;
+    z_stream z;
+};
+
+static void stream_free(void *cls)
+{
+    struct stream *s = cls;
+
+    if (s->produce_free)
+        s->produce_free(s->produce_ctx);
+    if (s->is_gzip)
+        deflateEnd(&s->z);
+    gbuf_free(&s->raw);
+    gbuf_free(&s->out);
+    ctx_give(s->srv, s->ctx);
+    free(s);
+}
+
+static enum gis_status deflate_into(struct stream *s, bool is_last)
+{
+    char chunk[16384];
+    int zr;
+
+    s->z.next_in = (Bytef *)s->raw.data;
+    s->z.avail_in = (uInt)s->raw.len;
+    do {
+        s->z.next_out = (Bytef *)chunk;
+        s->z.avail_out = sizeof chunk;
+        zr = deflate(&s->z, is_last ? Z_FINISH : Z_NO_FLUSH);
+        if (zr == Z_STREAM_ERROR)
+            return GIS_ERR_INTERNAL;
+        if (gbuf_append(&s->out, chunk, sizeof chunk - s->z.avail_out) != GIS_OK)
+            return GIS_ERR_TOO_LARGE;
+    } while (s->z.avail_out == 0 || (is_last && zr != Z_STREAM_END));
+    gbuf_reset(&s->raw);
+    return GIS_OK;
+}
+
+/* Fills s->out with the next piece; false when there is nothing more. */
+static bool stream_refill(struct stream *s)
+{
+    enum gis_status rc = GIS_OK;
+
+    gbuf_reset(&s->out);
+    s->out_off = 0;
+    while (!s->is_done && s->out.len == 0 && rc == GIS_OK) {
+        rc = s->produce(s->produce_ctx, &s->raw, &s->is_done);
+        if (rc == GIS_OK && s->is_gzip)
+            rc = deflate_into(s, s->is_done);
+        else if (rc == GIS_OK) {
+            struct gbuf t = s->out;
+            s->out = s->raw;
+            s->raw = t;
+        }
+    }
+    if (rc != GIS_OK) {
+        LOG_WARN("http", "event=stream_failed status=%s", gis_status_name(rc));
+        s->is_failed = true;
+    }
+    return rc == GIS_OK && s->out.len > 0;
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream *s = cls;
+    size_t n;
+
+    (void)pos;
+    if (s->out_off == s->out.len && !stream_refill(s))
+        return s->is_failed ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
+    n = s->out.len - s->out_off;
+    n = n < max ? n : max;
+    memcpy(buf, s->out.data + s->out_off, n);
+    s->out_off += n;
+    return (ssize_t)n;
+}
+
 /* ---------------------------------------------------------------- sending */
 
-static enum MHD_Result
-send_response(struct MHD_Connection *conn, const char *method, struct api_response *res)
+static void add_headers(struct MHD_Response *r, const struct api_response *res, bool is_gzip)
 {
-    struct MHD_Response *r;
-    enum MHD_Result ret;
-    size_t len = res->body.len;
-    char *body = gbuf_steal(&res->body);
     unsigned i;
 
-    if (!strcmp(method, "HEAD") || res->status == 204 || res->status == 304) {
-        free(body);
-        body = NULL;
-        len = 0;
-    }
-    r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(body);
-        return MHD_NO;
-    }
-    if (res->content_type && len)
+    if (res->content_type)
         MHD_add_response_header(r, "Content-Type", res->content_type);
+    if (is_gzip)
+        MHD_add_response_header(r, "Content-Encoding", "gzip");
+    MHD_add_response_header(r, "Vary", "Accept, Accept-Encoding");
     MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(r, "Access-Control-Expose-Headers", "ETag, Content-Crs, Link");
+    MHD_add_response_header(r, "Access-Control-Expose-Headers",
+                            "ETag, Content-Crs, Link, X-Tile-Simplified");
     for (i = 0; i < res->n_headers; i++)
         MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+}
+
+static struct MHD_Response *make_stream(struct server *srv,
+                                        const struct api_request *req,
+                                        struct api_response *res,
+                                        bool *is_gzip)
+{
+    struct stream *s = calloc(1, sizeof *s);
+    struct MHD_Response *r;
+
+    if (!s)
+        return NULL;
+    s->srv = srv;
+    s->ctx = req->ctx;
+    s->produce = res->produce;
+    s->produce_ctx = res->produce_ctx;
+    s->produce_free = res->produce_free;
+    res->produce_free = NULL; /* the stream owns it now */
+    gbuf_init(&s->raw, API_MAX_BODY);
+    gbuf_init(&s->out, API_MAX_BODY);
+    s->is_gzip =
+        req->accepts_gzip && deflateInit2(&s->z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+    *is_gzip = s->is_gzip;
+    r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_read, s,
+                                          stream_free);
+    if (!r)
+        stream_free(s);
+    return r;
+}
+
+static struct MHD_Response *
+make_buffered(const struct api_request *req, struct api_response *res, bool *is_gzip)
+{
+    struct gbuf z;
+    size_t len = res->body.len;
+    char *body;
+
+    if (req->accepts_gzip && len >= GZIP_MIN_BYTES && gzip_buffer(&res->body, &z) == GIS_OK) {
+        gbuf_free(&res->body);
+        res->body = z;
+        len = z.len;
+        *is_gzip = true;
+    }
+    body = gbuf_steal(&res->body);
+    return MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+}
+
+/* Queues res; a streamed body takes over req->ctx (cleared here). */
+static enum MHD_Result send_response(struct server *srv,
+                                     struct MHD_Connection *conn,
+                                     struct api_request *req,
+                                     struct api_response *res)
+{
+    bool is_head = !strcmp(req->method, "HEAD"), is_gzip = false;
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+
+    if (is_head || res->status == 204 || res->status == 304) {
+        gbuf_reset(&res->body);
+        if (res->produce_free)
+            res->produce_free(res->produce_ctx);
+        res->produce = NULL;
+        res->produce_free = NULL;
+    }
+    if (res->produce) {
+        r = make_stream(srv, req, res, &is_gzip);
+        req->ctx = NULL;
+    } else {
+        r = make_buffered(req, res, &is_gzip);
+    }
+    if (!r)
+        return MHD_NO;
+    add_headers(r, res, is_gzip);
     ret = MHD_queue_response(conn, res->status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* ---------------------------------------------------------------- routing */
+
+/* Matches path against pattern, capturing {} segments (which may not contain '/'). */
+static bool route_match(const char *pattern, const char *path, struct api_request *req)
+{
+    static __thread char segs[API_MAX_PATH_PARAMS][256];
+    size_t n = 0;
+
+    while (*pattern && *path) {
+        if (pattern[0] == '{' && pattern[1] == '}') {
+            size_t len = strcspn(path, "/");
+            if (len == 0 || len >= sizeof segs[0] || n == API_MAX_PATH_PARAMS)
+                return false;
+            memcpy(segs[n], path, len);
+            segs[n][len] = '\0';
+            req->path_params[n] = segs[n];
+            n++;
+            pattern += 2;
+            path += len;
+        } else if (*pattern++ != *path++) {
+            return false;
+        }
+    }
+    /* A trailing slash names the same resource. */
+    return *pattern == '\0' && (*path == '\0' || (path[0] == '/' && path[1] == '\0'));
+}
+
+static route_fn find_route(const char *path, struct api_request *req)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof ROUTES / sizeof *ROUTES; i++)
+        if (route_match(ROUTES[i].pattern, path, req))
+            return ROUTES[i].handler;
+    return NULL;
 }
 
 static void preflight(struct api_response *res)
@@ -146,26 +533,12 @@ static void preflight(struct api_response *res)
     api_header_add(res, "Access-Control-Max-Age", "86400");
 }
 
-static const struct route *find_route(const char *path)
-{
-    size_t i;
-    size_t n = strlen(path);
-
-    /* "/collections/" and "/collections" are the same resource. */
-    if (n > 1 && path[n - 1] == '/')
-        n--;
-    for (i = 0; i < sizeof ROUTES / sizeof *ROUTES; i++)
-        if (strlen(ROUTES[i].path) == n && !strncmp(ROUTES[i].path, path, n))
-            return &ROUTES[i];
-    return NULL;
-}
-
 static void dispatch(struct server *srv, struct api_request *req, struct api_response *res)
 {
-    const struct route *route = find_route(req->path);
-    struct worker_slot *slot;
+    route_fn handler = find_route(req->path, req);
+    struct gis_error err = {0};
 
-    if (!route) {
+    if (!handler) {
         api_error(res, 404, "not_found", "no resource at this path");
         return;
     }
@@ -178,10 +551,13 @@ static void dispatch(struct server *srv, struct api_request *req, struct api_res
         api_header_add(res, "Allow", "GET, HEAD, OPTIONS");
         return;
     }
-    slot = slot_take(srv);
-    req->st = slot->st;
-    route->handler(req, res);
-    slot_give(srv, slot);
+    req->ctx = ctx_take(srv, &err);
+    if (!req->ctx) {
+        api_fail(res, &err);
+        api_header_add(res, "Retry-After", "1");
+        return;
+    }
+    handler(req, res);
 }
 
 static double ms_since(const struct timespec *t0)
@@ -207,17 +583,15 @@ static enum MHD_Result on_request(void *cls,
     struct api_response res = {0};
     struct timespec t0;
     enum MHD_Result ret;
-    size_t bytes;
 
     (void)version;
     (void)upload_data;
     if (!*con_cls) {
-        /* First call: headers only. Bodies are not accepted yet; see 405 below. */
-        *con_cls = &first_call_marker;
+        *con_cls = &first_call_marker; /* headers only; bodies are not accepted yet */
         return MHD_YES;
     }
     if (*upload_data_size) {
-        *upload_data_size = 0; /* discard; answered with 405/413 on the final call */
+        *upload_data_size = 0; /* discarded; the method is answered with 405 */
         return MHD_YES;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -225,14 +599,18 @@ static enum MHD_Result on_request(void *cls,
     req.path = url;
     req.conn = conn;
     req.id = atomic_fetch_add(&srv->next_id, 1) + 1;
+    req.accepts_gzip = accepts_gzip(conn);
     res.status = 200;
     gbuf_init(&res.body, API_MAX_BODY);
     dispatch(srv, &req, &res);
-    bytes = res.body.len;
-    ret = send_response(conn, method, &res);
+    ret = send_response(srv, conn, &req, &res);
+    if (res.produce_free)
+        res.produce_free(res.produce_ctx);
+    if (req.ctx)
+        ctx_give(srv, req.ctx);
     gbuf_free(&res.body);
-    LOG_INFO("http", "req=%llu method=%s path=\"%.200s\" status=%u bytes=%zu ms=%.2f",
-             (unsigned long long)req.id, method, url, res.status, bytes, ms_since(&t0));
+    LOG_INFO("http", "req=%llu method=%s path=\"%.200s\" status=%u ms=%.2f",
+             (unsigned long long)req.id, method, url, res.status, ms_since(&t0));
     return ret;
 }
 
@@ -246,25 +624,6 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
     vsnprintf(msg, sizeof msg, fmt, ap);
     msg[strcspn(msg, "\n")] = '\0';
     LOG_WARN("mhd", "msg=\"%s\"", msg);
-}
-
-static enum gis_status
-open_slots(struct server *srv, const struct server_options *opt, struct gis_error *err)
-{
-    enum gis_status rc = GIS_OK;
-    unsigned i;
-
-    srv->slots = calloc(srv->n_slots, sizeof *srv->slots);
-    if (!srv->slots)
-        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    for (i = 0; i < srv->n_slots && rc == GIS_OK; i++) {
-        rc = store_open(opt->db_path, STORE_READ_ONLY, &srv->slots[i].st, err);
-        if (rc == GIS_OK) {
-            srv->slots[i].next = srv->free_list;
-            srv->free_list = &srv->slots[i];
-        }
-    }
-    return rc;
 }
 
 static enum gis_status parse_bind(const struct server_options *opt,
@@ -292,41 +651,73 @@ static enum gis_status parse_bind(const struct server_options *opt,
                     host);
 }
 
+/* One context per thread up front, so a bad database fails at start, not at the first
+ * request, and the first requests find their stores open. */
+static enum gis_status open_contexts(struct server *srv, unsigned n, struct gis_error *err)
+{
+    struct api_ctx *taken[64];
+    enum gis_status rc = GIS_OK;
+    unsigned i, got = 0;
+
+    n = n < 64 ? n : 64;
+    for (i = 0; i < n && rc == GIS_OK; i++) {
+        taken[got] = ctx_take(srv, err);
+        if (taken[got])
+            got++;
+        else
+            rc = err && err->code ? err->code : GIS_ERR_DB;
+    }
+    for (i = 0; i < got; i++)
+        ctx_give(srv, taken[i]);
+    return rc;
+}
+
+static enum gis_status start_daemon(struct server *srv,
+                                    const struct server_options *opt,
+                                    unsigned threads,
+                                    struct gis_error *err)
+{
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    struct sockaddr_storage sa;
+    const union MHD_DaemonInfo *info;
+    enum gis_status rc = parse_bind(opt, &sa, &flags, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    srv->daemon = MHD_start_daemon(
+        flags, opt->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+    if (!srv->daemon)
+        return gis_fail(err, GIS_ERR_IO, "cannot listen on %s port %u (in use?)",
+                        opt->bind ? opt->bind : "127.0.0.1", (unsigned)opt->port);
+    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : opt->port;
+    return GIS_OK;
+}
+
 enum gis_status
 server_start(const struct server_options *opt, struct server **out, struct gis_error *err)
 {
-    struct sockaddr_storage sa;
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
-    const union MHD_DaemonInfo *info;
-    struct server *srv;
-    enum gis_status rc;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = opt->threads ? opt->threads : (unsigned)(ncpu > 0 ? ncpu : 2);
+    struct server *srv = calloc(1, sizeof *srv);
+    enum gis_status rc;
 
-    srv = calloc(1, sizeof *srv);
     if (!srv)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&srv->lock, NULL);
-    pthread_cond_init(&srv->available, NULL);
-    srv->n_slots = opt->threads ? opt->threads : (unsigned)(ncpu > 0 ? ncpu : 2);
-    rc = parse_bind(opt, &sa, &flags, err);
+    srv->db_path = strdup(opt->db_path);
+    srv->max_ctx = threads * 8 + 8;
+    rc = srv->db_path ? open_contexts(srv, threads, err)
+                      : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)
-        rc = open_slots(srv, opt, err);
-    if (rc == GIS_OK) {
-        srv->daemon = MHD_start_daemon(
-            flags, opt->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-            NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, srv->n_slots,
-            MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
-        if (!srv->daemon)
-            rc = gis_fail(err, GIS_ERR_IO, "cannot listen on %s port %u (in use?)",
-                          opt->bind ? opt->bind : "127.0.0.1", (unsigned)opt->port);
-    }
+        rc = start_daemon(srv, opt, threads, err);
     if (rc != GIS_OK) {
         server_stop(srv);
         return rc;
     }
-    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = info ? info->port : opt->port;
     *out = srv;
     return GIS_OK;
 }
@@ -338,16 +729,17 @@ uint16_t server_port(const struct server *srv)
 
 void server_stop(struct server *srv)
 {
-    unsigned i;
+    struct api_ctx *c, *next;
 
     if (!srv)
         return;
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
-    for (i = 0; srv->slots && i < srv->n_slots; i++)
-        store_close(srv->slots[i].st);
-    free(srv->slots);
-    pthread_cond_destroy(&srv->available);
+    for (c = srv->free_list; c; c = next) {
+        next = c->next;
+        ctx_free(c);
+    }
     pthread_mutex_destroy(&srv->lock);
+    free(srv->db_path);
     free(srv);
 }

@@ -1,0 +1,57 @@
+/*
+ * A plain geometry: flat coordinate arrays with part and ring offsets, the shape every
+ * pure core (tiles/, plan/, the renderers) takes. Built from WKB by wkb.c.
+ *
+ * Layout: coords holds x,y pairs. rings[i] is the index (in points) where ring or line
+ * i starts; ring i ends where ring i+1 starts (rings[n_rings] == n_points). parts[j] is
+ * the first ring of part j (parts[n_parts] == n_rings). A point is one part of one
+ * ring of one point; a polygon one part of one or more rings (the first exterior).
+ */
+#ifndef CIVGIS_GEOM_H
+#define CIVGIS_GEOM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+enum geom_type {
+    GEOM_POINT = 1,
+    GEOM_LINESTRING = 2,
+    GEOM_POLYGON = 3,
+    GEOM_MULTIPOINT = 4,
+    GEOM_MULTILINESTRING = 5,
+    GEOM_MULTIPOLYGON = 6,
+};
+
+struct geom {
+    enum geom_type type;
+    double *coords; /* x0, y0, x1, y1, ... */
+    size_t n_points;
+    size_t *rings; /* n_rings + 1 entries */
+    size_t n_rings;
+    size_t *parts; /* n_parts + 1 entries */
+    size_t n_parts;
+    size_t cap_points, cap_rings, cap_parts;
+};
+
+/* Limits that keep hostile WKB from allocating without bound. */
+#define GEOM_MAX_POINTS (16u * 1024u * 1024u)
+#define GEOM_MAX_RINGS  (1024u * 1024u)
+
+void geom_init(struct geom *g);
+void geom_free(struct geom *g);
+/* Empties g, keeping its storage for reuse. */
+void geom_clear(struct geom *g);
+
+/* Parses ISO or OGC WKB (either byte order, 2D; Z/M values are read and dropped) of a
+ * point, line, polygon or their multi forms into g (cleared first). Fails with
+ * GIS_ERR_GEOMETRY naming the problem for truncated, oversized or unsupported input
+ * (GeometryCollection included). */
+enum gis_status
+geom_from_wkb(struct geom *g, const unsigned char *wkb, size_t size, struct gis_error *err);
+
+/* Bounding box of g: out[4] = minx, miny, maxx, maxy. g must have points. */
+void geom_bbox(const struct geom *g, double out[4]);
+
+#endif

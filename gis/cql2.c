@@ -1,0 +1,808 @@
+/*
+ * CQL2: tree building, the cql2-text parser (recursive descent over an on-the-fly
+ * tokenizer) and geometry literals (WKT and GeoJSON through OGR). Owns the trees it
+ * builds; never touches the store. Depth, node count and text length are bounded.
+ */
+#include "cql2.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const struct cql2_limits CQL2_DEFAULT_LIMITS = {16 * 1024, 1000, 32};
+
+/* ---------------------------------------------------------------- tree */
+
+void cql2_free(struct cql2_node *n)
+{
+    size_t i;
+
+    if (!n)
+        return;
+    for (i = 0; i < n->n_args; i++)
+        cql2_free(n->args[i]);
+    free(n->args);
+    free(n->text);
+    free(n->wkb);
+    free(n);
+}
+
+enum gis_status cql2_node_new(struct cql2_budget *budget,
+                              enum cql2_op op,
+                              struct cql2_node **out,
+                              struct gis_error *err)
+{
+    struct cql2_node *n;
+
+    if (budget->nodes >= budget->limits->max_nodes)
+        return gis_fail(err, GIS_ERR_TOO_LARGE, "the filter has more than %zu nodes",
+                        budget->limits->max_nodes);
+    n = calloc(1, sizeof *n);
+    if (!n)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    budget->nodes++;
+    n->op = op;
+    *out = n;
+    return GIS_OK;
+}
+
+enum gis_status
+cql2_node_add(struct cql2_node *parent, struct cql2_node *child, struct gis_error *err)
+{
+    struct cql2_node **a = realloc(parent->args, (parent->n_args + 1) * sizeof *a);
+
+    if (!a) {
+        cql2_free(child);
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    }
+    parent->args = a;
+    parent->args[parent->n_args++] = child;
+    return GIS_OK;
+}
+
+enum gis_status cql2_node_set_text(struct cql2_node *n, const char *text, struct gis_error *err)
+{
+    char *t = strdup(text);
+
+    if (!t)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    free(n->text);
+    n->text = t;
+    return GIS_OK;
+}
+
+static enum gis_status set_geometry(struct cql2_node *n, OGRGeometryH g, struct gis_error *err)
+{
+    OGREnvelope env;
+    int size;
+
+    if (OGR_G_IsEmpty(g) || OGR_G_GetCoordinateDimension(g) < 2)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "empty geometry literal");
+    OGR_G_FlattenTo2D(g);
+    OGR_G_GetEnvelope(g, &env);
+    if (!isfinite(env.MinX) || !isfinite(env.MaxX) || !isfinite(env.MinY) || !isfinite(env.MaxY))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "geometry literal with non-finite coordinates");
+    size = OGR_G_WkbSize(g);
+    free(n->wkb);
+    n->wkb = malloc((size_t)size);
+    if (!n->wkb)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    OGR_G_ExportToIsoWkb(g, wkbNDR, n->wkb);
+    n->wkb_size = (size_t)size;
+    n->bbox[0] = env.MinX;
+    n->bbox[1] = env.MinY;
+    n->bbox[2] = env.MaxX;
+    n->bbox[3] = env.MaxY;
+    n->op = CQL2_GEOMETRY;
+    return GIS_OK;
+}
+
+enum gis_status cql2_node_set_wkt(struct cql2_node *n, const char *wkt, struct gis_error *err)
+{
+    OGRGeometryH g = NULL;
+    char *p = (char *)wkt;
+    enum gis_status rc;
+
+    if (OGR_G_CreateFromWkt(&p, NULL, &g) != OGRERR_NONE || !g)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "'%.60s' is not a WKT geometry", wkt);
+    rc = set_geometry(n, g, err);
+    OGR_G_DestroyGeometry(g);
+    return rc;
+}
+
+enum gis_status
+cql2_node_set_geojson(struct cql2_node *n, const char *geojson, struct gis_error *err)
+{
+    OGRGeometryH g = OGR_G_CreateGeometryFromJson(geojson);
+    enum gis_status rc;
+
+    if (!g)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "not a GeoJSON geometry: %.60s", geojson);
+    rc = set_geometry(n, g, err);
+    OGR_G_DestroyGeometry(g);
+    return rc;
+}
+
+enum gis_status cql2_node_set_bbox(struct cql2_node *n, const double bbox[4], struct gis_error *err)
+{
+    char wkt[256];
+
+    if (!(bbox[0] <= bbox[2] && bbox[1] <= bbox[3]))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "BBOX minimum above its maximum");
+    snprintf(wkt, sizeof wkt,
+             "POLYGON((%.17g %.17g,%.17g %.17g,%.17g %.17g,%.17g %.17g,%.17g %.17g))", bbox[0],
+             bbox[1], bbox[2], bbox[1], bbox[2], bbox[3], bbox[0], bbox[3], bbox[0], bbox[1]);
+    return cql2_node_set_wkt(n, wkt, err);
+}
+
+static const struct {
+    const char *name;
+    enum cql2_op op;
+} OP_NAMES[] = {
+    {"and", CQL2_AND},
+    {"or", CQL2_OR},
+    {"not", CQL2_NOT},
+    {"=", CQL2_EQ},
+    {"<>", CQL2_NE},
+    {"<", CQL2_LT},
+    {"<=", CQL2_LE},
+    {">", CQL2_GT},
+    {">=", CQL2_GE},
+    {"like", CQL2_LIKE},
+    {"between", CQL2_BETWEEN},
+    {"in", CQL2_IN},
+    {"isNull", CQL2_ISNULL},
+    {"casei", CQL2_CASEI},
+    {"s_intersects", CQL2_S_INTERSECTS},
+    {"s_within", CQL2_S_WITHIN},
+    {"s_contains", CQL2_S_CONTAINS},
+    {"s_disjoint", CQL2_S_DISJOINT},
+    {"s_dwithin", CQL2_S_DWITHIN},
+};
+
+bool cql2_op_from_name(const char *name, enum cql2_op *out)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof OP_NAMES / sizeof *OP_NAMES; i++) {
+        if (!strcasecmp(OP_NAMES[i].name, name)) {
+            *out = OP_NAMES[i].op;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---------------------------------------------------------------- tokens */
+
+enum tok {
+    T_EOF,
+    T_IDENT,
+    T_QIDENT, /* "quoted identifier" */
+    T_STRING,
+    T_NUMBER,
+    T_LPAREN,
+    T_RPAREN,
+    T_COMMA,
+    T_CMP,
+};
+
+struct parser {
+    const char *src, *p;
+    enum tok tok;
+    const char *tok_start;
+    char *text; /* current token's text (identifier, string) */
+    double number;
+    enum cql2_op cmp;
+    size_t depth;
+    struct cql2_budget budget;
+    struct gis_error *err;
+};
+
+static enum gis_status fail_at(struct parser *ps, const char *what)
+{
+    return gis_fail(ps->err, GIS_ERR_INVALID_ARG, "filter at character %zu: %s",
+                    (size_t)(ps->tok_start - ps->src) + 1, what);
+}
+
+static enum gis_status lex_string(struct parser *ps, char quote)
+{
+    size_t cap = 16, n = 0;
+    char *buf = malloc(cap);
+
+    if (!buf)
+        return gis_fail(ps->err, GIS_ERR_NOMEM, "out of memory");
+    ps->p++;
+    for (;;) {
+        if (!*ps->p) {
+            free(buf);
+            return fail_at(ps, "unterminated quote");
+        }
+        if (*ps->p == quote && ps->p[1] == quote) {
+            ps->p++; /* a doubled quote stands for one */
+        } else if (*ps->p == quote) {
+            ps->p++;
+            break;
+        }
+        if (n + 2 > cap) {
+            char *b = realloc(buf, cap *= 2);
+            if (!b) {
+                free(buf);
+                return gis_fail(ps->err, GIS_ERR_NOMEM, "out of memory");
+            }
+            buf = b;
+        }
+        buf[n++] = *ps->p++;
+    }
+    buf[n] = '\0';
+    ps->text = buf;
+    ps->tok = quote == '"' ? T_QIDENT : T_STRING;
+    return GIS_OK;
+}
+
+static enum gis_status lex_number(struct parser *ps)
+{
+    char *end;
+
+    errno = 0;
+    ps->number = strtod(ps->p, &end);
+    if (end == ps->p || errno == ERANGE || !isfinite(ps->number))
+        return fail_at(ps, "bad number");
+    ps->p = end;
+    ps->tok = T_NUMBER;
+    return GIS_OK;
+}
+
+static bool is_ident_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == ':' || c == '.' ||
+           (unsigned char)c >= 0x80;
+}
+
+static enum gis_status lex_cmp(struct parser *ps)
+{
+    static const struct {
+        const char *s;
+        enum cql2_op op;
+    } ops[] = {{"<>", CQL2_NE}, {"!=", CQL2_NE}, {"<=", CQL2_LE}, {">=", CQL2_GE},
+               {"=", CQL2_EQ},  {"<", CQL2_LT},  {">", CQL2_GT}};
+    size_t i;
+
+    for (i = 0; i < sizeof ops / sizeof *ops; i++) {
+        size_t n = strlen(ops[i].s);
+        if (!strncmp(ps->p, ops[i].s, n)) {
+            ps->p += n;
+            ps->cmp = ops[i].op;
+            ps->tok = T_CMP;
+            return GIS_OK;
+        }
+    }
+    return fail_at(ps, "unexpected character");
+}
+
+static bool starts_number(const char *p)
+{
+    if (isdigit((unsigned char)p[0]))
+        return true;
+    return (p[0] == '-' || p[0] == '+' || p[0] == '.') &&
+           (isdigit((unsigned char)p[1]) || p[1] == '.');
+}
+
+static enum gis_status lex_ident(struct parser *ps)
+{
+    const char *s = ps->p;
+
+    while (is_ident_char(*ps->p))
+        ps->p++;
+    ps->text = strndup(s, (size_t)(ps->p - s));
+    ps->tok = T_IDENT;
+    return ps->text ? GIS_OK : gis_fail(ps->err, GIS_ERR_NOMEM, "out of memory");
+}
+
+static enum gis_status next(struct parser *ps)
+{
+    static const char punct[] = "(),";
+    static const enum tok punct_tok[] = {T_LPAREN, T_RPAREN, T_COMMA};
+    const char *pc;
+    char c;
+
+    free(ps->text);
+    ps->text = NULL;
+    while (isspace((unsigned char)*ps->p))
+        ps->p++;
+    ps->tok_start = ps->p;
+    c = *ps->p;
+    if (!c) {
+        ps->tok = T_EOF;
+        return GIS_OK;
+    }
+    pc = strchr(punct, c);
+    if (pc) {
+        ps->tok = punct_tok[pc - punct];
+        ps->p++;
+        return GIS_OK;
+    }
+    if (c == '\'' || c == '"')
+        return lex_string(ps, c);
+    if (starts_number(ps->p))
+        return lex_number(ps);
+    if (is_ident_char(c))
+        return lex_ident(ps);
+    return lex_cmp(ps);
+}
+
+static bool is_kw(const struct parser *ps, const char *kw)
+{
+    return ps->tok == T_IDENT && !strcasecmp(ps->text, kw);
+}
+
+static enum gis_status expect(struct parser *ps, enum tok t, const char *what)
+{
+    if (ps->tok != t)
+        return fail_at(ps, what);
+    return next(ps);
+}
+
+/* ---------------------------------------------------------------- grammar */
+
+static enum gis_status parse_or(struct parser *ps, struct cql2_node **out);
+static enum gis_status parse_scalar(struct parser *ps, struct cql2_node **out);
+
+static enum gis_status leaf(struct parser *ps, enum cql2_op op, struct cql2_node **out)
+{
+    return cql2_node_new(&ps->budget, op, out, ps->err);
+}
+
+/* op(a, b, ...): builds the node, freeing the children on failure. */
+static enum gis_status combine(
+    struct parser *ps, enum cql2_op op, struct cql2_node **kids, size_t n, struct cql2_node **out)
+{
+    struct cql2_node *node = NULL;
+    enum gis_status rc = leaf(ps, op, &node);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (rc == GIS_OK)
+            rc = cql2_node_add(node, kids[i], ps->err);
+        else
+            cql2_free(kids[i]);
+    }
+    if (rc != GIS_OK) {
+        cql2_free(node);
+        return rc;
+    }
+    *out = node;
+    return GIS_OK;
+}
+
+static bool is_wkt_keyword(const struct parser *ps)
+{
+    static const char *const kws[] = {
+        "POINT",           "LINESTRING",   "POLYGON",           "MULTIPOINT",
+        "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION"};
+    size_t i;
+
+    for (i = 0; i < sizeof kws / sizeof *kws; i++)
+        if (is_kw(ps, kws[i]))
+            return true;
+    return false;
+}
+
+/* A WKT literal: the keyword through its balanced closing parenthesis, handed to OGR. */
+static enum gis_status parse_wkt(struct parser *ps, struct cql2_node **out)
+{
+    const char *start = ps->tok_start, *p = ps->p;
+    int level = 0;
+    enum gis_status rc;
+    char *wkt;
+
+    while (*p && (level > 0 || *p != ')')) {
+        if (*p == '(')
+            level++;
+        else if (*p == ')')
+            level--;
+        p++;
+        if (level == 0 && p > ps->p && p[-1] == ')')
+            break;
+    }
+    if (level != 0)
+        return fail_at(ps, "unbalanced parentheses in a geometry");
+    wkt = strndup(start, (size_t)(p - start));
+    if (!wkt)
+        return gis_fail(ps->err, GIS_ERR_NOMEM, "out of memory");
+    rc = leaf(ps, CQL2_GEOMETRY, out);
+    if (rc == GIS_OK)
+        rc = cql2_node_set_wkt(*out, wkt, ps->err);
+    free(wkt);
+    if (rc != GIS_OK) {
+        cql2_free(*out);
+        *out = NULL;
+        return rc;
+    }
+    ps->p = p;
+    return next(ps);
+}
+
+static enum gis_status parse_bbox(struct parser *ps, struct cql2_node **out)
+{
+    double b[4];
+    enum gis_status rc = next(ps);
+    int i;
+
+    if (rc == GIS_OK)
+        rc = expect(ps, T_LPAREN, "expected '(' after BBOX");
+    for (i = 0; i < 4 && rc == GIS_OK; i++) {
+        if (ps->tok != T_NUMBER)
+            return fail_at(ps, "BBOX takes four numbers");
+        b[i] = ps->number;
+        rc = next(ps);
+        if (rc == GIS_OK && i < 3)
+            rc = expect(ps, T_COMMA, "expected ',' in BBOX");
+    }
+    if (rc == GIS_OK)
+        rc = expect(ps, T_RPAREN, "expected ')' after BBOX");
+    if (rc == GIS_OK)
+        rc = leaf(ps, CQL2_GEOMETRY, out);
+    if (rc == GIS_OK && (rc = cql2_node_set_bbox(*out, b, ps->err)) != GIS_OK) {
+        cql2_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* NAME('literal') for DATE and TIMESTAMP. */
+static enum gis_status parse_temporal(struct parser *ps, struct cql2_node **out)
+{
+    enum gis_status rc = next(ps);
+
+    if (rc == GIS_OK)
+        rc = expect(ps, T_LPAREN, "expected '(' after DATE/TIMESTAMP");
+    if (rc == GIS_OK && ps->tok != T_STRING)
+        return fail_at(ps, "DATE/TIMESTAMP takes a quoted ISO 8601 value");
+    if (rc == GIS_OK)
+        rc = leaf(ps, CQL2_DATE, out);
+    if (rc == GIS_OK) {
+        (*out)->text = ps->text;
+        ps->text = NULL;
+        rc = next(ps);
+        if (rc == GIS_OK)
+            rc = expect(ps, T_RPAREN, "expected ')' after the date");
+    }
+    return rc;
+}
+
+static enum gis_status parse_casei(struct parser *ps, struct cql2_node **out)
+{
+    struct cql2_node *arg = NULL;
+    enum gis_status rc = next(ps);
+
+    if (rc == GIS_OK)
+        rc = expect(ps, T_LPAREN, "expected '(' after CASEI");
+    if (rc == GIS_OK)
+        rc = parse_scalar(ps, &arg);
+    if (rc == GIS_OK)
+        rc = expect(ps, T_RPAREN, "expected ')' after CASEI's argument");
+    if (rc != GIS_OK) {
+        cql2_free(arg);
+        return rc;
+    }
+    return combine(ps, CQL2_CASEI, &arg, 1, out);
+}
+
+static enum gis_status parse_literal(struct parser *ps, enum cql2_op op, struct cql2_node **out)
+{
+    enum gis_status rc = leaf(ps, op, out);
+
+    if (rc != GIS_OK)
+        return rc;
+    if (op == CQL2_NUMBER)
+        (*out)->number = ps->number;
+    else if (op == CQL2_BOOLEAN)
+        (*out)->boolean = !strcasecmp(ps->text, "true");
+    else {
+        (*out)->text = ps->text;
+        ps->text = NULL;
+    }
+    return next(ps);
+}
+
+static enum gis_status parse_scalar(struct parser *ps, struct cql2_node **out)
+{
+    switch (ps->tok) {
+    case T_STRING:
+        return parse_literal(ps, CQL2_STRING, out);
+    case T_NUMBER:
+        return parse_literal(ps, CQL2_NUMBER, out);
+    case T_QIDENT:
+        return parse_literal(ps, CQL2_PROPERTY, out);
+    case T_IDENT:
+        if (is_kw(ps, "true") || is_kw(ps, "false"))
+            return parse_literal(ps, CQL2_BOOLEAN, out);
+        if (is_kw(ps, "CASEI"))
+            return parse_casei(ps, out);
+        if (is_kw(ps, "DATE") || is_kw(ps, "TIMESTAMP"))
+            return parse_temporal(ps, out);
+        if (is_kw(ps, "BBOX") || is_kw(ps, "ENVELOPE"))
+            return parse_bbox(ps, out);
+        if (is_wkt_keyword(ps))
+            return parse_wkt(ps, out);
+        return parse_literal(ps, CQL2_PROPERTY, out);
+    default:
+        return fail_at(ps, "expected a property, a literal or a geometry");
+    }
+}
+
+/* S_DWITHIN(a, b, d, units): units, if given, must be metres. */
+static enum gis_status parse_units(struct parser *ps)
+{
+    enum gis_status rc = next(ps);
+    bool is_metres = is_kw(ps, "meters") || is_kw(ps, "metres") || is_kw(ps, "m") ||
+                     (ps->tok == T_STRING && !strcmp(ps->text, "meters"));
+
+    if (rc != GIS_OK)
+        return rc;
+    return is_metres ? next(ps) : fail_at(ps, "S_DWITHIN distances are in meters");
+}
+
+static enum gis_status parse_spatial(struct parser *ps, enum cql2_op op, struct cql2_node **out)
+{
+    struct cql2_node *kids[3] = {NULL, NULL, NULL};
+    size_t n = op == CQL2_S_DWITHIN ? 3 : 2, i;
+    enum gis_status rc = next(ps);
+
+    if (rc == GIS_OK)
+        rc = expect(ps, T_LPAREN, "expected '(' after a spatial operator");
+    for (i = 0; i < n && rc == GIS_OK; i++) {
+        rc = parse_scalar(ps, &kids[i]);
+        if (rc == GIS_OK && i + 1 < n)
+            rc = expect(ps, T_COMMA, "expected ',' between arguments");
+    }
+    if (rc == GIS_OK && op == CQL2_S_DWITHIN && ps->tok == T_COMMA)
+        rc = parse_units(ps);
+    if (rc == GIS_OK)
+        rc = expect(ps, T_RPAREN, "expected ')' after the arguments");
+    if (rc != GIS_OK) {
+        for (i = 0; i < 3; i++)
+            cql2_free(kids[i]);
+        return rc;
+    }
+    return combine(ps, op, kids, n, out);
+}
+
+static enum gis_status parse_in_list(struct parser *ps, struct cql2_node **out)
+{
+    struct cql2_node *list = NULL, *item = NULL;
+    enum gis_status rc = expect(ps, T_LPAREN, "expected '(' after IN");
+
+    if (rc == GIS_OK)
+        rc = leaf(ps, CQL2_LIST, &list);
+    while (rc == GIS_OK) {
+        rc = parse_scalar(ps, &item);
+        if (rc == GIS_OK)
+            rc = cql2_node_add(list, item, ps->err);
+        if (rc != GIS_OK || ps->tok != T_COMMA)
+            break;
+        rc = next(ps);
+    }
+    if (rc == GIS_OK)
+        rc = expect(ps, T_RPAREN, "expected ')' after the IN list");
+    if (rc != GIS_OK) {
+        cql2_free(list);
+        return rc;
+    }
+    *out = list;
+    return GIS_OK;
+}
+
+/* IS [NOT] NULL, after the scalar. */
+static enum gis_status parse_is_null(struct parser *ps, bool *negate)
+{
+    enum gis_status rc = next(ps);
+
+    if (rc == GIS_OK && is_kw(ps, "NOT")) {
+        *negate = true;
+        rc = next(ps);
+    }
+    if (rc == GIS_OK && !is_kw(ps, "NULL"))
+        rc = fail_at(ps, "expected NULL after IS");
+    return rc == GIS_OK ? next(ps) : rc;
+}
+
+/* [NOT] LIKE x | [NOT] BETWEEN x AND y | [NOT] IN (...), after the scalar. kids[0] is
+ * the scalar; kids[1..] are filled. */
+static enum gis_status parse_negatable(
+    struct parser *ps, struct cql2_node **kids, enum cql2_op *op, size_t *n, bool *negate)
+{
+    enum gis_status rc = GIS_OK;
+
+    if (is_kw(ps, "NOT")) {
+        *negate = true;
+        rc = next(ps);
+    }
+    if (rc != GIS_OK)
+        return rc;
+    if (is_kw(ps, "LIKE")) {
+        *op = CQL2_LIKE;
+        rc = next(ps);
+        return rc == GIS_OK ? parse_scalar(ps, &kids[1]) : rc;
+    }
+    if (is_kw(ps, "IN")) {
+        *op = CQL2_IN;
+        rc = next(ps);
+        return rc == GIS_OK ? parse_in_list(ps, &kids[1]) : rc;
+    }
+    if (!is_kw(ps, "BETWEEN"))
+        return fail_at(ps, "expected a comparison, LIKE, BETWEEN, IN or IS NULL");
+    *op = CQL2_BETWEEN;
+    *n = 3;
+    rc = next(ps);
+    if (rc == GIS_OK)
+        rc = parse_scalar(ps, &kids[1]);
+    if (rc == GIS_OK && !is_kw(ps, "AND"))
+        rc = fail_at(ps, "expected AND in BETWEEN");
+    if (rc == GIS_OK)
+        rc = next(ps);
+    return rc == GIS_OK ? parse_scalar(ps, &kids[2]) : rc;
+}
+
+/* What follows a scalar: a comparison, [NOT] LIKE/BETWEEN/IN, or IS [NOT] NULL. */
+static enum gis_status
+parse_predicate_tail(struct parser *ps, struct cql2_node *left, struct cql2_node **out)
+{
+    struct cql2_node *kids[3] = {left, NULL, NULL};
+    enum gis_status rc;
+    enum cql2_op op = CQL2_EQ;
+    bool negate = false;
+    size_t n = 2;
+
+    if (ps->tok == T_CMP) {
+        op = ps->cmp;
+        rc = next(ps);
+        if (rc == GIS_OK)
+            rc = parse_scalar(ps, &kids[1]);
+    } else if (is_kw(ps, "IS")) {
+        op = CQL2_ISNULL;
+        n = 1;
+        rc = parse_is_null(ps, &negate);
+    } else {
+        rc = parse_negatable(ps, kids, &op, &n, &negate);
+    }
+    if (rc != GIS_OK) {
+        cql2_free(kids[0]);
+        cql2_free(kids[1]);
+        cql2_free(kids[2]);
+        return rc;
+    }
+    rc = combine(ps, op, kids, n, out);
+    if (rc == GIS_OK && negate)
+        rc = combine(ps, CQL2_NOT, out, 1, out);
+    return rc;
+}
+
+static enum gis_status parse_primary(struct parser *ps, struct cql2_node **out)
+{
+    struct cql2_node *left = NULL;
+    enum cql2_op op;
+    enum gis_status rc;
+
+    if (ps->tok == T_LPAREN) {
+        if (++ps->depth > ps->budget.limits->max_depth)
+            return gis_fail(ps->err, GIS_ERR_TOO_LARGE, "the filter nests deeper than %zu",
+                            ps->budget.limits->max_depth);
+        rc = next(ps);
+        if (rc == GIS_OK)
+            rc = parse_or(ps, out);
+        if (rc == GIS_OK && (rc = expect(ps, T_RPAREN, "expected ')'")) != GIS_OK) {
+            cql2_free(*out);
+            *out = NULL;
+        }
+        ps->depth--;
+        return rc;
+    }
+    if (ps->tok == T_IDENT && cql2_op_from_name(ps->text, &op) && op >= CQL2_S_INTERSECTS &&
+        op <= CQL2_S_DWITHIN)
+        return parse_spatial(ps, op, out);
+    if ((is_kw(ps, "true") || is_kw(ps, "false")) && !strchr("=<>!", *ps->p))
+        return parse_literal(ps, CQL2_BOOLEAN, out);
+    rc = parse_scalar(ps, &left);
+    if (rc != GIS_OK)
+        return rc;
+    return parse_predicate_tail(ps, left, out);
+}
+
+static enum gis_status parse_not(struct parser *ps, struct cql2_node **out)
+{
+    enum gis_status rc;
+
+    if (!is_kw(ps, "NOT"))
+        return parse_primary(ps, out);
+    if (++ps->depth > ps->budget.limits->max_depth)
+        return gis_fail(ps->err, GIS_ERR_TOO_LARGE, "the filter nests deeper than %zu",
+                        ps->budget.limits->max_depth);
+    rc = next(ps);
+    if (rc == GIS_OK)
+        rc = parse_not(ps, out);
+    if (rc == GIS_OK)
+        rc = combine(ps, CQL2_NOT, out, 1, out);
+    ps->depth--;
+    return rc;
+}
+
+/* a KW b KW c ... as one n-ary node. */
+static enum gis_status parse_chain(struct parser *ps,
+                                   const char *kw,
+                                   enum cql2_op op,
+                                   enum gis_status (*sub)(struct parser *, struct cql2_node **),
+                                   struct cql2_node **out)
+{
+    struct cql2_node *first = NULL, *node = NULL, *more = NULL;
+    enum gis_status rc = sub(ps, &first);
+
+    if (rc != GIS_OK || !is_kw(ps, kw)) {
+        *out = first;
+        return rc;
+    }
+    rc = combine(ps, op, &first, 1, &node);
+    while (rc == GIS_OK && is_kw(ps, kw)) {
+        rc = next(ps);
+        if (rc == GIS_OK)
+            rc = sub(ps, &more);
+        if (rc == GIS_OK)
+            rc = cql2_node_add(node, more, ps->err);
+    }
+    if (rc != GIS_OK) {
+        cql2_free(node);
+        return rc;
+    }
+    *out = node;
+    return GIS_OK;
+}
+
+static enum gis_status parse_and(struct parser *ps, struct cql2_node **out)
+{
+    return parse_chain(ps, "AND", CQL2_AND, parse_not, out);
+}
+
+static enum gis_status parse_or(struct parser *ps, struct cql2_node **out)
+{
+    return parse_chain(ps, "OR", CQL2_OR, parse_and, out);
+}
+
+enum gis_status cql2_parse_text(const char *text,
+                                const struct cql2_limits *limits,
+                                struct cql2_node **out,
+                                struct gis_error *err)
+{
+    struct parser ps = {0};
+    struct cql2_node *root = NULL;
+    enum gis_status rc;
+
+    if (!text || !out)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "filter: null argument");
+    limits = limits ? limits : &CQL2_DEFAULT_LIMITS;
+    if (strlen(text) > limits->max_text)
+        return gis_fail(err, GIS_ERR_TOO_LARGE, "the filter is longer than %zu bytes",
+                        limits->max_text);
+    ps.src = ps.p = text;
+    ps.budget.limits = limits;
+    ps.err = err;
+    rc = next(&ps);
+    if (rc == GIS_OK && ps.tok == T_EOF)
+        rc = gis_fail(err, GIS_ERR_INVALID_ARG, "the filter is empty");
+    if (rc == GIS_OK)
+        rc = parse_or(&ps, &root);
+    if (rc == GIS_OK && ps.tok != T_EOF)
+        rc = fail_at(&ps, "unexpected text after the expression");
+    free(ps.text);
+    if (rc != GIS_OK) {
+        cql2_free(root);
+        return rc;
+    }
+    *out = root;
+    return GIS_OK;
+}

@@ -1,0 +1,778 @@
+/*
+ * /collections/{id}/items and /collections/{id}/items/{featureId}: parameter parsing
+ * (every parameter known or 400), the filter (cql2-text, cql2-json, property=value,
+ * bbox-crs), and the response: GeoJSON streamed feature by feature, or HTML.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api_cql2json.h"
+#include "api_render.h"
+#include "geom.h"
+#include "items.h"
+#include "render.h"
+
+#define ITEMS_DEFAULT_LIMIT 100
+#define ITEMS_MAX_LIMIT     10000
+#define COUNT_CAP           100000
+#define CHUNK_BYTES         (48u * 1024u)
+#define MAX_PROPS           32
+
+struct items_req {
+    const struct layer_def *layer;
+    struct items_query q;
+    enum api_format fmt;
+    const struct params_crs *crs, *bbox_crs;
+    bool has_props;
+    bool want[MAX_PROPS];
+    bool skip_geometry;
+    const char *filter_text, *filter_lang;
+    struct cql2_node *filter; /* owned: the whole filter */
+    char t_start[PARAMS_TIME_MAX], t_end[PARAMS_TIME_MAX];
+    struct gbuf canonical; /* the query string without offset, for links and ETags */
+};
+
+/* ---------------------------------------------------------------- parameters */
+
+static enum gis_status add_filter(struct items_req *r, struct cql2_node *n, struct gis_error *err)
+{
+    struct cql2_budget b = {&CQL2_DEFAULT_LIMITS, 0};
+    struct cql2_node *and = NULL;
+    enum gis_status rc;
+
+    if (!r->filter) {
+        r->filter = n;
+        return GIS_OK;
+    }
+    if (r->filter->op != CQL2_AND) {
+        rc = cql2_node_new(&b, CQL2_AND, &and, err);
+        if (rc == GIS_OK)
+            rc = cql2_node_add(and, r->filter, err);
+        else
+            cql2_free(r->filter);
+        r->filter = and;
+        if (rc != GIS_OK) {
+            cql2_free(n);
+            return rc;
+        }
+    }
+    return cql2_node_add(r->filter, n, err);
+}
+
+/* property=value for a queryable: an equality filter on its type. */
+static enum gis_status
+equality(struct items_req *r, int p, const char *value, struct gis_error *err)
+{
+    struct cql2_budget b = {&CQL2_DEFAULT_LIMITS, 0};
+    const struct layer_prop *prop = &r->layer->props[p];
+    struct cql2_node *eq = NULL, *a = NULL, *v = NULL;
+    enum gis_status rc = cql2_node_new(&b, CQL2_EQ, &eq, err);
+    char *end;
+
+    if (rc == GIS_OK)
+        rc = cql2_node_new(&b, CQL2_PROPERTY, &a, err);
+    if (rc == GIS_OK)
+        rc = cql2_node_set_text(a, prop->name, err);
+    if (rc == GIS_OK)
+        rc = cql2_node_new(&b, CQL2_STRING, &v, err);
+    if (rc == GIS_OK && (prop->type == PROP_INT || prop->type == PROP_REAL)) {
+        v->op = CQL2_NUMBER;
+        v->number = strtod(value, &end);
+        if (end == value || *end)
+            rc = gis_fail(err, GIS_ERR_INVALID_ARG, "%s takes a number", prop->name);
+    } else if (rc == GIS_OK && prop->type == PROP_BOOL) {
+        v->op = CQL2_BOOLEAN;
+        v->boolean = !strcmp(value, "true") || !strcmp(value, "1");
+    } else if (rc == GIS_OK) {
+        rc = cql2_node_set_text(v, value, err);
+    }
+    if (rc == GIS_OK && (rc = cql2_node_add(eq, a, err)) == GIS_OK) {
+        a = NULL;
+        rc = cql2_node_add(eq, v, err);
+        v = NULL;
+    }
+    cql2_free(a);
+    cql2_free(v);
+    if (rc != GIS_OK) {
+        cql2_free(eq);
+        return rc;
+    }
+    return add_filter(r, eq, err);
+}
+
+static enum gis_status want_prop(void *ctx, const char *name, bool is_desc, struct gis_error *err)
+{
+    struct items_req *r = ctx;
+    int p = layer_prop_find(r->layer, name);
+
+    (void)is_desc;
+    if (p < 0)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "properties: '%.40s' is not a property of %s",
+                        name, r->layer->id);
+    r->want[p] = true;
+    return GIS_OK;
+}
+
+static enum gis_status sort_prop(void *ctx, const char *name, bool is_desc, struct gis_error *err)
+{
+    struct items_req *r = ctx;
+    int p = layer_prop_find(r->layer, name);
+
+    if (p < 0)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "sortby: '%.40s' is not a property of %s", name,
+                        r->layer->id);
+    if (r->q.n_sort == ITEMS_MAX_SORT)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "sortby: at most %d keys", ITEMS_MAX_SORT);
+    r->q.sort[r->q.n_sort].prop = p;
+    r->q.sort[r->q.n_sort].is_desc = is_desc;
+    r->q.n_sort++;
+    return GIS_OK;
+}
+
+static enum gis_status
+crs_param(const char *name, const char *value, const struct params_crs **out, struct gis_error *err)
+{
+    *out = params_crs_find(value);
+    if (!*out)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "%s: '%.80s' is not a CRS this service offers; see the collection's crs "
+                        "list",
+                        name, value);
+    return GIS_OK;
+}
+
+static enum gis_status datetime_param(struct items_req *r, const char *v, struct gis_error *err)
+{
+    enum gis_status rc = params_datetime(v, r->t_start, r->t_end, err);
+
+    r->q.has_datetime = rc == GIS_OK;
+    r->q.t_start = r->t_start[0] ? r->t_start : NULL;
+    r->q.t_end = r->t_end[0] ? r->t_end : NULL;
+    return rc;
+}
+
+static enum gis_status bool_param(const char *name, const char *v, bool *out, struct gis_error *err)
+{
+    if (!strcmp(v, "true") || !strcmp(v, "false")) {
+        *out = v[0] == 't';
+        return GIS_OK;
+    }
+    return gis_fail(err, GIS_ERR_INVALID_ARG, "%s must be true or false", name);
+}
+
+/* One query parameter. Keeps the canonical query (minus offset) for links and ETags. */
+static enum gis_status one_param(void *ctx, const char *k, const char *v, struct gis_error *err)
+{
+    struct items_req *r = ctx;
+    int p;
+
+    if (strcmp(k, "offset") && strcmp(k, "f")) {
+        if (r->canonical.len)
+            gbuf_puts(&r->canonical, "&");
+        render_url_escape(&r->canonical, k);
+        gbuf_puts(&r->canonical, "=");
+        render_url_escape(&r->canonical, v);
+    }
+    if (!strcmp(k, "f"))
+        return GIS_OK; /* api_format checked it */
+    if (!strcmp(k, "bbox")) {
+        r->q.has_bbox = true;
+        return params_bbox(v, r->q.bbox, err);
+    }
+    if (!strcmp(k, "bbox-crs"))
+        return crs_param(k, v, &r->bbox_crs, err);
+    if (!strcmp(k, "crs"))
+        return crs_param(k, v, &r->crs, err);
+    if (!strcmp(k, "filter-crs"))
+        return params_crs_find(v) == params_crs_at(0)
+                   ? GIS_OK
+                   : gis_fail(err, GIS_ERR_INVALID_ARG, "filter-crs: only CRS84 is supported");
+    if (!strcmp(k, "limit"))
+        return params_limit(v, ITEMS_MAX_LIMIT, &r->q.limit, err);
+    if (!strcmp(k, "offset"))
+        return params_offset(v, &r->q.offset, err);
+    if (!strcmp(k, "datetime"))
+        return datetime_param(r, v, err);
+    if (!strcmp(k, "filter")) {
+        r->filter_text = v;
+        return GIS_OK;
+    }
+    if (!strcmp(k, "filter-lang")) {
+        r->filter_lang = v;
+        return !strcmp(v, "cql2-text") || !strcmp(v, "cql2-json")
+                   ? GIS_OK
+                   : gis_fail(err, GIS_ERR_INVALID_ARG,
+                              "filter-lang must be cql2-text or cql2-json");
+    }
+    if (!strcmp(k, "properties")) {
+        r->has_props = true;
+        return params_names(k, v, false, want_prop, r, err);
+    }
+    if (!strcmp(k, "sortby"))
+        return params_names(k, v, true, sort_prop, r, err);
+    if (!strcmp(k, "q")) {
+        r->q.q = v;
+        return GIS_OK;
+    }
+    if (!strcmp(k, "skipGeometry"))
+        return bool_param(k, v, &r->skip_geometry, err);
+    p = layer_prop_find(r->layer, k);
+    if (p >= 0)
+        return equality(r, p, v, err);
+    return gis_fail(err, GIS_ERR_INVALID_ARG,
+                    "unknown parameter '%.40s'; items take bbox, bbox-crs, crs, limit, offset, "
+                    "datetime, filter, filter-lang, filter-crs, properties, sortby, q, "
+                    "skipGeometry, f and queryable=value",
+                    k);
+}
+
+/* A bbox in another CRS becomes a polygon in CRS84: its edges are densified so the
+ * transformed shape follows curved images of straight edges. */
+static enum gis_status bbox_in_crs(struct items_req *r, struct gis_error *err)
+{
+    enum {
+        STEPS = 16
+    };
+    struct crs_transform *xf = NULL;
+    struct cql2_budget b = {&CQL2_DEFAULT_LIMITS, 0};
+    struct cql2_node *op = NULL, *prop = NULL, *geom = NULL;
+    double xs[4 * STEPS + 1], ys[4 * STEPS + 1], *bb = r->q.bbox;
+    struct gbuf wkt;
+    enum gis_status rc;
+    int i;
+
+    for (i = 0; i < 4 * STEPS; i++) {
+        int side = i / STEPS, k = i % STEPS;
+        double t = (double)k / STEPS;
+        xs[i] = side == 0   ? bb[0] + t * (bb[2] - bb[0])
+                : side == 1 ? bb[2]
+                : side == 2 ? bb[2] - t * (bb[2] - bb[0])
+                            : bb[0];
+        ys[i] = side == 0   ? bb[1]
+                : side == 1 ? bb[1] + t * (bb[3] - bb[1])
+                : side == 2 ? bb[3]
+                            : bb[3] - t * (bb[3] - bb[1]);
+        if (r->bbox_crs->is_north_first) {
+            double s = xs[i];
+            xs[i] = ys[i];
+            ys[i] = s;
+        }
+    }
+    xs[4 * STEPS] = xs[0];
+    ys[4 * STEPS] = ys[0];
+    rc = crs_transform_new(r->bbox_crs->proj, "OGC:CRS84", &xf, err);
+    if (rc == GIS_OK)
+        rc = crs_transform_points(xf, xs, ys, 4 * STEPS + 1, err);
+    crs_transform_free(xf);
+    gbuf_init(&wkt, 1 << 16);
+    gbuf_puts(&wkt, "POLYGON((");
+    for (i = 0; i <= 4 * STEPS && rc == GIS_OK; i++)
+        rc = gbuf_printf(&wkt, "%s%.12g %.12g", i ? "," : "", xs[i], ys[i]);
+    gbuf_puts(&wkt, "))");
+    if (rc == GIS_OK)
+        rc = cql2_node_new(&b, CQL2_S_INTERSECTS, &op, err);
+    if (rc == GIS_OK)
+        rc = cql2_node_new(&b, CQL2_PROPERTY, &prop, err);
+    if (rc == GIS_OK)
+        rc = cql2_node_set_text(prop, "geometry", err);
+    if (rc == GIS_OK)
+        rc = cql2_node_new(&b, CQL2_GEOMETRY, &geom, err);
+    if (rc == GIS_OK)
+        rc = cql2_node_set_wkt(geom, wkt.data, err);
+    gbuf_free(&wkt);
+    if (rc == GIS_OK) {
+        rc = cql2_node_add(op, prop, err);
+        prop = NULL;
+        if (rc == GIS_OK)
+            rc = cql2_node_add(op, geom, err);
+        geom = NULL;
+    }
+    cql2_free(prop);
+    cql2_free(geom);
+    if (rc != GIS_OK) {
+        cql2_free(op);
+        return rc;
+    }
+    r->q.has_bbox = false;
+    return add_filter(r, op, err);
+}
+
+static enum gis_status parse_filter(struct items_req *r, struct gis_error *err)
+{
+    struct cql2_node *f = NULL;
+    enum gis_status rc;
+
+    if (!r->filter_text)
+        return r->filter_lang ? gis_fail(err, GIS_ERR_INVALID_ARG, "filter-lang without filter")
+                              : GIS_OK;
+    if (r->filter_lang && !strcmp(r->filter_lang, "cql2-json"))
+        rc = api_cql2json_parse(r->filter_text, NULL, &f, err);
+    else
+        rc = cql2_parse_text(r->filter_text, NULL, &f, err);
+    return rc == GIS_OK ? add_filter(r, f, err) : rc;
+}
+
+static void items_req_free(struct items_req *r)
+{
+    cql2_free(r->filter);
+    gbuf_free(&r->canonical);
+}
+
+static enum gis_status
+parse_request(const struct api_request *req, struct items_req *r, struct gis_error *err)
+{
+    enum gis_status rc;
+
+    memset(r, 0, sizeof *r);
+    gbuf_init(&r->canonical, 64 * 1024);
+    r->layer = layer_find(req->path_params[0]);
+    if (!r->layer)
+        return gis_fail(err, GIS_ERR_NOT_FOUND, "no collection '%.60s'; see /collections",
+                        req->path_params[0]);
+    r->q.layer = r->layer;
+    r->q.limit = ITEMS_DEFAULT_LIMIT;
+    r->crs = params_crs_at(0);
+    r->bbox_crs = params_crs_at(0);
+    rc = api_format(req, &r->fmt, err);
+    if (rc == GIS_OK)
+        rc = api_query_each(req, one_param, r, err);
+    if (rc == GIS_OK)
+        rc = parse_filter(r, err);
+    if (rc == GIS_OK && r->q.has_bbox && r->bbox_crs != params_crs_at(0))
+        rc = bbox_in_crs(r, err);
+    r->q.filter = r->filter;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- GeoJSON */
+
+struct stream {
+    struct items_req r;
+    struct items_cursor *cur;
+    struct crs_transform *xf;
+    struct geom g;
+    int64_t returned, matched;
+    bool has_matched, is_single;
+    int state; /* 0 header, 1 features, 2 done */
+    char base[160];
+    char crs_uri[80];
+};
+
+static enum gis_status render_props(struct gbuf *b, struct stream *s)
+{
+    const struct layer_def *l = s->r.layer;
+    enum gis_status rc = gbuf_puts(b, "\"properties\":{");
+    struct item_value v;
+    bool first = true;
+    size_t i;
+
+    for (i = 0; i < l->n_props && rc == GIS_OK; i++) {
+        if (s->r.has_props && !s->r.want[i])
+            continue;
+        items_value(s->cur, i, &v);
+        rc = gbuf_printf(b, "%s\"%s\":", first ? "" : ",", l->props[i].name);
+        first = false;
+        if (rc != GIS_OK)
+            break;
+        if (v.is_null)
+            rc = gbuf_puts(b, "null");
+        else if (v.type == PROP_INT)
+            rc = render_int(b, v.i);
+        else if (v.type == PROP_BOOL)
+            rc = gbuf_puts(b, v.i ? "true" : "false");
+        else if (v.type == PROP_REAL)
+            rc = render_double(b, v.d, 9);
+        else if ((rc = gbuf_append(b, "\"", 1)) == GIS_OK &&
+                 (rc = gbuf_json_escape(b, v.text)) == GIS_OK)
+            rc = gbuf_append(b, "\"", 1);
+    }
+    return rc == GIS_OK ? gbuf_append(b, "}", 1) : rc;
+}
+
+static enum gis_status render_feature(struct gbuf *b, struct stream *s, struct gis_error *err)
+{
+    const unsigned char *wkb;
+    size_t n;
+    enum gis_status rc = gbuf_puts(b, "{\"type\":\"Feature\",\"id\":\"");
+
+    if (rc == GIS_OK)
+        rc = gbuf_json_escape(b, items_id(s->cur));
+    if (rc == GIS_OK)
+        rc = gbuf_puts(b, "\",\"geometry\":");
+    wkb = items_wkb(s->cur, &n);
+    if (rc == GIS_OK && (!wkb || s->r.skip_geometry))
+        rc = gbuf_puts(b, "null");
+    else if (rc == GIS_OK && (rc = geom_from_wkb(&s->g, wkb, n, err)) == GIS_OK)
+        rc = render_geojson_geometry(b, &s->g, s->xf, s->r.crs->is_north_first,
+                                     s->r.crs->is_geographic ? 7 : 3, err);
+    if (rc == GIS_OK)
+        rc = gbuf_append(b, ",", 1);
+    if (rc == GIS_OK)
+        rc = render_props(b, s);
+    return rc == GIS_OK ? gbuf_append(b, "}", 1) : rc;
+}
+
+static enum gis_status link_json(struct gbuf *b,
+                                 struct stream *s,
+                                 const char *rel,
+                                 const char *type,
+                                 const char *f,
+                                 int64_t offset,
+                                 bool is_first)
+{
+    enum gis_status rc = gbuf_printf(b, "%s{\"rel\":\"%s\",\"type\":\"%s\",\"href\":\"",
+                                     is_first ? "" : ",", rel, type);
+
+    if (rc == GIS_OK)
+        rc = gbuf_json_escape(b, s->base);
+    if (rc == GIS_OK)
+        rc = gbuf_printf(b, "/collections/%s/items?f=%s", s->r.layer->id, f);
+    if (rc == GIS_OK && s->r.canonical.len) {
+        rc = gbuf_append(b, "&", 1);
+        if (rc == GIS_OK)
+            rc = gbuf_json_escape(b, s->r.canonical.data);
+    }
+    if (rc == GIS_OK && offset > 0)
+        rc = gbuf_printf(b, "&offset=%lld", (long long)offset);
+    return rc == GIS_OK ? gbuf_puts(b, "\"}") : rc;
+}
+
+static enum gis_status render_tail(struct gbuf *b, struct stream *s)
+{
+    int64_t off = s->r.q.offset, lim = s->r.q.limit;
+    bool has_next = s->returned == lim && (!s->has_matched || off + lim < s->matched);
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    enum gis_status rc;
+
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    rc = gbuf_printf(b, "],\"numberReturned\":%lld,", (long long)s->returned);
+    if (rc == GIS_OK && s->has_matched)
+        rc = gbuf_printf(b, "\"numberMatched\":%lld,", (long long)s->matched);
+    if (rc == GIS_OK)
+        rc = gbuf_printf(b, "\"timeStamp\":\"%s\",\"links\":[", ts);
+    if (rc == GIS_OK)
+        rc = link_json(b, s, "self", "application/geo+json", "json", off, true);
+    if (rc == GIS_OK)
+        rc = link_json(b, s, "alternate", "text/html", "html", off, false);
+    if (rc == GIS_OK && has_next)
+        rc = link_json(b, s, "next", "application/geo+json", "json", off + lim, false);
+    if (rc == GIS_OK && off > 0)
+        rc = link_json(b, s, "prev", "application/geo+json", "json", off > lim ? off - lim : 0,
+                       false);
+    if (rc == GIS_OK)
+        rc = gbuf_printf(b, ",{\"rel\":\"collection\",\"type\":\"application/json\","
+                            "\"href\":\"");
+    if (rc == GIS_OK)
+        rc = gbuf_json_escape(b, s->base);
+    if (rc == GIS_OK)
+        rc = gbuf_printf(b, "/collections/%s\"}]}", s->r.layer->id);
+    return rc;
+}
+
+static enum gis_status produce(void *ctx, struct gbuf *out, bool *done)
+{
+    struct stream *s = ctx;
+    struct gis_error err = {0};
+    enum gis_status rc = GIS_OK;
+    bool has_row = true;
+
+    if (s->state == 0) {
+        rc = gbuf_puts(out, "{\"type\":\"FeatureCollection\",\"features\":[");
+        s->state = 1;
+    }
+    while (rc == GIS_OK && s->state == 1 && out->len < CHUNK_BYTES) {
+        rc = items_next(s->cur, &has_row, &err);
+        if (rc == GIS_OK && !has_row) {
+            s->state = 2;
+            break;
+        }
+        if (rc == GIS_OK && s->returned)
+            rc = gbuf_append(out, ",", 1);
+        if (rc == GIS_OK)
+            rc = render_feature(out, s, &err);
+        s->returned++;
+    }
+    if (rc == GIS_OK && s->state == 2) {
+        rc = render_tail(out, s);
+        *done = true;
+    }
+    return rc;
+}
+
+static void stream_free(void *ctx)
+{
+    struct stream *s = ctx;
+
+    items_close(s->cur);
+    geom_free(&s->g);
+    items_req_free(&s->r);
+    free(s);
+}
+
+/* ---------------------------------------------------------------- handlers */
+
+static bool items_etag(const struct api_request *req,
+                       struct api_response *res,
+                       struct stream *s,
+                       const char *kind)
+{
+    struct gis_error err = {0};
+    int64_t v = 0;
+    struct gbuf basis;
+    bool hit;
+
+    if (store_data_version(api_store(req), &v, &err) != GIS_OK)
+        return false;
+    gbuf_init(&basis, 128 * 1024);
+    gbuf_printf(&basis, "%s|%s|%s|%lld|%d|%lld|", kind, s->r.layer->id,
+                req->path_params[1] ? req->path_params[1] : "", (long long)v, (int)s->r.fmt,
+                (long long)s->r.q.offset);
+    if (s->r.canonical.data)
+        gbuf_puts(&basis, s->r.canonical.data);
+    hit = api_etag(req, res, basis.data ? basis.data : "");
+    gbuf_free(&basis);
+    return hit;
+}
+
+static enum gis_status
+open_stream(const struct api_request *req, struct stream *s, struct gis_error *err)
+{
+    enum gis_status rc = api_transform_to(req, s->r.crs, &s->xf, err);
+
+    if (rc == GIS_OK && !s->is_single) {
+        rc = items_count(api_store(req), &s->r.q, COUNT_CAP, &s->matched, &s->has_matched, err);
+    }
+    if (rc == GIS_OK)
+        rc = items_open(api_store(req), &s->r.q, &s->cur, err);
+    return rc;
+}
+
+void api_render_items_html(struct api_response *res, struct stream *s, struct gis_error *err);
+
+/* Replaces the feature's closing brace with its links: self, alternate, collection. */
+static enum gis_status item_links(struct gbuf *b, struct stream *s, const char *id)
+{
+    static const char *const rels[][3] = {{"self", "application/geo+json", "json"},
+                                          {"alternate", "text/html", "html"}};
+    enum gis_status rc = GIS_OK;
+    size_t i;
+
+    b->len--; /* the closing brace */
+    rc = gbuf_puts(b, ",\"links\":[");
+    for (i = 0; i < 2 && rc == GIS_OK; i++) {
+        rc = gbuf_printf(b, "{\"rel\":\"%s\",\"type\":\"%s\",\"href\":\"", rels[i][0], rels[i][1]);
+        if (rc == GIS_OK)
+            rc = gbuf_json_escape(b, s->base);
+        if (rc == GIS_OK)
+            rc = gbuf_printf(b, "/collections/%s/items/", s->r.layer->id);
+        if (rc == GIS_OK)
+            rc = render_url_escape(b, id);
+        if (rc == GIS_OK)
+            rc = gbuf_printf(b, "?f=%s\"},", rels[i][2]);
+    }
+    if (rc == GIS_OK)
+        rc = gbuf_puts(b, "{\"rel\":\"collection\",\"type\":\"application/json\",\"href\":\"");
+    if (rc == GIS_OK)
+        rc = gbuf_json_escape(b, s->base);
+    if (rc == GIS_OK)
+        rc = gbuf_printf(b, "/collections/%s\"}]}", s->r.layer->id);
+    return rc;
+}
+
+static void respond(const struct api_request *req, struct api_response *res, bool is_single)
+{
+    struct stream *s = calloc(1, sizeof *s);
+    struct gis_error err = {0};
+    enum gis_status rc;
+    char hdr[100];
+
+    if (!s) {
+        api_error(res, 500, "out_of_memory", "out of memory");
+        return;
+    }
+    s->is_single = is_single;
+    rc = parse_request(req, &s->r, &err);
+    if (rc == GIS_OK && is_single) {
+        s->r.q.id = req->path_params[1];
+        s->r.q.limit = 1;
+        s->r.q.offset = 0;
+    }
+    api_base_url(req, s->base, sizeof s->base);
+    if (rc == GIS_OK && items_etag(req, res, s, is_single ? "item" : "items")) {
+        stream_free(s);
+        return;
+    }
+    if (rc == GIS_OK)
+        rc = open_stream(req, s, &err);
+    if (rc != GIS_OK) {
+        stream_free(s);
+        api_fail(res, &err);
+        return;
+    }
+    snprintf(hdr, sizeof hdr, "<%s>", s->r.crs->uri);
+    api_header_add(res, "Content-Crs", hdr);
+    api_header_add(res, "Cache-Control", "public, no-cache");
+    if (s->r.fmt == API_HTML) {
+        api_render_items_html(res, s, &err);
+        stream_free(s);
+        return;
+    }
+    if (is_single) {
+        bool has_row = false;
+        rc = items_next(s->cur, &has_row, &err);
+        if (rc == GIS_OK && !has_row)
+            rc = gis_fail(&err, GIS_ERR_NOT_FOUND, "no feature '%.60s' in %s", req->path_params[1],
+                          s->r.layer->id);
+        if (rc == GIS_OK)
+            rc = render_feature(&res->body, s, &err);
+        if (rc == GIS_OK)
+            rc = item_links(&res->body, s, req->path_params[1]);
+        if (rc != GIS_OK)
+            api_fail(res, &err);
+        else
+            res->content_type = "application/geo+json";
+        stream_free(s);
+        return;
+    }
+    res->content_type = "application/geo+json";
+    res->produce = produce;
+    res->produce_ctx = s;
+    res->produce_free = stream_free;
+}
+
+void api_items(const struct api_request *req, struct api_response *res)
+{
+    respond(req, res, false);
+}
+
+void api_item(const struct api_request *req, struct api_response *res)
+{
+    respond(req, res, true);
+}
+
+/* ---------------------------------------------------------------- HTML */
+
+/* A small SVG map of the page's features, in an equirectangular view of their box. */
+static enum gis_status svg_path(struct gbuf *b, const struct geom *g, const double box[4])
+{
+    double w = box[2] - box[0] > 0 ? box[2] - box[0] : 1e-6;
+    double h = box[3] - box[1] > 0 ? box[3] - box[1] : 1e-6;
+    double k = 600.0 / (w > h ? w : h);
+    enum gis_status rc = GIS_OK;
+    size_t r, i;
+
+    if (g->type == GEOM_POINT || g->type == GEOM_MULTIPOINT) {
+        for (i = 0; i < g->n_points && rc == GIS_OK; i++)
+            rc = gbuf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\"/>",
+                             (g->coords[2 * i] - box[0]) * k, (box[3] - g->coords[2 * i + 1]) * k);
+        return rc;
+    }
+    rc = gbuf_puts(b, "<path d=\"");
+    for (r = 0; r < g->n_rings && rc == GIS_OK; r++)
+        for (i = g->rings[r]; i < g->rings[r + 1] && rc == GIS_OK; i++)
+            rc = gbuf_printf(b, "%s%.1f %.1f", i == g->rings[r] ? "M" : "L",
+                             (g->coords[2 * i] - box[0]) * k, (box[3] - g->coords[2 * i + 1]) * k);
+    return rc == GIS_OK ? gbuf_puts(b, "\"/>") : rc;
+}
+
+static enum gis_status html_row(struct gbuf *b, struct stream *s)
+{
+    const struct layer_def *l = s->r.layer;
+    struct item_value v;
+    enum gis_status rc = gbuf_printf(b, "<tr><td><a href=\"/collections/%s/items/", l->id);
+    size_t i;
+
+    if (rc == GIS_OK)
+        rc = render_url_escape(b, items_id(s->cur));
+    if (rc == GIS_OK)
+        rc = gbuf_puts(b, "?f=html\">");
+    if (rc == GIS_OK)
+        rc = render_html_escape(b, items_id(s->cur));
+    if (rc == GIS_OK)
+        rc = gbuf_puts(b, "</a></td>");
+    for (i = 0; i < l->n_props && rc == GIS_OK; i++) {
+        items_value(s->cur, i, &v);
+        rc = gbuf_puts(b, "<td>");
+        if (rc == GIS_OK && !v.is_null) {
+            if (v.type == PROP_INT || v.type == PROP_BOOL)
+                rc = gbuf_printf(b, "%lld", (long long)v.i);
+            else if (v.type == PROP_REAL)
+                rc = gbuf_printf(b, "%g", v.d);
+            else
+                rc = render_html_escape(b, v.text);
+        }
+        if (rc == GIS_OK)
+            rc = gbuf_puts(b, "</td>");
+    }
+    return rc == GIS_OK ? gbuf_puts(b, "</tr>") : rc;
+}
+
+static enum gis_status
+html_table(struct gbuf *b, struct gbuf *svg, struct stream *s, struct gis_error *err)
+{
+    enum gis_status rc = gbuf_puts(b, "<table><tr><th>id</th>");
+    double box[4] = {73, 18, 135, 54};
+    bool has_row = true, has_box = false;
+    size_t i;
+
+    if (s->r.q.has_bbox)
+        memcpy(box, s->r.q.bbox, sizeof box);
+    for (i = 0; i < s->r.layer->n_props && rc == GIS_OK; i++)
+        rc = gbuf_printf(b, "<th>%s</th>", s->r.layer->props[i].name);
+    rc = rc == GIS_OK ? gbuf_puts(b, "</tr>") : rc;
+    while (rc == GIS_OK && (rc = items_next(s->cur, &has_row, err)) == GIS_OK && has_row) {
+        const unsigned char *wkb;
+        size_t n;
+        s->returned++;
+        rc = html_row(b, s);
+        wkb = items_wkb(s->cur, &n);
+        if (rc == GIS_OK && wkb && geom_from_wkb(&s->g, wkb, n, NULL) == GIS_OK) {
+            if (!has_box && !s->r.q.has_bbox)
+                geom_bbox(&s->g, box);
+            has_box = true;
+            rc = svg_path(svg, &s->g, box);
+        }
+    }
+    return rc == GIS_OK ? gbuf_puts(b, "</table>") : rc;
+}
+
+void api_render_items_html(struct api_response *res, struct stream *s, struct gis_error *err)
+{
+    struct gbuf *b = &res->body, table, svg;
+    enum gis_status rc;
+
+    gbuf_init(&table, API_MAX_BODY);
+    gbuf_init(&svg, API_MAX_BODY);
+    rc = api_html_begin(b, s->r.layer->title);
+    if (rc == GIS_OK)
+        rc = html_table(&table, &svg, s, err);
+    if (rc == GIS_OK)
+        rc = gbuf_printf(b,
+                         "<p class=\"note\">%lld features shown%s%lld matched. "
+                         "<a href=\"/collections/%s/items?f=json\">GeoJSON</a></p>"
+                         "<svg viewBox=\"-10 -10 620 620\" width=\"400\" height=\"400\" "
+                         "fill=\"#9ecae1\" fill-opacity=\"0.4\" stroke=\"#08519c\" "
+                         "stroke-width=\"0.8\">",
+                         (long long)s->returned, s->has_matched ? " of " : ", more than ",
+                         (long long)(s->has_matched ? s->matched : COUNT_CAP), s->r.layer->id);
+    if (rc == GIS_OK && svg.len)
+        rc = gbuf_append(b, svg.data, svg.len);
+    if (rc == GIS_OK)
+        rc = gbuf_puts(b, "</svg>");
+    if (rc == GIS_OK && table.len)
+        rc = gbuf_append(b, table.data, table.len);
+    if (rc == GIS_OK)
+        rc = api_html_end(b);
+    gbuf_free(&table);
+    gbuf_free(&svg);
+    if (rc != GIS_OK) {
+        api_error(res, api_status_to_http(rc), gis_status_name(rc), err->msg);
+        return;
+    }
+    res->content_type = "text/html; charset=utf-8";
+}

@@ -1,0 +1,33 @@
+/*
+ * Shared inside server/ only: JSON link helpers and the HTML pages.
+ */
+#ifndef CIVGIS_API_RENDER_H
+#define CIVGIS_API_RENDER_H
+
+#include <cjson/cJSON.h>
+
+#include "api_int.h"
+#include "layer.h"
+
+cJSON *api_link(const char *href, const char *rel, const char *type, const char *title);
+void api_self_links(cJSON *links, const char *base, const char *path, const char *json_type);
+/* Renders root as the body and frees it. */
+void api_send_json(struct api_response *res, cJSON *root, const char *content_type);
+
+/* HTML pages; every value is escaped. */
+void api_render_landing_html(struct api_response *res, const char *base);
+void api_render_list_html(struct api_response *res,
+                          const char *title,
+                          const char *const *items,
+                          size_t n);
+void api_render_collections_html(struct api_response *res,
+                                 const char *base,
+                                 const struct layer_def *const *layers,
+                                 const struct layer_stats *stats,
+                                 size_t n);
+
+/* An HTML page in pieces, for the items pages. */
+enum gis_status api_html_begin(struct gbuf *b, const char *title);
+enum gis_status api_html_end(struct gbuf *b);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * Text renderers. The number writer is hand-rolled because formatting coordinates is
+ * the hot loop of every GeoJSON response; it rounds half away from zero at the given
+ * precision, exactly as printf("%.*f") would for the magnitudes we print.
+ */
+#include "render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const int64_t POW10[] = {1,       10,       100,       1000,       10000,      100000,
+                                1000000, 10000000, 100000000, 1000000000, 10000000000};
+
+enum gis_status render_int(struct gbuf *b, int64_t v)
+{
+    char buf[24], *p = buf + sizeof buf;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    return gbuf_append(b, p, (size_t)(buf + sizeof buf - p));
+}
+
+enum gis_status render_double(struct gbuf *b, double v, int decimals)
+{
+    char buf[48], *p;
+    int64_t scaled, ip, fp;
+    int n, d;
+
+    if (!isfinite(v))
+        return gbuf_puts(b, "null");
+    if (decimals < 0 || decimals > 10 || fabs(v) >= 1e15 / (double)POW10[decimals]) {
+        n = snprintf(buf, sizeof buf, "%.17g", v);
+        return gbuf_append(b, buf, (size_t)n);
+    }
+    scaled = llround(v * (double)POW10[decimals]);
+    p = buf;
+    if (scaled < 0) {
+        *p++ = '-';
+        scaled = -scaled;
+    }
+    ip = scaled / POW10[decimals];
+    fp = scaled % POW10[decimals];
+    n = snprintf(p, sizeof buf - 1, "%lld", (long long)ip);
+    p += n;
+    if (fp) {
+        d = decimals;
+        while (fp % 10 == 0) {
+            fp /= 10;
+            d--;
+        }
+        *p++ = '.';
+        for (n = d - 1; n >= 0; n--) {
+            p[n] = (char)('0' + fp % 10);
+            fp /= 10;
+        }
+        p += d;
+    }
+    if (buf[0] == '-' && p == buf + 2 && buf[1] == '0')
+        return gbuf_puts(b, "0"); /* no "-0" */
+    return gbuf_append(b, buf, (size_t)(p - buf));
+}
+
+static enum gis_status point(struct gbuf *b, const double *xy, bool swap, int decimals)
+{
+    enum gis_status rc = gbuf_append(b, "[", 1);
+
+    if (rc == GIS_OK)
+        rc = render_double(b, swap ? xy[1] : xy[0], decimals);
+    if (rc == GIS_OK)
+        rc = gbuf_append(b, ",", 1);
+    if (rc == GIS_OK)
+        rc = render_double(b, swap ? xy[0] : xy[1], decimals);
+    return rc == GIS_OK ? gbuf_append(b, "]", 1) : rc;
+}
+
+static enum gis_status ring(struct gbuf *b, const struct geom *g, size_t r, bool swap, int dec)
+{
+    enum gis_status rc = gbuf_append(b, "[", 1);
+    size_t i;
+
+    for (i = g->rings[r]; i < g->rings[r + 1] && rc == GIS_OK; i++) {
+        if (i > g->rings[r])
+            rc = gbuf_append(b, ",", 1);
+        if (rc == GIS_OK)
+            rc = point(b, g->coords + 2 * i, swap, dec);
+    }
+    return rc == GIS_OK ? gbuf_append(b, "]", 1) : rc;
+}
+
+/* One part: a point's coordinates, a line's points, or a polygon's rings. */
+static enum gis_status part(struct gbuf *b, const struct geom *g, size_t p, bool swap, int dec)
+{
+    enum geom_type t = g->type > GEOM_POLYGON ? g->type - 3 : g->type;
+    enum gis_status rc = GIS_OK;
+    size_t r;
+
+    if (t == GEOM_POINT)
+        return point(b, g->coords + 2 * g->rings[g->parts[p]], swap, dec);
+    if (t == GEOM_LINESTRING)
+        return ring(b, g, g->parts[p], swap, dec);
+    rc = gbuf_append(b, "[", 1);
+    for (r = g->parts[p]; r < g->parts[p + 1] && rc == GIS_OK; r++) {
+        if (r > g->parts[p])
+            rc = gbuf_append(b, ",", 1);
+        if (rc == GIS_OK)
+            rc = ring(b, g, r, swap, dec);
+    }
+    return rc == GIS_OK ? gbuf_append(b, "]", 1) : rc;
+}
+
+enum gis_status render_geojson_geometry(struct gbuf *b,
+                                        struct geom *g,
+                                        struct crs_transform *xf,
+                                        bool is_north_first,
+                                        int decimals,
+                                        struct gis_error *err)
+{
+    static const char *const names[] = {"",           "Point",           "LineString",  "Polygon",
+                                        "MultiPoint", "MultiLineString", "MultiPolygon"};
+    enum gis_status rc = GIS_OK;
+    size_t p;
+
+    if (xf && !crs_transform_is_identity(xf)) {
+        rc = crs_transform_xy(xf, g->coords, g->n_points, err);
+        if (rc != GIS_OK)
+            return rc;
+    }
+    rc = gbuf_puts(b, "{\"type\":\"");
+    if (rc == GIS_OK)
+        rc = gbuf_puts(b, names[g->type]);
+    if (rc == GIS_OK)
+        rc = gbuf_puts(b, "\",\"coordinates\":");
+    if (rc == GIS_OK && g->type > GEOM_POLYGON)
+        rc = gbuf_append(b, "[", 1);
+    for (p = 0; p < g->n_parts && rc == GIS_OK; p++) {
+        if (p)
+            rc = gbuf_append(b, ",", 1);
+        if (rc == GIS_OK)
+            rc = part(b, g, p, is_north_first, decimals);
+    }
+    if (rc == GIS_OK && g->type > GEOM_POLYGON)
+        rc = gbuf_append(b, "]", 1);
+    if (rc == GIS_OK)
+        rc = gbuf_append(b, "}", 1);
+    return rc == GIS_OK ? rc : gis_fail(err, rc, "the response is too large");
+}
+
+enum gis_status render_html_escape(struct gbuf *b, const char *s)
+{
+    enum gis_status rc = GIS_OK;
+
+    for (; *s && rc == GIS_OK; s++) {
+        switch (*s) {
+        case '&':
+            rc = gbuf_puts(b, "&amp;");
+            break;
+        case '<':
+            rc = gbuf_puts(b, "&lt;");
+            break;
+        case '>':
+            rc = gbuf_puts(b, "&gt;");
+            break;
+        case '"':
+            rc = gbuf_puts(b, "&quot;");
+            break;
+        case '\'':
+            rc = gbuf_puts(b, "&#39;");
+            break;
+        default:
+            rc = gbuf_append(b, s, 1);
+        }
+    }
+    return rc;
+}
+
+enum gis_status render_url_escape(struct gbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    enum gis_status rc = GIS_OK;
+
+    for (; *s && rc == GIS_OK; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
+            rc = gbuf_append(b, s, 1);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            rc = gbuf_append(b, e, 3);
+        }
+    }
+    return rc;
+}
