@@ -25,6 +25,9 @@ deps:
 	    export DEBIAN_FRONTEND=noninteractive; \
 	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@command -v npm >/dev/null || (apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	@[ -d tests/js/node_modules ] || npm ci --prefix tests/js --no-audit --no-fund
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -67,7 +70,7 @@ fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	    -DGIS_FUZZ=ON -DGIS_SANITIZE=address,undefined >/dev/null
 	cmake --build build-fuzz -j$(JOBS)
-	for t in division_code json_escape import; do \
+	for t in division_code json_escape import cql2_text cql2_json wkb params; do \
 	    mkdir -p build-fuzz/corpus/$$t; \
 	    ASAN_OPTIONS=detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \

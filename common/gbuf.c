@@ -17,6 +17,7 @@ void gbuf_init(struct gbuf *b, size_t max_bytes)
     b->len = 0;
     b->cap = 0;
     b->max_bytes = max_bytes;
+    b->status = GIS_OK;
 }
 
 void gbuf_free(struct gbuf *b)
@@ -29,8 +30,14 @@ void gbuf_free(struct gbuf *b)
     b->cap = 0;
 }
 
+enum gis_status gbuf_status(const struct gbuf *b)
+{
+    return b->status;
+}
+
 void gbuf_reset(struct gbuf *b)
 {
+    b->status = GIS_OK;
     b->len = 0;
     if (b->data)
         b->data[0] = '\0';
@@ -41,8 +48,10 @@ static enum gis_status reserve(struct gbuf *b, size_t extra)
     size_t need, cap;
     char *p;
 
+    if (b->status != GIS_OK)
+        return b->status;
     if (extra > b->max_bytes || b->len > b->max_bytes - extra)
-        return GIS_ERR_TOO_LARGE;
+        return b->status = GIS_ERR_TOO_LARGE;
     need = b->len + extra + 1;
     if (need <= b->cap)
         return GIS_OK;
@@ -51,7 +60,7 @@ static enum gis_status reserve(struct gbuf *b, size_t extra)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     p = realloc(b->data, cap);
     if (!p)
-        return GIS_ERR_NOMEM;
+        return b->status = GIS_ERR_NOMEM;
     b->data = p;
     b->cap = cap;
     return GIS_OK;
@@ -85,7 +94,7 @@ enum gis_status gbuf_printf(struct gbuf *b, const char *fmt, ...)
     n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return GIS_ERR_INTERNAL;
+        return b->status = GIS_ERR_INTERNAL;
     rc = reserve(b, (size_t)n);
     if (rc != GIS_OK)
         return rc;

@@ -3,6 +3,10 @@
  * (STYLE.md section 4). Appending past max_bytes fails with GIS_ERR_TOO_LARGE and
  * leaves the buffer as it was, so a response or request can never grow without bound.
  * The contents are always NUL-terminated (the NUL is not counted in len).
+ *
+ * Errors are sticky: after a failed append every later append fails with the same
+ * status and changes nothing, so a renderer may append a run of pieces and check
+ * gbuf_status (or the last return) once at the end.
  */
 #ifndef CIVGIS_GBUF_H
 #define CIVGIS_GBUF_H
@@ -16,6 +20,7 @@ struct gbuf {
     size_t len;
     size_t cap;
     size_t max_bytes;
+    enum gis_status status; /* the first failure, sticky until gbuf_reset */
 };
 
 /* Initialises an empty buffer that may hold at most max_bytes bytes. Allocates lazily. */
@@ -24,8 +29,11 @@ void gbuf_init(struct gbuf *b, size_t max_bytes);
 /* Frees the storage and leaves an empty buffer with the same cap. NULL is a no-op. */
 void gbuf_free(struct gbuf *b);
 
-/* Empties the buffer, keeping its storage. */
+/* Empties the buffer, keeping its storage, and clears a sticky error. */
 void gbuf_reset(struct gbuf *b);
+
+/* GIS_OK, or the first failure since the last reset. */
+enum gis_status gbuf_status(const struct gbuf *b);
 
 enum gis_status gbuf_append(struct gbuf *b, const void *bytes, size_t n);
 enum gis_status gbuf_puts(struct gbuf *b, const char *s);

@@ -94,38 +94,26 @@ void api_render_collections_html(struct api_response *res,
                                  size_t n)
 {
     struct gbuf *b = &res->body;
-    enum gis_status rc = api_html_begin(b, n == 1 ? layers[0]->title : "Collections");
     size_t i;
 
     (void)base;
-    if (rc == GIS_OK)
-        rc = gbuf_puts(b, "<table><tr><th>id</th><th>title</th><th>description</th>"
-                          "<th>features</th><th>extent (CRS84)</th></tr>");
-    for (i = 0; i < n && rc == GIS_OK; i++) {
-        rc = gbuf_puts(b, "<tr><td><a href=\"/collections/");
-        if (rc == GIS_OK)
-            rc = render_html_escape(b, layers[i]->id);
-        if (rc == GIS_OK)
-            rc = gbuf_puts(b, "/items?f=html\">");
-        if (rc == GIS_OK)
-            rc = render_html_escape(b, layers[i]->id);
-        if (rc == GIS_OK)
-            rc = gbuf_puts(b, "</a></td><td>");
-        if (rc == GIS_OK)
-            rc = render_html_escape(b, layers[i]->title);
-        if (rc == GIS_OK)
-            rc = gbuf_puts(b, "</td><td>");
-        if (rc == GIS_OK)
-            rc = render_html_escape(b, layers[i]->description);
-        if (rc == GIS_OK)
-            rc = gbuf_printf(b, "</td><td>%lld</td><td>", (long long)stats[i].count);
-        if (rc == GIS_OK && stats[i].has_extent)
-            rc = gbuf_printf(b, "%.4f, %.4f, %.4f, %.4f", stats[i].bbox[0], stats[i].bbox[1],
-                             stats[i].bbox[2], stats[i].bbox[3]);
-        if (rc == GIS_OK)
-            rc = gbuf_puts(b, "</td></tr>");
+    api_html_begin(b, n == 1 ? layers[0]->title : "Collections");
+    gbuf_puts(b, "<table><tr><th>id</th><th>title</th><th>description</th>"
+                 "<th>features</th><th>extent (CRS84)</th></tr>");
+    for (i = 0; i < n; i++) {
+        gbuf_puts(b, "<tr><td><a href=\"/collections/");
+        render_html_escape(b, layers[i]->id);
+        gbuf_puts(b, "/items?f=html\">");
+        render_html_escape(b, layers[i]->id);
+        gbuf_puts(b, "</a></td><td>");
+        render_html_escape(b, layers[i]->title);
+        gbuf_puts(b, "</td><td>");
+        render_html_escape(b, layers[i]->description);
+        gbuf_printf(b, "</td><td>%lld</td><td>", (long long)stats[i].count);
+        if (stats[i].has_extent)
+            gbuf_printf(b, "%.4f, %.4f, %.4f, %.4f", stats[i].bbox[0], stats[i].bbox[1],
+                        stats[i].bbox[2], stats[i].bbox[3]);
+        gbuf_puts(b, "</td></tr>");
     }
-    if (rc == GIS_OK)
-        rc = gbuf_puts(b, "</table>");
-    finish(res, rc);
+    finish(res, gbuf_puts(b, "</table>"));
 }

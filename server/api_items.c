@@ -61,44 +61,72 @@ static enum gis_status add_filter(struct items_req *r, struct cql2_node *n, stru
     return cql2_node_add(r->filter, n, err);
 }
 
+/* op(a, b), taking both (freed on failure). */
+static enum gis_status binary(enum cql2_op op,
+                              struct cql2_node *a,
+                              struct cql2_node *b,
+                              struct cql2_node **out,
+                              struct gis_error *err)
+{
+    struct cql2_budget budget = {&CQL2_DEFAULT_LIMITS, 0};
+    enum gis_status rc = a && b ? cql2_node_new(&budget, op, out, err) : GIS_ERR_NOMEM;
+
+    if (rc != GIS_OK) {
+        cql2_free(a);
+        cql2_free(b);
+        return rc;
+    }
+    rc = cql2_node_add(*out, a, err);
+    if (rc != GIS_OK)
+        cql2_free(b);
+    else
+        rc = cql2_node_add(*out, b, err);
+    if (rc != GIS_OK) {
+        cql2_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* A leaf node: a PROPERTY or STRING with text, or a NUMBER/BOOLEAN parsed from it. */
+static struct cql2_node *leaf(enum cql2_op op, const char *text, struct gis_error *err)
+{
+    struct cql2_budget budget = {&CQL2_DEFAULT_LIMITS, 0};
+    struct cql2_node *n = NULL;
+    char *end;
+
+    if (cql2_node_new(&budget, op, &n, err) != GIS_OK)
+        return NULL;
+    if (op == CQL2_NUMBER) {
+        n->number = strtod(text, &end);
+        if (end == text || *end) {
+            gis_fail(err, GIS_ERR_INVALID_ARG, "'%.40s' is not a number", text);
+            cql2_free(n);
+            return NULL;
+        }
+    } else if (op == CQL2_BOOLEAN) {
+        n->boolean = !strcmp(text, "true") || !strcmp(text, "1");
+    } else if (cql2_node_set_text(n, text, err) != GIS_OK) {
+        cql2_free(n);
+        return NULL;
+    }
+    return n;
+}
+
 /* property=value for a queryable: an equality filter on its type. */
 static enum gis_status
 equality(struct items_req *r, int p, const char *value, struct gis_error *err)
 {
-    struct cql2_budget b = {&CQL2_DEFAULT_LIMITS, 0};
     const struct layer_prop *prop = &r->layer->props[p];
-    struct cql2_node *eq = NULL, *a = NULL, *v = NULL;
-    enum gis_status rc = cql2_node_new(&b, CQL2_EQ, &eq, err);
-    char *end;
+    enum cql2_op lit = prop->type == PROP_INT || prop->type == PROP_REAL ? CQL2_NUMBER
+                       : prop->type == PROP_BOOL                         ? CQL2_BOOLEAN
+                                                                         : CQL2_STRING;
+    struct cql2_node *eq = NULL;
+    enum gis_status rc =
+        binary(CQL2_EQ, leaf(CQL2_PROPERTY, prop->name, err), leaf(lit, value, err), &eq, err);
 
-    if (rc == GIS_OK)
-        rc = cql2_node_new(&b, CQL2_PROPERTY, &a, err);
-    if (rc == GIS_OK)
-        rc = cql2_node_set_text(a, prop->name, err);
-    if (rc == GIS_OK)
-        rc = cql2_node_new(&b, CQL2_STRING, &v, err);
-    if (rc == GIS_OK && (prop->type == PROP_INT || prop->type == PROP_REAL)) {
-        v->op = CQL2_NUMBER;
-        v->number = strtod(value, &end);
-        if (end == value || *end)
-            rc = gis_fail(err, GIS_ERR_INVALID_ARG, "%s takes a number", prop->name);
-    } else if (rc == GIS_OK && prop->type == PROP_BOOL) {
-        v->op = CQL2_BOOLEAN;
-        v->boolean = !strcmp(value, "true") || !strcmp(value, "1");
-    } else if (rc == GIS_OK) {
-        rc = cql2_node_set_text(v, value, err);
-    }
-    if (rc == GIS_OK && (rc = cql2_node_add(eq, a, err)) == GIS_OK) {
-        a = NULL;
-        rc = cql2_node_add(eq, v, err);
-        v = NULL;
-    }
-    cql2_free(a);
-    cql2_free(v);
-    if (rc != GIS_OK) {
-        cql2_free(eq);
-        return rc;
-    }
+    if (rc != GIS_OK)
+        return err && err->code ? err->code : rc;
     return add_filter(r, eq, err);
 }
 
@@ -162,62 +190,129 @@ static enum gis_status bool_param(const char *name, const char *v, bool *out, st
     return gis_fail(err, GIS_ERR_INVALID_ARG, "%s must be true or false", name);
 }
 
-/* One query parameter. Keeps the canonical query (minus offset) for links and ETags. */
+static enum gis_status p_bbox(struct items_req *r, const char *v, struct gis_error *err)
+{
+    r->q.has_bbox = true;
+    return params_bbox(v, r->q.bbox, err);
+}
+
+static enum gis_status p_bbox_crs(struct items_req *r, const char *v, struct gis_error *err)
+{
+    return crs_param("bbox-crs", v, &r->bbox_crs, err);
+}
+
+static enum gis_status p_crs(struct items_req *r, const char *v, struct gis_error *err)
+{
+    return crs_param("crs", v, &r->crs, err);
+}
+
+static enum gis_status p_filter_crs(struct items_req *r, const char *v, struct gis_error *err)
+{
+    (void)r;
+    if (params_crs_find(v) == params_crs_at(0))
+        return GIS_OK;
+    return gis_fail(err, GIS_ERR_INVALID_ARG, "filter-crs: only CRS84 is supported");
+}
+
+static enum gis_status p_limit(struct items_req *r, const char *v, struct gis_error *err)
+{
+    return params_limit(v, ITEMS_MAX_LIMIT, &r->q.limit, err);
+}
+
+static enum gis_status p_offset(struct items_req *r, const char *v, struct gis_error *err)
+{
+    return params_offset(v, &r->q.offset, err);
+}
+
+static enum gis_status p_filter(struct items_req *r, const char *v, struct gis_error *err)
+{
+    (void)err;
+    r->filter_text = v;
+    return GIS_OK;
+}
+
+static enum gis_status p_filter_lang(struct items_req *r, const char *v, struct gis_error *err)
+{
+    r->filter_lang = v;
+    if (!strcmp(v, "cql2-text") || !strcmp(v, "cql2-json"))
+        return GIS_OK;
+    return gis_fail(err, GIS_ERR_INVALID_ARG, "filter-lang must be cql2-text or cql2-json");
+}
+
+static enum gis_status p_properties(struct items_req *r, const char *v, struct gis_error *err)
+{
+    r->has_props = true;
+    return params_names("properties", v, false, want_prop, r, err);
+}
+
+static enum gis_status p_sortby(struct items_req *r, const char *v, struct gis_error *err)
+{
+    return params_names("sortby", v, true, sort_prop, r, err);
+}
+
+static enum gis_status p_q(struct items_req *r, const char *v, struct gis_error *err)
+{
+    (void)err;
+    r->q.q = v;
+    return GIS_OK;
+}
+
+static enum gis_status p_skip_geometry(struct items_req *r, const char *v, struct gis_error *err)
+{
+    return bool_param("skipGeometry", v, &r->skip_geometry, err);
+}
+
+static enum gis_status p_format(struct items_req *r, const char *v, struct gis_error *err)
+{
+    (void)r;
+    (void)v;
+    (void)err;
+    return GIS_OK; /* api_format checked it */
+}
+
+static const struct {
+    const char *name;
+    enum gis_status (*fn)(struct items_req *, const char *, struct gis_error *);
+} PARAMS[] = {
+    {"f", p_format},
+    {"bbox", p_bbox},
+    {"bbox-crs", p_bbox_crs},
+    {"crs", p_crs},
+    {"filter-crs", p_filter_crs},
+    {"limit", p_limit},
+    {"offset", p_offset},
+    {"datetime", datetime_param},
+    {"filter", p_filter},
+    {"filter-lang", p_filter_lang},
+    {"properties", p_properties},
+    {"sortby", p_sortby},
+    {"q", p_q},
+    {"skipGeometry", p_skip_geometry},
+};
+
+/* Keeps the canonical query (all but offset and f) for links and ETags. */
+static void canonical_add(struct items_req *r, const char *k, const char *v)
+{
+    if (!strcmp(k, "offset") || !strcmp(k, "f"))
+        return;
+    if (r->canonical.len)
+        gbuf_puts(&r->canonical, "&");
+    render_url_escape(&r->canonical, k);
+    gbuf_puts(&r->canonical, "=");
+    render_url_escape(&r->canonical, v);
+}
+
+/* One query parameter: a standard one, a queryable (=), or a 400. */
 static enum gis_status one_param(void *ctx, const char *k, const char *v, struct gis_error *err)
 {
     struct items_req *r = ctx;
+    size_t i;
     int p;
 
-    if (strcmp(k, "offset") && strcmp(k, "f")) {
-        if (r->canonical.len)
-            gbuf_puts(&r->canonical, "&");
-        render_url_escape(&r->canonical, k);
-        gbuf_puts(&r->canonical, "=");
-        render_url_escape(&r->canonical, v);
-    }
-    if (!strcmp(k, "f"))
-        return GIS_OK; /* api_format checked it */
-    if (!strcmp(k, "bbox")) {
-        r->q.has_bbox = true;
-        return params_bbox(v, r->q.bbox, err);
-    }
-    if (!strcmp(k, "bbox-crs"))
-        return crs_param(k, v, &r->bbox_crs, err);
-    if (!strcmp(k, "crs"))
-        return crs_param(k, v, &r->crs, err);
-    if (!strcmp(k, "filter-crs"))
-        return params_crs_find(v) == params_crs_at(0)
-                   ? GIS_OK
-                   : gis_fail(err, GIS_ERR_INVALID_ARG, "filter-crs: only CRS84 is supported");
-    if (!strcmp(k, "limit"))
-        return params_limit(v, ITEMS_MAX_LIMIT, &r->q.limit, err);
-    if (!strcmp(k, "offset"))
-        return params_offset(v, &r->q.offset, err);
-    if (!strcmp(k, "datetime"))
-        return datetime_param(r, v, err);
-    if (!strcmp(k, "filter")) {
-        r->filter_text = v;
-        return GIS_OK;
-    }
-    if (!strcmp(k, "filter-lang")) {
-        r->filter_lang = v;
-        return !strcmp(v, "cql2-text") || !strcmp(v, "cql2-json")
-                   ? GIS_OK
-                   : gis_fail(err, GIS_ERR_INVALID_ARG,
-                              "filter-lang must be cql2-text or cql2-json");
-    }
-    if (!strcmp(k, "properties")) {
-        r->has_props = true;
-        return params_names(k, v, false, want_prop, r, err);
-    }
-    if (!strcmp(k, "sortby"))
-        return params_names(k, v, true, sort_prop, r, err);
-    if (!strcmp(k, "q")) {
-        r->q.q = v;
-        return GIS_OK;
-    }
-    if (!strcmp(k, "skipGeometry"))
-        return bool_param(k, v, &r->skip_geometry, err);
+    canonical_add(r, k, v);
+    for (i = 0; i < sizeof PARAMS / sizeof *PARAMS; i++)
+        if (!strcmp(k, PARAMS[i].name))
+            return PARAMS[i].fn(r, v, err);
     p = layer_prop_find(r->layer, k);
     if (p >= 0)
         return equality(r, p, v, err);
@@ -228,75 +323,68 @@ static enum gis_status one_param(void *ctx, const char *k, const char *v, struct
                     k);
 }
 
-/* A bbox in another CRS becomes a polygon in CRS84: its edges are densified so the
- * transformed shape follows curved images of straight edges. */
+/* The ring of box (in its CRS's axis order) densified to 4 * steps + 1 points, as x/y in
+ * traditional GIS order. */
+static void densified_ring(const double *bb, bool is_north_first, int steps, double *xs, double *ys)
+{
+    int i, n = 4 * steps;
+
+    for (i = 0; i < n; i++) {
+        int side = i / steps;
+        double t = (double)(i % steps) / steps;
+        double a = side == 0   ? bb[0] + t * (bb[2] - bb[0])
+                   : side == 1 ? bb[2]
+                   : side == 2 ? bb[2] - t * (bb[2] - bb[0])
+                               : bb[0];
+        double b = side == 0   ? bb[1]
+                   : side == 1 ? bb[1] + t * (bb[3] - bb[1])
+                   : side == 2 ? bb[3]
+                               : bb[3] - t * (bb[3] - bb[1]);
+        xs[i] = is_north_first ? b : a;
+        ys[i] = is_north_first ? a : b;
+    }
+    xs[n] = xs[0];
+    ys[n] = ys[0];
+}
+
+/* A bbox in another CRS becomes S_INTERSECTS with its image in CRS84: the edges are
+ * densified so the polygon follows curved images of straight edges. */
 static enum gis_status bbox_in_crs(struct items_req *r, struct gis_error *err)
 {
     enum {
-        STEPS = 16
+        STEPS = 16,
+        N = 4 * STEPS + 1
     };
+    struct cql2_budget budget = {&CQL2_DEFAULT_LIMITS, 0};
     struct crs_transform *xf = NULL;
-    struct cql2_budget b = {&CQL2_DEFAULT_LIMITS, 0};
-    struct cql2_node *op = NULL, *prop = NULL, *geom = NULL;
-    double xs[4 * STEPS + 1], ys[4 * STEPS + 1], *bb = r->q.bbox;
+    struct cql2_node *geom = NULL, *op = NULL;
+    double xs[N], ys[N];
     struct gbuf wkt;
     enum gis_status rc;
     int i;
 
-    for (i = 0; i < 4 * STEPS; i++) {
-        int side = i / STEPS, k = i % STEPS;
-        double t = (double)k / STEPS;
-        xs[i] = side == 0   ? bb[0] + t * (bb[2] - bb[0])
-                : side == 1 ? bb[2]
-                : side == 2 ? bb[2] - t * (bb[2] - bb[0])
-                            : bb[0];
-        ys[i] = side == 0   ? bb[1]
-                : side == 1 ? bb[1] + t * (bb[3] - bb[1])
-                : side == 2 ? bb[3]
-                            : bb[3] - t * (bb[3] - bb[1]);
-        if (r->bbox_crs->is_north_first) {
-            double s = xs[i];
-            xs[i] = ys[i];
-            ys[i] = s;
-        }
-    }
-    xs[4 * STEPS] = xs[0];
-    ys[4 * STEPS] = ys[0];
+    densified_ring(r->q.bbox, r->bbox_crs->is_north_first, STEPS, xs, ys);
     rc = crs_transform_new(r->bbox_crs->proj, "OGC:CRS84", &xf, err);
     if (rc == GIS_OK)
-        rc = crs_transform_points(xf, xs, ys, 4 * STEPS + 1, err);
+        rc = crs_transform_points(xf, xs, ys, N, err);
     crs_transform_free(xf);
     gbuf_init(&wkt, 1 << 16);
     gbuf_puts(&wkt, "POLYGON((");
-    for (i = 0; i <= 4 * STEPS && rc == GIS_OK; i++)
-        rc = gbuf_printf(&wkt, "%s%.12g %.12g", i ? "," : "", xs[i], ys[i]);
+    for (i = 0; i < N; i++)
+        gbuf_printf(&wkt, "%s%.12g %.12g", i ? "," : "", xs[i], ys[i]);
     gbuf_puts(&wkt, "))");
     if (rc == GIS_OK)
-        rc = cql2_node_new(&b, CQL2_S_INTERSECTS, &op, err);
-    if (rc == GIS_OK)
-        rc = cql2_node_new(&b, CQL2_PROPERTY, &prop, err);
-    if (rc == GIS_OK)
-        rc = cql2_node_set_text(prop, "geometry", err);
-    if (rc == GIS_OK)
-        rc = cql2_node_new(&b, CQL2_GEOMETRY, &geom, err);
+        rc = cql2_node_new(&budget, CQL2_GEOMETRY, &geom, err);
     if (rc == GIS_OK)
         rc = cql2_node_set_wkt(geom, wkt.data, err);
     gbuf_free(&wkt);
-    if (rc == GIS_OK) {
-        rc = cql2_node_add(op, prop, err);
-        prop = NULL;
-        if (rc == GIS_OK)
-            rc = cql2_node_add(op, geom, err);
-        geom = NULL;
-    }
-    cql2_free(prop);
-    cql2_free(geom);
     if (rc != GIS_OK) {
-        cql2_free(op);
+        cql2_free(geom);
         return rc;
     }
+    rc = binary(CQL2_S_INTERSECTS, leaf(CQL2_PROPERTY, "geometry", err), geom, &op, err);
     r->q.has_bbox = false;
-    return add_filter(r, op, err);
+    return rc == GIS_OK ? add_filter(r, op, err) : rc;
 }
 
 static enum gis_status parse_filter(struct items_req *r, struct gis_error *err)
@@ -311,6 +399,8 @@ static enum gis_status parse_filter(struct items_req *r, struct gis_error *err)
         rc = api_cql2json_parse(r->filter_text, NULL, &f, err);
     else
         rc = cql2_parse_text(r->filter_text, NULL, &f, err);
+    if (rc == GIS_ERR_TOO_LARGE && err)
+        rc = err->code = GIS_ERR_INVALID_ARG; /* a filter over the limits is the client's 400 */
     return rc == GIS_OK ? add_filter(r, f, err) : rc;
 }
 
@@ -360,35 +450,40 @@ struct stream {
     char crs_uri[80];
 };
 
+static void render_value(struct gbuf *b, const struct item_value *v)
+{
+    if (v->is_null)
+        gbuf_puts(b, "null");
+    else if (v->type == PROP_INT)
+        render_int(b, v->i);
+    else if (v->type == PROP_BOOL)
+        gbuf_puts(b, v->i ? "true" : "false");
+    else if (v->type == PROP_REAL)
+        render_double(b, v->d, 9);
+    else {
+        gbuf_append(b, "\"", 1);
+        gbuf_json_escape(b, v->text);
+        gbuf_append(b, "\"", 1);
+    }
+}
+
 static enum gis_status render_props(struct gbuf *b, struct stream *s)
 {
     const struct layer_def *l = s->r.layer;
-    enum gis_status rc = gbuf_puts(b, "\"properties\":{");
     struct item_value v;
     bool first = true;
     size_t i;
 
-    for (i = 0; i < l->n_props && rc == GIS_OK; i++) {
+    gbuf_puts(b, "\"properties\":{");
+    for (i = 0; i < l->n_props; i++) {
         if (s->r.has_props && !s->r.want[i])
             continue;
         items_value(s->cur, i, &v);
-        rc = gbuf_printf(b, "%s\"%s\":", first ? "" : ",", l->props[i].name);
+        gbuf_printf(b, "%s\"%s\":", first ? "" : ",", l->props[i].name);
+        render_value(b, &v);
         first = false;
-        if (rc != GIS_OK)
-            break;
-        if (v.is_null)
-            rc = gbuf_puts(b, "null");
-        else if (v.type == PROP_INT)
-            rc = render_int(b, v.i);
-        else if (v.type == PROP_BOOL)
-            rc = gbuf_puts(b, v.i ? "true" : "false");
-        else if (v.type == PROP_REAL)
-            rc = render_double(b, v.d, 9);
-        else if ((rc = gbuf_append(b, "\"", 1)) == GIS_OK &&
-                 (rc = gbuf_json_escape(b, v.text)) == GIS_OK)
-            rc = gbuf_append(b, "\"", 1);
     }
-    return rc == GIS_OK ? gbuf_append(b, "}", 1) : rc;
+    return gbuf_append(b, "}", 1);
 }
 
 static enum gis_status render_feature(struct gbuf *b, struct stream *s, struct gis_error *err)
@@ -446,32 +541,22 @@ static enum gis_status render_tail(struct gbuf *b, struct stream *s)
     char ts[32];
     time_t now = time(NULL);
     struct tm tm;
-    enum gis_status rc;
 
     gmtime_r(&now, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    rc = gbuf_printf(b, "],\"numberReturned\":%lld,", (long long)s->returned);
-    if (rc == GIS_OK && s->has_matched)
-        rc = gbuf_printf(b, "\"numberMatched\":%lld,", (long long)s->matched);
-    if (rc == GIS_OK)
-        rc = gbuf_printf(b, "\"timeStamp\":\"%s\",\"links\":[", ts);
-    if (rc == GIS_OK)
-        rc = link_json(b, s, "self", "application/geo+json", "json", off, true);
-    if (rc == GIS_OK)
-        rc = link_json(b, s, "alternate", "text/html", "html", off, false);
-    if (rc == GIS_OK && has_next)
-        rc = link_json(b, s, "next", "application/geo+json", "json", off + lim, false);
-    if (rc == GIS_OK && off > 0)
-        rc = link_json(b, s, "prev", "application/geo+json", "json", off > lim ? off - lim : 0,
-                       false);
-    if (rc == GIS_OK)
-        rc = gbuf_printf(b, ",{\"rel\":\"collection\",\"type\":\"application/json\","
-                            "\"href\":\"");
-    if (rc == GIS_OK)
-        rc = gbuf_json_escape(b, s->base);
-    if (rc == GIS_OK)
-        rc = gbuf_printf(b, "/collections/%s\"}]}", s->r.layer->id);
-    return rc;
+    gbuf_printf(b, "],\"numberReturned\":%lld,", (long long)s->returned);
+    if (s->has_matched)
+        gbuf_printf(b, "\"numberMatched\":%lld,", (long long)s->matched);
+    gbuf_printf(b, "\"timeStamp\":\"%s\",\"links\":[", ts);
+    link_json(b, s, "self", "application/geo+json", "json", off, true);
+    link_json(b, s, "alternate", "text/html", "html", off, false);
+    if (has_next)
+        link_json(b, s, "next", "application/geo+json", "json", off + lim, false);
+    if (off > 0)
+        link_json(b, s, "prev", "application/geo+json", "json", off > lim ? off - lim : 0, false);
+    gbuf_puts(b, ",{\"rel\":\"collection\",\"type\":\"application/json\",\"href\":\"");
+    gbuf_json_escape(b, s->base);
+    return gbuf_printf(b, "/collections/%s\"}]}", s->r.layer->id);
 }
 
 static enum gis_status produce(void *ctx, struct gbuf *out, bool *done)
@@ -584,11 +669,54 @@ static enum gis_status item_links(struct gbuf *b, struct stream *s, const char *
     return rc;
 }
 
+static void
+respond_single(const struct api_request *req, struct api_response *res, struct stream *s)
+{
+    struct gis_error err = {0};
+    bool has_row = false;
+    enum gis_status rc = items_next(s->cur, &has_row, &err);
+
+    if (rc == GIS_OK && !has_row)
+        rc = gis_fail(&err, GIS_ERR_NOT_FOUND, "no feature '%.60s' in %s", req->path_params[1],
+                      s->r.layer->id);
+    if (rc == GIS_OK)
+        rc = render_feature(&res->body, s, &err);
+    if (rc == GIS_OK)
+        rc = item_links(&res->body, s, req->path_params[1]);
+    if (rc != GIS_OK)
+        api_fail(res, &err);
+    else
+        res->content_type = "application/geo+json";
+}
+
+/* Parses, answers 304 when the ETag matches, and opens the cursor. */
+static enum gis_status prepare(const struct api_request *req,
+                               struct api_response *res,
+                               struct stream *s,
+                               bool *out_is_done,
+                               struct gis_error *err)
+{
+    enum gis_status rc = parse_request(req, &s->r, err);
+
+    *out_is_done = false;
+    if (rc == GIS_OK && s->is_single) {
+        s->r.q.id = req->path_params[1];
+        s->r.q.limit = 1;
+        s->r.q.offset = 0;
+    }
+    api_base_url(req, s->base, sizeof s->base);
+    if (rc == GIS_OK && items_etag(req, res, s, s->is_single ? "item" : "items")) {
+        *out_is_done = true;
+        return GIS_OK;
+    }
+    return rc == GIS_OK ? open_stream(req, s, err) : rc;
+}
+
 static void respond(const struct api_request *req, struct api_response *res, bool is_single)
 {
     struct stream *s = calloc(1, sizeof *s);
     struct gis_error err = {0};
-    enum gis_status rc;
+    bool is_done = false;
     char hdr[100];
 
     if (!s) {
@@ -596,46 +724,20 @@ static void respond(const struct api_request *req, struct api_response *res, boo
         return;
     }
     s->is_single = is_single;
-    rc = parse_request(req, &s->r, &err);
-    if (rc == GIS_OK && is_single) {
-        s->r.q.id = req->path_params[1];
-        s->r.q.limit = 1;
-        s->r.q.offset = 0;
-    }
-    api_base_url(req, s->base, sizeof s->base);
-    if (rc == GIS_OK && items_etag(req, res, s, is_single ? "item" : "items")) {
+    if (prepare(req, res, s, &is_done, &err) != GIS_OK || is_done) {
+        if (!is_done)
+            api_fail(res, &err);
         stream_free(s);
-        return;
-    }
-    if (rc == GIS_OK)
-        rc = open_stream(req, s, &err);
-    if (rc != GIS_OK) {
-        stream_free(s);
-        api_fail(res, &err);
         return;
     }
     snprintf(hdr, sizeof hdr, "<%s>", s->r.crs->uri);
     api_header_add(res, "Content-Crs", hdr);
     api_header_add(res, "Cache-Control", "public, no-cache");
-    if (s->r.fmt == API_HTML) {
-        api_render_items_html(res, s, &err);
-        stream_free(s);
-        return;
-    }
-    if (is_single) {
-        bool has_row = false;
-        rc = items_next(s->cur, &has_row, &err);
-        if (rc == GIS_OK && !has_row)
-            rc = gis_fail(&err, GIS_ERR_NOT_FOUND, "no feature '%.60s' in %s", req->path_params[1],
-                          s->r.layer->id);
-        if (rc == GIS_OK)
-            rc = render_feature(&res->body, s, &err);
-        if (rc == GIS_OK)
-            rc = item_links(&res->body, s, req->path_params[1]);
-        if (rc != GIS_OK)
-            api_fail(res, &err);
+    if (s->r.fmt == API_HTML || is_single) {
+        if (s->r.fmt == API_HTML)
+            api_render_items_html(res, s, &err);
         else
-            res->content_type = "application/geo+json";
+            respond_single(req, res, s);
         stream_free(s);
         return;
     }
@@ -684,32 +786,27 @@ static enum gis_status html_row(struct gbuf *b, struct stream *s)
 {
     const struct layer_def *l = s->r.layer;
     struct item_value v;
-    enum gis_status rc = gbuf_printf(b, "<tr><td><a href=\"/collections/%s/items/", l->id);
     size_t i;
 
-    if (rc == GIS_OK)
-        rc = render_url_escape(b, items_id(s->cur));
-    if (rc == GIS_OK)
-        rc = gbuf_puts(b, "?f=html\">");
-    if (rc == GIS_OK)
-        rc = render_html_escape(b, items_id(s->cur));
-    if (rc == GIS_OK)
-        rc = gbuf_puts(b, "</a></td>");
-    for (i = 0; i < l->n_props && rc == GIS_OK; i++) {
+    gbuf_printf(b, "<tr><td><a href=\"/collections/%s/items/", l->id);
+    render_url_escape(b, items_id(s->cur));
+    gbuf_puts(b, "?f=html\">");
+    render_html_escape(b, items_id(s->cur));
+    gbuf_puts(b, "</a></td>");
+    for (i = 0; i < l->n_props; i++) {
         items_value(s->cur, i, &v);
-        rc = gbuf_puts(b, "<td>");
-        if (rc == GIS_OK && !v.is_null) {
-            if (v.type == PROP_INT || v.type == PROP_BOOL)
-                rc = gbuf_printf(b, "%lld", (long long)v.i);
-            else if (v.type == PROP_REAL)
-                rc = gbuf_printf(b, "%g", v.d);
-            else
-                rc = render_html_escape(b, v.text);
-        }
-        if (rc == GIS_OK)
-            rc = gbuf_puts(b, "</td>");
+        gbuf_puts(b, "<td>");
+        if (v.is_null)
+            ;
+        else if (v.type == PROP_INT || v.type == PROP_BOOL)
+            gbuf_printf(b, "%lld", (long long)v.i);
+        else if (v.type == PROP_REAL)
+            gbuf_printf(b, "%g", v.d);
+        else
+            render_html_escape(b, v.text);
+        gbuf_puts(b, "</td>");
     }
-    return rc == GIS_OK ? gbuf_puts(b, "</tr>") : rc;
+    return gbuf_puts(b, "</tr>");
 }
 
 static enum gis_status

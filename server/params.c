@@ -86,26 +86,36 @@ static bool digits(const char *s, size_t n)
     return true;
 }
 
-/* YYYY-MM-DD, or that + 'T' hh:mm:ss[.frac] (Z | +hh:mm | -hh:mm). */
-static bool is_instant(const char *s, size_t n)
+/* The zone of a time: Z, or +hh:mm / -hh:mm. */
+static bool is_zone(const char *s, size_t n)
 {
-    size_t i = 19;
+    if (n == 1)
+        return s[0] == 'Z' || s[0] == 'z';
+    return n == 6 && (s[0] == '+' || s[0] == '-') && digits(s + 1, 2) && s[3] == ':' &&
+           digits(s + 4, 2);
+}
 
-    if (n < 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
-        !digits(s + 8, 2))
-        return false;
-    if (n == 10)
-        return true;
-    if (n < 20 || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2) || s[13] != ':' ||
-        !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
+/* hh:mm:ss[.frac] + zone, the time of an RFC 3339 date-time. */
+static bool is_time(const char *s, size_t n)
+{
+    size_t i = 8;
+
+    if (n < 9 || !digits(s, 2) || s[2] != ':' || !digits(s + 3, 2) || s[5] != ':' ||
+        !digits(s + 6, 2))
         return false;
     if (s[i] == '.')
         for (i++; i < n && isdigit((unsigned char)s[i]); i++)
             ;
-    if (i < n && (s[i] == 'Z' || s[i] == 'z'))
-        return i + 1 == n;
-    return i + 6 == n && (s[i] == '+' || s[i] == '-') && digits(s + i + 1, 2) && s[i + 3] == ':' &&
-           digits(s + i + 4, 2);
+    return is_zone(s + i, n - i);
+}
+
+/* YYYY-MM-DD, or that + 'T' + a time. */
+static bool is_instant(const char *s, size_t n)
+{
+    if (n < 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+        !digits(s + 8, 2))
+        return false;
+    return n == 10 || ((s[10] == 'T' || s[10] == 't') && is_time(s + 11, n - 11));
 }
 
 static enum gis_status copy_end(const char *s, size_t n, char *out, struct gis_error *err)

@@ -123,32 +123,23 @@ enum gis_status render_geojson_geometry(struct gbuf *b,
 {
     static const char *const names[] = {"",           "Point",           "LineString",  "Polygon",
                                         "MultiPoint", "MultiLineString", "MultiPolygon"};
-    enum gis_status rc = GIS_OK;
+    bool is_multi = g->type > GEOM_POLYGON;
     size_t p;
 
-    if (xf && !crs_transform_is_identity(xf)) {
-        rc = crs_transform_xy(xf, g->coords, g->n_points, err);
-        if (rc != GIS_OK)
-            return rc;
-    }
-    rc = gbuf_puts(b, "{\"type\":\"");
-    if (rc == GIS_OK)
-        rc = gbuf_puts(b, names[g->type]);
-    if (rc == GIS_OK)
-        rc = gbuf_puts(b, "\",\"coordinates\":");
-    if (rc == GIS_OK && g->type > GEOM_POLYGON)
-        rc = gbuf_append(b, "[", 1);
-    for (p = 0; p < g->n_parts && rc == GIS_OK; p++) {
+    if (xf && !crs_transform_is_identity(xf) &&
+        crs_transform_xy(xf, g->coords, g->n_points, err) != GIS_OK)
+        return err ? err->code : GIS_ERR_PROJ;
+    gbuf_puts(b, "{\"type\":\"");
+    gbuf_puts(b, names[g->type]);
+    gbuf_puts(b, is_multi ? "\",\"coordinates\":[" : "\",\"coordinates\":");
+    for (p = 0; p < g->n_parts && gbuf_status(b) == GIS_OK; p++) {
         if (p)
-            rc = gbuf_append(b, ",", 1);
-        if (rc == GIS_OK)
-            rc = part(b, g, p, is_north_first, decimals);
+            gbuf_append(b, ",", 1);
+        part(b, g, p, is_north_first, decimals);
     }
-    if (rc == GIS_OK && g->type > GEOM_POLYGON)
-        rc = gbuf_append(b, "]", 1);
-    if (rc == GIS_OK)
-        rc = gbuf_append(b, "}", 1);
-    return rc == GIS_OK ? rc : gis_fail(err, rc, "the response is too large");
+    if (gbuf_puts(b, is_multi ? "]}" : "}") != GIS_OK)
+        return gis_fail(err, gbuf_status(b), "the response is too large");
+    return GIS_OK;
 }
 
 enum gis_status render_html_escape(struct gbuf *b, const char *s)

@@ -25,7 +25,13 @@ static void test_gbuf_cap_is_hard(void **state)
     assert_int_equal(gbuf_puts(&b, "12345"), GIS_OK);
     assert_int_equal(gbuf_puts(&b, "6789"), GIS_ERR_TOO_LARGE);
     assert_string_equal(b.data, "12345"); /* unchanged by the failed append */
-    assert_int_equal(gbuf_printf(&b, "%d", 678), GIS_OK);
+    /* Sticky: later appends fail too, even ones that would fit, until a reset. */
+    assert_int_equal(gbuf_printf(&b, "%d", 6), GIS_ERR_TOO_LARGE);
+    assert_int_equal(gbuf_status(&b), GIS_ERR_TOO_LARGE);
+    assert_string_equal(b.data, "12345");
+    gbuf_reset(&b);
+    assert_int_equal(gbuf_status(&b), GIS_OK);
+    assert_int_equal(gbuf_printf(&b, "%d", 12345678), GIS_OK);
     assert_int_equal(b.len, 8);
     assert_int_equal(gbuf_printf(&b, "x"), GIS_ERR_TOO_LARGE);
     gbuf_free(&b);

@@ -1,0 +1,157 @@
+/* Unit tests of gis/cql2.h: the cql2-text grammar, literals, limits and errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka needs the four headers above first. */
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cql2.h"
+
+static struct cql2_node *parse_ok(const char *text)
+{
+    struct cql2_node *n = NULL;
+    struct gis_error err = {0};
+
+    if (cql2_parse_text(text, NULL, &n, &err) != GIS_OK)
+        fail_msg("'%s' did not parse: %s", text, err.msg);
+    return n;
+}
+
+static void expect_error(const char *text, enum gis_status code, const char *part)
+{
+    struct cql2_node *n = NULL;
+    struct gis_error err = {0};
+
+    assert_int_equal(cql2_parse_text(text, NULL, &n, &err), code);
+    assert_null(n);
+    if (!strstr(err.msg, part))
+        fail_msg("'%s': message '%s' lacks '%s'", text, err.msg, part);
+}
+
+static void test_precedence(void **state)
+{
+    struct cql2_node *n = parse_ok("a = 1 OR b = 2 AND NOT c = 3");
+
+    (void)state;
+    assert_int_equal(n->op, CQL2_OR);
+    assert_int_equal(n->n_args, 2);
+    assert_int_equal(n->args[0]->op, CQL2_EQ);
+    assert_int_equal(n->args[1]->op, CQL2_AND);
+    assert_int_equal(n->args[1]->args[1]->op, CQL2_NOT);
+    cql2_free(n);
+    n = parse_ok("(a = 1 OR b = 2) AND c = 3");
+    assert_int_equal(n->op, CQL2_AND);
+    assert_int_equal(n->args[0]->op, CQL2_OR);
+    cql2_free(n);
+}
+
+static void test_predicates(void **state)
+{
+    struct cql2_node *n = parse_ok("name LIKE '%街道' AND population BETWEEN 10 AND 20.5");
+
+    (void)state;
+    assert_int_equal(n->args[0]->op, CQL2_LIKE);
+    assert_string_equal(n->args[0]->args[1]->text, "%街道");
+    assert_int_equal(n->args[1]->op, CQL2_BETWEEN);
+    assert_true(n->args[1]->args[2]->number == 20.5);
+    cql2_free(n);
+    n = parse_ok("kind NOT IN ('a', 'b''c') AND pinyin IS NOT NULL");
+    assert_int_equal(n->args[0]->op, CQL2_NOT);
+    assert_int_equal(n->args[0]->args[0]->op, CQL2_IN);
+    assert_string_equal(n->args[0]->args[0]->args[1]->args[1]->text, "b'c");
+    assert_int_equal(n->args[1]->op, CQL2_NOT);
+    assert_int_equal(n->args[1]->args[0]->op, CQL2_ISNULL);
+    cql2_free(n);
+    n = parse_ok("CASEI(name) = casei('ABC') AND \"valid_from\" >= DATE('2021-10-31')");
+    assert_int_equal(n->args[0]->args[0]->op, CQL2_CASEI);
+    assert_int_equal(n->args[1]->args[0]->op, CQL2_PROPERTY);
+    assert_int_equal(n->args[1]->args[1]->op, CQL2_DATE);
+    cql2_free(n);
+    n = parse_ok("synthetic = true");
+    assert_int_equal(n->args[1]->op, CQL2_BOOLEAN);
+    assert_true(n->args[1]->boolean);
+    cql2_free(n);
+}
+
+static void test_spatial(void **state)
+{
+    struct cql2_node *n =
+        parse_ok("S_INTERSECTS(geometry, POLYGON((109 36, 110 36, 110 37, 109 36))) OR "
+                 "S_DWITHIN(geometry, POINT(109.5 36.6), 5000, meters) OR "
+                 "s_within(geometry, BBOX(109, 36, 110, 37))");
+
+    (void)state;
+    assert_int_equal(n->args[0]->op, CQL2_S_INTERSECTS);
+    assert_int_equal(n->args[0]->args[1]->op, CQL2_GEOMETRY);
+    assert_true(n->args[0]->args[1]->wkb_size > 0);
+    assert_true(n->args[0]->args[1]->bbox[2] == 110.0);
+    assert_int_equal(n->args[1]->op, CQL2_S_DWITHIN);
+    assert_int_equal(n->args[1]->n_args, 3);
+    assert_int_equal(n->args[2]->op, CQL2_S_WITHIN);
+    assert_true(n->args[2]->args[1]->bbox[3] == 37.0);
+    cql2_free(n);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    expect_error("", GIS_ERR_INVALID_ARG, "empty");
+    expect_error("name = 'x", GIS_ERR_INVALID_ARG, "unterminated");
+    expect_error("name = ", GIS_ERR_INVALID_ARG, "at character 8");
+    expect_error("name", GIS_ERR_INVALID_ARG, "expected a comparison");
+    expect_error("a = 1 b", GIS_ERR_INVALID_ARG, "unexpected text");
+    expect_error("(a = 1", GIS_ERR_INVALID_ARG, "expected ')'");
+    expect_error("a = 1; DROP TABLE divisions", GIS_ERR_INVALID_ARG, "unexpected");
+    expect_error("S_INTERSECTS(geometry, POINT(1 2)", GIS_ERR_INVALID_ARG, "')'");
+    expect_error("S_INTERSECTS(geometry, POLYGON((1 2, 3)))", GIS_ERR_INVALID_ARG, "WKT");
+    expect_error("S_DWITHIN(geometry, POINT(1 2), 5, feet)", GIS_ERR_INVALID_ARG, "meters");
+    expect_error("a BETWEEN 1 OR 2", GIS_ERR_INVALID_ARG, "AND in BETWEEN");
+}
+
+static void test_limits(void **state)
+{
+    struct cql2_limits small = {200, 10, 4};
+    struct cql2_node *n = NULL;
+    struct gis_error err = {0};
+    char deep[512], wide[8192];
+    size_t i, used = 0;
+
+    (void)state;
+    memset(deep, '(', 100);
+    memcpy(deep + 100, "a = 1", 5);
+    memset(deep + 105, ')', 100);
+    deep[205] = '\0';
+    assert_int_equal(cql2_parse_text(deep, NULL, &n, &err), GIS_ERR_TOO_LARGE);
+    assert_non_null(strstr(err.msg, "deeper"));
+    for (i = 0; i < 400 && used < sizeof wide - 32; i++)
+        used += (size_t)snprintf(wide + used, sizeof wide - used, "%sa = %zu", i ? " OR " : "", i);
+    assert_int_equal(cql2_parse_text(wide, &small, &n, &err), GIS_ERR_TOO_LARGE);
+    assert_int_equal(cql2_parse_text(wide, NULL, &n, &err), GIS_ERR_TOO_LARGE); /* 1201 nodes */
+    assert_non_null(strstr(err.msg, "nodes"));
+    assert_null(n);
+}
+
+static void test_op_names(void **state)
+{
+    enum cql2_op op;
+
+    (void)state;
+    assert_true(cql2_op_from_name("s_intersects", &op) && op == CQL2_S_INTERSECTS);
+    assert_true(cql2_op_from_name("isNull", &op) && op == CQL2_ISNULL);
+    assert_false(cql2_op_from_name("drop", &op));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_precedence), cmocka_unit_test(test_predicates),
+        cmocka_unit_test(test_spatial),    cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limits),     cmocka_unit_test(test_op_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,136 @@
+/* Unit tests of server/params.h and server/render.h: the query-parameter parsers and
+ * the number and geometry writers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka needs the four headers above first. */
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "geom.h"
+#include "params.h"
+#include "render.h"
+
+static void test_bbox(void **state)
+{
+    double b[4];
+    struct gis_error err = {0};
+
+    (void)state;
+    assert_int_equal(params_bbox("109,36,110.5,37", b, &err), GIS_OK);
+    assert_true(b[0] == 109 && b[1] == 36 && b[2] == 110.5 && b[3] == 37);
+    assert_int_equal(params_bbox("109,36,0,110,37,100", b, &err), GIS_OK);
+    assert_true(b[2] == 110 && b[3] == 37);
+    assert_int_equal(params_bbox("109,36,110", b, &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_bbox("109,36,110,37,1", b, &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_bbox("1,2,3,4,5,6,7", b, &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_bbox("110,36,109,37", b, &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_bbox("a,b,c,d", b, &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_bbox("1,2,3,nan", b, &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_bbox("1,2,3,4 ", b, &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_bbox("", b, &err), GIS_ERR_INVALID_ARG);
+}
+
+static void test_limit_offset(void **state)
+{
+    int64_t v;
+
+    (void)state;
+    assert_int_equal(params_limit("100", 10000, &v, NULL), GIS_OK);
+    assert_int_equal(v, 100);
+    assert_int_equal(params_limit("0", 10000, &v, NULL), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_limit("10001", 10000, &v, NULL), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_limit("-5", 10000, &v, NULL), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_limit("5x", 10000, &v, NULL), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_offset("0", &v, NULL), GIS_OK);
+    assert_int_equal(params_offset("99999999999999999999", &v, NULL), GIS_ERR_INVALID_ARG);
+}
+
+static void test_datetime(void **state)
+{
+    char a[PARAMS_TIME_MAX], b[PARAMS_TIME_MAX];
+
+    (void)state;
+    assert_int_equal(params_datetime("2021-10-31", a, b, NULL), GIS_OK);
+    assert_string_equal(a, "2021-10-31");
+    assert_string_equal(b, "2021-10-31");
+    assert_int_equal(params_datetime("2021-01-01T00:00:00Z/..", a, b, NULL), GIS_OK);
+    assert_string_equal(b, "");
+    assert_int_equal(params_datetime("../2022-01-01T08:00:00+08:00", a, b, NULL), GIS_OK);
+    assert_string_equal(a, "");
+    assert_int_equal(params_datetime("2021-01-01/", a, b, NULL), GIS_OK);
+    assert_int_equal(params_datetime("../..", a, b, NULL), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_datetime("2022-01-01/2021-01-01", a, b, NULL), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_datetime("yesterday", a, b, NULL), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_datetime("2021-10-31T25", a, b, NULL), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_datetime("a/b/c", a, b, NULL), GIS_ERR_INVALID_ARG);
+}
+
+static void test_crs(void **state)
+{
+    (void)state;
+    assert_true(params_crs_find("http://www.opengis.net/def/crs/OGC/1.3/CRS84") ==
+                params_crs_at(0));
+    assert_true(params_crs_find("[EPSG:4326]")->is_north_first);
+    assert_false(params_crs_find("EPSG:3857")->is_north_first);
+    assert_true(params_crs_find("http://www.opengis.net/def/crs/EPSG/0/4545")->is_north_first);
+    assert_null(params_crs_find("http://www.opengis.net/def/crs/EPSG/0/9999"));
+    assert_null(params_crs_find(NULL));
+}
+
+static void check_double(double v, int d, const char *want)
+{
+    struct gbuf b;
+
+    gbuf_init(&b, 128);
+    assert_int_equal(render_double(&b, v, d), GIS_OK);
+    assert_string_equal(b.data, want);
+    gbuf_free(&b);
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    check_double(109.4960693, 7, "109.4960693");
+    check_double(36.5, 7, "36.5");
+    check_double(-0.00000004, 7, "0");
+    check_double(-0.00000006, 7, "-0.0000001");
+    check_double(3, 7, "3");
+    check_double(4053169.0672946, 3, "4053169.067");
+    check_double(1e300, 7, "1.0000000000000001e+300");
+}
+
+static void test_geojson_from_wkb(void **state)
+{
+    /* MULTIPOINT((1 2),(3 4)) in little-endian WKB. */
+    static const unsigned char wkb[] = {1, 4, 0, 0,   0,  2, 0, 0, 0,  1, 1, 0, 0,  0, 0, 0,  0,
+                                        0, 0, 0, 240, 63, 0, 0, 0, 0,  0, 0, 0, 64, 1, 1, 0,  0,
+                                        0, 0, 0, 0,   0,  0, 0, 8, 64, 0, 0, 0, 0,  0, 0, 16, 64};
+    struct geom g;
+    struct gbuf b;
+
+    (void)state;
+    geom_init(&g);
+    gbuf_init(&b, 1024);
+    assert_int_equal(geom_from_wkb(&g, wkb, sizeof wkb, NULL), GIS_OK);
+    assert_int_equal(render_geojson_geometry(&b, &g, NULL, true, 7, NULL), GIS_OK);
+    assert_string_equal(b.data, "{\"type\":\"MultiPoint\",\"coordinates\":[[2,1],[4,3]]}");
+    assert_int_equal(geom_from_wkb(&g, wkb, sizeof wkb - 1, NULL), GIS_ERR_GEOMETRY);
+    gbuf_free(&b);
+    geom_free(&g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bbox),     cmocka_unit_test(test_limit_offset),
+        cmocka_unit_test(test_datetime), cmocka_unit_test(test_crs),
+        cmocka_unit_test(test_numbers),  cmocka_unit_test(test_geojson_from_wkb),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
