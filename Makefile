@@ -88,6 +88,9 @@ lint: deps
 	    || (echo "unbounded or unchecked string calls (STYLE.md section 8)"; exit 1)
 	@echo "lint: ok"
 
+bench: build
+	bash bench/run.sh $(BUILD)
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 

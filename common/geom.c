@@ -229,3 +229,72 @@ void geom_bbox(const struct geom *g, double out[4])
         out[3] = y > out[3] ? y : out[3];
     }
 }
+
+/* Liang-Barsky: does the segment p-q meet the closed box? */
+static int seg_meets_box(const double *p, const double *q, const double b[4])
+{
+    double t0 = 0.0, t1 = 1.0, dx = q[0] - p[0], dy = q[1] - p[1];
+    double pp[4] = {-dx, dx, -dy, dy};
+    double qq[4] = {p[0] - b[0], b[2] - p[0], p[1] - b[1], b[3] - p[1]};
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        if (pp[i] == 0.0) {
+            if (qq[i] < 0.0)
+                return 0;
+            continue;
+        }
+        double r = qq[i] / pp[i];
+        if (pp[i] < 0.0) {
+            if (r > t1)
+                return 0;
+            if (r > t0)
+                t0 = r;
+        } else {
+            if (r < t0)
+                return 0;
+            if (r < t1)
+                t1 = r;
+        }
+    }
+    return 1;
+}
+
+/* Even-odd test of (x, y) against every ring of part p (holes included). */
+static int part_contains(const struct geom *g, size_t p, double x, double y)
+{
+    int inside = 0;
+    size_t r, i, j;
+
+    for (r = g->parts[p]; r < g->parts[p + 1]; r++) {
+        for (i = g->rings[r], j = g->rings[r + 1] - 1; i < g->rings[r + 1]; j = i++) {
+            const double *a = g->coords + 2 * i, *c = g->coords + 2 * j;
+            if ((a[1] > y) != (c[1] > y) && x < (c[0] - a[0]) * (y - a[1]) / (c[1] - a[1]) + a[0])
+                inside = !inside;
+        }
+    }
+    return inside;
+}
+
+bool geom_intersects_box(const struct geom *g, const double b[4])
+{
+    double cx = (b[0] + b[2]) / 2, cy = (b[1] + b[3]) / 2;
+    bool is_areal = g->type == GEOM_POLYGON || g->type == GEOM_MULTIPOLYGON;
+    size_t i, r;
+
+    for (i = 0; i < g->n_points; i++) {
+        const double *c = g->coords + 2 * i;
+        if (c[0] >= b[0] && c[0] <= b[2] && c[1] >= b[1] && c[1] <= b[3])
+            return true;
+    }
+    if (g->type == GEOM_POINT || g->type == GEOM_MULTIPOINT)
+        return false;
+    for (r = 0; r < g->n_rings; r++)
+        for (i = g->rings[r]; i + 1 < g->rings[r + 1]; i++)
+            if (seg_meets_box(g->coords + 2 * i, g->coords + 2 * i + 2, b))
+                return true;
+    for (i = 0; is_areal && i < g->n_parts; i++)
+        if (part_contains(g, i, cx, cy))
+            return true;
+    return false;
+}

@@ -10,6 +10,7 @@
 #ifndef CIVGIS_GEOM_H
 #define CIVGIS_GEOM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,5 +54,10 @@ geom_from_wkb(struct geom *g, const unsigned char *wkb, size_t size, struct gis_
 
 /* Bounding box of g: out[4] = minx, miny, maxx, maxy. g must have points. */
 void geom_bbox(const struct geom *g, double out[4]);
+
+/* True when g meets the closed box b (minx, miny, maxx, maxy): a vertex inside, an edge
+ * crossing it, or (polygons) the box inside the area. Boundaries count, as in OGC
+ * Intersects. */
+bool geom_intersects_box(const struct geom *g, const double b[4]);
 
 #endif

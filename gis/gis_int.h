@@ -12,9 +12,10 @@
 /* The connection, for gis/ modules only. */
 sqlite3 *store__db(struct store *st);
 
-/* Returns a cached prepared statement for sql (compared by pointer, then text), reset
- * and with bindings cleared. Borrowed: valid until store_close. Call store__done when
- * finished with it so its read transaction ends. */
+/* Returns a cached prepared statement for sql (compared by text; the cache keeps its own
+ * copy, so sql may be built per request), reset and with bindings cleared. Borrowed:
+ * valid until STMT_CACHE_SIZE other statements have been asked for since, or
+ * store_close. Call store__done when finished with it so its read transaction ends. */
 enum gis_status
 store__stmt(struct store *st, const char *sql, sqlite3_stmt **out, struct gis_error *err);
 void store__done(sqlite3_stmt *stmt);

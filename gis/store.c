@@ -11,24 +11,29 @@
 
 #include <spatialite.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "geom.h"
 #include "gis_int.h"
 #include "log.h"
 
 #define STMT_CACHE_SIZE 48
 #define BUSY_TIMEOUT_MS 10000
 
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
 struct stmt_slot {
-    const char *sql;
+    char *sql; /* owned copy: callers may pass dynamic text */
     sqlite3_stmt *stmt;
 };
 
 struct store {
     sqlite3 *db;
+    struct geom scratch; /* for civgis_box_intersects, one connection = one thread */
     void *spatialite_cache;
     int schema_version;
     struct stmt_slot cache[STMT_CACHE_SIZE];
@@ -69,26 +74,38 @@ enum gis_status store__exec(struct store *st, const char *sql, struct gis_error 
 enum gis_status
 store__stmt(struct store *st, const char *sql, sqlite3_stmt **out, struct gis_error *err)
 {
+    struct stmt_slot hit;
     sqlite3_stmt *stmt = NULL;
+    char *key;
     size_t i;
 
-    for (i = 0; i < st->cache_used; i++) {
-        if (st->cache[i].sql == sql || !strcmp(st->cache[i].sql, sql)) {
-            sqlite3_reset(st->cache[i].stmt);
-            sqlite3_clear_bindings(st->cache[i].stmt);
-            *out = st->cache[i].stmt;
+    for (i = st->cache_used; i-- > 0;) {
+        if (!strcmp(st->cache[i].sql, sql)) {
+            /* Most recently used last: the oldest is evicted first, never a statement a
+             * cursor of this request still steps. */
+            hit = st->cache[i];
+            memmove(st->cache + i, st->cache + i + 1, (st->cache_used - i - 1) * sizeof hit);
+            st->cache[st->cache_used - 1] = hit;
+            sqlite3_reset(hit.stmt);
+            sqlite3_clear_bindings(hit.stmt);
+            *out = hit.stmt;
             return GIS_OK;
         }
     }
     if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
         return store__fail(st, err, "preparing a query");
+    key = strdup(sql);
+    if (!key) {
+        sqlite3_finalize(stmt);
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    }
     if (st->cache_used == STMT_CACHE_SIZE) {
-        /* Full: evict the oldest; statements are cheap to prepare again. */
         sqlite3_finalize(st->cache[0].stmt);
+        free(st->cache[0].sql);
         memmove(st->cache, st->cache + 1, (STMT_CACHE_SIZE - 1) * sizeof *st->cache);
         st->cache_used--;
     }
-    st->cache[st->cache_used].sql = sql;
+    st->cache[st->cache_used].sql = key;
     st->cache[st->cache_used].stmt = stmt;
     st->cache_used++;
     *out = stmt;
@@ -189,6 +206,29 @@ static enum gis_status migrate(struct store *st, enum store_mode mode, struct gi
     return GIS_OK;
 }
 
+/* civgis_box_intersects(wkb, minx, miny, maxx, maxy): exact OGC Intersects of a
+ * geometry with a box, without GEOS (geom_intersects_box). NULL for NULL input. */
+static void box_intersects(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct store *st = sqlite3_user_data(ctx);
+    double box[4];
+    int i;
+
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) != SQLITE_BLOB) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    for (i = 0; i < 4; i++)
+        box[i] = sqlite3_value_double(argv[1 + i]);
+    if (geom_from_wkb(&st->scratch, sqlite3_value_blob(argv[0]),
+                      (size_t)sqlite3_value_bytes(argv[0]), NULL) != GIS_OK) {
+        sqlite3_result_error(ctx, "civgis_box_intersects: not WKB", -1);
+        return;
+    }
+    sqlite3_result_int(ctx, geom_intersects_box(&st->scratch, box));
+}
+
 static enum gis_status configure(struct store *st, enum store_mode mode, struct gis_error *err)
 {
     enum gis_status rc;
@@ -199,10 +239,21 @@ static enum gis_status configure(struct store *st, enum store_mode mode, struct 
     if (!st->spatialite_cache)
         return gis_fail(err, GIS_ERR_NOMEM, "cannot allocate the SpatiaLite cache");
     spatialite_init_ex(st->db, st->spatialite_cache, 0);
+    sqlite3_create_function_v2(st->db, "civgis_box_intersects", 5,
+                               SQLITE_UTF8 | SQLITE_DETERMINISTIC, st, box_intersects, NULL, NULL,
+                               NULL);
     rc = store__exec(st, "PRAGMA foreign_keys = ON", err);
     if (rc == GIS_OK && mode != STORE_READ_ONLY)
         rc = store__exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", err);
     return rc;
+}
+
+/* SQLite's memory statistics take a global mutex on every allocation: with one
+ * connection per thread that lock is the only contention left, and nothing reads the
+ * statistics. Must run before SQLite initialises; too late is harmless (MISUSE). */
+static void sqlite_configure_once(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 enum gis_status
@@ -215,6 +266,7 @@ store_open(const char *path, enum store_mode mode, struct store **out, struct gi
 
     if (!path || !out)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "store_open: null argument");
+    pthread_once(&sqlite_once, sqlite_configure_once);
     is_memory = !strcmp(path, ":memory:");
     if (!is_memory && mode != STORE_CREATE && access(path, F_OK) != 0)
         return gis_fail(err, GIS_ERR_NOT_FOUND, "database '%s' does not exist", path);
@@ -247,9 +299,12 @@ void store_close(struct store *st)
 
     if (!st)
         return;
-    for (i = 0; i < st->cache_used; i++)
+    for (i = 0; i < st->cache_used; i++) {
         sqlite3_finalize(st->cache[i].stmt);
+        free(st->cache[i].sql);
+    }
     sqlite3_close(st->db);
+    geom_free(&st->scratch);
     if (st->spatialite_cache)
         spatialite_cleanup_ex(st->spatialite_cache);
     free(st);

@@ -443,6 +443,7 @@ struct stream {
     struct items_cursor *cur;
     struct crs_transform *xf;
     struct geom g;
+    struct store *st; /* the request's; the stream keeps its context until freed */
     int64_t returned, matched;
     bool has_matched, is_single;
     int state; /* 0 header, 1 features, 2 done */
@@ -534,14 +535,32 @@ static enum gis_status link_json(struct gbuf *b,
     return rc == GIS_OK ? gbuf_puts(b, "\"}") : rc;
 }
 
+/* numberMatched: free when the page is not full (the rows ended on it); otherwise one
+ * count query, capped at COUNT_CAP rows so a huge layer never costs a full scan. */
+static void settle_count(struct stream *s)
+{
+    struct gis_error err = {0};
+    bool is_exact = false;
+
+    if (s->returned > 0 && s->returned < s->r.q.limit) {
+        s->matched = s->r.q.offset + s->returned;
+        s->has_matched = true;
+        return;
+    }
+    if (items_count(s->st, &s->r.q, COUNT_CAP, &s->matched, &is_exact, &err) == GIS_OK)
+        s->has_matched = is_exact;
+}
+
 static enum gis_status render_tail(struct gbuf *b, struct stream *s)
 {
     int64_t off = s->r.q.offset, lim = s->r.q.limit;
-    bool has_next = s->returned == lim && (!s->has_matched || off + lim < s->matched);
+    bool has_next;
     char ts[32];
     time_t now = time(NULL);
     struct tm tm;
 
+    settle_count(s);
+    has_next = s->returned == lim && (!s->has_matched || off + lim < s->matched);
     gmtime_r(&now, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     gbuf_printf(b, "],\"numberReturned\":%lld,", (long long)s->returned);
@@ -629,9 +648,7 @@ open_stream(const struct api_request *req, struct stream *s, struct gis_error *e
 {
     enum gis_status rc = api_transform_to(req, s->r.crs, &s->xf, err);
 
-    if (rc == GIS_OK && !s->is_single) {
-        rc = items_count(api_store(req), &s->r.q, COUNT_CAP, &s->matched, &s->has_matched, err);
-    }
+    s->st = api_store(req);
     if (rc == GIS_OK)
         rc = items_open(api_store(req), &s->r.q, &s->cur, err);
     return rc;
@@ -848,6 +865,7 @@ void api_render_items_html(struct api_response *res, struct stream *s, struct gi
     rc = api_html_begin(b, s->r.layer->title);
     if (rc == GIS_OK)
         rc = html_table(&table, &svg, s, err);
+    settle_count(s);
     if (rc == GIS_OK)
         rc = gbuf_printf(b,
                          "<p class=\"note\">%lld features shown%s%lld matched. "

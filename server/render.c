@@ -12,71 +12,77 @@
 static const int64_t POW10[] = {1,       10,       100,       1000,       10000,      100000,
                                 1000000, 10000000, 100000000, 1000000000, 10000000000};
 
+static char *utoa_back(uint64_t u, char *end);
+
 enum gis_status render_int(struct gbuf *b, int64_t v)
 {
-    char buf[24], *p = buf + sizeof buf;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    char buf[24], *p = utoa_back(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, buf + sizeof buf);
 
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
     if (v < 0)
         *--p = '-';
     return gbuf_append(b, p, (size_t)(buf + sizeof buf - p));
 }
 
-enum gis_status render_double(struct gbuf *b, double v, int decimals)
+/* Writes u in decimal backwards ending at end; returns the first character. */
+static char *utoa_back(uint64_t u, char *end)
 {
-    char buf[48], *p;
-    int64_t scaled, ip, fp;
-    int n, d;
+    do {
+        *--end = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    return end;
+}
 
-    if (!isfinite(v))
-        return gbuf_puts(b, "null");
-    if (decimals < 0 || decimals > 10 || fabs(v) >= 1e15 / (double)POW10[decimals]) {
-        n = snprintf(buf, sizeof buf, "%.17g", v);
-        return gbuf_append(b, buf, (size_t)n);
-    }
+/* Formats v into buf (at least 48 bytes); returns the length. */
+static size_t fmt_double(char *buf, double v, int decimals)
+{
+    char tmp[32], *p = buf, *s;
+    int64_t scaled, ip, fp;
+    int d, i;
+
+    if (decimals < 0 || decimals > 10 || !(fabs(v) < 1e15 / (double)POW10[decimals]))
+        return (size_t)snprintf(buf, 48, isfinite(v) ? "%.17g" : "null", v);
     scaled = llround(v * (double)POW10[decimals]);
-    p = buf;
+    if (scaled == 0)
+        return (size_t)(memcpy(buf, "0", 1), 1);
     if (scaled < 0) {
         *p++ = '-';
         scaled = -scaled;
     }
     ip = scaled / POW10[decimals];
     fp = scaled % POW10[decimals];
-    n = snprintf(p, sizeof buf - 1, "%lld", (long long)ip);
-    p += n;
+    s = utoa_back((uint64_t)ip, tmp + sizeof tmp);
+    memcpy(p, s, (size_t)(tmp + sizeof tmp - s));
+    p += tmp + sizeof tmp - s;
     if (fp) {
-        d = decimals;
-        while (fp % 10 == 0) {
+        for (d = decimals; fp % 10 == 0; d--)
             fp /= 10;
-            d--;
-        }
         *p++ = '.';
-        for (n = d - 1; n >= 0; n--) {
-            p[n] = (char)('0' + fp % 10);
-            fp /= 10;
-        }
+        for (i = d - 1; i >= 0; i--, fp /= 10)
+            p[i] = (char)('0' + fp % 10);
         p += d;
     }
-    if (buf[0] == '-' && p == buf + 2 && buf[1] == '0')
-        return gbuf_puts(b, "0"); /* no "-0" */
-    return gbuf_append(b, buf, (size_t)(p - buf));
+    return (size_t)(p - buf);
+}
+
+enum gis_status render_double(struct gbuf *b, double v, int decimals)
+{
+    char buf[48];
+
+    return gbuf_append(b, buf, fmt_double(buf, v, decimals));
 }
 
 static enum gis_status point(struct gbuf *b, const double *xy, bool swap, int decimals)
 {
-    enum gis_status rc = gbuf_append(b, "[", 1);
+    char buf[100];
+    size_t n = 1;
 
-    if (rc == GIS_OK)
-        rc = render_double(b, swap ? xy[1] : xy[0], decimals);
-    if (rc == GIS_OK)
-        rc = gbuf_append(b, ",", 1);
-    if (rc == GIS_OK)
-        rc = render_double(b, swap ? xy[0] : xy[1], decimals);
-    return rc == GIS_OK ? gbuf_append(b, "]", 1) : rc;
+    buf[0] = '[';
+    n += fmt_double(buf + n, swap ? xy[1] : xy[0], decimals);
+    buf[n++] = ',';
+    n += fmt_double(buf + n, swap ? xy[0] : xy[1], decimals);
+    buf[n++] = ']';
+    return gbuf_append(b, buf, n);
 }
 
 static enum gis_status ring(struct gbuf *b, const struct geom *g, size_t r, bool swap, int dec)

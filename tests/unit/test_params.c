@@ -125,6 +125,29 @@ static void test_geojson_from_wkb(void **state)
     geom_free(&g);
 }
 
+/* geom_intersects_box against cases with known answers (OGC Intersects, closed sets). */
+static void test_box_intersects(void **state)
+{
+    /* POLYGON((0 0, 10 0, 10 10, 0 10, 0 0), (4 4, 6 4, 6 6, 4 6, 4 4)): a square with a hole. */
+    double coords[] = {0, 0, 10, 0, 10, 10, 0, 10, 0, 0, 4, 4, 6, 4, 6, 6, 4, 6, 4, 4};
+    size_t rings[] = {0, 5, 10}, parts[] = {0, 2};
+    struct geom g = {GEOM_POLYGON, coords, 10, rings, 2, parts, 1, 0, 0, 0};
+    const double inside[4] = {1, 1, 2, 2}, around[4] = {-1, -1, 11, 11};
+    const double in_hole[4] = {4.5, 4.5, 5.5, 5.5}, crossing[4] = {9, -5, 12, 5};
+    const double outside[4] = {11, 11, 12, 12}, touching[4] = {10, 2, 12, 3};
+    const double corner[4] = {10, 10, 11, 11}, hole_edge[4] = {4.5, 4.5, 6, 5.5};
+
+    (void)state;
+    assert_true(geom_intersects_box(&g, inside));    /* box inside the area */
+    assert_true(geom_intersects_box(&g, around));    /* area inside the box */
+    assert_false(geom_intersects_box(&g, in_hole));  /* box inside the hole */
+    assert_true(geom_intersects_box(&g, hole_edge)); /* touches the hole's edge */
+    assert_true(geom_intersects_box(&g, crossing));
+    assert_false(geom_intersects_box(&g, outside));
+    assert_true(geom_intersects_box(&g, touching)); /* shares an edge segment */
+    assert_true(geom_intersects_box(&g, corner));   /* shares a corner point */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
