@@ -151,9 +151,10 @@ static void test_box_intersects(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bbox),     cmocka_unit_test(test_limit_offset),
-        cmocka_unit_test(test_datetime), cmocka_unit_test(test_crs),
-        cmocka_unit_test(test_numbers),  cmocka_unit_test(test_geojson_from_wkb),
+        cmocka_unit_test(test_bbox),           cmocka_unit_test(test_limit_offset),
+        cmocka_unit_test(test_datetime),       cmocka_unit_test(test_crs),
+        cmocka_unit_test(test_numbers),        cmocka_unit_test(test_geojson_from_wkb),
+        cmocka_unit_test(test_box_intersects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
