@@ -22,6 +22,7 @@ static enum MHD_Result answer(void *cls,
                               size_t *upload_data_size,
                               void **con_cls)
 {
+    static int seen;
     struct MHD_Response *r = cls;
 
     (void)url;
@@ -29,7 +30,12 @@ static enum MHD_Result answer(void *cls,
     (void)version;
     (void)upload_data;
     (void)upload_data_size;
-    (void)con_cls;
+    /* Answering on the first call (headers only) makes MHD close the connection; civgis
+     * answers on the second, and so must the ceiling to keep connections alive. */
+    if (!*con_cls) {
+        *con_cls = &seen;
+        return MHD_YES;
+    }
     return MHD_queue_response(conn, MHD_HTTP_OK, r);
 }
 

@@ -34,7 +34,8 @@ struct api_ctx {
     struct store *st;
     const struct params_crs *crs[CTX_MAX_CRS];
     struct crs_transform *xf[CTX_MAX_CRS];
-    struct api_ctx *next;
+    struct api_ctx *next;     /* in the free list */
+    struct api_ctx *all_next; /* every context, for server_stop */
 };
 
 struct server {
@@ -42,6 +43,7 @@ struct server {
     char *db_path;
     pthread_mutex_t lock;
     struct api_ctx *free_list;
+    struct api_ctx *all; /* every context opened, free or in use */
     unsigned n_ctx, max_ctx;
     atomic_uint_fast64_t next_id;
     uint16_t port;
@@ -79,11 +81,23 @@ static void ctx_free(struct api_ctx *c)
     free(c);
 }
 
+/* The context a worker thread used last, kept for its next request: the hot path takes
+ * no lock. Keyed by server so two servers in one process never share one. */
+static __thread struct {
+    const struct server *srv;
+    struct api_ctx *ctx;
+} thread_ctx;
+
 static struct api_ctx *ctx_take(struct server *srv, struct gis_error *err)
 {
     struct api_ctx *c = NULL;
     bool may_open = false;
 
+    if (thread_ctx.srv == srv && thread_ctx.ctx) {
+        c = thread_ctx.ctx;
+        thread_ctx.ctx = NULL;
+        return c;
+    }
     pthread_mutex_lock(&srv->lock);
     if (srv->free_list) {
         c = srv->free_list;
@@ -106,15 +120,30 @@ static struct api_ctx *ctx_take(struct server *srv, struct gis_error *err)
         pthread_mutex_unlock(&srv->lock);
         return NULL;
     }
+    pthread_mutex_lock(&srv->lock);
+    c->all_next = srv->all;
+    srv->all = c;
+    pthread_mutex_unlock(&srv->lock);
     return c;
 }
 
-static void ctx_give(struct server *srv, struct api_ctx *c)
+static void ctx_to_pool(struct server *srv, struct api_ctx *c)
 {
     pthread_mutex_lock(&srv->lock);
     c->next = srv->free_list;
     srv->free_list = c;
     pthread_mutex_unlock(&srv->lock);
+}
+
+/* Back to this thread's slot when it is free (a request's context), else to the pool
+ * (a finished stream's, or the start-up ones). */
+static void ctx_give(struct server *srv, struct api_ctx *c)
+{
+    if (thread_ctx.srv == srv && !thread_ctx.ctx) {
+        thread_ctx.ctx = c;
+        return;
+    }
+    ctx_to_pool(srv, c);
 }
 
 struct store *api_store(const struct api_request *req)
@@ -580,7 +609,7 @@ static enum MHD_Result on_request(void *cls,
     static int first_call_marker;
     struct server *srv = cls;
     struct api_request req = {0};
-    struct api_response res = {0};
+    struct api_response res;
     struct timespec t0;
     enum MHD_Result ret;
 
@@ -595,12 +624,22 @@ static enum MHD_Result on_request(void *cls,
         return MHD_YES;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (thread_ctx.srv != srv) {
+        thread_ctx.srv = srv;
+        thread_ctx.ctx = NULL;
+    }
     req.method = method;
     req.path = url;
     req.conn = conn;
     req.id = atomic_fetch_add(&srv->next_id, 1) + 1;
     req.accepts_gzip = accepts_gzip(conn);
+    /* Not = {0}: the header values are large and need no zeroing, only counting. */
     res.status = 200;
+    res.content_type = NULL;
+    res.n_headers = 0;
+    res.produce = NULL;
+    res.produce_ctx = NULL;
+    res.produce_free = NULL;
     gbuf_init(&res.body, API_MAX_BODY);
     dispatch(srv, &req, &res);
     ret = send_response(srv, conn, &req, &res);
@@ -668,7 +707,7 @@ static enum gis_status open_contexts(struct server *srv, unsigned n, struct gis_
             rc = err && err->code ? err->code : GIS_ERR_DB;
     }
     for (i = 0; i < got; i++)
-        ctx_give(srv, taken[i]);
+        ctx_to_pool(srv, taken[i]);
     return rc;
 }
 
@@ -735,8 +774,8 @@ void server_stop(struct server *srv)
         return;
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
-    for (c = srv->free_list; c; c = next) {
-        next = c->next;
+    for (c = srv->all; c; c = next) {
+        next = c->all_next;
         ctx_free(c);
     }
     pthread_mutex_destroy(&srv->lock);
