@@ -15,6 +15,7 @@ enum cli_exit {
 
 int cli_import(int argc, char **argv);
 int cli_serve(int argc, char **argv);
+int cli_coverage(int argc, char **argv);
 
 /* Prints "civgis: CONTEXT: message" on stderr. */
 void cli_report(const char *context, const struct gis_error *err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "division.h"
+#include "facility.h"
 #include "gis_int.h"
 #include "import_int.h"
 
@@ -386,33 +387,6 @@ static const struct field_def FACILITY_FIELDS[] = {
     {"source", FT_TEXT, false, NULL},
 };
 
-static const char *const FACILITY_KINDS[] = {
-    "mutual_aid_home",
-    "community_elderly_centre",
-    "regional_elderly_centre",
-    "township_elderly_home",
-    "canteen",
-    "funeral_service_centre",
-    "funeral_home",
-    "welfare_institute",
-    "elderly_home",
-    "cemetery",
-    "relief_station",
-    NULL,
-};
-static const char *const FACILITY_STATUSES[] = {
-    "planned",   "site_selected", "approved", "land_acquired", "under_construction",
-    "operating", "closed",        NULL,
-};
-
-static bool in_list(const char *const *list, const char *v)
-{
-    for (; *list; list++)
-        if (!strcmp(*list, v))
-            return true;
-    return false;
-}
-
 static enum gis_status
 check_division_ref(struct import_ctx *c, const char *code, char *canonical, struct gis_error *err)
 {
@@ -454,14 +428,14 @@ check_facility(struct import_ctx *c, const struct import_row *r, struct gis_erro
     const char *kind = val(c, r, "kind"), *status = val(c, r, "status");
     enum gis_status rc = GIS_OK;
 
-    if (!in_list(FACILITY_KINDS, kind))
+    if (!facility_kind_is_known(kind))
         return gis_fail(
             err, GIS_ERR_INVALID_ARG,
             "kind '%.40s' is unknown; known: mutual_aid_home, community_elderly_centre, "
             "regional_elderly_centre, township_elderly_home, canteen, "
             "funeral_service_centre, funeral_home, welfare_institute, ...",
             kind);
-    if (status && !in_list(FACILITY_STATUSES, status))
+    if (status && !facility_status_is_known(status))
         return gis_fail(err, GIS_ERR_INVALID_ARG,
                         "status '%.40s' is unknown; known: planned, site_selected, approved, "
                         "land_acquired, under_construction, operating, closed",

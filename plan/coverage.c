@@ -1,0 +1,373 @@
+/*
+ * Coverage on a uniform grid of the facilities. Each demand point scans the cells of a
+ * box that surely holds every facility within the largest reach (the metric's lower
+ * bounds make the box safe), and, when nothing lies that close, rings of cells outward
+ * until no unseen cell can hold anything nearer. Capacity mode assigns demand over the
+ * (point, facility) pairs within reach, nearest first.
+ */
+#include "coverage.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CELLS_PER_FACILITY 4
+
+struct grid {
+    double minx, miny, cell;
+    long nx, ny;
+    size_t *start; /* nx * ny + 1 offsets into items */
+    size_t *items; /* facility indexes, by cell */
+};
+
+struct pair {
+    double d;
+    size_t point, facility;
+};
+
+struct pairs {
+    struct pair *p;
+    size_t n, cap;
+};
+
+/* ---------------------------------------------------------------- grid */
+
+static void grid_free(struct grid *g)
+{
+    free(g->start);
+    free(g->items);
+}
+
+static long clampl(long v, long lo, long hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static long cell_x(const struct grid *g, double x)
+{
+    return clampl((long)floor((x - g->minx) / g->cell), 0, g->nx - 1);
+}
+
+static long cell_y(const struct grid *g, double y)
+{
+    return clampl((long)floor((y - g->miny) / g->cell), 0, g->ny - 1);
+}
+
+static enum gis_status grid_build(struct grid *g, const double *xy, size_t n, double cell)
+{
+    double maxx = xy[0], maxy = xy[1];
+    size_t i, *fill;
+
+    g->minx = xy[0];
+    g->miny = xy[1];
+    for (i = 1; i < n; i++) {
+        g->minx = fmin(g->minx, xy[2 * i]);
+        g->miny = fmin(g->miny, xy[2 * i + 1]);
+        maxx = fmax(maxx, xy[2 * i]);
+        maxy = fmax(maxy, xy[2 * i + 1]);
+    }
+    /* Never more than a few cells per facility, whatever the reach. */
+    while ((maxx - g->minx) / cell * ((maxy - g->miny) / cell) >
+           (double)(n * MAX_CELLS_PER_FACILITY + 16))
+        cell *= 2;
+    g->cell = cell;
+    g->nx = (long)floor((maxx - g->minx) / cell) + 1;
+    g->ny = (long)floor((maxy - g->miny) / cell) + 1;
+    g->start = calloc((size_t)(g->nx * g->ny) + 1, sizeof *g->start);
+    g->items = malloc((n ? n : 1) * sizeof *g->items);
+    fill = calloc((size_t)(g->nx * g->ny) + 1, sizeof *fill);
+    if (!g->start || !g->items || !fill) {
+        free(fill);
+        return GIS_ERR_NOMEM;
+    }
+    for (i = 0; i < n; i++)
+        g->start[cell_y(g, xy[2 * i + 1]) * g->nx + cell_x(g, xy[2 * i]) + 1]++;
+    for (i = 1; i <= (size_t)(g->nx * g->ny); i++)
+        g->start[i] += g->start[i - 1];
+    for (i = 0; i < n; i++) {
+        size_t c = (size_t)(cell_y(g, xy[2 * i + 1]) * g->nx + cell_x(g, xy[2 * i]));
+        g->items[g->start[c] + fill[c]++] = i;
+    }
+    free(fill);
+    return GIS_OK;
+}
+
+/* ---------------------------------------------------------------- per point */
+
+struct ctx {
+    const struct coverage_input *in;
+    struct grid grid;
+    double max_reach;
+    struct pairs pairs;
+    enum gis_status rc;
+};
+
+static void pair_add(struct ctx *c, double d, size_t point, size_t facility)
+{
+    struct pairs *p = &c->pairs;
+
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 1024;
+        struct pair *q = realloc(p->p, cap * sizeof *q);
+        if (!q) {
+            c->rc = GIS_ERR_NOMEM;
+            return;
+        }
+        p->p = q;
+        p->cap = cap;
+    }
+    p->p[p->n].d = d;
+    p->p[p->n].point = point;
+    p->p[p->n].facility = facility;
+    p->n++;
+}
+
+/* Distances to every facility of cells [x0..x1] x [y0..y1]; counts those in reach. */
+static void
+scan_cells(struct ctx *c, size_t i, long x0, long x1, long y0, long y1, struct coverage_point *pt)
+{
+    const struct coverage_input *in = c->in;
+    const double *p = in->demand_xy + 2 * i;
+    long cx, cy;
+    size_t k;
+
+    for (cy = y0; cy <= y1; cy++) {
+        for (cx = x0; cx <= x1; cx++) {
+            size_t cell = (size_t)(cy * c->grid.nx + cx);
+            for (k = c->grid.start[cell]; k < c->grid.start[cell + 1]; k++) {
+                size_t j = c->grid.items[k];
+                double d = in->metric->distance(in->metric, p, in->facility_xy + 2 * j);
+                if (d < pt->nearest_m || (d == pt->nearest_m && (int64_t)j < pt->nearest)) {
+                    pt->nearest_m = d;
+                    pt->nearest = (int64_t)j;
+                }
+                if (d <= in->reach_m[j]) {
+                    pt->n_within++;
+                    if (in->capacity)
+                        pair_add(c, d, i, j);
+                }
+            }
+        }
+    }
+}
+
+/* Scans ring k (cells at Chebyshev distance k from (cx, cy)) without the reach test. */
+static void scan_ring(struct ctx *c, size_t i, long cx, long cy, long k, struct coverage_point *pt)
+{
+    const struct coverage_input *in = c->in;
+    const double *p = in->demand_xy + 2 * i;
+    long x, y;
+    size_t m;
+
+    for (y = cy - k; y <= cy + k; y++) {
+        long step = (y == cy - k || y == cy + k) ? 1 : 2 * k;
+        if (y < 0 || y >= c->grid.ny)
+            continue;
+        for (x = cx - k; x <= cx + k; x += step ? step : 1) {
+            size_t cell;
+            if (x < 0 || x >= c->grid.nx)
+                continue;
+            cell = (size_t)(y * c->grid.nx + x);
+            for (m = c->grid.start[cell]; m < c->grid.start[cell + 1]; m++) {
+                size_t j = c->grid.items[m];
+                double d = in->metric->distance(in->metric, p, in->facility_xy + 2 * j);
+                if (d < pt->nearest_m || (d == pt->nearest_m && (int64_t)j < pt->nearest)) {
+                    pt->nearest_m = d;
+                    pt->nearest = (int64_t)j;
+                }
+            }
+        }
+    }
+}
+
+/* When nothing lies within the largest reach: rings outward until the nearest unseen
+ * cell is surely farther than the best found. (Re-scanning inner cells is harmless.) */
+static void nearest_by_rings(struct ctx *c, size_t i, struct coverage_point *pt)
+{
+    const struct plan_metric *m = c->in->metric;
+    const double *p = c->in->demand_xy + 2 * i;
+    long cx = cell_x(&c->grid, p[0]), cy = cell_y(&c->grid, p[1]);
+    long k, kmax = c->grid.nx > c->grid.ny ? c->grid.nx : c->grid.ny;
+
+    for (k = 0; k <= kmax; k++) {
+        double band = (double)(k + 1) * c->grid.cell;
+        double per = fmin(m->min_m_per_x(m, p[1] - band, p[1] + band), m->min_m_per_y(m));
+        if (k > 0 && (double)(k - 1) * c->grid.cell * per > pt->nearest_m)
+            break;
+        scan_ring(c, i, cx, cy, k, pt);
+    }
+}
+
+static void one_point(struct ctx *c, size_t i, struct coverage_point *pt)
+{
+    const struct plan_metric *m = c->in->metric;
+    const double *p = c->in->demand_xy + 2 * i;
+    double dy = c->max_reach / m->min_m_per_y(m);
+    double dx = c->max_reach / m->min_m_per_x(m, p[1] - dy, p[1] + dy);
+
+    pt->nearest = -1;
+    pt->nearest_m = INFINITY;
+    scan_cells(c, i, cell_x(&c->grid, p[0] - dx), cell_x(&c->grid, p[0] + dx),
+               cell_y(&c->grid, p[1] - dy), cell_y(&c->grid, p[1] + dy), pt);
+    pt->is_covered = pt->n_within > 0;
+    if (!(pt->nearest_m <= c->max_reach))
+        nearest_by_rings(c, i, pt);
+}
+
+/* ---------------------------------------------------------------- capacity */
+
+static int by_distance(const void *a, const void *b)
+{
+    const struct pair *x = a, *y = b;
+
+    if (x->d != y->d)
+        return x->d < y->d ? -1 : 1;
+    if (x->point != y->point)
+        return x->point < y->point ? -1 : 1;
+    return x->facility < y->facility ? -1 : x->facility > y->facility;
+}
+
+static enum gis_status assign_capacity(struct ctx *c, struct coverage_result *r)
+{
+    const struct coverage_input *in = c->in;
+    double *left = malloc((in->n_facilities ? in->n_facilities : 1) * sizeof *left);
+    size_t k;
+
+    if (!left)
+        return GIS_ERR_NOMEM;
+    memcpy(left, in->capacity, in->n_facilities * sizeof *left);
+    qsort(c->pairs.p, c->pairs.n, sizeof *c->pairs.p, by_distance);
+    for (k = 0; k < c->pairs.n; k++) {
+        struct pair *pr = &c->pairs.p[k];
+        struct coverage_point *pt = &r->points[pr->point];
+        double need = in->weight[pr->point] - pt->served;
+        double take = fmin(need, left[pr->facility]);
+        if (take > 0) {
+            pt->served += take;
+            left[pr->facility] -= take;
+            r->demand_served += take;
+        }
+    }
+    r->demand_unserved = r->demand_total - r->demand_served;
+    free(left);
+    return GIS_OK;
+}
+
+/* ---------------------------------------------------------------- run */
+
+static enum gis_status check_input(const struct coverage_input *in, struct gis_error *err)
+{
+    size_t i;
+
+    if (!in || !in->metric || (in->n_demand && (!in->demand_xy || !in->weight)) ||
+        (in->n_facilities && (!in->facility_xy || !in->reach_m)))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "coverage: missing input arrays");
+    for (i = 0; i < in->n_demand; i++)
+        if (!(in->weight[i] >= 0) || !isfinite(in->weight[i]))
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "demand point %zu has weight %g", i,
+                            in->weight[i]);
+    for (i = 0; i < in->n_facilities; i++) {
+        if (!(in->reach_m[i] >= 0) || !isfinite(in->reach_m[i]))
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "facility %zu has reach %g m", i,
+                            in->reach_m[i]);
+        if (in->capacity && (!(in->capacity[i] >= 0) || !isfinite(in->capacity[i])))
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "facility %zu has capacity %g", i,
+                            in->capacity[i]);
+    }
+    return GIS_OK;
+}
+
+static void totals(const struct coverage_input *in, struct coverage_result *r)
+{
+    size_t i;
+
+    for (i = 0; i < in->n_demand; i++) {
+        r->demand_total += in->weight[i];
+        if (r->points[i].is_covered) {
+            r->demand_covered += in->weight[i];
+            r->points_covered++;
+        }
+    }
+}
+
+enum gis_status
+coverage_run(const struct coverage_input *in, struct coverage_result *out, struct gis_error *err)
+{
+    struct ctx c = {0};
+    struct coverage_result r = {0};
+    enum gis_status rc = check_input(in, err);
+    size_t i;
+
+    if (rc != GIS_OK)
+        return rc;
+    c.in = in;
+    r.n_points = in->n_demand;
+    r.has_capacity = in->capacity != NULL;
+    r.points = calloc(in->n_demand ? in->n_demand : 1, sizeof *r.points);
+    if (!r.points)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    for (i = 0; i < in->n_facilities; i++)
+        c.max_reach = fmax(c.max_reach, in->reach_m[i]);
+    if (in->n_facilities) {
+        /* Cells about the largest reach wide (in y units), at least 1 m of it. */
+        double cell = fmax(c.max_reach, 1.0) / in->metric->min_m_per_y(in->metric);
+        rc = grid_build(&c.grid, in->facility_xy, in->n_facilities, cell);
+    }
+    for (i = 0; i < in->n_demand && rc == GIS_OK; i++) {
+        if (in->n_facilities)
+            one_point(&c, i, &r.points[i]);
+        else
+            r.points[i] = (struct coverage_point){-1, INFINITY, 0, false, 0};
+    }
+    if (rc == GIS_OK)
+        rc = c.rc;
+    if (rc == GIS_OK) {
+        totals(in, &r);
+        if (in->capacity)
+            rc = assign_capacity(&c, &r);
+    }
+    grid_free(&c.grid);
+    free(c.pairs.p);
+    if (rc != GIS_OK) {
+        free(r.points);
+        return gis_fail(err, rc, "coverage: out of memory");
+    }
+    *out = r;
+    return GIS_OK;
+}
+
+void coverage_result_free(struct coverage_result *r)
+{
+    if (!r)
+        return;
+    free(r->points);
+    r->points = NULL;
+}
+
+void coverage_aggregate(const struct coverage_result *r,
+                        const double *weight,
+                        const int32_t *group_of,
+                        size_t n_groups,
+                        double *out_total,
+                        double *out_covered,
+                        size_t *out_points,
+                        size_t *out_points_covered)
+{
+    size_t i;
+
+    memset(out_total, 0, n_groups * sizeof *out_total);
+    memset(out_covered, 0, n_groups * sizeof *out_covered);
+    memset(out_points, 0, n_groups * sizeof *out_points);
+    memset(out_points_covered, 0, n_groups * sizeof *out_points_covered);
+    for (i = 0; i < r->n_points; i++) {
+        int32_t g = group_of[i];
+        if (g < 0 || (size_t)g >= n_groups)
+            continue;
+        out_total[g] += weight[i];
+        out_points[g]++;
+        if (r->points[i].is_covered) {
+            out_covered[g] += weight[i];
+            out_points_covered[g]++;
+        }
+    }
+}

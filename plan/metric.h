@@ -1,0 +1,29 @@
+/*
+ * The distance interface of plan/: how far apart two points are, in metres, and how
+ * coordinate differences bound that distance from below (which lets the grid index
+ * prune). gis/ supplies the geodesic metric (PROJ's geodesic routines on WGS84); plan/
+ * has the planar one. A road-network travel time can implement the same interface.
+ */
+#ifndef CIVGIS_METRIC_H
+#define CIVGIS_METRIC_H
+
+struct plan_metric;
+
+typedef double (*plan_distance_fn)(const struct plan_metric *m,
+                                   const double a[2],
+                                   const double b[2]);
+
+struct plan_metric {
+    plan_distance_fn distance;
+    /* Lower bounds, near latitude band [y_lo, y_hi], of the metres that one coordinate
+     * unit of x or of y is worth: any two points dx apart in x are at least
+     * dx * min_m_per_x(y_lo, y_hi) metres apart. */
+    double (*min_m_per_x)(const struct plan_metric *m, double y_lo, double y_hi);
+    double (*min_m_per_y)(const struct plan_metric *m);
+    void *ctx;
+};
+
+/* Euclidean distance of planar coordinates already in metres. */
+extern const struct plan_metric PLAN_METRIC_PLANAR;
+
+#endif
