@@ -8,4 +8,6 @@ mkdir -p var/bench
   echo "# civgis benchmarks - $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
   echo
   bash bench/features.sh "${1:-build}"
+  echo
+  bash bench/coverage.sh "${1:-build}"
 } | tee var/bench/report.md

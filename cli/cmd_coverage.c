@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli_int.h"
 #include "coverage.h"
@@ -372,9 +373,15 @@ analyse(struct store *st, const struct opts *o, FILE *f, struct gis_error *err)
         rc = division_names_load(st, &dn, err);
     if (rc == GIS_OK) {
         geodist_metric_init(&gm);
-        in = (struct coverage_input){
-            &gm.metric, d.n,   d.xy,       d.weight,
-            fs.n,       fs.xy, fs.reach_m, o->has_capacity ? fs.capacity : NULL};
+        in = (struct coverage_input){.metric = &gm.metric,
+                                     .n_demand = d.n,
+                                     .demand_xy = d.xy,
+                                     .weight = d.weight,
+                                     .n_facilities = fs.n,
+                                     .facility_xy = fs.xy,
+                                     .reach_m = fs.reach_m,
+                                     .capacity = o->has_capacity ? fs.capacity : NULL,
+                                     .threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN)};
         rc = coverage_run(&in, &r, err);
     }
     if (rc == GIS_OK && !strcmp(o->format, "json"))

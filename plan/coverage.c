@@ -8,10 +8,12 @@
 #include "coverage.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CELLS_PER_FACILITY 4
+#define MAX_CELLS_PER_FACILITY 16
+#define MAX_THREADS            16
 
 struct grid {
     double minx, miny, cell;
@@ -92,12 +94,25 @@ static enum gis_status grid_build(struct grid *g, const double *xy, size_t n, do
     return GIS_OK;
 }
 
+/* A cell for the nearest search: a quarter of the side of a square holding two
+ * facilities on average over g's box, so clustered facilities still spread over several
+ * cells (grid_build coarsens it if that makes too many cells). */
+static double spacing(const struct grid *g, size_t n)
+{
+    double area = (double)g->nx * (double)g->ny * g->cell * g->cell;
+    double side = sqrt(2.0 * area / (double)(n ? n : 1)) / 4.0;
+
+    return side > 0 ? side : g->cell;
+}
+
 /* ---------------------------------------------------------------- per point */
 
 struct ctx {
     const struct coverage_input *in;
-    struct grid grid;
-    double max_reach;
+    double per_y;     /* the metric's lower bound of metres per y unit */
+    struct grid grid; /* cells about the largest reach: the in-reach scans */
+    struct grid near; /* cells about the facilities' spacing: the nearest search */
+    double max_reach, min_reach;
     struct pairs pairs;
     enum gis_status rc;
 };
@@ -122,37 +137,79 @@ static void pair_add(struct ctx *c, double d, size_t point, size_t facility)
     p->n++;
 }
 
-/* Distances to every facility of cells [x0..x1] x [y0..y1]; counts those in reach. */
+/* One facility against point i, for the in-reach count (the nearest is known by now).
+ * The exact geodesic only where the cheap bounds cannot decide, or for capacity pairs. */
+static void
+visit(struct ctx *c, size_t i, size_t j, const double bounds[4], struct coverage_point *pt)
+{
+    const struct coverage_input *in = c->in;
+    const double *p = in->demand_xy + 2 * i, *f = in->facility_xy + 2 * j;
+    double dx = fabs(f[0] - p[0]), dy = fabs(f[1] - p[1]), r = in->reach_m[j], d;
+    bool is_in = dx * bounds[2] + dy * bounds[3] <= r;
+
+    if (!is_in && fmax(dx * bounds[0], dy * bounds[1]) > r)
+        return;
+    if (!is_in || in->capacity) {
+        d = in->metric->distance(in->metric, p, f);
+        is_in = d <= r;
+        if (is_in && in->capacity)
+            pair_add(c, d, i, j);
+    }
+    pt->n_within += is_in;
+}
+
+/* The distance range from p to cell (cx, cy): out[0] a lower, out[1] an upper bound. */
+static void cell_range(
+    const struct ctx *c, const double *p, long cx, long cy, const double bounds[4], double out[2])
+{
+    double x0 = c->grid.minx + (double)cx * c->grid.cell, x1 = x0 + c->grid.cell;
+    double y0 = c->grid.miny + (double)cy * c->grid.cell, y1 = y0 + c->grid.cell;
+    double dxmin = fmax(0.0, fmax(x0 - p[0], p[0] - x1)),
+           dxmax = fmax(fabs(p[0] - x0), fabs(p[0] - x1));
+    double dymin = fmax(0.0, fmax(y0 - p[1], p[1] - y1)),
+           dymax = fmax(fabs(p[1] - y0), fabs(p[1] - y1));
+
+    out[0] = fmax(dxmin * bounds[0], dymin * bounds[1]);
+    out[1] = dxmax * bounds[2] + dymax * bounds[3];
+}
+
+/* Counts the facilities in reach of point i over cells [x0..x1] x [y0..y1]. Without
+ * capacities, a cell wholly inside every reach is counted whole and one wholly outside
+ * skipped: only the cells on the reach's rim are visited item by item. */
 static void
 scan_cells(struct ctx *c, size_t i, long x0, long x1, long y0, long y1, struct coverage_point *pt)
 {
-    const struct coverage_input *in = c->in;
-    const double *p = in->demand_xy + 2 * i;
+    const struct plan_metric *m = c->in->metric;
+    const double *p = c->in->demand_xy + 2 * i;
+    double band = (double)(y1 - y0 + 2) * c->grid.cell, range[2];
+    double bounds[4] = {m->min_m_per_x(m, p[1] - band, p[1] + band), c->per_y,
+                        m->max_m_per_x(m, p[1] - band, p[1] + band), m->max_m_per_y(m)};
     long cx, cy;
     size_t k;
 
     for (cy = y0; cy <= y1; cy++) {
         for (cx = x0; cx <= x1; cx++) {
             size_t cell = (size_t)(cy * c->grid.nx + cx);
-            for (k = c->grid.start[cell]; k < c->grid.start[cell + 1]; k++) {
-                size_t j = c->grid.items[k];
-                double d = in->metric->distance(in->metric, p, in->facility_xy + 2 * j);
-                if (d < pt->nearest_m || (d == pt->nearest_m && (int64_t)j < pt->nearest)) {
-                    pt->nearest_m = d;
-                    pt->nearest = (int64_t)j;
-                }
-                if (d <= in->reach_m[j]) {
-                    pt->n_within++;
-                    if (in->capacity)
-                        pair_add(c, d, i, j);
-                }
+            size_t a = c->grid.start[cell], b = c->grid.start[cell + 1];
+            if (a == b)
+                continue;
+            cell_range(c, p, cx, cy, bounds, range);
+            if (range[0] > c->max_reach)
+                continue;
+            if (!c->in->capacity && range[1] <= c->min_reach) {
+                pt->n_within += (uint32_t)(b - a);
+                continue;
             }
+            for (k = a; k < b; k++)
+                visit(c, i, c->grid.items[k], bounds, pt);
         }
     }
 }
 
-/* Scans ring k (cells at Chebyshev distance k from (cx, cy)) without the reach test. */
-static void scan_ring(struct ctx *c, size_t i, long cx, long cy, long k, struct coverage_point *pt)
+/* Scans ring k (cells at Chebyshev distance k from (cx, cy)) for a nearer facility;
+ * per_x bounds metres per x unit over the ring's latitudes. */
+static void scan_ring(
+    struct ctx *c, size_t i, long cx, long cy, long k, double per_x, struct coverage_point *pt)
 {
     const struct coverage_input *in = c->in;
     const double *p = in->demand_xy + 2 * i;
@@ -161,16 +218,20 @@ static void scan_ring(struct ctx *c, size_t i, long cx, long cy, long k, struct 
 
     for (y = cy - k; y <= cy + k; y++) {
         long step = (y == cy - k || y == cy + k) ? 1 : 2 * k;
-        if (y < 0 || y >= c->grid.ny)
+        if (y < 0 || y >= c->near.ny)
             continue;
         for (x = cx - k; x <= cx + k; x += step ? step : 1) {
             size_t cell;
-            if (x < 0 || x >= c->grid.nx)
+            if (x < 0 || x >= c->near.nx)
                 continue;
-            cell = (size_t)(y * c->grid.nx + x);
-            for (m = c->grid.start[cell]; m < c->grid.start[cell + 1]; m++) {
-                size_t j = c->grid.items[m];
-                double d = in->metric->distance(in->metric, p, in->facility_xy + 2 * j);
+            cell = (size_t)(y * c->near.nx + x);
+            for (m = c->near.start[cell]; m < c->near.start[cell + 1]; m++) {
+                size_t j = c->near.items[m];
+                const double *f = in->facility_xy + 2 * j;
+                double lb = fmax(fabs(f[0] - p[0]) * per_x, fabs(f[1] - p[1]) * c->per_y);
+                if (lb > pt->nearest_m)
+                    continue;
+                double d = in->metric->distance(in->metric, p, f);
                 if (d < pt->nearest_m || (d == pt->nearest_m && (int64_t)j < pt->nearest)) {
                     pt->nearest_m = d;
                     pt->nearest = (int64_t)j;
@@ -186,15 +247,15 @@ static void nearest_by_rings(struct ctx *c, size_t i, struct coverage_point *pt)
 {
     const struct plan_metric *m = c->in->metric;
     const double *p = c->in->demand_xy + 2 * i;
-    long cx = cell_x(&c->grid, p[0]), cy = cell_y(&c->grid, p[1]);
-    long k, kmax = c->grid.nx > c->grid.ny ? c->grid.nx : c->grid.ny;
+    long cx = cell_x(&c->near, p[0]), cy = cell_y(&c->near, p[1]);
+    long k, kmax = c->near.nx > c->near.ny ? c->near.nx : c->near.ny;
 
     for (k = 0; k <= kmax; k++) {
-        double band = (double)(k + 1) * c->grid.cell;
-        double per = fmin(m->min_m_per_x(m, p[1] - band, p[1] + band), m->min_m_per_y(m));
-        if (k > 0 && (double)(k - 1) * c->grid.cell * per > pt->nearest_m)
+        double band = (double)(k + 1) * c->near.cell;
+        double per_x = m->min_m_per_x(m, p[1] - band, p[1] + band);
+        if (k > 0 && (double)(k - 1) * c->near.cell * fmin(per_x, c->per_y) > pt->nearest_m)
             break;
-        scan_ring(c, i, cx, cy, k, pt);
+        scan_ring(c, i, cx, cy, k, per_x, pt);
     }
 }
 
@@ -207,11 +268,65 @@ static void one_point(struct ctx *c, size_t i, struct coverage_point *pt)
 
     pt->nearest = -1;
     pt->nearest_m = INFINITY;
+    nearest_by_rings(c, i, pt);
     scan_cells(c, i, cell_x(&c->grid, p[0] - dx), cell_x(&c->grid, p[0] + dx),
                cell_y(&c->grid, p[1] - dy), cell_y(&c->grid, p[1] + dy), pt);
     pt->is_covered = pt->n_within > 0;
-    if (!(pt->nearest_m <= c->max_reach))
-        nearest_by_rings(c, i, pt);
+}
+
+/* ---------------------------------------------------------------- threads */
+
+/* One worker: points [from, to) with its own pair list (capacity mode). */
+struct worker {
+    struct ctx c; /* a copy sharing the grid; own pairs and status */
+    size_t from, to;
+    struct coverage_point *points;
+    pthread_t thread;
+    bool is_threaded;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    size_t i;
+
+    for (i = w->from; i < w->to && w->c.rc == GIS_OK; i++)
+        one_point(&w->c, i, &w->points[i]);
+    return NULL;
+}
+
+/* Runs one_point over every point, on up to in->threads threads; the pair lists are
+ * joined into c->pairs afterwards, so the capacity result does not depend on the
+ * thread count (pairs are sorted before use). */
+static enum gis_status run_points(struct ctx *c, struct coverage_point *points)
+{
+    struct worker w[MAX_THREADS];
+    size_t n = c->in->n_demand, t, nt = c->in->threads > 1 ? c->in->threads : 1;
+    enum gis_status rc = GIS_OK;
+
+    nt = nt > MAX_THREADS ? MAX_THREADS : nt;
+    nt = n < nt * 64 ? 1 : nt;
+    for (t = 0; t < nt; t++) {
+        w[t].c = *c;
+        w[t].c.pairs = (struct pairs){NULL, 0, 0};
+        w[t].from = n * t / nt;
+        w[t].to = n * (t + 1) / nt;
+        w[t].points = points;
+        w[t].is_threaded = t > 0 && pthread_create(&w[t].thread, NULL, work, &w[t]) == 0;
+    }
+    work(&w[0]);
+    for (t = 0; t < nt; t++) {
+        if (w[t].is_threaded)
+            pthread_join(w[t].thread, NULL);
+        else if (t > 0)
+            work(&w[t]); /* no thread could be had: do its share here */
+        if (w[t].c.rc != GIS_OK)
+            rc = w[t].c.rc;
+        for (size_t k = 0; k < w[t].c.pairs.n && rc == GIS_OK; k++)
+            pair_add(c, w[t].c.pairs.p[k].d, w[t].c.pairs.p[k].point, w[t].c.pairs.p[k].facility);
+        free(w[t].c.pairs.p);
+    }
+    return rc != GIS_OK ? rc : c->rc;
 }
 
 /* ---------------------------------------------------------------- capacity */
@@ -306,27 +421,32 @@ coverage_run(const struct coverage_input *in, struct coverage_result *out, struc
     r.points = calloc(in->n_demand ? in->n_demand : 1, sizeof *r.points);
     if (!r.points)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    for (i = 0; i < in->n_facilities; i++)
+    c.min_reach = in->n_facilities ? in->reach_m[0] : 0;
+    for (i = 0; i < in->n_facilities; i++) {
         c.max_reach = fmax(c.max_reach, in->reach_m[i]);
+        c.min_reach = fmin(c.min_reach, in->reach_m[i]);
+    }
+    c.per_y = in->metric->min_m_per_y(in->metric);
     if (in->n_facilities) {
-        /* Cells about the largest reach wide (in y units), at least 1 m of it. */
-        double cell = fmax(c.max_reach, 1.0) / in->metric->min_m_per_y(in->metric);
+        /* Cells a quarter of the largest reach (in y units): the reach circle then holds
+         * whole cells, counted without visiting their facilities. */
+        double cell = fmax(c.max_reach / 4.0, 1.0) / in->metric->min_m_per_y(in->metric);
         rc = grid_build(&c.grid, in->facility_xy, in->n_facilities, cell);
+        if (rc == GIS_OK)
+            rc = grid_build(&c.near, in->facility_xy, in->n_facilities,
+                            spacing(&c.grid, in->n_facilities));
     }
-    for (i = 0; i < in->n_demand && rc == GIS_OK; i++) {
-        if (in->n_facilities)
-            one_point(&c, i, &r.points[i]);
-        else
-            r.points[i] = (struct coverage_point){-1, INFINITY, 0, false, 0};
-    }
-    if (rc == GIS_OK)
-        rc = c.rc;
+    if (rc == GIS_OK && in->n_facilities)
+        rc = run_points(&c, r.points);
+    for (i = 0; i < in->n_demand && !in->n_facilities; i++)
+        r.points[i] = (struct coverage_point){-1, INFINITY, 0, false, 0};
     if (rc == GIS_OK) {
         totals(in, &r);
         if (in->capacity)
             rc = assign_capacity(&c, &r);
     }
     grid_free(&c.grid);
+    grid_free(&c.near);
     free(c.pairs.p);
     if (rc != GIS_OK) {
         free(r.points);

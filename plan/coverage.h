@@ -23,6 +23,7 @@ struct coverage_input {
     const double *facility_xy;
     const double *reach_m;  /* per facility: covered when distance <= reach */
     const double *capacity; /* per facility, or NULL: no capacity mode */
+    unsigned threads;       /* worker threads for the per-point work; 0 or 1: none */
 };
 
 struct coverage_point {

@@ -35,6 +35,22 @@ static double per_x(const struct plan_metric *m, double y_lo, double y_hi)
     return M_PER_DEG_LON_EQ * cos(lat * M_PI / 180.0);
 }
 
+/* A degree of latitude is at most 111,694 m (at the poles); of longitude at most
+ * 111,320 m * cos(phi) at the latitude nearest the equator. 1% slack. */
+static double max_per_x(const struct plan_metric *m, double y_lo, double y_hi)
+{
+    double lat = (y_lo <= 0 && y_hi >= 0) ? 0.0 : fmin(fabs(y_lo), fabs(y_hi));
+
+    (void)m;
+    return 111320.0 * 1.01 * cos(fmin(lat, 90.0) * M_PI / 180.0);
+}
+
+static double max_per_y(const struct plan_metric *m)
+{
+    (void)m;
+    return 111694.0 * 1.01;
+}
+
 static double per_y(const struct plan_metric *m)
 {
     (void)m;
@@ -46,6 +62,8 @@ void geodist_metric_init(struct geodist_metric *gm)
     gm->metric.distance = distance;
     gm->metric.min_m_per_x = per_x;
     gm->metric.min_m_per_y = per_y;
+    gm->metric.max_m_per_x = max_per_x;
+    gm->metric.max_m_per_y = max_per_y;
     gm->metric.ctx = gm;
     geod_init(&gm->geod, 6378137.0, 1.0 / 298.257223563);
 }

@@ -26,4 +26,11 @@ static double planar_per_y(const struct plan_metric *m)
     return 1.0;
 }
 
-const struct plan_metric PLAN_METRIC_PLANAR = {planar_distance, planar_per_x, planar_per_y, NULL};
+const struct plan_metric PLAN_METRIC_PLANAR = {
+    .distance = planar_distance,
+    .min_m_per_x = planar_per_x,
+    .min_m_per_y = planar_per_y,
+    .max_m_per_x = planar_per_x,
+    .max_m_per_y = planar_per_y,
+    .ctx = NULL,
+};

@@ -20,6 +20,10 @@ struct plan_metric {
      * dx * min_m_per_x(y_lo, y_hi) metres apart. */
     double (*min_m_per_x)(const struct plan_metric *m, double y_lo, double y_hi);
     double (*min_m_per_y)(const struct plan_metric *m);
+    /* Upper bounds likewise: the path along a meridian then a parallel is at most
+     * dy * max_m_per_y + dx * max_m_per_x, so no two points are farther apart. */
+    double (*max_m_per_x)(const struct plan_metric *m, double y_lo, double y_hi);
+    double (*max_m_per_y)(const struct plan_metric *m);
     void *ctx;
 };
 

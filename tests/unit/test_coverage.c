@@ -22,7 +22,7 @@ static struct coverage_result run(size_t nd,
                                   const double *reach,
                                   const double *cap)
 {
-    struct coverage_input in = {&PLAN_METRIC_PLANAR, nd, dxy, w, nf, fxy, reach, cap};
+    struct coverage_input in = {&PLAN_METRIC_PLANAR, nd, dxy, w, nf, fxy, reach, cap, 2};
     struct coverage_result r;
     struct gis_error err = {0};
 
@@ -86,7 +86,7 @@ static void test_capacity_exact_fit(void **state)
 static void test_bad_input(void **state)
 {
     double dxy[] = {0, 0}, w[] = {-1}, fxy[] = {0, 0}, reach[] = {1};
-    struct coverage_input in = {&PLAN_METRIC_PLANAR, 1, dxy, w, 1, fxy, reach, NULL};
+    struct coverage_input in = {&PLAN_METRIC_PLANAR, 1, dxy, w, 1, fxy, reach, NULL, 1};
     struct coverage_result r;
 
     (void)state;
