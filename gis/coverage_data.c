@@ -252,6 +252,38 @@ facility_query_sql(const struct list *kinds, const struct list *statuses, struct
     return gbuf_puts(sql, ")) OR f.scenario_id = ?) ORDER BY f.id");
 }
 
+static enum gis_status check_query(struct store *st,
+                                   const struct facility_query *q,
+                                   struct list *kinds,
+                                   struct list *statuses,
+                                   struct gis_error *err)
+{
+    enum gis_status rc;
+
+    if (q->radius_m < 0)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "the radius must not be negative");
+    rc = split("kind", q->kinds, facility_kind_is_known, kinds, err);
+    if (rc == GIS_OK)
+        rc = split("status", q->statuses ? q->statuses : "operating", facility_status_is_known,
+                   statuses, err);
+    if (rc == GIS_OK && q->scenario >= 0)
+        rc = check_scenario(st, q->scenario, err);
+    return rc;
+}
+
+static void
+bind_lists(sqlite3_stmt *s, const struct list *kinds, const struct list *statuses, int64_t scenario)
+{
+    int col = 1;
+    size_t i;
+
+    for (i = 0; i < kinds->n; i++)
+        sqlite3_bind_text(s, col++, kinds->items[i], -1, SQLITE_TRANSIENT);
+    for (i = 0; i < statuses->n; i++)
+        sqlite3_bind_text(s, col++, statuses->items[i], -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, col, scenario);
+}
+
 enum gis_status facility_set_load(struct store *st,
                                   const struct facility_query *q,
                                   struct facility_set *out,
@@ -261,19 +293,9 @@ enum gis_status facility_set_load(struct store *st,
     struct list kinds, statuses;
     struct gbuf sql;
     sqlite3_stmt *s = NULL;
-    enum gis_status rc;
-    int64_t n;
-    size_t i;
-    int col = 1;
+    int64_t n = 0;
+    enum gis_status rc = check_query(st, q, &kinds, &statuses, err);
 
-    if (q->radius_m < 0)
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "the radius must not be negative");
-    rc = split("kind", q->kinds, facility_kind_is_known, &kinds, err);
-    if (rc == GIS_OK)
-        rc = split("status", q->statuses ? q->statuses : "operating", facility_status_is_known,
-                   &statuses, err);
-    if (rc == GIS_OK && q->scenario >= 0)
-        rc = check_scenario(st, q->scenario, err);
     if (rc != GIS_OK)
         return rc;
     n = count_rows(st, "SELECT count(*) FROM facilities");
@@ -281,14 +303,8 @@ enum gis_status facility_set_load(struct store *st,
     gbuf_init(&sql, 64 * 1024);
     if (rc == GIS_OK)
         rc = facility_query_sql(&kinds, &statuses, &sql);
-    if (rc == GIS_OK)
-        rc = store__stmt(st, sql.data, &s, err);
-    for (i = 0; rc == GIS_OK && i < kinds.n; i++)
-        sqlite3_bind_text(s, col++, kinds.items[i], -1, SQLITE_TRANSIENT);
-    for (i = 0; rc == GIS_OK && i < statuses.n; i++)
-        sqlite3_bind_text(s, col++, statuses.items[i], -1, SQLITE_TRANSIENT);
-    if (rc == GIS_OK)
-        sqlite3_bind_int64(s, col, q->scenario);
+    if (rc == GIS_OK && (rc = store__stmt(st, sql.data, &s, err)) == GIS_OK)
+        bind_lists(s, &kinds, &statuses, q->scenario);
     while (rc == GIS_OK && f.n < (size_t)n && sqlite3_step(s) == SQLITE_ROW)
         rc = facility_row(s, q, &f, err);
     store__done(s);
@@ -313,6 +329,19 @@ void facility_set_free(struct facility_set *f)
 
 /* ---------------------------------------------------------------- divisions */
 
+static enum gis_status division_rows(sqlite3_stmt *s, size_t n, struct division_names *d)
+{
+    while (d->n < n && sqlite3_step(s) == SQLITE_ROW) {
+        d->code[d->n] = dup_col(s, 0);
+        d->name[d->n] = dup_col(s, 1);
+        d->level[d->n] = sqlite3_column_int(s, 2);
+        d->n++;
+        if (!d->code[d->n - 1] || !d->name[d->n - 1])
+            return GIS_ERR_NOMEM;
+    }
+    return GIS_OK;
+}
+
 enum gis_status
 division_names_load(struct store *st, struct division_names *out, struct gis_error *err)
 {
@@ -322,26 +351,19 @@ division_names_load(struct store *st, struct division_names *out, struct gis_err
                               "AND level BETWEEN 2 AND 4 ORDER BY code";
     struct division_names d = {0};
     int64_t n = count_rows(st, count_sql);
-    sqlite3_stmt *s;
-    enum gis_status rc = n < 0 ? store__fail(st, err, "counting divisions") : GIS_OK;
     size_t k = n > 0 ? (size_t)n : 1;
+    sqlite3_stmt *s = NULL;
+    enum gis_status rc;
 
-    if (rc == GIS_OK) {
-        d.code = calloc(k, sizeof *d.code);
-        d.name = calloc(k, sizeof *d.name);
-        d.level = calloc(k, sizeof *d.level);
-        rc = d.code && d.name && d.level ? store__stmt(st, sql, &s, err) : GIS_ERR_NOMEM;
-    }
-    while (rc == GIS_OK && d.n < (size_t)n && sqlite3_step(s) == SQLITE_ROW) {
-        d.code[d.n] = dup_col(s, 0);
-        d.name[d.n] = dup_col(s, 1);
-        d.level[d.n] = sqlite3_column_int(s, 2);
-        d.n++;
-        if (!d.code[d.n - 1] || !d.name[d.n - 1])
-            rc = GIS_ERR_NOMEM;
-    }
+    if (n < 0)
+        return store__fail(st, err, "counting divisions");
+    d.code = calloc(k, sizeof *d.code);
+    d.name = calloc(k, sizeof *d.name);
+    d.level = calloc(k, sizeof *d.level);
+    rc = d.code && d.name && d.level ? store__stmt(st, sql, &s, err) : GIS_ERR_NOMEM;
     if (rc == GIS_OK)
-        store__done(s);
+        rc = division_rows(s, (size_t)n, &d);
+    store__done(s);
     if (rc != GIS_OK) {
         division_names_free(&d);
         return err && err->code ? err->code : gis_fail(err, rc, "out of memory");
