@@ -150,6 +150,9 @@ static cJSON *landing_json(const char *base)
                                          "Conformance classes implemented"));
     snprintf(href, sizeof href, "%s/collections", base);
     cJSON_AddItemToArray(links, api_link(href, "data", "application/json", "The collections"));
+    snprintf(href, sizeof href, "%s/processes", base);
+    cJSON_AddItemToArray(links, api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/processes",
+                                         "application/json", "The processes"));
     snprintf(href, sizeof href, "%s/health", base);
     cJSON_AddItemToArray(links, api_link(href, "service-status", "application/json", "Health"));
     return root;
@@ -194,6 +197,10 @@ static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/json",
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/job-list",
+    "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/dismiss",
 };
 
 void api_conformance(const struct api_request *req, struct api_response *res)

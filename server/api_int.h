@@ -23,6 +23,7 @@
 /* What a request borrows for its lifetime: a read-only store and cached CRS
  * transformations. A streamed response keeps it until the body is sent. */
 struct api_ctx;
+struct jobs;
 
 struct api_request {
     const char *method;
@@ -32,6 +33,9 @@ struct api_request {
     void *conn; /* struct MHD_Connection, for lookups in http.c */
     uint64_t id;
     bool accepts_gzip;
+    const char *body; /* POST body (NUL-terminated), or NULL */
+    size_t body_len;
+    struct jobs *jobs; /* the asynchronous jobs (jobs.h) */
 };
 
 struct api_header {
@@ -113,5 +117,12 @@ void api_collection(const struct api_request *req, struct api_response *res);
 void api_queryables(const struct api_request *req, struct api_response *res);
 void api_items(const struct api_request *req, struct api_response *res);
 void api_item(const struct api_request *req, struct api_response *res);
+void api_processes(const struct api_request *req, struct api_response *res);
+void api_process(const struct api_request *req, struct api_response *res);
+void api_execute(const struct api_request *req, struct api_response *res);
+void api_jobs(const struct api_request *req, struct api_response *res);
+void api_job(const struct api_request *req, struct api_response *res);
+void api_job_dismiss(const struct api_request *req, struct api_response *res);
+void api_job_results(const struct api_request *req, struct api_response *res);
 
 #endif

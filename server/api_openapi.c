@@ -59,6 +59,35 @@ static cJSON *responses(const char *type, const char *desc)
     return r;
 }
 
+static void add_op(cJSON *paths,
+                   const char *path,
+                   const char *method,
+                   const char *id,
+                   const char *summary,
+                   const char *type,
+                   const char *const *params)
+{
+    cJSON *item = cJSON_GetObjectItemCaseSensitive(paths, path), *get, *plist;
+
+    if (!item)
+        item = cJSON_AddObjectToObject(paths, path);
+    get = cJSON_AddObjectToObject(item, method);
+    if (!strcmp(method, "post")) {
+        cJSON *body = cJSON_AddObjectToObject(get, "requestBody"), *content;
+        cJSON_AddBoolToObject(body, "required", 1);
+        content = cJSON_AddObjectToObject(body, "content");
+        cJSON_AddStringToObject(
+            cJSON_AddObjectToObject(cJSON_AddObjectToObject(content, "application/json"), "schema"),
+            "type", "object");
+    }
+    cJSON_AddStringToObject(get, "operationId", id);
+    cJSON_AddStringToObject(get, "summary", summary);
+    plist = cJSON_AddArrayToObject(get, "parameters");
+    for (; params && *params; params++)
+        cJSON_AddItemToArray(plist, ref(*params));
+    cJSON_AddItemToObject(get, "responses", responses(type, summary));
+}
+
 static void add_get(cJSON *paths,
                     const char *path,
                     const char *id,
@@ -66,15 +95,7 @@ static void add_get(cJSON *paths,
                     const char *type,
                     const char *const *params)
 {
-    cJSON *item = cJSON_AddObjectToObject(paths, path), *get, *plist;
-
-    get = cJSON_AddObjectToObject(item, "get");
-    cJSON_AddStringToObject(get, "operationId", id);
-    cJSON_AddStringToObject(get, "summary", summary);
-    plist = cJSON_AddArrayToObject(get, "parameters");
-    for (; params && *params; params++)
-        cJSON_AddItemToArray(plist, ref(*params));
-    cJSON_AddItemToObject(get, "responses", responses(type, summary));
+    add_op(paths, path, "get", id, summary, type, params);
 }
 
 static cJSON *enum_schema(const char *const *values, size_t n)
@@ -101,6 +122,9 @@ static void add_params(cJSON *comp)
                           param("collectionId", "path", "A collection", enum_schema(ids, i), true));
     for (i = 0; params_crs_at(i) && i < 16; i++)
         crs[i] = params_crs_at(i)->uri;
+    cJSON_AddItemToObject(p, "processId",
+                          param("processId", "path", "A process", schema("string"), true));
+    cJSON_AddItemToObject(p, "jobId", param("jobId", "path", "A job", schema("string"), true));
     cJSON_AddItemToObject(p, "featureId",
                           param("featureId", "path",
                                 "Official code for divisions, the stable id "
@@ -165,6 +189,8 @@ void api_openapi(const struct api_request *req, struct api_response *res)
     static const char *const item_params[] = {"collectionId", "featureId", "f", "crs", NULL};
     static const char *const coll_params[] = {"collectionId", "f", NULL};
     static const char *const f_only[] = {"f", NULL};
+    static const char *const proc_params[] = {"processId", NULL};
+    static const char *const job_params[] = {"jobId", NULL};
     cJSON *root, *info, *servers, *srv, *paths;
     char base[160];
 
@@ -198,6 +224,17 @@ void api_openapi(const struct api_request *req, struct api_response *res)
             "application/geo+json", items_params);
     add_get(paths, "/collections/{collectionId}/items/{featureId}", "getFeature", "One feature",
             "application/geo+json", item_params);
+    add_get(paths, "/processes", "getProcesses", "The processes", "application/json", NULL);
+    add_get(paths, "/processes/{processId}", "getProcessDescription", "One process",
+            "application/json", proc_params);
+    add_op(paths, "/processes/{processId}/execution", "post", "execute",
+           "Execute a process (Prefer: respond-async for a job)", "application/json", proc_params);
+    add_get(paths, "/jobs", "getJobs", "The jobs", "application/json", NULL);
+    add_get(paths, "/jobs/{jobId}", "getStatus", "A job's status", "application/json", job_params);
+    add_op(paths, "/jobs/{jobId}", "delete", "dismiss", "Dismiss a job", "application/json",
+           job_params);
+    add_get(paths, "/jobs/{jobId}/results", "getResult", "A job's results", "application/json",
+            job_params);
     add_params(cJSON_AddObjectToObject(root, "components"));
     api_header_add(res, "Cache-Control", "public, max-age=3600");
     api_send_json(res, root, "application/vnd.oai.openapi+json;version=3.0");

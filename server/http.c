@@ -24,6 +24,7 @@
 #include <zlib.h>
 
 #include "api_int.h"
+#include "jobs.h"
 #include "log.h"
 
 #define CTX_MAX_CRS    8
@@ -40,6 +41,7 @@ struct api_ctx {
 
 struct server {
     struct MHD_Daemon *daemon;
+    struct jobs *jobs;
     char *db_path;
     pthread_mutex_t lock;
     struct api_ctx *free_list;
@@ -51,20 +53,42 @@ struct server {
 
 typedef void (*route_fn)(const struct api_request *, struct api_response *);
 
+enum {
+    M_GET = 1, /* and HEAD */
+    M_POST = 2,
+    M_DELETE = 4,
+};
+
 static const struct {
-    const char *pattern;
+    const char *pattern; /* "{}" matches one path segment */
+    unsigned methods;
     route_fn handler;
 } ROUTES[] = {
-    /* "{}" matches one path segment */
-    {"/", api_landing},
-    {"/conformance", api_conformance},
-    {"/api", api_openapi},
-    {"/health", api_health},
-    {"/collections", api_collections},
-    {"/collections/{}", api_collection},
-    {"/collections/{}/queryables", api_queryables},
-    {"/collections/{}/items", api_items},
-    {"/collections/{}/items/{}", api_item},
+    {"/", M_GET, api_landing},
+    {"/conformance", M_GET, api_conformance},
+    {"/api", M_GET, api_openapi},
+    {"/health", M_GET, api_health},
+    {"/collections", M_GET, api_collections},
+    {"/collections/{}", M_GET, api_collection},
+    {"/collections/{}/queryables", M_GET, api_queryables},
+    {"/collections/{}/items", M_GET, api_items},
+    {"/collections/{}/items/{}", M_GET, api_item},
+    {"/processes", M_GET, api_processes},
+    {"/processes/{}", M_GET, api_process},
+    {"/processes/{}/execution", M_POST, api_execute},
+    {"/jobs", M_GET, api_jobs},
+    {"/jobs/{}", M_GET, api_job},
+    {"/jobs/{}", M_DELETE, api_job_dismiss},
+    {"/jobs/{}/results", M_GET, api_job_results},
+};
+
+/* What *con_cls points to for requests without a body. */
+static int first_call_marker;
+
+/* Request bodies (POST) are collected here, up to MAX_BODY, per connection. */
+#define MAX_BODY (1u << 20)
+struct conn_state {
+    struct gbuf body;
 };
 
 /* ---------------------------------------------------------------- contexts */
@@ -543,31 +567,62 @@ static bool route_match(const char *pattern, const char *path, struct api_reques
     return *pattern == '\0' && (*path == '\0' || (path[0] == '/' && path[1] == '\0'));
 }
 
-static route_fn find_route(const char *path, struct api_request *req)
+static unsigned method_bit(const char *method)
 {
-    size_t i;
+    if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
+        return M_GET;
+    if (!strcmp(method, "POST"))
+        return M_POST;
+    return !strcmp(method, "DELETE") ? M_DELETE : 0;
+}
 
-    for (i = 0; i < sizeof ROUTES / sizeof *ROUTES; i++)
-        if (route_match(ROUTES[i].pattern, path, req))
-            return ROUTES[i].handler;
-    return NULL;
+/* The handler for path and method; *allowed gets the methods the path answers (0: no
+ * such path). */
+static route_fn
+find_route(const char *path, const char *method, struct api_request *req, unsigned *allowed)
+{
+    unsigned bit = method_bit(method);
+    size_t i, found = SIZE_MAX;
+
+    *allowed = 0;
+    for (i = 0; i < sizeof ROUTES / sizeof *ROUTES; i++) {
+        if (!route_match(ROUTES[i].pattern, path, req))
+            continue;
+        *allowed |= ROUTES[i].methods;
+        if (found == SIZE_MAX && (ROUTES[i].methods & bit))
+            found = i;
+    }
+    if (found == SIZE_MAX)
+        return NULL;
+    route_match(ROUTES[found].pattern, path, req); /* its captures, not a later pattern's */
+    return ROUTES[found].handler;
+}
+
+static void allow_header(struct api_response *res, unsigned allowed)
+{
+    char v[64];
+
+    snprintf(v, sizeof v, "%s%s%sOPTIONS", allowed & M_GET ? "GET, HEAD, " : "",
+             allowed & M_POST ? "POST, " : "", allowed & M_DELETE ? "DELETE, " : "");
+    api_header_add(res, "Allow", v);
 }
 
 static void preflight(struct api_response *res)
 {
     res->status = 204;
-    api_header_add(res, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+    api_header_add(res, "Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS");
     api_header_add(res, "Access-Control-Allow-Headers",
-                   "Accept, Accept-Encoding, Content-Type, If-None-Match, Authorization");
+                   "Accept, Accept-Encoding, Content-Type, If-None-Match, Authorization, Prefer");
     api_header_add(res, "Access-Control-Max-Age", "86400");
 }
 
 static void dispatch(struct server *srv, struct api_request *req, struct api_response *res)
 {
-    route_fn handler = find_route(req->path, req);
+    unsigned allowed;
+    route_fn handler = find_route(req->path, req->method, req, &allowed);
     struct gis_error err = {0};
 
-    if (!handler) {
+    if (!allowed) {
         api_error(res, 404, "not_found", "no resource at this path");
         return;
     }
@@ -575,11 +630,12 @@ static void dispatch(struct server *srv, struct api_request *req, struct api_res
         preflight(res);
         return;
     }
-    if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
-        api_error(res, 405, "method_not_allowed", "this resource answers GET and HEAD");
-        api_header_add(res, "Allow", "GET, HEAD, OPTIONS");
+    if (!handler) {
+        api_error(res, 405, "method_not_allowed", "this resource does not answer that method");
+        allow_header(res, allowed);
         return;
     }
+    req->jobs = srv->jobs;
     req->ctx = ctx_take(srv, &err);
     if (!req->ctx) {
         api_fail(res, &err);
@@ -606,21 +662,32 @@ static enum MHD_Result on_request(void *cls,
                                   size_t *upload_data_size,
                                   void **con_cls)
 {
-    static int first_call_marker;
     struct server *srv = cls;
+    struct conn_state *cs;
     struct api_request req = {0};
     struct api_response res;
     struct timespec t0;
     enum MHD_Result ret;
 
     (void)version;
-    (void)upload_data;
     if (!*con_cls) {
-        *con_cls = &first_call_marker; /* headers only; bodies are not accepted yet */
+        /* Headers only. A POST gets a body buffer; other methods a marker. */
+        if (strcmp(method, "POST")) {
+            *con_cls = &first_call_marker;
+            return MHD_YES;
+        }
+        cs = calloc(1, sizeof *cs);
+        if (!cs)
+            return MHD_NO;
+        gbuf_init(&cs->body, MAX_BODY);
+        *con_cls = cs;
         return MHD_YES;
     }
+    cs = *con_cls == &first_call_marker ? NULL : *con_cls;
     if (*upload_data_size) {
-        *upload_data_size = 0; /* discarded; the method is answered with 405 */
+        if (cs) /* past MAX_BODY the buffer's sticky error answers 413 below */
+            gbuf_append(&cs->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
         return MHD_YES;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -633,6 +700,10 @@ static enum MHD_Result on_request(void *cls,
     req.conn = conn;
     req.id = atomic_fetch_add(&srv->next_id, 1) + 1;
     req.accepts_gzip = accepts_gzip(conn);
+    if (cs) {
+        req.body = cs->body.data ? cs->body.data : "";
+        req.body_len = cs->body.len;
+    }
     /* Not = {0}: the header values are large and need no zeroing, only counting. */
     res.status = 200;
     res.content_type = NULL;
@@ -641,7 +712,10 @@ static enum MHD_Result on_request(void *cls,
     res.produce_ctx = NULL;
     res.produce_free = NULL;
     gbuf_init(&res.body, API_MAX_BODY);
-    dispatch(srv, &req, &res);
+    if (cs && gbuf_status(&cs->body) != GIS_OK)
+        api_error(&res, 413, "too_large", "the request body is larger than 1 MiB");
+    else
+        dispatch(srv, &req, &res);
     ret = send_response(srv, conn, &req, &res);
     if (res.produce_free)
         res.produce_free(res.produce_ctx);
@@ -651,6 +725,24 @@ static enum MHD_Result on_request(void *cls,
     LOG_INFO("http", "req=%llu method=%s path=\"%.200s\" status=%u ms=%.2f",
              (unsigned long long)req.id, method, url, res.status, ms_since(&t0));
     return ret;
+}
+
+/* Frees a POST's body buffer when its connection is done with the request. */
+static void on_completed(void *cls,
+                         struct MHD_Connection *conn,
+                         void **con_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+    struct conn_state *cs = *con_cls;
+
+    (void)cls;
+    (void)conn;
+    (void)code;
+    if (cs && *con_cls != (void *)&first_call_marker) {
+        gbuf_free(&cs->body);
+        free(cs);
+    }
+    *con_cls = NULL;
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -724,10 +816,11 @@ static enum gis_status start_daemon(struct server *srv,
 
     if (rc != GIS_OK)
         return rc;
-    srv->daemon = MHD_start_daemon(
-        flags, opt->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+    srv->daemon =
+        MHD_start_daemon(flags, opt->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+                         mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE,
+                         threads, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT,
+                         60u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (!srv->daemon)
         return gis_fail(err, GIS_ERR_IO, "cannot listen on %s port %u (in use?)",
                         opt->bind ? opt->bind : "127.0.0.1", (unsigned)opt->port);
@@ -752,6 +845,8 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     rc = srv->db_path ? open_contexts(srv, threads, err)
                       : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)
+        rc = jobs_start(opt->db_path, &srv->jobs, err);
+    if (rc == GIS_OK)
         rc = start_daemon(srv, opt, threads, err);
     if (rc != GIS_OK) {
         server_stop(srv);
@@ -774,6 +869,7 @@ void server_stop(struct server *srv)
         return;
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
+    jobs_stop(srv->jobs);
     for (c = srv->all; c; c = next) {
         next = c->all_next;
         ctx_free(c);
