@@ -5,6 +5,8 @@
 #ifndef CIVGIS_CLI_INT_H
 #define CIVGIS_CLI_INT_H
 
+#include <stdbool.h>
+
 #include "status.h"
 
 enum cli_exit {
@@ -16,6 +18,9 @@ enum cli_exit {
 int cli_import(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_coverage(int argc, char **argv);
+
+/* Parses s as a number in [lo, hi] (a whole one if is_whole); false when it is not. */
+bool cli_number(const char *s, double lo, double hi, bool is_whole, double *out);
 
 /* Prints "civgis: CONTEXT: message" on stderr. */
 void cli_report(const char *context, const struct gis_error *err);

@@ -39,15 +39,6 @@ struct opts {
     struct coverage_params p;
 };
 
-static bool parse_number(const char *s, double *out)
-{
-    char *end;
-
-    errno = 0;
-    *out = strtod(s, &end);
-    return end != s && !*end && !errno && isfinite(*out);
-}
-
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     static const struct option options[] = {
@@ -82,14 +73,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->p.statuses = optarg;
             break;
         case 'S':
-            if (!parse_number(optarg, &v) || v < 0 || v != floor(v)) {
+            if (!cli_number(optarg, 0, 9e15, true, &v)) {
                 fprintf(stderr, "civgis coverage: --scenario '%s' is not an id\n", optarg);
                 return CLI_USAGE;
             }
             o->p.scenario = (int64_t)v;
             break;
         case 'r':
-            if (!parse_number(optarg, &o->p.radius_m) || o->p.radius_m <= 0) {
+            if (!cli_number(optarg, 1e-9, 4e7, false, &o->p.radius_m)) {
                 fprintf(stderr,
                         "civgis coverage: --radius '%s' is not a positive number of "
                         "metres\n",

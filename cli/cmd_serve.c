@@ -41,25 +41,12 @@ static const struct option OPTIONS[] = {
     {NULL, 0, NULL, 0},
 };
 
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-    char *end;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (end == s || *end || errno || v > max || s[0] == '-')
-        return false;
-    *out = v;
-    return true;
-}
-
 int cli_serve(int argc, char **argv)
 {
     struct server_options opt = {.port = 8080};
     struct server *srv = NULL;
     struct gis_error err = {0};
-    unsigned long v;
+    double v;
     sigset_t set;
     int ch, sig = 0;
 
@@ -73,14 +60,14 @@ int cli_serve(int argc, char **argv)
             opt.bind = optarg;
             break;
         case 'p':
-            if (!parse_uint(optarg, 65535, &v)) {
+            if (!cli_number(optarg, 0, 65535, true, &v)) {
                 fprintf(stderr, "civgis serve: --port '%s' is not 0..65535\n", optarg);
                 return CLI_USAGE;
             }
             opt.port = (uint16_t)v;
             break;
         case 't':
-            if (!parse_uint(optarg, 256, &v) || v == 0) {
+            if (!cli_number(optarg, 1, 256, true, &v)) {
                 fprintf(stderr, "civgis serve: --threads '%s' is not 1..256\n", optarg);
                 return CLI_USAGE;
             }

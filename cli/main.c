@@ -1,7 +1,10 @@
 /*
  * civgis: the command-line entry point. Dispatches to one file per subcommand.
  */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli_int.h"
@@ -20,6 +23,20 @@ static const char USAGE[] =
     "\n"
     "Run 'civgis COMMAND --help' for a command's options.\n"
     "Exit codes: 0 success, 1 failure, 2 usage error.\n";
+
+bool cli_number(const char *s, double lo, double hi, bool is_whole, double *out)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v) || v < lo || v > hi ||
+        (is_whole && v != floor(v)))
+        return false;
+    *out = v;
+    return true;
+}
 
 void cli_report(const char *context, const struct gis_error *err)
 {
