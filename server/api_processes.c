@@ -97,6 +97,30 @@ void api_process(const struct api_request *req, struct api_response *res)
 
 /* ---------------------------------------------------------------- execution */
 
+/* "kind": a comma list or an array of names; out points into the tree or into buf. */
+static enum gis_status
+parse_kinds(const cJSON *kind, char *buf, size_t size, const char **out, struct gis_error *err)
+{
+    const cJSON *k;
+    size_t used = 0;
+
+    if (cJSON_IsString(kind)) {
+        *out = kind->valuestring;
+        return GIS_OK;
+    }
+    if (!cJSON_IsArray(kind))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"kind\" is required");
+    buf[0] = '\0';
+    cJSON_ArrayForEach(k, kind)
+    {
+        if (!cJSON_IsString(k) || used + strlen(k->valuestring) + 2 > size)
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "kind: an array of kind names");
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? "," : "", k->valuestring);
+    }
+    *out = buf;
+    return GIS_OK;
+}
+
 /* Strings in params point into the cJSON tree or into buf. */
 static enum gis_status parse_inputs(const cJSON *root,
                                     struct coverage_params *p,
@@ -106,9 +130,8 @@ static enum gis_status parse_inputs(const cJSON *root,
                                     struct gis_error *err)
 {
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(root, "inputs");
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(in, "kind"), *x, *k;
-    const cJSON *outputs = cJSON_GetObjectItemCaseSensitive(root, "outputs");
-    size_t used = 0;
+    const cJSON *x, *outputs = cJSON_GetObjectItemCaseSensitive(root, "outputs");
+    enum gis_status rc;
 
     memset(p, 0, sizeof *p);
     p->scenario = -1;
