@@ -140,21 +140,9 @@ static enum gis_status parse_inputs(const cJSON *root,
         cJSON_GetObjectItemCaseSensitive(outputs, "demand") ? COVERAGE_GEOJSON : COVERAGE_SUMMARY;
     if (!cJSON_IsObject(in))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "the body needs an \"inputs\" object");
-    if (cJSON_IsString(kind)) {
-        p->kinds = kind->valuestring;
-    } else if (cJSON_IsArray(kind)) {
-        buf[0] = '\0';
-        cJSON_ArrayForEach(k, kind)
-        {
-            if (!cJSON_IsString(k) || used + strlen(k->valuestring) + 2 > size)
-                return gis_fail(err, GIS_ERR_INVALID_ARG, "kind: an array of kind names");
-            used +=
-                (size_t)snprintf(buf + used, size - used, "%s%s", used ? "," : "", k->valuestring);
-        }
-        p->kinds = buf;
-    } else {
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"kind\" is required");
-    }
+    rc = parse_kinds(cJSON_GetObjectItemCaseSensitive(in, "kind"), buf, size, &p->kinds, err);
+    if (rc != GIS_OK)
+        return rc;
     if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(in, "status")))
         p->statuses = x->valuestring;
     if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(in, "weight")))
