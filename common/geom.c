@@ -298,3 +298,47 @@ bool geom_intersects_box(const struct geom *g, const double b[4])
             return true;
     return false;
 }
+
+enum gis_status geom_start_part(struct geom *g)
+{
+    return start_part(g, NULL);
+}
+
+enum gis_status geom_start_ring(struct geom *g)
+{
+    return start_ring(g, NULL);
+}
+
+enum gis_status geom_add_point(struct geom *g, double x, double y)
+{
+    if (g->n_points >= GEOM_MAX_POINTS)
+        return GIS_ERR_GEOMETRY;
+    if (!grow((void **)&g->coords, &g->cap_points, (g->n_points + 1) * 2, sizeof *g->coords))
+        return GIS_ERR_NOMEM;
+    g->coords[2 * g->n_points] = x;
+    g->coords[2 * g->n_points + 1] = y;
+    g->n_points++;
+    return GIS_OK;
+}
+
+void geom_finish(struct geom *g)
+{
+    close_offsets(g);
+}
+
+void geom_drop_ring(struct geom *g)
+{
+    if (g->n_rings == 0)
+        return;
+    g->n_rings--;
+    g->n_points = g->rings[g->n_rings];
+}
+
+void geom_drop_part(struct geom *g)
+{
+    if (g->n_parts == 0)
+        return;
+    g->n_parts--;
+    while (g->n_rings > g->parts[g->n_parts])
+        geom_drop_ring(g);
+}

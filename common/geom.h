@@ -55,6 +55,18 @@ geom_from_wkb(struct geom *g, const unsigned char *wkb, size_t size, struct gis_
 /* Bounding box of g: out[4] = minx, miny, maxx, maxy. g must have points. */
 void geom_bbox(const struct geom *g, double out[4]);
 
+/* Builders, for code that makes geometries (clipping, tiling): set g->type, then
+ * start parts and rings and add points; geom_finish closes the offset arrays. Return
+ * GIS_ERR_NOMEM or GIS_ERR_GEOMETRY (past the limits) on failure. */
+enum gis_status geom_start_part(struct geom *g);
+enum gis_status geom_start_ring(struct geom *g);
+enum gis_status geom_add_point(struct geom *g, double x, double y);
+void geom_finish(struct geom *g);
+/* Drops the points of the last ring (and the ring). */
+void geom_drop_ring(struct geom *g);
+/* Drops the last part with its rings and points. */
+void geom_drop_part(struct geom *g);
+
 /* True when g meets the closed box b (minx, miny, maxx, maxy): a vertex inside, an edge
  * crossing it, or (polygons) the box inside the area. Boundaries count, as in OGC
  * Intersects. */

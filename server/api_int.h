@@ -18,7 +18,7 @@
 /* Largest response body built in memory; streamed responses are not bound by it. */
 #define API_MAX_BODY        (64u * 1024u * 1024u)
 #define API_MAX_HEADERS     10
-#define API_MAX_PATH_PARAMS 3
+#define API_MAX_PATH_PARAMS 5
 
 /* What a request borrows for its lifetime: a read-only store and cached CRS
  * transformations. A streamed response keeps it until the body is sent. */
@@ -117,6 +117,8 @@ void api_collection(const struct api_request *req, struct api_response *res);
 void api_queryables(const struct api_request *req, struct api_response *res);
 void api_items(const struct api_request *req, struct api_response *res);
 void api_item(const struct api_request *req, struct api_response *res);
+void api_collection_tile(const struct api_request *req, struct api_response *res);
+void api_xyz_tile(const struct api_request *req, struct api_response *res);
 void api_processes(const struct api_request *req, struct api_response *res);
 void api_process(const struct api_request *req, struct api_response *res);
 void api_execute(const struct api_request *req, struct api_response *res);

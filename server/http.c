@@ -73,6 +73,8 @@ static const struct {
     {"/collections/{}/queryables", M_GET, api_queryables},
     {"/collections/{}/items", M_GET, api_items},
     {"/collections/{}/items/{}", M_GET, api_item},
+    {"/collections/{}/tiles/{}/{}/{}/{}", M_GET, api_collection_tile},
+    {"/tiles/{}/{}/{}/{}", M_GET, api_xyz_tile},
     {"/processes", M_GET, api_processes},
     {"/processes/{}", M_GET, api_process},
     {"/processes/{}/execution", M_POST, api_execute},

@@ -1,0 +1,152 @@
+"""Vector tiles, live: decoded with GDAL's MVT driver and compared with the store
+(features, attributes, areas), plus the HTTP behaviour (204, 400/404, ETag)."""
+import math
+import os
+import unittest
+
+from osgeo import gdal, ogr, osr
+
+from civgis_test import Server, connect, demo_db, scratch_dir
+
+EXTENT = 4096
+
+
+def tile_of(lon, lat, z):
+    n = 2 ** z
+    r = math.radians(lat)
+    return int((lon + 180) / 360 * n), int((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * n)
+
+
+def tile_bounds(z, x, y):
+    n = 2 ** z
+    lon = lambda i: i / n * 360 - 180  # noqa: E731
+    lat = lambda j: math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * j / n))))  # noqa: E731
+    return lon(x), lat(y + 1), lon(x + 1), lat(y)
+
+
+class Tiles(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = demo_db()
+        cls.con = connect(cls.db)
+        cls.srv = Server(cls.db).__enter__()
+        cls.dir = scratch_dir("tiles")
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.srv.stop() == 0
+        cls.con.close()
+
+    def fetch(self, path):
+        status, headers, body = self.srv.get(path)
+        self.assertEqual(status, 200, path)
+        self.assertEqual(headers["Content-Type"], "application/vnd.mapbox-vector-tile")
+        f = os.path.join(self.dir, path.replace("/", "_"))
+        with open(f, "wb") as out:
+            out.write(body)
+        return f
+
+    def decoded(self, path, z, x, y):
+        """{id: (properties, geometry in lon/lat)} as GDAL's MVT driver reads the tile."""
+        ds = gdal.OpenEx(self.fetch(path), gdal.OF_VECTOR,
+                         open_options=[f"Z={z}", f"X={x}", f"Y={y}"])
+        self.assertIsNotNone(ds)
+        out = {}
+        for i in range(ds.GetLayerCount()):
+            for f in ds.GetLayer(i):
+                out[f.GetField("id")] = (f.items(), f.GetGeometryRef().Clone())
+        return out
+
+    def test_townships_tile_matches_the_store(self):
+        for z in (7, 9, 11):
+            x, y = tile_of(109.49, 36.6, z)
+            got = self.decoded(f"/tiles/townships/{z}/{x}/{y}.mvt", z, x, y)
+            b = tile_bounds(z, x, y)
+            box = box_3857(b)
+            want = {}
+            for code, wkb in self.con.execute(
+                    "SELECT code, AsBinary(geom) FROM divisions WHERE level = 4 AND "
+                    "ST_Intersects(geom, BuildMbr(?, ?, ?, ?, 4326)) = 1", b):
+                g = ogr.CreateGeometryFromWkb(bytes(wkb))
+                g.Transform(TO_3857)
+                part = g.Intersection(box)
+                want[code] = (part.GetArea(), part.Boundary().Length())
+            # Features touching the tile within a pixel may be missing or extra; the rest agree.
+            px = (merc(b[2], b[1])[0] - merc(b[0], b[1])[0]) / 256  # a pixel, metres
+            big = {c for c, (a, _) in want.items() if a > 4 * px * px}
+            self.assertTrue(big <= set(got), (z, big - set(got)))
+            for code in big:
+                props, g = got[code]
+                self.assertEqual(props["level"], 4)
+                self.assertEqual(props["name"], self.con.execute(
+                    "SELECT name FROM divisions WHERE code = ?", (code,)).fetchone()[0])
+                g.AssignSpatialReference(None)
+                # GDAL decodes into EPSG:3857; compare areas inside the tile, to 2%.
+                # Within a band of half a pixel along the boundary (simplification and
+                # rounding move edges by at most about that much).
+                mvt_area = g.Intersection(box).GetArea()
+                area, perimeter = want[code]
+                self.assertLess(abs(mvt_area - area), perimeter * px / 2, (z, code))
+
+    def test_neighbours_do_not_overlap(self):
+        z = 10
+        x, y = tile_of(109.49, 36.6, z)
+        got = self.decoded(f"/tiles/townships/{z}/{x}/{y}.mvt", z, x, y)
+        geoms = [g for _, g in got.values()]
+        total = sum(g.GetArea() for g in geoms)
+        overlap = sum(a.Intersection(b).GetArea() for i, a in enumerate(geoms)
+                      for b in geoms[i + 1:])
+        self.assertLess(overlap / total, 0.01)
+
+    def test_points_and_collection_path(self):
+        z = 10
+        x, y = tile_of(109.49, 36.6, z)
+        got = self.decoded(f"/collections/villages/tiles/WebMercatorQuad/{z}/{y}/{x}", z, x, y)
+        b = tile_bounds(z, x, y)
+        want = {r[0] for r in self.con.execute(
+            "SELECT code FROM divisions WHERE level = 5 AND MbrWithin(seat, BuildMbr(?, ?, ?, ?, 4326))", b)}
+        self.assertTrue(want <= set(got))
+        self.assertTrue(want)
+
+    def test_http_behaviour(self):
+        self.assertEqual(self.srv.get("/tiles/townships/8/0/0.mvt")[0], 204)
+        self.assertEqual(self.srv.get("/tiles/townships/3/9/0.mvt")[0], 404)
+        self.assertEqual(self.srv.get("/tiles/townships/x/0/0.mvt")[0], 400)
+        self.assertEqual(self.srv.get("/tiles/townships/30/0/0.mvt")[0], 400)
+        self.assertEqual(self.srv.get("/tiles/nothing/0/0/0.mvt")[0], 404)
+        self.assertEqual(self.srv.get("/collections/townships/tiles/Other/0/0/0")[0], 404)
+        # At z0 Yan'an's townships are below a pixel each: dropped, so the tile is empty.
+        self.assertEqual(self.srv.get("/tiles/townships/0/0/0.mvt")[0], 204)
+        status, headers, _ = self.srv.get("/tiles/townships/6/51/24.mvt")
+        self.assertEqual(status, 200)
+        status, _, body = self.srv.get("/tiles/townships/6/51/24.mvt",
+                                       headers={"If-None-Match": headers["ETag"]})
+        self.assertEqual((status, body), (304, b""))
+
+
+def _to_3857():
+    src, dst = osr.SpatialReference(), osr.SpatialReference()
+    src.ImportFromEPSG(4326)
+    dst.ImportFromEPSG(3857)
+    for s in (src, dst):
+        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return osr.CoordinateTransformation(src, dst)
+
+
+TO_3857 = _to_3857()
+
+
+def box_3857(b):
+    (x0, y0), (x1, y1) = merc(b[0], b[1]), merc(b[2], b[3])
+    return ogr.CreateGeometryFromWkt(
+        f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
+
+
+def merc(lon, lat):
+    return (math.radians(lon) * 6378137,
+            math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * 6378137)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

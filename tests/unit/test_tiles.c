@@ -1,0 +1,124 @@
+/* Unit tests of tiles/: WebMercatorQuad math, the protobuf writer, the MVT encoder
+ * (against the specification's own examples) and tile geometry preparation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka needs the four headers above first. */
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "mvt.h"
+#include "pbf.h"
+#include "tile.h"
+#include "tilegeom.h"
+
+static void test_tile_math(void **state)
+{
+    double b[4], x, y, lon, lat;
+
+    (void)state;
+    tile_bounds_3857(0, 0, 0, b);
+    assert_true(fabs(b[0] + 20037508.342789244) < 1e-6 && fabs(b[3] - 20037508.342789244) < 1e-6);
+    tile_bounds_3857(1, 1, 0, b); /* the north-east quarter */
+    assert_true(b[0] == 0 && fabs(b[2] - 20037508.342789244) < 1e-6 && b[1] == 0);
+    tile_bounds_lonlat(1, 0, 1, b);
+    assert_true(fabs(b[0] + 180) < 1e-9 && fabs(b[1] + 85.0511287798) < 1e-9 && b[2] == 0);
+    tile_lonlat_to_3857(109.49, 36.6, &x, &y);
+    tile_3857_to_lonlat(x, y, &lon, &lat);
+    assert_true(fabs(lon - 109.49) < 1e-12 && fabs(lat - 36.6) < 1e-12);
+    assert_true(tile_is_valid(22, 3293 << 10, 1599 << 10));
+    assert_false(tile_is_valid(3, 8, 0));
+    assert_false(tile_is_valid(25, 0, 0));
+    assert_false(tile_is_valid(-1, 0, 0));
+}
+
+static void test_pbf(void **state)
+{
+    struct gbuf b;
+
+    (void)state;
+    gbuf_init(&b, 64);
+    pbf_varint(&b, 300); /* the protobuf documentation's example: AC 02 */
+    assert_int_equal(b.len, 2);
+    assert_memory_equal(b.data, "\xac\x02", 2);
+    assert_int_equal(pbf_zigzag32(-1), 1);
+    assert_int_equal(pbf_zigzag32(1), 2);
+    assert_int_equal(pbf_zigzag32(-2), 3);
+    gbuf_free(&b);
+}
+
+/* The MVT specification, 4.3.5.1: a point at (25, 17) encodes as [9, 50, 34]. */
+static void test_mvt_point_example(void **state)
+{
+    double coords[] = {25, 17};
+    size_t rings[] = {0, 1}, parts[] = {0, 1};
+    struct geom g = {GEOM_POINT, coords, 1, rings, 1, parts, 1, 0, 0, 0};
+    struct mvt_tile *t;
+    struct mvt_layer *l;
+    struct mvt_value v = {MVT_STRING, "宝塔区", 0, 0, false};
+    const char *key = "name";
+    struct gbuf out;
+
+    (void)state;
+    gbuf_init(&out, 4096);
+    assert_int_equal(mvt_tile_new(&t), GIS_OK);
+    assert_int_equal(mvt_layer_add(t, "points", 4096, &l), GIS_OK);
+    assert_int_equal(mvt_feature_add(l, true, 7, &g, &key, &v, 1), GIS_OK);
+    assert_int_equal(mvt_feature_add(l, false, 0, &g, &key, &v, 1), GIS_OK);
+    assert_int_equal(mvt_tile_encode(t, &out), GIS_OK);
+    /* geometry field 4, length 3, commands 9 50 34 */
+    assert_non_null(memmem(out.data, out.len, "\x22\x03\x09\x32\x22", 5));
+    /* the key and the value are stored once for both features */
+    assert_non_null(memmem(out.data, out.len, "\x1a\x04name", 6));
+    assert_null(memmem((char *)memmem(out.data, out.len, "\x1a\x04name", 6) + 6, 16, "name", 4));
+    mvt_tile_free(t);
+    gbuf_free(&out);
+}
+
+static void test_polygon_clipped_and_oriented(void **state)
+{
+    /* A lon/lat square around the tile 1/1/0's south-west corner (lon 0, lat 0), drawn
+     * counter-clockwise in lon/lat: in tile space it must come out clockwise. */
+    double coords[] = {-10, -10, 10, -10, 10, 10, -10, 10, -10, -10};
+    size_t rings[] = {0, 5}, parts[] = {0, 1};
+    struct geom g = {GEOM_POLYGON, coords, 5, rings, 1, parts, 1, 0, 0, 0}, out;
+    struct tile_frame f = {1, 1, 0, 4096, 64, 8};
+    double area = 0;
+    bool is_empty;
+    size_t i;
+
+    (void)state;
+    geom_init(&out);
+    assert_int_equal(tilegeom_prepare(&g, &f, &out, &is_empty), GIS_OK);
+    assert_false(is_empty);
+    for (i = 0; i < out.n_points; i++) {
+        assert_true(out.coords[2 * i] >= -64 && out.coords[2 * i] <= 4160);
+        assert_true(out.coords[2 * i + 1] >= -64 && out.coords[2 * i + 1] <= 4160);
+        assert_true(out.coords[2 * i] == floor(out.coords[2 * i]));
+    }
+    for (i = 0; i + 1 < out.n_points; i++)
+        area += out.coords[2 * i] * out.coords[2 * i + 3] -
+                out.coords[2 * i + 2] * out.coords[2 * i + 1];
+    assert_true(area > 0);
+    /* A square far outside the tile leaves nothing. */
+    for (i = 0; i < 10; i += 2)
+        coords[i] -= 100;
+    assert_int_equal(tilegeom_prepare(&g, &f, &out, &is_empty), GIS_OK);
+    assert_true(is_empty);
+    geom_free(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tile_math),
+        cmocka_unit_test(test_pbf),
+        cmocka_unit_test(test_mvt_point_example),
+        cmocka_unit_test(test_polygon_clipped_and_oriented),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

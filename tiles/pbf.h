@@ -1,0 +1,34 @@
+/*
+ * A minimal protocol-buffers writer for MVT: varints, zigzag, tags and length-delimited
+ * fields, appended to a bounded buffer (sticky errors, see gbuf.h).
+ */
+#ifndef CIVGIS_PBF_H
+#define CIVGIS_PBF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gbuf.h"
+
+enum pbf_wire {
+    PBF_VARINT = 0,
+    PBF_FIXED64 = 1,
+    PBF_BYTES = 2,
+    PBF_FIXED32 = 5,
+};
+
+void pbf_varint(struct gbuf *b, uint64_t v);
+static inline uint32_t pbf_zigzag32(int32_t v)
+{
+    return ((uint32_t)v << 1) ^ (uint32_t)(v >> 31);
+}
+static inline uint64_t pbf_zigzag64(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+void pbf_tag(struct gbuf *b, uint32_t field, enum pbf_wire wire);
+/* field = bytes (tag, length, data). */
+void pbf_bytes(struct gbuf *b, uint32_t field, const void *data, size_t n);
+void pbf_double(struct gbuf *b, uint32_t field, double v);
+
+#endif

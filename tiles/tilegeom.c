@@ -1,0 +1,305 @@
+/*
+ * Tile geometry: project, clip (Sutherland-Hodgman for rings, Liang-Barsky for lines),
+ * simplify (Douglas-Peucker), round, drop degenerate parts, orient rings.
+ */
+#include "tilegeom.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tile.h"
+
+struct pts {
+    double *xy;
+    size_t n, cap;
+};
+
+static int pts_add(struct pts *p, double x, double y)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 64;
+        double *q = realloc(p->xy, cap * 2 * sizeof *q);
+        if (!q)
+            return 0;
+        p->xy = q;
+        p->cap = cap;
+    }
+    p->xy[2 * p->n] = x;
+    p->xy[2 * p->n + 1] = y;
+    p->n++;
+    return 1;
+}
+
+/* Tile space of a lon/lat point: 0..extent from the west and the north. */
+static void project(const struct tile_frame *f, const double b[4], const double *ll, double *out)
+{
+    double mx, my;
+
+    tile_lonlat_to_3857(ll[0], ll[1], &mx, &my);
+    out[0] = (mx - b[0]) / (b[2] - b[0]) * f->extent;
+    out[1] = (b[3] - my) / (b[3] - b[1]) * f->extent;
+}
+
+/* One Sutherland-Hodgman pass: keep the side where coordinate axis is >= lo (sign 1)
+ * or <= hi (sign -1). */
+static int clip_edge(const struct pts *in, struct pts *out, int axis, double v, int sign)
+{
+    size_t i;
+
+    out->n = 0;
+    for (i = 0; i < in->n; i++) {
+        const double *a = in->xy + 2 * i, *b = in->xy + 2 * ((i + 1) % in->n);
+        bool ina = sign * (a[axis] - v) >= 0, inb = sign * (b[axis] - v) >= 0;
+        if (ina && !pts_add(out, a[0], a[1]))
+            return 0;
+        if (ina != inb) {
+            double t = (v - a[axis]) / (b[axis] - a[axis]);
+            if (!pts_add(out, a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static int clip_ring(struct pts *ring, struct pts *tmp, double lo, double hi)
+{
+    struct pts *a = ring, *b = tmp, *s;
+    int axis, side;
+
+    for (axis = 0; axis < 2; axis++) {
+        for (side = 0; side < 2; side++) {
+            if (!clip_edge(a, b, axis, side ? hi : lo, side ? -1 : 1))
+                return 0;
+            s = a;
+            a = b;
+            b = s;
+        }
+    }
+    /* After four passes the result is back in ring. */
+    return 1;
+}
+
+/* Douglas-Peucker on points [i, j] of p: marks kept points. */
+static void dp(const double *xy, size_t i, size_t j, double tol2, char *keep)
+{
+    double ax = xy[2 * i], ay = xy[2 * i + 1], bx = xy[2 * j], by = xy[2 * j + 1];
+    double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy, best = -1;
+    size_t k, at = i;
+
+    for (k = i + 1; k < j; k++) {
+        double px = xy[2 * k] - ax, py = xy[2 * k + 1] - ay, d2;
+        if (len2 > 0) {
+            double t = fmax(0, fmin(1, (px * dx + py * dy) / len2));
+            double qx = px - t * dx, qy = py - t * dy;
+            d2 = qx * qx + qy * qy;
+        } else {
+            d2 = px * px + py * py;
+        }
+        if (d2 > best) {
+            best = d2;
+            at = k;
+        }
+    }
+    if (best > tol2) {
+        keep[at] = 1;
+        dp(xy, i, at, tol2, keep);
+        dp(xy, at, j, tol2, keep);
+    }
+}
+
+static double ring_area2(const struct geom *g, size_t r)
+{
+    double a = 0;
+    size_t i;
+
+    for (i = g->rings[r]; i + 1 < g->rings[r + 1]; i++)
+        a += g->coords[2 * i] * g->coords[2 * i + 3] - g->coords[2 * i + 2] * g->coords[2 * i + 1];
+    return a;
+}
+
+static void reverse_ring(struct geom *g, size_t r)
+{
+    size_t i = g->rings[r], j = g->rings[r + 1] - 1;
+
+    for (; i < j; i++, j--) {
+        double x = g->coords[2 * i], y = g->coords[2 * i + 1];
+        g->coords[2 * i] = g->coords[2 * j];
+        g->coords[2 * i + 1] = g->coords[2 * j + 1];
+        g->coords[2 * j] = x;
+        g->coords[2 * j + 1] = y;
+    }
+}
+
+/* Simplifies, rounds and appends p as a ring (closed) or line; false when it collapses. */
+static enum gis_status
+emit(struct geom *out, const struct pts *p, bool is_ring, double tol, bool *kept)
+{
+    char *keep = calloc(p->n ? p->n : 1, 1);
+    double lx = NAN, ly = NAN;
+    size_t i, start = out->n_points, min = is_ring ? 4 : 2;
+    enum gis_status rc = GIS_OK;
+
+    *kept = false;
+    if (!keep)
+        return GIS_ERR_NOMEM;
+    if (p->n > 0) {
+        keep[0] = keep[p->n - 1] = 1;
+        if (tol > 0 && p->n > 2)
+            dp(p->xy, 0, p->n - 1, tol * tol, keep);
+        else
+            memset(keep, 1, p->n);
+    }
+    rc = geom_start_ring(out);
+    for (i = 0; i < p->n && rc == GIS_OK; i++) {
+        double x = round(p->xy[2 * i]), y = round(p->xy[2 * i + 1]);
+        if (!keep[i] || (x == lx && y == ly))
+            continue;
+        rc = geom_add_point(out, x, y);
+        lx = x;
+        ly = y;
+    }
+    if (rc == GIS_OK && is_ring && out->n_points > start &&
+        (out->coords[2 * start] != lx || out->coords[2 * start + 1] != ly))
+        rc = geom_add_point(out, out->coords[2 * start], out->coords[2 * start + 1]);
+    free(keep);
+    if (rc != GIS_OK)
+        return rc;
+    geom_finish(out);
+    if (out->n_points - start < min || (is_ring && ring_area2(out, out->n_rings - 1) == 0)) {
+        geom_drop_ring(out);
+        return GIS_OK;
+    }
+    *kept = true;
+    return GIS_OK;
+}
+
+/* A line cut by the box: each piece inside becomes a part. */
+static enum gis_status
+clip_line(struct geom *out, const struct pts *p, double lo, double hi, double tol)
+{
+    struct pts piece = {0};
+    enum gis_status rc = GIS_OK;
+    size_t i;
+    bool kept;
+
+    for (i = 0; i + 1 < p->n && rc == GIS_OK; i++) {
+        double a[2] = {p->xy[2 * i], p->xy[2 * i + 1]}, b[2] = {p->xy[2 * i + 2], p->xy[2 * i + 3]};
+        double t0 = 0, t1 = 1, d[2] = {b[0] - a[0], b[1] - a[1]};
+        int k, ok = 1;
+        for (k = 0; k < 4 && ok; k++) {
+            double pp = k % 2 ? d[k / 2] : -d[k / 2];
+            double qq = k % 2 ? hi - a[k / 2] : a[k / 2] - lo;
+            if (pp == 0) {
+                ok = qq >= 0;
+            } else if (pp < 0) {
+                t0 = fmax(t0, qq / pp);
+            } else {
+                t1 = fmin(t1, qq / pp);
+            }
+        }
+        ok = ok && t0 <= t1;
+        if (ok && piece.n == 0 && !pts_add(&piece, a[0] + t0 * d[0], a[1] + t0 * d[1]))
+            rc = GIS_ERR_NOMEM;
+        if (ok && rc == GIS_OK && !pts_add(&piece, a[0] + t1 * d[0], a[1] + t1 * d[1]))
+            rc = GIS_ERR_NOMEM;
+        if (rc == GIS_OK && (!ok || t1 < 1) && piece.n) {
+            rc = geom_start_part(out);
+            if (rc == GIS_OK)
+                rc = emit(out, &piece, false, tol, &kept);
+            if (rc == GIS_OK && !kept)
+                geom_drop_part(out);
+            piece.n = 0;
+        }
+    }
+    if (rc == GIS_OK && piece.n) {
+        rc = geom_start_part(out);
+        if (rc == GIS_OK)
+            rc = emit(out, &piece, false, tol, &kept);
+        if (rc == GIS_OK && !kept)
+            geom_drop_part(out);
+    }
+    free(piece.xy);
+    return rc;
+}
+
+static enum gis_status polygon_part(struct geom *out,
+                                    const struct geom *in,
+                                    size_t part,
+                                    const double b[4],
+                                    const struct tile_frame *f,
+                                    struct pts *ring,
+                                    struct pts *tmp)
+{
+    double lo = -(double)f->buffer, hi = (double)f->extent + f->buffer, xy[2];
+    enum gis_status rc = geom_start_part(out);
+    size_t r, i;
+    bool kept;
+
+    for (r = in->parts[part]; r < in->parts[part + 1] && rc == GIS_OK; r++) {
+        ring->n = 0;
+        for (i = in->rings[r]; i + 1 < in->rings[r + 1]; i++) { /* open ring */
+            project(f, b, in->coords + 2 * i, xy);
+            if (!pts_add(ring, xy[0], xy[1]))
+                return GIS_ERR_NOMEM;
+        }
+        if (!clip_ring(ring, tmp, lo, hi))
+            return GIS_ERR_NOMEM;
+        rc = emit(out, ring, true, f->tolerance, &kept);
+        if (rc == GIS_OK && !kept && r == in->parts[part]) {
+            geom_drop_part(out); /* no exterior: the holes go with it */
+            return GIS_OK;
+        }
+        if (rc == GIS_OK && kept &&
+            (ring_area2(out, out->n_rings - 1) > 0) != (r == in->parts[part]))
+            reverse_ring(out, out->n_rings - 1);
+    }
+    return rc;
+}
+
+enum gis_status tilegeom_prepare(const struct geom *in,
+                                 const struct tile_frame *f,
+                                 struct geom *out,
+                                 bool *out_is_empty)
+{
+    enum geom_type t = in->type > GEOM_POLYGON ? in->type - 3 : in->type;
+    double b[4], lo = -(double)f->buffer, hi = (double)f->extent + f->buffer, xy[2];
+    struct pts ring = {0}, tmp = {0};
+    enum gis_status rc = GIS_OK;
+    size_t p, r, i;
+
+    geom_clear(out);
+    out->type = in->type;
+    tile_bounds_3857(f->z, f->x, f->y, b);
+    for (p = 0; p < in->n_parts && rc == GIS_OK; p++) {
+        if (t == GEOM_POLYGON) {
+            rc = polygon_part(out, in, p, b, f, &ring, &tmp);
+            continue;
+        }
+        for (r = in->parts[p]; r < in->parts[p + 1] && rc == GIS_OK; r++) {
+            ring.n = 0;
+            for (i = in->rings[r]; i < in->rings[r + 1]; i++) {
+                project(f, b, in->coords + 2 * i, xy);
+                if (!pts_add(&ring, xy[0], xy[1]))
+                    rc = GIS_ERR_NOMEM;
+            }
+            if (rc != GIS_OK)
+                break;
+            if (t == GEOM_LINESTRING) {
+                rc = clip_line(out, &ring, lo, hi, f->tolerance);
+            } else if (ring.xy[0] >= lo && ring.xy[0] <= hi && ring.xy[1] >= lo &&
+                       ring.xy[1] <= hi) {
+                rc = geom_start_part(out);
+                if (rc == GIS_OK)
+                    rc = geom_start_ring(out);
+                if (rc == GIS_OK)
+                    rc = geom_add_point(out, round(ring.xy[0]), round(ring.xy[1]));
+            }
+        }
+    }
+    geom_finish(out);
+    free(ring.xy);
+    free(tmp.xy);
+    *out_is_empty = out->n_points == 0;
+    return rc;
+}

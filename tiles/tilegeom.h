@@ -1,0 +1,31 @@
+/*
+ * From a lon/lat geometry to a tile's integer grid: Web Mercator projection, clipping
+ * to the tile plus a buffer, simplification to about a pixel, rounding, and removal of
+ * what collapses. Pure.
+ */
+#ifndef CIVGIS_TILEGEOM_H
+#define CIVGIS_TILEGEOM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "geom.h"
+#include "status.h"
+
+struct tile_frame {
+    int z;
+    int64_t x, y;
+    uint32_t extent;  /* 4096 */
+    uint32_t buffer;  /* tile units kept around the tile, e.g. 64 */
+    double tolerance; /* simplification, in tile units (e.g. 4096/256: one pixel) */
+};
+
+/* Fills out (cleared first) with in's part inside the frame. out_is_empty: nothing
+ * is left (outside the tile, or collapsed below a unit). Polygon exteriors come out with
+ * a positive surveyor's area in tile space (clockwise, y down), holes negative. */
+enum gis_status tilegeom_prepare(const struct geom *in,
+                                 const struct tile_frame *f,
+                                 struct geom *out,
+                                 bool *out_is_empty);
+
+#endif
