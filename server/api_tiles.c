@@ -21,6 +21,40 @@
 #define TILE_MAX_FEATURES 200000
 #define TILE_MAX_BYTES    (500u * 1024u)
 
+/* A tileset: layers of collections, each shown from its own minimum zoom. One per
+ * collection (all zooms), and "civgis", the combined base map. */
+struct tileset_layer {
+    const char *collection;
+    int minzoom;
+};
+
+struct tileset {
+    const char *id, *title;
+    struct tileset_layer layers[4];
+    size_t n_layers;
+};
+
+static const struct tileset COMBINED = {
+    "civgis",
+    "Divisions and facilities",
+    {{"counties", 0}, {"townships", 6}, {"villages", 9}, {"facilities", 8}},
+    4,
+};
+
+/* The tileset named id: "civgis" or a collection's (filled into *one). */
+static const struct tileset *find_tileset(const char *id, struct tileset *one)
+{
+    const struct layer_def *l;
+
+    if (!strcmp(id, COMBINED.id))
+        return &COMBINED;
+    l = layer_find(id);
+    if (!l)
+        return NULL;
+    *one = (struct tileset){l->id, l->title, {{l->id, 0}}, 1};
+    return one;
+}
+
 static bool parse_index(const char *s, int64_t max, int64_t *out)
 {
     char *end;
@@ -102,8 +136,9 @@ static enum gis_status fill_layer(struct items_cursor *cur,
     return rc;
 }
 
+/* Encodes every layer of ts visible at z into out (nothing when all are empty). */
 static enum gis_status render_tile(const struct api_request *req,
-                                   const struct layer_def *l,
+                                   const struct tileset *ts,
                                    int z,
                                    int64_t x,
                                    int64_t y,
@@ -111,32 +146,36 @@ static enum gis_status render_tile(const struct api_request *req,
                                    struct gis_error *err)
 {
     struct tile_frame f = {z, x, y, TILE_EXTENT, TILE_BUFFER, TILE_EXTENT / 512.0};
-    struct items_query q = {0};
-    struct items_cursor *cur = NULL;
     struct mvt_tile *t = NULL;
-    struct mvt_layer *layer = NULL;
     double b[4], pad;
-    enum gis_status rc;
+    enum gis_status rc = mvt_tile_new(&t) ? gis_fail(err, GIS_ERR_NOMEM, "out of memory") : GIS_OK;
+    size_t i;
 
     tile_bounds_lonlat(z, x, y, b);
     pad = (b[2] - b[0]) * TILE_BUFFER / TILE_EXTENT;
-    q.layer = l;
-    q.has_bbox = true;
-    q.bbox[0] = b[0] - pad;
-    q.bbox[1] = b[1] - pad;
-    q.bbox[2] = b[2] + pad;
-    q.bbox[3] = b[3] + pad;
-    q.limit = -1;
-    rc = items_open(api_store(req), &q, &cur, err);
-    if (rc == GIS_OK)
-        rc = mvt_tile_new(&t) ? gis_fail(err, GIS_ERR_NOMEM, "out of memory") : GIS_OK;
-    if (rc == GIS_OK)
-        rc = mvt_layer_add(t, l->id, TILE_EXTENT, &layer);
-    if (rc == GIS_OK)
-        rc = fill_layer(cur, l, &f, layer, err);
+    for (i = 0; i < ts->n_layers && rc == GIS_OK; i++) {
+        const struct layer_def *l = layer_find(ts->layers[i].collection);
+        struct items_query q = {0};
+        struct items_cursor *cur = NULL;
+        struct mvt_layer *layer = NULL;
+        if (!l || z < ts->layers[i].minzoom)
+            continue;
+        q.layer = l;
+        q.has_bbox = true;
+        q.bbox[0] = b[0] - pad;
+        q.bbox[1] = b[1] - pad;
+        q.bbox[2] = b[2] + pad;
+        q.bbox[3] = b[3] + pad;
+        q.limit = -1;
+        rc = items_open(api_store(req), &q, &cur, err);
+        if (rc == GIS_OK)
+            rc = mvt_layer_add(t, l->id, TILE_EXTENT, &layer);
+        if (rc == GIS_OK)
+            rc = fill_layer(cur, l, &f, layer, err);
+        items_close(cur);
+    }
     if (rc == GIS_OK)
         rc = mvt_tile_encode(t, out);
-    items_close(cur);
     mvt_tile_free(t);
     return rc;
 }
@@ -148,13 +187,14 @@ static void serve_tile(const struct api_request *req,
                        const char *xs,
                        const char *ys)
 {
-    const struct layer_def *l = layer_find(coll);
+    struct tileset one;
+    const struct tileset *ts = find_tileset(coll, &one);
     struct gis_error err = {0};
     int64_t z, x, y, version = 0;
     char basis[256];
 
-    if (!l) {
-        api_error(res, 404, "not_found", "no such collection; see /collections");
+    if (!ts) {
+        api_error(res, 404, "not_found", "no such tileset; see /tiles");
         return;
     }
     if (!parse_index(zs, TILE_MAX_ZOOM, &z) || !parse_index(xs, INT64_MAX, &x) ||
@@ -170,11 +210,11 @@ static void serve_tile(const struct api_request *req,
         api_fail(res, &err);
         return;
     }
-    snprintf(basis, sizeof basis, "tile|%s|%lld|%lld|%lld|%lld", l->id, (long long)z, (long long)x,
+    snprintf(basis, sizeof basis, "tile|%s|%lld|%lld|%lld|%lld", ts->id, (long long)z, (long long)x,
              (long long)y, (long long)version);
     if (api_etag(req, res, basis))
         return;
-    if (render_tile(req, l, (int)z, x, y, &res->body, &err) != GIS_OK) {
+    if (render_tile(req, ts, (int)z, x, y, &res->body, &err) != GIS_OK) {
         api_fail(res, &err);
         return;
     }
@@ -208,4 +248,178 @@ void api_xyz_tile(const struct api_request *req, struct api_response *res)
     memcpy(y, req->path_params[3], n - 4);
     y[n - 4] = '\0';
     serve_tile(req, res, req->path_params[0], req->path_params[1], req->path_params[2], y);
+}
+
+/* ---------------------------------------------------------------- metadata */
+
+static const char *field_type(enum prop_type t)
+{
+    return t == PROP_INT || t == PROP_REAL ? "Number" : t == PROP_BOOL ? "Boolean" : "String";
+}
+
+static cJSON *tilejson(const struct api_request *req, const struct tileset *ts)
+{
+    cJSON *j = cJSON_CreateObject(), *tiles, *layers, *bounds, *center;
+    struct layer_stats st = {0};
+    char base[160], url[300];
+    size_t i, k;
+
+    api_base_url(req, base, sizeof base);
+    cJSON_AddStringToObject(j, "tilejson", "3.0.0");
+    cJSON_AddStringToObject(j, "name", ts->id);
+    cJSON_AddStringToObject(j, "description", ts->title);
+    cJSON_AddStringToObject(j, "version", "1.0.0");
+    cJSON_AddStringToObject(j, "scheme", "xyz");
+    tiles = cJSON_AddArrayToObject(j, "tiles");
+    snprintf(url, sizeof url, "%s/tiles/%s/{z}/{x}/{y}.mvt", base, ts->id);
+    cJSON_AddItemToArray(tiles, cJSON_CreateString(url));
+    cJSON_AddNumberToObject(j, "minzoom", 0);
+    cJSON_AddNumberToObject(j, "maxzoom", 22);
+    layers = cJSON_AddArrayToObject(j, "vector_layers");
+    for (i = 0; i < ts->n_layers; i++) {
+        const struct layer_def *l = layer_find(ts->layers[i].collection);
+        cJSON *vl = cJSON_CreateObject(), *fields = cJSON_AddObjectToObject(vl, "fields");
+        cJSON_AddStringToObject(vl, "id", l->id);
+        cJSON_AddStringToObject(vl, "description", l->description);
+        cJSON_AddNumberToObject(vl, "minzoom", ts->layers[i].minzoom);
+        cJSON_AddNumberToObject(vl, "maxzoom", 22);
+        for (k = 0; k < l->n_props; k++)
+            cJSON_AddStringToObject(fields, l->props[k].name, field_type(l->props[k].type));
+        cJSON_AddStringToObject(fields, "id", "String");
+        cJSON_AddItemToArray(layers, vl);
+        if (i == 0)
+            layer_stats(api_store(req), l, &st, NULL);
+    }
+    if (st.has_extent) {
+        bounds = cJSON_AddArrayToObject(j, "bounds");
+        for (k = 0; k < 4; k++)
+            cJSON_AddItemToArray(bounds, cJSON_CreateNumber(st.bbox[k]));
+        center = cJSON_AddArrayToObject(j, "center");
+        cJSON_AddItemToArray(center, cJSON_CreateNumber((st.bbox[0] + st.bbox[2]) / 2));
+        cJSON_AddItemToArray(center, cJSON_CreateNumber((st.bbox[1] + st.bbox[3]) / 2));
+        cJSON_AddItemToArray(center, cJSON_CreateNumber(8));
+    }
+    return j;
+}
+
+/* /tiles: every tileset. */
+void api_tilesets(const struct api_request *req, struct api_response *res)
+{
+    cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "tilesets");
+    struct tileset one;
+    char base[160], href[300];
+    size_t i;
+
+    api_base_url(req, base, sizeof base);
+    for (i = 0; i <= layer_count(); i++) {
+        const struct tileset *ts = i == 0 ? &COMBINED : find_tileset(layer_at(i - 1)->id, &one);
+        cJSON *t = cJSON_CreateObject(), *links = cJSON_AddArrayToObject(t, "links");
+        cJSON_AddStringToObject(t, "id", ts->id);
+        cJSON_AddStringToObject(t, "title", ts->title);
+        cJSON_AddStringToObject(t, "dataType", "vector");
+        cJSON_AddStringToObject(t, "tileMatrixSetURI",
+                                "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad");
+        snprintf(href, sizeof href, "%s/tiles/%s.json", base, ts->id);
+        cJSON_AddItemToArray(links, api_link(href, "describedby", "application/json", "TileJSON"));
+        snprintf(href, sizeof href, "%s/tiles/%s/{z}/{x}/{y}.mvt", base, ts->id);
+        cJSON_AddItemToArray(links,
+                             api_link(href, "item", "application/vnd.mapbox-vector-tile", "Tiles"));
+        cJSON_AddItemToArray(list, t);
+    }
+    api_send_json(res, root, "application/json");
+}
+
+/* /tiles/{tileset}.json (TileJSON 3.0) and /tiles/{tileset} (the same document). */
+void api_tileset(const struct api_request *req, struct api_response *res)
+{
+    char id[128];
+    size_t n = strlen(req->path_params[0]);
+    struct tileset one;
+    const struct tileset *ts;
+
+    if (n >= sizeof id) {
+        api_error(res, 404, "not_found", "no such tileset; see /tiles");
+        return;
+    }
+    memcpy(id, req->path_params[0], n + 1);
+    if (n > 5 && !strcmp(id + n - 5, ".json"))
+        id[n - 5] = '\0';
+    ts = find_tileset(id, &one);
+    if (!ts) {
+        api_error(res, 404, "not_found", "no such tileset; see /tiles");
+        return;
+    }
+    api_send_json(res, tilejson(req, ts), "application/json");
+}
+
+/* /collections/{id}/tiles: the collection's tilesets (one: WebMercatorQuad). */
+void api_collection_tilesets(const struct api_request *req, struct api_response *res)
+{
+    const struct layer_def *l = layer_find(req->path_params[0]);
+    cJSON *root, *list, *t, *links;
+    char base[160], href[300];
+
+    if (!l) {
+        api_error(res, 404, "not_found", "no such collection; see /collections");
+        return;
+    }
+    api_base_url(req, base, sizeof base);
+    root = cJSON_CreateObject();
+    list = cJSON_AddArrayToObject(root, "tilesets");
+    t = cJSON_CreateObject();
+    cJSON_AddStringToObject(t, "title", l->title);
+    cJSON_AddStringToObject(t, "dataType", "vector");
+    cJSON_AddStringToObject(t, "crs", "http://www.opengis.net/def/crs/EPSG/0/3857");
+    cJSON_AddStringToObject(t, "tileMatrixSetURI",
+                            "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad");
+    links = cJSON_AddArrayToObject(t, "links");
+    snprintf(href, sizeof href,
+             "%s/collections/%s/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}", base,
+             l->id);
+    cJSON_AddItemToArray(links,
+                         api_link(href, "item", "application/vnd.mapbox-vector-tile", "Tiles"));
+    snprintf(href, sizeof href, "%s/tileMatrixSets/WebMercatorQuad", base);
+    cJSON_AddItemToArray(links,
+                         api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
+                                  "application/json", "WebMercatorQuad"));
+    cJSON_AddItemToArray(list, t);
+    api_send_json(res, root, "application/json");
+}
+
+/* /tileMatrixSets/WebMercatorQuad: the OGC 2D TMS definition (2^z tiles of 256 px). */
+void api_tile_matrix_set(const struct api_request *req, struct api_response *res)
+{
+    cJSON *root, *matrices;
+    int z;
+
+    (void)req;
+    if (req->path_params[0] && strcmp(req->path_params[0], "WebMercatorQuad")) {
+        api_error(res, 404, "not_found", "the only tile matrix set is WebMercatorQuad");
+        return;
+    }
+    root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "id", "WebMercatorQuad");
+    cJSON_AddStringToObject(root, "uri",
+                            "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad");
+    cJSON_AddStringToObject(root, "crs", "http://www.opengis.net/def/crs/EPSG/0/3857");
+    matrices = cJSON_AddArrayToObject(root, "tileMatrices");
+    for (z = 0; z <= TILE_MAX_ZOOM; z++) {
+        cJSON *m = cJSON_CreateObject(), *origin;
+        double size = 2.0 * TILE_WEBMERC_HALF / (double)((int64_t)1 << z);
+        char id[8];
+        snprintf(id, sizeof id, "%d", z);
+        cJSON_AddStringToObject(m, "id", id);
+        cJSON_AddNumberToObject(m, "scaleDenominator", size / 256.0 / 0.00028);
+        cJSON_AddNumberToObject(m, "cellSize", size / 256.0);
+        origin = cJSON_AddArrayToObject(m, "pointOfOrigin");
+        cJSON_AddItemToArray(origin, cJSON_CreateNumber(-TILE_WEBMERC_HALF));
+        cJSON_AddItemToArray(origin, cJSON_CreateNumber(TILE_WEBMERC_HALF));
+        cJSON_AddNumberToObject(m, "tileWidth", 256);
+        cJSON_AddNumberToObject(m, "tileHeight", 256);
+        cJSON_AddNumberToObject(m, "matrixWidth", (double)((int64_t)1 << z));
+        cJSON_AddNumberToObject(m, "matrixHeight", (double)((int64_t)1 << z));
+        cJSON_AddItemToArray(matrices, m);
+    }
+    api_header_add(res, "Cache-Control", "public, max-age=86400");
+    api_send_json(res, root, "application/json");
 }

@@ -109,6 +109,33 @@ class Tiles(unittest.TestCase):
         self.assertTrue(want <= set(got))
         self.assertTrue(want)
 
+    def test_combined_tileset_and_metadata(self):
+        _, _, tj = self.srv.get_json("/tiles/civgis.json")
+        self.assertEqual(tj["tilejson"], "3.0.0")
+        self.assertEqual(tj["tiles"], [self.srv.base + "/tiles/civgis/{z}/{x}/{y}.mvt"])
+        layers = {v["id"]: v for v in tj["vector_layers"]}
+        self.assertEqual(set(layers), {"counties", "townships", "villages", "facilities"})
+        self.assertEqual(layers["villages"]["minzoom"], 9)
+        self.assertEqual(layers["townships"]["fields"]["population"], "Number")
+        minx, miny, maxx, maxy = tj["bounds"]
+        self.assertTrue(107 < minx < maxx < 111 and 35 < miny < maxy < 38)
+        # z8 shows counties and townships but not villages (from z9).
+        x, y = tile_of(109.49, 36.6, 8)
+        got = self.decoded(f"/tiles/civgis/8/{x}/{y}.mvt", 8, x, y)
+        kinds = {p["level"] for p, _ in got.values() if "level" in p}
+        self.assertEqual(kinds, {3, 4})
+        x, y = tile_of(109.49, 36.6, 10)
+        got = self.decoded(f"/tiles/civgis/10/{x}/{y}.mvt", 10, x, y)
+        self.assertTrue(any(p.get("level") == 5 for p, _ in got.values()))
+        self.assertTrue(any("kind" in p and p.get("capacity") for p, _ in got.values()))
+        _, _, sets = self.srv.get_json("/tiles")
+        self.assertIn("civgis", [t["id"] for t in sets["tilesets"]])
+        _, _, ct = self.srv.get_json("/collections/townships/tiles")
+        self.assertIn("WebMercatorQuad", ct["tilesets"][0]["tileMatrixSetURI"])
+        _, _, tms = self.srv.get_json("/tileMatrixSets/WebMercatorQuad")
+        self.assertEqual(tms["tileMatrices"][10]["matrixWidth"], 1024)
+        self.assertEqual(self.srv.get("/tiles/nothing.json")[0], 404)
+
     def test_http_behaviour(self):
         self.assertEqual(self.srv.get("/tiles/townships/8/0/0.mvt")[0], 204)
         self.assertEqual(self.srv.get("/tiles/townships/3/9/0.mvt")[0], 404)
