@@ -131,26 +131,29 @@ static void reverse_ring(struct geom *g, size_t r)
     }
 }
 
-/* Simplifies, rounds and appends p as a ring (closed) or line; false when it collapses. */
-static enum gis_status
-emit(struct geom *out, const struct pts *p, bool is_ring, double tol, bool *kept)
+/* Marks the points of p that simplification keeps (all when tol is 0). */
+static char *simplify(const struct pts *p, double tol)
 {
     char *keep = calloc(p->n ? p->n : 1, 1);
+
+    if (!keep || p->n == 0)
+        return keep;
+    keep[0] = keep[p->n - 1] = 1;
+    if (tol > 0 && p->n > 2)
+        dp(p->xy, 0, p->n - 1, tol * tol, keep);
+    else
+        memset(keep, 1, p->n);
+    return keep;
+}
+
+/* Appends the kept points of p rounded, without repeats, closing a ring. */
+static enum gis_status
+append_rounded(struct geom *out, const struct pts *p, const char *keep, bool is_ring)
+{
+    size_t i, start = out->n_points;
     double lx = NAN, ly = NAN;
-    size_t i, start = out->n_points, min = is_ring ? 4 : 2;
     enum gis_status rc = GIS_OK;
 
-    *kept = false;
-    if (!keep)
-        return GIS_ERR_NOMEM;
-    if (p->n > 0) {
-        keep[0] = keep[p->n - 1] = 1;
-        if (tol > 0 && p->n > 2)
-            dp(p->xy, 0, p->n - 1, tol * tol, keep);
-        else
-            memset(keep, 1, p->n);
-    }
-    rc = geom_start_ring(out);
     for (i = 0; i < p->n && rc == GIS_OK; i++) {
         double x = round(p->xy[2 * i]), y = round(p->xy[2 * i + 1]);
         if (!keep[i] || (x == lx && y == ly))
@@ -162,6 +165,24 @@ emit(struct geom *out, const struct pts *p, bool is_ring, double tol, bool *kept
     if (rc == GIS_OK && is_ring && out->n_points > start &&
         (out->coords[2 * start] != lx || out->coords[2 * start + 1] != ly))
         rc = geom_add_point(out, out->coords[2 * start], out->coords[2 * start + 1]);
+    return rc;
+}
+
+/* Simplifies, rounds and appends p as a ring (closed) or line; *kept false when it
+ * collapses (then nothing is appended). */
+static enum gis_status
+emit(struct geom *out, const struct pts *p, bool is_ring, double tol, bool *kept)
+{
+    char *keep = simplify(p, tol);
+    size_t start = out->n_points, min = is_ring ? 4 : 2;
+    enum gis_status rc;
+
+    *kept = false;
+    if (!keep)
+        return GIS_ERR_NOMEM;
+    rc = geom_start_ring(out);
+    if (rc == GIS_OK)
+        rc = append_rounded(out, p, keep, is_ring);
     free(keep);
     if (rc != GIS_OK)
         return rc;
@@ -174,51 +195,67 @@ emit(struct geom *out, const struct pts *p, bool is_ring, double tol, bool *kept
     return GIS_OK;
 }
 
+/* Liang-Barsky: the part [t0, t1] of segment a-b inside the square [lo, hi]^2. */
+static bool seg_clip(const double *a, const double *b, double lo, double hi, double *t0, double *t1)
+{
+    double d[2] = {b[0] - a[0], b[1] - a[1]};
+    int k;
+
+    *t0 = 0;
+    *t1 = 1;
+    for (k = 0; k < 4; k++) {
+        double pp = k % 2 ? d[k / 2] : -d[k / 2];
+        double qq = k % 2 ? hi - a[k / 2] : a[k / 2] - lo;
+        if (pp == 0 && qq < 0)
+            return false;
+        if (pp < 0)
+            *t0 = fmax(*t0, qq / pp);
+        else if (pp > 0)
+            *t1 = fmin(*t1, qq / pp);
+    }
+    return *t0 <= *t1;
+}
+
+/* Emits the piece collected so far as a part of its own, and empties it. */
+static enum gis_status flush_piece(struct geom *out, struct pts *piece, double tol)
+{
+    enum gis_status rc = GIS_OK;
+    bool kept = false;
+
+    if (piece->n == 0)
+        return GIS_OK;
+    rc = geom_start_part(out);
+    if (rc == GIS_OK)
+        rc = emit(out, piece, false, tol, &kept);
+    if (rc == GIS_OK && !kept)
+        geom_drop_part(out);
+    piece->n = 0;
+    return rc;
+}
+
 /* A line cut by the box: each piece inside becomes a part. */
 static enum gis_status
 clip_line(struct geom *out, const struct pts *p, double lo, double hi, double tol)
 {
     struct pts piece = {0};
     enum gis_status rc = GIS_OK;
+    double t0, t1;
     size_t i;
-    bool kept;
 
     for (i = 0; i + 1 < p->n && rc == GIS_OK; i++) {
-        double a[2] = {p->xy[2 * i], p->xy[2 * i + 1]}, b[2] = {p->xy[2 * i + 2], p->xy[2 * i + 3]};
-        double t0 = 0, t1 = 1, d[2] = {b[0] - a[0], b[1] - a[1]};
-        int k, ok = 1;
-        for (k = 0; k < 4 && ok; k++) {
-            double pp = k % 2 ? d[k / 2] : -d[k / 2];
-            double qq = k % 2 ? hi - a[k / 2] : a[k / 2] - lo;
-            if (pp == 0) {
-                ok = qq >= 0;
-            } else if (pp < 0) {
-                t0 = fmax(t0, qq / pp);
-            } else {
-                t1 = fmin(t1, qq / pp);
-            }
-        }
-        ok = ok && t0 <= t1;
-        if (ok && piece.n == 0 && !pts_add(&piece, a[0] + t0 * d[0], a[1] + t0 * d[1]))
+        const double *a = p->xy + 2 * i, *b = a + 2;
+        bool is_in = seg_clip(a, b, lo, hi, &t0, &t1);
+        if (is_in && piece.n == 0 &&
+            !pts_add(&piece, a[0] + t0 * (b[0] - a[0]), a[1] + t0 * (b[1] - a[1])))
             rc = GIS_ERR_NOMEM;
-        if (ok && rc == GIS_OK && !pts_add(&piece, a[0] + t1 * d[0], a[1] + t1 * d[1]))
+        if (is_in && rc == GIS_OK &&
+            !pts_add(&piece, a[0] + t1 * (b[0] - a[0]), a[1] + t1 * (b[1] - a[1])))
             rc = GIS_ERR_NOMEM;
-        if (rc == GIS_OK && (!ok || t1 < 1) && piece.n) {
-            rc = geom_start_part(out);
-            if (rc == GIS_OK)
-                rc = emit(out, &piece, false, tol, &kept);
-            if (rc == GIS_OK && !kept)
-                geom_drop_part(out);
-            piece.n = 0;
-        }
+        if (rc == GIS_OK && (!is_in || t1 < 1))
+            rc = flush_piece(out, &piece, tol);
     }
-    if (rc == GIS_OK && piece.n) {
-        rc = geom_start_part(out);
-        if (rc == GIS_OK)
-            rc = emit(out, &piece, false, tol, &kept);
-        if (rc == GIS_OK && !kept)
-            geom_drop_part(out);
-    }
+    if (rc == GIS_OK)
+        rc = flush_piece(out, &piece, tol);
     free(piece.xy);
     return rc;
 }
@@ -257,16 +294,45 @@ static enum gis_status polygon_part(struct geom *out,
     return rc;
 }
 
+/* Projects ring r of in into p. */
+static enum gis_status project_ring(
+    const struct geom *in, size_t r, const struct tile_frame *f, const double b[4], struct pts *p)
+{
+    double xy[2];
+    size_t i;
+
+    p->n = 0;
+    for (i = in->rings[r]; i < in->rings[r + 1]; i++) {
+        project(f, b, in->coords + 2 * i, xy);
+        if (!pts_add(p, xy[0], xy[1]))
+            return GIS_ERR_NOMEM;
+    }
+    return GIS_OK;
+}
+
+/* A point kept when inside the buffered tile. */
+static enum gis_status point_part(struct geom *out, const struct pts *p, double lo, double hi)
+{
+    enum gis_status rc = GIS_OK;
+
+    if (p->xy[0] < lo || p->xy[0] > hi || p->xy[1] < lo || p->xy[1] > hi)
+        return GIS_OK;
+    rc = geom_start_part(out);
+    if (rc == GIS_OK)
+        rc = geom_start_ring(out);
+    return rc == GIS_OK ? geom_add_point(out, round(p->xy[0]), round(p->xy[1])) : rc;
+}
+
 enum gis_status tilegeom_prepare(const struct geom *in,
                                  const struct tile_frame *f,
                                  struct geom *out,
                                  bool *out_is_empty)
 {
     enum geom_type t = in->type > GEOM_POLYGON ? in->type - 3 : in->type;
-    double b[4], lo = -(double)f->buffer, hi = (double)f->extent + f->buffer, xy[2];
+    double b[4], lo = -(double)f->buffer, hi = (double)f->extent + f->buffer;
     struct pts ring = {0}, tmp = {0};
     enum gis_status rc = GIS_OK;
-    size_t p, r, i;
+    size_t p, r;
 
     geom_clear(out);
     out->type = in->type;
@@ -277,24 +343,11 @@ enum gis_status tilegeom_prepare(const struct geom *in,
             continue;
         }
         for (r = in->parts[p]; r < in->parts[p + 1] && rc == GIS_OK; r++) {
-            ring.n = 0;
-            for (i = in->rings[r]; i < in->rings[r + 1]; i++) {
-                project(f, b, in->coords + 2 * i, xy);
-                if (!pts_add(&ring, xy[0], xy[1]))
-                    rc = GIS_ERR_NOMEM;
-            }
-            if (rc != GIS_OK)
-                break;
-            if (t == GEOM_LINESTRING) {
+            rc = project_ring(in, r, f, b, &ring);
+            if (rc == GIS_OK && t == GEOM_LINESTRING)
                 rc = clip_line(out, &ring, lo, hi, f->tolerance);
-            } else if (ring.xy[0] >= lo && ring.xy[0] <= hi && ring.xy[1] >= lo &&
-                       ring.xy[1] <= hi) {
-                rc = geom_start_part(out);
-                if (rc == GIS_OK)
-                    rc = geom_start_ring(out);
-                if (rc == GIS_OK)
-                    rc = geom_add_point(out, round(ring.xy[0]), round(ring.xy[1]));
-            }
+            else if (rc == GIS_OK && ring.n)
+                rc = point_part(out, &ring, lo, hi);
         }
     }
     geom_finish(out);
