@@ -26,24 +26,22 @@ static const char USAGE[] =
     "  --bind ADDR     address to listen on (default 127.0.0.1)\n"
     "  --port N        port (default 8080; 0 picks a free one)\n"
     "  --threads N     worker threads (default: one per CPU)\n"
+    "  --tile-cache-mb N  memory for cached vector tiles (default 256; 0: none)\n"
     "  --quiet         no access log\n"
     "  -h, --help      this text\n"
     "\n"
     "Prints 'listening on http://ADDR:PORT/' on stdout once ready.\n";
 
 static const struct option OPTIONS[] = {
-    {"db", required_argument, NULL, 'd'},
-    {"bind", required_argument, NULL, 'b'},
-    {"port", required_argument, NULL, 'p'},
-    {"threads", required_argument, NULL, 't'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+    {"db", required_argument, NULL, 'd'},   {"bind", required_argument, NULL, 'b'},
+    {"port", required_argument, NULL, 'p'}, {"threads", required_argument, NULL, 't'},
+    {"quiet", no_argument, NULL, 'q'},      {"tile-cache-mb", required_argument, NULL, 'c'},
+    {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
 };
 
 int cli_serve(int argc, char **argv)
 {
-    struct server_options opt = {.port = 8080};
+    struct server_options opt = {.port = 8080, .tile_cache_mb = 256};
     struct server *srv = NULL;
     struct gis_error err = {0};
     double v;
@@ -72,6 +70,13 @@ int cli_serve(int argc, char **argv)
                 return CLI_USAGE;
             }
             opt.threads = (unsigned)v;
+            break;
+        case 'c':
+            if (!cli_number(optarg, 0, 65536, true, &v)) {
+                fprintf(stderr, "civgis serve: --tile-cache-mb '%s' is not 0..65536\n", optarg);
+                return CLI_USAGE;
+            }
+            opt.tile_cache_mb = (size_t)v;
             break;
         case 'q':
             log_level_set(LOG_LEVEL_WARN);

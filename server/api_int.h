@@ -35,7 +35,8 @@ struct api_request {
     bool accepts_gzip;
     const char *body; /* POST body (NUL-terminated), or NULL */
     size_t body_len;
-    struct jobs *jobs; /* the asynchronous jobs (jobs.h) */
+    struct jobs *jobs;       /* the asynchronous jobs (jobs.h) */
+    struct tilecache *tiles; /* the tile cache, or NULL */
 };
 
 struct api_header {

@@ -14,6 +14,7 @@
 #include "items.h"
 #include "mvt.h"
 #include "tile.h"
+#include "tilecache.h"
 #include "tilegeom.h"
 
 #define TILE_EXTENT       4096
@@ -214,9 +215,14 @@ static void serve_tile(const struct api_request *req,
              (long long)y, (long long)version);
     if (api_etag(req, res, basis))
         return;
-    if (render_tile(req, ts, (int)z, x, y, &res->body, &err) != GIS_OK) {
-        api_fail(res, &err);
-        return;
+    /* The ETag basis names the tile and the data version: the cache key too. */
+    if (!req->tiles || !tilecache_get(req->tiles, basis, &res->body)) {
+        if (render_tile(req, ts, (int)z, x, y, &res->body, &err) != GIS_OK) {
+            api_fail(res, &err);
+            return;
+        }
+        if (req->tiles)
+            tilecache_put(req->tiles, basis, res->body.data, res->body.len);
     }
     api_header_add(res, "Cache-Control", "public, no-cache");
     if (res->body.len == 0) {

@@ -26,6 +26,7 @@
 #include "api_int.h"
 #include "jobs.h"
 #include "log.h"
+#include "tilecache.h"
 
 #define CTX_MAX_CRS    8
 #define GZIP_MIN_BYTES 256
@@ -42,6 +43,7 @@ struct api_ctx {
 struct server {
     struct MHD_Daemon *daemon;
     struct jobs *jobs;
+    struct tilecache *tiles;
     char *db_path;
     pthread_mutex_t lock;
     struct api_ctx *free_list;
@@ -642,6 +644,7 @@ static void dispatch(struct server *srv, struct api_request *req, struct api_res
         return;
     }
     req->jobs = srv->jobs;
+    req->tiles = srv->tiles;
     req->ctx = ctx_take(srv, &err);
     if (!req->ctx) {
         api_fail(res, &err);
@@ -852,6 +855,9 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
                       : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)
         rc = jobs_start(opt->db_path, &srv->jobs, err);
+    if (rc == GIS_OK && opt->tile_cache_mb &&
+        tilecache_new(opt->tile_cache_mb * 1024 * 1024, &srv->tiles) != GIS_OK)
+        rc = gis_fail(err, GIS_ERR_NOMEM, "cannot allocate the tile cache");
     if (rc == GIS_OK)
         rc = start_daemon(srv, opt, threads, err);
     if (rc != GIS_OK) {
@@ -876,6 +882,7 @@ void server_stop(struct server *srv)
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     jobs_stop(srv->jobs);
+    tilecache_free(srv->tiles);
     for (c = srv->all; c; c = next) {
         next = c->all_next;
         ctx_free(c);

@@ -5,6 +5,7 @@
 #ifndef CIVGIS_SERVER_H
 #define CIVGIS_SERVER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "status.h"
@@ -13,9 +14,10 @@ struct server;
 
 struct server_options {
     const char *db_path;
-    const char *bind; /* IPv4 or IPv6 literal; NULL: 127.0.0.1 */
-    uint16_t port;    /* 0: an ephemeral port, see server_port */
-    unsigned threads; /* worker threads; 0: the number of CPUs */
+    const char *bind;     /* IPv4 or IPv6 literal; NULL: 127.0.0.1 */
+    uint16_t port;        /* 0: an ephemeral port, see server_port */
+    unsigned threads;     /* worker threads; 0: the number of CPUs */
+    size_t tile_cache_mb; /* the tile cache's size; 0: no cache */
 };
 
 /* Opens one read-only store per worker and starts listening. out: the running server,

@@ -28,7 +28,10 @@ class Tiles(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.db = demo_db()
+        # A copy: one test edits it.
+        cls.db = os.path.join(scratch_dir("tiles-db"), "yanan.sqlite")
+        with open(demo_db(), "rb") as src, open(cls.db, "wb") as dst:
+            dst.write(src.read())
         cls.con = connect(cls.db)
         cls.srv = Server(cls.db).__enter__()
         cls.dir = scratch_dir("tiles")
@@ -135,6 +138,30 @@ class Tiles(unittest.TestCase):
         _, _, tms = self.srv.get_json("/tileMatrixSets/WebMercatorQuad")
         self.assertEqual(tms["tileMatrices"][10]["matrixWidth"], 1024)
         self.assertEqual(self.srv.get("/tiles/nothing.json")[0], 404)
+
+    def test_an_edit_changes_the_tile_at_once(self):
+        """A cached tile is never served after an edit: the data version is in its key."""
+        path = "/tiles/counties/8/%d/%d.mvt" % tile_of(109.49, 36.6, 8)
+        s1, h1, b1 = self.srv.get(path)
+        s2, h2, b2 = self.srv.get(path)  # from the cache
+        self.assertEqual((s1, b1, h1["ETag"]), (s2, b2, h2["ETag"]))
+        con = connect(self.db)  # a second writer, as an officer's edit would be
+        con.execute("UPDATE divisions SET name = name || '(改)' WHERE code = '610602'")
+        con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
+                    "WHERE key = 'data_version'")
+        con.commit()
+        try:
+            s3, h3, b3 = self.srv.get(path)
+            self.assertEqual(s3, 200)
+            self.assertNotEqual(h3["ETag"], h1["ETag"])
+            self.assertNotEqual(b3, b1)
+            self.assertIn("宝塔区(改)".encode(), b3)
+        finally:
+            con.execute("UPDATE divisions SET name = '宝塔区' WHERE code = '610602'")
+            con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
+                        "WHERE key = 'data_version'")
+            con.commit()
+            con.close()
 
     def test_http_behaviour(self):
         self.assertEqual(self.srv.get("/tiles/townships/8/0/0.mvt")[0], 204)

@@ -14,6 +14,7 @@
 #include "mvt.h"
 #include "pbf.h"
 #include "tile.h"
+#include "tilecache.h"
 #include "tilegeom.h"
 
 static void test_tile_math(void **state)
@@ -112,6 +113,36 @@ static void test_polygon_clipped_and_oriented(void **state)
     geom_free(&out);
 }
 
+static void test_cache_lru(void **state)
+{
+    struct tilecache *c;
+    struct tilecache_stats st;
+    struct gbuf out;
+    char blob[100];
+
+    (void)state;
+    memset(blob, 'x', sizeof blob);
+    gbuf_init(&out, 1024);
+    assert_int_equal(tilecache_new(310, &c), GIS_OK); /* three 103-byte entries fill it */
+    tilecache_put(c, "a|1", blob, 100);
+    tilecache_put(c, "b|1", blob, 100);
+    tilecache_put(c, "c|1", blob, 100);
+    assert_true(tilecache_get(c, "a|1", &out)); /* a is now the most recent */
+    assert_int_equal(out.len, 100);
+    tilecache_put(c, "d|1", "", 0); /* an empty tile: evicts b */
+    assert_false(tilecache_get(c, "b|1", &out));
+    assert_true(tilecache_get(c, "c|1", &out));
+    gbuf_reset(&out);
+    assert_true(tilecache_get(c, "d|1", &out)); /* a hit with no bytes */
+    assert_int_equal(out.len, 0);
+    tilecache_put(c, "huge", blob, 400 > sizeof blob ? sizeof blob : 0); /* fits: 104 */
+    tilecache_stats(c, &st);
+    assert_true(st.bytes <= 310);
+    assert_int_equal(st.misses, 1);
+    tilecache_free(c);
+    gbuf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -119,6 +150,7 @@ int main(void)
         cmocka_unit_test(test_pbf),
         cmocka_unit_test(test_mvt_point_example),
         cmocka_unit_test(test_polygon_clipped_and_oriented),
+        cmocka_unit_test(test_cache_lru),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

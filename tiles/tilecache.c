@@ -1,0 +1,176 @@
+/*
+ * LRU tile cache: a chained hash table over a doubly linked recency list.
+ */
+#include "tilecache.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct entry {
+    char *key;
+    unsigned char *data;
+    size_t n;
+    struct entry *prev, *next; /* recency: head is the most recent */
+    struct entry *chain;       /* hash bucket */
+};
+
+struct tilecache {
+    pthread_mutex_t lock;
+    struct entry **buckets;
+    size_t n_buckets;
+    struct entry *head, *tail;
+    size_t bytes, max_bytes, entries;
+    uint64_t hits, misses;
+};
+
+static uint64_t hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+    return h;
+}
+
+enum gis_status tilecache_new(size_t max_bytes, struct tilecache **out)
+{
+    struct tilecache *c = calloc(1, sizeof *c);
+
+    if (!c)
+        return GIS_ERR_NOMEM;
+    c->n_buckets = 4096;
+    c->buckets = calloc(c->n_buckets, sizeof *c->buckets);
+    if (!c->buckets) {
+        free(c);
+        return GIS_ERR_NOMEM;
+    }
+    c->max_bytes = max_bytes;
+    pthread_mutex_init(&c->lock, NULL);
+    *out = c;
+    return GIS_OK;
+}
+
+void tilecache_free(struct tilecache *c)
+{
+    struct entry *e, *next;
+
+    if (!c)
+        return;
+    for (e = c->head; e; e = next) {
+        next = e->next;
+        free(e->key);
+        free(e->data);
+        free(e);
+    }
+    free(c->buckets);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static struct entry **slot(struct tilecache *c, const char *key)
+{
+    struct entry **p = &c->buckets[hash(key) & (c->n_buckets - 1)];
+
+    while (*p && strcmp((*p)->key, key))
+        p = &(*p)->chain;
+    return p;
+}
+
+static void unlink_entry(struct tilecache *c, struct entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        c->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        c->tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void push_front(struct tilecache *c, struct entry *e)
+{
+    e->next = c->head;
+    e->prev = NULL;
+    if (c->head)
+        c->head->prev = e;
+    c->head = e;
+    if (!c->tail)
+        c->tail = e;
+}
+
+static void evict(struct tilecache *c, struct entry *e)
+{
+    struct entry **p = slot(c, e->key);
+
+    *p = e->chain;
+    unlink_entry(c, e);
+    c->bytes -= e->n + strlen(e->key);
+    c->entries--;
+    free(e->key);
+    free(e->data);
+    free(e);
+}
+
+bool tilecache_get(struct tilecache *c, const char *key, struct gbuf *out)
+{
+    struct entry *e;
+    bool hit;
+
+    pthread_mutex_lock(&c->lock);
+    e = *slot(c, key);
+    hit = e != NULL;
+    if (hit) {
+        unlink_entry(c, e);
+        push_front(c, e);
+        c->hits++;
+        if (e->n)
+            gbuf_append(out, e->data, e->n);
+    } else {
+        c->misses++;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return hit;
+}
+
+void tilecache_put(struct tilecache *c, const char *key, const void *data, size_t n)
+{
+    size_t cost = n + strlen(key);
+    struct entry *e;
+
+    if (cost > c->max_bytes)
+        return;
+    e = calloc(1, sizeof *e);
+    if (!e || !(e->key = strdup(key)) || (n && !(e->data = malloc(n)))) {
+        if (e)
+            free(e->key);
+        free(e);
+        return;
+    }
+    if (n)
+        memcpy(e->data, data, n);
+    e->n = n;
+    pthread_mutex_lock(&c->lock);
+    if (*slot(c, key))
+        evict(c, *slot(c, key));
+    while (c->bytes + cost > c->max_bytes && c->tail)
+        evict(c, c->tail);
+    e->chain = *slot(c, key);
+    *slot(c, key) = e;
+    push_front(c, e);
+    c->bytes += cost;
+    c->entries++;
+    pthread_mutex_unlock(&c->lock);
+}
+
+void tilecache_stats(struct tilecache *c, struct tilecache_stats *out)
+{
+    pthread_mutex_lock(&c->lock);
+    out->hits = c->hits;
+    out->misses = c->misses;
+    out->bytes = c->bytes;
+    out->entries = c->entries;
+    pthread_mutex_unlock(&c->lock);
+}
