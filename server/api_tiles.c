@@ -95,6 +95,7 @@ static void set_value(struct mvt_value *mv, const struct item_value *v)
 static enum gis_status fill_layer(struct items_cursor *cur,
                                   const struct layer_def *l,
                                   const struct tile_frame *f,
+                                  size_t max_features,
                                   struct mvt_layer *layer,
                                   struct gis_error *err)
 {
@@ -111,7 +112,8 @@ static enum gis_status fill_layer(struct items_cursor *cur,
     for (i = 0; i < n; i++)
         keys[i] = l->props[i].name;
     keys[n] = "id";
-    while (rc == GIS_OK && (rc = items_next(cur, &has_row, err)) == GIS_OK && has_row) {
+    while (rc == GIS_OK && mvt_layer_count(layer) < max_features &&
+           (rc = items_next(cur, &has_row, err)) == GIS_OK && has_row) {
         size_t wkb_n;
         const unsigned char *wkb = items_wkb(cur, &wkb_n);
         const char *id = items_id(cur);
@@ -128,9 +130,6 @@ static enum gis_status fill_layer(struct items_cursor *cur,
         }
         vals[n] = (struct mvt_value){.type = MVT_STRING, .s = id};
         rc = mvt_feature_add(layer, *id && !*end, num, &tg, keys, vals, n + 1);
-        if (rc == GIS_OK && mvt_layer_count(layer) > TILE_MAX_FEATURES)
-            rc = gis_fail(err, GIS_ERR_TOO_LARGE, "more than %d features in one tile",
-                          TILE_MAX_FEATURES);
     }
     geom_free(&g);
     geom_free(&tg);
@@ -138,15 +137,22 @@ static enum gis_status fill_layer(struct items_cursor *cur,
 }
 
 /* Encodes every layer of ts visible at z into out (nothing when all are empty). */
+struct tile_job {
+    int z;
+    int64_t x, y;
+    double tolerance;    /* tile units */
+    size_t max_features; /* per layer */
+};
+
 static enum gis_status render_tile(const struct api_request *req,
                                    const struct tileset *ts,
-                                   int z,
-                                   int64_t x,
-                                   int64_t y,
+                                   const struct tile_job *job,
                                    struct gbuf *out,
                                    struct gis_error *err)
 {
-    struct tile_frame f = {z, x, y, TILE_EXTENT, TILE_BUFFER, TILE_EXTENT / 512.0};
+    int z = job->z;
+    int64_t x = job->x, y = job->y;
+    struct tile_frame f = {z, x, y, TILE_EXTENT, TILE_BUFFER, job->tolerance};
     struct mvt_tile *t = NULL;
     double b[4], pad;
     enum gis_status rc = mvt_tile_new(&t) ? gis_fail(err, GIS_ERR_NOMEM, "out of memory") : GIS_OK;
@@ -172,12 +178,46 @@ static enum gis_status render_tile(const struct api_request *req,
         if (rc == GIS_OK)
             rc = mvt_layer_add(t, l->id, TILE_EXTENT, &layer);
         if (rc == GIS_OK)
-            rc = fill_layer(cur, l, &f, layer, err);
+            rc = fill_layer(cur, l, &f, job->max_features, layer, err);
         items_close(cur);
     }
     if (rc == GIS_OK)
         rc = mvt_tile_encode(t, out);
     mvt_tile_free(t);
+    return rc;
+}
+
+/* Renders within TILE_MAX_BYTES: first at about half a pixel of simplification, then
+ * coarser (2, 8, 32 pixels), then with fewer features per layer (the first ones by id),
+ * saying what was done in X-Tile-Simplified. */
+static enum gis_status render_guarded(const struct api_request *req,
+                                      const struct tileset *ts,
+                                      int z,
+                                      int64_t x,
+                                      int64_t y,
+                                      struct api_response *res,
+                                      struct gis_error *err)
+{
+    static const double factors[] = {1, 4, 16, 64};
+    struct tile_job job = {z, x, y, TILE_EXTENT / 512.0, TILE_MAX_FEATURES};
+    enum gis_status rc = GIS_OK;
+    char note[80] = "";
+    size_t i;
+
+    for (i = 0; rc == GIS_OK; i++) {
+        gbuf_reset(&res->body);
+        if (i < 4)
+            job.tolerance = TILE_EXTENT / 512.0 * factors[i];
+        else
+            job.max_features = job.max_features > 1 ? job.max_features / 2 : 0;
+        rc = render_tile(req, ts, &job, &res->body, err);
+        if (rc != GIS_OK || res->body.len <= TILE_MAX_BYTES)
+            break;
+        snprintf(note, sizeof note, "tolerance=%g; max_features=%zu", job.tolerance,
+                 job.max_features);
+    }
+    if (rc == GIS_OK && note[0])
+        api_header_add(res, "X-Tile-Simplified", note);
     return rc;
 }
 
@@ -217,7 +257,7 @@ static void serve_tile(const struct api_request *req,
         return;
     /* The ETag basis names the tile and the data version: the cache key too. */
     if (!req->tiles || !tilecache_get(req->tiles, basis, &res->body)) {
-        if (render_tile(req, ts, (int)z, x, y, &res->body, &err) != GIS_OK) {
+        if (render_guarded(req, ts, (int)z, x, y, res, &err) != GIS_OK) {
             api_fail(res, &err);
             return;
         }
