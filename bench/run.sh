@@ -10,4 +10,6 @@ mkdir -p var/bench
   bash bench/features.sh "${1:-build}"
   echo
   bash bench/coverage.sh "${1:-build}"
+  echo
+  bash bench/tiles.sh "${1:-build}"
 } | tee var/bench/report.md
