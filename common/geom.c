@@ -180,11 +180,13 @@ read_multi(struct geom *g, struct reader *r, uint32_t type, struct gis_error *er
     return rc;
 }
 
+/* Writes the closing offsets; the arrays always exist afterwards (even for an empty
+ * collection), so rings[n_rings] and parts[n_parts] can always be read. */
 static void close_offsets(struct geom *g)
 {
-    if (g->rings)
+    if (grow((void **)&g->rings, &g->cap_rings, g->n_rings + 1, sizeof *g->rings))
         g->rings[g->n_rings] = g->n_points;
-    if (g->parts)
+    if (grow((void **)&g->parts, &g->cap_parts, g->n_parts + 1, sizeof *g->parts))
         g->parts[g->n_parts] = g->n_rings;
 }
 

@@ -508,10 +508,15 @@ static enum gis_status parse_literal(struct parser *ps, enum cql2_op op, struct 
         (*out)->text = ps->text;
         ps->text = NULL;
     }
-    return next(ps);
+    rc = next(ps);
+    if (rc != GIS_OK) { /* the next token is bad: the literal goes too */
+        cql2_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
-static enum gis_status parse_scalar(struct parser *ps, struct cql2_node **out)
+static enum gis_status scalar_inner(struct parser *ps, struct cql2_node **out)
 {
     switch (ps->tok) {
     case T_STRING:
@@ -535,6 +540,21 @@ static enum gis_status parse_scalar(struct parser *ps, struct cql2_node **out)
     default:
         return fail_at(ps, "expected a property, a literal or a geometry");
     }
+}
+
+/* A scalar, or nothing: a failure part-way (a literal made, then a bad token) frees what
+ * was made, so callers never see a half-built node. */
+static enum gis_status parse_scalar(struct parser *ps, struct cql2_node **out)
+{
+    enum gis_status rc;
+
+    *out = NULL;
+    rc = scalar_inner(ps, out);
+    if (rc != GIS_OK) {
+        cql2_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 /* S_DWITHIN(a, b, d, units): units, if given, must be metres. */

@@ -17,6 +17,8 @@ struct pts {
 
 static int pts_add(struct pts *p, double x, double y)
 {
+    if (!isfinite(x) || !isfinite(y))
+        return 1; /* a point that projects to nothing is left out */
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 64;
         double *q = realloc(p->xy, cap * 2 * sizeof *q);
@@ -54,8 +56,11 @@ static int clip_edge(const struct pts *in, struct pts *out, int axis, double v, 
         if (ina && !pts_add(out, a[0], a[1]))
             return 0;
         if (ina != inb) {
-            double t = (v - a[axis]) / (b[axis] - a[axis]);
-            if (!pts_add(out, a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])))
+            double t = (v - a[axis]) / (b[axis] - a[axis]), q[2];
+            q[0] = a[0] + t * (b[0] - a[0]);
+            q[1] = a[1] + t * (b[1] - a[1]);
+            q[axis] = v; /* exactly on the edge, whatever the rounding of huge inputs */
+            if (!pts_add(out, q[0], q[1]))
                 return 0;
         }
     }
@@ -195,6 +200,12 @@ emit(struct geom *out, const struct pts *p, bool is_ring, double tol, bool *kept
     return GIS_OK;
 }
 
+/* v within [lo, hi]: clipped points are inside mathematically, not always numerically. */
+static double clampd(double v, double lo, double hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
 /* Liang-Barsky: the part [t0, t1] of segment a-b inside the square [lo, hi]^2. */
 static bool seg_clip(const double *a, const double *b, double lo, double hi, double *t0, double *t1)
 {
@@ -246,10 +257,12 @@ clip_line(struct geom *out, const struct pts *p, double lo, double hi, double to
         const double *a = p->xy + 2 * i, *b = a + 2;
         bool is_in = seg_clip(a, b, lo, hi, &t0, &t1);
         if (is_in && piece.n == 0 &&
-            !pts_add(&piece, a[0] + t0 * (b[0] - a[0]), a[1] + t0 * (b[1] - a[1])))
+            !pts_add(&piece, clampd(a[0] + t0 * (b[0] - a[0]), lo, hi),
+                     clampd(a[1] + t0 * (b[1] - a[1]), lo, hi)))
             rc = GIS_ERR_NOMEM;
         if (is_in && rc == GIS_OK &&
-            !pts_add(&piece, a[0] + t1 * (b[0] - a[0]), a[1] + t1 * (b[1] - a[1])))
+            !pts_add(&piece, clampd(a[0] + t1 * (b[0] - a[0]), lo, hi),
+                     clampd(a[1] + t1 * (b[1] - a[1]), lo, hi)))
             rc = GIS_ERR_NOMEM;
         if (rc == GIS_OK && (!is_in || t1 < 1))
             rc = flush_piece(out, &piece, tol);
