@@ -61,4 +61,6 @@ row yanan "Yan'an (1,953 villages, 150 homes)" var/yanan.sqlite "$OUT/yanan_dema
 row national "national (700,000 points, 100,000 homes)" "$OUT/national.sqlite" "$OUT/demand.csv" "$OUT/facilities.csv" 2000
 echo
 echo "civgis also counts every facility within reach of every point and aggregates by division; the peer finds only the nearest (by a planar k-d tree, then the geodesic), so its covered count can differ slightly at the margins."
-[ -f "$OUT/import_seconds" ] && echo "One-off import of the national points into SpatiaLite: $(cat "$OUT/import_seconds") s."
+if [ -f "$OUT/import_seconds" ]; then
+  echo "One-off import of the national points into SpatiaLite: $(cat "$OUT/import_seconds") s."
+fi
