@@ -666,6 +666,11 @@ build_where(struct sqlb *sb, const struct items_query *q, struct gis_error *err)
     sb_sql(sb, l->table);
     sb_sql(sb, " WHERE ");
     sb_sql(sb, l->where ? l->where : "1");
+    if (l->where_int_sql) {
+        sb_sql(sb, " AND ");
+        sb_sql(sb, l->where_int_sql);
+        sb_int(sb, l->where_int);
+    }
     where_time(sb, q);
     if (q->id) {
         sb_sql(sb, " AND ");

@@ -4,6 +4,7 @@
 #include "layer.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gis_int.h"
@@ -62,7 +63,7 @@ static const struct layer_prop DEMAND_PROPS[] = {
 #define DIVISION_LAYER(id_, title_, desc_, where_, geom_sql_, rtree0_, rtree1_, kind_)             \
     {                                                                                              \
         id_, title_, desc_, "divisions", where_, "code", geom_sql_, {rtree0_, rtree1_}, "id",      \
-            kind_, true, DIVISION_PROPS, N(DIVISION_PROPS), "name", "pinyin", "code"               \
+            kind_, true, DIVISION_PROPS, N(DIVISION_PROPS), "name", "pinyin", "code", NULL, 0      \
     }
 
 static const struct layer_def LAYERS[] = {
@@ -114,7 +115,9 @@ static const struct layer_def LAYERS[] = {
      N(FACILITY_PROPS),
      "name",
      NULL,
-     "fid"},
+     "fid",
+     NULL,
+     0},
     {"places",
      "Gazetteer",
      "Standard place names",
@@ -130,7 +133,9 @@ static const struct layer_def LAYERS[] = {
      N(PLACE_PROPS),
      "name",
      "pinyin",
-     NULL},
+     NULL,
+     NULL,
+     0},
     {"demand",
      "Demand points",
      "Village and community points with population and elderly counts",
@@ -146,7 +151,9 @@ static const struct layer_def LAYERS[] = {
      N(DEMAND_PROPS),
      "name",
      NULL,
-     "code"},
+     "code",
+     NULL,
+     0},
 };
 
 size_t layer_count(void)
@@ -236,22 +243,78 @@ static enum gis_status temporal_extent(struct store *st,
     return GIS_OK;
 }
 
+const struct layer_def *
+layer_resolve(struct store *st, const char *id, struct layer_scratch *scratch)
+{
+    static const char sql[] = "SELECT name FROM scenarios WHERE id = ?";
+    const struct layer_def *fixed = layer_find(id);
+    sqlite3_stmt *s;
+    char *end;
+    long long n;
+    bool found = false;
+
+    if (fixed || !id || strncmp(id, "scenario-", 9))
+        return fixed;
+    n = strtoll(id + 9, &end, 10);
+    if (end == id + 9 || *end || n < 0 || store__stmt(st, sql, &s, NULL) != GIS_OK)
+        return NULL;
+    sqlite3_bind_int64(s, 1, n);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const unsigned char *name = sqlite3_column_text(s, 0);
+        snprintf(scratch->title, sizeof scratch->title, "Scenario %lld: %s", n,
+                 name ? (const char *)name : "");
+        found = true;
+    }
+    store__done(s);
+    if (!found)
+        return NULL;
+    scratch->def = *layer_find("facilities");
+    snprintf(scratch->id, sizeof scratch->id, "scenario-%lld", n);
+    scratch->def.id = scratch->id;
+    scratch->def.title = scratch->title;
+    scratch->def.description = "Sites this planning scenario proposes (status planned)";
+    scratch->def.where_int_sql = "scenario_id = ";
+    scratch->def.where_int = n;
+    return &scratch->def;
+}
+
+size_t layer_scenario_ids(struct store *st, int64_t *out, size_t max)
+{
+    sqlite3_stmt *s;
+    size_t n = 0;
+
+    if (store__stmt(st, "SELECT id FROM scenarios ORDER BY id", &s, NULL) != GIS_OK)
+        return 0;
+    while (n < max && sqlite3_step(s) == SQLITE_ROW)
+        out[n++] = sqlite3_column_int64(s, 0);
+    store__done(s);
+    return n;
+}
+
+static const char SQL_SCENARIO_STATS[] =
+    "SELECT count(*), min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)),"
+    " max(MbrMaxY(geom)) FROM facilities WHERE scenario_id = ?";
+
 enum gis_status layer_stats(struct store *st,
                             const struct layer_def *layer,
                             struct layer_stats *out,
                             struct gis_error *err)
 {
     struct layer_stats info = {0};
-    size_t i = (size_t)(layer - LAYERS);
+    size_t i = 0;
     sqlite3_stmt *s;
     enum gis_status rc;
     int k;
 
-    if (i >= N(LAYERS))
+    while (i < N(LAYERS) && &LAYERS[i] != layer)
+        i++;
+    if (i >= N(LAYERS) && !layer->where_int_sql)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "unknown layer");
-    rc = store__stmt(st, STATS_SQL[i], &s, err);
+    rc = store__stmt(st, layer->where_int_sql ? SQL_SCENARIO_STATS : STATS_SQL[i], &s, err);
     if (rc != GIS_OK)
         return rc;
+    if (layer->where_int_sql)
+        sqlite3_bind_int64(s, 1, layer->where_int);
     if (sqlite3_step(s) != SQLITE_ROW) {
         rc = store__fail(st, err, "describing a layer");
         store__done(s);

@@ -51,7 +51,24 @@ struct layer_def {
     const char *search_name_sql; /* q= matches names, pinyin and code prefixes */
     const char *search_pinyin_sql;
     const char *search_code_sql;
+    const char *where_int_sql; /* NULL, or a constant condition prefix bound to where_int */
+    int64_t where_int;
 };
+
+/* Room for a layer made at run time (a scenario's proposed sites). */
+struct layer_scratch {
+    struct layer_def def;
+    char id[40];
+    char title[200];
+};
+
+/* The layer named id: a fixed one, or "scenario-N" for the facilities scenario N proposes
+ * (built into scratch, which must outlive the use). NULL when there is no such layer. */
+const struct layer_def *
+layer_resolve(struct store *st, const char *id, struct layer_scratch *scratch);
+
+/* Ids of the stored scenarios, oldest first. out: up to max ids; returns how many. */
+size_t layer_scenario_ids(struct store *st, int64_t *out, size_t max);
 
 size_t layer_count(void);
 /* Layer i (0 <= i < layer_count()). */

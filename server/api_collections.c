@@ -91,13 +91,16 @@ static bool data_etag(const struct api_request *req,
 
 void api_collections(const struct api_request *req, struct api_response *res)
 {
-    const struct layer_def *layers[16];
-    struct layer_stats stats[16];
+    const struct layer_def *layers[16 + 64];
+    struct layer_stats stats[16 + 64];
+    struct layer_scratch scratch[64];
+    int64_t scenarios[64];
     struct gis_error err = {0};
     enum api_format fmt;
     cJSON *root, *list, *links;
     char base[160];
-    size_t i, n = layer_count();
+    size_t i, n = layer_count() < 16 ? layer_count() : 16, n_scen;
+    char sid[40];
 
     if (api_format(req, &fmt, &err) != GIS_OK) {
         api_fail(res, &err);
@@ -106,8 +109,16 @@ void api_collections(const struct api_request *req, struct api_response *res)
     if (data_etag(req, res, "collections", fmt))
         return;
     api_base_url(req, base, sizeof base);
-    for (i = 0; i < n && i < 16; i++) {
-        layers[i] = layer_at(i);
+    /* The fixed layers, then one per stored scenario (its proposed sites). */
+    n_scen = layer_scenario_ids(api_store(req), scenarios, 64);
+    for (i = 0; i < n_scen; i++) {
+        snprintf(sid, sizeof sid, "scenario-%lld", (long long)scenarios[i]);
+        layers[n] = layer_resolve(api_store(req), sid, &scratch[i]);
+        n += layers[n] != NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (i < layer_count())
+            layers[i] = layer_at(i);
         if (layer_stats(api_store(req), layers[i], &stats[i], &err) != GIS_OK) {
             api_fail(res, &err);
             return;
@@ -127,9 +138,10 @@ void api_collections(const struct api_request *req, struct api_response *res)
     api_send_json(res, root, "application/json");
 }
 
-static const struct layer_def *find_layer(const struct api_request *req, struct api_response *res)
+static const struct layer_def *
+find_layer(const struct api_request *req, struct api_response *res, struct layer_scratch *scratch)
 {
-    const struct layer_def *l = layer_find(req->path_params[0]);
+    const struct layer_def *l = layer_resolve(api_store(req), req->path_params[0], scratch);
 
     if (!l)
         api_error(res, 404, "not_found", "no such collection; see /collections");
@@ -138,7 +150,8 @@ static const struct layer_def *find_layer(const struct api_request *req, struct 
 
 void api_collection(const struct api_request *req, struct api_response *res)
 {
-    const struct layer_def *l = find_layer(req, res);
+    struct layer_scratch scratch;
+    const struct layer_def *l = find_layer(req, res, &scratch);
     struct gis_error err = {0};
     struct layer_stats st;
     enum api_format fmt;
@@ -176,7 +189,8 @@ static const char *json_type(enum prop_type t)
 
 void api_queryables(const struct api_request *req, struct api_response *res)
 {
-    const struct layer_def *l = find_layer(req, res);
+    struct layer_scratch scratch;
+    const struct layer_def *l = find_layer(req, res, &scratch);
     struct gis_error err = {0};
     enum api_format fmt;
     cJSON *root, *props, *p;

@@ -22,6 +22,7 @@
 
 struct items_req {
     const struct layer_def *layer;
+    struct layer_scratch scratch; /* when layer is a scenario's */
     struct items_query q;
     enum api_format fmt;
     const struct params_crs *crs, *bbox_crs;
@@ -417,7 +418,7 @@ parse_request(const struct api_request *req, struct items_req *r, struct gis_err
 
     memset(r, 0, sizeof *r);
     gbuf_init(&r->canonical, 64 * 1024);
-    r->layer = layer_find(req->path_params[0]);
+    r->layer = layer_resolve(api_store(req), req->path_params[0], &r->scratch);
     if (!r->layer)
         return gis_fail(err, GIS_ERR_NOT_FOUND, "no collection '%.60s'; see /collections",
                         req->path_params[0]);

@@ -43,13 +43,14 @@ static const struct tileset COMBINED = {
 };
 
 /* The tileset named id: "civgis" or a collection's (filled into *one). */
-static const struct tileset *find_tileset(const char *id, struct tileset *one)
+static const struct tileset *
+find_tileset(struct store *st, const char *id, struct tileset *one, struct layer_scratch *scratch)
 {
     const struct layer_def *l;
 
     if (!strcmp(id, COMBINED.id))
         return &COMBINED;
-    l = layer_find(id);
+    l = layer_resolve(st, id, scratch);
     if (!l)
         return NULL;
     *one = (struct tileset){l->id, l->title, {{l->id, 0}}, 1};
@@ -161,7 +162,9 @@ static enum gis_status render_tile(const struct api_request *req,
     tile_bounds_lonlat(z, x, y, b);
     pad = (b[2] - b[0]) * TILE_BUFFER / TILE_EXTENT;
     for (i = 0; i < ts->n_layers && rc == GIS_OK; i++) {
-        const struct layer_def *l = layer_find(ts->layers[i].collection);
+        struct layer_scratch scratch;
+        const struct layer_def *l =
+            layer_resolve(api_store(req), ts->layers[i].collection, &scratch);
         struct items_query q = {0};
         struct items_cursor *cur = NULL;
         struct mvt_layer *layer = NULL;
@@ -229,7 +232,8 @@ static void serve_tile(const struct api_request *req,
                        const char *ys)
 {
     struct tileset one;
-    const struct tileset *ts = find_tileset(coll, &one);
+    struct layer_scratch scratch;
+    const struct tileset *ts = find_tileset(api_store(req), coll, &one, &scratch);
     struct gis_error err = {0};
     int64_t z, x, y, version = 0;
     char basis[256];
@@ -323,7 +327,9 @@ static cJSON *tilejson(const struct api_request *req, const struct tileset *ts)
     cJSON_AddNumberToObject(j, "maxzoom", 22);
     layers = cJSON_AddArrayToObject(j, "vector_layers");
     for (i = 0; i < ts->n_layers; i++) {
-        const struct layer_def *l = layer_find(ts->layers[i].collection);
+        struct layer_scratch scratch;
+        const struct layer_def *l =
+            layer_resolve(api_store(req), ts->layers[i].collection, &scratch);
         cJSON *vl = cJSON_CreateObject(), *fields = cJSON_AddObjectToObject(vl, "fields");
         cJSON_AddStringToObject(vl, "id", l->id);
         cJSON_AddStringToObject(vl, "description", l->description);
@@ -353,12 +359,14 @@ void api_tilesets(const struct api_request *req, struct api_response *res)
 {
     cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "tilesets");
     struct tileset one;
+    struct layer_scratch scratch;
     char base[160], href[300];
     size_t i;
 
     api_base_url(req, base, sizeof base);
     for (i = 0; i <= layer_count(); i++) {
-        const struct tileset *ts = i == 0 ? &COMBINED : find_tileset(layer_at(i - 1)->id, &one);
+        const struct tileset *ts =
+            i == 0 ? &COMBINED : find_tileset(api_store(req), layer_at(i - 1)->id, &one, &scratch);
         cJSON *t = cJSON_CreateObject(), *links = cJSON_AddArrayToObject(t, "links");
         cJSON_AddStringToObject(t, "id", ts->id);
         cJSON_AddStringToObject(t, "title", ts->title);
@@ -381,6 +389,7 @@ void api_tileset(const struct api_request *req, struct api_response *res)
     char id[128];
     size_t n = strlen(req->path_params[0]);
     struct tileset one;
+    struct layer_scratch scratch;
     const struct tileset *ts;
 
     if (n >= sizeof id) {
@@ -390,7 +399,7 @@ void api_tileset(const struct api_request *req, struct api_response *res)
     memcpy(id, req->path_params[0], n + 1);
     if (n > 5 && !strcmp(id + n - 5, ".json"))
         id[n - 5] = '\0';
-    ts = find_tileset(id, &one);
+    ts = find_tileset(api_store(req), id, &one, &scratch);
     if (!ts) {
         api_error(res, 404, "not_found", "no such tileset; see /tiles");
         return;
@@ -401,7 +410,8 @@ void api_tileset(const struct api_request *req, struct api_response *res)
 /* /collections/{id}/tiles: the collection's tilesets (one: WebMercatorQuad). */
 void api_collection_tilesets(const struct api_request *req, struct api_response *res)
 {
-    const struct layer_def *l = layer_find(req->path_params[0]);
+    struct layer_scratch scratch;
+    const struct layer_def *l = layer_resolve(api_store(req), req->path_params[0], &scratch);
     cJSON *root, *list, *t, *links;
     char base[160], href[300];
 

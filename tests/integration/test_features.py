@@ -358,5 +358,50 @@ def geodesic_m(a, b):
     return B * a_ * (sigma - ds)
 
 
+
+class ScenarioCollections(unittest.TestCase):
+    """Every stored scenario's proposed sites are a collection of their own."""
+
+    @classmethod
+    def setUpClass(cls):
+        d = scratch_dir("scenario")
+        cls.db = os.path.join(d, "yanan.sqlite")
+        with open(demo_db(), "rb") as src, open(cls.db, "wb") as dst:
+            dst.write(src.read())
+        con = connect(cls.db)
+        con.execute("INSERT INTO scenarios (id, name, problem) VALUES (7, '互助幸福院 2025', 'mclp')")
+        for i, (x, y) in enumerate(((109.50, 36.60), (109.60, 36.70))):
+            con.execute("INSERT INTO facilities (fid, kind, name, status, scenario_id, geom) VALUES "
+                        "(?, 'mutual_aid_home', ?, 'planned', 7, MakePoint(?, ?, 4326))",
+                        (f"S7-{i}", f"拟建互助幸福院 {i}", x, y))
+        con.commit()
+        con.close()
+        cls.srv = Server(cls.db).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.srv.stop() == 0
+
+    def test_scenario_collection(self):
+        _, _, doc = self.srv.get_json("/collections")
+        got = {c["id"]: c for c in doc["collections"]}
+        self.assertIn("scenario-7", got)
+        self.assertEqual(got["scenario-7"]["featureCount"], 2)
+        self.assertIn("互助幸福院 2025", got["scenario-7"]["title"])
+        _, _, fc = self.srv.get_json("/collections/scenario-7/items")
+        self.assertEqual(sorted(f["id"] for f in fc["features"]), ["S7-0", "S7-1"])
+        self.assertTrue(all(f["properties"]["status"] == "planned" for f in fc["features"]))
+        _, _, f = self.srv.get_json("/collections/scenario-7/items/S7-1")
+        self.assertEqual(f["properties"]["scenario_id"], 7)
+        self.assertEqual(self.srv.get_json("/collections/scenario-7/items/F0001")[0], 404)
+        self.assertEqual(self.srv.get_json("/collections/scenario-8/items")[0], 404)
+        self.assertEqual(self.srv.get_json("/collections/scenario-x")[0], 404)
+        _, _, fac = self.srv.get_json("/collections/facilities/items?scenario_id=7")
+        self.assertEqual(fac["numberMatched"], 2)
+        status, _, tj = self.srv.get_json("/tiles/scenario-7.json")
+        self.assertEqual((status, tj["vector_layers"][0]["id"]), (200, "scenario-7"))
+        self.assertEqual(self.srv.get("/tiles/scenario-7/10/823/399.mvt")[0], 200)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
