@@ -202,15 +202,14 @@ static void sb_rtree(struct sqlb *sb, const struct layer_def *l, const double bo
 }
 
 /* Features whose geometry intersects the box: the R*Tree narrows, then an exact test in
- * C (geom_intersects_box, registered by the store), which costs a fraction of GEOS. */
+ * C (civgis_box_intersects, registered by the store), which costs a fraction of GEOS. */
 static void sb_bbox(struct sqlb *sb, const struct layer_def *l, const double box[4])
 {
     int k;
 
     sb_rtree(sb, l, box);
-    sb_sql(sb, " AND civgis_box_intersects(AsBinary(");
+    sb_sql(sb, " AND civgis_box_intersects(");
     sb_sql(sb, l->geom_sql);
-    sb_sql(sb, ")");
     for (k = 0; k < 4; k++) {
         sb_sql(sb, ", ");
         sb_real(sb, box[k]);

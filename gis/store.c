@@ -206,13 +206,52 @@ static enum gis_status migrate(struct store *st, enum store_mode mode, struct gi
     return GIS_OK;
 }
 
-/* civgis_box_intersects(wkb, minx, miny, maxx, maxy): exact OGC Intersects of a
- * geometry with a box, without GEOS (geom_intersects_box). NULL for NULL input. */
+/* The bounding box SpatiaLite keeps in every geometry blob's header (bytes 6..37, after
+ * the start byte, the byte order and the SRID; 0x7C closes it). False when blob is not
+ * a SpatiaLite geometry. */
+static bool blob_mbr(const unsigned char *blob, size_t n, double out[4])
+{
+    int i, k;
+
+    if (n < 39 || blob[0] != 0x00 || blob[38] != 0x7C || blob[1] > 1)
+        return false;
+    for (i = 0; i < 4; i++) {
+        unsigned char b[8];
+        for (k = 0; k < 8; k++)
+            b[k] = blob[1] == 1 ? blob[6 + 8 * i + k] : blob[6 + 8 * i + 7 - k];
+        memcpy(&out[i], b, 8); /* little-endian hosts */
+    }
+    return true;
+}
+
+/* Exact test through WKB: only for geometries whose box straddles the query box. */
+static int
+exact_intersects(struct store *st, const unsigned char *blob, size_t n, const double box[4])
+{
+    gaiaGeomCollPtr g = gaiaFromSpatiaLiteBlobWkb(blob, (unsigned int)n);
+    unsigned char *wkb = NULL;
+    int wkb_n = 0, hit = -1;
+
+    if (!g)
+        return -1;
+    gaiaToWkb(g, &wkb, &wkb_n);
+    gaiaFreeGeomColl(g);
+    if (wkb && geom_from_wkb(&st->scratch, wkb, (size_t)wkb_n, NULL) == GIS_OK)
+        hit = geom_intersects_box(&st->scratch, box);
+    free(wkb);
+    return hit;
+}
+
+/* civgis_box_intersects(geom, minx, miny, maxx, maxy): exact OGC Intersects of a stored
+ * geometry with a box, without GEOS. The blob's own box decides most rows (inside: yes;
+ * apart: no); only straddling ones are parsed (geom_intersects_box). NULL for NULL. */
 static void box_intersects(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     struct store *st = sqlite3_user_data(ctx);
-    double box[4];
-    int i;
+    const unsigned char *blob = sqlite3_value_blob(argv[0]);
+    size_t n = (size_t)sqlite3_value_bytes(argv[0]);
+    double box[4], mbr[4];
+    int i, hit;
 
     (void)argc;
     if (sqlite3_value_type(argv[0]) != SQLITE_BLOB) {
@@ -221,12 +260,21 @@ static void box_intersects(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     }
     for (i = 0; i < 4; i++)
         box[i] = sqlite3_value_double(argv[1 + i]);
-    if (geom_from_wkb(&st->scratch, sqlite3_value_blob(argv[0]),
-                      (size_t)sqlite3_value_bytes(argv[0]), NULL) != GIS_OK) {
-        sqlite3_result_error(ctx, "civgis_box_intersects: not WKB", -1);
-        return;
+    if (blob_mbr(blob, n, mbr)) {
+        if (mbr[2] < box[0] || mbr[0] > box[2] || mbr[3] < box[1] || mbr[1] > box[3]) {
+            sqlite3_result_int(ctx, 0);
+            return;
+        }
+        if (mbr[0] >= box[0] && mbr[2] <= box[2] && mbr[1] >= box[1] && mbr[3] <= box[3]) {
+            sqlite3_result_int(ctx, 1);
+            return;
+        }
     }
-    sqlite3_result_int(ctx, geom_intersects_box(&st->scratch, box));
+    hit = exact_intersects(st, blob, n, box);
+    if (hit < 0)
+        sqlite3_result_error(ctx, "civgis_box_intersects: not a SpatiaLite geometry", -1);
+    else
+        sqlite3_result_int(ctx, hit);
 }
 
 static enum gis_status configure(struct store *st, enum store_mode mode, struct gis_error *err)

@@ -481,7 +481,9 @@ static enum gis_status render_props(struct gbuf *b, struct stream *s)
         if (s->r.has_props && !s->r.want[i])
             continue;
         items_value(s->cur, i, &v);
-        gbuf_printf(b, "%s\"%s\":", first ? "" : ",", l->props[i].name);
+        gbuf_puts(b, first ? "\"" : ",\"");
+        gbuf_puts(b, l->props[i].name);
+        gbuf_append(b, "\":", 2);
         render_value(b, &v);
         first = false;
     }
