@@ -33,7 +33,9 @@ struct stmt_slot {
 
 struct store {
     sqlite3 *db;
-    struct geom scratch; /* for civgis_box_intersects, one connection = one thread */
+    int64_t pragma_version; /* PRAGMA data_version when version was read, -1: never */
+    int64_t version;        /* store_meta's data_version as last read */
+    struct geom scratch;    /* for civgis_box_intersects, one connection = one thread */
     void *spatialite_cache;
     int schema_version;
     struct stmt_slot cache[STMT_CACHE_SIZE];
@@ -321,6 +323,7 @@ store_open(const char *path, enum store_mode mode, struct store **out, struct gi
     st = calloc(1, sizeof *st);
     if (!st)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    st->pragma_version = -1;
     flags = mode == STORE_READ_ONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (mode == STORE_CREATE)
         flags |= SQLITE_OPEN_CREATE;
@@ -383,19 +386,43 @@ int store_schema_version(struct store *st)
     return st->schema_version;
 }
 
+/* PRAGMA data_version changes when another connection commits: far cheaper than reading
+ * store_meta, so the counter is re-read only then (this connection's own writes update the
+ * cache in store_data_version_bump). */
+static int64_t pragma_data_version(struct store *st)
+{
+    sqlite3_stmt *s;
+    int64_t v = -2;
+
+    if (store__stmt(st, "PRAGMA data_version", &s, NULL) != GIS_OK)
+        return -2;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    store__done(s);
+    return v;
+}
+
 enum gis_status store_data_version(struct store *st, int64_t *out, struct gis_error *err)
 {
     static const char sql[] = "SELECT CAST(value AS INTEGER) FROM store_meta WHERE key = "
                               "'data_version'";
+    int64_t pv = pragma_data_version(st);
     sqlite3_stmt *stmt;
-    enum gis_status rc = store__stmt(st, sql, &stmt, err);
+    enum gis_status rc;
 
+    if (pv >= 0 && pv == st->pragma_version) {
+        *out = st->version;
+        return GIS_OK;
+    }
+    rc = store__stmt(st, sql, &stmt, err);
     if (rc != GIS_OK)
         return rc;
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        *out = sqlite3_column_int64(stmt, 0);
-    else
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        st->version = *out = sqlite3_column_int64(stmt, 0);
+        st->pragma_version = pv;
+    } else {
         rc = store__fail(st, err, "reading the data version");
+    }
     store__done(stmt);
     return rc;
 }
@@ -412,6 +439,7 @@ enum gis_status store_data_version_bump(struct store *st, struct gis_error *err)
     if (sqlite3_step(stmt) != SQLITE_DONE)
         rc = store__fail(st, err, "bumping the data version");
     store__done(stmt);
+    st->pragma_version = -1; /* this connection's write: read the counter again */
     return rc;
 }
 
