@@ -27,7 +27,9 @@ deps:
 	fi
 	@command -v npm >/dev/null || (apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
-	@[ -d tests/js/node_modules ] || npm ci --prefix tests/js --no-audit --no-fund
+	@cmp -s tests/js/package-lock.json tests/js/node_modules/.civgis-lock || \
+	    (npm ci --prefix tests/js --no-audit --no-fund && \
+	     cp tests/js/package-lock.json tests/js/node_modules/.civgis-lock)
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

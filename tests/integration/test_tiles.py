@@ -1,14 +1,17 @@
 """Vector tiles, live: decoded with GDAL's MVT driver and compared with the store
 (features, attributes, areas), plus the HTTP behaviour (204, 400/404, ETag)."""
+import json
 import math
 import os
+import subprocess
 import unittest
 
 from osgeo import gdal, ogr, osr
 
-from civgis_test import Server, connect, demo_db, scratch_dir
+from civgis_test import ROOT, Server, connect, demo_db, scratch_dir
 
 EXTENT = 4096
+JS = os.path.join(os.path.dirname(ROOT), "tests", "js")
 
 
 def tile_of(lon, lat, z):
@@ -53,7 +56,7 @@ class Tiles(unittest.TestCase):
     def decoded(self, path, z, x, y):
         """{id: (properties, geometry in lon/lat)} as GDAL's MVT driver reads the tile."""
         ds = gdal.OpenEx(self.fetch(path), gdal.OF_VECTOR,
-                         open_options=[f"Z={z}", f"X={x}", f"Y={y}"])
+                         open_options=[f"Z={z}", f"X={x}", f"Y={y}", "CLIP=NO"])
         self.assertIsNotNone(ds)
         out = {}
         for i in range(ds.GetLayerCount()):
@@ -163,6 +166,32 @@ class Tiles(unittest.TestCase):
             con.commit()
             con.close()
 
+    def test_mapbox_vector_tile_decoder_agrees(self):
+        """The tile as @mapbox/vector-tile (MapLibre's decoder family) reads it: the same
+        features and properties as GDAL reads, MVT version 2, and exterior rings with a
+        positive surveyor's area in tile space (the specification's winding rule)."""
+        z = 10
+        x, y = tile_of(109.49, 36.6, z)
+        path = f"/tiles/civgis/{z}/{x}/{y}.mvt"
+        gdal_view = self.decoded(path, z, x, y)
+        f = os.path.join(self.dir, path.replace("/", "_"))
+        js = json.loads(subprocess.run(["node", os.path.join(JS, "decode_mvt.mjs"), f],
+                                       check=True, capture_output=True, text=True).stdout)
+        self.assertEqual(set(js), {"counties", "townships", "villages", "facilities"})
+        ids = set()
+        for name, layer in js.items():
+            self.assertEqual((layer["version"], layer["extent"]), (2, 4096), name)
+            for feat in layer["features"]:
+                props = feat["properties"]
+                ids.add(props["id"])
+                gdal_props, _ = gdal_view[props["id"]]
+                for k, v in props.items():
+                    self.assertEqual(gdal_props[k], v, (name, k))
+                if feat["type"] == 3:
+                    rings = feat["geometry"]
+                    self.assertGreater(surveyor(rings[0]), 0, (name, props["id"]))
+        self.assertEqual(ids, set(gdal_view))
+
     def test_http_behaviour(self):
         self.assertEqual(self.srv.get("/tiles/townships/8/0/0.mvt")[0], 204)
         self.assertEqual(self.srv.get("/tiles/townships/3/9/0.mvt")[0], 404)
@@ -195,6 +224,11 @@ def box_3857(b):
     (x0, y0), (x1, y1) = merc(b[0], b[1]), merc(b[2], b[3])
     return ogr.CreateGeometryFromWkt(
         f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
+
+
+def surveyor(ring):
+    """Twice the signed area by the surveyor's formula, in tile coordinates (y down)."""
+    return sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:] + ring[:1]))
 
 
 def merc(lon, lat):
