@@ -191,29 +191,21 @@ bool layer_is_geometry_name(const char *name)
     return name && (!strcmp(name, "geometry") || !strcmp(name, "geom"));
 }
 
-/* One constant statistics query per layer, built once from its definition. */
-static const char *const STATS_SQL[] = {
-    "SELECT count(*), min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)),"
-    " max(MbrMaxY(geom)) FROM divisions WHERE valid_to IS NULL AND level = 3",
-    "SELECT count(*), min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)),"
-    " max(MbrMaxY(geom)) FROM divisions WHERE valid_to IS NULL AND level = 4",
-    "SELECT count(*), min(MbrMinX(seat)), min(MbrMinY(seat)), max(MbrMaxX(seat)),"
-    " max(MbrMaxY(seat)) FROM divisions WHERE valid_to IS NULL AND level = 5",
-    "SELECT count(*), min(MbrMinX(COALESCE(geom, seat))), min(MbrMinY(COALESCE(geom, seat))),"
-    " max(MbrMaxX(COALESCE(geom, seat))), max(MbrMaxY(COALESCE(geom, seat))) FROM divisions"
-    " WHERE valid_to IS NULL",
-    "SELECT count(*), min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)),"
-    " max(MbrMaxY(geom)) FROM facilities",
-    "SELECT count(*), min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)),"
-    " max(MbrMaxY(geom)) FROM places WHERE valid_to IS NULL",
-    "SELECT count(*), min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)),"
-    " max(MbrMaxY(geom)) FROM demand",
-};
+/* The statistics query of a layer, made from its definition's constant SQL fragments
+ * (never user text): count and extent of the current rows, the scenario id bound as ?1. */
+static void stats_sql(const struct layer_def *l, char *buf, size_t size)
+{
+    const char *g = l->geom_sql;
 
-static const char SQL_DIVISION_TIMES[] =
-    "SELECT min(valid_from), max(max(valid_from), COALESCE(max(valid_to), '')) FROM divisions";
-static const char SQL_PLACE_TIMES[] =
-    "SELECT min(valid_from), max(max(valid_from), COALESCE(max(valid_to), '')) FROM places";
+    snprintf(buf, size,
+             "SELECT count(*), min(MbrMinX(%s)), min(MbrMinY(%s)), max(MbrMaxX(%s)),"
+             " max(MbrMaxY(%s)) FROM %s WHERE %s%s%s%s",
+             g, g, g, g, l->table, l->where ? l->where : "1",
+             l->is_versioned ? " AND valid_to IS NULL" : "", l->where_int_sql ? " AND " : "",
+             l->where_int_sql ? l->where_int_sql : "");
+    if (l->where_int_sql)
+        snprintf(buf + strlen(buf), size - strlen(buf), "?1");
+}
 
 static void copy_date(char *dst, sqlite3_stmt *s, int col)
 {
@@ -226,13 +218,16 @@ static enum gis_status temporal_extent(struct store *st,
                                        struct layer_stats *out,
                                        struct gis_error *err)
 {
+    char sql[256];
     sqlite3_stmt *s;
     enum gis_status rc;
 
     if (!layer->is_versioned)
         return GIS_OK;
-    rc = store__stmt(st, strcmp(layer->table, "places") ? SQL_DIVISION_TIMES : SQL_PLACE_TIMES, &s,
-                     err);
+    snprintf(sql, sizeof sql,
+             "SELECT min(valid_from), max(max(valid_from), COALESCE(max(valid_to), '')) FROM %s",
+             layer->table);
+    rc = store__stmt(st, sql, &s, err);
     if (rc != GIS_OK)
         return rc;
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -291,26 +286,19 @@ size_t layer_scenario_ids(struct store *st, int64_t *out, size_t max)
     return n;
 }
 
-static const char SQL_SCENARIO_STATS[] =
-    "SELECT count(*), min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)),"
-    " max(MbrMaxY(geom)) FROM facilities WHERE scenario_id = ?";
-
 enum gis_status layer_stats(struct store *st,
                             const struct layer_def *layer,
                             struct layer_stats *out,
                             struct gis_error *err)
 {
     struct layer_stats info = {0};
-    size_t i = 0;
+    char sql[512];
     sqlite3_stmt *s;
     enum gis_status rc;
     int k;
 
-    while (i < N(LAYERS) && &LAYERS[i] != layer)
-        i++;
-    if (i >= N(LAYERS) && !layer->where_int_sql)
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "unknown layer");
-    rc = store__stmt(st, layer->where_int_sql ? SQL_SCENARIO_STATS : STATS_SQL[i], &s, err);
+    stats_sql(layer, sql, sizeof sql);
+    rc = store__stmt(st, sql, &s, err);
     if (rc != GIS_OK)
         return rc;
     if (layer->where_int_sql)

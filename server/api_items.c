@@ -657,7 +657,8 @@ open_stream(const struct api_request *req, struct stream *s, struct gis_error *e
     return rc;
 }
 
-void api_render_items_html(struct api_response *res, struct stream *s, struct gis_error *err);
+static void
+api_render_items_html(struct api_response *res, struct stream *s, struct gis_error *err);
 
 /* Replaces the feature's closing brace with its links: self, alternate, collection. */
 static enum gis_status item_links(struct gbuf *b, struct stream *s, const char *id)
@@ -858,7 +859,7 @@ html_table(struct gbuf *b, struct gbuf *svg, struct stream *s, struct gis_error 
     return rc == GIS_OK ? gbuf_puts(b, "</table>") : rc;
 }
 
-void api_render_items_html(struct api_response *res, struct stream *s, struct gis_error *err)
+static void api_render_items_html(struct api_response *res, struct stream *s, struct gis_error *err)
 {
     struct gbuf *b = &res->body, table, svg;
     enum gis_status rc;
