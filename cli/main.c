@@ -20,6 +20,7 @@ static const char USAGE[] =
     "  import   load divisions, places, facilities or demand from any OGR source\n"
     "  serve    serve the database over HTTP (OGC API)\n"
     "  coverage who is out of reach of which facilities\n"
+    "  site     where new facilities should go (MCLP, LSCP, p-median, p-center)\n"
     "\n"
     "Run 'civgis COMMAND --help' for a command's options.\n"
     "Exit codes: 0 success, 1 failure, 2 usage error.\n";
@@ -63,6 +64,8 @@ int main(int argc, char **argv)
         return cli_serve(argc - 1, argv + 1);
     if (!strcmp(argv[1], "coverage"))
         return cli_coverage(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "site"))
+        return cli_site(argc - 1, argv + 1);
     fprintf(stderr, "civgis: '%s' is not a command\n\n%s", argv[1], USAGE);
     return CLI_USAGE;
 }

@@ -6,21 +6,14 @@
  * (point, facility) pairs within reach, nearest first.
  */
 #include "coverage.h"
+#include "grid_int.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CELLS_PER_FACILITY 16
-#define MAX_THREADS            16
-
-struct grid {
-    double minx, miny, cell;
-    long nx, ny;
-    size_t *start; /* nx * ny + 1 offsets into items */
-    size_t *items; /* facility indexes, by cell */
-};
+#define MAX_THREADS 16
 
 struct pair {
     double d;
@@ -31,68 +24,6 @@ struct pairs {
     struct pair *p;
     size_t n, cap;
 };
-
-/* ---------------------------------------------------------------- grid */
-
-static void grid_free(struct grid *g)
-{
-    free(g->start);
-    free(g->items);
-}
-
-static long clampl(long v, long lo, long hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
-static long cell_x(const struct grid *g, double x)
-{
-    return clampl((long)floor((x - g->minx) / g->cell), 0, g->nx - 1);
-}
-
-static long cell_y(const struct grid *g, double y)
-{
-    return clampl((long)floor((y - g->miny) / g->cell), 0, g->ny - 1);
-}
-
-static enum gis_status grid_build(struct grid *g, const double *xy, size_t n, double cell)
-{
-    double maxx = xy[0], maxy = xy[1];
-    size_t i, *fill;
-
-    g->minx = xy[0];
-    g->miny = xy[1];
-    for (i = 1; i < n; i++) {
-        g->minx = fmin(g->minx, xy[2 * i]);
-        g->miny = fmin(g->miny, xy[2 * i + 1]);
-        maxx = fmax(maxx, xy[2 * i]);
-        maxy = fmax(maxy, xy[2 * i + 1]);
-    }
-    /* Never more than a few cells per facility, whatever the reach. */
-    while ((maxx - g->minx) / cell * ((maxy - g->miny) / cell) >
-           (double)(n * MAX_CELLS_PER_FACILITY + 16))
-        cell *= 2;
-    g->cell = cell;
-    g->nx = (long)floor((maxx - g->minx) / cell) + 1;
-    g->ny = (long)floor((maxy - g->miny) / cell) + 1;
-    g->start = calloc((size_t)(g->nx * g->ny) + 1, sizeof *g->start);
-    g->items = malloc((n ? n : 1) * sizeof *g->items);
-    fill = calloc((size_t)(g->nx * g->ny) + 1, sizeof *fill);
-    if (!g->start || !g->items || !fill) {
-        free(fill);
-        return GIS_ERR_NOMEM;
-    }
-    for (i = 0; i < n; i++)
-        g->start[cell_y(g, xy[2 * i + 1]) * g->nx + cell_x(g, xy[2 * i]) + 1]++;
-    for (i = 1; i <= (size_t)(g->nx * g->ny); i++)
-        g->start[i] += g->start[i - 1];
-    for (i = 0; i < n; i++) {
-        size_t c = (size_t)(cell_y(g, xy[2 * i + 1]) * g->nx + cell_x(g, xy[2 * i]));
-        g->items[g->start[c] + fill[c]++] = i;
-    }
-    free(fill);
-    return GIS_OK;
-}
 
 /* A cell for the nearest search: a quarter of the side of a square holding two
  * facilities on average over g's box, so clustered facilities still spread over several
@@ -247,7 +178,7 @@ static void nearest_by_rings(struct ctx *c, size_t i, struct coverage_point *pt)
 {
     const struct plan_metric *m = c->in->metric;
     const double *p = c->in->demand_xy + 2 * i;
-    long cx = cell_x(&c->near, p[0]), cy = cell_y(&c->near, p[1]);
+    long cx = grid__cell_x(&c->near, p[0]), cy = grid__cell_y(&c->near, p[1]);
     long k, kmax = c->near.nx > c->near.ny ? c->near.nx : c->near.ny;
 
     for (k = 0; k <= kmax; k++) {
@@ -269,8 +200,8 @@ static void one_point(struct ctx *c, size_t i, struct coverage_point *pt)
     pt->nearest = -1;
     pt->nearest_m = INFINITY;
     nearest_by_rings(c, i, pt);
-    scan_cells(c, i, cell_x(&c->grid, p[0] - dx), cell_x(&c->grid, p[0] + dx),
-               cell_y(&c->grid, p[1] - dy), cell_y(&c->grid, p[1] + dy), pt);
+    scan_cells(c, i, grid__cell_x(&c->grid, p[0] - dx), grid__cell_x(&c->grid, p[0] + dx),
+               grid__cell_y(&c->grid, p[1] - dy), grid__cell_y(&c->grid, p[1] + dy), pt);
     pt->is_covered = pt->n_within > 0;
 }
 
@@ -438,10 +369,10 @@ coverage_run(const struct coverage_input *in, struct coverage_result *out, struc
         /* Cells a quarter of the largest reach (in y units): the reach circle then holds
          * whole cells, counted without visiting their facilities. */
         double cell = fmax(c.max_reach / 4.0, 1.0) / in->metric->min_m_per_y(in->metric);
-        rc = grid_build(&c.grid, in->facility_xy, in->n_facilities, cell);
+        rc = grid__build(&c.grid, in->facility_xy, in->n_facilities, cell);
         if (rc == GIS_OK)
-            rc = grid_build(&c.near, in->facility_xy, in->n_facilities,
-                            spacing(&c.grid, in->n_facilities));
+            rc = grid__build(&c.near, in->facility_xy, in->n_facilities,
+                             spacing(&c.grid, in->n_facilities));
     }
     if (rc == GIS_OK && in->n_facilities)
         rc = run_points(&c, r.points);
@@ -452,8 +383,8 @@ coverage_run(const struct coverage_input *in, struct coverage_result *out, struc
         if (in->capacity)
             rc = assign_capacity(&c, &r);
     }
-    grid_free(&c.grid);
-    grid_free(&c.near);
+    grid__free(&c.grid);
+    grid__free(&c.near);
     free(c.pairs.p);
     if (rc != GIS_OK) {
         free(r.points);

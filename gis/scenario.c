@@ -1,0 +1,186 @@
+/*
+ * Scenarios and township seats (see scenario.h). Every value is a bound parameter.
+ */
+#include "scenario.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gis_int.h"
+
+static enum gis_status insert_scenario(struct store *st,
+                                       const char *name,
+                                       const char *problem,
+                                       const char *params_json,
+                                       const char *results_json,
+                                       const char *user,
+                                       int64_t *out_id,
+                                       struct gis_error *err)
+{
+    sqlite3_stmt *s;
+    enum gis_status rc = store__stmt(st,
+                                     "INSERT INTO scenarios (name, problem, params, results, "
+                                     "created_by) VALUES (?, ?, ?, ?, ?)",
+                                     &s, err);
+    int step;
+
+    if (rc != GIS_OK)
+        return rc;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, problem, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, params_json ? params_json : "{}", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, results_json, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, user, -1, SQLITE_TRANSIENT);
+    step = sqlite3_step(s);
+    store__done(s);
+    if (step == SQLITE_CONSTRAINT)
+        return gis_fail(err, GIS_ERR_CONFLICT, "a scenario named '%.80s' exists already", name);
+    if (step != SQLITE_DONE)
+        return store__fail(st, err, "saving the scenario");
+    *out_id = sqlite3_last_insert_rowid(store__db(st));
+    return GIS_OK;
+}
+
+static enum gis_status insert_site(struct store *st,
+                                   int64_t scenario,
+                                   size_t k,
+                                   const char *kind,
+                                   const struct scenario_site *site,
+                                   struct gis_error *err)
+{
+    sqlite3_stmt *s;
+    char fid[64];
+    enum gis_status rc = store__stmt(
+        st,
+        "INSERT INTO facilities (fid, kind, name, status, capacity, scenario_id, "
+        "division_code, source, geom) VALUES (?, ?, ?, 'planned', ?, ?, ?, 'civgis site', "
+        "MakePoint(?, ?, 4326))",
+        &s, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    snprintf(fid, sizeof fid, "S%lld-%zu", (long long)scenario, k + 1);
+    sqlite3_bind_text(s, 1, fid, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, site->name, -1, SQLITE_TRANSIENT);
+    if (site->capacity >= 0)
+        sqlite3_bind_int64(s, 4, (sqlite3_int64)site->capacity);
+    sqlite3_bind_int64(s, 5, scenario);
+    if (site->division_code && *site->division_code)
+        sqlite3_bind_text(s, 6, site->division_code, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(s, 7, site->lon);
+    sqlite3_bind_double(s, 8, site->lat);
+    rc = sqlite3_step(s) == SQLITE_DONE ? GIS_OK : store__fail(st, err, "saving a proposed site");
+    store__done(s);
+    return rc;
+}
+
+enum gis_status scenario_save(struct store *st,
+                              const char *name,
+                              const char *problem,
+                              const char *kind,
+                              const char *params_json,
+                              const char *results_json,
+                              const struct scenario_site *sites,
+                              size_t n_sites,
+                              const char *user,
+                              int64_t *out_id,
+                              struct gis_error *err)
+{
+    int64_t id = -1;
+    size_t k;
+    char id_text[32];
+    struct store_audit a = {user, "create", "scenarios", id_text, "site selection", NULL, NULL};
+    enum gis_status rc;
+
+    if (!name || !*name)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "a scenario needs a name");
+    rc = store_begin(st, err);
+    if (rc != GIS_OK)
+        return rc;
+    rc = insert_scenario(st, name, problem, params_json, results_json, user, &id, err);
+    for (k = 0; rc == GIS_OK && k < n_sites; k++)
+        rc = insert_site(st, id, k, kind, &sites[k], err);
+    snprintf(id_text, sizeof id_text, "%lld", (long long)id);
+    if (rc == GIS_OK)
+        rc = store_audit_add(st, &a, err);
+    if (rc == GIS_OK)
+        rc = store_data_version_bump(st, err);
+    if (rc == GIS_OK)
+        rc = store_commit(st, err);
+    if (rc != GIS_OK) {
+        store_rollback(st);
+        return rc;
+    }
+    *out_id = id;
+    return GIS_OK;
+}
+
+void seat_set_free(struct seat_set *s)
+{
+    size_t i;
+
+    if (!s)
+        return;
+    for (i = 0; i < s->n; i++) {
+        free(s->code[i]);
+        free(s->name[i]);
+    }
+    free(s->xy);
+    free(s->code);
+    free(s->name);
+    memset(s, 0, sizeof *s);
+}
+
+static enum gis_status seat_push(struct seat_set *s, size_t *cap, sqlite3_stmt *q)
+{
+    if (s->n == *cap) {
+        size_t c = *cap ? *cap * 2 : 64;
+        double *xy = realloc(s->xy, 2 * c * sizeof *xy);
+        char **code = xy ? realloc(s->code, c * sizeof *code) : NULL;
+        char **name = code ? realloc(s->name, c * sizeof *name) : NULL;
+        if (xy)
+            s->xy = xy;
+        if (code)
+            s->code = code;
+        if (!name)
+            return GIS_ERR_NOMEM;
+        s->name = name;
+        *cap = c;
+    }
+    s->code[s->n] = strdup((const char *)sqlite3_column_text(q, 0));
+    s->name[s->n] = strdup((const char *)sqlite3_column_text(q, 1));
+    s->xy[2 * s->n] = sqlite3_column_double(q, 2);
+    s->xy[2 * s->n + 1] = sqlite3_column_double(q, 3);
+    s->n++;
+    return s->code[s->n - 1] && s->name[s->n - 1] ? GIS_OK : GIS_ERR_NOMEM;
+}
+
+enum gis_status seat_set_load(struct store *st, struct seat_set *out, struct gis_error *err)
+{
+    struct seat_set s = {0};
+    size_t cap = 0;
+    sqlite3_stmt *q;
+    int step;
+    enum gis_status rc = store__stmt(
+        st,
+        "SELECT code, name, X(PointOnSurface(geom)), Y(PointOnSurface(geom)) FROM divisions "
+        "WHERE level = 4 AND valid_to IS NULL AND geom IS NOT NULL ORDER BY code",
+        &q, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    while (rc == GIS_OK && (step = sqlite3_step(q)) == SQLITE_ROW)
+        rc = seat_push(&s, &cap, q);
+    if (rc == GIS_OK && step != SQLITE_DONE)
+        rc = store__fail(st, err, "reading township seats");
+    store__done(q);
+    if (rc != GIS_OK) {
+        seat_set_free(&s);
+        return rc == GIS_ERR_NOMEM ? gis_fail(err, rc, "out of memory") : rc;
+    }
+    *out = s;
+    return GIS_OK;
+}

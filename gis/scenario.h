@@ -1,0 +1,47 @@
+/*
+ * Site-selection runs kept as scenarios: one row in `scenarios` (problem, parameters,
+ * results as JSON) and its proposed sites as facilities with status 'planned' and the
+ * scenario id, so coverage (--scenario) and the scenario-N collection see them. Also
+ * the township seats (a point on each township's surface) as candidate sites.
+ */
+#ifndef CIVGIS_SCENARIO_H
+#define CIVGIS_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+#include "store.h"
+
+struct scenario_site {
+    const char *name;
+    const char *division_code; /* may be NULL */
+    double lon, lat;
+    double capacity; /* < 0: unknown */
+};
+
+/* Saves in one transaction; a name already used fails with GIS_ERR_CONFLICT and
+ * nothing is stored. out_id: the new scenario's id. */
+enum gis_status scenario_save(struct store *st,
+                              const char *name,
+                              const char *problem,
+                              const char *kind,
+                              const char *params_json,
+                              const char *results_json,
+                              const struct scenario_site *sites,
+                              size_t n_sites,
+                              const char *user,
+                              int64_t *out_id,
+                              struct gis_error *err);
+
+struct seat_set {
+    size_t n;
+    double *xy;
+    char **code, **name;
+};
+
+/* Current townships (level 4), each with a point on its surface. */
+enum gis_status seat_set_load(struct store *st, struct seat_set *out, struct gis_error *err);
+void seat_set_free(struct seat_set *s);
+
+#endif

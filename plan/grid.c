@@ -1,0 +1,70 @@
+/*
+ * A uniform grid of points: counting-sorted indexes by cell, for neighbourhood scans
+ * in coverage and site selection.
+ */
+#include "grid_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define MAX_CELLS_PER_POINT 16
+
+void grid__free(struct grid *g)
+{
+    free(g->start);
+    free(g->items);
+}
+
+static long clampl(long v, long lo, long hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+long grid__cell_x(const struct grid *g, double x)
+{
+    return clampl((long)floor((x - g->minx) / g->cell), 0, g->nx - 1);
+}
+
+long grid__cell_y(const struct grid *g, double y)
+{
+    return clampl((long)floor((y - g->miny) / g->cell), 0, g->ny - 1);
+}
+
+enum gis_status grid__build(struct grid *g, const double *xy, size_t n, double cell)
+{
+    double maxx = xy[0], maxy = xy[1];
+    size_t i, *fill;
+
+    g->minx = xy[0];
+    g->miny = xy[1];
+    for (i = 1; i < n; i++) {
+        g->minx = fmin(g->minx, xy[2 * i]);
+        g->miny = fmin(g->miny, xy[2 * i + 1]);
+        maxx = fmax(maxx, xy[2 * i]);
+        maxy = fmax(maxy, xy[2 * i + 1]);
+    }
+    /* Never more than a few cells per facility, whatever the reach. */
+    while ((maxx - g->minx) / cell * ((maxy - g->miny) / cell) >
+           (double)(n * MAX_CELLS_PER_POINT + 16))
+        cell *= 2;
+    g->cell = cell;
+    g->nx = (long)floor((maxx - g->minx) / cell) + 1;
+    g->ny = (long)floor((maxy - g->miny) / cell) + 1;
+    g->start = calloc((size_t)(g->nx * g->ny) + 1, sizeof *g->start);
+    g->items = malloc((n ? n : 1) * sizeof *g->items);
+    fill = calloc((size_t)(g->nx * g->ny) + 1, sizeof *fill);
+    if (!g->start || !g->items || !fill) {
+        free(fill);
+        return GIS_ERR_NOMEM;
+    }
+    for (i = 0; i < n; i++)
+        g->start[grid__cell_y(g, xy[2 * i + 1]) * g->nx + grid__cell_x(g, xy[2 * i]) + 1]++;
+    for (i = 1; i <= (size_t)(g->nx * g->ny); i++)
+        g->start[i] += g->start[i - 1];
+    for (i = 0; i < n; i++) {
+        size_t c = (size_t)(grid__cell_y(g, xy[2 * i + 1]) * g->nx + grid__cell_x(g, xy[2 * i]));
+        g->items[g->start[c] + fill[c]++] = i;
+    }
+    free(fill);
+    return GIS_OK;
+}

@@ -1,0 +1,497 @@
+/*
+ * Site selection: checking an instance, the selection bookkeeping the solvers share
+ * (budget, quotas, existing/forced/forbidden sites), the run clock, and dispatch.
+ */
+#include "site_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEFAULT_TIME_LIMIT_S 30.0
+#define REPORT_EVERY_S       0.2
+
+double site__now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* splitmix64: tiny, good enough, and reproducible across platforms. */
+uint64_t site__rand(struct site_run *r)
+{
+    uint64_t z = (r->rng += 0x9E3779B97F4A7C15ull);
+
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+bool site__should_stop(struct site_run *r, double fraction, double objective)
+{
+    double now;
+
+    if (r->is_cancelled || r->hit_time_limit)
+        return true;
+    now = site__now();
+    if (now >= r->deadline) {
+        r->hit_time_limit = true;
+        return true;
+    }
+    if (r->opt->progress && now - r->last_report >= REPORT_EVERY_S) {
+        r->last_report = now;
+        if (r->opt->progress(r->opt->progress_ctx, fraction, objective))
+            r->is_cancelled = true;
+    }
+    return r->is_cancelled;
+}
+
+uint8_t site__state(const struct site_instance *in, size_t j)
+{
+    return in->state ? in->state[j] : SITE_FREE;
+}
+
+double site__cost(const struct site_instance *in, size_t j)
+{
+    return in->cost ? in->cost[j] : 1.0;
+}
+
+static int32_t group_of(const struct site_instance *in, size_t j)
+{
+    return in->group && in->n_groups ? in->group[j] : -1;
+}
+
+/* ---------------------------------------------------------------- selection */
+
+enum gis_status site__sel_init(const struct site_instance *in, struct site_sel *s)
+{
+    size_t j;
+
+    memset(s, 0, sizeof *s);
+    s->is_open = calloc(in->m ? in->m : 1, 1);
+    s->list = malloc((in->m ? in->m : 1) * sizeof *s->list);
+    s->in_group = calloc(in->n_groups ? in->n_groups : 1, sizeof *s->in_group);
+    if (!s->is_open || !s->list || !s->in_group) {
+        site__sel_free(s);
+        return GIS_ERR_NOMEM;
+    }
+    for (j = 0; j < in->m; j++)
+        if (site__state(in, j) == SITE_EXISTING || site__state(in, j) == SITE_FORCED)
+            site__sel_add(in, s, j);
+    return GIS_OK;
+}
+
+void site__sel_free(struct site_sel *s)
+{
+    free(s->is_open);
+    free(s->list);
+    free(s->in_group);
+    memset(s, 0, sizeof *s);
+}
+
+enum gis_status
+site__sel_copy(const struct site_instance *in, struct site_sel *dst, const struct site_sel *src)
+{
+    memcpy(dst->is_open, src->is_open, in->m);
+    memcpy(dst->list, src->list, src->n_list * sizeof *src->list);
+    memcpy(dst->in_group, src->in_group, in->n_groups * sizeof *src->in_group);
+    dst->n_list = src->n_list;
+    dst->n_new = src->n_new;
+    dst->cost = src->cost;
+    return GIS_OK;
+}
+
+void site__sel_add(const struct site_instance *in, struct site_sel *s, size_t j)
+{
+    int32_t g = group_of(in, j);
+
+    if (s->is_open[j])
+        return;
+    s->is_open[j] = 1;
+    s->list[s->n_list++] = (uint32_t)j;
+    if (site__state(in, j) == SITE_EXISTING)
+        return;
+    s->n_new++;
+    s->cost += site__cost(in, j);
+    if (g >= 0)
+        s->in_group[g]++;
+}
+
+void site__sel_remove(const struct site_instance *in, struct site_sel *s, size_t j)
+{
+    int32_t g = group_of(in, j);
+    size_t k;
+
+    if (!s->is_open[j])
+        return;
+    s->is_open[j] = 0;
+    for (k = 0; k < s->n_list; k++)
+        if (s->list[k] == j) {
+            s->list[k] = s->list[--s->n_list];
+            break;
+        }
+    if (site__state(in, j) == SITE_EXISTING)
+        return;
+    s->n_new--;
+    s->cost -= site__cost(in, j);
+    if (g >= 0)
+        s->in_group[g]--;
+}
+
+size_t site__sel_owed(const struct site_instance *in, const struct site_sel *s)
+{
+    size_t g, owed = 0;
+
+    for (g = 0; in->group_min && g < in->n_groups; g++)
+        if (in->group_min[g] > s->in_group[g])
+            owed += (size_t)(in->group_min[g] - s->in_group[g]);
+    return owed;
+}
+
+static bool group_has_room(const struct site_instance *in, const struct site_sel *s, int32_t g)
+{
+    return g < 0 || !in->group_max || in->group_max[g] < 0 || s->in_group[g] < in->group_max[g];
+}
+
+static bool budget_allows(const struct site_instance *in, double cost)
+{
+    return in->budget <= 0 || cost <= in->budget * (1 + 1e-12);
+}
+
+bool site__sel_can_add(const struct site_instance *in, const struct site_sel *s, size_t j)
+{
+    int32_t g = group_of(in, j);
+    size_t owed = site__sel_owed(in, s);
+    bool pays_debt = g >= 0 && in->group_min && s->in_group[g] < in->group_min[g];
+
+    if (s->is_open[j] || site__state(in, j) != SITE_FREE || s->n_new >= in->p)
+        return false;
+    if (!group_has_room(in, s, g) || !budget_allows(in, s->cost + site__cost(in, j)))
+        return false;
+    return in->p - s->n_new - 1 >= owed - (pays_debt ? 1 : 0);
+}
+
+bool site__sel_can_swap(const struct site_instance *in,
+                        const struct site_sel *s,
+                        size_t in_j,
+                        size_t out_j)
+{
+    int32_t gi = group_of(in, in_j), go = group_of(in, out_j);
+
+    if (s->is_open[in_j] || !s->is_open[out_j] || site__state(in, in_j) != SITE_FREE ||
+        site__state(in, out_j) != SITE_FREE)
+        return false;
+    if (!budget_allows(in, s->cost - site__cost(in, out_j) + site__cost(in, in_j)))
+        return false;
+    if (gi == go)
+        return true;
+    if (!group_has_room(in, s, gi))
+        return false;
+    /* Leaving out_j's group below its minimum is allowed only if it was above it. */
+    return go < 0 || !in->group_min || s->in_group[go] > in->group_min[go];
+}
+
+/* ---------------------------------------------------------------- results */
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+enum gis_status
+site__result_open(const struct site_instance *in, const struct site_sel *s, struct site_result *res)
+{
+    size_t k, n = 0;
+    uint32_t *open = malloc((s->n_list ? s->n_list : 1) * sizeof *open);
+
+    if (!open)
+        return GIS_ERR_NOMEM;
+    for (k = 0; k < s->n_list; k++)
+        if (site__state(in, s->list[k]) != SITE_EXISTING)
+            open[n++] = s->list[k];
+    qsort(open, n, sizeof *open, cmp_u32);
+    free(res->open);
+    res->open = open;
+    res->n_open = n;
+    return GIS_OK;
+}
+
+double site__assign_nearest(const struct site_instance *in,
+                            const struct site_sel *s,
+                            int32_t *assign,
+                            double *out_max)
+{
+    double sum = 0, max = 0;
+    size_t i, k;
+
+    for (i = 0; i < in->n; i++) {
+        const float *row = in->dist + i * in->m;
+        double best = INFINITY;
+        int32_t at = -1;
+        for (k = 0; k < s->n_list; k++)
+            if (row[s->list[k]] < best) {
+                best = row[s->list[k]];
+                at = (int32_t)s->list[k];
+            }
+        if (assign)
+            assign[i] = at;
+        sum += in->weight[i] * best;
+        if (in->weight[i] > 0 && best > max)
+            max = best;
+    }
+    if (out_max)
+        *out_max = max;
+    return sum;
+}
+
+void site_result_free(struct site_result *r)
+{
+    if (!r)
+        return;
+    free(r->open);
+    free(r->assign);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---------------------------------------------------------------- checks */
+
+static enum gis_status check_values(const struct site_instance *in, struct gis_error *err);
+
+static enum gis_status
+check_data(const struct site_instance *in, enum site_problem pb, struct gis_error *err)
+{
+    if (!in->m)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "the candidate set is empty");
+    if (!in->n)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "there are no demand points");
+    if ((pb == SITE_PMEDIAN || pb == SITE_PCENTER) && !in->dist)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "%s needs distances", site_problem_name(pb));
+    if ((pb == SITE_MCLP || pb == SITE_LSCP) && !in->cover)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "%s needs a radius", site_problem_name(pb));
+    if (in->capacity && (pb == SITE_PCENTER || pb == SITE_LSCP))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "capacities apply to p-median and MCLP only");
+    return check_values(in, err);
+}
+
+static enum gis_status check_values(const struct site_instance *in, struct gis_error *err)
+{
+    size_t i;
+
+    for (i = 0; i < in->n; i++)
+        if (!(in->weight[i] >= 0) || !isfinite(in->weight[i]))
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "demand weight %zu is negative", i);
+    for (i = 0; in->cost && i < in->m; i++)
+        if (!(in->cost[i] >= 0) || !isfinite(in->cost[i]))
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "site cost %zu is negative", i);
+    for (i = 0; in->capacity && i < in->m; i++)
+        if (!(in->capacity[i] >= 0) || !isfinite(in->capacity[i]))
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "site capacity %zu is negative", i);
+    for (i = 0; in->group && i < in->m; i++)
+        if (in->group[i] >= (int32_t)in->n_groups)
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "site %zu has an unknown group", i);
+    return GIS_OK;
+}
+
+struct counts {
+    size_t usable, forced;
+    double forced_cost;
+};
+
+static struct counts count_sites(const struct site_instance *in)
+{
+    struct counts c = {0, 0, 0};
+    size_t j;
+
+    for (j = 0; j < in->m; j++) {
+        uint8_t st = site__state(in, j);
+        c.usable += st == SITE_FREE || st == SITE_FORCED;
+        if (st == SITE_FORCED) {
+            c.forced++;
+            c.forced_cost += site__cost(in, j);
+        }
+    }
+    return c;
+}
+
+static int32_t *group_candidates(const struct site_instance *in)
+{
+    int32_t *have = calloc(in->n_groups ? in->n_groups : 1, sizeof *have);
+    size_t j;
+
+    for (j = 0; have && in->group && j < in->m; j++)
+        if (in->group[j] >= 0 && site__state(in, j) != SITE_FORBIDDEN &&
+            site__state(in, j) != SITE_EXISTING)
+            have[in->group[j]]++;
+    return have;
+}
+
+static enum gis_status check_groups(const struct site_instance *in, struct gis_error *err)
+{
+    size_t g, need = 0;
+    int32_t *have = group_candidates(in);
+
+    if (!have)
+        return GIS_ERR_NOMEM;
+    for (g = 0; g < in->n_groups; g++) {
+        int32_t lo = in->group_min ? in->group_min[g] : 0;
+        int32_t hi = in->group_max ? in->group_max[g] : -1;
+        if (lo > have[g] || (hi >= 0 && lo > hi)) {
+            free(have);
+            return gis_fail(err, GIS_ERR_INVALID_ARG,
+                            "infeasible quotas: group %zu needs %d sites, has %d candidates", g,
+                            (int)lo, (int)have[g]);
+        }
+        need += lo > 0 ? (size_t)lo : 0;
+    }
+    free(have);
+    if (need > in->p)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "infeasible quotas: the groups need %zu sites but p is %zu", need, in->p);
+    return GIS_OK;
+}
+
+static enum gis_status
+check_counts(const struct site_instance *in, enum site_problem pb, struct gis_error *err)
+{
+    struct counts c = count_sites(in);
+
+    if (pb == SITE_LSCP)
+        return c.usable ? GIS_OK
+                        : gis_fail(err, GIS_ERR_INVALID_ARG, "every candidate is excluded");
+    if (in->p == 0)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "p must be at least 1");
+    if (in->p > c.usable)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "p is %zu but only %zu candidates may be chosen",
+                        in->p, c.usable);
+    if (c.forced > in->p)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "%zu forced sites exceed p = %zu", c.forced,
+                        in->p);
+    if (in->budget > 0 && c.forced_cost > in->budget)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "the forced sites alone exceed the budget");
+    return check_groups(in, err);
+}
+
+static bool data_is_integral(const struct site_instance *in, enum site_problem pb)
+{
+    size_t i, j;
+
+    for (i = 0; i < in->n; i++)
+        if (in->weight[i] != floor(in->weight[i]))
+            return false;
+    if (pb == SITE_LSCP) {
+        for (j = 0; in->cost && j < in->m; j++)
+            if (in->cost[j] != floor(in->cost[j]))
+                return false;
+        return true;
+    }
+    if (pb == SITE_MCLP)
+        return true;
+    for (i = 0; i < in->n * in->m; i++)
+        if (in->dist[i] != floorf(in->dist[i]))
+            return false;
+    return true;
+}
+
+/* ---------------------------------------------------------------- solve */
+
+static void finish(struct site_run *r, struct site_result *res)
+{
+    double scale = fmax(fabs(res->objective), 1e-9);
+    double slack = r->is_integral ? 1.0 - 1e-9 : 1e-9 * scale;
+    enum site_problem pb = r->opt->problem;
+    bool is_max = pb == SITE_MCLP;
+
+    if (r->is_integral)
+        res->bound = is_max ? floor(res->bound + 1e-6) : ceil(res->bound - 1e-6);
+    res->gap = fabs(res->objective - res->bound) / scale;
+    if (is_max ? res->objective >= res->bound - slack : res->objective <= res->bound + slack) {
+        res->is_optimal = true;
+        res->gap = 0;
+        res->bound = res->objective;
+    }
+    res->was_cancelled = r->is_cancelled;
+    res->hit_time_limit = r->hit_time_limit;
+    res->iterations = r->iterations;
+    res->seconds = site__now() - r->t_start;
+}
+
+static enum gis_status dispatch(struct site_run *r, struct site_result *res, struct gis_error *err)
+{
+    switch (r->opt->problem) {
+    case SITE_PMEDIAN:
+        return site__pmedian(r, res, err);
+    case SITE_PCENTER:
+        return site__pcenter(r, res, err);
+    case SITE_MCLP:
+        return site__mclp(r, res, err);
+    case SITE_LSCP:
+        return site__lscp(r, res, err);
+    }
+    return gis_fail(err, GIS_ERR_INVALID_ARG, "unknown problem");
+}
+
+enum gis_status site_solve(const struct site_instance *in,
+                           const struct site_options *opt,
+                           struct site_result *out,
+                           struct gis_error *err)
+{
+    struct site_result res;
+    struct site_run run;
+    enum gis_status rc;
+
+    if (!in || !opt || !out)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "site_solve: null argument");
+    rc = check_data(in, opt->problem, err);
+    if (rc == GIS_OK)
+        rc = check_counts(in, opt->problem, err);
+    if (rc != GIS_OK)
+        return rc;
+    memset(&res, 0, sizeof res);
+    memset(&run, 0, sizeof run);
+    run.in = in;
+    run.opt = opt;
+    run.t_start = run.last_report = site__now();
+    run.deadline = run.t_start + (opt->time_limit_s > 0 ? opt->time_limit_s : DEFAULT_TIME_LIMIT_S);
+    run.rng = opt->seed ^ 0x5EEDull;
+    run.is_integral = data_is_integral(in, opt->problem);
+    res.assign = malloc(in->n * sizeof *res.assign);
+    if (!res.assign)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    rc = dispatch(&run, &res, err);
+    if (rc == GIS_OK && opt->is_exact && !run.is_cancelled)
+        rc = site__glpk(&run, &res, err);
+    if (rc != GIS_OK) {
+        site_result_free(&res);
+        return rc;
+    }
+    finish(&run, &res);
+    *out = res;
+    return GIS_OK;
+}
+
+const char *site_problem_name(enum site_problem p)
+{
+    static const char *const names[] = {"pmedian", "pcenter", "mclp", "lscp"};
+    return (unsigned)p < 4 ? names[p] : "unknown";
+}
+
+bool site_problem_parse(const char *s, enum site_problem *out)
+{
+    static const struct {
+        const char *name;
+        enum site_problem p;
+    } names[] = {{"pmedian", SITE_PMEDIAN},  {"p-median", SITE_PMEDIAN}, {"pcenter", SITE_PCENTER},
+                 {"p-center", SITE_PCENTER}, {"mclp", SITE_MCLP},        {"lscp", SITE_LSCP}};
+    size_t k;
+
+    for (k = 0; s && k < sizeof names / sizeof names[0]; k++)
+        if (!strcmp(s, names[k].name)) {
+            *out = names[k].p;
+            return true;
+        }
+    return false;
+}

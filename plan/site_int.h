@@ -1,0 +1,99 @@
+/*
+ * Shared inside plan/ by the site-selection solvers: the run (clock, seed, progress),
+ * the current selection with its side constraints, and the per-problem entry points.
+ */
+#ifndef CIVGIS_SITE_INT_H
+#define CIVGIS_SITE_INT_H
+
+#include "site.h"
+
+struct site_run {
+    const struct site_instance *in;
+    const struct site_options *opt;
+    double t_start, deadline; /* monotonic seconds */
+    uint64_t rng;
+    uint64_t iterations;
+    bool is_cancelled, hit_time_limit;
+    bool is_integral; /* every weight x distance (or weight) is an integer */
+    double last_report;
+};
+
+/* The open sites and what the side constraints count about them. */
+struct site_sel {
+    uint8_t *is_open; /* m: 1 for every open site, existing ones included */
+    uint32_t *list;   /* the open sites, any order */
+    size_t n_list;
+    size_t n_new;      /* open sites that are not existing */
+    double cost;       /* cost of those */
+    int32_t *in_group; /* n_groups: new sites per group */
+};
+
+double site__now(void);
+uint64_t site__rand(struct site_run *r);
+/* True when the run must stop (time, cancel); also reports progress now and then. */
+bool site__should_stop(struct site_run *r, double fraction, double objective);
+
+uint8_t site__state(const struct site_instance *in, size_t j);
+double site__cost(const struct site_instance *in, size_t j);
+
+enum gis_status site__sel_init(const struct site_instance *in, struct site_sel *s);
+void site__sel_free(struct site_sel *s);
+enum gis_status
+site__sel_copy(const struct site_instance *in, struct site_sel *dst, const struct site_sel *src);
+void site__sel_add(const struct site_instance *in, struct site_sel *s, size_t j);
+void site__sel_remove(const struct site_instance *in, struct site_sel *s, size_t j);
+/* Whether j may be added, keeping room for the unmet group minimums within p. */
+bool site__sel_can_add(const struct site_instance *in, const struct site_sel *s, size_t j);
+/* Whether j may replace the open site out (budget and quotas hold afterwards). */
+bool site__sel_can_swap(const struct site_instance *in,
+                        const struct site_sel *s,
+                        size_t in_j,
+                        size_t out_j);
+/* Unmet group minimums: new sites still owed to groups. */
+size_t site__sel_owed(const struct site_instance *in, const struct site_sel *s);
+
+/* A problem's moves, for the shared search. Costs are minimised (MCLP: -covered). */
+struct search_ops {
+    void *ctx;
+    struct site_sel *sel;
+    /* Change of cost of the best move bringing j in: *out_j = the site it replaces, -1
+     * for a plain addition, -2 when no move is allowed. */
+    double (*best_move)(void *ctx, size_t j, int64_t *out_j);
+    void (*move)(void *ctx, size_t in_j, int64_t out_j);
+    double (*gain)(void *ctx, size_t j); /* cost decrease of adding j (greedy) */
+    double (*cost)(void *ctx);
+    void (*refresh)(void *ctx); /* after ops->sel was replaced wholesale */
+};
+
+enum gis_status site__greedy(struct site_run *r, const struct search_ops *ops);
+void site__local_search(struct site_run *r, const struct search_ops *ops);
+enum gis_status site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost);
+/* Whether cost is proven optimal by a bound on it (integral data: rounded up). */
+bool site__is_proven(const struct site_run *r, double cost, double bound_cost);
+
+/* Problem solvers: heuristic with bound. They fill res->open/assign/objective/bound. */
+enum gis_status site__pmedian(struct site_run *r, struct site_result *res, struct gis_error *err);
+enum gis_status site__pcenter(struct site_run *r, struct site_result *res, struct gis_error *err);
+enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct gis_error *err);
+enum gis_status site__lscp(struct site_run *r, struct site_result *res, struct gis_error *err);
+/* The exact MIP through GLPK; starts from res (a heuristic answer) when it has one. */
+enum gis_status site__glpk(struct site_run *r, struct site_result *res, struct gis_error *err);
+
+/* Lagrangian lower bound of the new sites needed to cover every weighted point of
+ * in->cover (unit costs); *out_uncoverable when some point has no usable site. */
+double site__lscp_bound(struct site_run *r,
+                        const struct site_instance *in,
+                        double upper,
+                        bool *out_uncoverable);
+
+/* Fills res->open from a selection (new sites only, sorted). */
+enum gis_status site__result_open(const struct site_instance *in,
+                                  const struct site_sel *s,
+                                  struct site_result *res);
+/* Assignment of each demand point to its nearest open site (dist) for a selection. */
+double site__assign_nearest(const struct site_instance *in,
+                            const struct site_sel *s,
+                            int32_t *assign,
+                            double *out_max);
+
+#endif

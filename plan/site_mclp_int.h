@@ -1,0 +1,30 @@
+/*
+ * MCLP state shared inside plan/ (p-center reuses it to test a radius): per demand
+ * point the number of open sites covering it and the sum of their indexes.
+ */
+#ifndef CIVGIS_SITE_MCLP_INT_H
+#define CIVGIS_SITE_MCLP_INT_H
+
+#include "site_int.h"
+
+struct mc {
+    struct site_run *r;
+    const struct site_instance *in; /* in->cover is used */
+    const double *weight;           /* n: the weights counted as covered */
+    uint32_t *cnt;                  /* n: open sites covering the point */
+    uint64_t *who;                  /* n: sum of their indexes */
+    double *loss, *extra;           /* m */
+    double covered;
+    struct site_sel sel;
+};
+
+enum gis_status mc__init(struct mc *mc, struct site_run *r, const double *weight);
+void mc__free(struct mc *mc);
+struct search_ops mc__ops(struct mc *mc);
+/* Subgradient optimisation of the Lagrangian dual; *bound: the best upper bound. */
+enum gis_status mc__bound(struct mc *mc, double lower, double *bound);
+
+enum gis_status
+site__mclp_capacitated(struct site_run *r, struct site_result *res, struct gis_error *err);
+
+#endif

@@ -1,0 +1,571 @@
+/*
+ * The site-selection run (see site_run.h). One struct owns every array of the instance
+ * so each source only fills it, and one cleanup frees it.
+ */
+#include "site_run.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coverage_data.h"
+#include "geodist.h"
+#include "scenario.h"
+#include "site_io.h"
+
+#define MAX_MATRIX_BYTES ((size_t)1 << 30)
+#define DIST_THREADS     2
+
+struct job {
+    struct site_instance in;
+    struct site_cover cover;
+    bool has_cover;
+    float *dist;
+    double *weight, *dxy, *cxy, *cost, *cap;
+    uint8_t *state;
+    int32_t *group, *gmin, *gmax;
+    char **cid, **cname, **cdiv; /* candidates: id, name, county code (borrowed) */
+    size_t n_cand_own;           /* new candidates (existing facilities come after) */
+    struct geodist_metric geo;
+    const struct plan_metric *metric;
+    struct demand_set dem;
+    struct facility_set fac;
+    struct seat_set seats;
+    struct site_points dpts, cpts;
+    double radius;
+};
+
+static void job_free(struct job *jb)
+{
+    free(jb->dist);
+    site_cover_free(&jb->cover);
+    free(jb->weight);
+    free(jb->cost);
+    free(jb->cap);
+    free(jb->state);
+    free(jb->group);
+    free(jb->gmin);
+    free(jb->gmax);
+    free(jb->cid);
+    free(jb->cname);
+    free(jb->cdiv);
+    free(jb->cxy);
+    demand_set_free(&jb->dem);
+    facility_set_free(&jb->fac);
+    seat_set_free(&jb->seats);
+    site_points_free(&jb->dpts);
+    site_points_free(&jb->cpts);
+}
+
+static bool needs_dist(const struct site_params *p)
+{
+    return p->problem == SITE_PMEDIAN || p->problem == SITE_PCENTER ||
+           (p->problem == SITE_MCLP && p->capacity > 0);
+}
+
+/* The distance data the problem needs, from coordinates. */
+static enum gis_status
+geometry(struct job *jb, const struct site_params *p, size_t n, size_t m, struct gis_error *err)
+{
+    enum gis_status rc = GIS_OK;
+
+    if (needs_dist(p))
+        rc = site_dist_build(jb->metric, jb->dxy, n, jb->cxy, m, DIST_THREADS, MAX_MATRIX_BYTES,
+                             &jb->dist, err);
+    if (rc == GIS_OK && (p->problem == SITE_MCLP || p->problem == SITE_LSCP)) {
+        if (!(jb->radius > 0))
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "%s needs a radius in metres",
+                            site_problem_name(p->problem));
+        rc =
+            site_cover_from_points(jb->metric, jb->dxy, n, jb->cxy, m, jb->radius, &jb->cover, err);
+        jb->has_cover = rc == GIS_OK;
+    }
+    return rc;
+}
+
+static enum gis_status alloc_candidates(struct job *jb, size_t m)
+{
+    size_t k = m ? m : 1;
+
+    jb->cxy = calloc(2 * k, sizeof *jb->cxy);
+    jb->state = calloc(k, 1);
+    jb->cid = calloc(k, sizeof *jb->cid);
+    jb->cname = calloc(k, sizeof *jb->cname);
+    jb->cdiv = calloc(k, sizeof *jb->cdiv);
+    jb->cost = malloc(k * sizeof *jb->cost);
+    jb->cap = malloc(k * sizeof *jb->cap);
+    return jb->cxy && jb->state && jb->cid && jb->cname && jb->cdiv && jb->cost && jb->cap
+               ? GIS_OK
+               : GIS_ERR_NOMEM;
+}
+
+/* ---------------------------------------------------------------- sources */
+
+static enum gis_status
+from_orlib(struct job *jb, const struct site_params *p, struct gis_error *err)
+{
+    size_t n, pp, i;
+    enum gis_status rc = site_orlib_parse(p->orlib, p->orlib_len, &n, &pp, &jb->dist, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    jb->weight = malloc(n * sizeof *jb->weight);
+    if (!jb->weight || alloc_candidates(jb, n) != GIS_OK)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    for (i = 0; i < n; i++) {
+        jb->weight[i] = 1;
+        jb->cost[i] = 1;
+        jb->cap[i] = p->capacity;
+    }
+    jb->in.n = jb->in.m = n;
+    jb->in.p = p->p ? p->p : pp;
+    if (p->problem == SITE_MCLP || p->problem == SITE_LSCP) {
+        if (!(p->radius_m > 0))
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "%s needs --radius",
+                            site_problem_name(p->problem));
+        rc = site_cover_from_dist(jb->dist, n, n, p->radius_m, &jb->cover, err);
+        jb->has_cover = rc == GIS_OK;
+    }
+    return rc;
+}
+
+static enum gis_status from_csv(struct job *jb, const struct site_params *p, struct gis_error *err)
+{
+    enum gis_status rc = site_points_parse(p->demand_csv, p->demand_len, &jb->dpts, err);
+    size_t j;
+
+    if (rc == GIS_OK)
+        rc = site_points_parse(p->cand_csv, p->cand_len, &jb->cpts, err);
+    if (rc != GIS_OK)
+        return rc;
+    if (alloc_candidates(jb, jb->cpts.n) != GIS_OK)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    for (j = 0; j < jb->cpts.n; j++) {
+        jb->cxy[2 * j] = jb->cpts.xy[2 * j];
+        jb->cxy[2 * j + 1] = jb->cpts.xy[2 * j + 1];
+        jb->cid[j] = jb->cname[j] = jb->cpts.id[j];
+        jb->cost[j] = jb->cpts.cost ? jb->cpts.cost[j] : 1;
+        jb->cap[j] = jb->cpts.capacity ? jb->cpts.capacity[j] : p->capacity;
+    }
+    jb->in.n = jb->dpts.n;
+    jb->in.m = jb->cpts.n;
+    jb->in.p = p->p;
+    jb->dxy = jb->dpts.xy;
+    jb->in.weight = jb->dpts.weight;
+    jb->radius = p->radius_m;
+    jb->metric = p->is_planar ? &PLAN_METRIC_PLANAR : &jb->geo.metric;
+    return geometry(jb, p, jb->in.n, jb->in.m, err);
+}
+
+/* Candidates from the store: villages (the demand points) or township seats. */
+static enum gis_status store_candidates(struct job *jb,
+                                        struct store *st,
+                                        const struct site_params *p,
+                                        struct gis_error *err)
+{
+    const char *layer = p->candidates ? p->candidates : "villages";
+    size_t j, m, extra = jb->fac.n;
+    bool is_seats = !strcmp(layer, "townships");
+    enum gis_status rc;
+
+    if (!is_seats && strcmp(layer, "villages"))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "unknown candidate set '%.40s'; known: villages, townships", layer);
+    if (is_seats && (rc = seat_set_load(st, &jb->seats, err)) != GIS_OK)
+        return rc;
+    m = is_seats ? jb->seats.n : jb->dem.n;
+    if (alloc_candidates(jb, m + extra) != GIS_OK)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    for (j = 0; j < m; j++) {
+        const double *xy = is_seats ? jb->seats.xy : jb->dem.xy;
+        jb->cxy[2 * j] = xy[2 * j];
+        jb->cxy[2 * j + 1] = xy[2 * j + 1];
+        jb->cid[j] = is_seats ? jb->seats.code[j] : jb->dem.code[j];
+        jb->cname[j] = is_seats ? jb->seats.name[j] : jb->dem.name[j];
+        jb->cdiv[j] = is_seats ? jb->seats.code[j] : jb->dem.division[j];
+        jb->cost[j] = 1;
+        jb->cap[j] = p->capacity;
+    }
+    for (j = 0; j < extra; j++) {
+        jb->cxy[2 * (m + j)] = jb->fac.xy[2 * j];
+        jb->cxy[2 * (m + j) + 1] = jb->fac.xy[2 * j + 1];
+        jb->cid[m + j] = jb->cname[m + j] = jb->fac.fid[j];
+        jb->cdiv[m + j] = NULL;
+        jb->state[m + j] = SITE_EXISTING;
+        jb->cost[m + j] = 0;
+        jb->cap[m + j] = jb->fac.capacity[j] > 0 ? jb->fac.capacity[j] : p->capacity;
+    }
+    jb->n_cand_own = m;
+    jb->in.m = m + extra;
+    return GIS_OK;
+}
+
+/* Candidates within exclude_m of facilities of the excluded kinds are forbidden. */
+static enum gis_status
+exclusions(struct job *jb, struct store *st, const struct site_params *p, struct gis_error *err)
+{
+    struct facility_query q = {p->exclude_kinds,
+                               "planned,site_selected,approved,land_acquired,"
+                               "under_construction,operating",
+                               -1, 1};
+    struct facility_set ex = {0};
+    struct site_cover c = {0};
+    size_t j;
+    enum gis_status rc;
+
+    if (!p->exclude_kinds)
+        return GIS_OK;
+    if (!(p->exclude_m > 0))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "an exclusion zone needs a distance > 0");
+    rc = facility_set_load(st, &q, &ex, err);
+    if (rc == GIS_OK)
+        rc = site_cover_from_points(jb->metric, ex.xy, ex.n, jb->cxy, jb->n_cand_own, p->exclude_m,
+                                    &c, err);
+    for (j = 0; rc == GIS_OK && j < jb->n_cand_own; j++)
+        if (c.cand_start[j + 1] > c.cand_start[j])
+            jb->state[j] = SITE_FORBIDDEN;
+    site_cover_free(&c);
+    facility_set_free(&ex);
+    return rc;
+}
+
+/* Quota groups: the county (first 6 digits of the code) of each new candidate. */
+static size_t group_by_county(struct job *jb, char (*keys)[7])
+{
+    size_t j, k, n = 0;
+
+    for (j = 0; j < jb->in.m; j++) {
+        const char *d = jb->cdiv[j];
+        jb->group[j] = -1;
+        if (!d || strlen(d) < 6 || jb->state[j] == SITE_EXISTING)
+            continue;
+        for (k = 0; k < n && strncmp(keys[k], d, 6); k++)
+            ;
+        if (k == n)
+            memcpy(keys[n++], d, 6);
+        jb->group[j] = (int32_t)k;
+    }
+    return n;
+}
+
+static enum gis_status county_groups(struct job *jb, const struct site_params *p)
+{
+    size_t k, n;
+    char(*keys)[7];
+
+    if (p->per_county_min < 0 && p->per_county_max < 0)
+        return GIS_OK;
+    jb->group = malloc(jb->in.m * sizeof *jb->group);
+    keys = calloc(jb->in.m + 1, sizeof *keys);
+    if (!jb->group || !keys) {
+        free(keys);
+        return GIS_ERR_NOMEM;
+    }
+    n = group_by_county(jb, keys);
+    free(keys);
+    jb->gmin = malloc((n ? n : 1) * sizeof *jb->gmin);
+    jb->gmax = malloc((n ? n : 1) * sizeof *jb->gmax);
+    if (!jb->gmin || !jb->gmax)
+        return GIS_ERR_NOMEM;
+    for (k = 0; k < n; k++) {
+        jb->gmin[k] = p->per_county_min > 0 ? p->per_county_min : 0;
+        jb->gmax[k] = p->per_county_max;
+    }
+    jb->in.n_groups = n;
+    jb->in.group = jb->group;
+    jb->in.group_min = jb->gmin;
+    jb->in.group_max = jb->gmax;
+    return GIS_OK;
+}
+
+static enum gis_status
+from_store(struct job *jb, struct store *st, const struct site_params *p, struct gis_error *err)
+{
+    struct facility_query q = {p->kinds, p->statuses, -1, 0};
+    enum gis_status rc;
+
+    if (!st)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "give a database, an OR-Library file or CSVs");
+    if (!p->kinds)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "the facility kind is required");
+    rc = demand_set_load(st, p->weight ? p->weight : "elderly_60plus", &jb->dem, err);
+    if (rc == GIS_OK)
+        rc = facility_set_load(st, &q, &jb->fac, err);
+    if (rc == GIS_OK)
+        rc = store_candidates(jb, st, p, err);
+    if (rc != GIS_OK)
+        return rc;
+    jb->metric = &jb->geo.metric;
+    jb->in.n = jb->dem.n;
+    jb->in.p = p->p;
+    jb->in.weight = jb->dem.weight;
+    jb->dxy = jb->dem.xy;
+    jb->radius = p->radius_m > 0 ? p->radius_m : jb->fac.n ? jb->fac.reach_m[0] : 0;
+    rc = exclusions(jb, st, p, err);
+    if (rc == GIS_OK && county_groups(jb, p) != GIS_OK)
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (rc == GIS_OK)
+        rc = geometry(jb, p, jb->in.n, jb->in.m, err);
+    return rc;
+}
+
+static enum gis_status
+build(struct job *jb, struct store *st, const struct site_params *p, struct gis_error *err)
+{
+    enum gis_status rc;
+
+    geodist_metric_init(&jb->geo);
+    jb->metric = &jb->geo.metric;
+    if (p->orlib)
+        rc = from_orlib(jb, p, err);
+    else if (p->demand_csv || p->cand_csv)
+        rc = p->demand_csv && p->cand_csv
+                 ? from_csv(jb, p, err)
+                 : gis_fail(err, GIS_ERR_INVALID_ARG, "give both the demand and candidate CSVs");
+    else
+        rc = from_store(jb, st, p, err);
+    if (rc != GIS_OK)
+        return rc;
+    if (!jb->in.weight)
+        jb->in.weight = jb->weight;
+    jb->in.dist = jb->dist;
+    jb->in.cover = jb->has_cover ? &jb->cover : NULL;
+    jb->in.state = jb->state;
+    jb->in.cost = jb->cost;
+    jb->in.budget = p->budget;
+    jb->in.capacity = p->capacity > 0 || (jb->cpts.capacity != NULL) ? jb->cap : NULL;
+    return GIS_OK;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void site_id(const struct job *jb, size_t j, char *buf, size_t size)
+{
+    if (jb->cid && jb->cid[j])
+        snprintf(buf, size, "%s", jb->cid[j]);
+    else
+        snprintf(buf, size, "%zu", j + 1); /* OR-Library nodes are 1-based */
+}
+
+/* Demand weight and points served by each chosen site. */
+static void served_by(const struct job *jb, const struct site_result *r, double *w, size_t *pts)
+{
+    size_t i;
+
+    for (i = 0; i < jb->in.n; i++) {
+        int32_t j = r->assign[i];
+        if (j < 0)
+            continue;
+        w[j] += jb->in.weight[i];
+        pts[j]++;
+    }
+}
+
+static void summary_head(cJSON *o,
+                         const struct job *jb,
+                         const struct site_params *p,
+                         const struct site_result *r);
+static cJSON *
+site_detail(const struct job *jb, uint32_t j, const double *w, const size_t *pts, cJSON *ids);
+
+static cJSON *summary(const struct job *jb,
+                      const struct site_params *p,
+                      const struct site_result *r,
+                      int64_t scenario)
+{
+    cJSON *o = cJSON_CreateObject(), *ids = cJSON_AddArrayToObject(o, "sites");
+    cJSON *detail = cJSON_AddArrayToObject(o, "sites_detail");
+    double *w = calloc(jb->in.m, sizeof *w);
+    size_t *pts = calloc(jb->in.m, sizeof *pts), k;
+
+    summary_head(o, jb, p, r);
+    if (scenario >= 0)
+        cJSON_AddNumberToObject(o, "scenario_id", (double)scenario);
+    if (w && pts)
+        served_by(jb, r, w, pts);
+    for (k = 0; k < r->n_open; k++)
+        cJSON_AddItemToArray(detail, site_detail(jb, r->open[k], w, pts, ids));
+    free(w);
+    free(pts);
+    return o;
+}
+
+static void summary_head(cJSON *o,
+                         const struct job *jb,
+                         const struct site_params *p,
+                         const struct site_result *r)
+{
+    cJSON_AddStringToObject(o, "problem", site_problem_name(p->problem));
+    cJSON_AddNumberToObject(o, "p", (double)jb->in.p);
+    if (jb->in.cover)
+        cJSON_AddNumberToObject(o, "radius_m", jb->radius > 0 ? jb->radius : p->radius_m);
+    cJSON_AddNumberToObject(o, "objective", r->objective);
+    cJSON_AddNumberToObject(o, "bound", r->bound);
+    cJSON_AddNumberToObject(o, "gap", r->gap);
+    cJSON_AddBoolToObject(o, "is_optimal", r->is_optimal);
+    cJSON_AddNumberToObject(o, "n_sites", (double)r->n_open);
+    cJSON_AddNumberToObject(o, "seconds", r->seconds);
+    cJSON_AddNumberToObject(o, "iterations", (double)r->iterations);
+    cJSON_AddStringToObject(o, "method", r->method);
+    cJSON_AddBoolToObject(o, "hit_time_limit", r->hit_time_limit);
+    cJSON_AddBoolToObject(o, "cancelled", r->was_cancelled);
+    cJSON_AddNumberToObject(o, "n_demand", (double)jb->in.n);
+    cJSON_AddNumberToObject(o, "n_candidates", (double)jb->in.m);
+    if (p->problem == SITE_MCLP || p->problem == SITE_LSCP || jb->in.capacity) {
+        cJSON_AddNumberToObject(o, "demand_total", r->demand_total);
+        cJSON_AddNumberToObject(o, "demand_covered", r->demand_covered);
+    }
+    if (p->problem == SITE_LSCP)
+        cJSON_AddNumberToObject(o, "uncoverable_points", (double)r->n_uncoverable);
+}
+
+static cJSON *
+site_detail(const struct job *jb, uint32_t j, const double *w, const size_t *pts, cJSON *ids)
+{
+    cJSON *d = cJSON_CreateObject();
+    char id[64];
+
+    site_id(jb, j, id, sizeof id);
+    cJSON_AddItemToArray(ids, cJSON_CreateString(id));
+    cJSON_AddStringToObject(d, "id", id);
+    if (jb->cname && jb->cname[j])
+        cJSON_AddStringToObject(d, "name", jb->cname[j]);
+    if (jb->cxy) {
+        cJSON_AddNumberToObject(d, "x", jb->cxy[2 * j]);
+        cJSON_AddNumberToObject(d, "y", jb->cxy[2 * j + 1]);
+    }
+    cJSON_AddNumberToObject(d, "demand_served", w ? w[j] : 0);
+    cJSON_AddNumberToObject(d, "points_served", pts ? (double)pts[j] : 0);
+    return d;
+}
+
+static cJSON *
+geojson(const struct job *jb, const struct site_params *p, const struct site_result *r)
+{
+    cJSON *all = summary(jb, p, r, -1), *fc = cJSON_CreateObject();
+    cJSON *feats = cJSON_AddArrayToObject(fc, "features"), *d;
+
+    cJSON_AddStringToObject(fc, "type", "FeatureCollection");
+    cJSON_ArrayForEach(d, cJSON_GetObjectItem(all, "sites_detail"))
+    {
+        cJSON *f = cJSON_CreateObject(), *g = cJSON_AddObjectToObject(f, "geometry");
+        cJSON *c = cJSON_AddArrayToObject(g, "coordinates");
+        cJSON_AddStringToObject(f, "type", "Feature");
+        cJSON_AddStringToObject(g, "type", "Point");
+        cJSON_AddItemToArray(c,
+                             cJSON_CreateNumber(cJSON_GetNumberValue(cJSON_GetObjectItem(d, "x"))));
+        cJSON_AddItemToArray(c,
+                             cJSON_CreateNumber(cJSON_GetNumberValue(cJSON_GetObjectItem(d, "y"))));
+        cJSON_AddStringToObject(f, "id", cJSON_GetStringValue(cJSON_GetObjectItem(d, "id")));
+        cJSON_DeleteItemFromObject(d, "x");
+        cJSON_DeleteItemFromObject(d, "y");
+        cJSON_AddItemToObject(f, "properties", cJSON_Duplicate(d, true));
+        cJSON_AddItemToArray(feats, f);
+    }
+    cJSON_Delete(all);
+    return fc;
+}
+
+static char *params_json(const struct job *jb, const struct site_params *p)
+{
+    cJSON *par = cJSON_CreateObject();
+    char *text;
+
+    cJSON_AddStringToObject(par, "kind", p->kinds ? p->kinds : "");
+    cJSON_AddNumberToObject(par, "p", (double)jb->in.p);
+    cJSON_AddNumberToObject(par, "radius_m", jb->radius);
+    cJSON_AddStringToObject(par, "weight", p->weight ? p->weight : "elderly_60plus");
+    cJSON_AddStringToObject(par, "candidates", p->candidates ? p->candidates : "villages");
+    text = cJSON_PrintUnformatted(par);
+    cJSON_Delete(par);
+    return text;
+}
+
+static struct scenario_site *
+proposed_sites(const struct job *jb, const struct site_params *p, const struct site_result *r)
+{
+    struct scenario_site *sites = calloc(r->n_open + 1, sizeof *sites);
+    size_t k;
+
+    for (k = 0; sites && k < r->n_open; k++) {
+        uint32_t j = r->open[k];
+        sites[k] = (struct scenario_site){jb->cname[j] ? jb->cname[j] : "site", jb->cdiv[j],
+                                          jb->cxy[2 * j], jb->cxy[2 * j + 1],
+                                          p->capacity > 0 ? p->capacity : -1};
+    }
+    return sites;
+}
+
+static enum gis_status save(struct store *st,
+                            const struct job *jb,
+                            const struct site_params *p,
+                            const struct site_result *r,
+                            int64_t *out_id,
+                            struct gis_error *err)
+{
+    char kind[64];
+    cJSON *res;
+    char *res_text, *par_text;
+    struct scenario_site *sites;
+    enum gis_status rc;
+
+    if (!st || p->orlib || p->demand_csv || !p->kinds)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "only runs on the database can be saved");
+    snprintf(kind, sizeof kind, "%.*s", (int)strcspn(p->kinds, ","), p->kinds);
+    res = summary(jb, p, r, -1);
+    res_text = cJSON_PrintUnformatted(res);
+    par_text = params_json(jb, p);
+    sites = proposed_sites(jb, p, r);
+    rc = !sites || !res_text || !par_text
+             ? gis_fail(err, GIS_ERR_NOMEM, "out of memory")
+             : scenario_save(st, p->save_name, site_problem_name(p->problem), kind, par_text,
+                             res_text, sites, r->n_open, p->user ? p->user : "civgis", out_id, err);
+    free(sites);
+    free(res_text);
+    free(par_text);
+    cJSON_Delete(res);
+    return rc;
+}
+
+static enum gis_status emit(cJSON *o, FILE *f, struct gis_error *err)
+{
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    enum gis_status rc = GIS_OK;
+
+    if (!text)
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    else if (fputs(text, f) == EOF || fputc('\n', f) == EOF)
+        rc = gis_fail(err, GIS_ERR_IO, "cannot write the result");
+    free(text);
+    cJSON_Delete(o);
+    return rc;
+}
+
+enum gis_status site_write(struct store *st,
+                           const struct site_params *p,
+                           enum site_format fmt,
+                           FILE *f,
+                           struct gis_error *err)
+{
+    struct job jb;
+    struct site_options opt = {p->problem,  p->seed,     p->time_limit_s,
+                               p->is_exact, p->progress, p->progress_ctx};
+    struct site_result r = {0};
+    int64_t scenario = -1;
+    enum gis_status rc;
+
+    memset(&jb, 0, sizeof jb);
+    rc = build(&jb, st, p, err);
+    if (rc == GIS_OK)
+        rc = site_solve(&jb.in, &opt, &r, err);
+    if (rc == GIS_OK && p->save_name)
+        rc = r.was_cancelled ? gis_fail(err, GIS_ERR_INVALID_ARG, "cancelled: nothing saved")
+                             : save(st, &jb, p, &r, &scenario, err);
+    if (rc == GIS_OK)
+        rc =
+            emit(fmt == SITE_GEOJSON ? geojson(&jb, p, &r) : summary(&jb, p, &r, scenario), f, err);
+    site_result_free(&r);
+    job_free(&jb);
+    return rc;
+}

@@ -1,0 +1,60 @@
+/*
+ * Site selection as one call, shared by `civgis site` and the site-selection process:
+ * build the instance from an OR-Library graph, CSV points or the store (villages or
+ * township seats as candidates, existing facilities of the kinds as open sites,
+ * exclusion zones, quotas per county), solve with plan/site, optionally save the answer
+ * as a scenario, and write a JSON summary or a GeoJSON of the chosen sites.
+ */
+#ifndef CIVGIS_SITE_RUN_H
+#define CIVGIS_SITE_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "site.h"
+#include "status.h"
+#include "store.h"
+
+struct site_params {
+    enum site_problem problem;
+    size_t p;
+    double radius_m;     /* MCLP, LSCP: reach; <= 0: the kind's service standard */
+    bool is_planar;      /* CSV coordinates are metres (else lon/lat, geodesic) */
+    bool is_exact;       /* GLPK */
+    double time_limit_s; /* <= 0: 30 s */
+    uint64_t seed;
+    /* Sources: an OR-Library graph, or two CSV texts, or else the store. */
+    const char *orlib;
+    size_t orlib_len;
+    const char *demand_csv, *cand_csv;
+    size_t demand_len, cand_len;
+    /* Store source. */
+    const char *kinds;                  /* facility kinds: existing sites, and the kind saved */
+    const char *statuses;               /* statuses of existing sites; NULL: operating */
+    const char *candidates;             /* "villages" (default) or "townships" */
+    const char *weight;                 /* demand weight field; NULL: elderly_60plus */
+    double capacity;                    /* > 0: capacity of every new site (capacitated mode) */
+    double budget;                      /* > 0: cost budget (CSV costs; else 1 per site) */
+    int per_county_min, per_county_max; /* quotas per county; < 0: none */
+    const char *exclude_kinds;          /* forbid candidates near facilities of these */
+    double exclude_m;
+    const char *save_name; /* save as a scenario under this name (needs a writable store) */
+    const char *user;
+    site_progress_fn progress;
+    void *progress_ctx;
+};
+
+enum site_format {
+    SITE_SUMMARY, /* JSON */
+    SITE_GEOJSON, /* the chosen sites with the demand each serves */
+};
+
+enum gis_status site_write(struct store *st,
+                           const struct site_params *p,
+                           enum site_format fmt,
+                           FILE *f,
+                           struct gis_error *err);
+
+#endif
