@@ -35,7 +35,7 @@ static enum gis_status insert_scenario(struct store *st,
     sqlite3_bind_text(s, 5, user, -1, SQLITE_TRANSIENT);
     step = sqlite3_step(s);
     store__done(s);
-    if (step == SQLITE_CONSTRAINT)
+    if ((step & 0xff) == SQLITE_CONSTRAINT)
         return gis_fail(err, GIS_ERR_CONFLICT, "a scenario named '%.80s' exists already", name);
     if (step != SQLITE_DONE)
         return store__fail(st, err, "saving the scenario");

@@ -265,7 +265,7 @@ enum gis_status mc__bound(struct mc *mc, double lower, double *bound)
     }
     for (step = 0; step < MAX_STEPS && theta > THETA_MIN; step++) {
         double L = mlag_eval(mc, &lg, &norm);
-        if (L < best - 1e-12 * fabs(best)) {
+        if (step == 0 || L < best - 1e-12 * fabs(best)) {
             best = L;
             stall = 0;
         } else if (++stall >= STALL_HALVING) {
@@ -276,7 +276,7 @@ enum gis_status mc__bound(struct mc *mc, double lower, double *bound)
             site__should_stop(mc->r, 0, -lower))
             break;
         for (i = 0; i < mc->in->n; i++)
-            lg.lambda[i] = fmax(0, lg.lambda[i] - theta * (L - lower) / norm * lg.g[i]);
+            lg.lambda[i] = fmax(0, lg.lambda[i] + theta * (L - lower) / norm * lg.g[i]);
     }
     mlag_free(&lg);
     *bound = best;

@@ -1,0 +1,192 @@
+"""civgis site through the CLI: OR-Library pmed1-10 at their published optima, small
+random instances against brute force over every site set (p-median, p-center, MCLP,
+LSCP; heuristic and GLPK exact), bounds never better than the optimum, bad input, and
+a saved scenario that coverage then counts."""
+import csv
+import itertools
+import json
+import math
+import os
+import random
+import unittest
+
+from civgis_test import civgis, connect, demo_db, scratch_dir, snapshot
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PMED = os.path.join(HERE, "..", "data", "pmed")
+
+
+def run(*args, check=0):
+    p = civgis("site", *args, check=check)
+    return json.loads(p.stdout) if check == 0 else p
+
+
+class OrLibrary(unittest.TestCase):
+
+    def test_pmed1_to_10_reach_the_optimum(self):
+        with open(os.path.join(PMED, "optima.csv")) as f:
+            optima = {r["instance"]: int(r["pmedian_optimum"]) for r in csv.DictReader(f)}
+        for name, opt in optima.items():
+            d = run("--problem", "pmedian", "--orlib-pmed", os.path.join(PMED, name + ".txt"),
+                    "--time-limit", "20")
+            self.assertEqual(d["objective"], opt, name)
+            self.assertLessEqual(d["bound"], opt, name)
+            self.assertEqual(len(d["sites"]), {"pmed1": 5, "pmed2": 10, "pmed3": 10,
+                                               "pmed4": 20, "pmed5": 33, "pmed6": 5,
+                                               "pmed7": 10, "pmed8": 20, "pmed9": 40,
+                                               "pmed10": 67}[name])
+
+    def test_exact_path_proves_pmed2(self):
+        d = run("--problem", "pmedian", "--orlib-pmed", os.path.join(PMED, "pmed2.txt"),
+                "--exact", "--time-limit", "60")
+        self.assertEqual(d["objective"], 4093)
+        self.assertTrue(d["is_optimal"])
+        self.assertEqual(d["gap"], 0)
+
+
+class BruteForce(unittest.TestCase):
+    """Planar integer instances small enough to try every set of p sites."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = scratch_dir("site")
+
+    def instance(self, seed, n=14, m=9):
+        rnd = random.Random(seed)
+        dem = [(i, rnd.randint(0, 100), rnd.randint(0, 100), rnd.randint(0, 9)) for i in range(n)]
+        cand = [(j, rnd.randint(0, 100), rnd.randint(0, 100)) for j in range(m)]
+        dp = os.path.join(self.dir, f"d{seed}.csv")
+        cp = os.path.join(self.dir, f"c{seed}.csv")
+        with open(dp, "w") as f:
+            f.write("id,x,y,weight\n" + "".join(f"d{i},{x},{y},{w}\n" for i, x, y, w in dem))
+        with open(cp, "w") as f:
+            f.write("id,x,y\n" + "".join(f"c{j},{x},{y}\n" for j, x, y in cand))
+        # float32 distances, as the solver stores them
+        import struct
+        dist = [[struct.unpack("f", struct.pack("f", math.hypot(dx - cx, dy - cy)))[0]
+                 for (_, cx, cy) in cand] for (_, dx, dy, _) in dem]
+        return dem, cand, dist, dp, cp
+
+    def best(self, dem, cand, dist, p, score, better):
+        best = None
+        for sites in itertools.combinations(range(len(cand)), p):
+            v = score(sites)
+            if best is None or better(v, best):
+                best = v
+        return best
+
+    def check(self, problem, p, radius, score, better):
+        for seed in range(4):
+            dem, cand, dist, dp, cp = self.instance(seed)
+            opt = self.best(dem, cand, dist, p, lambda s: score(dem, dist, s, radius), better)
+            for extra in ([], ["--exact"]):
+                args = ["--problem", problem, "--demand", dp, "--candidates-csv", cp,
+                        "--planar", "--p", str(p), "--seed", str(seed), *extra]
+                if radius:
+                    args += ["--radius", str(radius)]
+                d = run(*args)
+                self.assertAlmostEqual(d["objective"], opt, places=3, msg=(problem, seed, extra))
+                if better(1, 0):  # maximising: the bound is an upper bound
+                    self.assertGreaterEqual(d["bound"], opt - 1e-6)
+                else:
+                    self.assertLessEqual(d["bound"], opt + 1e-6)
+
+    def test_pmedian(self):
+        self.check("pmedian", 3, None,
+                   lambda dem, dist, s, r: sum(w * min(dist[i][j] for j in s)
+                                               for i, (_, _, _, w) in enumerate(dem)),
+                   lambda a, b: a < b - 1e-9)
+
+    def test_pcenter(self):
+        self.check("pcenter", 3, None,
+                   lambda dem, dist, s, r: max(min(dist[i][j] for j in s)
+                                               for i, (_, _, _, w) in enumerate(dem) if w > 0),
+                   lambda a, b: a < b - 1e-9)
+
+    def test_mclp(self):
+        self.check("mclp", 2, 30,
+                   lambda dem, dist, s, r: sum(w for i, (_, _, _, w) in enumerate(dem)
+                                               if min(dist[i][j] for j in s) <= r),
+                   lambda a, b: a > b + 1e-9)
+
+    def test_lscp_covers_every_coverable_point_with_the_fewest_sites(self):
+        for seed in range(4):
+            dem, cand, dist, dp, cp = self.instance(seed)
+            r = 40
+            need = [i for i, d in enumerate(dem) if d[3] > 0 and min(dist[i]) <= r]
+            fewest = next(k for k in range(len(cand) + 1)
+                          for s in itertools.combinations(range(len(cand)), k)
+                          if all(any(dist[i][j] <= r for j in s) for i in need))
+            d = run("--problem", "lscp", "--demand", dp, "--candidates-csv", cp, "--planar",
+                    "--radius", str(r), "--exact")
+            self.assertEqual(d["objective"], fewest)
+            chosen = [int(x[1:]) for x in d["sites"]]
+            self.assertTrue(all(any(dist[i][j] <= r for j in chosen) for i in need))
+            self.assertEqual(d["uncoverable_points"],
+                             sum(1 for i, x in enumerate(dem) if x[3] > 0 and min(dist[i]) > r))
+
+
+class BadInput(unittest.TestCase):
+
+    def test_errors_are_clear_and_store_nothing(self):
+        db = demo_db()
+        before = snapshot(db)
+        d = scratch_dir("site-bad")
+        bad_csv = os.path.join(d, "bad.csv")
+        with open(bad_csv, "w") as f:
+            f.write("id,x,y\na,1,notanumber\n")
+        cases = [
+            (["--problem", "mclp", "--db", db, "--kind", "mutual_aid_home", "--p", "99999",
+              "--radius", "2000"], "p is 99999"),
+            (["--problem", "pmedian", "--orlib-pmed", bad_csv], "OR-Library header"),
+            (["--problem", "pmedian", "--demand", bad_csv, "--candidates-csv", bad_csv,
+              "--p", "1"], "not a number"),
+            (["--problem", "mclp", "--db", db, "--kind", "no_such_kind", "--p", "3",
+              "--radius", "100"], "unknown"),
+            (["--problem", "pmedian", "--db", db, "--kind", "regional_elderly_centre",
+              "--candidates", "townships", "--p", "13", "--per-county", "2"],
+             "infeasible quotas"),
+            (["--problem", "nonsense"], "--problem"),
+        ]
+        for args, words in cases:
+            p = civgis("site", *args)
+            self.assertNotEqual(p.returncode, 0, args)
+            self.assertIn(words, p.stderr, args)
+        self.assertEqual(snapshot(db), before)
+
+
+class Scenario(unittest.TestCase):
+
+    def test_saved_answer_is_a_scenario_that_coverage_counts(self):
+        import shutil
+        d = scratch_dir("site-scn")
+        db = os.path.join(d, "copy.sqlite")
+        shutil.copy(demo_db(), db)
+        base = json.loads(civgis("coverage", "--db", db, "--kind", "regional_elderly_centre",
+                                 "--radius", "30000", check=0).stdout)
+        out = run("--problem", "mclp", "--db", db, "--kind", "regional_elderly_centre",
+                  "--candidates", "townships", "--p", "13", "--per-county", "1:1",
+                  "--radius", "30000", "--save-scenario", "regional-centres",
+                  "--time-limit", "10")
+        self.assertEqual(out["n_sites"], 13)
+        con = connect(db)
+        rows = con.execute("SELECT status, substr(division_code, 1, 6) FROM facilities "
+                           "WHERE scenario_id = ?", (out["scenario_id"],)).fetchall()
+        con.close()
+        self.assertEqual(len(rows), 13)
+        self.assertTrue(all(r[0] == "planned" for r in rows))
+        self.assertEqual(len({r[1] for r in rows}), 13, "one per county")
+        after = json.loads(civgis("coverage", "--db", db, "--kind", "regional_elderly_centre",
+                                  "--radius", "30000", "--scenario", str(out["scenario_id"]),
+                                  check=0).stdout)
+        self.assertEqual(after["demand_covered"], out["demand_covered"])
+        self.assertGreaterEqual(after["demand_covered"], base["demand_covered"])
+        again = civgis("site", "--problem", "mclp", "--db", db, "--kind",
+                       "regional_elderly_centre", "--p", "2", "--radius", "30000",
+                       "--save-scenario", "regional-centres")
+        self.assertNotEqual(again.returncode, 0)
+        self.assertIn("exists already", again.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
