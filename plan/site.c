@@ -43,6 +43,8 @@ bool site__should_stop(struct site_run *r, double fraction, double objective)
     }
     if (r->opt->progress && now - r->last_report >= REPORT_EVERY_S) {
         r->last_report = now;
+        if (fraction <= 0) /* no better estimate: the share of the time limit used */
+            fraction = (now - r->t_start) / (r->deadline - r->t_start);
         if (r->opt->progress(r->opt->progress_ctx, fraction, objective))
             r->is_cancelled = true;
     }
@@ -338,12 +340,12 @@ static enum gis_status check_groups(const struct site_instance *in, struct gis_e
         return GIS_ERR_NOMEM;
     for (g = 0; g < in->n_groups; g++) {
         int32_t lo = in->group_min ? in->group_min[g] : 0;
-        int32_t hi = in->group_max ? in->group_max[g] : -1;
-        if (lo > have[g] || (hi >= 0 && lo > hi)) {
+        int32_t hi = in->group_max ? in->group_max[g] : -1, avail = have[g];
+        if (lo > avail || (hi >= 0 && lo > hi)) {
             free(have);
             return gis_fail(err, GIS_ERR_INVALID_ARG,
                             "infeasible quotas: group %zu needs %d sites, has %d candidates", g,
-                            (int)lo, (int)have[g]);
+                            (int)lo, (int)avail);
         }
         need += lo > 0 ? (size_t)lo : 0;
     }

@@ -1,7 +1,8 @@
 /*
- * OGC API - Processes Part 1 for the coverage process: /processes, /processes/coverage,
- * POST /processes/coverage/execution (synchronous, or asynchronous with
- * "Prefer: respond-async"), and /jobs, /jobs/{id}, /jobs/{id}/results, DELETE /jobs/{id}.
+ * OGC API - Processes Part 1: /processes, the coverage process (/processes/coverage,
+ * POST /processes/coverage/execution, synchronous or asynchronous with "Prefer:
+ * respond-async"), and /jobs, /jobs/{id}, /jobs/{id}/results, DELETE /jobs/{id}. The
+ * site-selection process lives in api_site.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,9 @@
 #include "jobs.h"
 
 static const char PROCESS_ID[] = "coverage";
+static const char SITE_ID[] = "site-selection";
 
-static cJSON *input(cJSON *inputs, const char *name, const char *type, const char *desc)
+cJSON *api_process_input(cJSON *inputs, const char *name, const char *type, const char *desc)
 {
     cJSON *in = cJSON_AddObjectToObject(inputs, name), *schema;
 
@@ -25,17 +27,14 @@ static cJSON *input(cJSON *inputs, const char *name, const char *type, const cha
     return in;
 }
 
-static cJSON *summary_json(const char *base)
+cJSON *api_process_summary(const char *base, const char *id, const char *title, const char *desc)
 {
     cJSON *p = cJSON_CreateObject(), *opts, *links;
     char href[256];
 
-    cJSON_AddStringToObject(p, "id", PROCESS_ID);
-    cJSON_AddStringToObject(p, "title", "Coverage of demand by facilities");
-    cJSON_AddStringToObject(p, "description",
-                            "Which demand points (villages and communities) are within reach "
-                            "of facilities of the given kinds; totals per township, county and "
-                            "city.");
+    cJSON_AddStringToObject(p, "id", id);
+    cJSON_AddStringToObject(p, "title", title);
+    cJSON_AddStringToObject(p, "description", desc);
     cJSON_AddStringToObject(p, "version", "1.0.0");
     opts = cJSON_AddArrayToObject(p, "jobControlOptions");
     cJSON_AddItemToArray(opts, cJSON_CreateString("sync-execute"));
@@ -43,12 +42,29 @@ static cJSON *summary_json(const char *base)
     opts = cJSON_AddArrayToObject(p, "outputTransmission");
     cJSON_AddItemToArray(opts, cJSON_CreateString("value"));
     links = cJSON_AddArrayToObject(p, "links");
-    snprintf(href, sizeof href, "%s/processes/%s", base, PROCESS_ID);
+    snprintf(href, sizeof href, "%s/processes/%s", base, id);
     cJSON_AddItemToArray(links, api_link(href, "self", "application/json", "The process"));
-    snprintf(href, sizeof href, "%s/processes/%s/execution", base, PROCESS_ID);
+    snprintf(href, sizeof href, "%s/processes/%s/execution", base, id);
     cJSON_AddItemToArray(links, api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/execute",
                                          "application/json", "Execute"));
     return p;
+}
+
+static cJSON *summary_json(const char *base)
+{
+    return api_process_summary(base, PROCESS_ID, "Coverage of demand by facilities",
+                               "Which demand points (villages and communities) are within "
+                               "reach of facilities of the given kinds; totals per township, "
+                               "county and city.");
+}
+
+static cJSON *site_summary_json(const char *base)
+{
+    return api_process_summary(base, SITE_ID, "Site selection",
+                               "Where new facilities should go: maximal covering (mclp), set "
+                               "covering (lscp), p-median or p-center, with existing "
+                               "facilities, capacities, quotas per county and exclusion zones; "
+                               "every answer states its objective, a bound and the gap.");
 }
 
 void api_processes(const struct api_request *req, struct api_response *res)
@@ -57,7 +73,9 @@ void api_processes(const struct api_request *req, struct api_response *res)
     char base[160], href[256];
 
     api_base_url(req, base, sizeof base);
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "processes"), summary_json(base));
+    links = cJSON_AddArrayToObject(root, "processes");
+    cJSON_AddItemToArray(links, summary_json(base));
+    cJSON_AddItemToArray(links, site_summary_json(base));
     links = cJSON_AddArrayToObject(root, "links");
     snprintf(href, sizeof href, "%s/processes", base);
     cJSON_AddItemToArray(links, api_link(href, "self", "application/json", "Processes"));
@@ -69,6 +87,10 @@ void api_process(const struct api_request *req, struct api_response *res)
     cJSON *p, *inputs, *outputs, *o;
     char base[160];
 
+    if (!strcmp(req->path_params[0], SITE_ID)) {
+        api_site_describe(req, res);
+        return;
+    }
     if (strcmp(req->path_params[0], PROCESS_ID)) {
         api_error(res, 404, "not_found", "no such process; see /processes");
         return;
@@ -76,14 +98,17 @@ void api_process(const struct api_request *req, struct api_response *res)
     api_base_url(req, base, sizeof base);
     p = summary_json(base);
     inputs = cJSON_AddObjectToObject(p, "inputs");
-    input(inputs, "kind", "string", "Facility kinds, comma-separated (or an array)");
-    input(inputs, "status", "string", "Facility statuses counted (default operating)");
-    input(inputs, "scenario", "integer", "Also count this scenario's proposed facilities");
-    input(inputs, "radius", "number", "Reach in metres (default: the service standards)");
-    input(inputs, "weight", "string",
-          "unit, population, elderly_60plus (default), poor_households, poor_people or "
-          "assisted_households");
-    input(inputs, "capacity", "boolean", "Assign demand nearest-first up to capacities");
+    api_process_input(inputs, "kind", "string", "Facility kinds, comma-separated (or an array)");
+    api_process_input(inputs, "status", "string", "Facility statuses counted (default operating)");
+    api_process_input(inputs, "scenario", "integer",
+                      "Also count this scenario's proposed facilities");
+    api_process_input(inputs, "radius", "number",
+                      "Reach in metres (default: the service standards)");
+    api_process_input(inputs, "weight", "string",
+                      "unit, population, elderly_60plus (default), poor_households, poor_people or "
+                      "assisted_households");
+    api_process_input(inputs, "capacity", "boolean",
+                      "Assign demand nearest-first up to capacities");
     outputs = cJSON_AddObjectToObject(p, "outputs");
     o = cJSON_AddObjectToObject(outputs, "summary");
     cJSON_AddStringToObject(o, "title", "Totals by division (default output)");
@@ -195,18 +220,13 @@ static cJSON *status_json(const struct job_info *j, const char *base)
     return s;
 }
 
-static void execute_async(const struct api_request *req,
-                          struct api_response *res,
-                          const struct coverage_params *p,
-                          enum coverage_format fmt)
+void api_job_created(const struct api_request *req, struct api_response *res, const char *id)
 {
-    struct gis_error err = {0};
     struct job_info info;
-    char id[JOB_ID_LEN + 1], base[160], href[256];
+    char base[160], href[256];
 
-    if (jobs_submit_coverage(req->jobs, p, fmt, id, &err) != GIS_OK ||
-        jobs_info(req->jobs, id, &info) != GIS_OK) {
-        api_fail(res, &err);
+    if (jobs_info(req->jobs, id, &info) != GIS_OK) {
+        api_error(res, 500, "internal", "the job vanished");
         return;
     }
     api_base_url(req, base, sizeof base);
@@ -215,6 +235,63 @@ static void execute_async(const struct api_request *req,
     api_header_add(res, "Location", href);
     api_header_add(res, "Preference-Applied", "respond-async");
     api_send_json(res, status_json(&info, base), "application/json");
+}
+
+/* The coverage job: its parameters with owned strings. */
+struct coverage_job {
+    struct coverage_params p;
+    enum coverage_format fmt;
+    char *kinds, *statuses, *weight;
+};
+
+static void coverage_job_free(void *ctx)
+{
+    struct coverage_job *cj = ctx;
+
+    if (!cj)
+        return;
+    free(cj->kinds);
+    free(cj->statuses);
+    free(cj->weight);
+    free(cj);
+}
+
+static enum gis_status coverage_job_run(
+    void *ctx, struct store *st, FILE *f, struct job_progress *pr, struct gis_error *err)
+{
+    struct coverage_job *cj = ctx;
+
+    (void)pr;
+    return coverage_write(st, &cj->p, cj->fmt, f, err);
+}
+
+static void execute_async(const struct api_request *req,
+                          struct api_response *res,
+                          const struct coverage_params *p,
+                          enum coverage_format fmt)
+{
+    struct gis_error err = {0};
+    struct coverage_job *cj = calloc(1, sizeof *cj);
+    struct job_spec spec = {PROCESS_ID,        coverage_job_run,        cj,
+                            coverage_job_free, fmt == COVERAGE_GEOJSON, false};
+    char id[JOB_ID_LEN + 1];
+
+    if (cj) {
+        cj->p = *p;
+        cj->fmt = fmt;
+        cj->p.kinds = cj->kinds = strdup(p->kinds ? p->kinds : "");
+        cj->p.statuses = cj->statuses = p->statuses ? strdup(p->statuses) : NULL;
+        cj->p.weight = cj->weight = strdup(p->weight ? p->weight : "elderly_60plus");
+    }
+    if (!cj || !cj->kinds || !cj->weight) {
+        coverage_job_free(cj);
+        api_error(res, 500, "out_of_memory", "out of memory");
+        return;
+    }
+    if (jobs_submit(req->jobs, &spec, id, &err) != GIS_OK)
+        api_fail(res, &err);
+    else
+        api_job_created(req, res, id);
 }
 
 static void execute_sync(const struct api_request *req,
@@ -248,7 +325,7 @@ void api_execute(const struct api_request *req, struct api_response *res)
     char kinds[1024];
     cJSON *root;
 
-    if (strcmp(req->path_params[0], PROCESS_ID)) {
+    if (strcmp(req->path_params[0], PROCESS_ID) && strcmp(req->path_params[0], SITE_ID)) {
         api_error(res, 404, "not_found", "no such process; see /processes");
         return;
     }
@@ -257,7 +334,9 @@ void api_execute(const struct api_request *req, struct api_response *res)
         api_error(res, 400, "invalid_argument", "the body must be a JSON execute request");
         return;
     }
-    if (parse_inputs(root, &p, &fmt, kinds, sizeof kinds, &err) != GIS_OK)
+    if (!strcmp(req->path_params[0], SITE_ID))
+        api_site_execute(req, res, root);
+    else if (parse_inputs(root, &p, &fmt, kinds, sizeof kinds, &err) != GIS_OK)
         api_fail(res, &err);
     else if (prefer && strstr(prefer, "respond-async"))
         execute_async(req, res, &p, fmt);

@@ -14,6 +14,14 @@ void api_self_links(cJSON *links, const char *base, const char *path, const char
 /* Renders root as the body and frees it. */
 void api_send_json(struct api_response *res, cJSON *root, const char *content_type);
 
+/* OGC API - Processes (api_processes.c; the site-selection process in api_site.c). */
+cJSON *api_process_summary(const char *base, const char *id, const char *title, const char *desc);
+cJSON *api_process_input(cJSON *inputs, const char *name, const char *type, const char *desc);
+/* Answers 201 with the new job's status document. */
+void api_job_created(const struct api_request *req, struct api_response *res, const char *id);
+void api_site_describe(const struct api_request *req, struct api_response *res);
+void api_site_execute(const struct api_request *req, struct api_response *res, const cJSON *root);
+
 /* HTML pages; every value is escaped. */
 void api_render_landing_html(struct api_response *res, const char *base);
 void api_render_list_html(struct api_response *res,

@@ -17,9 +17,7 @@
 
 struct job {
     struct job_info info;
-    struct coverage_params params;
-    char *kinds, *statuses, *weight; /* owned copies behind params */
-    enum coverage_format fmt;
+    struct job_spec spec;
     char *result;
     size_t result_len;
     bool is_used;
@@ -42,11 +40,15 @@ const char *job_status_name(enum job_status s)
     return (unsigned)s < 5 ? names[s] : "failed";
 }
 
+struct job_progress {
+    struct jobs *j;
+    struct job *jb;
+};
+
 static void job_clear(struct job *jb)
 {
-    free(jb->kinds);
-    free(jb->statuses);
-    free(jb->weight);
+    if (jb->spec.ctx_free)
+        jb->spec.ctx_free(jb->spec.ctx);
     free(jb->result);
     memset(jb, 0, sizeof *jb);
 }
@@ -83,11 +85,14 @@ static void run_job(struct jobs *j, struct job *jb)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    enum gis_status rc = f ? store_open(j->db_path, STORE_READ_ONLY, &st, &err)
-                           : gis_fail(&err, GIS_ERR_NOMEM, "out of memory");
+    struct job_progress pr = {j, jb};
+    enum gis_status rc =
+        f ? store_open(j->db_path, jb->spec.needs_write ? STORE_READ_WRITE : STORE_READ_ONLY, &st,
+                       &err)
+          : gis_fail(&err, GIS_ERR_NOMEM, "out of memory");
 
     if (rc == GIS_OK)
-        rc = coverage_write(st, &jb->params, jb->fmt, f, &err);
+        rc = jb->spec.run(jb->spec.ctx, st, f, &pr, &err);
     if (f)
         fclose(f);
     store_close(st);
@@ -204,11 +209,20 @@ static void make_id(struct jobs *j, char *id)
              (unsigned long long)++j->serial, (unsigned long)(random() & 0xffffffffL));
 }
 
-enum gis_status jobs_submit_coverage(struct jobs *j,
-                                     const struct coverage_params *p,
-                                     enum coverage_format fmt,
-                                     char *out_id,
-                                     struct gis_error *err)
+bool jobs_progress(struct job_progress *pr, double fraction)
+{
+    bool is_dismissed;
+
+    pthread_mutex_lock(&pr->j->lock);
+    if (fraction >= 0 && fraction <= 1)
+        pr->jb->info.progress = 10 + (int)(fraction * 89);
+    is_dismissed = pr->jb->info.status == JOB_DISMISSED;
+    pthread_mutex_unlock(&pr->j->lock);
+    return is_dismissed;
+}
+
+enum gis_status
+jobs_submit(struct jobs *j, const struct job_spec *spec, char *out_id, struct gis_error *err)
 {
     struct job *jb;
 
@@ -216,26 +230,21 @@ enum gis_status jobs_submit_coverage(struct jobs *j,
     jb = free_slot(j);
     if (!jb) {
         pthread_mutex_unlock(&j->lock);
+        if (spec->ctx_free)
+            spec->ctx_free(spec->ctx);
         return gis_fail(err, GIS_ERR_TIMEOUT, "too many jobs waiting; try again later");
     }
     jb->is_used = true;
-    jb->kinds = strdup(p->kinds ? p->kinds : "");
-    jb->statuses = p->statuses ? strdup(p->statuses) : NULL;
-    jb->weight = strdup(p->weight ? p->weight : "elderly_60plus");
-    jb->params = *p;
-    jb->params.kinds = jb->kinds;
-    jb->params.statuses = jb->statuses;
-    jb->params.weight = jb->weight;
-    jb->fmt = fmt;
+    jb->spec = *spec;
     make_id(j, jb->info.id);
-    snprintf(jb->info.process, sizeof jb->info.process, "coverage");
+    snprintf(jb->info.process, sizeof jb->info.process, "%s", spec->process);
     jb->info.status = JOB_ACCEPTED;
     jb->info.created = (int64_t)time(NULL);
     snprintf(jb->info.message, sizeof jb->info.message, "queued");
     memcpy(out_id, jb->info.id, JOB_ID_LEN + 1);
     pthread_cond_signal(&j->wake);
     pthread_mutex_unlock(&j->lock);
-    return jb->kinds && jb->weight ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    return GIS_OK;
 }
 
 enum gis_status jobs_info(struct jobs *j, const char *id, struct job_info *out)
@@ -284,7 +293,7 @@ enum gis_status jobs_result(struct jobs *j,
     else {
         memcpy(*out, jb->result, jb->result_len + 1);
         *out_len = jb->result_len;
-        *out_is_geojson = jb->fmt == COVERAGE_GEOJSON;
+        *out_is_geojson = jb->spec.is_geojson;
     }
     pthread_mutex_unlock(&j->lock);
     return rc;

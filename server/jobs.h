@@ -9,8 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "coverage_run.h"
+#include <stdio.h>
+
 #include "status.h"
+#include "store.h"
 
 enum job_status {
     JOB_ACCEPTED,
@@ -41,12 +43,28 @@ enum gis_status jobs_start(const char *db_path, struct jobs **out, struct gis_er
 /* Stops the worker after the running job and frees everything. NULL is a no-op. */
 void jobs_stop(struct jobs *j);
 
-/* Queues a coverage job (p's strings are copied). out_id: the new job's id. */
-enum gis_status jobs_submit_coverage(struct jobs *j,
-                                     const struct coverage_params *p,
-                                     enum coverage_format fmt,
-                                     char *out_id,
-                                     struct gis_error *err);
+/* Passed to a running job: report progress, learn whether to stop. */
+struct job_progress;
+
+/* Records progress (0..1); returns true once the job was dismissed (stop then). */
+bool jobs_progress(struct job_progress *pr, double fraction);
+
+/* A job's work: writes its result to f. ctx is the job's own (freed by ctx_free). */
+typedef enum gis_status (*job_run_fn)(
+    void *ctx, struct store *st, FILE *f, struct job_progress *pr, struct gis_error *err);
+
+struct job_spec {
+    const char *process; /* e.g. "coverage" */
+    job_run_fn run;
+    void *ctx; /* owned by the table once submitted, even on failure */
+    void (*ctx_free)(void *ctx);
+    bool is_geojson;  /* the result's media type */
+    bool needs_write; /* opens the store read-write (saving a scenario) */
+};
+
+/* Queues a job. out_id: the new job's id. */
+enum gis_status
+jobs_submit(struct jobs *j, const struct job_spec *spec, char *out_id, struct gis_error *err);
 
 /* The job's state; GIS_ERR_NOT_FOUND for an unknown id. */
 enum gis_status jobs_info(struct jobs *j, const char *id, struct job_info *out);

@@ -557,6 +557,8 @@ enum gis_status site_write(struct store *st,
 
     memset(&jb, 0, sizeof jb);
     rc = build(&jb, st, p, err);
+    if (rc == GIS_OK && p->progress && p->progress(p->progress_ctx, 0.01, 0))
+        rc = gis_fail(err, GIS_ERR_INVALID_ARG, "cancelled");
     if (rc == GIS_OK)
         rc = site_solve(&jb.in, &opt, &r, err);
     if (rc == GIS_OK && p->save_name)
