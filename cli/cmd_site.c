@@ -33,6 +33,7 @@ static const char USAGE[] =
     "  --exclude KIND:M    no candidate within M metres of facilities of KIND\n"
     "  --exact             solve the MIP with GLPK (time-limited)\n"
     "  --time-limit S      seconds (default 30)\n"
+    "  --gap G             stop once the certified relative gap is at most G (e.g. 0.005)\n"
     "  --seed N            random seed (default 1)\n"
     "  --format json|geojson   summary (default) or the chosen sites\n"
     "  --save-scenario NAME    store the answer as a scenario (planned facilities)\n"
@@ -159,6 +160,8 @@ static int option(struct opts *o, int ch, char *v)
         return cli_number(v, 1e-9, 1e15, false, &o->p.capacity) ? CLI_OK : bad("--capacity", v);
     case 'b':
         return cli_number(v, 1e-9, 1e15, false, &o->p.budget) ? CLI_OK : bad("--budget", v);
+    case 'g':
+        return cli_number(v, 0, 1, false, &o->p.gap) ? CLI_OK : bad("--gap", v);
     case 't':
         return cli_number(v, 1e-3, 1e6, false, &o->p.time_limit_s) ? CLI_OK
                                                                    : bad("--time-limit", v);
@@ -198,6 +201,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"radius", required_argument, NULL, 'r'},
         {"capacity", required_argument, NULL, 'a'},
         {"budget", required_argument, NULL, 'b'},
+        {"gap", required_argument, NULL, 'g'},
         {"time-limit", required_argument, NULL, 't'},
         {"seed", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},

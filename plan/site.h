@@ -70,6 +70,7 @@ struct site_options {
     uint64_t seed;
     double time_limit_s;       /* <= 0: the default, 30 s */
     bool is_exact;             /* solve the MIP with GLPK (time-limited) */
+    double gap_tolerance;      /* stop searching once the certified gap is at most this */
     site_progress_fn progress; /* may be NULL */
     void *progress_ctx;
 };

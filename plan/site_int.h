@@ -68,7 +68,8 @@ struct search_ops {
 enum gis_status site__greedy(struct site_run *r, const struct search_ops *ops);
 void site__local_search(struct site_run *r, const struct search_ops *ops);
 enum gis_status site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost);
-/* Whether cost is proven optimal by a bound on it (integral data: rounded up). */
+/* Whether the search may stop: cost proven optimal by a bound on it (integral data:
+ * rounded up), or within the caller's gap tolerance. */
 bool site__is_proven(const struct site_run *r, double cost, double bound_cost);
 
 /* Problem solvers: heuristic with bound. They fill res->open/assign/objective/bound. */

@@ -82,35 +82,18 @@ static enum gis_status lag_init(struct lag *lg, const struct pm *pm)
     return GIS_OK;
 }
 
-/* Puts the k smallest rho of the free candidates first in free_j (quickselect). */
+static int cmp_rho(const void *a, const void *b, void *ctx)
+{
+    const double *rho = ctx;
+    double x = rho[*(const uint32_t *)a], y = rho[*(const uint32_t *)b];
+    return (x > y) - (x < y);
+}
+
+/* Puts the k smallest rho of the free candidates first in free_j. */
 static void select_smallest(struct lag *lg, size_t k)
 {
-    uint32_t *a = lg->free_j;
-    size_t lo = 0, hi = lg->n_free;
-
-    while (k && hi - lo > 1) {
-        double pivot = lg->rho[a[lo + (hi - lo) / 2]];
-        size_t i = lo, j = hi - 1;
-        while (i <= j) {
-            while (lg->rho[a[i]] < pivot)
-                i++;
-            while (lg->rho[a[j]] > pivot)
-                j--;
-            if (i <= j) {
-                uint32_t t = a[i];
-                a[i++] = a[j];
-                a[j] = t;
-                if (j-- == 0)
-                    break;
-            }
-        }
-        if (k <= j)
-            hi = j + 1;
-        else if (k >= i)
-            lo = i;
-        else
-            return;
-    }
+    if (k && lg->n_free > 1)
+        qsort_r(lg->free_j, lg->n_free, sizeof *lg->free_j, cmp_rho, lg->rho);
 }
 
 /* One evaluation of L(lambda) with its subgradient in g; returns L and ||g||^2. */

@@ -96,6 +96,10 @@ enum gis_status site__greedy(struct site_run *r, const struct search_ops *ops)
 
 bool site__is_proven(const struct site_run *r, double cost, double bound_cost)
 {
+    double tol = r->opt->gap_tolerance;
+
+    if (tol > 0 && cost - bound_cost <= tol * fmax(fabs(cost), 1e-9))
+        return true;
     if (r->is_integral)
         return cost <= ceil(bound_cost - 1e-6);
     return cost <= bound_cost + 1e-9 * fabs(bound_cost);

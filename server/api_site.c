@@ -41,6 +41,7 @@ void api_site_describe(const struct api_request *req, struct api_response *res)
     api_process_input(in, "exact", "boolean", "Solve the MIP with GLPK (time-limited)");
     api_process_input(in, "time_limit", "number", "Seconds (default 30, at most 600)");
     api_process_input(in, "seed", "integer", "Random seed (default 1)");
+    api_process_input(in, "gap", "number", "Stop once the certified relative gap is at most this");
     api_process_input(in, "save_scenario", "string",
                       "Store the answer as a scenario of planned facilities under this name");
     out = cJSON_AddObjectToObject(p, "outputs");
@@ -109,6 +110,8 @@ static enum gis_status numbers(const cJSON *in, struct site_params *p, struct gi
         rc = number(in, "time_limit", 1e-3, MAX_TIME_LIMIT_S, &p->time_limit_s, err);
     if (rc == GIS_OK)
         rc = number(in, "seed", 0, 9e15, &seed, err);
+    if (rc == GIS_OK)
+        rc = number(in, "gap", 0, 1, &p->gap, err);
     p->p = (size_t)pp;
     p->per_county_min = (int)lo;
     p->per_county_max = (int)hi;

@@ -549,8 +549,8 @@ enum gis_status site_write(struct store *st,
                            struct gis_error *err)
 {
     struct job jb;
-    struct site_options opt = {p->problem,  p->seed,     p->time_limit_s,
-                               p->is_exact, p->progress, p->progress_ctx};
+    struct site_options opt = {p->problem, p->seed,     p->time_limit_s, p->is_exact,
+                               p->gap,     p->progress, p->progress_ctx};
     struct site_result r = {0};
     int64_t scenario = -1;
     enum gis_status rc;

@@ -24,6 +24,7 @@ struct site_params {
     bool is_planar;      /* CSV coordinates are metres (else lon/lat, geodesic) */
     bool is_exact;       /* GLPK */
     double time_limit_s; /* <= 0: 30 s */
+    double gap;          /* stop once the certified relative gap is at most this */
     uint64_t seed;
     /* Sources: an OR-Library graph, or two CSV texts, or else the store. */
     const char *orlib;
