@@ -17,12 +17,15 @@ static const char USAGE[] =
     "\n"
     "sources (one):\n"
     "  --db FILE --kind KIND   demand points of the database; candidates from\n"
-    "                          --candidates villages|townships; operating facilities of\n"
-    "                          KIND stay open and count\n"
+    "                          --candidates villages|rural|communities|townships;\n"
+    "                          operating facilities of KIND stay open and count\n"
     "  --orlib-pmed FILE       an OR-Library p-median graph (p from the file)\n"
     "  --demand CSV --candidates-csv CSV   id,x,y[,weight] and id,x,y[,cost,capacity]\n"
     "\n"
     "options:\n"
+    "  --candidates-within CODE   only candidates whose code starts with CODE\n"
+    "  --within CODE       only demand points and candidates in that division\n"
+    "  --no-existing       existing facilities do not count (a relocation)\n"
     "  --p N               new sites (LSCP: ignored)\n"
     "  --radius M          reach in metres (MCLP, LSCP; default: the kind's standard)\n"
     "  --weight FIELD      demand weight (default elderly_60plus)\n"
@@ -145,6 +148,15 @@ static int option(struct opts *o, int ch, char *v)
     case 'S':
         o->p.save_name = v;
         return CLI_OK;
+    case 'W':
+        o->p.within = v;
+        return CLI_OK;
+    case 'V':
+        o->p.candidates_within = v;
+        return CLI_OK;
+    case 'N':
+        o->p.skip_existing = true;
+        return CLI_OK;
     case 'q':
         return quota(o, v);
     case 'e':
@@ -201,6 +213,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"radius", required_argument, NULL, 'r'},
         {"capacity", required_argument, NULL, 'a'},
         {"budget", required_argument, NULL, 'b'},
+        {"within", required_argument, NULL, 'W'},
+        {"candidates-within", required_argument, NULL, 'V'},
+        {"no-existing", no_argument, NULL, 'N'},
         {"gap", required_argument, NULL, 'g'},
         {"time-limit", required_argument, NULL, 't'},
         {"seed", required_argument, NULL, 's'},

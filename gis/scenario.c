@@ -118,6 +118,45 @@ enum gis_status scenario_save(struct store *st,
     return GIS_OK;
 }
 
+static enum gis_status
+delete_rows(struct store *st, const char *name, int *out_changes, struct gis_error *err)
+{
+    sqlite3_stmt *s;
+    enum gis_status rc = store__stmt(st, "DELETE FROM scenarios WHERE name = ?", &s, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s) == SQLITE_DONE ? GIS_OK : store__fail(st, err, "deleting a scenario");
+    store__done(s);
+    *out_changes = sqlite3_changes(store__db(st));
+    return rc;
+}
+
+enum gis_status scenario_delete(
+    struct store *st, const char *name, const char *user, bool *out_found, struct gis_error *err)
+{
+    struct store_audit a = {user, "delete", "scenarios", name, "replaced by a new run", NULL, NULL};
+    int changes = 0;
+    enum gis_status rc = store_begin(st, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    rc = delete_rows(st, name, &changes, err);
+    if (rc == GIS_OK && changes > 0)
+        rc = store_audit_add(st, &a, err);
+    if (rc == GIS_OK && changes > 0)
+        rc = store_data_version_bump(st, err);
+    if (rc == GIS_OK)
+        rc = store_commit(st, err);
+    if (rc != GIS_OK) {
+        store_rollback(st);
+        return rc;
+    }
+    *out_found = changes > 0;
+    return GIS_OK;
+}
+
 void seat_set_free(struct seat_set *s)
 {
     size_t i;

@@ -7,6 +7,7 @@
 #ifndef CIVGIS_SCENARIO_H
 #define CIVGIS_SCENARIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,11 @@ enum gis_status scenario_save(struct store *st,
                               const char *user,
                               int64_t *out_id,
                               struct gis_error *err);
+
+/* Deletes the scenario of that name with its proposed sites (none: no change, *out_found
+ * false), with an audit row, in one transaction. */
+enum gis_status scenario_delete(
+    struct store *st, const char *name, const char *user, bool *out_found, struct gis_error *err);
 
 struct seat_set {
     size_t n;

@@ -15,19 +15,20 @@ void grid__free(struct grid *g)
     free(g->items);
 }
 
-static long clampl(long v, long lo, long hi)
+/* Clamped in floating point first: a far coordinate must not overflow the cast. */
+static long clamp_cell(double v, long hi)
 {
-    return v < lo ? lo : v > hi ? hi : v;
+    return v < 0 || v != v ? 0 : v > (double)hi ? hi : (long)v;
 }
 
 long grid__cell_x(const struct grid *g, double x)
 {
-    return clampl((long)floor((x - g->minx) / g->cell), 0, g->nx - 1);
+    return clamp_cell(floor((x - g->minx) / g->cell), g->nx - 1);
 }
 
 long grid__cell_y(const struct grid *g, double y)
 {
-    return clampl((long)floor((y - g->miny) / g->cell), 0, g->ny - 1);
+    return clamp_cell(floor((y - g->miny) / g->cell), g->ny - 1);
 }
 
 enum gis_status grid__build(struct grid *g, const double *xy, size_t n, double cell)
@@ -43,8 +44,9 @@ enum gis_status grid__build(struct grid *g, const double *xy, size_t n, double c
         maxx = fmax(maxx, xy[2 * i]);
         maxy = fmax(maxy, xy[2 * i + 1]);
     }
-    /* Never more than a few cells per facility, whatever the reach. */
-    while ((maxx - g->minx) / cell * ((maxy - g->miny) / cell) >
+    /* Never more than a few cells per point, whatever the reach (+1: a thin box still
+     * counts its cells along the long side). */
+    while (((maxx - g->minx) / cell + 1) * ((maxy - g->miny) / cell + 1) >
            (double)(n * MAX_CELLS_PER_POINT + 16))
         cell *= 2;
     g->cell = cell;

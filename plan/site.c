@@ -279,19 +279,31 @@ check_data(const struct site_instance *in, enum site_problem pb, struct gis_erro
     return check_values(in, err);
 }
 
+/* The index of the first value that is negative or not finite, or n. */
+static size_t first_bad(const double *v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; v && i < n; i++)
+        if (!(v[i] >= 0) || !isfinite(v[i]))
+            return i;
+    return n;
+}
+
 static enum gis_status check_values(const struct site_instance *in, struct gis_error *err)
 {
     size_t i;
 
-    for (i = 0; i < in->n; i++)
-        if (!(in->weight[i] >= 0) || !isfinite(in->weight[i]))
-            return gis_fail(err, GIS_ERR_INVALID_ARG, "demand weight %zu is negative", i);
-    for (i = 0; in->cost && i < in->m; i++)
-        if (!(in->cost[i] >= 0) || !isfinite(in->cost[i]))
-            return gis_fail(err, GIS_ERR_INVALID_ARG, "site cost %zu is negative", i);
-    for (i = 0; in->capacity && i < in->m; i++)
-        if (!(in->capacity[i] >= 0) || !isfinite(in->capacity[i]))
-            return gis_fail(err, GIS_ERR_INVALID_ARG, "site capacity %zu is negative", i);
+    for (i = 0; in->dist && i < in->n * in->m; i++)
+        if (!(in->dist[i] >= 0) || !isfinite(in->dist[i]))
+            return gis_fail(err, GIS_ERR_INVALID_ARG,
+                            "distance %zu is not a finite number >= 0 (an unconnected graph?)", i);
+    if ((i = first_bad(in->weight, in->n)) < in->n)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "demand weight %zu is negative", i);
+    if ((i = first_bad(in->cost, in->m)) < in->m)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "site cost %zu is negative", i);
+    if ((i = first_bad(in->capacity, in->m)) < in->m)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "site capacity %zu is negative", i);
     for (i = 0; in->group && i < in->m; i++)
         if (in->group[i] >= (int32_t)in->n_groups)
             return gis_fail(err, GIS_ERR_INVALID_ARG, "site %zu has an unknown group", i);

@@ -4,7 +4,8 @@
  *   p-median  minimise the demand-weighted distance to the nearest open site;
  *   p-center  minimise the largest distance from a demand point (weight > 0) to its site;
  *   MCLP      maximise the demand within reach of an open site (existing ones count);
- *   LSCP      fewest (cheapest) new sites covering every coverable demand point.
+ *   LSCP      fewest (cheapest) new sites covering every coverable demand point (p,
+ *             the budget and quotas do not apply: they are what LSCP answers).
  * Side constraints: existing sites (open, not counted in p), forced and forbidden sites,
  * cost per site with a budget, minimum/maximum sites per group (quotas per division),
  * and capacities with single-source assignment (p-median, MCLP).

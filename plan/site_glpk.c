@@ -87,20 +87,32 @@ static void add_side_rows(struct mip *mp)
         add_row(mp, n, GLP_UP, 0, (double)in->p);
 }
 
+/* One group's new sites, in mp->ind / mp->val; returns how many. */
+static int group_row(struct mip *mp, size_t g)
+{
+    const struct site_instance *in = mp->in;
+    size_t j;
+    int n = 0;
+
+    for (j = 0; j < in->m; j++)
+        if (in->group[j] == (int32_t)g && mp->ycol[j] && site__state(in, j) != SITE_EXISTING) {
+            mp->ind[++n] = mp->ycol[j];
+            mp->val[n] = 1;
+        }
+    return n;
+}
+
 static void add_quota_rows(struct mip *mp)
 {
     const struct site_instance *in = mp->in;
-    size_t j, g;
+    size_t g;
     int n;
 
+    if (mp->pb == SITE_LSCP) /* set covering minimises the sites: no quotas (site.h) */
+        return;
     for (g = 0; in->group && g < in->n_groups; g++) {
         int lo = in->group_min ? in->group_min[g] : 0, hi = in->group_max ? in->group_max[g] : -1;
-        n = 0;
-        for (j = 0; j < in->m; j++)
-            if (in->group[j] == (int32_t)g && mp->ycol[j] && site__state(in, j) != SITE_EXISTING) {
-                mp->ind[++n] = mp->ycol[j];
-                mp->val[n] = 1;
-            }
+        n = group_row(mp, g);
         if (n && (lo > 0 || hi >= 0))
             add_row(mp, n, hi < 0 ? GLP_LO : lo == hi ? GLP_FX : GLP_DB, lo, hi < 0 ? 0 : hi);
     }

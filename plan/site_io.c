@@ -187,6 +187,11 @@ static enum gis_status all_pairs(float *mat, size_t n, float **out, struct gis_e
     }
     for (i = 0; i < n; i++)
         dijkstra(start, adj, n, i, dist + i * n, &h);
+    for (i = 0; i < n; i++)
+        if (isinf(dist[i])) {
+            rc = gis_fail(err, GIS_ERR_INVALID_ARG, "the graph is not connected (node %zu)", i + 1);
+            goto cleanup;
+        }
     *out = dist;
     dist = NULL;
 cleanup:

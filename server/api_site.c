@@ -11,8 +11,7 @@
 #include "jobs.h"
 #include "site_run.h"
 
-#define MAX_TIME_LIMIT_S 600.0
-#define SITE_ID          "site-selection"
+#define SITE_ID "site-selection"
 
 void api_site_describe(const struct api_request *req, struct api_response *res)
 {
@@ -31,7 +30,12 @@ void api_site_describe(const struct api_request *req, struct api_response *res)
     api_process_input(in, "p", "integer", "New sites (not for lscp)");
     api_process_input(in, "radius", "number", "Reach in metres (mclp, lscp; default: the kind's)");
     api_process_input(in, "weight", "string", "Demand weight field (default elderly_60plus)");
-    api_process_input(in, "candidates", "string", "villages (default) or townships");
+    api_process_input(in, "candidates", "string",
+                      "villages (default), rural, communities or townships");
+    api_process_input(in, "within", "string", "Division code: only demand and candidates in it");
+    api_process_input(in, "candidates_within", "string", "Division code for the candidates");
+    api_process_input(in, "existing", "boolean",
+                      "Whether existing facilities of the kind count (default true)");
     api_process_input(in, "capacity", "number", "Capacity of each new site");
     api_process_input(in, "budget", "number", "At most this many sites' cost");
     api_process_input(in, "per_county_min", "integer", "New sites per county, at least");
@@ -62,93 +66,17 @@ static const cJSON *item(const cJSON *in, const char *name)
     return cJSON_GetObjectItemCaseSensitive(in, name);
 }
 
-static enum gis_status
-number(const cJSON *in, const char *name, double lo, double hi, double *out, struct gis_error *err)
-{
-    const cJSON *x = item(in, name);
-
-    if (!x)
-        return GIS_OK;
-    if (!cJSON_IsNumber(x) || !(x->valuedouble >= lo && x->valuedouble <= hi))
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"%s\" must be a number in [%g, %g]", name,
-                        lo, hi);
-    *out = x->valuedouble;
-    return GIS_OK;
-}
-
-static enum gis_status
-text(const cJSON *in, const char *name, const char **out, struct gis_error *err)
-{
-    const cJSON *x = item(in, name);
-
-    if (!x)
-        return GIS_OK;
-    if (!cJSON_IsString(x))
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"%s\" must be a string", name);
-    *out = x->valuestring;
-    return GIS_OK;
-}
-
-static enum gis_status numbers(const cJSON *in, struct site_params *p, struct gis_error *err)
-{
-    double pp = 0, lo = -1, hi = -1, seed = 1;
-    enum gis_status rc = number(in, "p", 1, 1e7, &pp, err);
-
-    if (rc == GIS_OK)
-        rc = number(in, "radius", 1e-9, 4e7, &p->radius_m, err);
-    if (rc == GIS_OK)
-        rc = number(in, "capacity", 1e-9, 1e15, &p->capacity, err);
-    if (rc == GIS_OK)
-        rc = number(in, "budget", 1e-9, 1e15, &p->budget, err);
-    if (rc == GIS_OK)
-        rc = number(in, "per_county_min", 0, 1e6, &lo, err);
-    if (rc == GIS_OK)
-        rc = number(in, "per_county_max", 0, 1e6, &hi, err);
-    if (rc == GIS_OK)
-        rc = number(in, "exclude_distance", 1e-9, 4e7, &p->exclude_m, err);
-    if (rc == GIS_OK)
-        rc = number(in, "time_limit", 1e-3, MAX_TIME_LIMIT_S, &p->time_limit_s, err);
-    if (rc == GIS_OK)
-        rc = number(in, "seed", 0, 9e15, &seed, err);
-    if (rc == GIS_OK)
-        rc = number(in, "gap", 0, 1, &p->gap, err);
-    p->p = (size_t)pp;
-    p->per_county_min = (int)lo;
-    p->per_county_max = (int)hi;
-    p->seed = (uint64_t)seed;
-    return rc;
-}
-
 /* Strings in p point into root. */
 static enum gis_status
 parse(const cJSON *root, struct site_params *p, enum site_format *fmt, struct gis_error *err)
 {
-    const cJSON *in = item(root, "inputs"), *outputs = item(root, "outputs");
-    const char *problem = NULL;
+    const cJSON *in = item(root, "inputs");
     enum gis_status rc;
 
-    memset(p, 0, sizeof *p);
-    p->time_limit_s = 30;
-    *fmt = item(outputs, "sites") ? SITE_GEOJSON : SITE_SUMMARY;
+    *fmt = item(item(root, "outputs"), "sites") ? SITE_GEOJSON : SITE_SUMMARY;
     if (!cJSON_IsObject(in))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "the body needs an \"inputs\" object");
-    rc = text(in, "problem", &problem, err);
-    if (rc == GIS_OK && !site_problem_parse(problem, &p->problem))
-        rc = gis_fail(err, GIS_ERR_INVALID_ARG,
-                      "input \"problem\" must be mclp, lscp, pmedian or pcenter");
-    if (rc == GIS_OK)
-        rc = text(in, "kind", &p->kinds, err);
-    if (rc == GIS_OK)
-        rc = text(in, "weight", &p->weight, err);
-    if (rc == GIS_OK)
-        rc = text(in, "candidates", &p->candidates, err);
-    if (rc == GIS_OK)
-        rc = text(in, "exclude_kind", &p->exclude_kinds, err);
-    if (rc == GIS_OK)
-        rc = text(in, "save_scenario", &p->save_name, err);
-    if (rc == GIS_OK)
-        rc = numbers(in, p, err);
-    p->is_exact = cJSON_IsTrue(item(in, "exact"));
+    rc = site_params_from_json(in, p, err);
     p->user = "api";
     return rc;
 }

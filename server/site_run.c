@@ -16,6 +16,7 @@
 
 #define MAX_MATRIX_BYTES ((size_t)1 << 30)
 #define DIST_THREADS     2
+#define MAX_TIME_LIMIT_S 600.0
 
 struct job {
     struct site_instance in;
@@ -158,36 +159,76 @@ static enum gis_status from_csv(struct job *jb, const struct site_params *p, str
     return geometry(jb, p, jb->in.n, jb->in.m, err);
 }
 
-/* Candidates from the store: villages (the demand points) or township seats. */
-static enum gis_status store_candidates(struct job *jb,
-                                        struct store *st,
-                                        const struct site_params *p,
-                                        struct gis_error *err)
+static bool is_community(const char *name)
 {
-    const char *layer = p->candidates ? p->candidates : "villages";
-    size_t j, m, extra = jb->fac.n;
-    bool is_seats = !strcmp(layer, "townships");
-    enum gis_status rc;
+    return name && (strstr(name, "社区") || strstr(name, "居委会"));
+}
 
-    if (!is_seats && strcmp(layer, "villages"))
-        return gis_fail(err, GIS_ERR_INVALID_ARG,
-                        "unknown candidate set '%.40s'; known: villages, townships", layer);
-    if (is_seats && (rc = seat_set_load(st, &jb->seats, err)) != GIS_OK)
-        return rc;
-    m = is_seats ? jb->seats.n : jb->dem.n;
-    if (alloc_candidates(jb, m + extra) != GIS_OK)
-        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    for (j = 0; j < m; j++) {
-        const double *xy = is_seats ? jb->seats.xy : jb->dem.xy;
-        jb->cxy[2 * j] = xy[2 * j];
-        jb->cxy[2 * j + 1] = xy[2 * j + 1];
-        jb->cid[j] = is_seats ? jb->seats.code[j] : jb->dem.code[j];
-        jb->cname[j] = is_seats ? jb->seats.name[j] : jb->dem.name[j];
-        jb->cdiv[j] = is_seats ? jb->seats.code[j] : jb->dem.division[j];
-        jb->cost[j] = 1;
-        jb->cap[j] = p->capacity;
+static bool has_prefix(const char *code, const char *prefix)
+{
+    return !prefix || (code && !strncmp(code, prefix, strlen(prefix)));
+}
+
+/* Keeps the demand points whose code starts with prefix (compacting the arrays). */
+static void demand_within(struct demand_set *d, const char *prefix)
+{
+    size_t i, k = 0;
+
+    for (i = 0; prefix && i < d->n; i++) {
+        if (!has_prefix(d->code[i], prefix)) {
+            free(d->code[i]);
+            free(d->name[i]);
+            free(d->division[i]);
+            continue;
+        }
+        d->xy[2 * k] = d->xy[2 * i];
+        d->xy[2 * k + 1] = d->xy[2 * i + 1];
+        d->weight[k] = d->weight[i];
+        d->code[k] = d->code[i];
+        d->name[k] = d->name[i];
+        d->division[k] = d->division[i];
+        k++;
     }
-    for (j = 0; j < extra; j++) {
+    if (prefix)
+        d->n = k;
+}
+
+enum cand_kind {
+    CAND_ALL,
+    CAND_RURAL,
+    CAND_COMMUNITIES,
+    CAND_SEATS,
+    CAND_UNKNOWN
+};
+
+static enum cand_kind cand_kind(const char *s)
+{
+    static const char *const names[] = {"villages", "rural", "communities", "townships"};
+    size_t k;
+
+    for (k = 0; k < 4; k++)
+        if (!strcmp(s ? s : "villages", names[k]))
+            return (enum cand_kind)k;
+    return CAND_UNKNOWN;
+}
+
+static bool
+keep_candidate(enum cand_kind kind, const char *code, const char *name, const struct site_params *p)
+{
+    if (!has_prefix(code, p->within) || !has_prefix(code, p->candidates_within))
+        return false;
+    if (kind == CAND_RURAL)
+        return !is_community(name);
+    if (kind == CAND_COMMUNITIES)
+        return is_community(name);
+    return true;
+}
+
+static void add_existing(struct job *jb, const struct site_params *p, size_t m)
+{
+    size_t j;
+
+    for (j = 0; j < jb->fac.n; j++) {
         jb->cxy[2 * (m + j)] = jb->fac.xy[2 * j];
         jb->cxy[2 * (m + j) + 1] = jb->fac.xy[2 * j + 1];
         jb->cid[m + j] = jb->cname[m + j] = jb->fac.fid[j];
@@ -196,8 +237,66 @@ static enum gis_status store_candidates(struct job *jb,
         jb->cost[m + j] = 0;
         jb->cap[m + j] = jb->fac.capacity[j] > 0 ? jb->fac.capacity[j] : p->capacity;
     }
+}
+
+/* Candidates from the store: demand points (all, rural or communities) or township
+ * seats, inside the prefixes; then the existing facilities, open. */
+static enum gis_status store_candidates(struct job *jb,
+                                        struct store *st,
+                                        const struct site_params *p,
+                                        struct gis_error *err)
+{
+    enum cand_kind kind = cand_kind(p->candidates);
+    bool is_seats = kind == CAND_SEATS;
+    size_t j, m = 0, total;
+    enum gis_status rc;
+
+    if (kind == CAND_UNKNOWN)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "unknown candidate set '%.40s'; known: villages, rural, communities, "
+                        "townships",
+                        p->candidates);
+    if (is_seats && (rc = seat_set_load(st, &jb->seats, err)) != GIS_OK)
+        return rc;
+    total = is_seats ? jb->seats.n : jb->dem.n;
+    if (alloc_candidates(jb, total + jb->fac.n) != GIS_OK)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    for (j = 0; j < total; j++) {
+        const double *xy = is_seats ? jb->seats.xy : jb->dem.xy;
+        char *code = is_seats ? jb->seats.code[j] : jb->dem.code[j];
+        char *name = is_seats ? jb->seats.name[j] : jb->dem.name[j];
+        if (!keep_candidate(kind, code, name, p))
+            continue;
+        jb->cxy[2 * m] = xy[2 * j];
+        jb->cxy[2 * m + 1] = xy[2 * j + 1];
+        jb->cid[m] = code;
+        jb->cname[m] = name;
+        jb->cdiv[m] = is_seats ? code : jb->dem.division[j];
+        jb->cost[m] = 1;
+        jb->cap[m] = p->capacity;
+        m++;
+    }
+    add_existing(jb, p, m);
     jb->n_cand_own = m;
-    jb->in.m = m + extra;
+    jb->in.m = m + jb->fac.n;
+    return GIS_OK;
+}
+
+/* The community demand points, as exclusion points. */
+static enum gis_status community_points(const struct job *jb, struct facility_set *out)
+{
+    size_t i, k = 0;
+
+    out->xy = malloc((jb->dem.n ? 2 * jb->dem.n : 1) * sizeof *out->xy);
+    if (!out->xy)
+        return GIS_ERR_NOMEM;
+    for (i = 0; i < jb->dem.n; i++)
+        if (is_community(jb->dem.name[i])) {
+            out->xy[2 * k] = jb->dem.xy[2 * i];
+            out->xy[2 * k + 1] = jb->dem.xy[2 * i + 1];
+            k++;
+        }
+    out->n = k;
     return GIS_OK;
 }
 
@@ -218,7 +317,11 @@ exclusions(struct job *jb, struct store *st, const struct site_params *p, struct
         return GIS_OK;
     if (!(p->exclude_m > 0))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "an exclusion zone needs a distance > 0");
-    rc = facility_set_load(st, &q, &ex, err);
+    if (!strcmp(p->exclude_kinds, "communities"))
+        rc = community_points(jb, &ex) == GIS_OK ? GIS_OK
+                                                 : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    else
+        rc = facility_set_load(st, &q, &ex, err);
     if (rc == GIS_OK)
         rc = site_cover_from_points(jb->metric, ex.xy, ex.n, jb->cxy, jb->n_cand_own, p->exclude_m,
                                     &c, err);
@@ -280,6 +383,21 @@ static enum gis_status county_groups(struct job *jb, const struct site_params *p
 }
 
 static enum gis_status
+load_demand(struct job *jb, struct store *st, const struct site_params *p, struct gis_error *err)
+{
+    enum gis_status rc =
+        demand_set_load(st, p->weight ? p->weight : "elderly_60plus", &jb->dem, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    demand_within(&jb->dem, p->within);
+    if (!jb->dem.n)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "no demand points in '%.20s'",
+                        p->within ? p->within : "the database");
+    return GIS_OK;
+}
+
+static enum gis_status
 from_store(struct job *jb, struct store *st, const struct site_params *p, struct gis_error *err)
 {
     struct facility_query q = {p->kinds, p->statuses, -1, 0};
@@ -289,8 +407,8 @@ from_store(struct job *jb, struct store *st, const struct site_params *p, struct
         return gis_fail(err, GIS_ERR_INVALID_ARG, "give a database, an OR-Library file or CSVs");
     if (!p->kinds)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "the facility kind is required");
-    rc = demand_set_load(st, p->weight ? p->weight : "elderly_60plus", &jb->dem, err);
-    if (rc == GIS_OK)
+    rc = load_demand(jb, st, p, err);
+    if (rc == GIS_OK && !p->skip_existing)
         rc = facility_set_load(st, &q, &jb->fac, err);
     if (rc == GIS_OK)
         rc = store_candidates(jb, st, p, err);
@@ -336,6 +454,104 @@ build(struct job *jb, struct store *st, const struct site_params *p, struct gis_
     jb->in.budget = p->budget;
     jb->in.capacity = p->capacity > 0 || (jb->cpts.capacity != NULL) ? jb->cap : NULL;
     return GIS_OK;
+}
+
+/* ---------------------------------------------------------------- JSON inputs */
+
+static const cJSON *item(const cJSON *in, const char *name)
+{
+    return cJSON_GetObjectItemCaseSensitive(in, name);
+}
+
+static enum gis_status
+number(const cJSON *in, const char *name, double lo, double hi, double *out, struct gis_error *err)
+{
+    const cJSON *x = item(in, name);
+
+    if (!x)
+        return GIS_OK;
+    if (!cJSON_IsNumber(x) || !(x->valuedouble >= lo && x->valuedouble <= hi))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"%s\" must be a number in [%g, %g]", name,
+                        lo, hi);
+    *out = x->valuedouble;
+    return GIS_OK;
+}
+
+static enum gis_status
+text(const cJSON *in, const char *name, const char **out, struct gis_error *err)
+{
+    const cJSON *x = item(in, name);
+
+    if (!x)
+        return GIS_OK;
+    if (!cJSON_IsString(x))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"%s\" must be a string", name);
+    *out = x->valuestring;
+    return GIS_OK;
+}
+
+static enum gis_status numbers(const cJSON *in, struct site_params *p, struct gis_error *err)
+{
+    double pp = 0, lo = -1, hi = -1, seed = 1;
+    enum gis_status rc = number(in, "p", 1, 1e7, &pp, err);
+
+    if (rc == GIS_OK)
+        rc = number(in, "radius", 1e-9, 4e7, &p->radius_m, err);
+    if (rc == GIS_OK)
+        rc = number(in, "capacity", 1e-9, 1e15, &p->capacity, err);
+    if (rc == GIS_OK)
+        rc = number(in, "budget", 1e-9, 1e15, &p->budget, err);
+    if (rc == GIS_OK)
+        rc = number(in, "per_county_min", 0, 1e6, &lo, err);
+    if (rc == GIS_OK)
+        rc = number(in, "per_county_max", 0, 1e6, &hi, err);
+    if (rc == GIS_OK)
+        rc = number(in, "exclude_distance", 1e-9, 4e7, &p->exclude_m, err);
+    if (rc == GIS_OK)
+        rc = number(in, "time_limit", 1e-3, MAX_TIME_LIMIT_S, &p->time_limit_s, err);
+    if (rc == GIS_OK)
+        rc = number(in, "seed", 0, 9e15, &seed, err);
+    if (rc == GIS_OK)
+        rc = number(in, "gap", 0, 1, &p->gap, err);
+    p->p = (size_t)pp;
+    p->per_county_min = (int)lo;
+    p->per_county_max = (int)hi;
+    p->seed = (uint64_t)seed;
+    return rc;
+}
+
+enum gis_status site_params_from_json(const cJSON *in, struct site_params *p, struct gis_error *err)
+{
+    const char *problem = NULL;
+    enum gis_status rc;
+
+    memset(p, 0, sizeof *p);
+    p->time_limit_s = 30;
+    if (!cJSON_IsObject(in))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "the inputs must be a JSON object");
+    rc = text(in, "problem", &problem, err);
+    if (rc == GIS_OK && !site_problem_parse(problem, &p->problem))
+        rc = gis_fail(err, GIS_ERR_INVALID_ARG,
+                      "input \"problem\" must be mclp, lscp, pmedian or pcenter");
+    if (rc == GIS_OK)
+        rc = text(in, "kind", &p->kinds, err);
+    if (rc == GIS_OK)
+        rc = text(in, "weight", &p->weight, err);
+    if (rc == GIS_OK)
+        rc = text(in, "candidates", &p->candidates, err);
+    if (rc == GIS_OK)
+        rc = text(in, "exclude_kind", &p->exclude_kinds, err);
+    if (rc == GIS_OK)
+        rc = text(in, "within", &p->within, err);
+    if (rc == GIS_OK)
+        rc = text(in, "candidates_within", &p->candidates_within, err);
+    if (rc == GIS_OK)
+        rc = text(in, "save_scenario", &p->save_name, err);
+    if (rc == GIS_OK)
+        rc = numbers(in, p, err);
+    p->is_exact = cJSON_IsTrue(item(in, "exact"));
+    p->skip_existing = cJSON_IsFalse(item(in, "existing"));
+    return rc;
 }
 
 /* ---------------------------------------------------------------- output */

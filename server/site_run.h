@@ -32,14 +32,19 @@ struct site_params {
     const char *demand_csv, *cand_csv;
     size_t demand_len, cand_len;
     /* Store source. */
-    const char *kinds;                  /* facility kinds: existing sites, and the kind saved */
-    const char *statuses;               /* statuses of existing sites; NULL: operating */
-    const char *candidates;             /* "villages" (default) or "townships" */
+    const char *kinds;      /* facility kinds: existing sites, and the kind saved */
+    const char *statuses;   /* statuses of existing sites; NULL: operating */
+    const char *candidates; /* "villages" (default: every demand point), "rural", "communities"
+                               (names with 社区 or 居委会) or "townships" (seats) */
+    const char *within;     /* code prefix: only demand and candidates in it */
+    const char *candidates_within;      /* code prefix for the candidates alone */
+    bool skip_existing;                 /* do not count existing facilities (a relocation) */
     const char *weight;                 /* demand weight field; NULL: elderly_60plus */
     double capacity;                    /* > 0: capacity of every new site (capacitated mode) */
     double budget;                      /* > 0: cost budget (CSV costs; else 1 per site) */
     int per_county_min, per_county_max; /* quotas per county; < 0: none */
-    const char *exclude_kinds;          /* forbid candidates near facilities of these */
+    const char *exclude_kinds;          /* forbid candidates near facilities of these kinds, or near
+                                           "communities" */
     double exclude_m;
     const char *save_name; /* save as a scenario under this name (needs a writable store) */
     const char *user;
@@ -51,6 +56,15 @@ enum site_format {
     SITE_SUMMARY, /* JSON */
     SITE_GEOJSON, /* the chosen sites with the demand each serves */
 };
+
+struct cJSON;
+
+/* Parameters from a JSON object of inputs (the process's and a plan file's): problem,
+ * kind, p, radius, weight, candidates, within, candidates_within, existing, capacity,
+ * budget, per_county_min/max, exclude_kind, exclude_distance, exact, time_limit (<= 600),
+ * gap, seed, save_scenario. Strings in p point into in. */
+enum gis_status
+site_params_from_json(const struct cJSON *in, struct site_params *p, struct gis_error *err);
 
 enum gis_status site_write(struct store *st,
                            const struct site_params *p,

@@ -188,5 +188,63 @@ class Scenario(unittest.TestCase):
         self.assertIn("exists already", again.stderr)
 
 
+class Plan(unittest.TestCase):
+
+    def test_yanan_2024_plan_runs_stores_and_reruns(self):
+        import shutil
+        d = scratch_dir("plan")
+        db = os.path.join(d, "copy.sqlite")
+        shutil.copy(demo_db(), db)
+        plan = os.path.join(HERE, "..", "..", "data", "scenarios", "yanan-2024.json")
+        with open(plan) as f:
+            names = [p["name"] for p in json.load(f)["problems"]]
+        out = json.loads(civgis("plan", plan, "--db", db, "--format", "json", check=0).stdout)
+        self.assertEqual([p["scenario"] for p in out["problems"]],
+                         ["yanan-2024/" + n for n in names])
+        by = {p["scenario"].split("/")[1]: p for p in out["problems"]}
+        self.assertEqual(by["mutual-aid-homes"]["result"]["n_sites"], 380)
+        self.assertEqual(by["regional-elderly-centres"]["result"]["n_sites"], 13)
+        self.assertEqual(by["baota-canteens"]["result"]["n_sites"], 15)
+        for p in out["problems"]:
+            res = p["result"]
+            self.assertLessEqual(res["gap"], 0.05, p["scenario"])
+            city = p["coverage"][0]
+            self.assertEqual(city["code"], "610600")
+            self.assertEqual(len(p["coverage"]), 14)  # the city and its 13 counties
+            if res["problem"] == "mclp":
+                self.assertGreaterEqual(city["after"], city["before"])
+        canteens = by["baota-canteens"]
+        con = connect(db)
+        sites = con.execute("SELECT division_code FROM facilities f JOIN scenarios s ON "
+                            "s.id = f.scenario_id WHERE s.name = 'yanan-2024/baota-canteens'"
+                            ).fetchall()
+        self.assertEqual(len(sites), 15)
+        self.assertTrue(all(s[0].startswith("610602") for s in sites))
+        n_scenarios = con.execute("SELECT count(*) FROM scenarios").fetchone()[0]
+        con.close()
+        self.assertGreater(canteens["coverage"][1]["after"], 0.3)
+        civgis("plan", plan, "--db", db, check=0)  # a rerun replaces its own scenarios
+        con = connect(db)
+        self.assertEqual(con.execute("SELECT count(*) FROM scenarios").fetchone()[0], n_scenarios)
+        con.close()
+
+    def test_bad_plan_stores_nothing(self):
+        import shutil
+        d = scratch_dir("plan-bad")
+        db = os.path.join(d, "copy.sqlite")
+        shutil.copy(demo_db(), db)
+        before = snapshot(db)
+        bad = os.path.join(d, "bad.json")
+        with open(bad, "w") as f:
+            json.dump({"name": "x", "problems": [
+                {"name": "ok", "inputs": {"problem": "mclp", "kind": "canteen", "p": 2,
+                                          "radius": 1000}},
+                {"name": "bad", "inputs": {"problem": "mclp", "kind": "canteen", "p": -1}}]}, f)
+        p = civgis("plan", bad, "--db", db)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("\"p\"", p.stderr)
+        self.assertEqual(snapshot(db), before)
+
+
 if __name__ == "__main__":
     unittest.main()
