@@ -476,7 +476,8 @@ enum gis_status site_solve(const struct site_instance *in,
     if (!res.assign)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     rc = dispatch(&run, &res, err);
-    if (rc == GIS_OK && opt->is_exact && !run.is_cancelled)
+    /* p-center's exact path is inside its radius search (set-covering MIPs). */
+    if (rc == GIS_OK && opt->is_exact && !run.is_cancelled && opt->problem != SITE_PCENTER)
         rc = site__glpk(&run, &res, err);
     if (rc != GIS_OK) {
         site_result_free(&res);

@@ -157,6 +157,88 @@ static enum gis_status search(struct pc *pc, size_t *out_lo_proven)
     return GIS_OK;
 }
 
+/* ---------------------------------------------------------------- exact */
+
+/* The open sites of a covering answer become the best answer if their radius is less. */
+static void keep_cover(struct pc *pc, const struct site_result *cov)
+{
+    struct site_sel s;
+    size_t k;
+
+    if (site__sel_init(pc->in, &s) != GIS_OK)
+        return;
+    for (k = 0; k < cov->n_open; k++)
+        site__sel_add(pc->in, &s, cov->open[k]);
+    if (radius_of(pc->in, &s) < pc->best_r) {
+        pc->best_r = radius_of(pc->in, &s);
+        site__sel_copy(pc->in, &pc->best, &s);
+    }
+    site__sel_free(&s);
+}
+
+/* Radius vals[k] by the set-covering MIP (GLPK): the fewest sites covering every
+ * weighted point, more than p meaning the radius is too small. */
+static enum probe exact_probe(struct pc *pc, size_t k)
+{
+    struct site_instance at = *pc->in;
+    struct site_options o = *pc->r->opt;
+    struct site_run sub = *pc->r;
+    struct site_result cov = {0};
+    struct site_cover cover;
+    enum probe out = PROBE_UNKNOWN;
+    bool is_uncoverable;
+    size_t i;
+
+    if (site_cover_from_dist(pc->in->dist, pc->in->n, pc->in->m, pc->vals[k], &cover, NULL) !=
+        GIS_OK)
+        return PROBE_FAILED;
+    at.cover = &cover;
+    at.weight = pc->unit;
+    at.cost = NULL;
+    o.problem = SITE_LSCP;
+    sub.in = &at;
+    sub.opt = &o;
+    sub.is_integral = true;
+    cov.assign = malloc(at.n * sizeof *cov.assign);
+    cov.objective = INFINITY;
+    for (i = 0; cov.assign && i < at.n; i++)
+        cov.assign[i] = -1;
+    site__lscp_bound(&sub, &at, (double)at.p, &is_uncoverable);
+    if (is_uncoverable)
+        out = PROBE_INFEASIBLE;
+    /* GLPK finds its way far faster from the greedy cover as an incumbent. */
+    else if (cov.assign && site__lscp(&sub, &cov, NULL) == GIS_OK &&
+             site__glpk(&sub, &cov, NULL) == GIS_OK)
+        out = cov.objective <= (double)at.p           ? PROBE_REACHED
+              : ceil(cov.bound - 1e-6) > (double)at.p ? PROBE_INFEASIBLE
+                                                      : PROBE_UNKNOWN;
+    if (out == PROBE_REACHED)
+        keep_cover(pc, &cov);
+    pc->r->is_cancelled |= sub.is_cancelled;
+    pc->r->hit_time_limit |= sub.hit_time_limit;
+    site_result_free(&cov);
+    site_cover_free(&cover);
+    return out;
+}
+
+/* From the best radius down, one exact covering test at a time, until a radius is proven
+ * too small (the answer is then optimal) or time runs out. */
+static void exact_descent(struct pc *pc, size_t *lo_proven)
+{
+    size_t hi = index_of(pc, pc->best_r);
+
+    while (hi > 0 && (*lo_proven == SIZE_MAX || hi - 1 > *lo_proven) &&
+           !site__should_stop(pc->r, 0.9, pc->best_r)) {
+        enum probe res = exact_probe(pc, hi - 1);
+        pc->r->iterations++;
+        if (res == PROBE_INFEASIBLE)
+            *lo_proven = hi - 1;
+        if (res != PROBE_REACHED)
+            return;
+        hi = index_of(pc, pc->best_r);
+    }
+}
+
 /* A first answer: existing and forced sites, then the site nearest to the farthest
  * point, p times (Gonzalez's rule, within the side constraints). */
 static void farthest_first(struct pc *pc)
@@ -209,13 +291,17 @@ enum gis_status site__pcenter(struct site_run *r, struct site_result *res, struc
         farthest_first(&pc);
         rc = search(&pc, &lo_proven);
     }
+    if (rc == GIS_OK && r->opt->is_exact)
+        exact_descent(&pc, &lo_proven);
     if (rc == GIS_OK)
         rc = site__result_open(in, &pc.best, res);
     if (rc == GIS_OK) {
         res->objective = radius_of(in, &pc.best);
         site__assign_nearest(in, &pc.best, res->assign, NULL);
         res->bound = lo_proven == SIZE_MAX ? (pc.n_vals ? pc.vals[0] : 0) : pc.vals[lo_proven + 1];
-        snprintf(res->method, sizeof res->method, "radius-search+mclp+lagrangian");
+        snprintf(res->method, sizeof res->method, "%s",
+                 r->opt->is_exact ? "radius-search+set-covering-mip"
+                                  : "radius-search+mclp+lagrangian");
     }
     free(pc.vals);
     free(pc.unit);
