@@ -12,4 +12,6 @@ mkdir -p var/bench
   bash bench/coverage.sh "${1:-build}"
   echo
   bash bench/tiles.sh "${1:-build}"
+  echo
+  bash bench/site.sh "${1:-build}"
 } | tee var/bench/report.md

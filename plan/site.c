@@ -456,6 +456,7 @@ enum gis_status site_solve(const struct site_instance *in,
     struct site_result res;
     struct site_run run;
     enum gis_status rc;
+    bool is_inside;
 
     if (!in || !opt || !out)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "site_solve: null argument");
@@ -476,8 +477,10 @@ enum gis_status site_solve(const struct site_instance *in,
     if (!res.assign)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     rc = dispatch(&run, &res, err);
-    /* p-center's exact path is inside its radius search (set-covering MIPs). */
-    if (rc == GIS_OK && opt->is_exact && !run.is_cancelled && opt->problem != SITE_PCENTER)
+    /* p-center's exact path is inside its radius search (set-covering MIPs), uncapacitated
+     * p-median's inside it too (on the model its relaxation reduced). */
+    is_inside = opt->problem == SITE_PCENTER || (opt->problem == SITE_PMEDIAN && !in->capacity);
+    if (rc == GIS_OK && opt->is_exact && !run.is_cancelled && !is_inside)
         rc = site__glpk(&run, &res, err);
     if (rc != GIS_OK) {
         site_result_free(&res);

@@ -22,7 +22,9 @@ struct mip {
     enum site_problem pb;
     glp_prob *lp;
     int *ycol; /* m: column of y_j, 0 when forbidden */
-    int xbase; /* p-median/p-center: x_ij = xbase + i * m + j (dense), 0 otherwise */
+    int xbase; /* p-median/p-center: x_ij = xbase + i * mu + pos[j], 0 otherwise */
+    int *pos;  /* m: rank of j among the usable (not forbidden) sites, -1 forbidden */
+    size_t mu; /* usable sites */
     int zbase; /* MCLP: z_i = zbase + i */
     int rcol;  /* p-center: the radius */
     int *xcov; /* capacitated MCLP: column of x for each cover pair (by candidate lists) */
@@ -32,6 +34,11 @@ struct mip {
     bool has_capacity;
     double best_bound;
 };
+
+static int xcol(const struct mip *mp, size_t i, size_t j)
+{
+    return mp->xbase + (int)(i * mp->mu) + mp->pos[j];
+}
 
 static int add_row(struct mip *mp, int n, int type, double lo, double hi)
 {
@@ -59,6 +66,7 @@ static void add_y(struct mip *mp)
             continue;
         col = glp_add_cols(mp->lp, 1);
         mp->ycol[j] = col;
+        mp->pos[j] = (int)mp->mu++;
         glp_set_col_kind(mp->lp, col, GLP_BV);
         if (st == SITE_EXISTING || st == SITE_FORCED)
             glp_set_col_bnds(mp->lp, col, GLP_FX, 1, 1);
@@ -119,6 +127,43 @@ static void add_quota_rows(struct mip *mp)
 }
 
 /* p-median and p-center: dense x, one assignment per point, x_ij <= y_j, capacities. */
+/* The x_ij of point i (usable sites only), with their costs. */
+static void add_point_columns(struct mip *mp, size_t i)
+{
+    const struct site_instance *in = mp->in;
+    size_t j;
+
+    for (j = 0; j < in->m; j++) {
+        int col;
+        if (!mp->ycol[j])
+            continue;
+        col = xcol(mp, i, j);
+        glp_set_col_bnds(mp->lp, col, GLP_DB, 0, 1);
+        if (mp->has_capacity)
+            glp_set_col_kind(mp->lp, col, GLP_BV);
+        if (mp->pb == SITE_PMEDIAN)
+            glp_set_obj_coef(mp->lp, col, in->weight[i] * in->dist[i * in->m + j]);
+    }
+}
+
+/* p-center: the distance of point i's assignment is at most the radius. */
+static void add_radius_row(struct mip *mp, size_t i)
+{
+    const struct site_instance *in = mp->in;
+    size_t j;
+    int n = 0;
+
+    for (j = 0; j < in->m; j++)
+        if (mp->ycol[j]) {
+            mp->ind[++n] = xcol(mp, i, j);
+            mp->val[n] = in->dist[i * in->m + j];
+        }
+    mp->ind[++n] = mp->rcol;
+    mp->val[n] = -1;
+    add_row(mp, n, GLP_UP, 0, 0);
+}
+
+/* p-median and p-center: x over usable sites, one assignment per point, x_ij <= y_j. */
 static void add_assignment(struct mip *mp)
 {
     const struct site_instance *in = mp->in;
@@ -126,42 +171,27 @@ static void add_assignment(struct mip *mp)
     int n;
 
     mp->xbase = glp_get_num_cols(mp->lp) + 1;
-    glp_add_cols(mp->lp, (int)(in->n * in->m));
+    glp_add_cols(mp->lp, (int)(in->n * mp->mu));
     for (i = 0; i < in->n; i++) {
+        add_point_columns(mp, i);
         n = 0;
-        for (j = 0; j < in->m; j++) {
-            int col = mp->xbase + (int)(i * in->m + j);
-            glp_set_col_bnds(mp->lp, col, GLP_DB, 0, mp->ycol[j] ? 1 : 0);
-            if (mp->has_capacity)
-                glp_set_col_kind(mp->lp, col, GLP_BV);
-            if (mp->pb == SITE_PMEDIAN)
-                glp_set_obj_coef(mp->lp, col, in->weight[i] * in->dist[i * in->m + j]);
-            if (!mp->ycol[j])
-                continue;
-            mp->ind[++n] = col;
-            mp->val[n] = 1;
-        }
+        for (j = 0; j < in->m; j++)
+            if (mp->ycol[j]) {
+                mp->ind[++n] = xcol(mp, i, j);
+                mp->val[n] = 1;
+            }
         add_row(mp, n, GLP_FX, 1, 1);
         for (j = 0; j < in->m; j++) {
             if (!mp->ycol[j])
                 continue;
-            mp->ind[1] = mp->xbase + (int)(i * in->m + j);
+            mp->ind[1] = xcol(mp, i, j);
             mp->val[1] = 1;
             mp->ind[2] = mp->ycol[j];
             mp->val[2] = -1;
             add_row(mp, 2, GLP_UP, 0, 0);
         }
-        if (mp->pb == SITE_PCENTER && in->weight[i] > 0) {
-            n = 0;
-            for (j = 0; j < in->m; j++)
-                if (mp->ycol[j]) {
-                    mp->ind[++n] = mp->xbase + (int)(i * in->m + j);
-                    mp->val[n] = in->dist[i * in->m + j];
-                }
-            mp->ind[++n] = mp->rcol;
-            mp->val[n] = -1;
-            add_row(mp, n, GLP_UP, 0, 0);
-        }
+        if (mp->pb == SITE_PCENTER && in->weight[i] > 0)
+            add_radius_row(mp, i);
     }
 }
 
@@ -178,7 +208,7 @@ static void add_capacity_rows(struct mip *mp)
         n = 0;
         if (mp->xbase)
             for (i = 0; i < in->n; i++) {
-                mp->ind[++n] = mp->xbase + (int)(i * in->m + j);
+                mp->ind[++n] = xcol(mp, i, j);
                 mp->val[n] = in->weight[i];
             }
         for (k = c && !mp->xbase ? c->cand_start[j] : 0;
@@ -264,8 +294,12 @@ static void add_cover_assignment(struct mip *mp)
 
 static size_t count_columns(const struct site_instance *in, enum site_problem pb)
 {
+    size_t j, mu = 0;
+
+    for (j = 0; j < in->m; j++)
+        mu += site__state(in, j) != SITE_FORBIDDEN;
     if (is_dense(pb))
-        return in->m + in->n * in->m + 1;
+        return in->m + in->n * mu + 1;
     return in->m + in->n + (in->capacity ? in->cover->cand_start[in->m] : 0);
 }
 
@@ -368,9 +402,11 @@ static void set_start(struct mip *mp, const struct site_result *res)
             mp->start[mp->ycol[res->open[k]]] = 1;
     for (i = 0; i < in->n; i++) {
         int32_t j = res->assign[i];
-        if (mp->xbase && j >= 0)
-            mp->start[mp->xbase + (int)(i * in->m + (size_t)j)] = 1;
-        if (mp->zbase && j >= 0)
+        if (j < 0 || !mp->ycol[j])
+            continue; /* unassigned, or a site the reduced model left out */
+        if (mp->xbase)
+            mp->start[xcol(mp, i, (size_t)j)] = 1;
+        if (mp->zbase)
             mp->start[mp->zbase + (int)i] = 1;
     }
     if (mp->xcov)
@@ -417,7 +453,7 @@ static enum gis_status read_answer(struct mip *mp, struct site_result *res)
         size_t i;
         for (i = 0; i < in->n; i++)
             for (j = 0, res->assign[i] = -1; j < in->m; j++)
-                if (glp_mip_col_val(mp->lp, mp->xbase + (int)(i * in->m + j)) > 0.5)
+                if (mp->ycol[j] && glp_mip_col_val(mp->lp, xcol(mp, i, j)) > 0.5)
                     res->assign[i] = (int32_t)j;
     } else if (mp->xbase) {
         site__assign_nearest(in, &s, res->assign, NULL);
@@ -432,6 +468,7 @@ static void mip_free(struct mip *mp)
     if (mp->lp)
         glp_delete_prob(mp->lp);
     free(mp->ycol);
+    free(mp->pos);
     free(mp->xcov);
     free(mp->ind);
     free(mp->val);
@@ -451,12 +488,13 @@ static enum gis_status mip_init(struct mip *mp, struct site_run *r, size_t cols)
     mp->best_bound = NAN;
     mp->lp = glp_create_prob();
     mp->ycol = calloc(in->m, sizeof *mp->ycol);
+    mp->pos = malloc(in->m * sizeof *mp->pos);
     mp->ind = malloc((width + 1) * sizeof *mp->ind);
     mp->val = malloc((width + 1) * sizeof *mp->val);
     mp->start = calloc(cols + 2, sizeof *mp->start);
     if (mp->has_capacity && mp->pb == SITE_MCLP)
         mp->xcov = calloc(in->cover->cand_start[in->m] + 1, sizeof *mp->xcov);
-    if (!mp->lp || !mp->ycol || !mp->ind || !mp->val || !mp->start ||
+    if (!mp->lp || !mp->ycol || !mp->pos || !mp->ind || !mp->val || !mp->start ||
         (mp->has_capacity && mp->pb == SITE_MCLP && !mp->xcov))
         return GIS_ERR_NOMEM;
     return GIS_OK;

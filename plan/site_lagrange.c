@@ -140,13 +140,34 @@ static bool lag_done(const struct pm *pm, double upper, double best)
     return upper <= (pm->r->is_integral ? ceil(best - 1e-6) : best * (1 + 1e-9));
 }
 
+/* Reduced-cost fixing at the best multipliers: a site whose forced opening (or closing)
+ * lifts the bound to the incumbent cannot be in a strictly better answer that way. */
+static void fix_sites(struct pm *pm, struct lag *lg, double best, double upper)
+{
+    double slack = pm->r->is_integral ? 1 - 1e-6 : 1e-9 * fabs(upper), norm;
+    size_t k, p = lg->p_free;
+
+    lag_eval(lg, &norm);
+    if (!p || p >= lg->n_free)
+        return;
+    for (k = 0; k < lg->n_free; k++) {
+        uint32_t j = lg->free_j[k];
+        double forced = k < p ? best - lg->rho[j] + lg->rho[lg->free_j[p]]
+                              : best + lg->rho[j] - lg->rho[lg->free_j[p - 1]];
+        if (forced > upper - slack)
+            pm->fix[j] = k < p ? SITE_FORCED : SITE_FORBIDDEN;
+    }
+}
+
 enum gis_status pm__lagrangian(struct pm *pm, double upper, double *bound)
 {
     struct lag lg;
     double best = 0, theta = THETA_START, norm;
+    double *keep = malloc(pm->in->n * sizeof *keep);
     size_t step, stall = 0, i;
 
-    if (lag_init(&lg, pm) != GIS_OK) {
+    if (!keep || lag_init(&lg, pm) != GIS_OK) {
+        free(keep);
         lag_free(&lg);
         return GIS_ERR_NOMEM;
     }
@@ -155,6 +176,7 @@ enum gis_status pm__lagrangian(struct pm *pm, double upper, double *bound)
         if (L > best + 1e-12 * fabs(best)) {
             best = L;
             stall = 0;
+            memcpy(keep, lg.lambda, pm->in->n * sizeof *keep);
         } else if (++stall >= STALL_HALVING) {
             theta /= 2;
             stall = 0;
@@ -164,6 +186,11 @@ enum gis_status pm__lagrangian(struct pm *pm, double upper, double *bound)
         for (i = 0; i < pm->in->n; i++)
             lg.lambda[i] = fmax(0, lg.lambda[i] + theta * (upper - L) / norm * lg.g[i]);
     }
+    if (pm->fix && best > 0) {
+        memcpy(lg.lambda, keep, pm->in->n * sizeof *keep);
+        fix_sites(pm, &lg, best, upper);
+    }
+    free(keep);
     lag_free(&lg);
     *bound = best;
     return GIS_OK;

@@ -19,6 +19,8 @@ struct pm {
     double big;       /* stands for "no site": larger than any distance */
     double obj;
     struct site_sel sel;
+    uint8_t *fix; /* m, or NULL: the relaxation's verdict per site (SITE_FORCED /
+                     SITE_FORBIDDEN when proven, else SITE_FREE), for the exact path */
 };
 
 enum gis_status pm__init(struct pm *pm, struct site_run *r);

@@ -114,6 +114,7 @@ void pm__free(struct pm *pm)
     free(pm->loss);
     free(pm->extra);
     free(pm->col);
+    free(pm->fix);
     site__sel_free(&pm->sel);
 }
 
@@ -240,6 +241,36 @@ struct search_ops pm__ops(struct pm *pm)
 
 /* ---------------------------------------------------------------- solve */
 
+/* The exact path: the relaxation at the final incumbent fixes what it can (sites that
+ * cannot be open, or closed, in a better answer), and GLPK solves what is left. */
+static enum gis_status exact(struct pm *pm, struct site_result *res, struct gis_error *err)
+{
+    struct site_run *r = pm->r;
+    const struct site_instance *in = r->in;
+    struct site_instance reduced = *in;
+    uint8_t *state = malloc(in->m);
+    double bound;
+    size_t j;
+    enum gis_status rc;
+
+    pm->fix = calloc(in->m, 1);
+    if (!state || !pm->fix) {
+        free(state);
+        return GIS_ERR_NOMEM;
+    }
+    rc = pm__lagrangian(pm, res->objective, &bound);
+    res->bound = fmax(res->bound, bound);
+    for (j = 0; j < in->m; j++)
+        state[j] = site__state(in, j) == SITE_FREE && pm->fix[j] ? pm->fix[j] : site__state(in, j);
+    reduced.state = state;
+    r->in = &reduced;
+    if (rc == GIS_OK)
+        rc = site__glpk(r, res, err);
+    r->in = in;
+    free(state);
+    return rc;
+}
+
 enum gis_status site__pmedian(struct site_run *r, struct site_result *res, struct gis_error *err)
 {
     struct pm pm;
@@ -266,6 +297,8 @@ enum gis_status site__pmedian(struct site_run *r, struct site_result *res, struc
         res->bound = bound;
         snprintf(res->method, sizeof res->method, "greedy+interchange+vns+lagrangian");
     }
+    if (rc == GIS_OK && r->opt->is_exact && !site__is_proven(r, res->objective, bound))
+        rc = exact(&pm, res, err);
     pm__free(&pm);
     return rc == GIS_OK ? GIS_OK : gis_fail(err, rc, "out of memory for p-median");
 }
