@@ -30,6 +30,7 @@ static const char USAGE[] =
     "  --radius M          reach in metres (MCLP, LSCP; default: the kind's standard)\n"
     "  --weight FIELD      demand weight (default elderly_60plus)\n"
     "  --planar            CSV coordinates are metres (default lon/lat, geodesic)\n"
+    "  --sphere            CSV lon/lat on a sphere (R 6,378,100 m; the MCLP benchmarks')\n"
     "  --capacity N        capacity of each new site (single-source assignment)\n"
     "  --budget B          total cost of new sites at most B\n"
     "  --per-county MIN[:MAX]   new sites per county\n"
@@ -148,6 +149,9 @@ static int option(struct opts *o, int ch, char *v)
     case 'S':
         o->p.save_name = v;
         return CLI_OK;
+    case 'B':
+        o->p.is_sphere = true;
+        return CLI_OK;
     case 'W':
         o->p.within = v;
         return CLI_OK;
@@ -216,6 +220,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"within", required_argument, NULL, 'W'},
         {"candidates-within", required_argument, NULL, 'V'},
         {"no-existing", no_argument, NULL, 'N'},
+        {"sphere", no_argument, NULL, 'B'},
         {"gap", required_argument, NULL, 'g'},
         {"time-limit", required_argument, NULL, 't'},
         {"seed", required_argument, NULL, 's'},

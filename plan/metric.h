@@ -30,4 +30,9 @@ struct plan_metric {
 /* Euclidean distance of planar coordinates already in metres. */
 extern const struct plan_metric PLAN_METRIC_PLANAR;
 
+/* Great circle on a sphere of radius 6,378,100 m by the spherical law of cosines,
+ * rounded to float: the distance of the published city-scale MCLP benchmarks (Maximo
+ * et al.), so their optima can be checked. x = longitude, y = latitude, degrees. */
+extern const struct plan_metric PLAN_METRIC_SPHERE;
+
 #endif

@@ -419,8 +419,11 @@ static void finish(struct site_run *r, struct site_result *res)
     enum site_problem pb = r->opt->problem;
     bool is_max = pb == SITE_MCLP;
 
-    if (r->is_integral)
+    if (r->is_integral) {
         res->bound = is_max ? floor(res->bound + 1e-6) : ceil(res->bound - 1e-6);
+        if (fabs(res->objective - nearbyint(res->objective)) < 1e-6) /* GLPK's sums */
+            res->objective = nearbyint(res->objective);
+    }
     res->gap = fabs(res->objective - res->bound) / scale;
     if (is_max ? res->objective >= res->bound - slack : res->objective <= res->bound + slack) {
         res->is_optimal = true;

@@ -155,7 +155,9 @@ static enum gis_status from_csv(struct job *jb, const struct site_params *p, str
     jb->dxy = jb->dpts.xy;
     jb->in.weight = jb->dpts.weight;
     jb->radius = p->radius_m;
-    jb->metric = p->is_planar ? &PLAN_METRIC_PLANAR : &jb->geo.metric;
+    jb->metric = p->is_planar   ? &PLAN_METRIC_PLANAR
+                 : p->is_sphere ? &PLAN_METRIC_SPHERE
+                                : &jb->geo.metric;
     return geometry(jb, p, jb->in.n, jb->in.m, err);
 }
 

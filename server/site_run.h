@@ -22,6 +22,7 @@ struct site_params {
     size_t p;
     double radius_m;     /* MCLP, LSCP: reach; <= 0: the kind's service standard */
     bool is_planar;      /* CSV coordinates are metres (else lon/lat, geodesic) */
+    bool is_sphere;      /* CSV lon/lat with the benchmarks' spherical distance */
     bool is_exact;       /* GLPK */
     double time_limit_s; /* <= 0: 30 s */
     double gap;          /* stop once the certified relative gap is at most this */
