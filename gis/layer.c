@@ -3,6 +3,8 @@
  */
 #include "layer.h"
 
+#include "facility.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +240,55 @@ static enum gis_status temporal_extent(struct store *st,
     return GIS_OK;
 }
 
+const char *layer_coverage_kind(const char *id)
+{
+    size_t k;
+
+    if (!id || strncmp(id, "coverage-", 9))
+        return NULL;
+    for (k = 0; FACILITY_KINDS[k]; k++)
+        if (!strcmp(id + 9, FACILITY_KINDS[k]))
+            return FACILITY_KINDS[k];
+    return NULL;
+}
+
+/* The demand layer with four computed properties. kind is one of FACILITY_KINDS (our
+ * constant, never user text), so it may stand in the SQL. */
+static const struct layer_def *coverage_layer(const char *kind, struct layer_scratch *scratch)
+{
+    static const struct {
+        const char *name, *description;
+        enum prop_type type;
+        enum store_cov_field what;
+    } extra[] = {
+        {"covered", "Within reach of an operating facility of the kind", PROP_BOOL,
+         STORE_COV_COVERED},
+        {"nearest_id", "The nearest such facility", PROP_TEXT, STORE_COV_NEAREST_ID},
+        {"nearest_m", "Geodesic distance to it, metres", PROP_REAL, STORE_COV_NEAREST_M},
+        {"n_within", "Facilities within reach", PROP_INT, STORE_COV_N_WITHIN},
+    };
+    const struct layer_def *demand = layer_find("demand");
+    size_t k, n = demand->n_props;
+
+    memcpy(scratch->props, demand->props, n * sizeof *scratch->props);
+    for (k = 0; k < 4 && n < LAYER_COV_PROPS; k++, n++) {
+        snprintf(scratch->prop_sql[k], sizeof scratch->prop_sql[k],
+                 "civgis_coverage('%s', code, %d)", kind, (int)extra[k].what);
+        scratch->props[n] = (struct layer_prop){extra[k].name, extra[k].type, scratch->prop_sql[k],
+                                                extra[k].description};
+    }
+    scratch->def = *demand;
+    snprintf(scratch->id, sizeof scratch->id, "coverage-%s", kind);
+    snprintf(scratch->title, sizeof scratch->title, "Coverage by %s", kind);
+    scratch->def.id = scratch->id;
+    scratch->def.title = scratch->title;
+    scratch->def.description = "Demand points and whether an operating facility of the kind "
+                               "reaches them (service standards; recomputed on every edit)";
+    scratch->def.props = scratch->props;
+    scratch->def.n_props = n;
+    return &scratch->def;
+}
+
 const struct layer_def *
 layer_resolve(struct store *st, const char *id, struct layer_scratch *scratch)
 {
@@ -248,6 +299,8 @@ layer_resolve(struct store *st, const char *id, struct layer_scratch *scratch)
     long long n;
     bool found = false;
 
+    if (layer_coverage_kind(id))
+        return coverage_layer(layer_coverage_kind(id), scratch);
     if (fixed || !id || strncmp(id, "scenario-", 9))
         return fixed;
     n = strtoll(id + 9, &end, 10);

@@ -56,16 +56,25 @@ struct layer_def {
 };
 
 /* Room for a layer made at run time (a scenario's proposed sites). */
+#define LAYER_COV_PROPS 10
+
 struct layer_scratch {
     struct layer_def def;
     char id[40];
     char title[200];
+    struct layer_prop props[LAYER_COV_PROPS]; /* a coverage layer's */
+    char prop_sql[4][96];
 };
 
-/* The layer named id: a fixed one, or "scenario-N" for the facilities scenario N proposes
- * (built into scratch, which must outlive the use). NULL when there is no such layer. */
+/* The layer named id: a fixed one, "scenario-N" for the facilities scenario N proposes, or
+ * "coverage-KIND" for the demand points with their coverage by operating facilities of
+ * KIND (covered, nearest_id, nearest_m, n_within from civgis_coverage(); see store.h),
+ * built into scratch, which must outlive the use. NULL when there is no such layer. */
 const struct layer_def *
 layer_resolve(struct store *st, const char *id, struct layer_scratch *scratch);
+
+/* The facility kind of a "coverage-KIND" id (a constant string), or NULL. */
+const char *layer_coverage_kind(const char *id);
 
 /* Ids of the stored scenarios, oldest first. out: up to max ids; returns how many. */
 size_t layer_scenario_ids(struct store *st, int64_t *out, size_t max);

@@ -279,6 +279,35 @@ static void box_intersects(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_int(ctx, hit);
 }
 
+static store_cov_fn cov_fn;
+static void *cov_ctx;
+
+void store_cov_source_set(store_cov_fn fn, void *ctx)
+{
+    cov_fn = fn;
+    cov_ctx = ctx;
+}
+
+/* civgis_coverage(kind, demand_code, what): see store_cov_source_set. */
+static void coverage_value(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const unsigned char *kind = sqlite3_value_text(argv[0]);
+    const unsigned char *code = sqlite3_value_text(argv[1]);
+    int what = sqlite3_value_int(argv[2]);
+    struct store_cov_value v = {0, "", false};
+
+    (void)argc;
+    if (!cov_fn || !kind || !code || what < STORE_COV_NEAREST_M || what > STORE_COV_COVERED ||
+        !cov_fn(cov_ctx, (const char *)kind, (const char *)code, (enum store_cov_field)what, &v))
+        sqlite3_result_null(ctx);
+    else if (v.is_text)
+        sqlite3_result_text(ctx, v.text, -1, SQLITE_TRANSIENT);
+    else if (what == STORE_COV_NEAREST_M)
+        sqlite3_result_double(ctx, v.number);
+    else
+        sqlite3_result_int64(ctx, (sqlite3_int64)v.number);
+}
+
 static enum gis_status configure(struct store *st, enum store_mode mode, struct gis_error *err)
 {
     enum gis_status rc;
@@ -292,6 +321,8 @@ static enum gis_status configure(struct store *st, enum store_mode mode, struct 
     sqlite3_create_function_v2(st->db, "civgis_box_intersects", 5,
                                SQLITE_UTF8 | SQLITE_DETERMINISTIC, st, box_intersects, NULL, NULL,
                                NULL);
+    sqlite3_create_function_v2(st->db, "civgis_coverage", 3, SQLITE_UTF8, NULL, coverage_value,
+                               NULL, NULL, NULL);
     rc = store__exec(st, "PRAGMA foreign_keys = ON", err);
     if (rc == GIS_OK && mode != STORE_READ_ONLY)
         rc = store__exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", err);

@@ -50,6 +50,28 @@ enum gis_status store_data_version(struct store *st, int64_t *out, struct gis_er
 /* Bumps the data version inside the caller's write transaction. */
 enum gis_status store_data_version_bump(struct store *st, struct gis_error *err);
 
+/* Values computed outside the store that layers may show (the coverage layers): the SQL
+ * function civgis_coverage(kind, demand_code, what) asks this source; it answers what =
+ * STORE_COV_* for one demand point or returns false (SQL NULL). One source per process,
+ * set before stores are opened; NULL: every call is NULL. */
+enum store_cov_field {
+    STORE_COV_NEAREST_M,
+    STORE_COV_N_WITHIN,
+    STORE_COV_NEAREST_ID,
+    STORE_COV_COVERED,
+};
+struct store_cov_value {
+    double number;
+    char text[64];
+    bool is_text;
+};
+typedef bool (*store_cov_fn)(void *ctx,
+                             const char *kind,
+                             const char *demand_code,
+                             enum store_cov_field what,
+                             struct store_cov_value *out);
+void store_cov_source_set(store_cov_fn fn, void *ctx);
+
 /* Appends an audit row inside the caller's transaction: who, what, why, and optional
  * JSON before/after images (NULL when not applicable). */
 struct store_audit {

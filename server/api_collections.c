@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api_render.h"
+#include "facility.h"
 #include "version.h"
 
 static const char *geometry_format(const struct layer_def *l)
@@ -91,9 +92,9 @@ static bool data_etag(const struct api_request *req,
 
 void api_collections(const struct api_request *req, struct api_response *res)
 {
-    const struct layer_def *layers[16 + 64];
-    struct layer_stats stats[16 + 64];
-    struct layer_scratch scratch[64];
+    const struct layer_def *layers[16 + 64 + 16];
+    struct layer_stats stats[16 + 64 + 16];
+    struct layer_scratch scratch[64 + 16];
     int64_t scenarios[64];
     struct gis_error err = {0};
     enum api_format fmt;
@@ -109,7 +110,13 @@ void api_collections(const struct api_request *req, struct api_response *res)
     if (data_etag(req, res, "collections", fmt))
         return;
     api_base_url(req, base, sizeof base);
-    /* The fixed layers, then one per stored scenario (its proposed sites). */
+    /* The fixed layers, one per facility kind's coverage, one per stored scenario (its
+     * proposed sites). */
+    for (i = 0; FACILITY_KINDS[i] && i < 16; i++) {
+        snprintf(sid, sizeof sid, "coverage-%s", FACILITY_KINDS[i]);
+        layers[n] = layer_resolve(api_store(req), sid, &scratch[64 + i]);
+        n += layers[n] != NULL;
+    }
     n_scen = layer_scenario_ids(api_store(req), scenarios, 64);
     for (i = 0; i < n_scen; i++) {
         snprintf(sid, sizeof sid, "scenario-%lld", (long long)scenarios[i]);

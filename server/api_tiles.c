@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api_render.h"
+#include "coverage_layer.h"
 #include "geom.h"
 #include "items.h"
 #include "mvt.h"
@@ -51,7 +52,7 @@ find_tileset(struct store *st, const char *id, struct tileset *one, struct layer
     if (!strcmp(id, COMBINED.id))
         return &COMBINED;
     l = layer_resolve(st, id, scratch);
-    if (!l)
+    if (!l || coverage_layer_prepare(st, l->id, NULL) != GIS_OK)
         return NULL;
     *one = (struct tileset){l->id, l->title, {{l->id, 0}}, 1};
     return one;

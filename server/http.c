@@ -24,6 +24,7 @@
 #include <zlib.h>
 
 #include "api_int.h"
+#include "coverage_layer.h"
 #include "jobs.h"
 #include "log.h"
 #include "tilecache.h"
@@ -849,6 +850,7 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     if (!srv)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&srv->lock, NULL);
+    coverage_layer_install();
     srv->db_path = strdup(opt->db_path);
     srv->max_ctx = threads * 8 + 8;
     rc = srv->db_path ? open_contexts(srv, threads, err)
@@ -882,6 +884,7 @@ void server_stop(struct server *srv)
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     jobs_stop(srv->jobs);
+    coverage_layer_uninstall();
     tilecache_free(srv->tiles);
     for (c = srv->all; c; c = next) {
         next = c->all_next;

@@ -9,7 +9,7 @@ import unittest
 
 from pyproj import Geod
 
-from civgis_test import civgis, connect, demo_db, scratch_dir
+from civgis_test import Server, civgis, connect, demo_db, scratch_dir
 
 GEOD = Geod(ellps="WGS84")
 
@@ -147,6 +147,83 @@ class Coverage(unittest.TestCase):
                      ["--kind", "canteen", "--format", "xml"], ["--db", self.db]):
             p = civgis("coverage", "--db", self.db, *args)
             self.assertEqual(p.returncode, 2, args)
+
+
+class CoverageLayer(unittest.TestCase):
+    """The coverage-KIND collections: the same answer as the CLI, as items and as tiles,
+    filterable by covered, and recomputed when the data changes."""
+
+    @classmethod
+    def setUpClass(cls):
+        import shutil
+        d = scratch_dir("coverage-layer")
+        cls.db = os.path.join(d, "copy.sqlite")
+        shutil.copy(demo_db(), cls.db)
+        cls.srv = Server(cls.db).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.srv.stop() == 0
+
+    def items(self, query=""):
+        status, _, fc = self.srv.get_json(
+            "/collections/coverage-mutual_aid_home/items?limit=10000" + query)
+        self.assertEqual(status, 200)
+        return {f["id"]: f["properties"] for f in fc["features"]}
+
+    def test_items_equal_the_cli(self):
+        cli = json.loads(civgis("coverage", "--db", self.db, "--kind", "mutual_aid_home",
+                                "--format", "geojson", check=0).stdout)
+        layer = self.items()
+        self.assertEqual(len(layer), len(cli["features"]))
+        for f in cli["features"]:
+            p, q = f["properties"], layer[f["id"]]
+            self.assertEqual(q["covered"], p["covered"])
+            self.assertEqual(q["nearest_id"], p["nearest_id"])
+            self.assertAlmostEqual(q["nearest_m"], p["nearest_m"], delta=0.001)
+            self.assertEqual(q["n_within"], p["n_within"])
+        uncovered = self.items("&filter=covered%3Dfalse")
+        self.assertEqual(set(uncovered),
+                         {f["id"] for f in cli["features"]
+                          if not f["properties"]["covered"]})
+        _, _, cols = self.srv.get_json("/collections")
+        self.assertIn("coverage-canteen", [c["id"] for c in cols["collections"]])
+        self.assertEqual(self.srv.get_json("/collections/coverage-spaceport/items")[0], 404)
+
+    def test_tiles_carry_covered_and_follow_edits(self):
+        from osgeo import gdal
+        d = scratch_dir("coverage-tiles")
+        path = "/collections/coverage-mutual_aid_home/tiles/WebMercatorQuad/8/100/205"
+        status, headers, body = self.srv.get(path)
+        self.assertEqual(status, 200)
+        mvt = os.path.join(d, "t.mvt")
+        with open(mvt, "wb") as f:
+            f.write(body)
+        ds = gdal.OpenEx(mvt, gdal.OF_VECTOR, open_options=["X=205", "Y=100", "Z=8"])
+        lyr = ds.GetLayer(0)
+        values = {f.GetField("covered") for f in lyr}
+        self.assertEqual(values, {0, 1})
+        # an operating home opens at an uncovered village: the layer follows at once
+        code, (lon, lat) = next((k, v) for k, v in self.uncovered_points().items())
+        con = connect(self.db)
+        con.execute("INSERT INTO facilities (fid, kind, name, status, geom) VALUES "
+                    "('T-1', 'mutual_aid_home', 'test home', 'operating', "
+                    "MakePoint(?, ?, 4326))", (lon, lat))
+        con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
+                    "WHERE key = 'data_version'")
+        con.commit()
+        con.close()
+        after = self.items()[code]
+        self.assertEqual((after["covered"], after["nearest_id"], after["n_within"]),
+                         (True, "T-1", 1))
+        status, headers2, _ = self.srv.get(path)
+        self.assertNotEqual(headers["ETag"], headers2["ETag"])
+
+    def uncovered_points(self):
+        _, _, fc = self.srv.get_json(
+            "/collections/coverage-mutual_aid_home/items?limit=5&filter=covered%3Dfalse"
+            "&bbox=109.3,36.5,109.7,36.7")
+        return {f["id"]: f["geometry"]["coordinates"] for f in fc["features"]}
 
 
 if __name__ == "__main__":

@@ -33,9 +33,14 @@ class Serve(unittest.TestCase):
         status, _, body = self.srv.get_json("/collections")
         self.assertEqual(status, 200)
         got = {c["id"]: c for c in body["collections"]}
-        self.assertEqual(list(got), ["counties", "townships", "villages", "divisions",
-                                     "facilities", "places", "demand"])
-        counts = {k: v["featureCount"] for k, v in got.items()}
+        fixed = ["counties", "townships", "villages", "divisions", "facilities", "places",
+                 "demand"]
+        self.assertEqual(list(got)[:7], fixed)
+        # then one coverage layer per facility kind, each over the demand points
+        self.assertTrue(all(k.startswith("coverage-") for k in list(got)[7:]))
+        self.assertIn("coverage-mutual_aid_home", got)
+        self.assertEqual(got["coverage-canteen"]["featureCount"], 1953)
+        counts = {k: v["featureCount"] for k, v in got.items() if k in fixed}
         self.assertEqual(counts, {"counties": 13, "townships": 117, "villages": 1953,
                                   "divisions": 2084, "facilities": 217, "places": 0,
                                   "demand": 1953})

@@ -1,0 +1,232 @@
+/*
+ * Coverage layer values (see coverage_layer.h). One entry per facility kind, replaced
+ * whole when the data version moves; a mutex guards the table, and lookups (one per
+ * property per row, from SQLite) are a binary search by demand code under it.
+ */
+#include "coverage_layer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coverage.h"
+#include "coverage_data.h"
+#include "facility.h"
+#include "geodist.h"
+#include "layer.h"
+
+#define MAX_KINDS 16
+
+struct entry {
+    const char *kind; /* FACILITY_KINDS constant */
+    int64_t version;
+    size_t n;
+    char **code; /* sorted */
+    char **nearest_fid;
+    double *nearest_m;
+    uint32_t *n_within;
+    bool *is_covered;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct entry *table[MAX_KINDS];
+
+static void entry_free(struct entry *e)
+{
+    size_t i;
+
+    if (!e)
+        return;
+    for (i = 0; i < e->n; i++) {
+        free(e->code[i]);
+        free(e->nearest_fid[i]);
+    }
+    free(e->code);
+    free(e->nearest_fid);
+    free(e->nearest_m);
+    free(e->n_within);
+    free(e->is_covered);
+    free(e);
+}
+
+static int kind_index(const char *kind)
+{
+    int k;
+
+    for (k = 0; FACILITY_KINDS[k] && k < MAX_KINDS; k++)
+        if (!strcmp(FACILITY_KINDS[k], kind))
+            return k;
+    return -1;
+}
+
+static int cmp_code(const void *a, const void *b, void *ctx)
+{
+    char **code = ctx;
+    return strcmp(code[*(const size_t *)a], code[*(const size_t *)b]);
+}
+
+static bool lookup(void *ctx,
+                   const char *kind,
+                   const char *demand_code,
+                   enum store_cov_field what,
+                   struct store_cov_value *out)
+{
+    int k = kind_index(kind);
+    struct entry *e;
+    size_t lo = 0, hi;
+    bool found = false;
+
+    (void)ctx;
+    if (k < 0)
+        return false;
+    pthread_mutex_lock(&lock);
+    e = table[k];
+    hi = e ? e->n : 0;
+    while (lo < hi && !found) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(e->code[mid], demand_code);
+        if (c == 0) {
+            found = true;
+            out->is_text = what == STORE_COV_NEAREST_ID;
+            snprintf(out->text, sizeof out->text, "%s", e->nearest_fid[mid]);
+            out->number = what == STORE_COV_NEAREST_M  ? e->nearest_m[mid]
+                          : what == STORE_COV_N_WITHIN ? e->n_within[mid]
+                                                       : e->is_covered[mid];
+            found = !(out->is_text && !e->nearest_fid[mid][0]); /* no facility: NULL */
+            break;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    pthread_mutex_unlock(&lock);
+    return found;
+}
+
+void coverage_layer_install(void)
+{
+    store_cov_source_set(lookup, NULL);
+}
+
+void coverage_layer_uninstall(void)
+{
+    size_t k;
+
+    store_cov_source_set(NULL, NULL);
+    pthread_mutex_lock(&lock);
+    for (k = 0; k < MAX_KINDS; k++) {
+        entry_free(table[k]);
+        table[k] = NULL;
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+static enum gis_status entry_alloc(struct entry *e, size_t n)
+{
+    size_t k = n ? n : 1;
+
+    e->code = calloc(k, sizeof *e->code);
+    e->nearest_fid = calloc(k, sizeof *e->nearest_fid);
+    e->nearest_m = calloc(k, sizeof *e->nearest_m);
+    e->n_within = calloc(k, sizeof *e->n_within);
+    e->is_covered = calloc(k, sizeof *e->is_covered);
+    return e->code && e->nearest_fid && e->nearest_m && e->n_within && e->is_covered
+               ? GIS_OK
+               : GIS_ERR_NOMEM;
+}
+
+/* The entry's rows in demand code order. */
+static enum gis_status fill(struct entry *e,
+                            const struct demand_set *d,
+                            const struct facility_set *f,
+                            const struct coverage_result *r)
+{
+    size_t *order = malloc((d->n ? d->n : 1) * sizeof *order), i;
+
+    if (!order || entry_alloc(e, d->n) != GIS_OK) {
+        free(order);
+        return GIS_ERR_NOMEM;
+    }
+    for (i = 0; i < d->n; i++)
+        order[i] = i;
+    qsort_r(order, d->n, sizeof *order, cmp_code, d->code);
+    for (e->n = 0; e->n < d->n; e->n++) {
+        const struct coverage_point *pt = &r->points[order[e->n]];
+        e->code[e->n] = strdup(d->code[order[e->n]]);
+        e->nearest_fid[e->n] = strdup(pt->nearest >= 0 ? f->fid[pt->nearest] : "");
+        e->nearest_m[e->n] = pt->nearest_m;
+        e->n_within[e->n] = pt->n_within;
+        e->is_covered[e->n] = pt->is_covered;
+        if (!e->code[e->n] || !e->nearest_fid[e->n]) {
+            e->n++;
+            free(order);
+            return GIS_ERR_NOMEM;
+        }
+    }
+    free(order);
+    return GIS_OK;
+}
+
+static enum gis_status compute(struct store *st, struct entry *e, struct gis_error *err)
+{
+    struct facility_query q = {e->kind, NULL, -1, 0};
+    struct demand_set d = {0};
+    struct facility_set f = {0};
+    struct coverage_result r = {0};
+    struct geodist_metric gm;
+    enum gis_status rc = demand_set_load(st, "unit", &d, err);
+
+    geodist_metric_init(&gm);
+    if (rc == GIS_OK)
+        rc = facility_set_load(st, &q, &f, err);
+    if (rc == GIS_OK) {
+        struct coverage_input in = {&gm.metric, d.n, d.xy, d.weight, f.n, f.xy, f.reach_m, NULL, 2};
+        rc = coverage_run(&in, &r, err);
+    }
+    if (rc == GIS_OK && fill(e, &d, &f, &r) != GIS_OK)
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    coverage_result_free(&r);
+    facility_set_free(&f);
+    demand_set_free(&d);
+    return rc;
+}
+
+enum gis_status
+coverage_layer_prepare(struct store *st, const char *layer_id, struct gis_error *err)
+{
+    const char *kind = layer_coverage_kind(layer_id);
+    int k = kind ? kind_index(kind) : -1;
+    int64_t version;
+    struct entry *e, *old;
+    bool is_fresh;
+    enum gis_status rc;
+
+    if (k < 0)
+        return GIS_OK;
+    rc = store_data_version(st, &version, err);
+    if (rc != GIS_OK)
+        return rc;
+    pthread_mutex_lock(&lock);
+    is_fresh = table[k] && table[k]->version == version;
+    pthread_mutex_unlock(&lock);
+    if (is_fresh)
+        return GIS_OK;
+    e = calloc(1, sizeof *e);
+    if (!e)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    e->kind = kind;
+    e->version = version;
+    rc = compute(st, e, err);
+    if (rc != GIS_OK) {
+        entry_free(e);
+        return rc;
+    }
+    pthread_mutex_lock(&lock);
+    old = table[k];
+    table[k] = e;
+    pthread_mutex_unlock(&lock);
+    entry_free(old);
+    return GIS_OK;
+}
