@@ -26,6 +26,8 @@ static const char USAGE[] =
     "  --candidates-within CODE   only candidates whose code starts with CODE\n"
     "  --within CODE       only demand points and candidates in that division\n"
     "  --no-existing       existing facilities do not count (a relocation)\n"
+    "  --force ID[,ID]     candidates that must be chosen (counted in p)\n"
+    "  --forbid ID[,ID]    candidates never chosen\n"
     "  --p N               new sites (LSCP: ignored)\n"
     "  --radius M          reach in metres (MCLP, LSCP; default: the kind's standard)\n"
     "  --weight FIELD      demand weight (default elderly_60plus)\n"
@@ -158,6 +160,12 @@ static int option(struct opts *o, int ch, char *v)
     case 'V':
         o->p.candidates_within = v;
         return CLI_OK;
+    case 'F':
+        o->p.force = v;
+        return CLI_OK;
+    case 'X':
+        o->p.forbid = v;
+        return CLI_OK;
     case 'N':
         o->p.skip_existing = true;
         return CLI_OK;
@@ -221,6 +229,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"candidates-within", required_argument, NULL, 'V'},
         {"no-existing", no_argument, NULL, 'N'},
         {"sphere", no_argument, NULL, 'B'},
+        {"force", required_argument, NULL, 'F'},
+        {"forbid", required_argument, NULL, 'X'},
         {"gap", required_argument, NULL, 'g'},
         {"time-limit", required_argument, NULL, 't'},
         {"seed", required_argument, NULL, 's'},

@@ -45,6 +45,8 @@ void api_site_describe(const struct api_request *req, struct api_response *res)
     api_process_input(in, "exact", "boolean", "Solve the MIP with GLPK (time-limited)");
     api_process_input(in, "time_limit", "number", "Seconds (default 30, at most 600)");
     api_process_input(in, "seed", "integer", "Random seed (default 1)");
+    api_process_input(in, "force", "string", "Candidate ids that must be chosen (comma list)");
+    api_process_input(in, "forbid", "string", "Candidate ids never chosen (comma list)");
     api_process_input(in, "gap", "number", "Stop once the certified relative gap is at most this");
     api_process_input(in, "save_scenario", "string",
                       "Store the answer as a scenario of planned facilities under this name");

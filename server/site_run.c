@@ -430,6 +430,41 @@ from_store(struct job *jb, struct store *st, const struct site_params *p, struct
     return rc;
 }
 
+/* The new candidate named id (OR-Library: its 1-based node number), or -1. */
+static int64_t find_candidate(const struct job *jb, const char *id, size_t len)
+{
+    size_t j, m = jb->n_cand_own ? jb->n_cand_own : jb->in.m;
+    char buf[64];
+
+    for (j = 0; j < m; j++) {
+        if (jb->cid && jb->cid[j])
+            snprintf(buf, sizeof buf, "%s", jb->cid[j]);
+        else
+            snprintf(buf, sizeof buf, "%zu", j + 1);
+        if (strlen(buf) == len && !strncmp(buf, id, len))
+            return (int64_t)j;
+    }
+    return -1;
+}
+
+/* Candidates listed (comma-separated ids) take the state. */
+static enum gis_status
+mark_ids(struct job *jb, const char *list, uint8_t state, struct gis_error *err)
+{
+    const char *p = list;
+
+    while (p && *p) {
+        size_t len = strcspn(p, ",");
+        int64_t j = find_candidate(jb, p, len);
+        if (j < 0)
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "'%.*s' is not a candidate site",
+                            (int)(len < 40 ? len : 40), p);
+        jb->state[j] = state;
+        p += len + (p[len] == ',');
+    }
+    return GIS_OK;
+}
+
 static enum gis_status
 build(struct job *jb, struct store *st, const struct site_params *p, struct gis_error *err)
 {
@@ -455,7 +490,10 @@ build(struct job *jb, struct store *st, const struct site_params *p, struct gis_
     jb->in.cost = jb->cost;
     jb->in.budget = p->budget;
     jb->in.capacity = p->capacity > 0 || (jb->cpts.capacity != NULL) ? jb->cap : NULL;
-    return GIS_OK;
+    rc = mark_ids(jb, p->force, SITE_FORCED, err);
+    if (rc == GIS_OK)
+        rc = mark_ids(jb, p->forbid, SITE_FORBIDDEN, err);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- JSON inputs */
@@ -547,6 +585,10 @@ enum gis_status site_params_from_json(const cJSON *in, struct site_params *p, st
         rc = text(in, "within", &p->within, err);
     if (rc == GIS_OK)
         rc = text(in, "candidates_within", &p->candidates_within, err);
+    if (rc == GIS_OK)
+        rc = text(in, "force", &p->force, err);
+    if (rc == GIS_OK)
+        rc = text(in, "forbid", &p->forbid, err);
     if (rc == GIS_OK)
         rc = text(in, "save_scenario", &p->save_name, err);
     if (rc == GIS_OK)

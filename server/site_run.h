@@ -47,6 +47,8 @@ struct site_params {
     const char *exclude_kinds;          /* forbid candidates near facilities of these kinds, or near
                                            "communities" */
     double exclude_m;
+    const char *force;     /* comma list of candidate ids that must be chosen */
+    const char *forbid;    /* comma list of candidate ids never chosen */
     const char *save_name; /* save as a scenario under this name (needs a writable store) */
     const char *user;
     site_progress_fn progress;
@@ -63,7 +65,7 @@ struct cJSON;
 /* Parameters from a JSON object of inputs (the process's and a plan file's): problem,
  * kind, p, radius, weight, candidates, within, candidates_within, existing, capacity,
  * budget, per_county_min/max, exclude_kind, exclude_distance, exact, time_limit (<= 600),
- * gap, seed, save_scenario. Strings in p point into in. */
+ * gap, seed, force, forbid, save_scenario. Strings in p point into in. */
 enum gis_status
 site_params_from_json(const struct cJSON *in, struct site_params *p, struct gis_error *err);
 

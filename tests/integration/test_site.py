@@ -36,6 +36,21 @@ class OrLibrary(unittest.TestCase):
                                                "pmed7": 10, "pmed8": 20, "pmed9": 40,
                                                "pmed10": 67}[name])
 
+    def test_forced_and_forbidden_sites(self):
+        path = os.path.join(PMED, "pmed1.txt")
+        free = run("--problem", "pmedian", "--orlib-pmed", path)
+        banned = free["sites"][0]
+        d = run("--problem", "pmedian", "--orlib-pmed", path, "--force", "1,2",
+                "--forbid", banned)
+        self.assertTrue({"1", "2"} <= set(d["sites"]))
+        self.assertNotIn(banned, d["sites"])
+        self.assertEqual(len(d["sites"]), 5)
+        self.assertGreaterEqual(d["objective"], free["objective"])
+        self.assertLessEqual(d["bound"], d["objective"])
+        p = civgis("site", "--problem", "pmedian", "--orlib-pmed", path, "--force", "999")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("not a candidate", p.stderr)
+
     def test_exact_path_proves_pmed2(self):
         d = run("--problem", "pmedian", "--orlib-pmed", os.path.join(PMED, "pmed2.txt"),
                 "--exact", "--time-limit", "60")
