@@ -256,7 +256,7 @@ static void mlag_free(struct mlag *lg)
 enum gis_status mc__bound(struct mc *mc, double lower, double *bound)
 {
     struct mlag lg;
-    double best = INFINITY, theta = 2, norm;
+    double best = INFINITY, theta = 2, norm, reachable = 0;
     size_t step, stall = 0, i;
 
     if (mlag_init(mc, &lg) != GIS_OK) {
@@ -278,8 +278,11 @@ enum gis_status mc__bound(struct mc *mc, double lower, double *bound)
         for (i = 0; i < mc->in->n; i++)
             lg.lambda[i] = fmax(0, lg.lambda[i] + theta * (L - lower) / norm * lg.g[i]);
     }
+    /* No answer covers more than every point some usable site reaches. */
+    for (i = 0; i < mc->in->n; i++)
+        reachable += lg.is_coverable[i] ? mc->weight[i] : 0;
     mlag_free(&lg);
-    *bound = best;
+    *bound = fmin(best, reachable);
     return GIS_OK;
 }
 
