@@ -1,0 +1,60 @@
+/*
+ * Tilesets and their tiles, without HTTP: the combined base map and one tileset per
+ * collection, the MVT of a tile (items query -> tiles/ clip, simplify, encode) within the
+ * size guard, and the TileJSON-style layer list. Shared by the tile handlers and by
+ * `civgis tiles export`.
+ */
+#ifndef CIVGIS_TILESET_H
+#define CIVGIS_TILESET_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gbuf.h"
+#include "layer.h"
+#include "status.h"
+#include "store.h"
+
+#define TILESET_MAX_BYTES (500u * 1024u) /* the size guard */
+
+/* A tileset: layers of collections, each shown from its own minimum zoom. One per
+ * collection (all zooms), and "civgis", the combined base map. */
+struct tileset_layer {
+    const char *collection;
+    int minzoom;
+};
+
+struct tileset {
+    const char *id, *title;
+    struct tileset_layer layers[4];
+    size_t n_layers;
+};
+
+extern const struct tileset TILESET_COMBINED;
+
+/* The tileset named id: "civgis" or a collection's (filled into *one, with scratch for
+ * the layer). NULL when there is none. */
+const struct tileset *
+tileset_find(struct store *st, const char *id, struct tileset *one, struct layer_scratch *scratch);
+
+/* The MVT of tile z/x/y into out (empty when no layer has a feature there), within
+ * TILESET_MAX_BYTES: simplified harder, then thinned, as needed; note (may be NULL)
+ * receives what was done ("" when nothing). */
+enum gis_status tileset_render(struct store *st,
+                               const struct tileset *ts,
+                               int z,
+                               int64_t x,
+                               int64_t y,
+                               struct gbuf *out,
+                               char *note,
+                               size_t note_size,
+                               struct gis_error *err);
+
+/* TileJSON's vector_layers for ts (fields and zooms). */
+cJSON *tileset_vector_layers(struct store *st, const struct tileset *ts);
+
+/* The extent of the tileset's first layer in CRS84; false when it has no features. */
+bool tileset_bounds(struct store *st, const struct tileset *ts, double out[4]);
+
+#endif
