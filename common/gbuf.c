@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "utf8.h"
 
@@ -164,4 +165,36 @@ char *gbuf_steal(struct gbuf *b)
     b->len = 0;
     b->cap = 0;
     return d;
+}
+
+enum gis_status gbuf_gzip(const void *in, size_t len, int level, struct gbuf *out)
+{
+    z_stream z;
+    size_t bound;
+    int zr;
+
+    memset(&z, 0, sizeof z);
+    gbuf_init(out, 1);
+    if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return GIS_ERR_NOMEM;
+    bound = deflateBound(&z, (uLong)len);
+    gbuf_init(out, bound + 1);
+    out->data = malloc(bound + 1);
+    if (!out->data) {
+        deflateEnd(&z);
+        return GIS_ERR_NOMEM;
+    }
+    out->cap = bound + 1;
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out->data;
+    z.avail_out = (uInt)bound;
+    zr = deflate(&z, Z_FINISH);
+    out->len = z.total_out;
+    deflateEnd(&z);
+    if (zr != Z_STREAM_END) {
+        gbuf_free(out);
+        return GIS_ERR_INTERNAL;
+    }
+    return GIS_OK;
 }

@@ -47,4 +47,8 @@ enum gis_status gbuf_json_escape(struct gbuf *b, const char *s);
 /* Moves the storage out: returns the NUL-terminated data (caller frees) and empties b. */
 char *gbuf_steal(struct gbuf *b);
 
+/* gzip (RFC 1952) of len bytes at level 1..9 into out, which this initialises (free it
+ * with gbuf_free). */
+enum gis_status gbuf_gzip(const void *in, size_t len, int level, struct gbuf *out);
+
 #endif

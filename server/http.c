@@ -335,39 +335,6 @@ static bool accepts_gzip(struct MHD_Connection *conn)
     return strtod(q + 2, NULL) > 0.0;
 }
 
-/* ---------------------------------------------------------------- gzip */
-
-static enum gis_status gzip_buffer(const struct gbuf *in, struct gbuf *out)
-{
-    z_stream z;
-    size_t bound;
-    int zr;
-
-    memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return GIS_ERR_NOMEM;
-    bound = deflateBound(&z, in->len);
-    gbuf_init(out, bound + 1);
-    out->data = malloc(bound + 1);
-    if (!out->data) {
-        deflateEnd(&z);
-        return GIS_ERR_NOMEM;
-    }
-    out->cap = bound + 1;
-    z.next_in = (Bytef *)in->data;
-    z.avail_in = (uInt)in->len;
-    z.next_out = (Bytef *)out->data;
-    z.avail_out = (uInt)bound;
-    zr = deflate(&z, Z_FINISH);
-    out->len = z.total_out;
-    deflateEnd(&z);
-    if (zr != Z_STREAM_END) {
-        gbuf_free(out);
-        return GIS_ERR_INTERNAL;
-    }
-    return GIS_OK;
-}
-
 /* ---------------------------------------------------------------- streaming */
 
 struct stream {
@@ -508,7 +475,8 @@ make_buffered(const struct api_request *req, struct api_response *res, bool *is_
     size_t len = res->body.len;
     char *body;
 
-    if (req->accepts_gzip && len >= GZIP_MIN_BYTES && gzip_buffer(&res->body, &z) == GIS_OK) {
+    if (req->accepts_gzip && len >= GZIP_MIN_BYTES &&
+        gbuf_gzip(res->body.data, res->body.len, 6, &z) == GIS_OK) {
         gbuf_free(&res->body);
         res->body = z;
         len = z.len;

@@ -236,5 +236,106 @@ def merc(lon, lat):
             math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * 6378137)
 
 
+class Export(unittest.TestCase):
+    """civgis tiles export: MBTiles read by GDAL and PMTiles read by npm pmtiles hold the
+    very tiles the server serves; a large archive uses leaf directories."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = demo_db()
+        cls.dir = scratch_dir("export")
+        cls.srv = Server(cls.db).__enter__()
+        cls.mbtiles = os.path.join(cls.dir, "civgis.mbtiles")
+        cls.pmtiles = os.path.join(cls.dir, "civgis.pmtiles")
+        for flag, path in (("--mbtiles", cls.mbtiles), ("--pmtiles", cls.pmtiles)):
+            p = subprocess.run([os.environ["CIVGIS_BIN"], "tiles", "export", "--db", cls.db,
+                                "--tileset", "civgis", "--minzoom", "0", "--maxzoom", "10",
+                                flag, path], capture_output=True, text=True)
+            assert p.returncode == 0, p.stderr
+            assert "tiles with features written" in p.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.srv.stop() == 0
+
+    def exported(self):
+        import gzip
+        import sqlite3
+        con = sqlite3.connect(self.mbtiles)
+        rows = con.execute("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles")
+        out = {(z, x, (1 << z) - 1 - r): gzip.decompress(d) for z, x, r, d in rows}
+        meta = dict(con.execute("SELECT name, value FROM metadata"))
+        con.close()
+        return out, meta
+
+    def test_mbtiles_holds_the_served_tiles_and_opens_in_gdal(self):
+        tiles, meta = self.exported()
+        self.assertGreater(len(tiles), 50)
+        self.assertEqual((meta["format"], meta["minzoom"], meta["maxzoom"]), ("pbf", "0", "10"))
+        self.assertEqual([l["id"] for l in json.loads(meta["json"])["vector_layers"]],
+                         ["counties", "townships", "villages", "facilities"])
+        for (z, x, y), data in tiles.items():
+            status, _, body = self.srv.get(f"/tiles/civgis/{z}/{x}/{y}.mvt")
+            self.assertEqual((status, body), (200, data), (z, x, y))
+        z, x, y = 8, 205, 100  # a served tile missing from the archive must be empty
+        if (z, x, y) not in tiles:
+            self.assertEqual(self.srv.get(f"/tiles/civgis/{z}/{x}/{y}.mvt")[0], 204)
+        ds = gdal.OpenEx(self.mbtiles, gdal.OF_VECTOR)
+        names = {ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())}
+        self.assertEqual(names, {"counties", "townships", "villages", "facilities"})
+        z6 = gdal.OpenEx(self.mbtiles, gdal.OF_VECTOR, open_options=["ZOOM_LEVEL=6"])
+        self.assertEqual(len({f.GetField("code") for f in z6.GetLayerByName("counties")}), 13)
+
+    def test_pmtiles_decodes_with_npm_pmtiles(self):
+        tiles, _ = self.exported()
+        asked = [f"{z}/{x}/{y}" for z, x, y in sorted(tiles)] + ["10/0/0"]
+        out = json.loads(subprocess.run(["node", os.path.join(JS, "read_pmtiles.mjs"),
+                                         self.pmtiles, *asked], capture_output=True, text=True,
+                                        check=True).stdout)
+        h = out["header"]
+        self.assertEqual((h["specVersion"], h["minZoom"], h["maxZoom"], h["tileType"]),
+                         (3, 0, 10, 1))
+        self.assertEqual(h["numAddressedTiles"], len(tiles))
+        self.assertTrue(107.6 < h["minLon"] < 107.7 and 37.4 < h["maxLat"] < 37.5)
+        self.assertEqual([l["id"] for l in out["metadata"]["vector_layers"]],
+                         ["counties", "townships", "villages", "facilities"])
+        for (z, x, y), data in tiles.items():
+            self.assertEqual(bytes.fromhex(out["tiles"][f"{z}/{x}/{y}"]), data, (z, x, y))
+        self.assertIsNone(out["tiles"]["10/0/0"])
+
+    def test_large_archive_uses_leaf_directories(self):
+        path = os.path.join(self.dir, "big.pmtiles")
+        subprocess.run([os.environ["CIVGIS_PMTILES_GEN"], path, "100000"], check=True)
+        side = 317
+        picks = [0, 1, 316, 317, 50000, 99999]
+        asked = [f"14/{8000 + 3 * (i % side)}/{8000 + 5 * (i // side)}" for i in picks]
+        out = json.loads(subprocess.run(["node", os.path.join(JS, "read_pmtiles.mjs"), path,
+                                         *asked, "14/8001/8000"], capture_output=True,
+                                        text=True, check=True).stdout)
+        self.assertGreater(out["header"]["leafDirectoryLength"], 0)
+        self.assertEqual(out["header"]["numAddressedTiles"], 100000)
+        for zxy in asked:
+            self.assertTrue(bytes.fromhex(out["tiles"][zxy]).decode().startswith(zxy + " "))
+        self.assertIsNone(out["tiles"]["14/8001/8000"])
+
+    def test_bad_exports_fail_and_leave_nothing(self):
+        bin_ = os.environ["CIVGIS_BIN"]
+        p = subprocess.run([bin_, "tiles", "export", "--db", self.db, "--tileset", "civgis",
+                            "--minzoom", "0", "--maxzoom", "2", "--mbtiles", self.mbtiles],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("exists already", p.stderr)
+        target = os.path.join(self.dir, "none.pmtiles")
+        p = subprocess.run([bin_, "tiles", "export", "--db", self.db, "--tileset", "nothing",
+                            "--pmtiles", target], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no tileset", p.stderr)
+        self.assertFalse(os.path.exists(target))
+        p = subprocess.run([bin_, "tiles", "export", "--db", self.db, "--tileset", "civgis",
+                            "--minzoom", "5", "--maxzoom", "3", "--pmtiles", target],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

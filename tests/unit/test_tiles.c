@@ -13,6 +13,7 @@
 
 #include "mvt.h"
 #include "pbf.h"
+#include "pmtiles.h"
 #include "tile.h"
 #include "tilecache.h"
 #include "tilegeom.h"
@@ -143,6 +144,21 @@ static void test_cache_lru(void **state)
     gbuf_free(&out);
 }
 
+/* PMTiles v3 tile ids: zoom levels in order, each along a Hilbert curve (the spec's
+ * z1 example: (0,0) 1, (0,1) 2, (1,1) 3, (1,0) 4). */
+static void test_pmtiles_tile_ids(void **state)
+{
+    (void)state;
+    assert_int_equal(pmtiles_tile_id(0, 0, 0), 0);
+    assert_int_equal(pmtiles_tile_id(1, 0, 0), 1);
+    assert_int_equal(pmtiles_tile_id(1, 0, 1), 2);
+    assert_int_equal(pmtiles_tile_id(1, 1, 1), 3);
+    assert_int_equal(pmtiles_tile_id(1, 1, 0), 4);
+    assert_int_equal(pmtiles_tile_id(2, 0, 0), 5);
+    assert_int_equal(pmtiles_tile_id(3, 7, 0), 1 + 4 + 16 + 63);
+    assert_int_equal(pmtiles_tile_id(12, 3423, 1763), 19078479);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +167,7 @@ int main(void)
         cmocka_unit_test(test_mvt_point_example),
         cmocka_unit_test(test_polygon_clipped_and_oriented),
         cmocka_unit_test(test_cache_lru),
+        cmocka_unit_test(test_pmtiles_tile_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,337 @@
+/*
+ * civgis tiles export: every tile of a tileset over its extent, zoom by zoom, rendered as
+ * the server renders it (server/tileset.h), gzip-compressed, into an MBTiles 1.3 or a
+ * PMTiles v3 archive a static host or CDN can serve. Empty tiles are left out.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_int.h"
+#include "coverage_layer.h"
+#include "mbtiles.h"
+#include "pmtiles.h"
+#include "store.h"
+#include "tile.h"
+#include "tileset.h"
+
+static const char USAGE[] =
+    "usage: civgis tiles export --db FILE --tileset T --minzoom A --maxzoom B\n"
+    "                           (--mbtiles FILE | --pmtiles FILE) [--quiet]\n"
+    "\n"
+    "Writes the tiles of tileset T (\"civgis\" or a collection id, as /tiles lists them)\n"
+    "from zoom A to B over its extent, as the server renders them.\n";
+
+struct opts {
+    const char *db, *tileset, *mbtiles, *pmtiles;
+    int minzoom, maxzoom;
+    bool is_quiet;
+};
+
+struct range {
+    int64_t x0, x1, y0, y1;
+};
+
+struct sink {
+    struct mbtiles *mb;
+    struct pmtiles_writer *pm;
+};
+
+/* One option; false when its value is not valid. */
+static bool option(struct opts *o, int ch, const char *v)
+{
+    double z;
+
+    switch (ch) {
+    case 'd':
+        o->db = v;
+        return true;
+    case 't':
+        o->tileset = v;
+        return true;
+    case 'm':
+        o->mbtiles = v;
+        return true;
+    case 'p':
+        o->pmtiles = v;
+        return true;
+    case 'q':
+        o->is_quiet = true;
+        return true;
+    case 'a':
+    case 'b':
+        if (!cli_number(v, 0, TILE_MAX_ZOOM, true, &z)) {
+            fprintf(stderr, "civgis tiles: zooms are 0..24\n");
+            return false;
+        }
+        *(ch == 'a' ? &o->minzoom : &o->maxzoom) = (int)z;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+    static const struct option options[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"tileset", required_argument, NULL, 't'},
+        {"minzoom", required_argument, NULL, 'a'},
+        {"maxzoom", required_argument, NULL, 'b'},
+        {"mbtiles", required_argument, NULL, 'm'},
+        {"pmtiles", required_argument, NULL, 'p'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+
+    o->minzoom = 0;
+    o->maxzoom = 12;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        if (ch == 'h') {
+            fputs(USAGE, stdout);
+            return -1;
+        }
+        if (!option(o, ch, optarg)) {
+            fputs(USAGE, stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (!o->db || !o->tileset || !o->mbtiles == !o->pmtiles || o->minzoom > o->maxzoom) {
+        fprintf(stderr,
+                "civgis tiles: --db, --tileset and one of --mbtiles or --pmtiles are "
+                "required, and minzoom <= maxzoom\n\n%s",
+                USAGE);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* The tiles at z that touch the extent b (lon/lat). */
+static struct range tiles_at(int z, const double b[4])
+{
+    double n = ldexp(1.0, z), x0, y0, x1, y1;
+    struct range r;
+
+    tile_lonlat_to_3857(b[0], b[3], &x0, &y0); /* north-west */
+    tile_lonlat_to_3857(b[2], b[1], &x1, &y1); /* south-east */
+    r.x0 = (int64_t)floor((x0 + TILE_WEBMERC_HALF) / (2 * TILE_WEBMERC_HALF) * n);
+    r.x1 = (int64_t)floor((x1 + TILE_WEBMERC_HALF) / (2 * TILE_WEBMERC_HALF) * n);
+    r.y0 = (int64_t)floor((TILE_WEBMERC_HALF - y0) / (2 * TILE_WEBMERC_HALF) * n);
+    r.y1 = (int64_t)floor((TILE_WEBMERC_HALF - y1) / (2 * TILE_WEBMERC_HALF) * n);
+    r.x0 = r.x0 < 0 ? 0 : r.x0;
+    r.y0 = r.y0 < 0 ? 0 : r.y0;
+    r.x1 = r.x1 >= (int64_t)n ? (int64_t)n - 1 : r.x1;
+    r.y1 = r.y1 >= (int64_t)n ? (int64_t)n - 1 : r.y1;
+    return r;
+}
+
+static void progress(const struct opts *o, long done, long total)
+{
+    int width = 40, filled = total > 0 ? (int)((double)done / (double)total * width) : width;
+
+    if (o->is_quiet)
+        return;
+    fprintf(stderr, "\rexporting [%.*s%*s] %ld/%ld tiles", filled,
+            "########################################", width - filled, "", done, total);
+    if (done >= total)
+        fputc('\n', stderr);
+}
+
+static enum gis_status
+put_tile(struct sink *s, int z, int64_t x, int64_t y, const struct gbuf *mvt, struct gis_error *err)
+{
+    struct gbuf gz;
+    enum gis_status rc = gbuf_gzip(mvt->data, mvt->len, 9, &gz);
+
+    if (rc != GIS_OK)
+        return gis_fail(err, rc, "cannot compress a tile");
+    if (s->mb)
+        rc = mbtiles_put(s->mb, z, x, y, gz.data, gz.len, err);
+    else
+        rc = pmtiles_add(s->pm, z, (uint64_t)x, (uint64_t)y, gz.data, gz.len) == GIS_OK
+                 ? GIS_OK
+                 : gis_fail(err, GIS_ERR_NOMEM, "out of memory for the archive");
+    gbuf_free(&gz);
+    return rc;
+}
+
+struct walk {
+    struct store *st;
+    const struct tileset *ts;
+    const struct opts *o;
+    const double *bounds;
+    struct sink *sink;
+    long done, total, written;
+};
+
+static enum gis_status export_zoom(struct walk *w, int z, struct gis_error *err)
+{
+    struct range r = tiles_at(z, w->bounds);
+    struct gbuf mvt;
+    enum gis_status rc = GIS_OK;
+    int64_t x, y;
+
+    gbuf_init(&mvt, (size_t)64 << 20);
+    for (y = r.y0; rc == GIS_OK && y <= r.y1; y++)
+        for (x = r.x0; rc == GIS_OK && x <= r.x1; x++) {
+            rc = tileset_render(w->st, w->ts, z, x, y, &mvt, NULL, 0, err);
+            if (rc == GIS_OK && mvt.len > 0) {
+                rc = put_tile(w->sink, z, x, y, &mvt, err);
+                w->written++;
+            }
+            if (++w->done % 64 == 0 || w->done == w->total)
+                progress(w->o, w->done, w->total);
+        }
+    gbuf_free(&mvt);
+    return rc;
+}
+
+/* The metadata both archives carry, as MBTiles rows (PMTiles takes the JSON). */
+static enum gis_status describe(struct walk *w, char **out_json, struct gis_error *err)
+{
+    cJSON *meta = cJSON_CreateObject();
+    char *text;
+
+    cJSON_AddItemToObject(meta, "vector_layers", tileset_vector_layers(w->st, w->ts));
+    cJSON_AddStringToObject(meta, "name", w->ts->id);
+    cJSON_AddStringToObject(meta, "description", w->ts->title);
+    text = cJSON_PrintUnformatted(meta);
+    cJSON_Delete(meta);
+    if (!text)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    *out_json = text;
+    return GIS_OK;
+}
+
+static enum gis_status mbtiles_metadata(struct walk *w, const char *json, struct gis_error *err)
+{
+    char bounds[128], center[128], minz[16], maxz[16];
+    const double *b = w->bounds;
+    const char *rows[][2] = {
+        {"name", w->ts->id}, {"description", w->ts->title},
+        {"format", "pbf"},   {"type", "overlay"},
+        {"version", "1"},    {"bounds", bounds},
+        {"center", center},  {"minzoom", minz},
+        {"maxzoom", maxz},   {"json", json},
+    };
+    enum gis_status rc = GIS_OK;
+    size_t k;
+
+    snprintf(bounds, sizeof bounds, "%.7f,%.7f,%.7f,%.7f", b[0], b[1], b[2], b[3]);
+    snprintf(center, sizeof center, "%.7f,%.7f,%d", (b[0] + b[2]) / 2, (b[1] + b[3]) / 2,
+             w->o->minzoom);
+    snprintf(minz, sizeof minz, "%d", w->o->minzoom);
+    snprintf(maxz, sizeof maxz, "%d", w->o->maxzoom);
+    for (k = 0; rc == GIS_OK && k < sizeof rows / sizeof rows[0]; k++)
+        rc = mbtiles_meta(w->sink->mb, rows[k][0], rows[k][1], err);
+    return rc;
+}
+
+static enum gis_status write_pmtiles(struct walk *w, const char *json, struct gis_error *err)
+{
+    const double *b = w->bounds;
+    struct pmtiles_info info = {w->o->minzoom,
+                                w->o->maxzoom,
+                                w->o->minzoom,
+                                {b[0], b[1], b[2], b[3]},
+                                {(b[0] + b[2]) / 2, (b[1] + b[3]) / 2},
+                                json};
+    FILE *f;
+    enum gis_status rc;
+
+    if (access(w->o->pmtiles, F_OK) == 0)
+        return gis_fail(err, GIS_ERR_CONFLICT, "'%s' exists already", w->o->pmtiles);
+    f = fopen(w->o->pmtiles, "wb");
+    if (!f)
+        return gis_fail(err, GIS_ERR_IO, "cannot write '%s': %s", w->o->pmtiles, strerror(errno));
+    rc = pmtiles_write(w->sink->pm, &info, f, err);
+    if (fclose(f) != 0 && rc == GIS_OK)
+        rc = gis_fail(err, GIS_ERR_IO, "cannot write '%s'", w->o->pmtiles);
+    if (rc != GIS_OK)
+        unlink(w->o->pmtiles);
+    return rc;
+}
+
+static enum gis_status export_all(struct walk *w, struct gis_error *err)
+{
+    char *json = NULL;
+    enum gis_status rc = describe(w, &json, err);
+    int z;
+
+    for (z = w->o->minzoom; z <= w->o->maxzoom; z++) {
+        struct range r = tiles_at(z, w->bounds);
+        w->total += (long)((r.x1 - r.x0 + 1) * (r.y1 - r.y0 + 1));
+    }
+    if (rc == GIS_OK && w->sink->mb)
+        rc = mbtiles_metadata(w, json, err);
+    for (z = w->o->minzoom; rc == GIS_OK && z <= w->o->maxzoom; z++)
+        rc = export_zoom(w, z, err);
+    if (rc == GIS_OK && w->sink->pm)
+        rc = write_pmtiles(w, json, err);
+    free(json);
+    return rc;
+}
+
+static enum gis_status run(const struct opts *o, struct store *st, struct gis_error *err)
+{
+    struct tileset one;
+    struct layer_scratch scratch;
+    const struct tileset *ts = tileset_find(st, o->tileset, &one, &scratch);
+    struct sink sink = {NULL, NULL};
+    double bounds[4];
+    struct walk w = {st, ts, o, bounds, &sink, 0, 0, 0};
+    enum gis_status rc;
+
+    if (!ts)
+        return gis_fail(err, GIS_ERR_NOT_FOUND, "no tileset '%.60s'; see /tiles", o->tileset);
+    if (!tileset_bounds(st, ts, bounds))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "tileset '%.60s' has no features", o->tileset);
+    rc = o->mbtiles ? mbtiles_create(o->mbtiles, &sink.mb, err)
+                    : (pmtiles_writer_new(&sink.pm) == GIS_OK
+                           ? GIS_OK
+                           : gis_fail(err, GIS_ERR_NOMEM, "out of memory"));
+    if (rc == GIS_OK)
+        rc = export_all(&w, err);
+    if (sink.mb)
+        rc = rc == GIS_OK ? mbtiles_finish(sink.mb, err) : (mbtiles_abort(sink.mb), rc);
+    pmtiles_writer_free(sink.pm);
+    if (rc == GIS_OK && !o->is_quiet)
+        fprintf(stderr, "%ld tiles with features written to %s\n", w.written,
+                o->mbtiles ? o->mbtiles : o->pmtiles);
+    return rc;
+}
+
+int cli_tiles(int argc, char **argv)
+{
+    struct opts o = {0};
+    struct gis_error err = {0};
+    struct store *st = NULL;
+    enum gis_status rc;
+    int prc;
+
+    if (argc < 2 || strcmp(argv[1], "export")) {
+        fprintf(stderr, "civgis tiles: the subcommand is 'export'\n\n%s", USAGE);
+        return CLI_USAGE;
+    }
+    prc = parse_args(argc - 1, argv + 1, &o);
+    if (prc != CLI_OK)
+        return prc < 0 ? CLI_OK : prc;
+    coverage_layer_install(); /* the coverage-KIND tilesets */
+    rc = store_open(o.db, STORE_READ_ONLY, &st, &err);
+    if (rc == GIS_OK)
+        rc = run(&o, st, &err);
+    store_close(st);
+    coverage_layer_uninstall();
+    if (rc != GIS_OK) {
+        cli_report("tiles", &err);
+        return CLI_FAILURE;
+    }
+    return CLI_OK;
+}
