@@ -306,6 +306,12 @@ build(struct pmtiles_writer *w, const struct pmtiles_info *info, struct sections
     return rc;
 }
 
+/* An empty section has no buffer at all: nothing to write, and fwrite must not see NULL. */
+static bool put(FILE *f, const void *data, size_t len)
+{
+    return !len || fwrite(data, 1, len, f) == len;
+}
+
 enum gis_status pmtiles_write(struct pmtiles_writer *w,
                               const struct pmtiles_info *info,
                               FILE *f,
@@ -323,11 +329,9 @@ enum gis_status pmtiles_write(struct pmtiles_writer *w,
     rc = build(w, info, &s);
     if (rc == GIS_OK) {
         header(&s, info, w->n, h);
-        if (fwrite(h, 1, HEADER_LEN, f) != HEADER_LEN ||
-            fwrite(s.root.data, 1, s.root.len, f) != s.root.len ||
-            fwrite(s.meta.data, 1, s.meta.len, f) != s.meta.len ||
-            fwrite(s.leaves.data, 1, s.leaves.len, f) != s.leaves.len ||
-            fwrite(s.data.data, 1, s.data.len, f) != s.data.len)
+        if (!put(f, h, HEADER_LEN) || !put(f, s.root.data, s.root.len) ||
+            !put(f, s.meta.data, s.meta.len) || !put(f, s.leaves.data, s.leaves.len) ||
+            !put(f, s.data.data, s.data.len))
             rc = gis_fail(err, GIS_ERR_IO, "cannot write the archive");
     } else {
         rc = gis_fail(err, rc, "cannot build the archive (out of memory?)");

@@ -236,6 +236,102 @@ def merc(lon, lat):
             math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * 6378137)
 
 
+class Edges(unittest.TestCase):
+    """The tile edge cases, on gazetteer features made for them: a polygon with a hole, a
+    multipolygon, a square exactly on a z10 tile's borders, a point on a tile corner;
+    z0 and z22; an empty tile."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = os.path.join(scratch_dir("edges-db"), "edges.sqlite")
+        with open(demo_db(), "rb") as src, open(cls.db, "wb") as dst:
+            dst.write(src.read())
+        cls.dir = scratch_dir("edges")
+        cls.z, cls.x, cls.y = 10, *tile_of(109.2, 36.9, 10)
+        w, s_, e, n = tile_bounds(cls.z, cls.x, cls.y)
+        square = f"POLYGON(({w} {s_},{e} {s_},{e} {n},{w} {n},{w} {s_}))"
+        holed = ("POLYGON((109.60 36.40,109.70 36.40,109.70 36.50,109.60 36.50,109.60 36.40),"
+                 "(109.63 36.43,109.67 36.43,109.67 36.47,109.63 36.47,109.63 36.43))")
+        multi = ("MULTIPOLYGON(((109.80 36.80,109.82 36.80,109.82 36.82,109.80 36.80)),"
+                 "((109.85 36.85,109.87 36.85,109.87 36.87,109.85 36.85)))")
+        zc, xc, yc = 12, *tile_of(109.45, 36.75, 12)
+        corner = f"POINT({tile_bounds(zc, xc, yc)[0]} {tile_bounds(zc, xc, yc)[3]})"
+        cls.corner = (zc, xc, yc)
+        con = connect(cls.db)
+        for name, wkt in (("square", square), ("holed", holed), ("multi", multi),
+                          ("corner", corner)):
+            con.execute("INSERT INTO places (name, category, valid_from, geom) VALUES "
+                        "(?, 'test', '2024-01-01', GeomFromText(?, 4326))", (name, wkt))
+        con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
+                    "WHERE key = 'data_version'")
+        con.commit()
+        cls.ids = dict(con.execute("SELECT name, CAST(id AS TEXT) FROM places "
+                                   "WHERE category = 'test'"))
+        con.close()
+        cls.srv = Server(cls.db).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.srv.stop() == 0
+
+    def features(self, z, x, y):
+        status, _, body = self.srv.get(f"/tiles/places/{z}/{x}/{y}.mvt")
+        if status == 204:
+            return {}
+        self.assertEqual(status, 200)
+        path = os.path.join(self.dir, f"{z}_{x}_{y}.mvt")
+        with open(path, "wb") as f:
+            f.write(body)
+        ds = gdal.OpenEx(path, gdal.OF_VECTOR,
+                         open_options=[f"Z={z}", f"X={x}", f"Y={y}", "CLIP=NO"])
+        return {f.GetField("id"): f.GetGeometryRef().Clone() for f in ds.GetLayer(0)}
+
+    def tile_box(self, z, x, y):
+        return box_3857(tile_bounds(z, x, y))
+
+    def test_hole_and_multipolygon_survive(self):
+        z = 12
+        x, y = tile_of(109.65, 36.45, z)
+        g = self.features(z, x, y)[self.ids["holed"]]
+        if g.GetGeometryType() == ogr.wkbMultiPolygon:  # GDAL's MVT layers are multi
+            self.assertEqual(g.GetGeometryCount(), 1)
+            part = g.GetGeometryRef(0).Clone()  # a clone: the reference dies with g
+        else:
+            part = g
+        self.assertEqual(part.GetGeometryCount(), 2, "exterior ring and hole")
+        x, y = tile_of(109.83, 36.83, 11)
+        g = self.features(11, x, y)[self.ids["multi"]]
+        self.assertEqual((g.GetGeometryType(), g.GetGeometryCount()), (ogr.wkbMultiPolygon, 2))
+
+    def test_square_on_tile_borders(self):
+        z, x, y = self.z, self.x, self.y
+        box = self.tile_box(z, x, y)
+        px2 = (box.GetArea() ** 0.5 / 256) ** 2
+        g = self.features(z, x, y)[self.ids["square"]]
+        self.assertLess(abs(g.Intersection(box).GetArea() - box.GetArea()), px2)
+        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):  # neighbours: nothing inside
+            got = self.features(z, x + dx, y + dy).get(self.ids["square"])
+            inside = got.Intersection(self.tile_box(z, x + dx, y + dy)).GetArea() if got else 0
+            self.assertLess(inside, px2, (dx, dy))
+
+    def test_point_on_a_tile_corner_is_in_the_four_tiles(self):
+        z, x, y = self.corner
+        for dx, dy in ((0, 0), (-1, 0), (0, -1), (-1, -1)):
+            self.assertIn(self.ids["corner"], self.features(z, x + dx, y + dy), (dx, dy))
+
+    def test_zoom_0_and_22_and_an_empty_tile(self):
+        world = self.features(0, 0, 0)
+        self.assertIn(self.ids["corner"], world)
+        self.assertNotIn(self.ids["holed"], world)  # far below a pixel at z0: dropped
+        x, y = tile_of(109.61, 36.41, 22)  # inside the ring, off the hole
+        g = self.features(22, x, y)[self.ids["holed"]]
+        box = self.tile_box(22, x, y)
+        self.assertAlmostEqual(g.Intersection(box).GetArea() / box.GetArea(), 1.0, places=3)
+        x, y = tile_of(109.65, 36.45, 22)  # inside the hole
+        self.assertNotIn(self.ids["holed"], self.features(22, x, y))
+        self.assertEqual(self.srv.get("/tiles/places/12/100/100.mvt")[0], 204)
+
+
 class Export(unittest.TestCase):
     """civgis tiles export: MBTiles read by GDAL and PMTiles read by npm pmtiles hold the
     very tiles the server serves; a large archive uses leaf directories."""
