@@ -62,7 +62,8 @@ struct search_ops {
     void (*move)(void *ctx, size_t in_j, int64_t out_j);
     double (*gain)(void *ctx, size_t j); /* cost decrease of adding j (greedy) */
     double (*cost)(void *ctx);
-    void (*refresh)(void *ctx); /* after ops->sel was replaced wholesale */
+    void (*refresh)(void *ctx);          /* after ops->sel was replaced wholesale */
+    void (*remove)(void *ctx, size_t j); /* closes open site j; NULL: not offered */
 };
 
 enum gis_status site__greedy(struct site_run *r, const struct search_ops *ops);
