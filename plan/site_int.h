@@ -62,8 +62,7 @@ struct search_ops {
     void (*move)(void *ctx, size_t in_j, int64_t out_j);
     double (*gain)(void *ctx, size_t j); /* cost decrease of adding j (greedy) */
     double (*cost)(void *ctx);
-    void (*refresh)(void *ctx);          /* after ops->sel was replaced wholesale */
-    void (*remove)(void *ctx, size_t j); /* closes open site j; NULL: not offered */
+    void (*refresh)(void *ctx); /* after ops->sel was replaced wholesale */
 };
 
 enum gis_status site__greedy(struct site_run *r, const struct search_ops *ops);

@@ -153,20 +153,6 @@ static void mc_move(void *ctx, size_t in_j, int64_t out_j)
     mc_loss(mc);
 }
 
-static void mc_remove(void *ctx, size_t j)
-{
-    struct mc *mc = ctx;
-    const struct site_cover *c = mc->in->cover;
-    size_t t;
-
-    site__sel_remove(mc->in, &mc->sel, j);
-    for (t = 0; t < cov_len(c, j); t++) {
-        mc->cnt[cov_begin(c, j)[t]]--;
-        mc->who[cov_begin(c, j)[t]] -= j;
-    }
-    mc_loss(mc);
-}
-
 static double mc_cost(void *ctx)
 {
     return -((struct mc *)ctx)->covered;
@@ -174,8 +160,7 @@ static double mc_cost(void *ctx)
 
 struct search_ops mc__ops(struct mc *mc)
 {
-    return (struct search_ops){mc,      &mc->sel, mc_best_move, mc_move,
-                               mc_gain, mc_cost,  mc_refresh,   mc_remove};
+    return (struct search_ops){mc, &mc->sel, mc_best_move, mc_move, mc_gain, mc_cost, mc_refresh};
 }
 
 /* ---------------------------------------------------------------- bound */

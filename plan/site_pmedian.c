@@ -235,9 +235,8 @@ static void ops_refresh(void *ctx)
 
 struct search_ops pm__ops(struct pm *pm)
 {
-    /* No ruin-and-recreate: re-adding by gain costs O(n m) per site here. */
     return (struct search_ops){pm,       &pm->sel, ops_best_move, ops_move,
-                               ops_gain, ops_cost, ops_refresh,   NULL};
+                               ops_gain, ops_cost, ops_refresh};
 }
 
 /* ---------------------------------------------------------------- solve */

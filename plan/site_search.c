@@ -121,46 +121,6 @@ static void shake(struct site_run *r, const struct search_ops *ops, size_t k)
     }
 }
 
-static bool is_removable(const struct site_instance *in, const struct site_sel *s, size_t j)
-{
-    int32_t g = in->group && in->n_groups ? in->group[j] : -1;
-
-    return site__state(in, j) == SITE_FREE &&
-           (g < 0 || !in->group_min || s->in_group[g] > in->group_min[g]);
-}
-
-/* Ruin and recreate: close k random sites, then reopen greedily (best gain, random ties)
- * until p is reached - larger, better-aimed jumps than random swaps. */
-static void ruin_recreate(struct site_run *r, const struct search_ops *ops, size_t k)
-{
-    const struct site_instance *in = r->in;
-    size_t tries = 0, j;
-
-    while (k && ops->sel->n_list && tries++ < 50 * (k + 1)) {
-        uint32_t o = ops->sel->list[site__rand(r) % ops->sel->n_list];
-        if (!is_removable(in, ops->sel, o))
-            continue;
-        ops->remove(ops->ctx, o);
-        k--;
-    }
-    while (ops->sel->n_new < in->p) {
-        double best = 0, g;
-        int64_t at = -1;
-        for (j = 0; j < in->m; j++) {
-            if (!site__sel_can_add(in, ops->sel, j))
-                continue;
-            g = ops->gain(ops->ctx, j) * (1 + 1e-9 * (double)(site__rand(r) % 1000));
-            if (at < 0 || g > best) {
-                best = g;
-                at = (int64_t)j;
-            }
-        }
-        if (at < 0)
-            return;
-        ops->move(ops->ctx, (size_t)at, -1);
-    }
-}
-
 enum gis_status site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost)
 {
     struct site_sel best;
@@ -172,10 +132,7 @@ enum gis_status site__vns(struct site_run *r, const struct search_ops *ops, doub
     site__sel_copy(r->in, &best, ops->sel);
     while (k_max && stall < VNS_STALL_LIMIT && !site__is_proven(r, best_cost, bound_cost) &&
            !site__should_stop(r, 0, best_cost)) {
-        if (ops->remove && site__rand(r) % 2)
-            ruin_recreate(r, ops, k);
-        else
-            shake(r, ops, k);
+        shake(r, ops, k);
         site__local_search(r, ops);
         if (ops->cost(ops->ctx) < best_cost - 1e-9 * (1 + fabs(best_cost))) {
             best_cost = ops->cost(ops->ctx);
