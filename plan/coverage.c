@@ -7,6 +7,7 @@
  */
 #include "coverage.h"
 #include "grid_int.h"
+#include "values_int.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -301,17 +302,6 @@ static enum gis_status assign_capacity(struct ctx *c, struct coverage_result *r)
 
 /* ---------------------------------------------------------------- run */
 
-/* Index of the first value that is negative or not finite, or n. */
-static size_t first_bad(const double *v, size_t n)
-{
-    size_t i;
-
-    for (i = 0; v && i < n; i++)
-        if (!(v[i] >= 0) || !isfinite(v[i]))
-            return i;
-    return n;
-}
-
 static enum gis_status check_input(const struct coverage_input *in, struct gis_error *err)
 {
     size_t i;
@@ -319,12 +309,12 @@ static enum gis_status check_input(const struct coverage_input *in, struct gis_e
     if (!in || !in->metric || (in->n_demand && (!in->demand_xy || !in->weight)) ||
         (in->n_facilities && (!in->facility_xy || !in->reach_m)))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "coverage: missing input arrays");
-    if ((i = first_bad(in->weight, in->n_demand)) < in->n_demand)
+    if ((i = plan__first_bad(in->weight, in->n_demand)) < in->n_demand)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "demand point %zu has weight %g", i,
                         in->weight[i]);
-    if ((i = first_bad(in->reach_m, in->n_facilities)) < in->n_facilities)
+    if ((i = plan__first_bad(in->reach_m, in->n_facilities)) < in->n_facilities)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "facility %zu has reach %g m", i, in->reach_m[i]);
-    if ((i = first_bad(in->capacity, in->n_facilities)) < in->n_facilities)
+    if ((i = plan__first_bad(in->capacity, in->n_facilities)) < in->n_facilities)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "facility %zu has capacity %g", i,
                         in->capacity[i]);
     return GIS_OK;

@@ -3,6 +3,7 @@
  * (budget, quotas, existing/forced/forbidden sites), the run clock, and dispatch.
  */
 #include "site_int.h"
+#include "values_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -198,12 +199,6 @@ bool site__sel_can_swap(const struct site_instance *in,
 
 /* ---------------------------------------------------------------- results */
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
 enum gis_status
 site__result_open(const struct site_instance *in, const struct site_sel *s, struct site_result *res)
 {
@@ -215,7 +210,7 @@ site__result_open(const struct site_instance *in, const struct site_sel *s, stru
     for (k = 0; k < s->n_list; k++)
         if (site__state(in, s->list[k]) != SITE_EXISTING)
             open[n++] = s->list[k];
-    qsort(open, n, sizeof *open, cmp_u32);
+    qsort(open, n, sizeof *open, plan__cmp_u32);
     free(res->open);
     res->open = open;
     res->n_open = n;
@@ -279,17 +274,6 @@ check_data(const struct site_instance *in, enum site_problem pb, struct gis_erro
     return check_values(in, err);
 }
 
-/* The index of the first value that is negative or not finite, or n. */
-static size_t first_bad(const double *v, size_t n)
-{
-    size_t i;
-
-    for (i = 0; v && i < n; i++)
-        if (!(v[i] >= 0) || !isfinite(v[i]))
-            return i;
-    return n;
-}
-
 static enum gis_status check_values(const struct site_instance *in, struct gis_error *err)
 {
     size_t i;
@@ -298,11 +282,11 @@ static enum gis_status check_values(const struct site_instance *in, struct gis_e
         if (!(in->dist[i] >= 0) || !isfinite(in->dist[i]))
             return gis_fail(err, GIS_ERR_INVALID_ARG,
                             "distance %zu is not a finite number >= 0 (an unconnected graph?)", i);
-    if ((i = first_bad(in->weight, in->n)) < in->n)
+    if ((i = plan__first_bad(in->weight, in->n)) < in->n)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "demand weight %zu is negative", i);
-    if ((i = first_bad(in->cost, in->m)) < in->m)
+    if ((i = plan__first_bad(in->cost, in->m)) < in->m)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "site cost %zu is negative", i);
-    if ((i = first_bad(in->capacity, in->m)) < in->m)
+    if ((i = plan__first_bad(in->capacity, in->m)) < in->m)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "site capacity %zu is negative", i);
     for (i = 0; in->group && i < in->m; i++)
         if (in->group[i] >= (int32_t)in->n_groups)

@@ -173,6 +173,20 @@ static void served(const struct site_instance *in, struct site_result *res)
     }
 }
 
+/* From the uncapacitated answer s: the capacitated search, and the result. */
+static enum gis_status
+cap_finish(struct cap *c, struct site_sel *s, double bound, struct site_result *res)
+{
+    enum gis_status rc = cap_run(c, s, res);
+
+    if (rc != GIS_OK)
+        return rc;
+    res->bound = bound;
+    served(c->in, res);
+    snprintf(res->method, sizeof res->method, "greedy+capacitated-swap+lagrangian");
+    return GIS_OK;
+}
+
 enum gis_status
 site__pmedian_capacitated(struct site_run *r, struct site_result *res, struct gis_error *err)
 {
@@ -185,19 +199,9 @@ site__pmedian_capacitated(struct site_run *r, struct site_result *res, struct gi
     if (pm__init(&pm, r) != GIS_OK)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory for p-median");
     c.big = pm.big;
-    ops = pm__ops(&pm);
-    rc = site__greedy(r, &ops);
-    if (rc == GIS_OK) {
-        site__local_search(r, &ops);
-        rc = pm__lagrangian(&pm, pm.obj, &bound);
-    }
+    rc = pm__start(&pm, &ops, &bound);
     if (rc == GIS_OK)
-        rc = cap_run(&c, &pm.sel, res);
-    if (rc == GIS_OK) {
-        res->bound = bound;
-        served(r->in, res);
-        snprintf(res->method, sizeof res->method, "greedy+capacitated-swap+lagrangian");
-    }
+        rc = cap_finish(&c, &pm.sel, bound, res);
     free(c.pairs);
     free(c.room);
     pm__free(&pm);
@@ -215,19 +219,9 @@ site__mclp_capacitated(struct site_run *r, struct site_result *res, struct gis_e
 
     if (mc__init(&mc, r, r->in->weight) != GIS_OK)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory for MCLP");
-    ops = mc__ops(&mc);
-    rc = site__greedy(r, &ops);
-    if (rc == GIS_OK) {
-        site__local_search(r, &ops);
-        rc = mc__bound(&mc, mc.covered, &bound);
-    }
+    rc = mc__start(&mc, &ops, &bound);
     if (rc == GIS_OK)
-        rc = cap_run(&c, &mc.sel, res);
-    if (rc == GIS_OK) {
-        res->bound = bound;
-        served(r->in, res);
-        snprintf(res->method, sizeof res->method, "greedy+capacitated-swap+lagrangian");
-    }
+        rc = cap_finish(&c, &mc.sel, bound, res);
     free(c.pairs);
     free(c.room);
     mc__free(&mc);

@@ -5,6 +5,7 @@
  */
 #include "grid_int.h"
 #include "site.h"
+#include "values_int.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -198,12 +199,6 @@ static bool cover_scan(const struct plan_metric *metric,
     return true;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* The coordinate half-widths that surely hold every point within radius of any point. */
 static void reach_box(
     const struct plan_metric *metric, const double *dxy, size_t n, double radius, double reach[2])
@@ -248,7 +243,7 @@ enum gis_status site_cover_from_points(const struct plan_metric *metric,
         size_t from = items.n;
         is_ok = cover_scan(metric, &g, demand_xy, cand_xy + 2 * j, reach, radius, &items);
         if (is_ok && items.n > from)
-            qsort(items.v + from, items.n - from, sizeof *items.v, cmp_u32);
+            qsort(items.v + from, items.n - from, sizeof *items.v, plan__cmp_u32);
         c.cand_start[j + 1] = items.n;
     }
     grid__free(&g);

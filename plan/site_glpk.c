@@ -7,6 +7,7 @@
  *   z_i   demand i covered (MCLP)
  */
 #include "site_int.h"
+#include "values_int.h"
 
 #include <glpk.h>
 #include <math.h>
@@ -252,12 +253,6 @@ static void add_cover_rows(struct mip *mp, const uint8_t *need)
     }
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Capacitated MCLP: x for each cover pair, z_i = sum_j x_ij. */
 static void add_cover_assignment(struct mip *mp)
 {
@@ -280,7 +275,7 @@ static void add_cover_assignment(struct mip *mp)
             j = c->dem_item[k];
             const uint32_t *at =
                 bsearch(&key, c->cand_item + c->cand_start[j],
-                        c->cand_start[j + 1] - c->cand_start[j], sizeof key, cmp_u32);
+                        c->cand_start[j + 1] - c->cand_start[j], sizeof key, plan__cmp_u32);
             mp->ind[++n] = mp->xcov[at - c->cand_item];
             mp->val[n] = 1;
         }
@@ -381,7 +376,7 @@ static void set_start_pairs(struct mip *mp, const struct site_result *res)
         if (j < 0)
             continue;
         at = bsearch(&key, c->cand_item + c->cand_start[j], c->cand_start[j + 1] - c->cand_start[j],
-                     sizeof key, cmp_u32);
+                     sizeof key, plan__cmp_u32);
         if (at)
             mp->start[mp->xcov[at - c->cand_item]] = 1;
     }

@@ -288,6 +288,19 @@ enum gis_status mc__bound(struct mc *mc, double lower, double *bound)
 
 /* ---------------------------------------------------------------- solve */
 
+enum gis_status mc__start(struct mc *mc, struct search_ops *ops, double *bound)
+{
+    enum gis_status rc;
+
+    *ops = mc__ops(mc);
+    rc = site__greedy(mc->r, ops);
+    if (rc == GIS_OK) {
+        site__local_search(mc->r, ops);
+        rc = mc__bound(mc, mc->covered, bound);
+    }
+    return rc;
+}
+
 static void assign_cover(const struct mc *mc, int32_t *assign)
 {
     const struct site_cover *c = mc->in->cover;
@@ -322,12 +335,7 @@ enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct g
         return site__mclp_capacitated(r, res, err);
     if (mc__init(&mc, r, r->in->weight) != GIS_OK)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory for MCLP");
-    ops = mc__ops(&mc);
-    rc = site__greedy(r, &ops);
-    if (rc == GIS_OK) {
-        site__local_search(r, &ops);
-        rc = mc__bound(&mc, mc.covered, &bound);
-    }
+    rc = mc__start(&mc, &ops, &bound);
     if (rc == GIS_OK)
         rc = site__vns(r, &ops, -bound);
     if (rc == GIS_OK)

@@ -21,6 +21,8 @@ struct mc {
 enum gis_status mc__init(struct mc *mc, struct site_run *r, const double *weight);
 void mc__free(struct mc *mc);
 struct search_ops mc__ops(struct mc *mc);
+/* Greedy, interchange, then the bound: the start the MCLP paths share. ops: filled. */
+enum gis_status mc__start(struct mc *mc, struct search_ops *ops, double *bound);
 /* Subgradient optimisation of the Lagrangian dual; *bound: the best upper bound. */
 enum gis_status mc__bound(struct mc *mc, double lower, double *bound);
 

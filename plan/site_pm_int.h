@@ -27,6 +27,8 @@ enum gis_status pm__init(struct pm *pm, struct site_run *r);
 void pm__free(struct pm *pm);
 void pm__refresh(struct pm *pm);
 struct search_ops pm__ops(struct pm *pm);
+/* Greedy, interchange, then the bound: the start the p-median paths share. */
+enum gis_status pm__start(struct pm *pm, struct search_ops *ops, double *bound);
 /* Opens in_j and closes out_j (-1: none). */
 void pm__move(struct pm *pm, size_t in_j, int64_t out_j);
 /* Subgradient optimisation of the Lagrangian dual; *bound gets the best lower bound. */

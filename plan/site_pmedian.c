@@ -241,6 +241,19 @@ struct search_ops pm__ops(struct pm *pm)
 
 /* ---------------------------------------------------------------- solve */
 
+enum gis_status pm__start(struct pm *pm, struct search_ops *ops, double *bound)
+{
+    enum gis_status rc;
+
+    *ops = pm__ops(pm);
+    rc = site__greedy(pm->r, ops);
+    if (rc == GIS_OK) {
+        site__local_search(pm->r, ops);
+        rc = pm__lagrangian(pm, pm->obj, bound);
+    }
+    return rc;
+}
+
 /* The exact path: the relaxation at the final incumbent fixes what it can (sites that
  * cannot be open, or closed, in a better answer), and GLPK solves what is left. */
 static enum gis_status exact(struct pm *pm, struct site_result *res, struct gis_error *err)
@@ -282,12 +295,7 @@ enum gis_status site__pmedian(struct site_run *r, struct site_result *res, struc
         return site__pmedian_capacitated(r, res, err);
     if (pm__init(&pm, r) != GIS_OK)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory for p-median");
-    ops = pm__ops(&pm);
-    rc = site__greedy(r, &ops);
-    if (rc == GIS_OK) {
-        site__local_search(r, &ops);
-        rc = pm__lagrangian(&pm, pm.obj, &bound);
-    }
+    rc = pm__start(&pm, &ops, &bound);
     if (rc == GIS_OK)
         rc = site__vns(r, &ops, bound);
     if (rc == GIS_OK)
