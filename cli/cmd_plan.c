@@ -12,7 +12,6 @@
 
 #include "cli_int.h"
 #include "coverage_run.h"
-#include "scenario.h"
 #include "site_run.h"
 #include "store.h"
 
@@ -213,7 +212,6 @@ static enum gis_status run_problem(struct store *st,
     struct site_params p;
     struct run_ctx c = {st, &p, {0}};
     cJSON *in = merged_inputs(plan, problem), *report = cJSON_CreateObject(), *result = NULL;
-    bool found;
     enum gis_status rc;
 
     snprintf(name, sizeof name, "%s/%s", cJSON_GetStringValue(cJSON_GetObjectItem(plan, "name")),
@@ -224,9 +222,8 @@ static enum gis_status run_problem(struct store *st,
                           cJSON_Duplicate(cJSON_GetObjectItem(problem, "title"), true));
     rc = site_params_from_json(in, &p, err);
     p.save_name = name;
+    p.replace_scenario = true; /* a rerun replaces its own answer, in one transaction */
     p.user = "civgis plan";
-    if (rc == GIS_OK)
-        rc = scenario_delete(st, name, p.user, &found, err);
     if (rc == GIS_OK)
         rc = capture(write_site, &c, &result, err);
     if (rc == GIS_OK) {

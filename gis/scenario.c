@@ -11,11 +11,7 @@
 #include "gis_int.h"
 
 static enum gis_status insert_scenario(struct store *st,
-                                       const char *name,
-                                       const char *problem,
-                                       const char *params_json,
-                                       const char *results_json,
-                                       const char *user,
+                                       const struct scenario_record *r,
                                        int64_t *out_id,
                                        struct gis_error *err)
 {
@@ -28,15 +24,15 @@ static enum gis_status insert_scenario(struct store *st,
 
     if (rc != GIS_OK)
         return rc;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, problem, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, params_json ? params_json : "{}", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, results_json, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 5, user, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 1, r->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, r->problem, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, r->params_json ? r->params_json : "{}", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, r->results_json, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, r->user, -1, SQLITE_TRANSIENT);
     step = sqlite3_step(s);
     store__done(s);
     if ((step & 0xff) == SQLITE_CONSTRAINT)
-        return gis_fail(err, GIS_ERR_CONFLICT, "a scenario named '%.80s' exists already", name);
+        return gis_fail(err, GIS_ERR_CONFLICT, "a scenario named '%.80s' exists already", r->name);
     if (step != SQLITE_DONE)
         return store__fail(st, err, "saving the scenario");
     *out_id = sqlite3_last_insert_rowid(store__db(st));
@@ -77,35 +73,66 @@ static enum gis_status insert_site(struct store *st,
     return rc;
 }
 
+/* The scenario of that name, its proposed sites with it (ON DELETE CASCADE). */
+static enum gis_status
+delete_named(struct store *st, const char *name, bool *out_found, struct gis_error *err)
+{
+    sqlite3_stmt *s;
+    enum gis_status rc = store__stmt(st, "DELETE FROM scenarios WHERE name = ?", &s, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s) == SQLITE_DONE ? GIS_OK : store__fail(st, err, "replacing a scenario");
+    store__done(s);
+    *out_found = sqlite3_changes(store__db(st)) > 0;
+    return rc;
+}
+
+static enum gis_status write_all(struct store *st,
+                                 const struct scenario_record *r,
+                                 const struct scenario_site *sites,
+                                 size_t n_sites,
+                                 int64_t *out_id,
+                                 struct gis_error *err)
+{
+    struct store_audit gone = {r->user, "delete", "scenarios", r->name, "replaced by a new run",
+                               NULL,    NULL};
+    char id_text[32];
+    struct store_audit made = {r->user,          "create", "scenarios", id_text,
+                               "site selection", NULL,     NULL};
+    bool is_found = false;
+    size_t k;
+    enum gis_status rc = r->is_replace ? delete_named(st, r->name, &is_found, err) : GIS_OK;
+
+    if (rc == GIS_OK && is_found)
+        rc = store_audit_add(st, &gone, err);
+    if (rc == GIS_OK)
+        rc = insert_scenario(st, r, out_id, err);
+    for (k = 0; rc == GIS_OK && k < n_sites; k++)
+        rc = insert_site(st, *out_id, k, r->kind, &sites[k], err);
+    snprintf(id_text, sizeof id_text, "%lld", (long long)*out_id);
+    if (rc == GIS_OK)
+        rc = store_audit_add(st, &made, err);
+    return rc;
+}
+
 enum gis_status scenario_save(struct store *st,
-                              const char *name,
-                              const char *problem,
-                              const char *kind,
-                              const char *params_json,
-                              const char *results_json,
+                              const struct scenario_record *r,
                               const struct scenario_site *sites,
                               size_t n_sites,
-                              const char *user,
                               int64_t *out_id,
                               struct gis_error *err)
 {
     int64_t id = -1;
-    size_t k;
-    char id_text[32];
-    struct store_audit a = {user, "create", "scenarios", id_text, "site selection", NULL, NULL};
     enum gis_status rc;
 
-    if (!name || !*name)
+    if (!r->name || !*r->name)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "a scenario needs a name");
     rc = store_begin(st, err);
     if (rc != GIS_OK)
         return rc;
-    rc = insert_scenario(st, name, problem, params_json, results_json, user, &id, err);
-    for (k = 0; rc == GIS_OK && k < n_sites; k++)
-        rc = insert_site(st, id, k, kind, &sites[k], err);
-    snprintf(id_text, sizeof id_text, "%lld", (long long)id);
-    if (rc == GIS_OK)
-        rc = store_audit_add(st, &a, err);
+    rc = write_all(st, r, sites, n_sites, &id, err);
     if (rc == GIS_OK)
         rc = store_data_version_bump(st, err);
     if (rc == GIS_OK)
@@ -115,45 +142,6 @@ enum gis_status scenario_save(struct store *st,
         return rc;
     }
     *out_id = id;
-    return GIS_OK;
-}
-
-static enum gis_status
-delete_rows(struct store *st, const char *name, int *out_changes, struct gis_error *err)
-{
-    sqlite3_stmt *s;
-    enum gis_status rc = store__stmt(st, "DELETE FROM scenarios WHERE name = ?", &s, err);
-
-    if (rc != GIS_OK)
-        return rc;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s) == SQLITE_DONE ? GIS_OK : store__fail(st, err, "deleting a scenario");
-    store__done(s);
-    *out_changes = sqlite3_changes(store__db(st));
-    return rc;
-}
-
-enum gis_status scenario_delete(
-    struct store *st, const char *name, const char *user, bool *out_found, struct gis_error *err)
-{
-    struct store_audit a = {user, "delete", "scenarios", name, "replaced by a new run", NULL, NULL};
-    int changes = 0;
-    enum gis_status rc = store_begin(st, err);
-
-    if (rc != GIS_OK)
-        return rc;
-    rc = delete_rows(st, name, &changes, err);
-    if (rc == GIS_OK && changes > 0)
-        rc = store_audit_add(st, &a, err);
-    if (rc == GIS_OK && changes > 0)
-        rc = store_data_version_bump(st, err);
-    if (rc == GIS_OK)
-        rc = store_commit(st, err);
-    if (rc != GIS_OK) {
-        store_rollback(st);
-        return rc;
-    }
-    *out_found = changes > 0;
     return GIS_OK;
 }
 

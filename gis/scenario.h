@@ -21,24 +21,23 @@ struct scenario_site {
     double capacity; /* < 0: unknown */
 };
 
-/* Saves in one transaction; a name already used fails with GIS_ERR_CONFLICT and
- * nothing is stored. out_id: the new scenario's id. */
+struct scenario_record {
+    const char *name, *problem;
+    const char *kind; /* of the proposed facilities */
+    const char *params_json, *results_json;
+    const char *user;
+    bool is_replace; /* a scenario of that name is replaced, not a conflict */
+};
+
+/* Saves in one transaction (with the replaced scenario's removal, if any): a name
+ * already used fails with GIS_ERR_CONFLICT unless is_replace, and a failure stores and
+ * removes nothing. out_id: the new scenario's id. */
 enum gis_status scenario_save(struct store *st,
-                              const char *name,
-                              const char *problem,
-                              const char *kind,
-                              const char *params_json,
-                              const char *results_json,
+                              const struct scenario_record *r,
                               const struct scenario_site *sites,
                               size_t n_sites,
-                              const char *user,
                               int64_t *out_id,
                               struct gis_error *err);
-
-/* Deletes the scenario of that name with its proposed sites (none: no change, *out_found
- * false), with an audit row, in one transaction. */
-enum gis_status scenario_delete(
-    struct store *st, const char *name, const char *user, bool *out_found, struct gis_error *err);
 
 struct seat_set {
     size_t n;

@@ -779,8 +779,11 @@ static enum gis_status save(struct store *st,
     sites = proposed_sites(jb, p, r);
     rc = !sites || !res_text || !par_text
              ? gis_fail(err, GIS_ERR_NOMEM, "out of memory")
-             : scenario_save(st, p->save_name, site_problem_name(p->problem), kind, par_text,
-                             res_text, sites, r->n_open, p->user ? p->user : "civgis", out_id, err);
+             : scenario_save(st,
+                             &(struct scenario_record){
+                                 p->save_name, site_problem_name(p->problem), kind, par_text,
+                                 res_text, p->user ? p->user : "civgis", p->replace_scenario},
+                             sites, r->n_open, out_id, err);
     free(sites);
     free(res_text);
     free(par_text);

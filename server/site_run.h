@@ -50,6 +50,7 @@ struct site_params {
     const char *force;     /* comma list of candidate ids that must be chosen */
     const char *forbid;    /* comma list of candidate ids never chosen */
     const char *save_name; /* save as a scenario under this name (needs a writable store) */
+    bool replace_scenario; /* a scenario of that name is replaced in the same transaction */
     const char *user;
     site_progress_fn progress;
     void *progress_ctx;

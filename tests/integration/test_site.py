@@ -243,6 +243,26 @@ class Plan(unittest.TestCase):
         self.assertEqual(con.execute("SELECT count(*) FROM scenarios").fetchone()[0], n_scenarios)
         con.close()
 
+    def test_failed_rerun_keeps_the_earlier_answer(self):
+        import shutil
+        d = scratch_dir("plan-rerun")
+        db = os.path.join(d, "copy.sqlite")
+        shutil.copy(demo_db(), db)
+        plan = os.path.join(d, "p.json")
+        inputs = {"problem": "mclp", "kind": "canteen", "p": 13, "radius": 1000,
+                  "candidates": "townships"}
+        with open(plan, "w") as f:
+            json.dump({"name": "t", "problems": [{"name": "c", "inputs": inputs}]}, f)
+        civgis("plan", plan, "--db", db, check=0)
+        before = snapshot(db)
+        with open(plan, "w") as f:  # the quotas fail only once the instance is built
+            json.dump({"name": "t", "problems": [{"name": "c", "inputs": dict(
+                inputs, per_county_min=50)}]}, f)
+        p = civgis("plan", plan, "--db", db)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("infeasible quotas", p.stderr)
+        self.assertEqual(snapshot(db), before)
+
     def test_bad_plan_stores_nothing(self):
         import shutil
         d = scratch_dir("plan-bad")
