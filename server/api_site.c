@@ -151,8 +151,9 @@ static void wait_for(const struct api_request *req, struct api_response *res, co
     while (jobs_info(req->jobs, id, &info) == GIS_OK &&
            (info.status == JOB_ACCEPTED || info.status == JOB_RUNNING))
         usleep(10000);
-    if (info.status == JOB_FAILED) {
-        api_error(res, 400, "invalid_argument", info.message);
+    if (info.status == JOB_FAILED) { /* answered as the run itself would have been */
+        gis_fail(&err, info.error, "%s", info.message);
+        api_fail(res, &err);
         return;
     }
     if (jobs_result(req->jobs, id, &buf, &len, &is_geojson, &err) != GIS_OK) {

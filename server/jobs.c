@@ -108,6 +108,7 @@ static void run_job(struct jobs *j, struct job *jb)
         snprintf(jb->info.message, sizeof jb->info.message, "done");
     } else {
         jb->info.status = JOB_FAILED;
+        jb->info.error = rc;
         snprintf(jb->info.message, sizeof jb->info.message, "%s", err.msg);
         free(buf);
     }

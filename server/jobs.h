@@ -34,6 +34,7 @@ struct job_info {
     int progress;                       /* percent */
     int64_t created, started, finished; /* Unix seconds, 0 when not yet */
     char message[256];
+    enum gis_status error; /* why a failed job failed (GIS_OK otherwise) */
 };
 
 const char *job_status_name(enum job_status s);

@@ -179,7 +179,7 @@ class SiteSelection(unittest.TestCase):
                                 "--radius", "30000", "--scenario", str(sid), check=0).stdout)
         self.assertEqual(cov["demand_covered"], out["demand_covered"])
         status, _, body = self.post({"inputs": dict(REGIONAL, save_scenario="http-regional")})
-        self.assertEqual(status, 400)
+        self.assertEqual(status, 409)  # a name conflict, as the store says
         self.assertIn("exists already", json.loads(body)["description"])
 
     def test_bad_requests(self):
