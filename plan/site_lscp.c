@@ -22,7 +22,6 @@ struct ls {
     const struct site_cover *c;
     uint8_t *need; /* n: must be covered by a new site */
     uint32_t *cnt; /* n: open sites covering it */
-    size_t n_need;
 };
 
 static size_t len(const struct site_cover *c, size_t j)
@@ -53,7 +52,6 @@ static size_t mark_need(struct ls *ls, const struct site_cover *c)
     }
     for (i = 0; i < in->n; i++) {
         ls->need[i] = in->weight[i] > 0 && reach[i] == 1;
-        ls->n_need += ls->need[i];
         unreachable += in->weight[i] > 0 && reach[i] == 0;
     }
     free(reach);
