@@ -164,6 +164,7 @@ put_tile(struct sink *s, int z, int64_t x, int64_t y, const struct gbuf *mvt, st
 
 struct walk {
     struct store *st;
+    struct tile_sources *sources;
     const struct tileset *ts;
     const struct opts *o;
     const double *bounds;
@@ -181,7 +182,7 @@ static enum gis_status export_zoom(struct walk *w, int z, struct gis_error *err)
     gbuf_init(&mvt, (size_t)64 << 20);
     for (y = r.y0; rc == GIS_OK && y <= r.y1; y++)
         for (x = r.x0; rc == GIS_OK && x <= r.x1; x++) {
-            rc = tileset_render(w->st, w->ts, z, x, y, &mvt, NULL, 0, err);
+            rc = tileset_render(w->st, w->sources, w->ts, z, x, y, &mvt, NULL, 0, err);
             if (rc == GIS_OK && mvt.len > 0) {
                 rc = put_tile(w->sink, z, x, y, &mvt, err);
                 w->written++;
@@ -286,13 +287,15 @@ static enum gis_status run(const struct opts *o, struct store *st, struct gis_er
     const struct tileset *ts = tileset_find(st, o->tileset, &one, &scratch);
     struct sink sink = {NULL, NULL};
     double bounds[4];
-    struct walk w = {st, ts, o, bounds, &sink, 0, 0, 0};
+    struct walk w = {st, NULL, ts, o, bounds, &sink, 0, 0, 0};
     enum gis_status rc;
 
     if (!ts)
         return gis_fail(err, GIS_ERR_NOT_FOUND, "no tileset '%.60s'; see /tiles", o->tileset);
     if (!tileset_bounds(st, ts, bounds))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "tileset '%.60s' has no features", o->tileset);
+    if (tile_sources_new(NULL, &w.sources) != GIS_OK)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     rc = o->mbtiles ? mbtiles_create(o->mbtiles, &sink.mb, err)
                     : (pmtiles_writer_new(&sink.pm) == GIS_OK
                            ? GIS_OK
@@ -302,6 +305,7 @@ static enum gis_status run(const struct opts *o, struct store *st, struct gis_er
     if (sink.mb)
         rc = rc == GIS_OK ? mbtiles_finish(sink.mb, err) : (mbtiles_abort(sink.mb), rc);
     pmtiles_writer_free(sink.pm);
+    tile_sources_free(w.sources);
     if (rc == GIS_OK && !o->is_quiet)
         fprintf(stderr, "%ld tiles with features written to %s\n", w.written,
                 o->mbtiles ? o->mbtiles : o->pmtiles);

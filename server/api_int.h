@@ -25,6 +25,8 @@
 struct api_ctx;
 struct jobs;
 
+struct tile_sources;
+
 struct api_request {
     const char *method;
     const char *path;
@@ -35,8 +37,9 @@ struct api_request {
     bool accepts_gzip;
     const char *body; /* POST body (NUL-terminated), or NULL */
     size_t body_len;
-    struct jobs *jobs;       /* the asynchronous jobs (jobs.h) */
-    struct tilecache *tiles; /* the tile cache, or NULL */
+    struct jobs *jobs;            /* the asynchronous jobs (jobs.h) */
+    struct tilecache *tiles;      /* the tile cache, or NULL */
+    struct tile_sources *sources; /* the layers prepared for tiles (tileset.h) */
 };
 
 struct api_header {

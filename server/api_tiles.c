@@ -1,13 +1,15 @@
 /*
  * Vector tiles of a collection: /collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}
  * (OGC API - Tiles) and /tiles/{id}/{z}/{x}/{y}.mvt (the XYZ form web maps use).
- * The features come from the items query (R*Tree), tiles/ clips and encodes them.
- * An empty tile is answered 204 No Content.
+ * Tiles come from the cache or are rendered from the tile sources (tileset.h); the ETag
+ * names the tile's bytes, so it changes exactly when an edit changes the tile. An
+ * empty tile is answered 204 No Content.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "api_render.h"
 #include "tile.h"
@@ -29,6 +31,51 @@ static bool parse_index(const char *s, int64_t max, int64_t *out)
     return true;
 }
 
+/* What the ETag names: the tile's bytes. */
+static uint64_t body_tag(const struct gbuf *b)
+{
+    uLong crc = crc32(0L, Z_NULL, 0), adl = adler32(0L, Z_NULL, 0);
+
+    crc = crc32(crc, (const Bytef *)b->data, (uInt)b->len);
+    adl = adler32(adl, (const Bytef *)b->data, (uInt)b->len);
+    return (uint64_t)crc << 32 | (adl & 0xffffffffu);
+}
+
+/* The tile from the cache, or rendered and cached; *tag names its bytes. */
+static bool tile_body(const struct api_request *req,
+                      struct api_response *res,
+                      const struct tileset *ts,
+                      const struct tilecache_key *key,
+                      uint64_t *tag)
+{
+    struct gis_error err = {0};
+    /* Read before syncing: a tile rendered from sources an edit then replaces is not
+     * stored (tilecache_put checks the epoch). */
+    uint64_t epoch = req->tiles ? tilecache_epoch(req->tiles) : 0;
+    char note[80];
+
+    if (tileset_sync(api_store(req), req->sources, ts, key->z, &err) != GIS_OK) {
+        api_fail(res, &err);
+        return false;
+    }
+    if (req->tiles && tilecache_get(req->tiles, key, &res->body, tag)) {
+        api_header_add(res, "X-Tile-Cache", "hit");
+        return true;
+    }
+    api_header_add(res, "X-Tile-Cache", "miss");
+    if (tileset_render(api_store(req), req->sources, ts, key->z, key->x, key->y, &res->body, note,
+                       sizeof note, &err) != GIS_OK) {
+        api_fail(res, &err);
+        return false;
+    }
+    if (note[0])
+        api_header_add(res, "X-Tile-Simplified", note);
+    *tag = body_tag(&res->body);
+    if (req->tiles)
+        tilecache_put(req->tiles, key, res->body.data, res->body.len, *tag, epoch);
+    return true;
+}
+
 static void serve_tile(const struct api_request *req,
                        struct api_response *res,
                        const char *coll,
@@ -39,8 +86,8 @@ static void serve_tile(const struct api_request *req,
     struct tileset one;
     struct layer_scratch scratch;
     const struct tileset *ts = tileset_find(api_store(req), coll, &one, &scratch);
-    struct gis_error err = {0};
-    int64_t z, x, y, version = 0;
+    int64_t z, x, y;
+    uint64_t tag = 0;
     char basis[256];
 
     if (!ts) {
@@ -56,28 +103,13 @@ static void serve_tile(const struct api_request *req,
         api_error(res, 404, "not_found", "no such tile: x and y must be below 2^z");
         return;
     }
-    if (store_data_version(api_store(req), &version, &err) != GIS_OK) {
-        api_fail(res, &err);
+    if (!tile_body(req, res, ts, &(struct tilecache_key){ts->id, (int)z, x, y}, &tag))
         return;
-    }
-    snprintf(basis, sizeof basis, "tile|%s|%lld|%lld|%lld|%lld", ts->id, (long long)z, (long long)x,
-             (long long)y, (long long)version);
+    snprintf(basis, sizeof basis, "tile|%s|%lld|%lld|%lld|%016llx", ts->id, (long long)z,
+             (long long)x, (long long)y, (unsigned long long)tag);
+    api_header_add(res, "Cache-Control", "public, no-cache");
     if (api_etag(req, res, basis))
         return;
-    /* The ETag basis names the tile and the data version: the cache key too. */
-    if (!req->tiles || !tilecache_get(req->tiles, basis, &res->body)) {
-        char note[80];
-        if (tileset_render(api_store(req), ts, (int)z, x, y, &res->body, note, sizeof note, &err) !=
-            GIS_OK) {
-            api_fail(res, &err);
-            return;
-        }
-        if (note[0])
-            api_header_add(res, "X-Tile-Simplified", note);
-        if (req->tiles)
-            tilecache_put(req->tiles, basis, res->body.data, res->body.len);
-    }
-    api_header_add(res, "Cache-Control", "public, no-cache");
     if (res->body.len == 0) {
         res->status = 204; /* empty tile */
         return;

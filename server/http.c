@@ -28,6 +28,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "tilecache.h"
+#include "tileset.h"
 
 #define CTX_MAX_CRS    8
 #define GZIP_MIN_BYTES 256
@@ -45,6 +46,7 @@ struct server {
     struct MHD_Daemon *daemon;
     struct jobs *jobs;
     struct tilecache *tiles;
+    struct tile_sources *sources;
     char *db_path;
     pthread_mutex_t lock;
     struct api_ctx *free_list;
@@ -614,6 +616,7 @@ static void dispatch(struct server *srv, struct api_request *req, struct api_res
     }
     req->jobs = srv->jobs;
     req->tiles = srv->tiles;
+    req->sources = srv->sources;
     req->ctx = ctx_take(srv, &err);
     if (!req->ctx) {
         api_fail(res, &err);
@@ -828,6 +831,8 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     if (rc == GIS_OK && opt->tile_cache_mb &&
         tilecache_new(opt->tile_cache_mb * 1024 * 1024, &srv->tiles) != GIS_OK)
         rc = gis_fail(err, GIS_ERR_NOMEM, "cannot allocate the tile cache");
+    if (rc == GIS_OK && tile_sources_new(srv->tiles, &srv->sources) != GIS_OK)
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)
         rc = start_daemon(srv, opt, threads, err);
     if (rc != GIS_OK) {
@@ -853,6 +858,7 @@ void server_stop(struct server *srv)
         MHD_stop_daemon(srv->daemon);
     jobs_stop(srv->jobs);
     coverage_layer_uninstall();
+    tile_sources_free(srv->sources);
     tilecache_free(srv->tiles);
     for (c = srv->all; c; c = next) {
         next = c->all_next;

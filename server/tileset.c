@@ -1,9 +1,11 @@
 /*
- * Tilesets and their tiles without HTTP (see tileset.h). The features come from the
- * items query (R*Tree); tiles/ clips, simplifies and encodes them.
+ * Tilesets and their tiles without HTTP (see tileset.h). Each layer is read once per
+ * data version through the items query into a tile source (tiles/tilesource.h: Web
+ * Mercator, shared-border ranks, an R-tree); a tile reads only those.
  */
 #include "tileset.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +16,19 @@
 #include "mvt.h"
 #include "tile.h"
 #include "tilegeom.h"
+#include "tilesource.h"
 
 #define TILE_EXTENT       4096
 #define TILE_BUFFER       64
 #define TILE_MAX_FEATURES 200000
+#define TILESET_MAX_PROPS 39
+
+/* What one render reuses from feature to feature. */
+struct tile_scratch {
+    struct geom g;
+    size_t *hits, cap;
+    const char *const *keys;
+};
 
 const struct tileset TILESET_COMBINED = {
     "civgis",
@@ -60,48 +71,284 @@ static void set_value(struct mvt_value *mv, const struct item_value *v)
     }
 }
 
-/* Adds every feature of the query to layer; numeric ids become MVT ids. */
-static enum gis_status fill_layer(struct items_cursor *cur,
-                                  const struct layer_def *l,
-                                  const struct tile_frame *f,
-                                  size_t max_features,
-                                  struct mvt_layer *layer,
-                                  struct gis_error *err)
-{
-    const char *keys[40];
-    struct mvt_value vals[40];
-    struct geom g, tg;
-    enum gis_status rc = GIS_OK;
-    struct item_value v;
-    bool has_row = true, is_empty;
-    size_t i, n = l->n_props < 39 ? l->n_props : 39;
+/* ------------------------------------------------------------ sources */
 
-    geom_init(&g);
-    geom_init(&tg);
+/* One built source, counted: the registry holds one reference to the current one, each
+ * render one while it reads. */
+struct held {
+    struct tile_source *src;
+    unsigned refs;
+};
+
+struct source_entry {
+    char *layer;
+    int64_t version;
+    struct held *cur;
+    struct source_entry *next;
+};
+
+struct tile_sources {
+    pthread_mutex_t lock;
+    struct tilecache *cache;
+    struct source_entry *head;
+};
+
+enum gis_status tile_sources_new(struct tilecache *cache, struct tile_sources **out)
+{
+    struct tile_sources *r = calloc(1, sizeof *r);
+
+    *out = r;
+    if (!r)
+        return GIS_ERR_NOMEM;
+    r->cache = cache;
+    pthread_mutex_init(&r->lock, NULL);
+    return GIS_OK;
+}
+
+/* Drops a reference; the caller holds r->lock. */
+static void held_release(struct held *h)
+{
+    if (h && --h->refs == 0) {
+        tile_source_free(h->src);
+        free(h);
+    }
+}
+
+void tile_sources_free(struct tile_sources *r)
+{
+    struct source_entry *e, *next;
+
+    if (!r)
+        return;
+    for (e = r->head; e; e = next) {
+        next = e->next;
+        held_release(e->cur);
+        free(e->layer);
+        free(e);
+    }
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+/* Every feature of layer l, read through the items query, into a new source. */
+static enum gis_status build_source(struct store *st,
+                                    const struct layer_def *l,
+                                    struct tile_source **out,
+                                    struct gis_error *err)
+{
+    const char *keys[TILESET_MAX_PROPS + 1];
+    struct mvt_value vals[TILESET_MAX_PROPS + 1];
+    struct items_query q = {.layer = l, .limit = -1};
+    struct items_cursor *cur = NULL;
+    struct item_value v;
+    struct geom g;
+    size_t i, n = l->n_props < TILESET_MAX_PROPS ? l->n_props : TILESET_MAX_PROPS;
+    bool has_row = true;
+    enum gis_status rc;
+
     for (i = 0; i < n; i++)
         keys[i] = l->props[i].name;
     keys[n] = "id";
-    while (rc == GIS_OK && mvt_layer_count(layer) < max_features &&
-           (rc = items_next(cur, &has_row, err)) == GIS_OK && has_row) {
+    geom_init(&g);
+    rc = tile_source_new(keys, n + 1, out);
+    if (rc == GIS_OK)
+        rc = items_open(st, &q, &cur, err);
+    while (rc == GIS_OK && (rc = items_next(cur, &has_row, err)) == GIS_OK && has_row) {
         size_t wkb_n;
         const unsigned char *wkb = items_wkb(cur, &wkb_n);
-        const char *id = items_id(cur);
-        char *end;
-        unsigned long long num = strtoull(id, &end, 10);
         if (!wkb || geom_from_wkb(&g, wkb, wkb_n, NULL) != GIS_OK)
-            continue;
-        rc = tilegeom_prepare(&g, f, &tg, &is_empty);
-        if (rc != GIS_OK || is_empty)
             continue;
         for (i = 0; i < n; i++) {
             items_value(cur, i, &v);
             set_value(&vals[i], &v);
         }
-        vals[n] = (struct mvt_value){.type = MVT_STRING, .s = id};
-        rc = mvt_feature_add(layer, *id && !*end, num, &tg, keys, vals, n + 1);
+        vals[n] = (struct mvt_value){.type = MVT_STRING, .s = items_id(cur)};
+        rc = tile_source_add(*out, items_id(cur), &g, vals);
     }
+    items_close(cur);
     geom_free(&g);
-    geom_free(&tg);
+    if (rc == GIS_OK)
+        rc = tile_source_finish(*out);
+    if (rc == GIS_ERR_NOMEM)
+        gis_fail(err, rc, "out of memory preparing the layer for tiles");
+    if (rc != GIS_OK) {
+        tile_source_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+struct dirty_list {
+    double (*box)[4];
+    size_t n, cap;
+    bool is_all;
+};
+
+static void note_dirty(void *ctx, const double box[4])
+{
+    struct dirty_list *d = ctx;
+
+    if (d->is_all)
+        return;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        double(*q)[4] = realloc(d->box, cap * sizeof *q);
+        if (!q) {
+            d->is_all = true; /* cannot list it: everything goes */
+            return;
+        }
+        d->box = q;
+        d->cap = cap;
+    }
+    memcpy(d->box[d->n++], box, 4 * sizeof(double));
+}
+
+/* Invalidates the cached tiles showing what differs between the old and new source. */
+static void invalidate(struct tile_sources *r,
+                       const struct tile_source *old_src,
+                       const struct tile_source *new_src)
+{
+    static const double world[1][4] = {
+        {-TILE_WEBMERC_HALF, -TILE_WEBMERC_HALF, TILE_WEBMERC_HALF, TILE_WEBMERC_HALF}};
+    struct dirty_list d = {0};
+
+    if (!r->cache)
+        return;
+    if (tile_source_diff(old_src, new_src, note_dirty, &d) != GIS_OK || d.is_all)
+        tilecache_invalidate(r->cache, world, 1, 0);
+    else if (d.n)
+        tilecache_invalidate(r->cache, (const double(*)[4])d.box, d.n,
+                             (double)TILE_BUFFER / TILE_EXTENT);
+    free(d.box);
+}
+
+static struct source_entry *entry_for(struct tile_sources *r, const char *layer)
+{
+    struct source_entry *e;
+
+    for (e = r->head; e; e = e->next)
+        if (!strcmp(e->layer, layer))
+            return e;
+    e = calloc(1, sizeof *e);
+    if (!e || !(e->layer = strdup(layer))) {
+        free(e);
+        return NULL;
+    }
+    e->version = -1;
+    e->next = r->head;
+    r->head = e;
+    return e;
+}
+
+/* The source of l at st's data version, referenced (release with source_release). The
+ * lock is held while building so that one thread builds and the others wait. */
+static enum gis_status source_acquire(struct store *st,
+                                      struct tile_sources *r,
+                                      const struct layer_def *l,
+                                      struct held **out,
+                                      struct gis_error *err)
+{
+    struct source_entry *e;
+    struct tile_source *src = NULL;
+    int64_t version;
+    enum gis_status rc = store_data_version(st, &version, err);
+
+    *out = NULL;
+    if (rc != GIS_OK)
+        return rc;
+    pthread_mutex_lock(&r->lock);
+    e = entry_for(r, l->id);
+    if (!e)
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (rc == GIS_OK && (!e->cur || e->version != version))
+        rc = build_source(st, l, &src, err);
+    if (src) {
+        struct held *h = malloc(sizeof *h);
+        if (h) {
+            *h = (struct held){src, 1};
+            if (e->cur)
+                invalidate(r, e->cur->src, src);
+            held_release(e->cur);
+            e->cur = h;
+            e->version = version;
+        } else {
+            tile_source_free(src);
+            rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+        }
+    }
+    if (rc == GIS_OK) {
+        e->cur->refs++;
+        *out = e->cur;
+    }
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+static void source_release(struct tile_sources *r, struct held *h)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&r->lock);
+    held_release(h);
+    pthread_mutex_unlock(&r->lock);
+}
+
+enum gis_status tileset_sync(struct store *st,
+                             struct tile_sources *r,
+                             const struct tileset *ts,
+                             int z,
+                             struct gis_error *err)
+{
+    enum gis_status rc = GIS_OK;
+    size_t i;
+
+    for (i = 0; i < ts->n_layers && rc == GIS_OK; i++) {
+        struct layer_scratch scratch;
+        const struct layer_def *l = layer_resolve(st, ts->layers[i].collection, &scratch);
+        struct held *h = NULL;
+        if (!l || z < ts->layers[i].minzoom)
+            continue;
+        rc = source_acquire(st, r, l, &h, err);
+        source_release(r, h);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------ rendering */
+
+/* Adds the source's features meeting the buffered tile to layer. */
+static enum gis_status fill_layer(const struct tile_source *src,
+                                  const struct tile_frame *f,
+                                  size_t max_features,
+                                  struct mvt_layer *layer,
+                                  struct tile_scratch *ts)
+{
+    double b[4], pad;
+    size_t i, n, n_keys;
+    enum gis_status rc = GIS_OK;
+    bool is_empty;
+
+    tile_bounds_3857(f->z, f->x, f->y, b);
+    pad = (b[2] - b[0]) * f->buffer / f->extent;
+    b[0] -= pad;
+    b[1] -= pad;
+    b[2] += pad;
+    b[3] += pad;
+    n = tile_source_query(src, b, &ts->hits, &ts->cap);
+    if (n == (size_t)-1)
+        return GIS_ERR_NOMEM;
+    n_keys = tile_source_keys(src, &ts->keys);
+    for (i = 0; i < n && rc == GIS_OK && mvt_layer_count(layer) < max_features; i++) {
+        const struct tile_feature *tf = tile_source_feature(src, ts->hits[i]);
+        const double *fb = tf->bbox;
+        bool is_inside = fb[0] >= b[0] && fb[1] >= b[1] && fb[2] <= b[2] && fb[3] <= b[3];
+        if (!is_inside && !geom_intersects_box(&tf->g, b))
+            continue; /* only its box meets the tile (say, the tile is in a hole) */
+        rc = tilegeom_prepare(&tf->g, tf->rank, f, &ts->g, &is_empty);
+        if (rc == GIS_OK && !is_empty)
+            rc = mvt_feature_add(layer, tf->has_num_id, tf->num_id, &ts->g, ts->keys, tf->values,
+                                 n_keys);
+    }
     return rc;
 }
 
@@ -113,43 +360,24 @@ struct tile_job {
     size_t max_features; /* per layer */
 };
 
-static enum gis_status render_tile(struct store *st,
+static enum gis_status render_tile(struct held *const *held,
                                    const struct tileset *ts,
                                    const struct tile_job *job,
-                                   struct gbuf *out,
-                                   struct gis_error *err)
+                                   struct tile_scratch *scratch,
+                                   struct gbuf *out)
 {
-    int z = job->z;
-    int64_t x = job->x, y = job->y;
-    struct tile_frame f = {z, x, y, TILE_EXTENT, TILE_BUFFER, job->tolerance};
+    struct tile_frame f = {job->z, job->x, job->y, TILE_EXTENT, TILE_BUFFER, job->tolerance};
     struct mvt_tile *t = NULL;
-    double b[4], pad;
-    enum gis_status rc = mvt_tile_new(&t) ? gis_fail(err, GIS_ERR_NOMEM, "out of memory") : GIS_OK;
+    enum gis_status rc = mvt_tile_new(&t);
     size_t i;
 
-    tile_bounds_lonlat(z, x, y, b);
-    pad = (b[2] - b[0]) * TILE_BUFFER / TILE_EXTENT;
     for (i = 0; i < ts->n_layers && rc == GIS_OK; i++) {
-        struct layer_scratch scratch;
-        const struct layer_def *l = layer_resolve(st, ts->layers[i].collection, &scratch);
-        struct items_query q = {0};
-        struct items_cursor *cur = NULL;
         struct mvt_layer *layer = NULL;
-        if (!l || z < ts->layers[i].minzoom)
+        if (!held[i])
             continue;
-        q.layer = l;
-        q.has_bbox = true;
-        q.bbox[0] = b[0] - pad;
-        q.bbox[1] = b[1] - pad;
-        q.bbox[2] = b[2] + pad;
-        q.bbox[3] = b[3] + pad;
-        q.limit = -1;
-        rc = items_open(st, &q, &cur, err);
+        rc = mvt_layer_add(t, ts->layers[i].collection, TILE_EXTENT, &layer);
         if (rc == GIS_OK)
-            rc = mvt_layer_add(t, l->id, TILE_EXTENT, &layer);
-        if (rc == GIS_OK)
-            rc = fill_layer(cur, l, &f, job->max_features, layer, err);
-        items_close(cur);
+            rc = fill_layer(held[i]->src, &f, job->max_features, layer, scratch);
     }
     if (rc == GIS_OK)
         rc = mvt_tile_encode(t, out);
@@ -157,7 +385,44 @@ static enum gis_status render_tile(struct store *st,
     return rc;
 }
 
+/* The size guard: about half a pixel of simplification first, then coarser (2, 8, 32
+ * pixels), then fewer features per layer (the first ones by id). */
+static enum gis_status render_guarded(struct held *const *held,
+                                      const struct tileset *ts,
+                                      int z,
+                                      int64_t x,
+                                      int64_t y,
+                                      struct gbuf *out,
+                                      char *note,
+                                      size_t note_size)
+{
+    static const double factors[] = {1, 4, 16, 64};
+    struct tile_job job = {z, x, y, TILE_EXTENT / 512.0, TILE_MAX_FEATURES};
+    struct tile_scratch scratch = {0};
+    enum gis_status rc = GIS_OK;
+    size_t i;
+
+    geom_init(&scratch.g);
+    for (i = 0; rc == GIS_OK; i++) {
+        gbuf_reset(out);
+        if (i < 4)
+            job.tolerance = TILE_EXTENT / 512.0 * factors[i];
+        else
+            job.max_features = job.max_features > 1 ? job.max_features / 2 : 0;
+        rc = render_tile(held, ts, &job, &scratch, out);
+        if (rc != GIS_OK || out->len <= TILESET_MAX_BYTES)
+            break;
+        if (note && note_size)
+            snprintf(note, note_size, "tolerance=%g; max_features=%zu", job.tolerance,
+                     job.max_features);
+    }
+    geom_free(&scratch.g);
+    free(scratch.hits);
+    return rc;
+}
+
 enum gis_status tileset_render(struct store *st,
+                               struct tile_sources *r,
                                const struct tileset *ts,
                                int z,
                                int64_t x,
@@ -167,28 +432,25 @@ enum gis_status tileset_render(struct store *st,
                                size_t note_size,
                                struct gis_error *err)
 {
-    static const double factors[] = {1, 4, 16, 64};
-    struct tile_job job = {z, x, y, TILE_EXTENT / 512.0, TILE_MAX_FEATURES};
+    struct held *held[TILESET_MAX_LAYERS] = {0};
     enum gis_status rc = GIS_OK;
     size_t i;
 
     if (note && note_size)
         note[0] = '\0';
-    /* About half a pixel of simplification first, then coarser (2, 8, 32 pixels), then
-     * fewer features per layer (the first ones by id). */
-    for (i = 0; rc == GIS_OK; i++) {
-        gbuf_reset(out);
-        if (i < 4)
-            job.tolerance = TILE_EXTENT / 512.0 * factors[i];
-        else
-            job.max_features = job.max_features > 1 ? job.max_features / 2 : 0;
-        rc = render_tile(st, ts, &job, out, err);
-        if (rc != GIS_OK || out->len <= TILESET_MAX_BYTES)
-            break;
-        if (note && note_size)
-            snprintf(note, note_size, "tolerance=%g; max_features=%zu", job.tolerance,
-                     job.max_features);
+    for (i = 0; i < ts->n_layers && rc == GIS_OK; i++) {
+        struct layer_scratch scratch;
+        const struct layer_def *l = layer_resolve(st, ts->layers[i].collection, &scratch);
+        if (l && z >= ts->layers[i].minzoom)
+            rc = source_acquire(st, r, l, &held[i], err);
     }
+    if (rc == GIS_OK) {
+        rc = render_guarded(held, ts, z, x, y, out, note, note_size);
+        if (rc != GIS_OK)
+            gis_fail(err, rc, "out of memory making the tile");
+    }
+    for (i = 0; i < ts->n_layers; i++)
+        source_release(r, held[i]);
     return rc;
 }
 

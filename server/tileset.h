@@ -1,8 +1,8 @@
 /*
  * Tilesets and their tiles, without HTTP: the combined base map and one tileset per
- * collection, the MVT of a tile (items query -> tiles/ clip, simplify, encode) within the
- * size guard, and the TileJSON-style layer list. Shared by the tile handlers and by
- * `civgis tiles export`.
+ * collection, the MVT of a tile (the layers prepared once per data version -> tiles/
+ * clip, simplify, encode) within the size guard, and the TileJSON-style layer list. Shared by the
+ * tile handlers and by `civgis tiles export`.
  */
 #ifndef CIVGIS_TILESET_H
 #define CIVGIS_TILESET_H
@@ -15,8 +15,10 @@
 #include "layer.h"
 #include "status.h"
 #include "store.h"
+#include "tilecache.h"
 
-#define TILESET_MAX_BYTES (500u * 1024u) /* the size guard */
+#define TILESET_MAX_BYTES  (500u * 1024u) /* the size guard */
+#define TILESET_MAX_LAYERS 4
 
 /* A tileset: layers of collections, each shown from its own minimum zoom. One per
  * collection (all zooms), and "civgis", the combined base map. */
@@ -27,7 +29,7 @@ struct tileset_layer {
 
 struct tileset {
     const char *id, *title;
-    struct tileset_layer layers[4];
+    struct tileset_layer layers[TILESET_MAX_LAYERS];
     size_t n_layers;
 };
 
@@ -38,10 +40,28 @@ extern const struct tileset TILESET_COMBINED;
 const struct tileset *
 tileset_find(struct store *st, const char *id, struct tileset *one, struct layer_scratch *scratch);
 
+/* Every layer prepared for tiling (tiles/tilesource.h), one per collection, rebuilt
+ * when the data version moves on; what the rebuild shows changed is invalidated in the
+ * tile cache. Shared by every thread of a server. */
+struct tile_sources;
+
+/* out: no layers yet; cache (may be NULL) is invalidated on changes, not owned. */
+enum gis_status tile_sources_new(struct tilecache *cache, struct tile_sources **out);
+void tile_sources_free(struct tile_sources *r);
+
+/* Brings the layers of ts shown at z up to st's data version (building them on first
+ * use), invalidating the cached tiles of what changed. Call before reading the cache. */
+enum gis_status tileset_sync(struct store *st,
+                             struct tile_sources *r,
+                             const struct tileset *ts,
+                             int z,
+                             struct gis_error *err);
+
 /* The MVT of tile z/x/y into out (empty when no layer has a feature there), within
  * TILESET_MAX_BYTES: simplified harder, then thinned, as needed; note (may be NULL)
  * receives what was done ("" when nothing). */
 enum gis_status tileset_render(struct store *st,
+                               struct tile_sources *r,
                                const struct tileset *ts,
                                int z,
                                int64_t x,

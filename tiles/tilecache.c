@@ -4,11 +4,17 @@
 #include "tilecache.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tile.h"
+
 struct entry {
-    char *key;
+    char *key; /* tileset|z|x|y */
+    int z;
+    int64_t x, y;
+    uint64_t tag;
     unsigned char *data;
     size_t n;
     struct entry *prev, *next; /* recency: head is the most recent */
@@ -21,7 +27,7 @@ struct tilecache {
     size_t n_buckets;
     struct entry *head, *tail;
     size_t bytes, max_bytes, entries;
-    uint64_t hits, misses;
+    uint64_t hits, misses, invalidated, epoch;
 };
 
 static uint64_t hash(const char *s)
@@ -114,11 +120,22 @@ static void evict(struct tilecache *c, struct entry *e)
     free(e);
 }
 
-bool tilecache_get(struct tilecache *c, const char *key, struct gbuf *out)
+static char *key_text(const struct tilecache_key *k, char *buf, size_t size)
 {
+    snprintf(buf, size, "%s|%d|%lld|%lld", k->tileset, k->z, (long long)k->x, (long long)k->y);
+    return buf;
+}
+
+bool tilecache_get(struct tilecache *c,
+                   const struct tilecache_key *k,
+                   struct gbuf *out,
+                   uint64_t *tag)
+{
+    char key[256];
     struct entry *e;
     bool hit;
 
+    key_text(k, key, sizeof key);
     pthread_mutex_lock(&c->lock);
     e = *slot(c, key);
     hit = e != NULL;
@@ -126,6 +143,7 @@ bool tilecache_get(struct tilecache *c, const char *key, struct gbuf *out)
         unlink_entry(c, e);
         push_front(c, e);
         c->hits++;
+        *tag = e->tag;
         if (e->n)
             gbuf_append(out, e->data, e->n);
     } else {
@@ -135,9 +153,25 @@ bool tilecache_get(struct tilecache *c, const char *key, struct gbuf *out)
     return hit;
 }
 
-void tilecache_put(struct tilecache *c, const char *key, const void *data, size_t n)
+uint64_t tilecache_epoch(struct tilecache *c)
 {
-    size_t cost = n + strlen(key);
+    uint64_t e;
+
+    pthread_mutex_lock(&c->lock);
+    e = c->epoch;
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+void tilecache_put(struct tilecache *c,
+                   const struct tilecache_key *k,
+                   const void *data,
+                   size_t n,
+                   uint64_t tag,
+                   uint64_t epoch)
+{
+    char key[256];
+    size_t cost = n + strlen(key_text(k, key, sizeof key));
     struct entry *e;
 
     if (cost > c->max_bytes)
@@ -152,7 +186,18 @@ void tilecache_put(struct tilecache *c, const char *key, const void *data, size_
     if (n)
         memcpy(e->data, data, n);
     e->n = n;
+    e->z = k->z;
+    e->x = k->x;
+    e->y = k->y;
+    e->tag = tag;
     pthread_mutex_lock(&c->lock);
+    if (epoch != c->epoch) { /* rendered from data an edit has since changed */
+        pthread_mutex_unlock(&c->lock);
+        free(e->key);
+        free(e->data);
+        free(e);
+        return;
+    }
     if (*slot(c, key))
         evict(c, *slot(c, key));
     while (c->bytes + cost > c->max_bytes && c->tail)
@@ -165,11 +210,45 @@ void tilecache_put(struct tilecache *c, const char *key, const void *data, size_
     pthread_mutex_unlock(&c->lock);
 }
 
+static bool tile_meets(const struct entry *e, const double (*boxes)[4], size_t n, double margin)
+{
+    double b[4], pad;
+    size_t i;
+
+    tile_bounds_3857(e->z, e->x, e->y, b);
+    pad = (b[2] - b[0]) * margin;
+    for (i = 0; i < n; i++)
+        if (boxes[i][0] <= b[2] + pad && b[0] - pad <= boxes[i][2] && boxes[i][1] <= b[3] + pad &&
+            b[1] - pad <= boxes[i][3])
+            return true;
+    return false;
+}
+
+size_t tilecache_invalidate(struct tilecache *c, const double (*boxes)[4], size_t n, double margin)
+{
+    struct entry *e, *next;
+    size_t dropped = 0;
+
+    pthread_mutex_lock(&c->lock);
+    c->epoch++;
+    for (e = c->head; e; e = next) {
+        next = e->next;
+        if (tile_meets(e, boxes, n, margin)) {
+            evict(c, e);
+            dropped++;
+        }
+    }
+    c->invalidated += dropped;
+    pthread_mutex_unlock(&c->lock);
+    return dropped;
+}
+
 void tilecache_stats(struct tilecache *c, struct tilecache_stats *out)
 {
     pthread_mutex_lock(&c->lock);
     out->hits = c->hits;
     out->misses = c->misses;
+    out->invalidated = c->invalidated;
     out->bytes = c->bytes;
     out->entries = c->entries;
     pthread_mutex_unlock(&c->lock);

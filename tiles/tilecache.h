@@ -1,7 +1,8 @@
 /*
- * An in-memory LRU cache of encoded tiles, bounded in bytes. Keys name the tile and the
- * data version it was made from, so an edit (which bumps the version) can never be
- * answered from a stale entry; stale entries age out. Thread-safe: one mutex.
+ * An in-memory LRU cache of encoded tiles, bounded in bytes. An edit invalidates only
+ * the tiles whose buffered bounds meet what changed (tilecache_invalidate); an epoch
+ * counter stops a tile rendered before an invalidation from being stored after it.
+ * Thread-safe: one mutex.
  */
 #ifndef CIVGIS_TILECACHE_H
 #define CIVGIS_TILECACHE_H
@@ -15,19 +16,43 @@
 
 struct tilecache;
 
+struct tilecache_key {
+    const char *tileset;
+    int z;
+    int64_t x, y;
+};
+
 /* out: a cache holding at most max_bytes of tiles (0: caching off). */
 enum gis_status tilecache_new(size_t max_bytes, struct tilecache **out);
 void tilecache_free(struct tilecache *c);
 
-/* Appends the bytes cached under key to out; false on a miss. */
-bool tilecache_get(struct tilecache *c, const char *key, struct gbuf *out);
+/* Appends the bytes cached under k to out and sets *tag to what was stored with them;
+ * false on a miss. */
+bool tilecache_get(struct tilecache *c,
+                   const struct tilecache_key *k,
+                   struct gbuf *out,
+                   uint64_t *tag);
 
-/* Stores a copy of data (n may be 0: an empty tile) under key, evicting the least
- * recently used tiles to fit. A tile larger than the whole cache is not stored. */
-void tilecache_put(struct tilecache *c, const char *key, const void *data, size_t n);
+/* The invalidation count: read it before rendering, pass it to tilecache_put. */
+uint64_t tilecache_epoch(struct tilecache *c);
+
+/* Stores a copy of data (n may be 0: an empty tile) and tag under k, evicting the
+ * least recently used tiles to fit, unless an invalidation happened since epoch was
+ * read. A tile larger than the whole cache is not stored. */
+void tilecache_put(struct tilecache *c,
+                   const struct tilecache_key *k,
+                   const void *data,
+                   size_t n,
+                   uint64_t tag,
+                   uint64_t epoch);
+
+/* Drops every tile (any tileset) whose bounds, grown by margin (a fraction of the tile:
+ * the MVT buffer), meet one of the n boxes (EPSG:3857: minx, miny, maxx, maxy), and
+ * advances the epoch. Returns how many were dropped. */
+size_t tilecache_invalidate(struct tilecache *c, const double (*boxes)[4], size_t n, double margin);
 
 struct tilecache_stats {
-    uint64_t hits, misses;
+    uint64_t hits, misses, invalidated;
     size_t bytes, entries;
 };
 void tilecache_stats(struct tilecache *c, struct tilecache_stats *out);

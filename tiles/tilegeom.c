@@ -1,6 +1,7 @@
 /*
- * Tile geometry: project, clip (Sutherland-Hodgman for rings, Liang-Barsky for lines),
- * simplify (Douglas-Peucker), round, drop degenerate parts, orient rings.
+ * Tile geometry: keep the vertices the simplification keeps, move them to tile space,
+ * clip (Sutherland-Hodgman for rings, Liang-Barsky for lines), round, drop degenerate
+ * parts, orient rings.
  */
 #include "tilegeom.h"
 
@@ -33,14 +34,24 @@ static int pts_add(struct pts *p, double x, double y)
     return 1;
 }
 
-/* Tile space of a lon/lat point: 0..extent from the west and the north. */
-static void project(const struct tile_frame *f, const double b[4], const double *ll, double *out)
-{
-    double mx, my;
+/* Where the frame's tile is, and what simplification keeps there. */
+struct frame_ctx {
+    double b[4];  /* tile bounds, EPSG:3857 */
+    double scale; /* tile units per metre */
+    double tol;   /* simplification, metres */
+    const double *rank;
+};
 
-    tile_lonlat_to_3857(ll[0], ll[1], &mx, &my);
-    out[0] = (mx - b[0]) / (b[2] - b[0]) * f->extent;
-    out[1] = (b[3] - my) / (b[3] - b[1]) * f->extent;
+/* Tile space of a Web Mercator point: 0..extent from the west and the north. */
+static void to_tile(const struct frame_ctx *c, const double *m, double *out)
+{
+    out[0] = (m[0] - c->b[0]) * c->scale;
+    out[1] = (c->b[3] - m[1]) * c->scale;
+}
+
+static bool is_kept(const struct frame_ctx *c, size_t i)
+{
+    return !c->rank || c->rank[i] > c->tol;
 }
 
 /* One Sutherland-Hodgman pass: keep the side where coordinate axis is >= lo (sign 1)
@@ -56,9 +67,12 @@ static int clip_edge(const struct pts *in, struct pts *out, int axis, double v, 
         if (ina && !pts_add(out, a[0], a[1]))
             return 0;
         if (ina != inb) {
-            double t = (v - a[axis]) / (b[axis] - a[axis]), q[2];
-            q[0] = a[0] + t * (b[0] - a[0]);
-            q[1] = a[1] + t * (b[1] - a[1]);
+            /* From the lower end, so the neighbour walking b-a gets the same point. */
+            bool is_ab = a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]);
+            const double *p = is_ab ? a : b, *r = is_ab ? b : a;
+            double t = (v - p[axis]) / (r[axis] - p[axis]), q[2];
+            q[0] = p[0] + t * (r[0] - p[0]);
+            q[1] = p[1] + t * (r[1] - p[1]);
             q[axis] = v; /* exactly on the edge, whatever the rounding of huge inputs */
             if (!pts_add(out, q[0], q[1]))
                 return 0;
@@ -85,34 +99,6 @@ static int clip_ring(struct pts *ring, struct pts *tmp, double lo, double hi)
     return 1;
 }
 
-/* Douglas-Peucker on points [i, j] of p: marks kept points. */
-static void dp(const double *xy, size_t i, size_t j, double tol2, char *keep)
-{
-    double ax = xy[2 * i], ay = xy[2 * i + 1], bx = xy[2 * j], by = xy[2 * j + 1];
-    double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy, best = -1;
-    size_t k, at = i;
-
-    for (k = i + 1; k < j; k++) {
-        double px = xy[2 * k] - ax, py = xy[2 * k + 1] - ay, d2;
-        if (len2 > 0) {
-            double t = fmax(0, fmin(1, (px * dx + py * dy) / len2));
-            double qx = px - t * dx, qy = py - t * dy;
-            d2 = qx * qx + qy * qy;
-        } else {
-            d2 = px * px + py * py;
-        }
-        if (d2 > best) {
-            best = d2;
-            at = k;
-        }
-    }
-    if (best > tol2) {
-        keep[at] = 1;
-        dp(xy, i, at, tol2, keep);
-        dp(xy, at, j, tol2, keep);
-    }
-}
-
 static double ring_area2(const struct geom *g, size_t r)
 {
     double a = 0;
@@ -136,24 +122,8 @@ static void reverse_ring(struct geom *g, size_t r)
     }
 }
 
-/* Marks the points of p that simplification keeps (all when tol is 0). */
-static char *simplify(const struct pts *p, double tol)
-{
-    char *keep = calloc(p->n ? p->n : 1, 1);
-
-    if (!keep || p->n == 0)
-        return keep;
-    keep[0] = keep[p->n - 1] = 1;
-    if (tol > 0 && p->n > 2)
-        dp(p->xy, 0, p->n - 1, tol * tol, keep);
-    else
-        memset(keep, 1, p->n);
-    return keep;
-}
-
-/* Appends the kept points of p rounded, without repeats, closing a ring. */
-static enum gis_status
-append_rounded(struct geom *out, const struct pts *p, const char *keep, bool is_ring)
+/* Appends the points of p rounded, without repeats, closing a ring. */
+static enum gis_status append_rounded(struct geom *out, const struct pts *p, bool is_ring)
 {
     size_t i, start = out->n_points;
     double lx = NAN, ly = NAN;
@@ -161,7 +131,7 @@ append_rounded(struct geom *out, const struct pts *p, const char *keep, bool is_
 
     for (i = 0; i < p->n && rc == GIS_OK; i++) {
         double x = round(p->xy[2 * i]), y = round(p->xy[2 * i + 1]);
-        if (!keep[i] || (x == lx && y == ly))
+        if (x == lx && y == ly)
             continue;
         rc = geom_add_point(out, x, y);
         lx = x;
@@ -173,22 +143,17 @@ append_rounded(struct geom *out, const struct pts *p, const char *keep, bool is_
     return rc;
 }
 
-/* Simplifies, rounds and appends p as a ring (closed) or line; *kept false when it
- * collapses (then nothing is appended). */
-static enum gis_status
-emit(struct geom *out, const struct pts *p, bool is_ring, double tol, bool *kept)
+/* Rounds and appends p as a ring (closed) or line; *kept false when it collapses (then
+ * nothing is appended). */
+static enum gis_status emit(struct geom *out, const struct pts *p, bool is_ring, bool *kept)
 {
-    char *keep = simplify(p, tol);
     size_t start = out->n_points, min = is_ring ? 4 : 2;
     enum gis_status rc;
 
     *kept = false;
-    if (!keep)
-        return GIS_ERR_NOMEM;
     rc = geom_start_ring(out);
     if (rc == GIS_OK)
-        rc = append_rounded(out, p, keep, is_ring);
-    free(keep);
+        rc = append_rounded(out, p, is_ring);
     if (rc != GIS_OK)
         return rc;
     geom_finish(out);
@@ -228,7 +193,7 @@ static bool seg_clip(const double *a, const double *b, double lo, double hi, dou
 }
 
 /* Emits the piece collected so far as a part of its own, and empties it. */
-static enum gis_status flush_piece(struct geom *out, struct pts *piece, double tol)
+static enum gis_status flush_piece(struct geom *out, struct pts *piece)
 {
     enum gis_status rc = GIS_OK;
     bool kept = false;
@@ -237,7 +202,7 @@ static enum gis_status flush_piece(struct geom *out, struct pts *piece, double t
         return GIS_OK;
     rc = geom_start_part(out);
     if (rc == GIS_OK)
-        rc = emit(out, piece, false, tol, &kept);
+        rc = emit(out, piece, false, &kept);
     if (rc == GIS_OK && !kept)
         geom_drop_part(out);
     piece->n = 0;
@@ -245,8 +210,7 @@ static enum gis_status flush_piece(struct geom *out, struct pts *piece, double t
 }
 
 /* A line cut by the box: each piece inside becomes a part. */
-static enum gis_status
-clip_line(struct geom *out, const struct pts *p, double lo, double hi, double tol)
+static enum gis_status clip_line(struct geom *out, const struct pts *p, double lo, double hi)
 {
     struct pts piece = {0};
     enum gis_status rc = GIS_OK;
@@ -265,37 +229,66 @@ clip_line(struct geom *out, const struct pts *p, double lo, double hi, double to
                      clampd(a[1] + t1 * (b[1] - a[1]), lo, hi)))
             rc = GIS_ERR_NOMEM;
         if (rc == GIS_OK && (!is_in || t1 < 1))
-            rc = flush_piece(out, &piece, tol);
+            rc = flush_piece(out, &piece);
     }
     if (rc == GIS_OK)
-        rc = flush_piece(out, &piece, tol);
+        rc = flush_piece(out, &piece);
     free(piece.xy);
     return rc;
+}
+
+/* The kept points of ring or line r of in, in tile space, into p; a ring's closing
+ * point is left out. *is_tiny: every point of it (kept or not) lies within a box
+ * smaller than twice the tolerance each way (about a pixel by default). */
+static enum gis_status kept_points(const struct geom *in,
+                                   size_t r,
+                                   bool is_ring,
+                                   const struct frame_ctx *c,
+                                   struct pts *p,
+                                   bool *is_tiny)
+{
+    size_t i, end = in->rings[r + 1] - (is_ring && in->rings[r + 1] > in->rings[r] ? 1 : 0);
+    double xy[2], lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+
+    p->n = 0;
+    for (i = in->rings[r]; i < end; i++) {
+        const double *m = in->coords + 2 * i;
+        lo[0] = fmin(lo[0], m[0]);
+        lo[1] = fmin(lo[1], m[1]);
+        hi[0] = fmax(hi[0], m[0]);
+        hi[1] = fmax(hi[1], m[1]);
+        if (!is_kept(c, i))
+            continue;
+        to_tile(c, m, xy);
+        if (!pts_add(p, xy[0], xy[1]))
+            return GIS_ERR_NOMEM;
+    }
+    *is_tiny = hi[0] - lo[0] < 2 * c->tol && hi[1] - lo[1] < 2 * c->tol;
+    return GIS_OK;
 }
 
 static enum gis_status polygon_part(struct geom *out,
                                     const struct geom *in,
                                     size_t part,
-                                    const double b[4],
                                     const struct tile_frame *f,
+                                    const struct frame_ctx *c,
                                     struct pts *ring,
                                     struct pts *tmp)
 {
-    double lo = -(double)f->buffer, hi = (double)f->extent + f->buffer, xy[2];
+    double lo = -(double)f->buffer, hi = (double)f->extent + f->buffer;
     enum gis_status rc = geom_start_part(out);
-    size_t r, i;
-    bool kept;
+    size_t r;
+    bool kept, is_tiny;
 
     for (r = in->parts[part]; r < in->parts[part + 1] && rc == GIS_OK; r++) {
-        ring->n = 0;
-        for (i = in->rings[r]; i + 1 < in->rings[r + 1]; i++) { /* open ring */
-            project(f, b, in->coords + 2 * i, xy);
-            if (!pts_add(ring, xy[0], xy[1]))
-                return GIS_ERR_NOMEM;
-        }
+        rc = kept_points(in, r, true, c, ring, &is_tiny);
+        if (rc != GIS_OK)
+            return rc;
+        if (is_tiny)
+            ring->n = 0; /* far below a pixel: dropped */
         if (!clip_ring(ring, tmp, lo, hi))
             return GIS_ERR_NOMEM;
-        rc = emit(out, ring, true, f->tolerance, &kept);
+        rc = emit(out, ring, true, &kept);
         if (rc == GIS_OK && !kept && r == in->parts[part]) {
             geom_drop_part(out); /* no exterior: the holes go with it */
             return GIS_OK;
@@ -305,22 +298,6 @@ static enum gis_status polygon_part(struct geom *out,
             reverse_ring(out, out->n_rings - 1);
     }
     return rc;
-}
-
-/* Projects ring r of in into p. */
-static enum gis_status project_ring(
-    const struct geom *in, size_t r, const struct tile_frame *f, const double b[4], struct pts *p)
-{
-    double xy[2];
-    size_t i;
-
-    p->n = 0;
-    for (i = in->rings[r]; i < in->rings[r + 1]; i++) {
-        project(f, b, in->coords + 2 * i, xy);
-        if (!pts_add(p, xy[0], xy[1]))
-            return GIS_ERR_NOMEM;
-    }
-    return GIS_OK;
 }
 
 /* A point kept when inside the buffered tile. */
@@ -337,28 +314,33 @@ static enum gis_status point_part(struct geom *out, const struct pts *p, double 
 }
 
 enum gis_status tilegeom_prepare(const struct geom *in,
+                                 const double *rank,
                                  const struct tile_frame *f,
                                  struct geom *out,
                                  bool *out_is_empty)
 {
     enum geom_type t = in->type > GEOM_POLYGON ? in->type - 3 : in->type;
-    double b[4], lo = -(double)f->buffer, hi = (double)f->extent + f->buffer;
+    double lo = -(double)f->buffer, hi = (double)f->extent + f->buffer;
     struct pts ring = {0}, tmp = {0};
+    struct frame_ctx c = {.rank = rank};
     enum gis_status rc = GIS_OK;
     size_t p, r;
+    bool is_tiny;
 
     geom_clear(out);
     out->type = in->type;
-    tile_bounds_3857(f->z, f->x, f->y, b);
+    tile_bounds_3857(f->z, f->x, f->y, c.b);
+    c.scale = f->extent / (c.b[2] - c.b[0]);
+    c.tol = f->tolerance / c.scale;
     for (p = 0; p < in->n_parts && rc == GIS_OK; p++) {
         if (t == GEOM_POLYGON) {
-            rc = polygon_part(out, in, p, b, f, &ring, &tmp);
+            rc = polygon_part(out, in, p, f, &c, &ring, &tmp);
             continue;
         }
         for (r = in->parts[p]; r < in->parts[p + 1] && rc == GIS_OK; r++) {
-            rc = project_ring(in, r, f, b, &ring);
+            rc = kept_points(in, r, false, &c, &ring, &is_tiny);
             if (rc == GIS_OK && t == GEOM_LINESTRING)
-                rc = clip_line(out, &ring, lo, hi, f->tolerance);
+                rc = clip_line(out, &ring, lo, hi);
             else if (rc == GIS_OK && ring.n)
                 rc = point_part(out, &ring, lo, hi);
         }

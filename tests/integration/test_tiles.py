@@ -95,15 +95,35 @@ class Tiles(unittest.TestCase):
                 area, perimeter = want[code]
                 self.assertLess(abs(mvt_area - area), perimeter * px / 2, (z, code))
 
-    def test_neighbours_do_not_overlap(self):
-        z = 10
-        x, y = tile_of(109.49, 36.6, z)
-        got = self.decoded(f"/tiles/townships/{z}/{x}/{y}.mvt", z, x, y)
-        geoms = [g for _, g in got.values()]
-        total = sum(g.GetArea() for g in geoms)
-        overlap = sum(a.Intersection(b).GetArea() for i, a in enumerate(geoms)
-                      for b in geoms[i + 1:])
-        self.assertLess(overlap / total, 0.01)
+    def test_townships_share_borders_at_every_zoom(self):
+        """z6-z12, two places: within each county, the decoded townships of a tile do
+        not overlap, and their union has no hole (gap) of a pixel or more."""
+        for lon, lat in ((109.49, 36.6), (108.9, 35.9)):
+            for z in range(6, 13):
+                x, y = tile_of(lon, lat, z)
+                got = self.decoded(f"/tiles/townships/{z}/{x}/{y}.mvt", z, x, y)
+                box = box_3857(tile_bounds(z, x, y))
+                px2 = (box.GetArea() ** 0.5 / 256) ** 2
+                counties = {}
+                for code, (_, g) in got.items():
+                    g.AssignSpatialReference(None)
+                    part = g.Intersection(box)
+                    if not part.IsEmpty():
+                        counties.setdefault(code[:6], []).append(part)
+                self.assertTrue(counties, (z, lon))
+                for county, parts in counties.items():
+                    union = parts[0]
+                    for p in parts[1:]:
+                        union = union.Union(p)
+                    overlap = sum(p.GetArea() for p in parts) - union.GetArea()
+                    self.assertLess(overlap, 0.01 * px2, (z, lon, county))
+                    polys = [union] if union.GetGeometryType() == ogr.wkbPolygon else \
+                        [union.GetGeometryRef(i).Clone() for i in range(union.GetGeometryCount())]
+                    for poly in polys:
+                        for r in range(1, poly.GetGeometryCount()):
+                            ring = ogr.Geometry(ogr.wkbPolygon)
+                            ring.AddGeometry(poly.GetGeometryRef(r).Clone())
+                            self.assertLess(ring.GetArea(), px2, (z, lon, county, "gap"))
 
     def test_points_and_collection_path(self):
         z = 10
@@ -143,11 +163,15 @@ class Tiles(unittest.TestCase):
         self.assertEqual(self.srv.get("/tiles/nothing.json")[0], 404)
 
     def test_an_edit_changes_the_tile_at_once(self):
-        """A cached tile is never served after an edit: the data version is in its key."""
-        path = "/tiles/counties/8/%d/%d.mvt" % tile_of(109.49, 36.6, 8)
+        """A cached tile is never served after an edit, and only the tiles showing what
+        changed are dropped: a tile far from the edited county stays cached."""
+        path = "/tiles/counties/10/%d/%d.mvt" % tile_of(109.49, 36.6, 10)  # in 610602
+        far = "/tiles/counties/10/%d/%d.mvt" % tile_of(107.9, 36.9, 10)  # 90 km west
         s1, h1, b1 = self.srv.get(path)
         s2, h2, b2 = self.srv.get(path)  # from the cache
         self.assertEqual((s1, b1, h1["ETag"]), (s2, b2, h2["ETag"]))
+        self.assertEqual(h2["X-Tile-Cache"], "hit")
+        _, hf1, bf1 = self.srv.get(far)
         con = connect(self.db)  # a second writer, as an officer's edit would be
         con.execute("UPDATE divisions SET name = name || '(改)' WHERE code = '610602'")
         con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
@@ -155,10 +179,32 @@ class Tiles(unittest.TestCase):
         con.commit()
         try:
             s3, h3, b3 = self.srv.get(path)
-            self.assertEqual(s3, 200)
+            self.assertEqual((s3, h3["X-Tile-Cache"]), (200, "miss"))
             self.assertNotEqual(h3["ETag"], h1["ETag"])
             self.assertNotEqual(b3, b1)
             self.assertIn("宝塔区(改)".encode(), b3)
+            _, hf2, bf2 = self.srv.get(far)
+            self.assertEqual((hf2["X-Tile-Cache"], hf2["ETag"], bf2), ("hit", hf1["ETag"], bf1))
+            # A geometry edit: one vertex of a township moves; the tiles over it change.
+            town = "/tiles/townships/12/%d/%d.mvt"
+            code, wkt = con.execute(
+                "SELECT code, AsText(geom) FROM divisions WHERE level = 4 AND "
+                "code LIKE '610602%' ORDER BY code LIMIT 1").fetchone()
+            lon, lat = (float(v) for v in wkt.split("(((")[1].split(",")[0].split())
+            t12 = town % tile_of(lon, lat, 12)
+            _, ht1, _ = self.srv.get(t12)
+            self.srv.get(far)
+            con.execute("UPDATE divisions SET geom = ST_Translate(geom, 0.01, 0, 0) "
+                        "WHERE code = ?", (code,))
+            con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
+                        "WHERE key = 'data_version'")
+            con.commit()
+            _, ht2, _ = self.srv.get(t12)
+            self.assertEqual(ht2["X-Tile-Cache"], "miss")
+            self.assertNotEqual(ht2["ETag"], ht1["ETag"])
+            self.assertEqual(self.srv.get(far)[1]["X-Tile-Cache"], "hit")
+            con.execute("UPDATE divisions SET geom = ST_Translate(geom, -0.01, 0, 0) "
+                        "WHERE code = ?", (code,))
         finally:
             con.execute("UPDATE divisions SET name = '宝塔区' WHERE code = '610602'")
             con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "

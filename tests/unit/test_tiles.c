@@ -17,6 +17,24 @@
 #include "tile.h"
 #include "tilecache.h"
 #include "tilegeom.h"
+#include "tilesource.h"
+
+/* g (lon/lat) through a one-feature tile source and tilegeom_prepare. */
+static enum gis_status
+prepare_lonlat(const struct geom *g, const struct tile_frame *f, struct geom *out, bool *is_empty)
+{
+    struct tile_source *src = NULL;
+    const struct tile_feature *tf;
+    enum gis_status rc;
+
+    assert_int_equal(tile_source_new(NULL, 0, &src), GIS_OK);
+    assert_int_equal(tile_source_add(src, "1", g, NULL), GIS_OK);
+    assert_int_equal(tile_source_finish(src), GIS_OK);
+    tf = tile_source_feature(src, 0);
+    rc = tilegeom_prepare(&tf->g, tf->rank, f, out, is_empty);
+    tile_source_free(src);
+    return rc;
+}
 
 static void test_tile_math(void **state)
 {
@@ -95,7 +113,7 @@ static void test_polygon_clipped_and_oriented(void **state)
 
     (void)state;
     geom_init(&out);
-    assert_int_equal(tilegeom_prepare(&g, &f, &out, &is_empty), GIS_OK);
+    assert_int_equal(prepare_lonlat(&g, &f, &out, &is_empty), GIS_OK);
     assert_false(is_empty);
     for (i = 0; i < out.n_points; i++) {
         assert_true(out.coords[2 * i] >= -64 && out.coords[2 * i] <= 4160);
@@ -109,9 +127,14 @@ static void test_polygon_clipped_and_oriented(void **state)
     /* A square far outside the tile leaves nothing. */
     for (i = 0; i < 10; i += 2)
         coords[i] -= 100;
-    assert_int_equal(tilegeom_prepare(&g, &f, &out, &is_empty), GIS_OK);
+    assert_int_equal(prepare_lonlat(&g, &f, &out, &is_empty), GIS_OK);
     assert_true(is_empty);
     geom_free(&out);
+}
+
+static struct tilecache_key key_of(const char *ts, int z, int64_t x, int64_t y)
+{
+    return (struct tilecache_key){ts, z, x, y};
 }
 
 static void test_cache_lru(void **state)
@@ -119,27 +142,72 @@ static void test_cache_lru(void **state)
     struct tilecache *c;
     struct tilecache_stats st;
     struct gbuf out;
+    struct tilecache_key a = key_of("a", 1, 0, 0), b = key_of("b", 1, 0, 0),
+                         cc = key_of("c", 1, 0, 0), d = key_of("d", 1, 0, 0);
+    uint64_t tag = 0, e;
     char blob[100];
 
     (void)state;
     memset(blob, 'x', sizeof blob);
     gbuf_init(&out, 1024);
-    assert_int_equal(tilecache_new(310, &c), GIS_OK); /* three 103-byte entries fill it */
-    tilecache_put(c, "a|1", blob, 100);
-    tilecache_put(c, "b|1", blob, 100);
-    tilecache_put(c, "c|1", blob, 100);
-    assert_true(tilecache_get(c, "a|1", &out)); /* a is now the most recent */
+    assert_int_equal(tilecache_new(325, &c), GIS_OK); /* three 100+7-byte entries fill it */
+    e = tilecache_epoch(c);
+    tilecache_put(c, &a, blob, 100, 11, e);
+    tilecache_put(c, &b, blob, 100, 12, e);
+    tilecache_put(c, &cc, blob, 100, 13, e);
+    assert_true(tilecache_get(c, &a, &out, &tag)); /* a is now the most recent */
     assert_int_equal(out.len, 100);
-    tilecache_put(c, "d|1", "", 0); /* an empty tile: evicts b */
-    assert_false(tilecache_get(c, "b|1", &out));
-    assert_true(tilecache_get(c, "c|1", &out));
+    assert_int_equal(tag, 11);
+    tilecache_put(c, &d, "", 0, 14, e); /* an empty tile: evicts b */
+    assert_false(tilecache_get(c, &b, &out, &tag));
+    assert_true(tilecache_get(c, &cc, &out, &tag));
     gbuf_reset(&out);
-    assert_true(tilecache_get(c, "d|1", &out)); /* a hit with no bytes */
+    assert_true(tilecache_get(c, &d, &out, &tag)); /* a hit with no bytes */
     assert_int_equal(out.len, 0);
-    tilecache_put(c, "huge", blob, 400 > sizeof blob ? sizeof blob : 0); /* fits: 104 */
     tilecache_stats(c, &st);
-    assert_true(st.bytes <= 310);
+    assert_true(st.bytes <= 325);
     assert_int_equal(st.misses, 1);
+    tilecache_free(c);
+    gbuf_free(&out);
+}
+
+/* Invalidation drops the tiles whose buffered bounds meet a changed box, any zoom,
+ * and keeps the rest; a tile rendered before an invalidation is not stored after it. */
+static void test_cache_invalidate_by_bounds(void **state)
+{
+    struct tilecache *c;
+    struct gbuf out;
+    double b[4], box[1][4];
+    uint64_t tag, e;
+    int64_t x, y;
+
+    (void)state;
+    gbuf_init(&out, 1024);
+    assert_int_equal(tilecache_new(1 << 20, &c), GIS_OK);
+    e = tilecache_epoch(c);
+    for (x = 100; x < 104; x++)
+        for (y = 200; y < 204; y++)
+            tilecache_put(c, &(struct tilecache_key){"t", 10, x, y}, "x", 1, 1, e);
+    tilecache_put(c, &(struct tilecache_key){"t", 8, 25, 50}, "x", 1, 1, e); /* covers them */
+    tile_bounds_3857(10, 101, 201, b);
+    /* A point well inside tile 101/201: that tile and its parent go, neighbours stay. */
+    box[0][0] = box[0][2] = (b[0] + b[2]) / 2;
+    box[0][1] = box[0][3] = (b[1] + b[3]) / 2;
+    assert_int_equal(tilecache_invalidate(c, (const double(*)[4])box, 1, 64.0 / 4096), 2);
+    assert_false(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 201}, &out, &tag));
+    assert_false(tilecache_get(c, &(struct tilecache_key){"t", 8, 25, 50}, &out, &tag));
+    assert_true(tilecache_get(c, &(struct tilecache_key){"t", 10, 102, 201}, &out, &tag));
+    assert_true(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 202}, &out, &tag));
+    /* A point on the corner 101/201 shares with three others reaches those three. */
+    box[0][0] = box[0][2] = b[2];
+    box[0][1] = box[0][3] = b[1];
+    assert_int_equal(tilecache_invalidate(c, (const double(*)[4])box, 1, 64.0 / 4096), 3);
+    assert_false(tilecache_get(c, &(struct tilecache_key){"t", 10, 102, 202}, &out, &tag));
+    /* Rendered at epoch e, stored after the invalidations: refused. */
+    tilecache_put(c, &(struct tilecache_key){"t", 10, 101, 201}, "x", 1, 1, e);
+    assert_false(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 201}, &out, &tag));
+    tilecache_put(c, &(struct tilecache_key){"t", 10, 101, 201}, "x", 1, 1, tilecache_epoch(c));
+    assert_true(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 201}, &out, &tag));
     tilecache_free(c);
     gbuf_free(&out);
 }
@@ -167,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_mvt_point_example),
         cmocka_unit_test(test_polygon_clipped_and_oriented),
         cmocka_unit_test(test_cache_lru),
+        cmocka_unit_test(test_cache_invalidate_by_bounds),
         cmocka_unit_test(test_pmtiles_tile_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

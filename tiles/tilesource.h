@@ -1,0 +1,76 @@
+/*
+ * A layer prepared for tiling: every feature in Web Mercator with its attributes, a
+ * rank per vertex for simplification, and a packed Hilbert R-tree over the features.
+ * Pure: no SQLite, no HTTP. Built once per layer and data version; read-only after
+ * tile_source_finish, so any number of threads may query one at once.
+ *
+ * Simplification is Douglas-Peucker run once for every tolerance: a vertex's rank is
+ * the largest tolerance (metres) at which Douglas-Peucker still keeps it, so keeping
+ * the vertices ranked above t is exactly Douglas-Peucker at t. Borders are ranked as
+ * chains between junctions (vertices where the rings meeting there change), each chain
+ * in one canonical direction, so two neighbours sharing a border rank its vertices the
+ * same and keep the same ones at every zoom: no slivers, no gaps. This needs the
+ * neighbours to share the border's vertices exactly, as a topologically clean layer
+ * does; where they do not, each ring is still simplified on its own.
+ */
+#ifndef CIVGIS_TILESOURCE_H
+#define CIVGIS_TILESOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "geom.h"
+#include "mvt.h"
+#include "status.h"
+
+struct tile_source;
+
+struct tile_feature {
+    const char *id;  /* the item id */
+    bool has_num_id; /* id is a whole number: num_id, the MVT feature id */
+    uint64_t num_id;
+    struct geom g;            /* EPSG:3857 metres */
+    double *rank;             /* per point of g, metres; INFINITY for points and junctions */
+    struct mvt_value *values; /* one per key; a string value with s NULL is left out */
+    double bbox[4];           /* of g */
+    uint64_t hash;            /* of id, geometry, ranks and values: what a tile shows */
+};
+
+/* out: an empty source whose features carry n_keys attributes named keys (copied). */
+enum gis_status tile_source_new(const char *const *keys, size_t n_keys, struct tile_source **out);
+void tile_source_free(struct tile_source *s);
+
+/* Adds a feature: id (copied), lonlat in CRS84 degrees, values[n_keys] (strings
+ * copied). Not after tile_source_finish. */
+enum gis_status tile_source_add(struct tile_source *s,
+                                const char *id,
+                                const struct geom *lonlat,
+                                const struct mvt_value *values);
+
+/* Ranks the vertices, hashes the features and builds the index. */
+enum gis_status tile_source_finish(struct tile_source *s);
+
+/* The attribute names, as given to tile_source_new, into *out; returns how many. */
+size_t tile_source_keys(const struct tile_source *s, const char *const **out);
+
+size_t tile_source_count(const struct tile_source *s);
+const struct tile_feature *tile_source_feature(const struct tile_source *s, size_t i);
+
+/* The features whose bounding box meets box (EPSG:3857), as indexes in the order they
+ * were added, into *hits (grown with realloc; *cap its size). Returns the count, or
+ * (size_t)-1 when out of memory. */
+size_t
+tile_source_query(const struct tile_source *s, const double box[4], size_t **hits, size_t *cap);
+
+/* What changed from old to new, for invalidating tiles: calls dirty(ctx, box) with the
+ * old and the new bounding box (EPSG:3857) of every feature added, removed, or shown
+ * differently (geometry, ranks, attributes). When the attribute keys differ, dirty
+ * gets the whole world. Returns GIS_ERR_NOMEM when out of memory (then nothing can be
+ * trusted: treat the whole world as dirty). */
+enum gis_status tile_source_diff(const struct tile_source *old_src,
+                                 const struct tile_source *new_src,
+                                 void (*dirty)(void *ctx, const double box[4]),
+                                 void *ctx);
+
+#endif
