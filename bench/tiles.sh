@@ -2,9 +2,12 @@
 # Vector tiles: civgis against PostGIS ST_AsMVT (the engine of Martin and pg_tileserv;
 # ../shared/peers/postgis.sh) on the same 117 townships and the same 200-tile list
 # (z6-12), in one run. Uncached: civgis with its tile cache off, every tile once over
-# one keep-alive HTTP connection (curl -K), against PostGIS's SQL time in one backend
-# (no HTTP at all: the peer's best case). Cached: wrk on z10 tiles against the bare
-# libmicrohttpd ceiling.
+# one keep-alive HTTP connection (curl -K), against PostGIS's SQL time in one backend.
+# civgis's own render time (its Server-Timing header) is set against PostGIS's SQL time
+# (both without transport); the HTTP total is shown too. Cached: wrk on z10 tiles
+# against tileserver-gl-light serving a static MBTiles (../shared/peers/tileserver.sh)
+# and the bare libmicrohttpd ceiling. Export: `civgis tiles export` z0-12 against
+# GDAL's MVT writer (the MBTiles the static peer serves), same layer.
 #   bench/tiles.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,15 +39,19 @@ CACHED=$(serve cache 256)
 "$BUILD/bench_ceiling" 58091 2 >/dev/null & echo $! >>"$OUT/pids"
 
 # Uncached: every tile of a list once over one connection, warm process (second pass
-# timed) -> "total_ms bytes_per_tile"; PostGIS: the same list in one backend -> total_ms.
+# timed) -> "http_total_ms bytes_per_tile render_ms prepare_ms" (render: the sum of
+# Server-Timing render; prepare: the first request's, reading the layer once per data
+# version); PostGIS: the same list in one backend -> total_ms.
 uncached() { # BASE COLLECTION LIST
   : >"$OUT/curl.cfg"
   while read -r z x y; do
     printf 'url = "%s/tiles/%s/%s/%s/%s.mvt"\noutput = /dev/null\n' "$1" "$2" "$z" "$x" "$y" >>"$OUT/curl.cfg"
   done <"$3"
-  curl -s -K "$OUT/curl.cfg" >/dev/null
-  curl -s -K "$OUT/curl.cfg" -w '%{http_code} %{size_download} %{time_total}\n' >"$OUT/curl.txt"
-  awk '{t += $3; if ($1 == 200) {b += $2; n++}} END {printf "%.1f %.0f", t * 1000, b / (n ? n : 1)}' "$OUT/curl.txt"
+  curl -s -K "$OUT/curl.cfg" -D "$OUT/headers1.txt" >/dev/null
+  curl -s -K "$OUT/curl.cfg" -D "$OUT/headers.txt" -w '%{http_code} %{size_download} %{time_total}\n' >"$OUT/curl.txt"
+  prep=$(grep -i -m1 '^server-timing' "$OUT/headers1.txt" | sed -E 's/.*prepare;dur=([0-9.]+).*/\1/')
+  render=$(grep -i '^server-timing' "$OUT/headers.txt" | sed -E 's/.*render;dur=([0-9.]+).*/\1/' | awk '{t += $1} END {printf "%.1f", t}')
+  awk -v r="$render" -v p="$prep" '{t += $3; if ($1 == 200) {b += $2; n++}} END {printf "%.1f %.0f %s %s", t * 1000, b / (n ? n : 1), r, p}' "$OUT/curl.txt"
 }
 postgis_ms() { # LAYER
   bash $PEERS/postgis.sh bench "$1" >"$OUT/postgis_$1.txt" 2>&1 || true
@@ -52,7 +59,7 @@ postgis_ms() { # LAYER
   grep -A 12 "== $1_mvt:" "$OUT/postgis_$1.txt" |
     awk -F'|' '$1 ~ /^ *$/ && $2 + 0 == 200 {print $3 + 0; exit}'
 }
-read -r cg_ms cg_bytes <<<"$(uncached "$UNCACHED" townships "$OUT/tiles.txt")"
+read -r cg_ms cg_bytes cg_render cg_prep <<<"$(uncached "$UNCACHED" townships "$OUT/tiles.txt")"
 pg_ms=$(postgis_ms townships)
 
 # Scale: the 40,000 generated township-sized polygons (as bench/features.sh makes them).
@@ -68,7 +75,7 @@ read -r a b c d <<<"$(ogrinfo -ro -so -al "$BIG" | sed -n 's/^Extent: (\([^,]*\)
 echo $! >>"$OUT/pids"
 for _ in $(seq 50); do grep -q listening "$OUT/serve.big" && break; sleep 0.1; done
 BIGURL=$(sed -E 's/listening on (.*)\//\1/' "$OUT/serve.big")
-read -r cgb_ms cgb_bytes <<<"$(uncached "$BIGURL" places "$OUT/tiles_big.txt")"
+read -r cgb_ms cgb_bytes cgb_render cgb_prep <<<"$(uncached "$BIGURL" places "$OUT/tiles_big.txt")"
 pgb_ms=$(postgis_ms big)
 
 # Cached tiles under load (z10), and the ceiling.
@@ -82,16 +89,51 @@ run() { # NAME BASE LIST
 read -r cr cp <<<"$(run cached "$CACHED" "$OUT/z10.txt")"
 read -r hr hp <<<"$(run ceiling http://127.0.0.1:58091 "$OUT/ceiling.txt")"
 
+# The static MBTiles peer (GDAL's MVT writer builds it, timed by tileserver.sh) and
+# civgis's own export of the same layer, z0-12.
+TS=$(bash $PEERS/tileserver.sh "$SHARED" townships 2>"$OUT/tileserver.log" | tail -1) || TS=
+if [ -n "$TS" ]; then
+  awk '$1 == 10 {print "/data/townships/" $1 "/" $2 "/" $3 ".pbf"}' "$OUT/tiles.txt" >"$OUT/ts_z10.txt"
+  read -r tr tp <<<"$(run tileserver "$TS" "$OUT/ts_z10.txt")"
+  gdal_s=$(grep -o '\*\*[0-9.]* s\*\*' /tmp/peers/tileserver/build_townships.txt | tr -d '*s ')
+fi
+t0=$(date +%s.%N)
+"$BUILD/civgis" tiles export --db "$FEAT/townships.sqlite" --tileset townships --minzoom 0 \
+    --maxzoom 12 --mbtiles "$OUT/townships.mbtiles" --quiet
+t1=$(date +%s.%N)
+export_s=$(echo "$t1 - $t0" | bc -l)
+export_n=$(sqlite3 "$OUT/townships.mbtiles" 'SELECT count(*) FROM tiles' 2>/dev/null ||
+           /usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM tiles').fetchone()[0])" "$OUT/townships.mbtiles")
+rm -f "$OUT/townships.mbtiles"
+
 echo "## Vector tiles: civgis vs PostGIS $(psql -X -h 127.0.0.1 -p 55432 -U postgres -d gis -tAc 'SELECT postgis_lib_version()' 2>/dev/null) ST_AsMVT ($(nproc) cores)"
 echo
 echo "Same 117 townships, same 200 tiles (z6-12, \`lists.py tiles\`)."
 echo
 echo "| case | PostGIS | civgis | ratio |"
 echo "|---|---|---|---|"
-printf '| uncached, 200 tiles, total ms (PostGIS: SQL in one backend; civgis: over HTTP) | %s | %s | %.1fx |\n' \
+printf '| uncached, 200 tiles, ms: PostGIS SQL in one backend vs civgis render (Server-Timing) | %s | %s | %.1fx |\n' \
+  "$pg_ms" "$cg_render" "$(echo "$pg_ms / $cg_render" | bc -l)"
+printf '| the same, civgis over HTTP (one keep-alive connection, client time included) | %s | %s | %.1fx |\n' \
   "$pg_ms" "$cg_ms" "$(echo "$pg_ms / $cg_ms" | bc -l)"
-printf '| the same on 40,000 generated polygons (200 tiles z6-12 over their extent) | %s | %s | %.1fx |\n' \
+printf '| 40,000 generated polygons (200 tiles z6-12 over their extent): render | %s | %s | %.1fx |\n' \
+  "$pgb_ms" "$cgb_render" "$(echo "$pgb_ms / $cgb_render" | bc -l)"
+printf '| 40,000 generated polygons: over HTTP | %s | %s | %.1fx |\n' \
   "$pgb_ms" "$cgb_ms" "$(echo "$pgb_ms / $cgb_ms" | bc -l)"
 echo
-printf 'civgis bytes per non-empty tile: %s (40,000 polygons: %s). Cached z10 tiles under wrk -c16: %s req/s (p99 %s ms) = %.0f%% of the bare libmicrohttpd ceiling (%s req/s).\n' \
-  "$cg_bytes" "$cgb_bytes" "$cr" "$cp" "$(echo "100 * $cr / $hr" | bc -l)" "$hr"
+printf 'civgis reads a layer once per data version before its first tile (Web Mercator, shared-border ranks, R-tree): %s ms for the townships, %s ms for the 40,000 polygons. Bytes per non-empty tile: %s (40,000 polygons: %s).\n' \
+  "$cg_prep" "$cgb_prep" "$cg_bytes" "$cgb_bytes"
+echo
+echo "| cached z10 tiles, wrk -c16 | req/s | p99 ms |"
+echo "|---|---|---|"
+[ -n "${tr:-}" ] && printf '| tileserver-gl-light, static MBTiles | %s | %s |\n' "$tr" "$tp"
+printf '| civgis, tile cache | %s | %s |\n' "$cr" "$cp"
+printf '| bare libmicrohttpd, fixed 2 KB body (the ceiling) | %s | %s |\n' "$hr" "$hp"
+echo
+printf 'civgis cached = %.0f%% of the ceiling' "$(echo "100 * $cr / $hr" | bc -l)"
+[ -n "${tr:-}" ] && printf ' and %.1fx tileserver-gl-light' "$(echo "$cr / $tr" | bc -l)"
+echo .
+echo
+printf 'MBTiles z0-12 of the townships: civgis tiles export %.2f s (%s tiles)' "$export_s" "$export_n"
+[ -n "${gdal_s:-}" ] && printf ', GDAL MVT writer %s s = %.1fx' "$gdal_s" "$(echo "$gdal_s / $export_s" | bc -l)"
+echo .

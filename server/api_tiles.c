@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zlib.h>
 
 #include "api_render.h"
@@ -41,7 +42,16 @@ static uint64_t body_tag(const struct gbuf *b)
     return (uint64_t)crc << 32 | (adl & 0xffffffffu);
 }
 
-/* The tile from the cache, or rendered and cached; *tag names its bytes. */
+static double now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* The tile from the cache, or rendered and cached; *tag names its bytes. Server-Timing
+ * says how long preparing the layers (long only after an edit) and rendering took. */
 static bool tile_body(const struct api_request *req,
                       struct api_response *res,
                       const struct tileset *ts,
@@ -52,12 +62,14 @@ static bool tile_body(const struct api_request *req,
     /* Read before syncing: a tile rendered from sources an edit then replaces is not
      * stored (tilecache_put checks the epoch). */
     uint64_t epoch = req->tiles ? tilecache_epoch(req->tiles) : 0;
-    char note[80];
+    double t0 = now_ms(), t1, t2;
+    char note[80], timing[96];
 
     if (tileset_sync(api_store(req), req->sources, ts, key->z, &err) != GIS_OK) {
         api_fail(res, &err);
         return false;
     }
+    t1 = now_ms();
     if (req->tiles && tilecache_get(req->tiles, key, &res->body, tag)) {
         api_header_add(res, "X-Tile-Cache", "hit");
         return true;
@@ -68,6 +80,9 @@ static bool tile_body(const struct api_request *req,
         api_fail(res, &err);
         return false;
     }
+    t2 = now_ms();
+    snprintf(timing, sizeof timing, "prepare;dur=%.3f, render;dur=%.3f", t1 - t0, t2 - t1);
+    api_header_add(res, "Server-Timing", timing);
     if (note[0])
         api_header_add(res, "X-Tile-Simplified", note);
     *tag = body_tag(&res->body);

@@ -437,7 +437,8 @@ static void add_headers(struct MHD_Response *r, const struct api_response *res, 
     MHD_add_response_header(r, "Vary", "Accept, Accept-Encoding");
     MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
     MHD_add_response_header(r, "Access-Control-Expose-Headers",
-                            "ETag, Content-Crs, Link, X-Tile-Simplified");
+                            "ETag, Content-Crs, Link, X-Tile-Simplified, X-Tile-Cache, "
+                            "Server-Timing");
     for (i = 0; i < res->n_headers; i++)
         MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
 }

@@ -253,10 +253,10 @@ static enum gis_status kept_points(const struct geom *in,
     p->n = 0;
     for (i = in->rings[r]; i < end; i++) {
         const double *m = in->coords + 2 * i;
-        lo[0] = fmin(lo[0], m[0]);
-        lo[1] = fmin(lo[1], m[1]);
-        hi[0] = fmax(hi[0], m[0]);
-        hi[1] = fmax(hi[1], m[1]);
+        lo[0] = m[0] < lo[0] ? m[0] : lo[0]; /* not fmin: that is a call, per vertex */
+        lo[1] = m[1] < lo[1] ? m[1] : lo[1];
+        hi[0] = m[0] > hi[0] ? m[0] : hi[0];
+        hi[1] = m[1] > hi[1] ? m[1] : hi[1];
         if (!is_kept(c, i))
             continue;
         to_tile(c, m, xy);

@@ -206,29 +206,24 @@ static int cmp_pt(const double *a, const double *b)
     return a[1] < b[1] ? -1 : a[1] > b[1];
 }
 
-/* Every distinct vertex: where it was first seen and the hash of its neighbours there
- * (bit 0: it is a junction). Open addressing. */
+/* Every distinct vertex with the hash of its neighbours where it was first seen: bit 1
+ * always set (0 marks an empty slot), bit 0 set once it is known to be a junction.
+ * Open addressing; the point is kept in the slot, so a probe reads one cache line. */
 struct vslot {
-    uint32_t feature, point; /* feature UINT32_MAX: empty */
+    double x, y;
     uint64_t pair;
 };
 
 struct vtable {
     struct vslot *slot;
     size_t mask;
-    const struct tile_source *s;
 };
-
-static const double *vt_point(const struct vtable *t, const struct vslot *v)
-{
-    return t->s->f[v->feature].g.coords + 2 * (size_t)v->point;
-}
 
 static struct vslot *vt_find(struct vtable *t, const double *p)
 {
     size_t i = point_hash(p) & t->mask;
 
-    while (t->slot[i].feature != UINT32_MAX && cmp_pt(vt_point(t, &t->slot[i]), p))
+    while (t->slot[i].pair && (t->slot[i].x != p[0] || t->slot[i].y != p[1]))
         i = (i + 1) & t->mask;
     return &t->slot[i];
 }
@@ -244,19 +239,19 @@ static size_t ring_len(const struct geom *g, size_t r, bool is_ring)
 }
 
 /* The neighbours of point k (of m) of a ring or line starting at c, as an unordered
- * pair's hash; 1 (a junction) at a line's ends. */
+ * pair's hash with bit 1 set; bit 0 set too (a junction) at a line's ends. */
 static uint64_t neighbour_pair(const double *c, size_t k, size_t m, bool is_ring)
 {
     const double *p, *n;
     uint64_t hp, hn;
 
     if (!is_ring && (k == 0 || k + 1 == m))
-        return 1;
+        return 3;
     p = c + 2 * ((k + m - 1) % m);
     n = c + 2 * ((k + 1) % m);
     hp = point_hash(p);
     hn = point_hash(n);
-    return (hp < hn ? mix(hp ^ mix(hn)) : mix(hn ^ mix(hp))) & ~(uint64_t)1;
+    return ((hp < hn ? mix(hp ^ mix(hn)) : mix(hn ^ mix(hp))) & ~(uint64_t)3) | 2;
 }
 
 static bool is_ring_type(enum geom_type t)
@@ -269,9 +264,8 @@ static bool is_point_type(enum geom_type t)
     return t == GEOM_POINT || t == GEOM_MULTIPOINT;
 }
 
-static void vt_note(struct vtable *t, size_t fi, size_t r)
+static void vt_note(struct vtable *t, const struct geom *g, size_t r)
 {
-    const struct geom *g = &t->s->f[fi].g;
     bool is_ring = is_ring_type(g->type);
     size_t k, m = ring_len(g, r, is_ring), a = g->rings[r];
 
@@ -279,36 +273,41 @@ static void vt_note(struct vtable *t, size_t fi, size_t r)
         const double *c = g->coords + 2 * (a + k);
         uint64_t pair = neighbour_pair(g->coords + 2 * a, k, m, is_ring);
         struct vslot *v = vt_find(t, c);
-        if (v->feature == UINT32_MAX) {
-            v->feature = (uint32_t)fi;
-            v->point = (uint32_t)(a + k);
+        if (!v->pair) {
+            v->x = c[0];
+            v->y = c[1];
             v->pair = pair;
-        } else if ((v->pair & ~(uint64_t)1) != (pair & ~(uint64_t)1) || (pair & 1)) {
+        } else if ((v->pair | 1) != (pair | 1) || (pair & 1)) {
             v->pair |= 1;
         }
     }
 }
 
-static enum gis_status vt_build(struct vtable *t, const struct tile_source *s)
+/* Marks the junctions of every ring and line in the ranks (INFINITY; 0 elsewhere),
+ * which ranking then reads and overwrites chain by chain. */
+static enum gis_status mark_junctions(struct tile_source *s)
 {
-    size_t i, r, n = 0, cap = 16;
+    struct vtable t;
+    size_t i, r, k, n = 0, cap = 16;
 
-    t->s = s;
     for (i = 0; i < s->n; i++)
         if (!is_point_type(s->f[i].g.type))
             n += s->f[i].g.n_points;
-    if (n >= UINT32_MAX / 2)
-        return GIS_ERR_NOMEM;
     while (cap < n + n / 2)
         cap *= 2;
-    t->slot = malloc(cap * sizeof *t->slot);
-    if (!t->slot)
+    t.slot = calloc(cap, sizeof *t.slot);
+    if (!t.slot)
         return GIS_ERR_NOMEM;
-    memset(t->slot, 0xff, cap * sizeof *t->slot);
-    t->mask = cap - 1;
+    t.mask = cap - 1;
     for (i = 0; i < s->n; i++)
         for (r = 0; !is_point_type(s->f[i].g.type) && r < s->f[i].g.n_rings; r++)
-            vt_note(t, i, r);
+            vt_note(&t, &s->f[i].g, r);
+    for (i = 0; i < s->n; i++) {
+        const struct geom *g = &s->f[i].g;
+        for (k = 0; !is_point_type(g->type) && k < g->n_points; k++)
+            s->f[i].rank[k] = vt_find(&t, g->coords + 2 * k)->pair & 1 ? INFINITY : 0;
+    }
+    free(t.slot);
     return GIS_OK;
 }
 
@@ -406,9 +405,10 @@ rank_chain(const double *c, size_t ja, size_t len, size_t m, double *rank, struc
         rank[b->pos[k]] = b->rank[k];
 }
 
-static bool is_junction(struct vtable *t, const double *p)
+/* Before its chain is ranked, a point's rank says whether it is a junction. */
+static bool is_junction(const double *rank, size_t k)
 {
-    return (vt_find(t, p)->pair & 1) != 0;
+    return rank[k] == INFINITY;
 }
 
 /* The ring's (or line's) lowest point: a ring without junctions is ranked from there. */
@@ -423,14 +423,13 @@ static size_t lowest(const double *c, size_t m)
 }
 
 /* A line: chains between its ends and the junctions along it. */
-static void
-rank_line(struct vtable *t, const double *c, size_t m, double *rank, struct chain_buf *b)
+static void rank_line(const double *c, size_t m, double *rank, struct chain_buf *b)
 {
     size_t ja = 0, jb;
 
     rank[0] = INFINITY;
     while (ja + 1 < m) {
-        for (jb = ja + 1; jb + 1 < m && !is_junction(t, c + 2 * jb); jb++)
+        for (jb = ja + 1; jb + 1 < m && !is_junction(rank, jb); jb++)
             ;
         rank_chain(c, ja, jb - ja + 1, m, rank, b);
         ja = jb;
@@ -439,27 +438,25 @@ rank_line(struct vtable *t, const double *c, size_t m, double *rank, struct chai
 
 /* A ring: chains from junction to junction around it; a ring without junctions is one
  * closed chain from its lowest point. */
-static void
-rank_closed(struct vtable *t, const double *c, size_t m, double *rank, struct chain_buf *b)
+static void rank_closed(const double *c, size_t m, double *rank, struct chain_buf *b)
 {
     size_t k, first = SIZE_MAX, ja, jb;
 
     for (k = 0; k < m && first == SIZE_MAX; k++)
-        if (is_junction(t, c + 2 * k))
+        if (is_junction(rank, k))
             first = k;
     if (first == SIZE_MAX)
         first = lowest(c, m);
     ja = first;
     do {
-        for (jb = (ja + 1) % m; jb != first && !is_junction(t, c + 2 * jb); jb = (jb + 1) % m)
+        for (jb = (ja + 1) % m; jb != first && !is_junction(rank, jb); jb = (jb + 1) % m)
             ;
         rank_chain(c, ja, (jb == ja ? m : (jb + m - ja) % m) + 1, m, rank, b);
         ja = jb;
     } while (ja != first);
 }
 
-static enum gis_status
-rank_ring(struct vtable *t, struct tile_feature *f, size_t r, struct chain_buf *b)
+static enum gis_status rank_ring(struct tile_feature *f, size_t r, struct chain_buf *b)
 {
     bool is_ring = is_ring_type(f->g.type);
     size_t a = f->g.rings[r], m = ring_len(&f->g, r, is_ring);
@@ -473,9 +470,9 @@ rank_ring(struct vtable *t, struct tile_feature *f, size_t r, struct chain_buf *
     if (m == 1)
         rank[0] = INFINITY;
     else if (is_ring)
-        rank_closed(t, c, m, rank, b);
+        rank_closed(c, m, rank, b);
     else
-        rank_line(t, c, m, rank, b);
+        rank_line(c, m, rank, b);
     if (f->g.rings[r + 1] - a > m) /* the closing repeat */
         rank[m] = rank[0];
     return GIS_OK;
@@ -483,9 +480,8 @@ rank_ring(struct vtable *t, struct tile_feature *f, size_t r, struct chain_buf *
 
 static enum gis_status rank_all(struct tile_source *s)
 {
-    struct vtable t = {0};
     struct chain_buf b = {0};
-    enum gis_status rc = vt_build(&t, s);
+    enum gis_status rc = mark_junctions(s);
     size_t i, r, k;
 
     for (i = 0; i < s->n && rc == GIS_OK; i++) {
@@ -496,9 +492,8 @@ static enum gis_status rank_all(struct tile_source *s)
             continue;
         }
         for (r = 0; r < f->g.n_rings && rc == GIS_OK; r++)
-            rc = rank_ring(&t, f, r, &b);
+            rc = rank_ring(f, r, &b);
     }
-    free(t.slot);
     free(b.xy);
     free(b.rank);
     free(b.pos);
