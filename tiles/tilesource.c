@@ -90,7 +90,8 @@ void tile_source_free(struct tile_source *s)
     free(s);
 }
 
-/* in projected to 3857 into out (same parts and rings). */
+/* in projected to 3857 into out (same parts and rings, without the points that do not
+ * project: NaN, infinite). */
 static enum gis_status project_geom(const struct geom *in, struct geom *out)
 {
     size_t p, r, i;
@@ -104,7 +105,8 @@ static enum gis_status project_geom(const struct geom *in, struct geom *out)
             for (i = in->rings[r]; i < in->rings[r + 1] && rc == GIS_OK; i++) {
                 double x, y;
                 tile_lonlat_to_3857(in->coords[2 * i], in->coords[2 * i + 1], &x, &y);
-                rc = geom_add_point(out, x, y);
+                if (isfinite(x) && isfinite(y)) /* else it projects to nothing: left out */
+                    rc = geom_add_point(out, x, y);
             }
         }
     }
@@ -460,11 +462,13 @@ static enum gis_status rank_ring(struct tile_feature *f, size_t r, struct chain_
 {
     bool is_ring = is_ring_type(f->g.type);
     size_t a = f->g.rings[r], m = ring_len(&f->g, r, is_ring);
-    const double *c = f->g.coords + 2 * a;
-    double *rank = f->rank + a;
+    const double *c;
+    double *rank;
 
     if (m == 0)
         return GIS_OK;
+    c = f->g.coords + 2 * a;
+    rank = f->rank + a;
     if (chain_reserve(b, m + 1) != GIS_OK)
         return GIS_ERR_NOMEM;
     if (m == 1)
@@ -595,6 +599,12 @@ static void box_extend(double *b, const double *o)
     b[3] = fmax(b[3], o[3]);
 }
 
+/* A fraction 0..1 on a 2^16 grid; anything else (NaN from hostile input) to 0. */
+static uint32_t grid16(double v)
+{
+    return v >= 0 && v <= 1 ? (uint32_t)(v * 65535) : 0;
+}
+
 /* Level 0 in Hilbert order of the boxes' centres. */
 static enum gis_status index_leaves(struct tile_source *s)
 {
@@ -615,7 +625,7 @@ static enum gis_status index_leaves(struct tile_source *s)
             cx = ((b[0] + b[2]) / 2 - all[0]) / w;
         if (s->f[i].g.n_points && h > 0)
             cy = ((b[1] + b[3]) / 2 - all[1]) / h;
-        k[i] = (struct keyed){hilbert((uint32_t)(cx * 65535), (uint32_t)(cy * 65535)), i};
+        k[i] = (struct keyed){hilbert(grid16(cx), grid16(cy)), i};
     }
     qsort(k, s->n, sizeof *k, cmp_keyed);
     for (i = 0; i < s->n; i++) {

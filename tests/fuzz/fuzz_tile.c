@@ -42,7 +42,7 @@ static void check_output(const struct geom *g, const struct tile_frame *f)
 static bool same_geom(const struct geom *a, const struct geom *b)
 {
     return a->n_points == b->n_points && a->n_rings == b->n_rings &&
-           !memcmp(a->coords, b->coords, 2 * a->n_points * sizeof(double));
+           (!a->n_points || !memcmp(a->coords, b->coords, 2 * a->n_points * sizeof(double)));
 }
 
 static void encode(const struct geom *g)

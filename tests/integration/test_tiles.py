@@ -70,17 +70,18 @@ class Tiles(unittest.TestCase):
             got = self.decoded(f"/tiles/townships/{z}/{x}/{y}.mvt", z, x, y)
             b = tile_bounds(z, x, y)
             box = box_3857(b)
-            want = {}
+            want, src_full = {}, {}
             for code, wkb in self.con.execute(
                     "SELECT code, AsBinary(geom) FROM divisions WHERE level = 4 AND "
                     "ST_Intersects(geom, BuildMbr(?, ?, ?, ?, 4326)) = 1", b):
                 g = ogr.CreateGeometryFromWkb(bytes(wkb))
                 g.Transform(TO_3857)
                 part = g.Intersection(box)
-                want[code] = (part.GetArea(), part.Boundary().Length())
+                want[code] = (part.GetArea(), part.Boundary().Length(), part)
+                src_full[code] = g
             # Features touching the tile within a pixel may be missing or extra; the rest agree.
             px = (merc(b[2], b[1])[0] - merc(b[0], b[1])[0]) / 256  # a pixel, metres
-            big = {c for c, (a, _) in want.items() if a > 4 * px * px}
+            big = {c for c, (a, _, _) in want.items() if a > 4 * px * px}
             self.assertTrue(big <= set(got), (z, big - set(got)))
             for code in big:
                 props, g = got[code]
@@ -91,9 +92,16 @@ class Tiles(unittest.TestCase):
                 # GDAL decodes into EPSG:3857; compare areas inside the tile, to 2%.
                 # Within a band of half a pixel along the boundary (simplification and
                 # rounding move edges by at most about that much).
-                mvt_area = g.Intersection(box).GetArea()
-                area, perimeter = want[code]
-                self.assertLess(abs(mvt_area - area), perimeter * px / 2, (z, code))
+                mvt_part = g.Intersection(box)
+                area, perimeter, src_part = want[code]
+                self.assertLess(abs(mvt_part.GetArea() - area), perimeter * px / 2, (z, code))
+                # The borders inside the tile, each point of either within a pixel of
+                # the other's border: the Hausdorff distance, taken one way at a time so
+                # that a border just inside the tile on one side and just outside on
+                # the other counts as the fraction of a pixel it is.
+                hd = max(directed(g.Boundary(), src_full[code].Boundary(), box, px),
+                         directed(src_full[code].Boundary(), g.Boundary(), box, px))
+                self.assertLess(hd, px, (z, code))
 
     def test_townships_share_borders_at_every_zoom(self):
         """z6-z12, two places: within each county, the decoded townships of a tile do
@@ -252,6 +260,21 @@ class Tiles(unittest.TestCase):
         status, _, body = self.srv.get("/tiles/townships/6/51/24.mvt",
                                        headers={"If-None-Match": headers["ETag"]})
         self.assertEqual((status, body), (304, b""))
+
+
+def directed(a, b, box, px):
+    """The largest distance from a point of line a inside box (sampled every quarter
+    pixel) to line b."""
+    part = a.Intersection(box)
+    part.Segmentize(px / 4)
+    worst = 0.0
+    for line in ([part] if part.GetGeometryCount() == 0 else
+                 [part.GetGeometryRef(i) for i in range(part.GetGeometryCount())]):
+        for x, y in line.GetPoints() or []:
+            p = ogr.Geometry(ogr.wkbPoint)
+            p.AddPoint_2D(x, y)
+            worst = max(worst, p.Distance(b))
+    return worst
 
 
 def _to_3857():
