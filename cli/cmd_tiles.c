@@ -176,13 +176,16 @@ static enum gis_status export_zoom(struct walk *w, int z, struct gis_error *err)
 {
     struct range r = tiles_at(z, w->bounds);
     struct gbuf mvt;
-    enum gis_status rc = GIS_OK;
+    struct tileset_view view;
+    enum gis_status rc = tileset_acquire(w->st, w->sources, w->ts, z, &view, err);
     int64_t x, y;
 
+    if (rc != GIS_OK)
+        return rc;
     gbuf_init(&mvt, (size_t)64 << 20);
     for (y = r.y0; rc == GIS_OK && y <= r.y1; y++)
         for (x = r.x0; rc == GIS_OK && x <= r.x1; x++) {
-            rc = tileset_render(w->st, w->sources, w->ts, z, x, y, &mvt, NULL, 0, err);
+            rc = tileset_render(&view, x, y, &mvt, NULL, 0, err);
             if (rc == GIS_OK && mvt.len > 0) {
                 rc = put_tile(w->sink, z, x, y, &mvt, err);
                 w->written++;
@@ -190,6 +193,7 @@ static enum gis_status export_zoom(struct walk *w, int z, struct gis_error *err)
             if (++w->done % 64 == 0 || w->done == w->total)
                 progress(w->o, w->done, w->total);
         }
+    tileset_release(w->sources, &view);
     gbuf_free(&mvt);
     return rc;
 }

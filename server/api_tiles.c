@@ -59,24 +59,28 @@ static bool tile_body(const struct api_request *req,
                       uint64_t *tag)
 {
     struct gis_error err = {0};
-    /* Read before syncing: a tile rendered from sources an edit then replaces is not
+    /* Read before acquiring: a tile rendered from sources an edit then replaces is not
      * stored (tilecache_put checks the epoch). */
     uint64_t epoch = req->tiles ? tilecache_epoch(req->tiles) : 0;
     double t0 = now_ms(), t1, t2;
     char note[80], timing[96];
+    struct tileset_view view;
+    bool is_ok;
 
-    if (tileset_sync(api_store(req), req->sources, ts, key->z, &err) != GIS_OK) {
+    if (tileset_acquire(api_store(req), req->sources, ts, key->z, &view, &err) != GIS_OK) {
         api_fail(res, &err);
         return false;
     }
     t1 = now_ms();
     if (req->tiles && tilecache_get(req->tiles, key, &res->body, tag)) {
+        tileset_release(req->sources, &view);
         api_header_add(res, "X-Tile-Cache", "hit");
         return true;
     }
     api_header_add(res, "X-Tile-Cache", "miss");
-    if (tileset_render(api_store(req), req->sources, ts, key->z, key->x, key->y, &res->body, note,
-                       sizeof note, &err) != GIS_OK) {
+    is_ok = tileset_render(&view, key->x, key->y, &res->body, note, sizeof note, &err) == GIS_OK;
+    tileset_release(req->sources, &view);
+    if (!is_ok) {
         api_fail(res, &err);
         return false;
     }

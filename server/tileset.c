@@ -75,7 +75,7 @@ static void set_value(struct mvt_value *mv, const struct item_value *v)
 
 /* One built source, counted: the registry holds one reference to the current one, each
  * render one while it reads. */
-struct held {
+struct tile_held {
     struct tile_source *src;
     unsigned refs;
 };
@@ -83,7 +83,7 @@ struct held {
 struct source_entry {
     char *layer;
     int64_t version;
-    struct held *cur;
+    struct tile_held *cur;
     struct source_entry *next;
 };
 
@@ -106,7 +106,7 @@ enum gis_status tile_sources_new(struct tilecache *cache, struct tile_sources **
 }
 
 /* Drops a reference; the caller holds r->lock. */
-static void held_release(struct held *h)
+static void held_release(struct tile_held *h)
 {
     if (h && --h->refs == 0) {
         tile_source_free(h->src);
@@ -240,42 +240,50 @@ static struct source_entry *entry_for(struct tile_sources *r, const char *layer)
     return e;
 }
 
-/* The source of l at st's data version, referenced (release with source_release). The
- * lock is held while building so that one thread builds and the others wait. */
+/* Makes src (built at version) e's current source, invalidating what changed. */
+static enum gis_status replace_source(struct tile_sources *r,
+                                      struct source_entry *e,
+                                      struct tile_source *src,
+                                      int64_t version,
+                                      struct gis_error *err)
+{
+    struct tile_held *h = malloc(sizeof *h);
+
+    if (!h) {
+        tile_source_free(src);
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    }
+    *h = (struct tile_held){src, 1};
+    if (e->cur)
+        invalidate(r, e->cur->src, src);
+    held_release(e->cur);
+    e->cur = h;
+    e->version = version;
+    return GIS_OK;
+}
+
+/* The source of l at data version, referenced (release with source_release). The lock
+ * is held while building so that one thread builds and the others wait. */
 static enum gis_status source_acquire(struct store *st,
                                       struct tile_sources *r,
                                       const struct layer_def *l,
-                                      struct held **out,
+                                      int64_t version,
+                                      struct tile_held **out,
                                       struct gis_error *err)
 {
     struct source_entry *e;
     struct tile_source *src = NULL;
-    int64_t version;
-    enum gis_status rc = store_data_version(st, &version, err);
+    enum gis_status rc = GIS_OK;
 
     *out = NULL;
-    if (rc != GIS_OK)
-        return rc;
     pthread_mutex_lock(&r->lock);
     e = entry_for(r, l->id);
     if (!e)
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK && (!e->cur || e->version != version))
         rc = build_source(st, l, &src, err);
-    if (src) {
-        struct held *h = malloc(sizeof *h);
-        if (h) {
-            *h = (struct held){src, 1};
-            if (e->cur)
-                invalidate(r, e->cur->src, src);
-            held_release(e->cur);
-            e->cur = h;
-            e->version = version;
-        } else {
-            tile_source_free(src);
-            rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-        }
-    }
+    if (src)
+        rc = replace_source(r, e, src, version, err);
     if (rc == GIS_OK) {
         e->cur->refs++;
         *out = e->cur;
@@ -284,7 +292,7 @@ static enum gis_status source_acquire(struct store *st,
     return rc;
 }
 
-static void source_release(struct tile_sources *r, struct held *h)
+static void source_release(struct tile_sources *r, struct tile_held *h)
 {
     if (!h)
         return;
@@ -293,25 +301,39 @@ static void source_release(struct tile_sources *r, struct held *h)
     pthread_mutex_unlock(&r->lock);
 }
 
-enum gis_status tileset_sync(struct store *st,
-                             struct tile_sources *r,
-                             const struct tileset *ts,
-                             int z,
-                             struct gis_error *err)
+enum gis_status tileset_acquire(struct store *st,
+                                struct tile_sources *r,
+                                const struct tileset *ts,
+                                int z,
+                                struct tileset_view *out,
+                                struct gis_error *err)
 {
-    enum gis_status rc = GIS_OK;
+    int64_t version;
+    enum gis_status rc = store_data_version(st, &version, err);
     size_t i;
 
+    memset(out, 0, sizeof *out);
+    out->ts = ts;
+    out->z = z;
     for (i = 0; i < ts->n_layers && rc == GIS_OK; i++) {
         struct layer_scratch scratch;
         const struct layer_def *l = layer_resolve(st, ts->layers[i].collection, &scratch);
-        struct held *h = NULL;
-        if (!l || z < ts->layers[i].minzoom)
-            continue;
-        rc = source_acquire(st, r, l, &h, err);
-        source_release(r, h);
+        if (l && z >= ts->layers[i].minzoom)
+            rc = source_acquire(st, r, l, version, &out->held[i], err);
     }
+    if (rc != GIS_OK)
+        tileset_release(r, out);
     return rc;
+}
+
+void tileset_release(struct tile_sources *r, struct tileset_view *v)
+{
+    size_t i;
+
+    for (i = 0; i < TILESET_MAX_LAYERS; i++) {
+        source_release(r, v->held[i]);
+        v->held[i] = NULL;
+    }
 }
 
 /* ------------------------------------------------------------ rendering */
@@ -360,7 +382,7 @@ struct tile_job {
     size_t max_features; /* per layer */
 };
 
-static enum gis_status render_tile(struct held *const *held,
+static enum gis_status render_tile(struct tile_held *const *held,
                                    const struct tileset *ts,
                                    const struct tile_job *job,
                                    struct tile_scratch *scratch,
@@ -387,7 +409,7 @@ static enum gis_status render_tile(struct held *const *held,
 
 /* The size guard: about half a pixel of simplification first, then coarser (2, 8, 32
  * pixels), then fewer features per layer (the first ones by id). */
-static enum gis_status render_guarded(struct held *const *held,
+static enum gis_status render_guarded(struct tile_held *const *held,
                                       const struct tileset *ts,
                                       int z,
                                       int64_t x,
@@ -421,10 +443,7 @@ static enum gis_status render_guarded(struct held *const *held,
     return rc;
 }
 
-enum gis_status tileset_render(struct store *st,
-                               struct tile_sources *r,
-                               const struct tileset *ts,
-                               int z,
+enum gis_status tileset_render(const struct tileset_view *v,
                                int64_t x,
                                int64_t y,
                                struct gbuf *out,
@@ -432,26 +451,12 @@ enum gis_status tileset_render(struct store *st,
                                size_t note_size,
                                struct gis_error *err)
 {
-    struct held *held[TILESET_MAX_LAYERS] = {0};
-    enum gis_status rc = GIS_OK;
-    size_t i;
+    enum gis_status rc;
 
     if (note && note_size)
         note[0] = '\0';
-    for (i = 0; i < ts->n_layers && rc == GIS_OK; i++) {
-        struct layer_scratch scratch;
-        const struct layer_def *l = layer_resolve(st, ts->layers[i].collection, &scratch);
-        if (l && z >= ts->layers[i].minzoom)
-            rc = source_acquire(st, r, l, &held[i], err);
-    }
-    if (rc == GIS_OK) {
-        rc = render_guarded(held, ts, z, x, y, out, note, note_size);
-        if (rc != GIS_OK)
-            gis_fail(err, rc, "out of memory making the tile");
-    }
-    for (i = 0; i < ts->n_layers; i++)
-        source_release(r, held[i]);
-    return rc;
+    rc = render_guarded(v->held, v->ts, v->z, x, y, out, note, note_size);
+    return rc == GIS_OK ? GIS_OK : gis_fail(err, rc, "out of memory making the tile");
 }
 
 static const char *field_type(enum prop_type t)

@@ -49,21 +49,30 @@ struct tile_sources;
 enum gis_status tile_sources_new(struct tilecache *cache, struct tile_sources **out);
 void tile_sources_free(struct tile_sources *r);
 
-/* Brings the layers of ts shown at z up to st's data version (building them on first
- * use), invalidating the cached tiles of what changed. Call before reading the cache. */
-enum gis_status tileset_sync(struct store *st,
-                             struct tile_sources *r,
-                             const struct tileset *ts,
-                             int z,
-                             struct gis_error *err);
+/* The layers of a tileset shown at one zoom, at one data version, held while its tiles
+ * are read from the cache or rendered. */
+struct tile_held;
+struct tileset_view {
+    const struct tileset *ts;
+    int z;
+    struct tile_held *held[TILESET_MAX_LAYERS]; /* NULL: not shown at z */
+};
 
-/* The MVT of tile z/x/y into out (empty when no layer has a feature there), within
+/* Brings the layers of ts shown at z up to st's data version (read once; layers built
+ * on first use or after a change, invalidating the cached tiles of what changed) and
+ * holds them in *out until tileset_release. Call before reading the cache. */
+enum gis_status tileset_acquire(struct store *st,
+                                struct tile_sources *r,
+                                const struct tileset *ts,
+                                int z,
+                                struct tileset_view *out,
+                                struct gis_error *err);
+void tileset_release(struct tile_sources *r, struct tileset_view *v);
+
+/* The MVT of tile (v->z)/x/y into out (empty when no layer has a feature there), within
  * TILESET_MAX_BYTES: simplified harder, then thinned, as needed; note (may be NULL)
  * receives what was done ("" when nothing). */
-enum gis_status tileset_render(struct store *st,
-                               struct tile_sources *r,
-                               const struct tileset *ts,
-                               int z,
+enum gis_status tileset_render(const struct tileset_view *v,
                                int64_t x,
                                int64_t y,
                                struct gbuf *out,
