@@ -39,9 +39,9 @@ CACHED=$(serve cache 256)
 "$BUILD/bench_ceiling" 58091 2 >/dev/null & echo $! >>"$OUT/pids"
 
 # Uncached: every tile of a list once over one connection, warm process (second pass
-# timed) -> "http_total_ms bytes_per_tile render_ms prepare_ms" (render: the sum of
-# Server-Timing render; prepare: the first request's, reading the layer once per data
-# version); PostGIS: the same list in one backend -> total_ms.
+# timed) -> "http_total_ms bytes_per_tile render_ms render_p99_ms prepare_ms" (render:
+# Server-Timing's render; prepare: the first request's, reading the layer once per data
+# version).
 uncached() { # BASE COLLECTION LIST
   : >"$OUT/curl.cfg"
   while read -r z x y; do
@@ -50,17 +50,24 @@ uncached() { # BASE COLLECTION LIST
   curl -s -K "$OUT/curl.cfg" -D "$OUT/headers1.txt" >/dev/null
   curl -s -K "$OUT/curl.cfg" -D "$OUT/headers.txt" -w '%{http_code} %{size_download} %{time_total}\n' >"$OUT/curl.txt"
   prep=$(grep -i -m1 '^server-timing' "$OUT/headers1.txt" | sed -E 's/.*prepare;dur=([0-9.]+).*/\1/')
-  render=$(grep -i '^server-timing' "$OUT/headers.txt" | sed -E 's/.*render;dur=([0-9.]+).*/\1/' | awk '{t += $1} END {printf "%.1f", t}')
-  awk -v r="$render" -v p="$prep" '{t += $3; if ($1 == 200) {b += $2; n++}} END {printf "%.1f %.0f %s %s", t * 1000, b / (n ? n : 1), r, p}' "$OUT/curl.txt"
+  grep -i '^server-timing' "$OUT/headers.txt" | sed -E 's/.*render;dur=([0-9.]+).*/\1/' | sort -g >"$OUT/render.txt"
+  render=$(awk '{t += $1} END {printf "%.1f", t}' "$OUT/render.txt")
+  p99=$(awk '{v[NR] = $1} END {i = int(NR * 0.99 + 0.999); if (i > NR) i = NR; printf "%.2f", v[i]}' "$OUT/render.txt")
+  awk -v r="$render" -v q="$p99" -v p="$prep" '{t += $3; if ($1 == 200) {b += $2; n++}} END {printf "%.1f %.0f %s %s %s", t * 1000, b / (n ? n : 1), r, q, p}' "$OUT/curl.txt"
 }
-postgis_ms() { # LAYER
+# PostGIS: the same list as the layer's bench_tiles table, in one backend -> "total_ms
+# p99_ms" (the ROLLUP row of postgis.sh bench's first table).
+PSQL=(psql -X -q -h 127.0.0.1 -p 55432 -U postgres -d gis)
+postgis_ms() { # LAYER LIST
+  { echo "TRUNCATE bench_tiles_$1 RESTART IDENTITY;"
+    echo "COPY bench_tiles_$1 (z, x, y) FROM STDIN WITH (DELIMITER ' ');"
+    cat "$2"; echo '\.'; } | "${PSQL[@]}" >/dev/null
   bash $PEERS/postgis.sh bench "$1" >"$OUT/postgis_$1.txt" 2>&1 || true
-  # The ROLLUP row of the first table: blank z, 200 tiles, total_ms.
-  grep -A 12 "== $1_mvt:" "$OUT/postgis_$1.txt" |
-    awk -F'|' '$1 ~ /^ *$/ && $2 + 0 == 200 {print $3 + 0; exit}'
+  n=$(wc -l <"$2")
+  grep -A 14 "== $1_mvt:" "$OUT/postgis_$1.txt" |
+    awk -F'|' -v n="$n" '$1 ~ /^ *$/ && $2 + 0 == n {print $3 + 0, $6 + 0; exit}'
 }
-read -r cg_ms cg_bytes cg_render cg_prep <<<"$(uncached "$UNCACHED" townships "$OUT/tiles.txt")"
-pg_ms=$(postgis_ms townships)
+extent() { ogrinfo -ro -so -al "$1" | sed -n 's/^Extent: (\([^,]*\), \([^)]*\)) - (\([^,]*\), \([^)]*\)).*/\1 \2 \3 \4/p'; }
 
 # Scale: the 40,000 generated township-sized polygons (as bench/features.sh makes them).
 BIG=/tmp/peers/data/synthetic_townships_40k.geojson
@@ -68,15 +75,34 @@ BIG=/tmp/peers/data/synthetic_townships_40k.geojson
 [ -f "$FEAT/big.sqlite" ] || "$BUILD/civgis" import --db "$FEAT/big.sqlite" --target places \
     --map category=kind "$BIG" >/dev/null
 bash $PEERS/postgis.sh "$BIG" big >/dev/null 2>&1
-read -r a b c d <<<"$(ogrinfo -ro -so -al "$BIG" | sed -n 's/^Extent: (\([^,]*\), \([^)]*\)) - (\([^,]*\), \([^)]*\)).*/\1 \2 \3 \4/p')"
-/usr/bin/python3 $PEERS/lists.py tiles "$a" "$b" "$c" "$d" 200 6 12 >"$OUT/tiles_big.txt"
 "$BUILD/civgis" serve --db "$FEAT/big.sqlite" --port 0 --threads 2 --quiet --tile-cache-mb 0 \
     >"$OUT/serve.big" &
 echo $! >>"$OUT/pids"
 for _ in $(seq 50); do grep -q listening "$OUT/serve.big" && break; sleep 0.1; done
 BIGURL=$(sed -E 's/listening on (.*)\//\1/' "$OUT/serve.big")
-read -r cgb_ms cgb_bytes cgb_render cgb_prep <<<"$(uncached "$BIGURL" places "$OUT/tiles_big.txt")"
-pgb_ms=$(postgis_ms big)
+# shellcheck disable=SC2046
+/usr/bin/python3 $PEERS/lists.py tiles $(extent "$SHARED") 200 5 14 >"$OUT/tiles_z5-14.txt"
+# shellcheck disable=SC2046
+/usr/bin/python3 $PEERS/lists.py tiles $(extent "$BIG") 200 6 12 >"$OUT/tiles_big.txt"
+# shellcheck disable=SC2046
+/usr/bin/python3 $PEERS/lists.py tiles $(extent "$BIG") 200 5 14 >"$OUT/tiles_big_z5-14.txt"
+
+# Each case: label|civgis base URL|collection|PostGIS layer|tile list.
+rows=""
+prep_t="" prep_b="" bytes_t="" bytes_b=""
+while IFS='|' read -r label base coll layer list; do
+  read -r ms bytes render p99 prep <<<"$(uncached "$base" "$coll" "$list")"
+  read -r pg pg99 <<<"$(postgis_ms "$layer" "$list")"
+  rows+=$(printf '| %s | %s / %s | %s / %s | %.1fx | %s | %.1fx |' "$label" "$pg" "$pg99" "$render" "$p99" \
+    "$(echo "$pg / $render" | bc -l)" "$ms" "$(echo "$pg / $ms" | bc -l)")$'\n'
+  # The layer is read on the first case only (the same server, the same data version).
+  if [ "$coll" = townships ]; then prep_t=${prep_t:-$prep} bytes_t=$bytes; else prep_b=${prep_b:-$prep} bytes_b=$bytes; fi
+done <<CASES
+117 townships, z6-12|$UNCACHED|townships|townships|$OUT/tiles.txt
+117 townships, z5-14|$UNCACHED|townships|townships|$OUT/tiles_z5-14.txt
+40,000 generated polygons, z6-12|$BIGURL|places|big|$OUT/tiles_big.txt
+40,000 generated polygons, z5-14|$BIGURL|places|big|$OUT/tiles_big_z5-14.txt
+CASES
 
 # Cached tiles under load (z10), and the ceiling.
 awk '$1 == 10 {print "/tiles/townships/" $1 "/" $2 "/" $3 ".mvt"}' "$OUT/tiles.txt" >"$OUT/z10.txt"
@@ -108,21 +134,16 @@ rm -f "$OUT/townships.mbtiles"
 
 echo "## Vector tiles: civgis vs PostGIS $(psql -X -h 127.0.0.1 -p 55432 -U postgres -d gis -tAc 'SELECT postgis_lib_version()' 2>/dev/null) ST_AsMVT ($(nproc) cores)"
 echo
-echo "Same 117 townships, same 200 tiles (z6-12, \`lists.py tiles\`)."
+echo "Uncached, 200 tiles each, warm: PostGIS's SQL time in one backend against civgis's render"
+echo "time (its Server-Timing header), both without transport; then civgis over HTTP (one"
+echo "keep-alive connection, client time included)."
 echo
-echo "| case | PostGIS | civgis | ratio |"
-echo "|---|---|---|---|"
-printf '| uncached, 200 tiles, ms: PostGIS SQL in one backend vs civgis render (Server-Timing) | %s | %s | %.1fx |\n' \
-  "$pg_ms" "$cg_render" "$(echo "$pg_ms / $cg_render" | bc -l)"
-printf '| the same, civgis over HTTP (one keep-alive connection, client time included) | %s | %s | %.1fx |\n' \
-  "$pg_ms" "$cg_ms" "$(echo "$pg_ms / $cg_ms" | bc -l)"
-printf '| 40,000 generated polygons (200 tiles z6-12 over their extent): render | %s | %s | %.1fx |\n' \
-  "$pgb_ms" "$cgb_render" "$(echo "$pgb_ms / $cgb_render" | bc -l)"
-printf '| 40,000 generated polygons: over HTTP | %s | %s | %.1fx |\n' \
-  "$pgb_ms" "$cgb_ms" "$(echo "$pgb_ms / $cgb_ms" | bc -l)"
+echo "| tiles | PostGIS total / p99 ms | civgis render total / p99 ms | ratio | civgis over HTTP, total ms | ratio |"
+echo "|---|---|---|---|---|---|"
+printf '%s' "$rows"
 echo
-printf 'civgis reads a layer once per data version before its first tile (Web Mercator, shared-border ranks, R-tree): %s ms for the townships, %s ms for the 40,000 polygons. Bytes per non-empty tile: %s (40,000 polygons: %s).\n' \
-  "$cg_prep" "$cgb_prep" "$cg_bytes" "$cgb_bytes"
+printf 'civgis reads a layer once per data version before its first tile (Web Mercator, shared-border ranks, R-tree): %s ms for the townships, %s ms for the 40,000 polygons. Bytes per non-empty tile (z5-14): %s (40,000 polygons: %s).\n' \
+  "$prep_t" "$prep_b" "$bytes_t" "$bytes_b"
 echo
 echo "| cached z10 tiles, wrk -c16 | req/s | p99 ms |"
 echo "|---|---|---|"
