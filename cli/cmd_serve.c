@@ -15,6 +15,7 @@
 #include "cli_int.h"
 #include "log.h"
 #include "server.h"
+#include "tileset.h"
 
 static const char USAGE[] =
     "usage: civgis serve --db FILE [--bind ADDR] [--port N] [--threads N] [--quiet]\n"
@@ -27,24 +28,65 @@ static const char USAGE[] =
     "  --port N        port (default 8080; 0 picks a free one)\n"
     "  --threads N     worker threads (default: one per CPU)\n"
     "  --tile-cache-mb N  memory for cached vector tiles (default 256; 0: none)\n"
+    "  --tile-buffer N    tile units (of 4096) of geometry kept around each tile\n"
+    "                     (default 64, up to 2048)\n"
     "  --quiet         no access log\n"
     "  -h, --help      this text\n"
     "\n"
     "Prints 'listening on http://ADDR:PORT/' on stdout once ready.\n";
 
 static const struct option OPTIONS[] = {
-    {"db", required_argument, NULL, 'd'},   {"bind", required_argument, NULL, 'b'},
-    {"port", required_argument, NULL, 'p'}, {"threads", required_argument, NULL, 't'},
-    {"quiet", no_argument, NULL, 'q'},      {"tile-cache-mb", required_argument, NULL, 'c'},
-    {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+    {"db", required_argument, NULL, 'd'},
+    {"bind", required_argument, NULL, 'b'},
+    {"port", required_argument, NULL, 'p'},
+    {"threads", required_argument, NULL, 't'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"tile-cache-mb", required_argument, NULL, 'c'},
+    {"tile-buffer", required_argument, NULL, 'B'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
+
+/* --port, --threads, --tile-cache-mb, --tile-buffer: whole numbers within bounds. */
+static bool number_option(int ch, const char *arg, struct server_options *opt)
+{
+    static const struct {
+        int ch;
+        const char *name;
+        double lo, hi;
+    } limits[] = {
+        {'p', "--port", 0, 65535},
+        {'t', "--threads", 1, 256},
+        {'c', "--tile-cache-mb", 0, 65536},
+        {'B', "--tile-buffer", 0, TILESET_BUFFER_MAX},
+    };
+    double v;
+    size_t i;
+
+    for (i = 0; limits[i].ch != ch; i++)
+        ;
+    if (!cli_number(arg, limits[i].lo, limits[i].hi, true, &v)) {
+        fprintf(stderr, "civgis serve: %s '%s' is not %g..%g\n", limits[i].name, arg, limits[i].lo,
+                limits[i].hi);
+        return false;
+    }
+    if (ch == 'p')
+        opt->port = (uint16_t)v;
+    else if (ch == 't')
+        opt->threads = (unsigned)v;
+    else if (ch == 'c')
+        opt->tile_cache_mb = (size_t)v;
+    else
+        opt->tile_buffer = (unsigned)v;
+    return true;
+}
 
 int cli_serve(int argc, char **argv)
 {
-    struct server_options opt = {.port = 8080, .tile_cache_mb = 256};
+    struct server_options opt = {
+        .port = 8080, .tile_cache_mb = 256, .tile_buffer = TILESET_BUFFER_DEFAULT};
     struct server *srv = NULL;
     struct gis_error err = {0};
-    double v;
     sigset_t set;
     int ch, sig = 0;
 
@@ -58,25 +100,11 @@ int cli_serve(int argc, char **argv)
             opt.bind = optarg;
             break;
         case 'p':
-            if (!cli_number(optarg, 0, 65535, true, &v)) {
-                fprintf(stderr, "civgis serve: --port '%s' is not 0..65535\n", optarg);
-                return CLI_USAGE;
-            }
-            opt.port = (uint16_t)v;
-            break;
         case 't':
-            if (!cli_number(optarg, 1, 256, true, &v)) {
-                fprintf(stderr, "civgis serve: --threads '%s' is not 1..256\n", optarg);
-                return CLI_USAGE;
-            }
-            opt.threads = (unsigned)v;
-            break;
         case 'c':
-            if (!cli_number(optarg, 0, 65536, true, &v)) {
-                fprintf(stderr, "civgis serve: --tile-cache-mb '%s' is not 0..65536\n", optarg);
+        case 'B':
+            if (!number_option(ch, optarg, &opt))
                 return CLI_USAGE;
-            }
-            opt.tile_cache_mb = (size_t)v;
             break;
         case 'q':
             log_level_set(LOG_LEVEL_WARN);

@@ -21,14 +21,16 @@
 
 static const char USAGE[] =
     "usage: civgis tiles export --db FILE --tileset T --minzoom A --maxzoom B\n"
-    "                           (--mbtiles FILE | --pmtiles FILE) [--quiet]\n"
+    "                           (--mbtiles FILE | --pmtiles FILE) [--buffer N] [--quiet]\n"
     "\n"
     "Writes the tiles of tileset T (\"civgis\" or a collection id, as /tiles lists them)\n"
-    "from zoom A to B over its extent, as the server renders them.\n";
+    "from zoom A to B over its extent, as the server renders them. --buffer: tile units\n"
+    "(of 4096) of geometry kept around each tile (default 64, as the server).\n";
 
 struct opts {
     const char *db, *tileset, *mbtiles, *pmtiles;
     int minzoom, maxzoom;
+    unsigned buffer;
     bool is_quiet;
 };
 
@@ -70,6 +72,13 @@ static bool option(struct opts *o, int ch, const char *v)
         }
         *(ch == 'a' ? &o->minzoom : &o->maxzoom) = (int)z;
         return true;
+    case 'u':
+        if (!cli_number(v, 0, TILESET_BUFFER_MAX, true, &z)) {
+            fprintf(stderr, "civgis tiles: --buffer is 0..%d\n", TILESET_BUFFER_MAX);
+            return false;
+        }
+        o->buffer = (unsigned)z;
+        return true;
     default:
         return false;
     }
@@ -78,19 +87,16 @@ static bool option(struct opts *o, int ch, const char *v)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     static const struct option options[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"tileset", required_argument, NULL, 't'},
-        {"minzoom", required_argument, NULL, 'a'},
-        {"maxzoom", required_argument, NULL, 'b'},
-        {"mbtiles", required_argument, NULL, 'm'},
-        {"pmtiles", required_argument, NULL, 'p'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},      {"tileset", required_argument, NULL, 't'},
+        {"minzoom", required_argument, NULL, 'a'}, {"maxzoom", required_argument, NULL, 'b'},
+        {"mbtiles", required_argument, NULL, 'm'}, {"buffer", required_argument, NULL, 'u'},
+        {"pmtiles", required_argument, NULL, 'p'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int ch;
 
     o->minzoom = 0;
+    o->buffer = TILESET_BUFFER_DEFAULT;
     o->maxzoom = 12;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -298,7 +304,7 @@ static enum gis_status run(const struct opts *o, struct store *st, struct gis_er
         return gis_fail(err, GIS_ERR_NOT_FOUND, "no tileset '%.60s'; see /tiles", o->tileset);
     if (!tileset_bounds(st, ts, bounds))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "tileset '%.60s' has no features", o->tileset);
-    if (tile_sources_new(NULL, &w.sources) != GIS_OK)
+    if (tile_sources_new(NULL, o->buffer, &w.sources) != GIS_OK)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     rc = o->mbtiles ? mbtiles_create(o->mbtiles, &sink.mb, err)
                     : (pmtiles_writer_new(&sink.pm) == GIS_OK

@@ -18,6 +18,7 @@ struct server_options {
     uint16_t port;        /* 0: an ephemeral port, see server_port */
     unsigned threads;     /* worker threads; 0: the number of CPUs */
     size_t tile_cache_mb; /* the tile cache's size; 0: no cache */
+    unsigned tile_buffer; /* tile units (of 4096) around a tile; see tileset.h */
 };
 
 /* Opens one read-only store per worker and starts listening. out: the running server,

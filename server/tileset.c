@@ -19,7 +19,6 @@
 #include "tilesource.h"
 
 #define TILE_EXTENT       4096
-#define TILE_BUFFER       64
 #define TILE_MAX_FEATURES 200000
 #define TILESET_MAX_PROPS 39
 
@@ -90,10 +89,12 @@ struct source_entry {
 struct tile_sources {
     pthread_mutex_t lock;
     struct tilecache *cache;
+    unsigned buffer;
     struct source_entry *head;
 };
 
-enum gis_status tile_sources_new(struct tilecache *cache, struct tile_sources **out)
+enum gis_status
+tile_sources_new(struct tilecache *cache, unsigned buffer, struct tile_sources **out)
 {
     struct tile_sources *r = calloc(1, sizeof *r);
 
@@ -101,6 +102,7 @@ enum gis_status tile_sources_new(struct tilecache *cache, struct tile_sources **
     if (!r)
         return GIS_ERR_NOMEM;
     r->cache = cache;
+    r->buffer = buffer < TILESET_BUFFER_MAX ? buffer : TILESET_BUFFER_MAX;
     pthread_mutex_init(&r->lock, NULL);
     return GIS_OK;
 }
@@ -218,7 +220,7 @@ static void invalidate(struct tile_sources *r,
         tilecache_invalidate(r->cache, world, 1, 0);
     else if (d.n)
         tilecache_invalidate(r->cache, (const double(*)[4])d.box, d.n,
-                             (double)TILE_BUFFER / TILE_EXTENT);
+                             (double)r->buffer / TILE_EXTENT);
     free(d.box);
 }
 
@@ -315,6 +317,7 @@ enum gis_status tileset_acquire(struct store *st,
     memset(out, 0, sizeof *out);
     out->ts = ts;
     out->z = z;
+    out->buffer = r->buffer;
     for (i = 0; i < ts->n_layers && rc == GIS_OK; i++) {
         struct layer_scratch scratch;
         const struct layer_def *l = layer_resolve(st, ts->layers[i].collection, &scratch);
@@ -378,28 +381,28 @@ static enum gis_status fill_layer(const struct tile_source *src,
 struct tile_job {
     int z;
     int64_t x, y;
+    unsigned buffer;     /* tile units */
     double tolerance;    /* tile units */
     size_t max_features; /* per layer */
 };
 
-static enum gis_status render_tile(struct tile_held *const *held,
-                                   const struct tileset *ts,
+static enum gis_status render_tile(const struct tileset_view *v,
                                    const struct tile_job *job,
                                    struct tile_scratch *scratch,
                                    struct gbuf *out)
 {
-    struct tile_frame f = {job->z, job->x, job->y, TILE_EXTENT, TILE_BUFFER, job->tolerance};
+    struct tile_frame f = {job->z, job->x, job->y, TILE_EXTENT, job->buffer, job->tolerance};
     struct mvt_tile *t = NULL;
     enum gis_status rc = mvt_tile_new(&t);
     size_t i;
 
-    for (i = 0; i < ts->n_layers && rc == GIS_OK; i++) {
+    for (i = 0; i < v->ts->n_layers && rc == GIS_OK; i++) {
         struct mvt_layer *layer = NULL;
-        if (!held[i])
+        if (!v->held[i])
             continue;
-        rc = mvt_layer_add(t, ts->layers[i].collection, TILE_EXTENT, &layer);
+        rc = mvt_layer_add(t, v->ts->layers[i].collection, TILE_EXTENT, &layer);
         if (rc == GIS_OK)
-            rc = fill_layer(held[i]->src, &f, job->max_features, layer, scratch);
+            rc = fill_layer(v->held[i]->src, &f, job->max_features, layer, scratch);
     }
     if (rc == GIS_OK)
         rc = mvt_tile_encode(t, out);
@@ -409,9 +412,7 @@ static enum gis_status render_tile(struct tile_held *const *held,
 
 /* The size guard: about half a pixel of simplification first, then coarser (2, 8, 32
  * pixels), then fewer features per layer (the first ones by id). */
-static enum gis_status render_guarded(struct tile_held *const *held,
-                                      const struct tileset *ts,
-                                      int z,
+static enum gis_status render_guarded(const struct tileset_view *v,
                                       int64_t x,
                                       int64_t y,
                                       struct gbuf *out,
@@ -419,7 +420,7 @@ static enum gis_status render_guarded(struct tile_held *const *held,
                                       size_t note_size)
 {
     static const double factors[] = {1, 4, 16, 64};
-    struct tile_job job = {z, x, y, TILE_EXTENT / 512.0, TILE_MAX_FEATURES};
+    struct tile_job job = {v->z, x, y, v->buffer, TILE_EXTENT / 512.0, TILE_MAX_FEATURES};
     struct tile_scratch scratch = {0};
     enum gis_status rc = GIS_OK;
     size_t i;
@@ -431,7 +432,7 @@ static enum gis_status render_guarded(struct tile_held *const *held,
             job.tolerance = TILE_EXTENT / 512.0 * factors[i];
         else
             job.max_features = job.max_features > 1 ? job.max_features / 2 : 0;
-        rc = render_tile(held, ts, &job, &scratch, out);
+        rc = render_tile(v, &job, &scratch, out);
         if (rc != GIS_OK || out->len <= TILESET_MAX_BYTES)
             break;
         if (note && note_size)
@@ -455,7 +456,7 @@ enum gis_status tileset_render(const struct tileset_view *v,
 
     if (note && note_size)
         note[0] = '\0';
-    rc = render_guarded(v->held, v->ts, v->z, x, y, out, note, note_size);
+    rc = render_guarded(v, x, y, out, note, note_size);
     return rc == GIS_OK ? GIS_OK : gis_fail(err, rc, "out of memory making the tile");
 }
 

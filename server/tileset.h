@@ -45,8 +45,13 @@ tileset_find(struct store *st, const char *id, struct tileset *one, struct layer
  * tile cache. Shared by every thread of a server. */
 struct tile_sources;
 
-/* out: no layers yet; cache (may be NULL) is invalidated on changes, not owned. */
-enum gis_status tile_sources_new(struct tilecache *cache, struct tile_sources **out);
+#define TILESET_BUFFER_DEFAULT 64 /* tile units (of 4096) kept around a tile */
+#define TILESET_BUFFER_MAX     2048
+
+/* out: no layers yet; tiles keep buffer units (of 4096) of geometry around them; cache
+ * (may be NULL) is invalidated on changes, not owned. */
+enum gis_status
+tile_sources_new(struct tilecache *cache, unsigned buffer, struct tile_sources **out);
 void tile_sources_free(struct tile_sources *r);
 
 /* The layers of a tileset shown at one zoom, at one data version, held while its tiles
@@ -55,6 +60,7 @@ struct tile_held;
 struct tileset_view {
     const struct tileset *ts;
     int z;
+    unsigned buffer;
     struct tile_held *held[TILESET_MAX_LAYERS]; /* NULL: not shown at z */
 };
 

@@ -246,6 +246,32 @@ class Tiles(unittest.TestCase):
                     self.assertGreater(surveyor(rings[0]), 0, (name, props["id"]))
         self.assertEqual(ids, set(gdal_view))
 
+    def test_buffer_is_configurable(self):
+        """--tile-buffer sets how far geometry reaches past the tile's edge (default 64
+        units of 4096; 0: clipped at the edge), as MapLibre's decoder reads it."""
+        z = 10
+        x, y = tile_of(109.49, 36.6, z)
+
+        def reach(srv):
+            status, _, body = srv.get(f"/tiles/townships/{z}/{x}/{y}.mvt")
+            self.assertEqual(status, 200)
+            f = os.path.join(self.dir, f"buffer_{srv.base.rsplit(':', 1)[1]}.mvt")
+            with open(f, "wb") as out:
+                out.write(body)
+            js = json.loads(subprocess.run(["node", os.path.join(JS, "decode_mvt.mjs"), f],
+                                           check=True, capture_output=True, text=True).stdout)
+            pts = [p for feat in js["townships"]["features"] for ring in feat["geometry"]
+                   for p in ring]
+            return min(min(p) for p in pts), max(max(p) for p in pts)
+
+        self.assertEqual(reach(self.srv), (-64, 4096 + 64))
+        with Server(self.db, "--tile-buffer", "0") as srv:
+            self.assertEqual(reach(srv), (0, 4096))
+            srv.stop()
+        with Server(self.db, "--tile-buffer", "256") as srv:
+            self.assertEqual(reach(srv), (-256, 4096 + 256))
+            srv.stop()
+
     def test_http_behaviour(self):
         self.assertEqual(self.srv.get("/tiles/townships/8/0/0.mvt")[0], 204)
         self.assertEqual(self.srv.get("/tiles/townships/3/9/0.mvt")[0], 404)
