@@ -81,13 +81,15 @@ struct tile_held {
 
 struct source_entry {
     char *layer;
-    int64_t version;
+    int64_t version; /* of cur */
     struct tile_held *cur;
+    bool is_building; /* a thread is reading the layer, without the lock */
     struct source_entry *next;
 };
 
 struct tile_sources {
     pthread_mutex_t lock;
+    pthread_cond_t built; /* an entry's build ended */
     struct tilecache *cache;
     unsigned buffer;
     struct source_entry *head;
@@ -104,6 +106,7 @@ tile_sources_new(struct tilecache *cache, unsigned buffer, struct tile_sources *
     r->cache = cache;
     r->buffer = buffer < TILESET_BUFFER_MAX ? buffer : TILESET_BUFFER_MAX;
     pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->built, NULL);
     return GIS_OK;
 }
 
@@ -129,6 +132,7 @@ void tile_sources_free(struct tile_sources *r)
         free(e);
     }
     pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->built);
     free(r);
 }
 
@@ -264,8 +268,9 @@ static enum gis_status replace_source(struct tile_sources *r,
     return GIS_OK;
 }
 
-/* The source of l at data version, referenced (release with source_release). The lock
- * is held while building so that one thread builds and the others wait. */
+/* The source of l at data version, referenced (release with source_release). One
+ * thread builds a layer, without the lock, so tiles of other layers go on; threads
+ * wanting the same layer wait for it. */
 static enum gis_status source_acquire(struct store *st,
                                       struct tile_sources *r,
                                       const struct layer_def *l,
@@ -280,12 +285,20 @@ static enum gis_status source_acquire(struct store *st,
     *out = NULL;
     pthread_mutex_lock(&r->lock);
     e = entry_for(r, l->id);
+    while (e && e->is_building)
+        pthread_cond_wait(&r->built, &r->lock);
     if (!e)
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    if (rc == GIS_OK && (!e->cur || e->version != version))
+    if (rc == GIS_OK && (!e->cur || e->version != version)) {
+        e->is_building = true;
+        pthread_mutex_unlock(&r->lock);
         rc = build_source(st, l, &src, err);
-    if (src)
-        rc = replace_source(r, e, src, version, err);
+        pthread_mutex_lock(&r->lock);
+        if (src)
+            rc = replace_source(r, e, src, version, err);
+        e->is_building = false;
+        pthread_cond_broadcast(&r->built);
+    }
     if (rc == GIS_OK) {
         e->cur->refs++;
         *out = e->cur;
