@@ -107,12 +107,13 @@ CASES
 # Cached tiles under load (z10), and the ceiling.
 awk '$1 == 10 {print "/tiles/townships/" $1 "/" $2 "/" $3 ".mvt"}' "$OUT/tiles.txt" >"$OUT/z10.txt"
 echo / >"$OUT/ceiling.txt"
-run() { # NAME BASE LIST
-  wrk -t2 -c16 -d2s -s $PEERS/rotate.lua "$2" -- "$3" >/dev/null 2>&1 || true
-  wrk -t2 -c16 -d"${DURATION:-10s}" --latency -s $PEERS/rotate.lua "$2" -- "$3" >"$OUT/wrk_$1.txt" 2>&1 || true
+run() { # NAME BASE LIST [wrk options]
+  wrk -t2 -c16 -d2s "${@:4}" -s $PEERS/rotate.lua "$2" -- "$3" >/dev/null 2>&1 || true
+  wrk -t2 -c16 -d"${DURATION:-10s}" "${@:4}" --latency -s $PEERS/rotate.lua "$2" -- "$3" >"$OUT/wrk_$1.txt" 2>&1 || true
   sed -nE 's/^RESULT.*rps=([0-9.]+).*p99_ms=([0-9.]+).*/\1 \2/p' "$OUT/wrk_$1.txt"
 }
 read -r cr cp <<<"$(run cached "$CACHED" "$OUT/z10.txt")"
+read -r gr gp <<<"$(run cached_gzip "$CACHED" "$OUT/z10.txt" -H 'Accept-Encoding: gzip')"
 read -r hr hp <<<"$(run ceiling http://127.0.0.1:58091 "$OUT/ceiling.txt")"
 
 # The static MBTiles peer (GDAL's MVT writer builds it, timed by tileserver.sh) and
@@ -120,7 +121,7 @@ read -r hr hp <<<"$(run ceiling http://127.0.0.1:58091 "$OUT/ceiling.txt")"
 TS=$(bash $PEERS/tileserver.sh "$SHARED" townships 2>"$OUT/tileserver.log" | tail -1) || TS=
 if [ -n "$TS" ]; then
   awk '$1 == 10 {print "/data/townships/" $1 "/" $2 "/" $3 ".pbf"}' "$OUT/tiles.txt" >"$OUT/ts_z10.txt"
-  read -r tr tp <<<"$(run tileserver "$TS" "$OUT/ts_z10.txt")"
+  read -r tr tp <<<"$(run tileserver "$TS" "$OUT/ts_z10.txt" -H 'Accept-Encoding: gzip')"
   gdal_s=$(grep -o '\*\*[0-9.]* s\*\*' /tmp/peers/tileserver/build_townships.txt | tr -d '*s ')
 fi
 t0=$(date +%s.%N)
@@ -147,12 +148,13 @@ printf 'civgis reads a layer once per data version before its first tile (Web Me
 echo
 echo "| cached z10 tiles, wrk -c16 | req/s | p99 ms |"
 echo "|---|---|---|"
-[ -n "${tr:-}" ] && printf '| tileserver-gl-light, static MBTiles | %s | %s |\n' "$tr" "$tp"
+[ -n "${tr:-}" ] && printf '| tileserver-gl-light, static MBTiles, gzip | %s | %s |\n' "$tr" "$tp"
 printf '| civgis, tile cache | %s | %s |\n' "$cr" "$cp"
+printf '| civgis, tile cache, gzip (as browsers ask; made once per tile) | %s | %s |\n' "$gr" "$gp"
 printf '| bare libmicrohttpd, fixed 2 KB body (the ceiling) | %s | %s |\n' "$hr" "$hp"
 echo
 printf 'civgis cached = %.0f%% of the ceiling' "$(echo "100 * $cr / $hr" | bc -l)"
-[ -n "${tr:-}" ] && printf ' and %.1fx tileserver-gl-light' "$(echo "$cr / $tr" | bc -l)"
+[ -n "${tr:-}" ] && printf '; with gzip %.1fx tileserver-gl-light' "$(echo "$gr / $tr" | bc -l)"
 echo .
 echo
 printf 'MBTiles z0-12 of the townships: civgis tiles export %.2f s (%s tiles)' "$export_s" "$export_n"

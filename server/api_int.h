@@ -51,10 +51,14 @@ struct api_header {
  * KB is right) and sets *done after the last one. free releases ctx. */
 typedef enum gis_status (*api_produce_fn)(void *ctx, struct gbuf *out, bool *done);
 
+/* Bodies shorter than this are sent uncompressed (gzip would not pay). */
+#define API_GZIP_MIN_BYTES 256
+
 struct api_response {
     unsigned status;
     const char *content_type;
     struct gbuf body;
+    bool is_body_gzip; /* body is gzip already (a cached tile): sent as it is */
     struct api_header headers[API_MAX_HEADERS];
     unsigned n_headers;
     api_produce_fn produce; /* set: the body is streamed from it instead of body */

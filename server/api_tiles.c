@@ -50,6 +50,34 @@ static double now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
+/* Caches a rendered tile with its gzip form (made once here rather than on every hit),
+ * and answers with that form when the client takes gzip. */
+static void keep(const struct api_request *req,
+                 struct api_response *res,
+                 const struct tilecache_key *key,
+                 uint64_t tag,
+                 uint64_t epoch)
+{
+    struct tilecache_tile t = {res->body.data, res->body.len, NULL, 0, tag};
+    struct gbuf gz;
+    bool has_gz = res->body.len >= API_GZIP_MIN_BYTES && (req->tiles || req->accepts_gzip) &&
+                  gbuf_gzip(res->body.data, res->body.len, 6, &gz) == GIS_OK;
+
+    if (has_gz) {
+        t.gz = gz.data;
+        t.gz_n = gz.len;
+    }
+    if (req->tiles)
+        tilecache_put(req->tiles, key, &t, epoch);
+    if (has_gz && req->accepts_gzip) {
+        gbuf_free(&res->body);
+        res->body = gz;
+        res->is_body_gzip = true;
+    } else if (has_gz) {
+        gbuf_free(&gz);
+    }
+}
+
 /* The tile from the cache, or rendered and cached; *tag names its bytes. Server-Timing
  * says how long preparing the layers (long only after an edit) and rendering took. */
 static bool tile_body(const struct api_request *req,
@@ -65,6 +93,7 @@ static bool tile_body(const struct api_request *req,
     double t0 = now_ms(), t1, t2;
     char note[80], timing[96];
     struct tileset_view view;
+    struct tilecache_hit hit;
     bool is_ok;
 
     if (tileset_acquire(api_store(req), req->sources, ts, key->z, &view, &err) != GIS_OK) {
@@ -72,9 +101,11 @@ static bool tile_body(const struct api_request *req,
         return false;
     }
     t1 = now_ms();
-    if (req->tiles && tilecache_get(req->tiles, key, &res->body, tag)) {
+    if (req->tiles && tilecache_get(req->tiles, key, req->accepts_gzip, &res->body, &hit)) {
         tileset_release(req->sources, &view);
         api_header_add(res, "X-Tile-Cache", "hit");
+        *tag = hit.tag;
+        res->is_body_gzip = hit.is_gzip;
         return true;
     }
     api_header_add(res, "X-Tile-Cache", "miss");
@@ -90,8 +121,7 @@ static bool tile_body(const struct api_request *req,
     if (note[0])
         api_header_add(res, "X-Tile-Simplified", note);
     *tag = body_tag(&res->body);
-    if (req->tiles)
-        tilecache_put(req->tiles, key, res->body.data, res->body.len, *tag, epoch);
+    keep(req, res, key, *tag, epoch);
     return true;
 }
 

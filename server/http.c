@@ -30,9 +30,8 @@
 #include "tilecache.h"
 #include "tileset.h"
 
-#define CTX_MAX_CRS    8
-#define GZIP_MIN_BYTES 256
-#define STREAM_CHUNK   (64u * 1024u)
+#define CTX_MAX_CRS  8
+#define STREAM_CHUNK (64u * 1024u)
 
 struct api_ctx {
     struct store *st;
@@ -478,8 +477,10 @@ make_buffered(const struct api_request *req, struct api_response *res, bool *is_
     size_t len = res->body.len;
     char *body;
 
-    if (req->accepts_gzip && len >= GZIP_MIN_BYTES &&
-        gbuf_gzip(res->body.data, res->body.len, 6, &z) == GIS_OK) {
+    if (res->is_body_gzip) {
+        *is_gzip = true;
+    } else if (req->accepts_gzip && len >= API_GZIP_MIN_BYTES &&
+               gbuf_gzip(res->body.data, res->body.len, 6, &z) == GIS_OK) {
         gbuf_free(&res->body);
         res->body = z;
         len = z.len;
@@ -693,6 +694,7 @@ static enum MHD_Result on_request(void *cls,
     res.produce = NULL;
     res.produce_ctx = NULL;
     res.produce_free = NULL;
+    res.is_body_gzip = false;
     gbuf_init(&res.body, API_MAX_BODY);
     if (cs && gbuf_status(&cs->body) != GIS_OK)
         api_error(&res, 413, "too_large", "the request body is larger than 1 MiB");

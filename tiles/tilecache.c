@@ -15,8 +15,8 @@ struct entry {
     int z;
     int64_t x, y;
     uint64_t tag;
-    unsigned char *data;
-    size_t n;
+    unsigned char *data; /* n bytes of tile, then gz_n of its gzip form */
+    size_t n, gz_n;
     struct entry *prev, *next; /* recency: head is the most recent */
     struct entry *chain;       /* hash bucket */
 };
@@ -57,6 +57,15 @@ enum gis_status tilecache_new(size_t max_bytes, struct tilecache **out)
     return GIS_OK;
 }
 
+static void entry_free(struct entry *e)
+{
+    if (e) {
+        free(e->key);
+        free(e->data);
+        free(e);
+    }
+}
+
 void tilecache_free(struct tilecache *c)
 {
     struct entry *e, *next;
@@ -65,9 +74,7 @@ void tilecache_free(struct tilecache *c)
         return;
     for (e = c->head; e; e = next) {
         next = e->next;
-        free(e->key);
-        free(e->data);
-        free(e);
+        entry_free(e);
     }
     free(c->buckets);
     pthread_mutex_destroy(&c->lock);
@@ -113,11 +120,9 @@ static void evict(struct tilecache *c, struct entry *e)
 
     *p = e->chain;
     unlink_entry(c, e);
-    c->bytes -= e->n + strlen(e->key);
+    c->bytes -= e->n + e->gz_n + strlen(e->key);
     c->entries--;
-    free(e->key);
-    free(e->data);
-    free(e);
+    entry_free(e);
 }
 
 static char *key_text(const struct tilecache_key *k, char *buf, size_t size)
@@ -128,8 +133,9 @@ static char *key_text(const struct tilecache_key *k, char *buf, size_t size)
 
 bool tilecache_get(struct tilecache *c,
                    const struct tilecache_key *k,
+                   bool want_gzip,
                    struct gbuf *out,
-                   uint64_t *tag)
+                   struct tilecache_hit *h)
 {
     char key[256];
     struct entry *e;
@@ -143,8 +149,11 @@ bool tilecache_get(struct tilecache *c,
         unlink_entry(c, e);
         push_front(c, e);
         c->hits++;
-        *tag = e->tag;
-        if (e->n)
+        h->tag = e->tag;
+        h->is_gzip = want_gzip && e->gz_n;
+        if (h->is_gzip)
+            gbuf_append(out, e->data + e->n, e->gz_n);
+        else if (e->n)
             gbuf_append(out, e->data, e->n);
     } else {
         c->misses++;
@@ -163,39 +172,45 @@ uint64_t tilecache_epoch(struct tilecache *c)
     return e;
 }
 
-void tilecache_put(struct tilecache *c,
-                   const struct tilecache_key *k,
-                   const void *data,
-                   size_t n,
-                   uint64_t tag,
-                   uint64_t epoch)
+/* A new entry holding a copy of t under key (NULL when out of memory). */
+static struct entry *
+entry_new(const char *key, const struct tilecache_key *k, const struct tilecache_tile *t)
 {
-    char key[256];
-    size_t cost = n + strlen(key_text(k, key, sizeof key));
-    struct entry *e;
+    struct entry *e = calloc(1, sizeof *e);
+    size_t gz_n = t->gz ? t->gz_n : 0;
 
-    if (cost > c->max_bytes)
-        return;
-    e = calloc(1, sizeof *e);
-    if (!e || !(e->key = strdup(key)) || (n && !(e->data = malloc(n)))) {
-        if (e)
-            free(e->key);
-        free(e);
-        return;
+    if (!e || !(e->key = strdup(key)) || !(e->data = malloc(t->n + gz_n + 1))) {
+        entry_free(e);
+        return NULL;
     }
-    if (n)
-        memcpy(e->data, data, n);
-    e->n = n;
+    if (t->n)
+        memcpy(e->data, t->data, t->n);
+    if (gz_n)
+        memcpy(e->data + t->n, t->gz, gz_n);
+    e->n = t->n;
+    e->gz_n = gz_n;
     e->z = k->z;
     e->x = k->x;
     e->y = k->y;
-    e->tag = tag;
+    e->tag = t->tag;
+    return e;
+}
+
+void tilecache_put(struct tilecache *c,
+                   const struct tilecache_key *k,
+                   const struct tilecache_tile *t,
+                   uint64_t epoch)
+{
+    char key[256];
+    size_t cost = t->n + (t->gz ? t->gz_n : 0) + strlen(key_text(k, key, sizeof key));
+    struct entry *e;
+
+    if (cost > c->max_bytes || !(e = entry_new(key, k, t)))
+        return;
     pthread_mutex_lock(&c->lock);
     if (epoch != c->epoch) { /* rendered from data an edit has since changed */
         pthread_mutex_unlock(&c->lock);
-        free(e->key);
-        free(e->data);
-        free(e);
+        entry_free(e);
         return;
     }
     if (*slot(c, key))

@@ -26,24 +26,39 @@ struct tilecache_key {
 enum gis_status tilecache_new(size_t max_bytes, struct tilecache **out);
 void tilecache_free(struct tilecache *c);
 
-/* Appends the bytes cached under k to out and sets *tag to what was stored with them;
- * false on a miss. */
+/* What a hit returns. */
+struct tilecache_hit {
+    uint64_t tag; /* as stored */
+    bool is_gzip; /* the bytes appended are the gzip form */
+};
+
+/* Appends the bytes cached under k to out (their gzip form when want_gzip and one was
+ * stored) and fills *hit; false on a miss. */
 bool tilecache_get(struct tilecache *c,
                    const struct tilecache_key *k,
+                   bool want_gzip,
                    struct gbuf *out,
-                   uint64_t *tag);
+                   struct tilecache_hit *hit);
 
 /* The invalidation count: read it before rendering, pass it to tilecache_put. */
 uint64_t tilecache_epoch(struct tilecache *c);
 
-/* Stores a copy of data (n may be 0: an empty tile) and tag under k, evicting the
- * least recently used tiles to fit, unless an invalidation happened since epoch was
- * read. A tile larger than the whole cache is not stored. */
+/* A tile to store: its bytes (n may be 0: an empty tile), optionally their gzip form
+ * (gz NULL: none), and a tag. */
+struct tilecache_tile {
+    const void *data;
+    size_t n;
+    const void *gz;
+    size_t gz_n;
+    uint64_t tag;
+};
+
+/* Stores a copy of t under k, evicting the least recently used tiles to fit, unless an
+ * invalidation happened since epoch was read. A tile larger than the whole cache is not
+ * stored. */
 void tilecache_put(struct tilecache *c,
                    const struct tilecache_key *k,
-                   const void *data,
-                   size_t n,
-                   uint64_t tag,
+                   const struct tilecache_tile *t,
                    uint64_t epoch);
 
 /* Drops every tile (any tileset) whose bounds, grown by margin (a fraction of the tile:

@@ -1,5 +1,6 @@
 """Vector tiles, live: decoded with GDAL's MVT driver and compared with the store
 (features, attributes, areas), plus the HTTP behaviour (204, 400/404, ETag)."""
+import gzip
 import json
 import math
 import os
@@ -245,6 +246,23 @@ class Tiles(unittest.TestCase):
                     rings = feat["geometry"]
                     self.assertGreater(surveyor(rings[0]), 0, (name, props["id"]))
         self.assertEqual(ids, set(gdal_view))
+
+    def test_gzip_made_once_and_served_from_the_cache(self):
+        """A client taking gzip gets the gzip form, made when the tile is rendered and
+        kept in the cache beside the plain bytes; one that does not gets the plain."""
+        path = "/tiles/townships/9/%d/%d.mvt" % tile_of(109.3, 36.3, 9)
+        gz = {"Accept-Encoding": "gzip"}
+        s1, h1, b1 = self.srv.get(path, headers=gz)  # rendered
+        s2, h2, b2 = self.srv.get(path, headers=gz)  # cached
+        s3, h3, b3 = self.srv.get(path)  # cached, plain
+        self.assertEqual((s1, s2, s3), (200, 200, 200))
+        self.assertEqual((h1["X-Tile-Cache"], h2["X-Tile-Cache"]), ("miss", "hit"))
+        self.assertEqual((h1["Content-Encoding"], h2["Content-Encoding"]), ("gzip", "gzip"))
+        self.assertNotIn("Content-Encoding", h3)
+        self.assertEqual(gzip.decompress(b1), b3)
+        self.assertEqual(gzip.decompress(b2), b3)
+        self.assertEqual(h1["ETag"], h2["ETag"])
+        self.assertNotEqual(h1["ETag"], h3["ETag"])  # a different representation
 
     def test_buffer_is_configurable(self):
         """--tile-buffer sets how far geometry reaches past the tile's edge (default 64

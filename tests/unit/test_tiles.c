@@ -144,7 +144,8 @@ static void test_cache_lru(void **state)
     struct gbuf out;
     struct tilecache_key a = key_of("a", 1, 0, 0), b = key_of("b", 1, 0, 0),
                          cc = key_of("c", 1, 0, 0), d = key_of("d", 1, 0, 0);
-    uint64_t tag = 0, e;
+    struct tilecache_hit hit = {0};
+    uint64_t e;
     char blob[100];
 
     (void)state;
@@ -152,21 +153,33 @@ static void test_cache_lru(void **state)
     gbuf_init(&out, 1024);
     assert_int_equal(tilecache_new(325, &c), GIS_OK); /* three 100+7-byte entries fill it */
     e = tilecache_epoch(c);
-    tilecache_put(c, &a, blob, 100, 11, e);
-    tilecache_put(c, &b, blob, 100, 12, e);
-    tilecache_put(c, &cc, blob, 100, 13, e);
-    assert_true(tilecache_get(c, &a, &out, &tag)); /* a is now the most recent */
+    tilecache_put(c, &a, &(struct tilecache_tile){blob, 100, NULL, 0, 11}, e);
+    tilecache_put(c, &b, &(struct tilecache_tile){blob, 100, NULL, 0, 12}, e);
+    tilecache_put(c, &cc, &(struct tilecache_tile){blob, 100, NULL, 0, 13}, e);
+    assert_true(tilecache_get(c, &a, false, &out, &hit)); /* a is now the most recent */
     assert_int_equal(out.len, 100);
-    assert_int_equal(tag, 11);
-    tilecache_put(c, &d, "", 0, 14, e); /* an empty tile: evicts b */
-    assert_false(tilecache_get(c, &b, &out, &tag));
-    assert_true(tilecache_get(c, &cc, &out, &tag));
+    assert_int_equal(hit.tag, 11);
+    tilecache_put(c, &d, &(struct tilecache_tile){"", 0, NULL, 0, 14},
+                  e); /* an empty tile: evicts b */
+    assert_false(tilecache_get(c, &b, false, &out, &hit));
+    assert_true(tilecache_get(c, &cc, false, &out, &hit));
     gbuf_reset(&out);
-    assert_true(tilecache_get(c, &d, &out, &tag)); /* a hit with no bytes */
+    assert_true(tilecache_get(c, &d, false, &out, &hit)); /* a hit with no bytes */
     assert_int_equal(out.len, 0);
     tilecache_stats(c, &st);
     assert_true(st.bytes <= 325);
     assert_int_equal(st.misses, 1);
+    /* With a gzip form: served when asked for, the plain bytes otherwise. */
+    tilecache_put(c, &a, &(struct tilecache_tile){"plain", 5, "gz!", 3, 15}, e);
+    gbuf_reset(&out);
+    assert_true(tilecache_get(c, &a, true, &out, &hit));
+    assert_true(hit.is_gzip && out.len == 3 && !memcmp(out.data, "gz!", 3));
+    gbuf_reset(&out);
+    assert_true(tilecache_get(c, &a, false, &out, &hit));
+    assert_true(!hit.is_gzip && out.len == 5 && !memcmp(out.data, "plain", 5));
+    gbuf_reset(&out);
+    assert_true(tilecache_get(c, &d, true, &out, &hit)); /* none stored: the plain bytes */
+    assert_false(hit.is_gzip);
     tilecache_free(c);
     gbuf_free(&out);
 }
@@ -178,7 +191,8 @@ static void test_cache_invalidate_by_bounds(void **state)
     struct tilecache *c;
     struct gbuf out;
     double b[4], box[1][4];
-    uint64_t tag, e;
+    struct tilecache_hit hit;
+    uint64_t e;
     int64_t x, y;
 
     (void)state;
@@ -187,27 +201,31 @@ static void test_cache_invalidate_by_bounds(void **state)
     e = tilecache_epoch(c);
     for (x = 100; x < 104; x++)
         for (y = 200; y < 204; y++)
-            tilecache_put(c, &(struct tilecache_key){"t", 10, x, y}, "x", 1, 1, e);
-    tilecache_put(c, &(struct tilecache_key){"t", 8, 25, 50}, "x", 1, 1, e); /* covers them */
+            tilecache_put(c, &(struct tilecache_key){"t", 10, x, y},
+                          &(struct tilecache_tile){"x", 1, NULL, 0, 1}, e);
+    tilecache_put(c, &(struct tilecache_key){"t", 8, 25, 50},
+                  &(struct tilecache_tile){"x", 1, NULL, 0, 1}, e); /* covers them */
     tile_bounds_3857(10, 101, 201, b);
     /* A point well inside tile 101/201: that tile and its parent go, neighbours stay. */
     box[0][0] = box[0][2] = (b[0] + b[2]) / 2;
     box[0][1] = box[0][3] = (b[1] + b[3]) / 2;
     assert_int_equal(tilecache_invalidate(c, (const double(*)[4])box, 1, 64.0 / 4096), 2);
-    assert_false(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 201}, &out, &tag));
-    assert_false(tilecache_get(c, &(struct tilecache_key){"t", 8, 25, 50}, &out, &tag));
-    assert_true(tilecache_get(c, &(struct tilecache_key){"t", 10, 102, 201}, &out, &tag));
-    assert_true(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 202}, &out, &tag));
+    assert_false(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 201}, false, &out, &hit));
+    assert_false(tilecache_get(c, &(struct tilecache_key){"t", 8, 25, 50}, false, &out, &hit));
+    assert_true(tilecache_get(c, &(struct tilecache_key){"t", 10, 102, 201}, false, &out, &hit));
+    assert_true(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 202}, false, &out, &hit));
     /* A point on the corner 101/201 shares with three others reaches those three. */
     box[0][0] = box[0][2] = b[2];
     box[0][1] = box[0][3] = b[1];
     assert_int_equal(tilecache_invalidate(c, (const double(*)[4])box, 1, 64.0 / 4096), 3);
-    assert_false(tilecache_get(c, &(struct tilecache_key){"t", 10, 102, 202}, &out, &tag));
+    assert_false(tilecache_get(c, &(struct tilecache_key){"t", 10, 102, 202}, false, &out, &hit));
     /* Rendered at epoch e, stored after the invalidations: refused. */
-    tilecache_put(c, &(struct tilecache_key){"t", 10, 101, 201}, "x", 1, 1, e);
-    assert_false(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 201}, &out, &tag));
-    tilecache_put(c, &(struct tilecache_key){"t", 10, 101, 201}, "x", 1, 1, tilecache_epoch(c));
-    assert_true(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 201}, &out, &tag));
+    tilecache_put(c, &(struct tilecache_key){"t", 10, 101, 201},
+                  &(struct tilecache_tile){"x", 1, NULL, 0, 1}, e);
+    assert_false(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 201}, false, &out, &hit));
+    tilecache_put(c, &(struct tilecache_key){"t", 10, 101, 201},
+                  &(struct tilecache_tile){"x", 1, NULL, 0, 1}, tilecache_epoch(c));
+    assert_true(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 201}, false, &out, &hit));
     tilecache_free(c);
     gbuf_free(&out);
 }
