@@ -11,7 +11,7 @@ DEPS := cmake pkg-config gcc make clang libclang-rt-14-dev \
         libsqlite3-dev libspatialite-dev libsqlite3-mod-spatialite \
         libgdal-dev gdal-bin libproj-dev proj-bin libmicrohttpd-dev libcjson-dev \
         libcmocka-dev zlib1g-dev libglpk-dev python3 python3-gdal python3-owslib python3-pyproj curl \
-        clang-format pmccabe
+        clang-format pmccabe chromium
 
 .PHONY: all deps build data run test test-unit test-asan lint fuzz bench format clean
 

@@ -349,6 +349,58 @@ def merc(lon, lat):
             math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * 6378137)
 
 
+class MapLibre(unittest.TestCase):
+    """The web-map client itself: MapLibre GL JS in headless Chromium (WebGL through
+    SwiftShader) draws the civgis tileset from its TileJSON; what it renders is read back
+    with queryRenderedFeatures and checked against the store."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = demo_db()
+        cls.con = connect(cls.db)
+        cls.srv = Server(cls.db).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.srv.stop() == 0
+        cls.con.close()
+
+    def render(self, tileset, lon, lat, zoom):
+        out = json.loads(subprocess.run(
+            ["node", os.path.join(JS, "maplibre_render.mjs"), self.srv.base, tileset,
+             str(lon), str(lat), str(zoom)],
+            check=True, capture_output=True, text=True, timeout=180).stdout)
+        self.assertEqual(out["errors"], [])
+        self.assertTrue(out["map"]["webgl"])
+        self.assertTrue(out["tiles"])
+        for url, status in out["tiles"].items():
+            self.assertIn(status, (200, 204), url)
+        return out["map"]["shown"]
+
+    def names(self, level, codes):
+        marks = ",".join("?" * len(codes))
+        return dict(self.con.execute(
+            f"SELECT code, name FROM divisions WHERE level = ? AND valid_to IS NULL "
+            f"AND code IN ({marks})", (level, *codes)))
+
+    def test_base_map_at_zoom_10(self):
+        shown = self.render("civgis", 109.49, 36.6, 10)
+        self.assertLessEqual({"counties", "townships", "villages", "facilities"}, set(shown))
+        self.assertIn("610602", shown["counties"])  # Baota district, the view's centre
+        for layer, level in (("counties", 3), ("townships", 4), ("villages", 5)):
+            self.assertEqual(self.names(level, list(shown[layer])), shown[layer], layer)
+        kinds = dict(self.con.execute("SELECT fid, name FROM facilities"))
+        for fid, name in shown["facilities"].items():
+            self.assertEqual(kinds[fid], name)
+
+    def test_zoom_ranges_and_a_collection_tileset(self):
+        shown = self.render("civgis", 109.49, 36.6, 7)
+        self.assertEqual(set(shown), {"counties", "townships"})  # villages from z9
+        self.assertGreater(len(shown["townships"]), 20)
+        shown = self.render("townships", 109.49, 36.6, 8)
+        self.assertEqual(set(shown), {"townships"})
+
+
 class Edges(unittest.TestCase):
     """The tile edge cases, on gazetteer features made for them: a polygon with a hole, a
     multipolygon, a square exactly on a z10 tile's borders, a point on a tile corner;
