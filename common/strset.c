@@ -7,22 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 struct strset {
     char **slots;
     size_t cap; /* power of two */
     size_t count;
 };
-
-static uint64_t hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    while (*s) {
-        h ^= (unsigned char)*s++;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 enum gis_status strset_new(struct strset **out)
 {
@@ -54,7 +45,7 @@ void strset_free(struct strset *s)
 
 static size_t find_slot(char **slots, size_t cap, const char *key)
 {
-    size_t i = (size_t)hash(key) & (cap - 1);
+    size_t i = (size_t)hash_str(key) & (cap - 1);
 
     while (slots[i] && strcmp(slots[i], key) != 0)
         i = (i + 1) & (cap - 1);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "pbf.h"
 
 #define MAX_LAYERS      16
@@ -37,16 +38,6 @@ struct mvt_tile {
 
 /* ---------------------------------------------------------------- index map */
 
-static uint64_t hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
 static void map_free(struct index_map *m)
 {
     size_t i;
@@ -74,7 +65,8 @@ static enum gis_status map_grow(struct index_map *m)
         /* keys are stored with a 4-byte length prefix */
         uint32_t len;
         memcpy(&len, m->keys[i], 4);
-        for (j = hash(m->keys[i] + 4, len) & (cap - 1); keys[j]; j = (j + 1) & (cap - 1))
+        for (j = hash_fnv1a(HASH_FNV_OFFSET, m->keys[i] + 4, len) & (cap - 1); keys[j];
+             j = (j + 1) & (cap - 1))
             ;
         keys[j] = m->keys[i];
         idx[j] = m->idx[i];
@@ -97,7 +89,8 @@ map_get(struct index_map *m, const char *key, size_t n, uint32_t next, uint32_t 
 
     if ((m->n + 1) * 2 > m->cap && map_grow(m) != GIS_OK)
         return GIS_ERR_NOMEM;
-    for (j = hash(key, n) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1)) {
+    for (j = hash_fnv1a(HASH_FNV_OFFSET, key, n) & (m->cap - 1); m->keys[j];
+         j = (j + 1) & (m->cap - 1)) {
         memcpy(&len, m->keys[j], 4);
         if (len == n && !memcmp(m->keys[j] + 4, key, n)) {
             *out = m->idx[j];

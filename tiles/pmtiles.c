@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gbuf.h"
+#include "tile.h"
 
 #define HEADER_LEN    127
 #define ROOT_MAX      (16384 - HEADER_LEN)
@@ -41,27 +42,12 @@ struct pmtiles_writer {
 
 uint64_t pmtiles_tile_id(int z, uint64_t x, uint64_t y)
 {
-    uint64_t acc = 0, d = 0, s, t;
+    uint64_t acc = 0;
     int a;
 
     for (a = 0; a < z; a++)
         acc += (uint64_t)1 << (2 * a);
-    for (s = z ? (uint64_t)1 << (z - 1) : 0; s > 0; s >>= 1) {
-        uint64_t rx = (x & s) > 0, ry = (y & s) > 0;
-        d += s * s * ((3 * rx) ^ ry);
-        if (ry == 0) { /* rotate the quadrant */
-            if (rx == 1) {
-                x = s - 1 - (x & (s - 1));
-                y = s - 1 - (y & (s - 1));
-            }
-            t = x;
-            x = y;
-            y = t;
-        }
-        x &= s - 1;
-        y &= s - 1;
-    }
-    return acc + d;
+    return acc + tile_hilbert(z, x, y);
 }
 
 /* ---------------------------------------------------------------- writer */

@@ -49,3 +49,25 @@ void tile_bounds_lonlat(int z, int64_t x, int64_t y, double out[4])
     tile_3857_to_lonlat(b[0], b[1], &out[0], &out[1]);
     tile_3857_to_lonlat(b[2], b[3], &out[2], &out[3]);
 }
+
+uint64_t tile_hilbert(int order, uint64_t x, uint64_t y)
+{
+    uint64_t d = 0, s, t;
+
+    for (s = order > 0 ? (uint64_t)1 << (order - 1) : 0; s > 0; s >>= 1) {
+        uint64_t rx = (x & s) > 0, ry = (y & s) > 0;
+        d += s * s * ((3 * rx) ^ ry);
+        if (ry == 0) { /* rotate the quadrant */
+            if (rx == 1) {
+                x = s - 1 - (x & (s - 1));
+                y = s - 1 - (y & (s - 1));
+            }
+            t = x;
+            x = y;
+            y = t;
+        }
+        x &= s - 1;
+        y &= s - 1;
+    }
+    return d;
+}

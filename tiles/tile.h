@@ -24,4 +24,8 @@ void tile_bounds_lonlat(int z, int64_t x, int64_t y, double out[4]);
 void tile_lonlat_to_3857(double lon, double lat, double *out_x, double *out_y);
 void tile_3857_to_lonlat(double x, double y, double *out_lon, double *out_lat);
 
+/* Position of (x, y) (each below 2^order) along the Hilbert curve filling the
+ * 2^order square (PMTiles' tile order; the R-tree's leaf order). */
+uint64_t tile_hilbert(int order, uint64_t x, uint64_t y);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "tile.h"
 
 struct entry {
@@ -29,15 +30,6 @@ struct tilecache {
     size_t bytes, max_bytes, entries;
     uint64_t hits, misses, invalidated, epoch;
 };
-
-static uint64_t hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return h;
-}
 
 enum gis_status tilecache_new(size_t max_bytes, struct tilecache **out)
 {
@@ -83,7 +75,7 @@ void tilecache_free(struct tilecache *c)
 
 static struct entry **slot(struct tilecache *c, const char *key)
 {
-    struct entry **p = &c->buckets[hash(key) & (c->n_buckets - 1)];
+    struct entry **p = &c->buckets[hash_str(key) & (c->n_buckets - 1)];
 
     while (*p && strcmp((*p)->key, key))
         p = &(*p)->chain;

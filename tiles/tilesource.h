@@ -4,14 +4,8 @@
  * Pure: no SQLite, no HTTP. Built once per layer and data version; read-only after
  * tile_source_finish, so any number of threads may query one at once.
  *
- * Simplification is Douglas-Peucker run once for every tolerance: a vertex's rank is
- * the largest tolerance (metres) at which Douglas-Peucker still keeps it, so keeping
- * the vertices ranked above t is exactly Douglas-Peucker at t. Borders are ranked as
- * chains between junctions (vertices where the rings meeting there change), each chain
- * in one canonical direction, so two neighbours sharing a border rank its vertices the
- * same and keep the same ones at every zoom: no slivers, no gaps. This needs the
- * neighbours to share the border's vertices exactly, as a topologically clean layer
- * does; where they do not, each ring is still simplified on its own.
+ * Simplification filters on vertex ranks (vertexrank.h): Douglas-Peucker at every
+ * tolerance at once, with borders shared by neighbours simplified the same way.
  */
 #ifndef CIVGIS_TILESOURCE_H
 #define CIVGIS_TILESOURCE_H
