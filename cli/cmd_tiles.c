@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,22 +151,15 @@ static void progress(const struct opts *o, long done, long total)
         fputc('\n', stderr);
 }
 
+/* Adds one gzip-compressed tile to the archive. */
 static enum gis_status
-put_tile(struct sink *s, int z, int64_t x, int64_t y, const struct gbuf *mvt, struct gis_error *err)
+put_tile(struct sink *s, int z, int64_t x, int64_t y, const struct gbuf *gz, struct gis_error *err)
 {
-    struct gbuf gz;
-    enum gis_status rc = gbuf_gzip(mvt->data, mvt->len, 9, &gz);
-
-    if (rc != GIS_OK)
-        return gis_fail(err, rc, "cannot compress a tile");
     if (s->mb)
-        rc = mbtiles_put(s->mb, z, x, y, gz.data, gz.len, err);
-    else
-        rc = pmtiles_add(s->pm, z, (uint64_t)x, (uint64_t)y, gz.data, gz.len) == GIS_OK
-                 ? GIS_OK
-                 : gis_fail(err, GIS_ERR_NOMEM, "out of memory for the archive");
-    gbuf_free(&gz);
-    return rc;
+        return mbtiles_put(s->mb, z, x, y, gz->data, gz->len, err);
+    return pmtiles_add(s->pm, z, (uint64_t)x, (uint64_t)y, gz->data, gz->len) == GIS_OK
+               ? GIS_OK
+               : gis_fail(err, GIS_ERR_NOMEM, "out of memory for the archive");
 }
 
 struct walk {
@@ -178,30 +172,96 @@ struct walk {
     long done, total, written;
 };
 
+/* One zoom's tiles shared by the export threads: each takes the next tile, renders and
+ * compresses it on its own (the view is read-only), and adds it under the lock. */
+struct zoom_work {
+    struct walk *w;
+    const struct tileset_view *view;
+    struct range r;
+    int z;
+    pthread_mutex_t lock;
+    int64_t next, count;
+    enum gis_status rc; /* the first failure */
+    struct gis_error *err;
+};
+
+/* Renders and compresses tile i of the zoom into gz (empty when the tile is). */
+static enum gis_status
+make_tile(struct zoom_work *zw, int64_t i, struct gbuf *mvt, struct gbuf *gz, struct gis_error *err)
+{
+    int64_t width = zw->r.x1 - zw->r.x0 + 1;
+    enum gis_status rc;
+
+    gbuf_reset(mvt);
+    gbuf_free(gz);
+    gbuf_init(gz, 1);
+    rc = tileset_render(zw->view, zw->r.x0 + i % width, zw->r.y0 + i / width, mvt, NULL, 0, err);
+    if (rc == GIS_OK && mvt->len > 0 && (rc = gbuf_gzip(mvt->data, mvt->len, 9, gz)) != GIS_OK)
+        gis_fail(err, rc, "cannot compress a tile");
+    return rc;
+}
+
+static void *export_thread(void *arg)
+{
+    struct zoom_work *zw = arg;
+    struct gbuf mvt, gz;
+    int64_t i, width = zw->r.x1 - zw->r.x0 + 1;
+
+    gbuf_init(&mvt, (size_t)64 << 20);
+    gbuf_init(&gz, 1);
+    for (;;) {
+        struct gis_error err = {0};
+        enum gis_status rc;
+        pthread_mutex_lock(&zw->lock);
+        i = zw->next++;
+        pthread_mutex_unlock(&zw->lock);
+        if (i >= zw->count)
+            break;
+        rc = make_tile(zw, i, &mvt, &gz, &err);
+        pthread_mutex_lock(&zw->lock);
+        if (rc == GIS_OK && gz.len > 0 && zw->rc == GIS_OK) {
+            rc =
+                put_tile(zw->w->sink, zw->z, zw->r.x0 + i % width, zw->r.y0 + i / width, &gz, &err);
+            zw->w->written++;
+        }
+        if (rc != GIS_OK && zw->rc == GIS_OK) {
+            zw->rc = rc;
+            *zw->err = err;
+            zw->next = zw->count; /* the others stop too */
+        }
+        if (++zw->w->done % 64 == 0 || zw->w->done == zw->w->total)
+            progress(zw->w->o, zw->w->done, zw->w->total);
+        pthread_mutex_unlock(&zw->lock);
+    }
+    gbuf_free(&mvt);
+    gbuf_free(&gz);
+    return NULL;
+}
+
+/* The tiles of zoom z over the extent, on one thread per CPU (at most 16). */
 static enum gis_status export_zoom(struct walk *w, int z, struct gis_error *err)
 {
-    struct range r = tiles_at(z, w->bounds);
-    struct gbuf mvt;
     struct tileset_view view;
+    struct zoom_work zw = {.w = w, .view = &view, .z = z, .err = err};
+    pthread_t threads[16];
+    long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = n_cpu < 1 ? 1 : n_cpu > 16 ? 16 : (size_t)n_cpu, started = 0, i;
     enum gis_status rc = tileset_acquire(w->st, w->sources, w->ts, z, &view, err);
-    int64_t x, y;
 
     if (rc != GIS_OK)
         return rc;
-    gbuf_init(&mvt, (size_t)64 << 20);
-    for (y = r.y0; rc == GIS_OK && y <= r.y1; y++)
-        for (x = r.x0; rc == GIS_OK && x <= r.x1; x++) {
-            rc = tileset_render(&view, x, y, &mvt, NULL, 0, err);
-            if (rc == GIS_OK && mvt.len > 0) {
-                rc = put_tile(w->sink, z, x, y, &mvt, err);
-                w->written++;
-            }
-            if (++w->done % 64 == 0 || w->done == w->total)
-                progress(w->o, w->done, w->total);
-        }
+    zw.r = tiles_at(z, w->bounds);
+    zw.count = (zw.r.x1 - zw.r.x0 + 1) * (zw.r.y1 - zw.r.y0 + 1);
+    pthread_mutex_init(&zw.lock, NULL);
+    for (i = 0; i < n; i++)
+        started += pthread_create(&threads[started], NULL, export_thread, &zw) == 0;
+    if (started == 0)
+        export_thread(&zw); /* no thread to be had: this one does it all */
+    for (i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    pthread_mutex_destroy(&zw.lock);
     tileset_release(w->sources, &view);
-    gbuf_free(&mvt);
-    return rc;
+    return zw.rc;
 }
 
 /* The metadata both archives carry, as MBTiles rows (PMTiles takes the JSON). */
