@@ -1,7 +1,7 @@
 /*
- * Shared-border Douglas-Peucker ranks (see vertexrank.h): junctions found with a hash
- * table of vertices and their neighbours, then each chain between junctions ranked in
- * its canonical direction, iteratively (no recursion on long chains).
+ * Shared-border Douglas-Peucker ranks (see vertexrank.h): junctions found by sorting
+ * every vertex occurrence with its neighbours, then each chain between junctions ranked
+ * in its canonical direction, iteratively (no recursion on long chains).
  */
 #include "vertexrank.h"
 
@@ -28,28 +28,6 @@ static int cmp_pt(const double *a, const double *b)
     if (a[0] != b[0])
         return a[0] < b[0] ? -1 : 1;
     return a[1] < b[1] ? -1 : a[1] > b[1];
-}
-
-/* Every distinct vertex with the hash of its neighbours where it was first seen: bit 1
- * always set (0 marks an empty slot), bit 0 set once it is known to be a junction.
- * Open addressing; the point is kept in the slot, so a probe reads one cache line. */
-struct vslot {
-    double x, y;
-    uint64_t pair;
-};
-
-struct vtable {
-    struct vslot *slot;
-    size_t mask;
-};
-
-static struct vslot *vt_find(struct vtable *t, const double *p)
-{
-    size_t i = point_hash(p) & t->mask;
-
-    while (t->slot[i].pair && (t->slot[i].x != p[0] || t->slot[i].y != p[1]))
-        i = (i + 1) & t->mask;
-    return &t->slot[i];
 }
 
 /* Ring or line r of feature fi: its points without a ring's closing repeat. */
@@ -90,50 +68,111 @@ static bool is_point_type(enum geom_type t)
     return t == GEOM_POINT || t == GEOM_MULTIPOINT;
 }
 
-static void vt_note(struct vtable *t, const struct geom *g, size_t r)
-{
-    bool is_ring = is_ring_type(g->type);
-    size_t k, m = ring_len(g, r, is_ring), a = g->rings[r];
+/* One occurrence of a vertex in a ring or line: the point's hash, its neighbours' (see
+ * neighbour_pair) and a running index over every ring and line point. Two different
+ * points with the same 64-bit hash would count as one: that can only add junctions,
+ * the same for every ring through them, so shared borders stay shared. */
+struct occ {
+    uint64_t key, pair;
+    uint32_t at;
+};
 
-    for (k = 0; k < m; k++) {
-        const double *c = g->coords + 2 * (a + k);
-        uint64_t pair = neighbour_pair(g->coords + 2 * a, k, m, is_ring);
-        struct vslot *v = vt_find(t, c);
-        if (!v->pair) {
-            v->x = c[0];
-            v->y = c[1];
-            v->pair = pair;
-        } else if ((v->pair | 1) != (pair | 1) || (pair & 1)) {
-            v->pair |= 1;
+/* Sorts by key: least significant digit first, 16 bits a pass (four passes: the result
+ * ends in o). */
+static enum gis_status sort_occ(struct occ *o, size_t n)
+{
+    struct occ *tmp = malloc((n ? n : 1) * sizeof *tmp), *from = o, *to = tmp, *swap;
+    size_t *pos = malloc(65536 * sizeof *pos), i, sum, d;
+    int shift;
+
+    if (!tmp || !pos) {
+        free(tmp);
+        free(pos);
+        return GIS_ERR_NOMEM;
+    }
+    for (shift = 0; shift < 64; shift += 16) {
+        memset(pos, 0, 65536 * sizeof *pos);
+        for (i = 0; i < n; i++)
+            pos[(from[i].key >> shift) & 0xffff]++;
+        for (d = 0, sum = 0; d < 65536; d++) {
+            size_t c = pos[d];
+            pos[d] = sum;
+            sum += c;
         }
+        for (i = 0; i < n; i++)
+            to[pos[(from[i].key >> shift) & 0xffff]++] = from[i];
+        swap = from;
+        from = to;
+        to = swap;
+    }
+    free(tmp);
+    free(pos);
+    return GIS_OK;
+}
+
+/* Every point of every ring and line, in order, as occurrences into o (NULL: count
+ * only). Returns how many. */
+static size_t list_occ(const struct geom *const *g, size_t n_geoms, struct occ *o)
+{
+    size_t i, r, k, n = 0;
+
+    for (i = 0; i < n_geoms; i++) {
+        bool is_ring = is_ring_type(g[i]->type);
+        for (r = 0; !is_point_type(g[i]->type) && r < g[i]->n_rings; r++) {
+            size_t m = ring_len(g[i], r, is_ring);
+            const double *c = g[i]->coords + 2 * g[i]->rings[r];
+            for (k = 0; o && k < m; k++)
+                o[n + k] = (struct occ){point_hash(c + 2 * k), neighbour_pair(c, k, m, is_ring),
+                                        (uint32_t)(n + k)};
+            n += m;
+        }
+    }
+    return n;
+}
+
+/* Sets flags[at] for the occurrences of junctions: a vertex whose neighbours differ from
+ * one occurrence to another, or a line's end. o is sorted by key. */
+static void flag_junctions(const struct occ *o, size_t n, unsigned char *flags)
+{
+    size_t i, j, t;
+
+    for (i = 0; i < n; i = j) {
+        bool is_junction = (o[i].pair & 1) != 0;
+        for (j = i + 1; j < n && o[j].key == o[i].key; j++)
+            is_junction = is_junction || (o[j].pair | 1) != (o[i].pair | 1) || (o[j].pair & 1);
+        for (t = i; is_junction && t < j; t++)
+            flags[o[t].at] = 1;
     }
 }
 
 /* Marks the junctions of every ring and line in the ranks (INFINITY; 0 elsewhere),
- * which ranking then reads and overwrites chain by chain. */
+ * which ranking then reads and overwrites chain by chain. Sorting the occurrences by
+ * point (rather than a hash table of points) keeps memory access sequential. */
 static enum gis_status
 mark_junctions(const struct geom *const *g, double *const *rank, size_t n_geoms)
 {
-    struct vtable t;
-    size_t i, r, k, n = 0, cap = 16;
+    size_t n = list_occ(g, n_geoms, NULL), at = 0, i, r, k;
+    struct occ *o = n < UINT32_MAX ? malloc((n ? n : 1) * sizeof *o) : NULL;
+    unsigned char *flags = calloc(n ? n : 1, 1);
+    enum gis_status rc = o && flags ? GIS_OK : GIS_ERR_NOMEM;
 
-    for (i = 0; i < n_geoms; i++)
-        if (!is_point_type(g[i]->type))
-            n += g[i]->n_points;
-    while (cap < n + n / 2)
-        cap *= 2;
-    t.slot = calloc(cap, sizeof *t.slot);
-    if (!t.slot)
-        return GIS_ERR_NOMEM;
-    t.mask = cap - 1;
-    for (i = 0; i < n_geoms; i++)
-        for (r = 0; !is_point_type(g[i]->type) && r < g[i]->n_rings; r++)
-            vt_note(&t, g[i], r);
-    for (i = 0; i < n_geoms; i++)
-        for (k = 0; !is_point_type(g[i]->type) && k < g[i]->n_points; k++)
-            rank[i][k] = vt_find(&t, g[i]->coords + 2 * k)->pair & 1 ? INFINITY : 0;
-    free(t.slot);
-    return GIS_OK;
+    if (rc == GIS_OK) {
+        list_occ(g, n_geoms, o);
+        rc = sort_occ(o, n);
+    }
+    if (rc == GIS_OK)
+        flag_junctions(o, n, flags);
+    for (i = 0; i < n_geoms && rc == GIS_OK; i++) {
+        bool is_ring = is_ring_type(g[i]->type);
+        for (r = 0; !is_point_type(g[i]->type) && r < g[i]->n_rings; r++) {
+            size_t m = ring_len(g[i], r, is_ring), a = g[i]->rings[r];
+            for (k = 0; k < m; k++)
+                rank[i][a + k] = flags[at++] ? INFINITY : 0;
+        }
+    }
+    free(o);
+    free(flags);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- ranking */
