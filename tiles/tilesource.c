@@ -182,6 +182,8 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
     const unsigned char *c = p;
     size_t i;
 
+    if (n == 0) /* p may be NULL (an empty geometry's coordinates) */
+        return h;
     for (i = 0; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, c + i, 8);

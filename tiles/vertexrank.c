@@ -77,14 +77,28 @@ struct occ {
     uint32_t at;
 };
 
+static int cmp_occ(const void *a, const void *b)
+{
+    uint64_t x = ((const struct occ *)a)->key, y = ((const struct occ *)b)->key;
+
+    return x < y ? -1 : x > y;
+}
+
 /* Sorts by key: least significant digit first, 16 bits a pass (four passes: the result
- * ends in o). */
+ * ends in o); qsort below 64K occurrences, where the digit counts would cost more. */
 static enum gis_status sort_occ(struct occ *o, size_t n)
 {
-    struct occ *tmp = malloc((n ? n : 1) * sizeof *tmp), *from = o, *to = tmp, *swap;
-    size_t *pos = malloc(65536 * sizeof *pos), i, sum, d;
+    struct occ *tmp, *from = o, *to, *swap;
+    size_t *pos, i, sum, d;
     int shift;
 
+    if (n < 65536) {
+        qsort(o, n, sizeof *o, cmp_occ);
+        return GIS_OK;
+    }
+    tmp = malloc(n * sizeof *tmp);
+    pos = malloc(65536 * sizeof *pos);
+    to = tmp;
     if (!tmp || !pos) {
         free(tmp);
         free(pos);
@@ -120,7 +134,10 @@ static size_t list_occ(const struct geom *const *g, size_t n_geoms, struct occ *
         bool is_ring = is_ring_type(g[i]->type);
         for (r = 0; !is_point_type(g[i]->type) && r < g[i]->n_rings; r++) {
             size_t m = ring_len(g[i], r, is_ring);
-            const double *c = g[i]->coords + 2 * g[i]->rings[r];
+            const double *c;
+            if (m == 0) /* an empty ring: its coordinates may be NULL */
+                continue;
+            c = g[i]->coords + 2 * g[i]->rings[r];
             for (k = 0; o && k < m; k++)
                 o[n + k] = (struct occ){point_hash(c + 2 * k), neighbour_pair(c, k, m, is_ring),
                                         (uint32_t)(n + k)};
