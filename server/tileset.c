@@ -26,7 +26,6 @@
 struct tile_scratch {
     struct geom g;
     size_t *hits, cap;
-    const char *const *keys;
 };
 
 const struct tileset TILESET_COMBINED = {
@@ -361,8 +360,9 @@ static enum gis_status fill_layer(const struct tile_source *src,
                                   struct mvt_layer *layer,
                                   struct tile_scratch *ts)
 {
+    const char *const *keys;
+    size_t i, n, n_keys = tile_source_keys(src, &keys);
     double b[4], pad;
-    size_t i, n, n_keys;
     enum gis_status rc = GIS_OK;
     bool is_empty;
 
@@ -375,7 +375,6 @@ static enum gis_status fill_layer(const struct tile_source *src,
     n = tile_source_query(src, b, &ts->hits, &ts->cap);
     if (n == (size_t)-1)
         return GIS_ERR_NOMEM;
-    n_keys = tile_source_keys(src, &ts->keys);
     for (i = 0; i < n && rc == GIS_OK && mvt_layer_count(layer) < max_features; i++) {
         const struct tile_feature *tf = tile_source_feature(src, ts->hits[i]);
         const double *fb = tf->bbox;
@@ -384,7 +383,7 @@ static enum gis_status fill_layer(const struct tile_source *src,
             continue; /* only its box meets the tile (say, the tile is in a hole) */
         rc = tilegeom_prepare(&tf->g, tf->rank, f, &ts->g, &is_empty);
         if (rc == GIS_OK && !is_empty)
-            rc = mvt_feature_add(layer, tf->has_num_id, tf->num_id, &ts->g, ts->keys, tf->values,
+            rc = mvt_feature_add(layer, tf->has_num_id, tf->num_id, &ts->g, keys, tf->values,
                                  n_keys);
     }
     return rc;
@@ -394,7 +393,6 @@ static enum gis_status fill_layer(const struct tile_source *src,
 struct tile_job {
     int z;
     int64_t x, y;
-    unsigned buffer;     /* tile units */
     double tolerance;    /* tile units */
     size_t max_features; /* per layer */
 };
@@ -404,7 +402,7 @@ static enum gis_status render_tile(const struct tileset_view *v,
                                    struct tile_scratch *scratch,
                                    struct gbuf *out)
 {
-    struct tile_frame f = {job->z, job->x, job->y, TILE_EXTENT, job->buffer, job->tolerance};
+    struct tile_frame f = {job->z, job->x, job->y, TILE_EXTENT, v->buffer, job->tolerance};
     struct mvt_tile *t = NULL;
     enum gis_status rc = mvt_tile_new(&t);
     size_t i;
@@ -433,7 +431,7 @@ static enum gis_status render_guarded(const struct tileset_view *v,
                                       size_t note_size)
 {
     static const double factors[] = {1, 4, 16, 64};
-    struct tile_job job = {v->z, x, y, v->buffer, TILE_EXTENT / 512.0, TILE_MAX_FEATURES};
+    struct tile_job job = {v->z, x, y, TILE_EXTENT / 512.0, TILE_MAX_FEATURES};
     struct tile_scratch scratch = {0};
     enum gis_status rc = GIS_OK;
     size_t i;
