@@ -316,6 +316,7 @@ bool api_etag(const struct api_request *req, struct api_response *res, const cha
         return false;
     res->status = 304;
     gbuf_reset(&res->body);
+    res->is_body_gzip = false; /* no body: nothing is encoded */
     return true;
 }
 

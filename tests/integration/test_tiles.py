@@ -263,6 +263,9 @@ class Tiles(unittest.TestCase):
         self.assertEqual(gzip.decompress(b2), b3)
         self.assertEqual(h1["ETag"], h2["ETag"])
         self.assertNotEqual(h1["ETag"], h3["ETag"])  # a different representation
+        s4, h4, b4 = self.srv.get(path, headers={**gz, "If-None-Match": h1["ETag"]})
+        self.assertEqual((s4, b4), (304, b""))
+        self.assertNotIn("Content-Encoding", h4)  # no body, nothing encoded
 
     def test_buffer_is_configurable(self):
         """--tile-buffer sets how far geometry reaches past the tile's edge (default 64
