@@ -285,6 +285,21 @@ static void collect(void *ctx, const double box[4])
     d->n++;
 }
 
+/* Features "a", "b", "c": geometries g[0..2] with a "name" attribute v[0..2]. */
+static struct tile_source *keyed_source(const struct geom *g, const struct mvt_value *v)
+{
+    static const char *const ids[] = {"a", "b", "c"};
+    const char *key = "name";
+    struct tile_source *s = NULL;
+    size_t i;
+
+    assert_int_equal(tile_source_new(&key, 1, &s), GIS_OK);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(tile_source_add(s, ids[i], &g[i], &v[i]), GIS_OK);
+    assert_int_equal(tile_source_finish(s), GIS_OK);
+    return s;
+}
+
 /* Moving one vertex of the shared border dirties both squares sharing it (their ranks
  * change too) but not the third; an attribute change dirties its feature only. */
 static void test_diff_names_what_changed(void **state)
@@ -294,7 +309,6 @@ static void test_diff_names_what_changed(void **state)
     struct geom g[3];
     struct tile_source *a, *b;
     struct boxes d = {0};
-    const char *key = "name";
     struct mvt_value v[3] = {{.type = MVT_STRING, .s = "x"},
                              {.type = MVT_STRING, .s = "y"},
                              {.type = MVT_STRING, .s = "z"}};
@@ -311,40 +325,16 @@ static void test_diff_names_what_changed(void **state)
     g[0] = line_of(c[0], m[0], rings[0], parts[0]);
     g[1] = line_of(c[1], m[1], rings[1], parts[1]);
     g[0].type = g[1].type = GEOM_POLYGON;
-    assert_int_equal(tile_source_new(&key, 1, &a), GIS_OK);
-    for (i = 0; i < 3; i++)
-        assert_int_equal(tile_source_add(a,
-                                         i == 0   ? "a"
-                                         : i == 1 ? "b"
-                                                  : "c",
-                                         &g[i], &v[i]),
-                         GIS_OK);
-    assert_int_equal(tile_source_finish(a), GIS_OK);
+    a = keyed_source(g, v);
     /* The same again: nothing dirty. */
-    assert_int_equal(tile_source_new(&key, 1, &b), GIS_OK);
-    for (i = 0; i < 3; i++)
-        assert_int_equal(tile_source_add(b,
-                                         i == 0   ? "a"
-                                         : i == 1 ? "b"
-                                                  : "c",
-                                         &g[i], &v[i]),
-                         GIS_OK);
-    assert_int_equal(tile_source_finish(b), GIS_OK);
+    b = keyed_source(g, v);
     assert_int_equal(tile_source_diff(a, b, collect, &d), GIS_OK);
     assert_int_equal(d.n, 0);
     tile_source_free(b);
     /* Square 0 alone moves a vertex of the border: it is no longer shared there. */
     c[0][2 * 5] += 0.001;
     v[2].s = "zz";
-    assert_int_equal(tile_source_new(&key, 1, &b), GIS_OK);
-    for (i = 0; i < 3; i++)
-        assert_int_equal(tile_source_add(b,
-                                         i == 0   ? "a"
-                                         : i == 1 ? "b"
-                                                  : "c",
-                                         &g[i], &v[i]),
-                         GIS_OK);
-    assert_int_equal(tile_source_finish(b), GIS_OK);
+    b = keyed_source(g, v);
     assert_int_equal(tile_source_diff(a, b, collect, &d), GIS_OK);
     /* a (old and new), b (its ranks changed: old and new), c (attribute: old and new). */
     assert_int_equal(d.n, 6);
