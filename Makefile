@@ -11,20 +11,31 @@ DEPS := cmake pkg-config gcc make clang libclang-rt-14-dev \
         libsqlite3-dev libspatialite-dev libsqlite3-mod-spatialite \
         libgdal-dev gdal-bin libproj-dev proj-bin libmicrohttpd-dev libcjson-dev \
         libcmocka-dev zlib1g-dev libglpk-dev python3 python3-gdal python3-owslib python3-pyproj curl \
-        clang-format pmccabe chromium
+        clang-format pmccabe
+# Only the tests' clients need these (a headless browser for MapLibre; node and the npm
+# clients below): `make run` goes without them.
+TEST_DEPS := chromium
 
-.PHONY: all deps build data run test test-unit test-asan lint fuzz bench format clean
+.PHONY: all deps test-deps build data run test test-unit test-asan lint fuzz bench format clean
 
 all: build
 
-deps:
-	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+# Installs the Debian packages in $(1) that are missing.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	    | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	    echo "installing:" $$missing; \
 	    export DEBIAN_FRONTEND=noninteractive; \
 	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(DEPS))
+
+test-deps:
+	$(call apt_install,$(TEST_DEPS))
 	@command -v npm >/dev/null || (apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
 	@cmp -s tests/js/package-lock.json tests/js/node_modules/.civgis-lock || \
@@ -48,12 +59,12 @@ data: build
 run: data
 	$(BUILD)/civgis serve --db $(DB) --port $(PORT)
 
-test: build
+test: build test-deps
 	@$(MAKE) --no-print-directory lint
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	@$(MAKE) --no-print-directory test-asan
 
-test-asan: deps
+test-asan: deps test-deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc \
 	    -DGIS_SANITIZE=address,undefined >/dev/null
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
