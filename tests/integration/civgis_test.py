@@ -1,6 +1,5 @@
 """Shared helpers of the integration tests: the real civgis binary, real SpatiaLite
 files in a scratch directory, and a real server on an ephemeral loopback port."""
-import contextlib
 import json
 import os
 import shutil
@@ -48,6 +47,14 @@ def demo_db():
         _DEMO["path"] = os.path.join(d, "yanan.sqlite")
         load_demo(_DEMO["path"])
     return _DEMO["path"]
+
+
+def demo_copy(name):
+    """A private copy of the demo database, for a test that writes, in a fresh directory
+    (os.path.dirname of the path returned) of its own."""
+    db = os.path.join(scratch_dir(name), "yanan.sqlite")
+    shutil.copy(demo_db(), db)
+    return db
 
 
 def connect(db):

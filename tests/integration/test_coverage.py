@@ -9,7 +9,7 @@ import unittest
 
 from pyproj import Geod
 
-from civgis_test import Server, civgis, connect, demo_db, scratch_dir
+from civgis_test import Server, civgis, connect, demo_copy, demo_db, scratch_dir
 
 GEOD = Geod(ellps="WGS84")
 
@@ -155,10 +155,7 @@ class CoverageLayer(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        import shutil
-        d = scratch_dir("coverage-layer")
-        cls.db = os.path.join(d, "copy.sqlite")
-        shutil.copy(demo_db(), cls.db)
+        cls.db = demo_copy("coverage-layer")
         cls.srv = Server(cls.db).__enter__()
 
     @classmethod

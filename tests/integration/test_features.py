@@ -9,7 +9,7 @@ import subprocess
 import unittest
 import urllib.parse
 
-from civgis_test import ROOT, Server, connect, demo_db, scratch_dir
+from civgis_test import ROOT, Server, connect, demo_copy, demo_db, scratch_dir
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -364,10 +364,7 @@ class ScenarioCollections(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        d = scratch_dir("scenario")
-        cls.db = os.path.join(d, "yanan.sqlite")
-        with open(demo_db(), "rb") as src, open(cls.db, "wb") as dst:
-            dst.write(src.read())
+        cls.db = demo_copy("scenario")
         con = connect(cls.db)
         con.execute("INSERT INTO scenarios (id, name, problem) VALUES (7, '互助幸福院 2025', 'mclp')")
         for i, (x, y) in enumerate(((109.50, 36.60), (109.60, 36.70))):

@@ -2,12 +2,10 @@
 equals the CLI, the asynchronous job lifecycle with progress, cancelling a running job,
 saving a scenario, and bad requests."""
 import json
-import os
-import shutil
 import time
 import unittest
 
-from civgis_test import Server, civgis, connect, demo_db, scratch_dir
+from civgis_test import Server, civgis, demo_copy, demo_db
 
 
 class Processes(unittest.TestCase):
@@ -93,9 +91,7 @@ class SiteSelection(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        d = scratch_dir("site-process")
-        cls.db = os.path.join(d, "copy.sqlite")
-        shutil.copy(demo_db(), cls.db)
+        cls.db = demo_copy("site-process")
         cls.srv = Server(cls.db).__enter__()
 
     @classmethod

@@ -10,7 +10,7 @@ import os
 import random
 import unittest
 
-from civgis_test import civgis, connect, demo_db, scratch_dir, snapshot
+from civgis_test import civgis, connect, demo_copy, demo_db, scratch_dir, snapshot
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PMED = os.path.join(HERE, "..", "data", "pmed")
@@ -173,10 +173,7 @@ class BadInput(unittest.TestCase):
 class Scenario(unittest.TestCase):
 
     def test_saved_answer_is_a_scenario_that_coverage_counts(self):
-        import shutil
-        d = scratch_dir("site-scn")
-        db = os.path.join(d, "copy.sqlite")
-        shutil.copy(demo_db(), db)
+        db = demo_copy("site-scn")
         base = json.loads(civgis("coverage", "--db", db, "--kind", "regional_elderly_centre",
                                  "--radius", "30000", check=0).stdout)
         out = run("--problem", "mclp", "--db", db, "--kind", "regional_elderly_centre",
@@ -206,10 +203,7 @@ class Scenario(unittest.TestCase):
 class Plan(unittest.TestCase):
 
     def test_yanan_2024_plan_runs_stores_and_reruns(self):
-        import shutil
-        d = scratch_dir("plan")
-        db = os.path.join(d, "copy.sqlite")
-        shutil.copy(demo_db(), db)
+        db = demo_copy("plan")
         plan = os.path.join(HERE, "..", "..", "data", "scenarios", "yanan-2024.json")
         with open(plan) as f:
             names = [p["name"] for p in json.load(f)["problems"]]
@@ -244,10 +238,8 @@ class Plan(unittest.TestCase):
         con.close()
 
     def test_failed_rerun_keeps_the_earlier_answer(self):
-        import shutil
-        d = scratch_dir("plan-rerun")
-        db = os.path.join(d, "copy.sqlite")
-        shutil.copy(demo_db(), db)
+        db = demo_copy("plan-rerun")
+        d = os.path.dirname(db)
         plan = os.path.join(d, "p.json")
         inputs = {"problem": "mclp", "kind": "canteen", "p": 13, "radius": 1000,
                   "candidates": "townships"}
@@ -264,10 +256,8 @@ class Plan(unittest.TestCase):
         self.assertEqual(snapshot(db), before)
 
     def test_bad_plan_stores_nothing(self):
-        import shutil
-        d = scratch_dir("plan-bad")
-        db = os.path.join(d, "copy.sqlite")
-        shutil.copy(demo_db(), db)
+        db = demo_copy("plan-bad")
+        d = os.path.dirname(db)
         before = snapshot(db)
         bad = os.path.join(d, "bad.json")
         with open(bad, "w") as f:

@@ -9,7 +9,7 @@ import unittest
 
 from osgeo import gdal, ogr, osr
 
-from civgis_test import ROOT, Server, connect, demo_db, scratch_dir
+from civgis_test import ROOT, Server, connect, demo_copy, demo_db, scratch_dir
 
 EXTENT = 4096
 JS = os.path.join(os.path.dirname(ROOT), "tests", "js")
@@ -33,9 +33,7 @@ class Tiles(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         # A copy: one test edits it.
-        cls.db = os.path.join(scratch_dir("tiles-db"), "yanan.sqlite")
-        with open(demo_db(), "rb") as src, open(cls.db, "wb") as dst:
-            dst.write(src.read())
+        cls.db = demo_copy("tiles-db")
         cls.con = connect(cls.db)
         cls.srv = Server(cls.db).__enter__()
         cls.dir = scratch_dir("tiles")
@@ -411,9 +409,7 @@ class Edges(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.db = os.path.join(scratch_dir("edges-db"), "edges.sqlite")
-        with open(demo_db(), "rb") as src, open(cls.db, "wb") as dst:
-            dst.write(src.read())
+        cls.db = demo_copy("edges-db")
         cls.dir = scratch_dir("edges")
         cls.z, cls.x, cls.y = 10, *tile_of(109.2, 36.9, 10)
         w, s_, e, n = tile_bounds(cls.z, cls.x, cls.y)
