@@ -27,6 +27,22 @@ cJSON *api_process_input(cJSON *inputs, const char *name, const char *type, cons
     return in;
 }
 
+void api_process_outputs(cJSON *process,
+                         const char *summary_title,
+                         const char *geo_name,
+                         const char *geo_title)
+{
+    cJSON *outputs = cJSON_AddObjectToObject(process, "outputs");
+    cJSON *o = cJSON_AddObjectToObject(outputs, "summary");
+
+    cJSON_AddStringToObject(o, "title", summary_title);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "schema"), "type", "object");
+    o = cJSON_AddObjectToObject(outputs, geo_name);
+    cJSON_AddStringToObject(o, "title", geo_title);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "schema"), "contentMediaType",
+                            "application/geo+json");
+}
+
 cJSON *api_process_summary(const char *base, const char *id, const char *title, const char *desc)
 {
     cJSON *p = cJSON_CreateObject(), *opts, *links;
@@ -84,7 +100,7 @@ void api_processes(const struct api_request *req, struct api_response *res)
 
 void api_process(const struct api_request *req, struct api_response *res)
 {
-    cJSON *p, *inputs, *outputs, *o;
+    cJSON *p, *inputs;
     char base[160];
 
     if (!strcmp(req->path_params[0], SITE_ID)) {
@@ -109,14 +125,8 @@ void api_process(const struct api_request *req, struct api_response *res)
                       "assisted_households");
     api_process_input(inputs, "capacity", "boolean",
                       "Assign demand nearest-first up to capacities");
-    outputs = cJSON_AddObjectToObject(p, "outputs");
-    o = cJSON_AddObjectToObject(outputs, "summary");
-    cJSON_AddStringToObject(o, "title", "Totals by division (default output)");
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "schema"), "type", "object");
-    o = cJSON_AddObjectToObject(outputs, "demand");
-    cJSON_AddStringToObject(o, "title", "Demand points with covered, nearest_id, nearest_m");
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "schema"), "contentMediaType",
-                            "application/geo+json");
+    api_process_outputs(p, "Totals by division (default output)", "demand",
+                        "Demand points with covered, nearest_id, nearest_m");
     api_send_json(res, p, "application/json");
 }
 

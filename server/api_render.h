@@ -17,6 +17,12 @@ void api_send_json(struct api_response *res, cJSON *root, const char *content_ty
 /* OGC API - Processes (api_processes.c; the site-selection process in api_site.c). */
 cJSON *api_process_summary(const char *base, const char *id, const char *title, const char *desc);
 cJSON *api_process_input(cJSON *inputs, const char *name, const char *type, const char *desc);
+/* A process's two outputs: "summary" (a JSON object, the default) and geo_name (GeoJSON,
+ * asked for by naming it in the request's outputs). */
+void api_process_outputs(cJSON *process,
+                         const char *summary_title,
+                         const char *geo_name,
+                         const char *geo_title);
 /* Answers 201 with the new job's status document. */
 void api_job_created(const struct api_request *req, struct api_response *res, const char *id);
 void api_site_describe(const struct api_request *req, struct api_response *res);

@@ -15,7 +15,7 @@
 
 void api_site_describe(const struct api_request *req, struct api_response *res)
 {
-    cJSON *p, *in, *out, *o;
+    cJSON *p, *in;
     char base[160];
 
     api_base_url(req, base, sizeof base);
@@ -50,14 +50,8 @@ void api_site_describe(const struct api_request *req, struct api_response *res)
     api_process_input(in, "gap", "number", "Stop once the certified relative gap is at most this");
     api_process_input(in, "save_scenario", "string",
                       "Store the answer as a scenario of planned facilities under this name");
-    out = cJSON_AddObjectToObject(p, "outputs");
-    o = cJSON_AddObjectToObject(out, "summary");
-    cJSON_AddStringToObject(o, "title", "objective, bound, gap, sites (default output)");
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "schema"), "type", "object");
-    o = cJSON_AddObjectToObject(out, "sites");
-    cJSON_AddStringToObject(o, "title", "The chosen sites with the demand each serves");
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "schema"), "contentMediaType",
-                            "application/geo+json");
+    api_process_outputs(p, "objective, bound, gap, sites (default output)", "sites",
+                        "The chosen sites with the demand each serves");
     api_send_json(res, p, "application/json");
 }
 
