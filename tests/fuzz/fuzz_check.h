@@ -3,8 +3,10 @@
 #ifndef CIVGIS_FUZZ_CHECK_H
 #define CIVGIS_FUZZ_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define FUZZ_CHECK(cond)                                                                           \
     do {                                                                                           \
@@ -13,5 +15,18 @@
             abort();                                                                               \
         }                                                                                          \
     } while (0)
+
+/* For harnesses whose first byte picks what to try: the rest of the input as a
+ * NUL-terminated string (malloc'd; NULL when the input is empty or memory is short). */
+static inline char *fuzz_text(const uint8_t *data, size_t size)
+{
+    char *text = size ? malloc(size) : NULL;
+
+    if (text) {
+        memcpy(text, data + 1, size - 1);
+        text[size - 1] = '\0';
+    }
+    return text;
+}
 
 #endif

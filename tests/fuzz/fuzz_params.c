@@ -25,13 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t v;
     int n = 0;
 
-    if (size < 1)
-        return 0;
-    text = malloc(size);
+    text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data + 1, size - 1);
-    text[size - 1] = '\0';
     switch (data[0] % 5) {
     case 0:
         if (params_bbox(text, box, NULL) == GIS_OK)

@@ -83,13 +83,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text;
 
-    if (size < 1)
-        return 0;
-    text = malloc(size);
+    text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data + 1, size - 1);
-    text[size - 1] = '\0';
     if (data[0] & 1)
         orlib(text, size - 1);
     else
