@@ -31,10 +31,23 @@ def civgis(*args, check=None, timeout=300):
     return p
 
 
+def run_client(*args, timeout=300):
+    """Runs a client program (node, ogr2ogr, a tool); returns its stdout. When it fails,
+    the assertion carries the client's own output, so its message is what a reader sees."""
+    try:
+        p = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise AssertionError(f"{' '.join(args)} did not finish in {timeout} s\n"
+                             f"stdout: {e.stdout}\nstderr: {e.stderr}") from None
+    if p.returncode:
+        raise AssertionError(f"{' '.join(args)} exited {p.returncode}\n"
+                             f"stdout: {p.stdout}\nstderr: {p.stderr}")
+    return p.stdout
+
+
 def load_demo(db):
     """Builds the demo database with data/load.sh, exactly as `make data` does."""
-    subprocess.run([os.path.join(ROOT, "load.sh"), BIN, db], check=True,
-                   capture_output=True, text=True, timeout=600)
+    run_client(os.path.join(ROOT, "load.sh"), BIN, db, timeout=600)
 
 
 _DEMO = {}

@@ -5,22 +5,17 @@ import gzip
 import json
 import math
 import os
-import subprocess
 import unittest
 import urllib.parse
 
-from civgis_test import ROOT, Server, connect, demo_copy, demo_db, scratch_dir
+from civgis_test import ROOT, Server, connect, demo_copy, demo_db, run_client, scratch_dir
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 JS = os.path.join(os.path.dirname(ROOT), "tests", "js")
 
 
-def run(*args, timeout=300):
-    p = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout)
-    if p.returncode:
-        raise AssertionError(f"{args} exited {p.returncode}: {p.stdout}\n{p.stderr}")
-    return p.stdout
+run = run_client
 
 
 class Features(unittest.TestCase):

@@ -5,14 +5,13 @@ import csv
 import json
 import math
 import os
-import subprocess
 import unittest
 
-from civgis_test import (DATA, civgis, connect, demo_db, scratch_dir, snapshot)
+from civgis_test import (DATA, civgis, connect, demo_db, run_client, scratch_dir, snapshot)
 
 
 def ogr2ogr(*args):
-    subprocess.run(["ogr2ogr", *args], check=True, capture_output=True, timeout=120)
+    run_client("ogr2ogr", *args, timeout=120)
 
 
 def write_geojson(path, features):

@@ -9,7 +9,7 @@ import unittest
 
 from osgeo import gdal, ogr, osr
 
-from civgis_test import ROOT, Server, connect, demo_copy, demo_db, scratch_dir
+from civgis_test import ROOT, Server, connect, demo_copy, demo_db, run_client, scratch_dir
 
 EXTENT = 4096
 JS = os.path.join(os.path.dirname(ROOT), "tests", "js")
@@ -228,8 +228,7 @@ class Tiles(unittest.TestCase):
         path = f"/tiles/civgis/{z}/{x}/{y}.mvt"
         gdal_view = self.decoded(path, z, x, y)
         f = os.path.join(self.dir, path.replace("/", "_"))
-        js = json.loads(subprocess.run(["node", os.path.join(JS, "decode_mvt.mjs"), f],
-                                       check=True, capture_output=True, text=True).stdout)
+        js = json.loads(run_client("node", os.path.join(JS, "decode_mvt.mjs"), f))
         self.assertEqual(set(js), {"counties", "townships", "villages", "facilities"})
         ids = set()
         for name, layer in js.items():
@@ -277,8 +276,7 @@ class Tiles(unittest.TestCase):
             f = os.path.join(self.dir, f"buffer_{srv.base.rsplit(':', 1)[1]}.mvt")
             with open(f, "wb") as out:
                 out.write(body)
-            js = json.loads(subprocess.run(["node", os.path.join(JS, "decode_mvt.mjs"), f],
-                                           check=True, capture_output=True, text=True).stdout)
+            js = json.loads(run_client("node", os.path.join(JS, "decode_mvt.mjs"), f))
             pts = [p for feat in js["townships"]["features"] for ring in feat["geometry"]
                    for p in ring]
             return min(min(p) for p in pts), max(max(p) for p in pts)
@@ -367,10 +365,8 @@ class MapLibre(unittest.TestCase):
         cls.con.close()
 
     def render(self, tileset, lon, lat, zoom):
-        out = json.loads(subprocess.run(
-            ["node", os.path.join(JS, "maplibre_render.mjs"), self.srv.base, tileset,
-             str(lon), str(lat), str(zoom)],
-            check=True, capture_output=True, text=True, timeout=180).stdout)
+        out = json.loads(run_client("node", os.path.join(JS, "maplibre_render.mjs"), self.srv.base,
+                                    tileset, str(lon), str(lat), str(zoom), timeout=180))
         self.assertEqual(out["errors"], [])
         self.assertTrue(out["map"]["webgl"])
         self.assertTrue(out["tiles"])
@@ -549,9 +545,8 @@ class Export(unittest.TestCase):
     def test_pmtiles_decodes_with_npm_pmtiles(self):
         tiles, _ = self.exported()
         asked = [f"{z}/{x}/{y}" for z, x, y in sorted(tiles)] + ["10/0/0"]
-        out = json.loads(subprocess.run(["node", os.path.join(JS, "read_pmtiles.mjs"),
-                                         self.pmtiles, *asked], capture_output=True, text=True,
-                                        check=True).stdout)
+        out = json.loads(run_client("node", os.path.join(JS, "read_pmtiles.mjs"), self.pmtiles,
+                                    *asked))
         h = out["header"]
         self.assertEqual((h["specVersion"], h["minZoom"], h["maxZoom"], h["tileType"]),
                          (3, 0, 10, 1))
@@ -565,13 +560,12 @@ class Export(unittest.TestCase):
 
     def test_large_archive_uses_leaf_directories(self):
         path = os.path.join(self.dir, "big.pmtiles")
-        subprocess.run([os.environ["CIVGIS_PMTILES_GEN"], path, "100000"], check=True)
+        run_client(os.environ["CIVGIS_PMTILES_GEN"], path, "100000")
         side = 317
         picks = [0, 1, 316, 317, 50000, 99999]
         asked = [f"14/{8000 + 3 * (i % side)}/{8000 + 5 * (i // side)}" for i in picks]
-        out = json.loads(subprocess.run(["node", os.path.join(JS, "read_pmtiles.mjs"), path,
-                                         *asked, "14/8001/8000"], capture_output=True,
-                                        text=True, check=True).stdout)
+        out = json.loads(run_client("node", os.path.join(JS, "read_pmtiles.mjs"), path, *asked,
+                                    "14/8001/8000"))
         self.assertGreater(out["header"]["leafDirectoryLength"], 0)
         self.assertEqual(out["header"]["numAddressedTiles"], 100000)
         for zxy in asked:
