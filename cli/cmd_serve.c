@@ -4,6 +4,7 @@
  * sigwait here, so shutdown runs in ordinary code, not in a signal handler.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli_int.h"
 #include "log.h"
@@ -31,9 +33,12 @@ static const char USAGE[] =
     "  --tile-buffer N    tile units (of 4096) of geometry kept around each tile\n"
     "                     (default 64, up to 2048)\n"
     "  --quiet         no access log\n"
+    "  --log FILE      append the access log and messages to FILE once serving\n"
+    "                  (start-up errors still go to stderr)\n"
     "  -h, --help      this text\n"
     "\n"
-    "Prints 'listening on http://ADDR:PORT/' on stdout once ready.\n";
+    "Prints 'listening on http://ADDR:PORT/' on stdout once ready, then a line saying\n"
+    "where to open it and how to stop.\n";
 
 static const struct option OPTIONS[] = {
     {"db", required_argument, NULL, 'd'},
@@ -41,6 +46,7 @@ static const struct option OPTIONS[] = {
     {"port", required_argument, NULL, 'p'},
     {"threads", required_argument, NULL, 't'},
     {"quiet", no_argument, NULL, 'q'},
+    {"log", required_argument, NULL, 'l'},
     {"tile-cache-mb", required_argument, NULL, 'c'},
     {"tile-buffer", required_argument, NULL, 'B'},
     {"help", no_argument, NULL, 'h'},
@@ -81,12 +87,47 @@ static bool number_option(int ch, const char *arg, struct server_options *opt)
     return true;
 }
 
+/* Points stderr, where the logger writes, at path (appended). */
+static bool redirect_log(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+
+    if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) {
+        fprintf(stderr, "civgis serve: cannot write the log to %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    close(fd);
+    return true;
+}
+
+/* Moves the log to log_path when given, then says on stdout where the server listens
+ * (the first line, which scripts read) and, for people, where to open it and how to stop. */
+static bool
+announce(const struct server_options *opt, const struct server *srv, const char *log_path)
+{
+    bool is_v6 = opt->bind && strchr(opt->bind, ':');
+    char url[96];
+
+    snprintf(url, sizeof url, "http://%s%s%s:%u/", is_v6 ? "[" : "",
+             opt->bind ? opt->bind : "127.0.0.1", is_v6 ? "]" : "", (unsigned)server_port(srv));
+    if (log_path && !redirect_log(log_path))
+        return false;
+    printf("listening on %s\n", url);
+    printf("civgis: open %s in a browser; press Ctrl-C to stop%s%s\n", url,
+           log_path ? ". Log: " : "", log_path ? log_path : "");
+    fflush(stdout);
+    return true;
+}
+
 int cli_serve(int argc, char **argv)
 {
     struct server_options opt = {
         .port = 8080, .tile_cache_mb = 256, .tile_buffer = TILESET_BUFFER_DEFAULT};
     struct server *srv = NULL;
     struct gis_error err = {0};
+    const char *log_path = NULL;
     sigset_t set;
     int ch, sig = 0;
 
@@ -109,6 +150,9 @@ int cli_serve(int argc, char **argv)
         case 'q':
             log_level_set(LOG_LEVEL_WARN);
             break;
+        case 'l':
+            log_path = optarg;
+            break;
         case 'h':
             fputs(USAGE, stdout);
             return CLI_OK;
@@ -130,10 +174,10 @@ int cli_serve(int argc, char **argv)
         cli_report("serve", &err);
         return CLI_FAILURE;
     }
-    printf("listening on http://%s%s%s:%u/\n", opt.bind && strchr(opt.bind, ':') ? "[" : "",
-           opt.bind ? opt.bind : "127.0.0.1", opt.bind && strchr(opt.bind, ':') ? "]" : "",
-           (unsigned)server_port(srv));
-    fflush(stdout);
+    if (!announce(&opt, srv, log_path)) {
+        server_stop(srv);
+        return CLI_FAILURE;
+    }
     sigwait(&set, &sig);
     LOG_INFO("serve", "event=shutdown signal=%d", sig);
     server_stop(srv);

@@ -504,3 +504,45 @@ store_audit_add(struct store *st, const struct store_audit *a, struct gis_error 
     store__done(stmt);
     return rc;
 }
+
+static const char *column_text(sqlite3_stmt *stmt, int i)
+{
+    return (const char *)sqlite3_column_text(stmt, i);
+}
+
+enum gis_status store_audit_each(struct store *st,
+                                 const struct store_audit_filter *filter,
+                                 store_audit_fn fn,
+                                 void *ctx,
+                                 struct gis_error *err)
+{
+    static const char sql[] = "SELECT id, at, user, action, target, target_id, reason FROM audit "
+                              "WHERE (?1 IS NULL OR user = ?1) AND (?2 IS NULL OR user <> ?2) "
+                              "AND (?3 IS NULL OR target = ?3) ORDER BY id";
+    const struct store_audit_filter none = {0};
+    const struct store_audit_filter *f = filter ? filter : &none;
+    struct store_audit_row row;
+    sqlite3_stmt *stmt;
+    enum gis_status rc = store__stmt(st, sql, &stmt, err);
+    int step;
+
+    if (rc != GIS_OK)
+        return rc;
+    bind_text_or_null(stmt, 1, f->user);
+    bind_text_or_null(stmt, 2, f->not_user);
+    bind_text_or_null(stmt, 3, f->target);
+    while (rc == GIS_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        row.id = sqlite3_column_int64(stmt, 0);
+        row.at = column_text(stmt, 1);
+        row.user = column_text(stmt, 2);
+        row.action = column_text(stmt, 3);
+        row.target = column_text(stmt, 4);
+        row.target_id = column_text(stmt, 5);
+        row.reason = column_text(stmt, 6);
+        rc = fn(ctx, &row, err);
+    }
+    if (rc == GIS_OK && step != SQLITE_DONE)
+        rc = store__fail(st, err, "reading the audit log");
+    store__done(stmt);
+    return rc;
+}

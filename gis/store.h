@@ -86,4 +86,29 @@ struct store_audit {
 enum gis_status
 store_audit_add(struct store *st, const struct store_audit *a, struct gis_error *err);
 
+/* Which audit rows store_audit_each reads: each field NULL for "any". */
+struct store_audit_filter {
+    const char *user;     /* written by this user */
+    const char *not_user; /* written by anyone but this user */
+    const char *target;   /* on this table or layer */
+};
+/* One audit row, borrowed for the duration of the callback. before/after are left out:
+ * a listing reads them per row when it needs them. */
+struct store_audit_row {
+    int64_t id;
+    const char *at; /* UTC, ISO 8601 */
+    const char *user, *action, *target;
+    const char *target_id, *reason; /* may be NULL */
+};
+typedef enum gis_status (*store_audit_fn)(void *ctx,
+                                          const struct store_audit_row *row,
+                                          struct gis_error *err);
+/* Calls fn for every audit row matching filter (NULL: all), oldest first; stops at the
+ * first status fn returns other than GIS_OK and returns it. */
+enum gis_status store_audit_each(struct store *st,
+                                 const struct store_audit_filter *filter,
+                                 store_audit_fn fn,
+                                 void *ctx,
+                                 struct gis_error *err);
+
 #endif
