@@ -135,8 +135,18 @@ static const char SCHEMA_V1[] =
     " token_hash TEXT UNIQUE,"
     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));";
 
+/* Version 2: users carry a scope (the division code an officer may write inside), when
+ * their token was issued and when it was revoked; tokens themselves are never stored,
+ * only their keyed hash (token_hash, hex), and the key in store_meta 'token_key'. */
+static const char SCHEMA_V2_USERS[] =
+    "ALTER TABLE users ADD COLUMN scope TEXT CHECK (scope IS NULL OR (length(scope) IN (6, 9, "
+    "12) AND scope NOT GLOB '*[^0-9]*'));"
+    "ALTER TABLE users ADD COLUMN token_at TEXT;"
+    "ALTER TABLE users ADD COLUMN revoked_at TEXT;";
+
 static const char *const MIGRATIONS[] = {
-    SCHEMA_V1, /* 0 -> 1 */
+    SCHEMA_V1,       /* 0 -> 1 */
+    SCHEMA_V2_USERS, /* 1 -> 2 */
 };
 
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)

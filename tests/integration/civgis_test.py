@@ -16,6 +16,15 @@ ROOT = os.path.dirname(os.path.abspath(DATA.rstrip("/")))  # the repository's da
 TMP = os.environ.get("CIVGIS_TMP", tempfile.gettempdir())
 
 
+def schema_version():
+    """The schema version this build writes: STORE_SCHEMA_VERSION in gis/store.h."""
+    header = os.path.join(os.path.dirname(ROOT), "gis", "store.h")
+    for line in open(header):
+        if line.startswith("#define STORE_SCHEMA_VERSION "):
+            return int(line.split()[2])
+    raise AssertionError("no STORE_SCHEMA_VERSION in " + header)
+
+
 def scratch_dir(name):
     """A fresh directory for one test module."""
     os.makedirs(TMP, exist_ok=True)
@@ -81,7 +90,8 @@ def snapshot(db):
     """Everything a failed write must not change: every row of every data table."""
     con = connect(db)
     out = {}
-    for t in ("divisions", "demand", "facilities", "places", "audit", "store_meta", "scenarios"):
+    for t in ("divisions", "demand", "facilities", "places", "audit", "store_meta", "scenarios",
+              "users"):
         out[t] = con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
     con.close()
     return out
