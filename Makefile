@@ -7,6 +7,8 @@ PORT ?= 8080
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 LOG := var/log
+# (a variable: the comma would split a $(call) argument)
+ASAN_CMAKE := -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc -DGIS_SANITIZE=address,undefined
 
 # Debian 12 packages the build, the demo and the tests need.
 DEPS := cmake pkg-config gcc make clang libclang-rt-14-dev \
@@ -90,8 +92,7 @@ test: build test-deps
 
 test-asan: deps test-deps
 	@echo "building civgis with ASan+UBSan in $(ASAN_BUILD)/ (log: $(LOG)/build-asan.log) ..."
-	$(call quietly,$(LOG)/build-asan.log,cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
-	    -DCMAKE_C_COMPILER=gcc -DGIS_SANITIZE=address,undefined && \
+	$(call quietly,$(LOG)/build-asan.log,cmake -S . -B $(ASAN_BUILD) $(ASAN_CMAKE) && \
 	    cmake --build $(ASAN_BUILD) -j$(JOBS))
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
