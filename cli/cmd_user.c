@@ -97,33 +97,65 @@ static int check_add(const struct opts *o,
     return CLI_OK;
 }
 
-static int run(const char *verb, const struct opts *o, struct store *st, struct gis_error *err)
+/* add, token or revoke; token gets the new token's text ("" for a revocation). */
+static int
+change(const char *verb, const struct opts *o, struct store *st, char *token, struct gis_error *err)
 {
-    char token[AUTH_TOKEN_MAX], by[80];
     struct division_code scope = {0};
     enum auth_role role;
-    enum gis_status rc;
+    char by[80];
+    int code;
+
+    token[0] = '\0';
+    actor(by, sizeof by);
+    if (!strcmp(verb, "token"))
+        return auth_token_renew(st, o->name, by, token, err) == GIS_OK ? CLI_OK : CLI_FAILURE;
+    if (!strcmp(verb, "revoke"))
+        return auth_revoke(st, o->name, by, err) == GIS_OK ? CLI_OK : CLI_FAILURE;
+    code = check_add(o, &role, &scope, err);
+    if (code != CLI_OK)
+        return code;
+    return auth_user_add(st, o->name, role, o->scope ? scope.code : NULL, by, token, err) == GIS_OK
+               ? CLI_OK
+               : CLI_FAILURE;
+}
+
+static int run(const char *verb, const struct opts *o, struct store *st, struct gis_error *err)
+{
+    char token[AUTH_TOKEN_MAX];
     int code;
 
     if (!strcmp(verb, "list"))
         return accounts_each(st, print_one, NULL, err) == GIS_OK ? CLI_OK : CLI_FAILURE;
-    if (!strcmp(verb, "add")) {
-        code = check_add(o, &role, &scope, err);
-        if (code != CLI_OK)
-            return code;
-        rc = auth_user_add(st, o->name, role, o->scope ? scope.code : NULL, actor(by, sizeof by),
-                           token, err);
-    } else if (!strcmp(verb, "token")) {
-        rc = auth_token_renew(st, o->name, actor(by, sizeof by), token, err);
-    } else {
-        rc = auth_revoke(st, o->name, actor(by, sizeof by), err);
-        token[0] = '\0';
-    }
-    if (rc != GIS_OK)
-        return CLI_FAILURE;
-    if (token[0])
+    code = change(verb, o, st, token, err);
+    if (code == CLI_OK && token[0])
         puts(token);
-    return CLI_OK;
+    return code;
+}
+
+/* The verb and its arguments; CLI_OK to go on, -1 after --help, else the exit code. */
+static int read_command(int argc, char **argv, const char **verb, struct opts *o)
+{
+    static const char *const VERBS[] = {"add", "list", "revoke", "token"};
+    size_t i;
+    int code;
+
+    *verb = argc > 1 ? argv[1] : "";
+    if (!strcmp(*verb, "--help") || !strcmp(*verb, "-h"))
+        return fputs(USAGE, stdout), -1;
+    for (i = 0; i < sizeof VERBS / sizeof *VERBS && strcmp(*verb, VERBS[i]); i++)
+        ;
+    if (i == sizeof VERBS / sizeof *VERBS) {
+        fprintf(stderr, "civgis user: '%s' is not add, list, revoke or token\n\n%s", *verb, USAGE);
+        return CLI_USAGE;
+    }
+    code = parse_args(argc - 1, argv + 1, o, !strcmp(*verb, "add"));
+    if (code == CLI_OK && (o->name == NULL) != !strcmp(*verb, "list")) {
+        fprintf(stderr, "civgis user %s: %s\n\n%s", *verb,
+                o->name ? "takes no NAME" : "needs a user NAME", USAGE);
+        code = CLI_USAGE;
+    }
+    return code;
 }
 
 int cli_user(int argc, char **argv)
@@ -131,25 +163,11 @@ int cli_user(int argc, char **argv)
     struct opts o = {0};
     struct store *st = NULL;
     struct gis_error err = {0};
-    const char *verb = argc > 1 ? argv[1] : "";
-    bool is_known = !strcmp(verb, "add") || !strcmp(verb, "list") || !strcmp(verb, "revoke") ||
-                    !strcmp(verb, "token");
-    int code;
+    const char *verb;
+    int code = read_command(argc, argv, &verb, &o);
 
-    if (!strcmp(verb, "--help") || !strcmp(verb, "-h"))
-        return fputs(USAGE, stdout), CLI_OK;
-    if (!is_known)
-        return fprintf(stderr, "civgis user: '%s' is not add, list, revoke or token\n\n%s", verb,
-                       USAGE),
-               CLI_USAGE;
-    code = parse_args(argc - 1, argv + 1, &o, !strcmp(verb, "add"));
     if (code != CLI_OK)
         return code < 0 ? CLI_OK : code;
-    if ((o.name == NULL) != !strcmp(verb, "list")) {
-        fprintf(stderr, "civgis user %s: %s\n\n%s", verb,
-                o.name ? "takes no NAME" : "needs a user NAME", USAGE);
-        return CLI_USAGE;
-    }
     if (auth_init(&err) != GIS_OK ||
         store_open(o.db, strcmp(verb, "list") ? STORE_READ_WRITE : STORE_READ_ONLY, &st, &err) !=
             GIS_OK) {
