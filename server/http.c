@@ -497,11 +497,13 @@ static enum MHD_Result send_response(struct server *srv,
                                      struct api_request *req,
                                      struct api_response *res)
 {
-    bool is_head = !strcmp(req->method, "HEAD"), is_gzip = false;
+    bool is_gzip = false;
     struct MHD_Response *r;
     enum MHD_Result ret;
 
-    if (is_head || res->status == 204 || res->status == 304) {
+    /* A HEAD keeps its body: libmicrohttpd sends the headers of that body (its length,
+     * or chunked for a stream) and not the body, so HEAD and GET say the same. */
+    if (res->status == 204 || res->status == 304) {
         gbuf_reset(&res->body);
         if (res->produce_free)
             res->produce_free(res->produce_ctx);
