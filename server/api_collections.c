@@ -63,10 +63,9 @@ collection_json(const struct layer_def *l, const struct layer_stats *st, const c
     links = cJSON_AddArrayToObject(c, "links");
     snprintf(path, sizeof path, "/collections/%s", l->id);
     api_self_links(links, base, path, "application/json");
-    snprintf(href, sizeof href, "%s/collections/%s/items?f=json", base, l->id);
+    snprintf(href, sizeof href, "%s/collections/%s/items", base, l->id);
     cJSON_AddItemToArray(links,
                          api_link(href, "items", "application/geo+json", "Features (GeoJSON)"));
-    snprintf(href, sizeof href, "%s/collections/%s/items?f=html", base, l->id);
     cJSON_AddItemToArray(links, api_link(href, "items", "text/html", "Features (HTML)"));
     snprintf(href, sizeof href, "%s/collections/%s/queryables", base, l->id);
     cJSON_AddItemToArray(links, api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/queryables",

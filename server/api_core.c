@@ -100,14 +100,14 @@ cJSON *api_link(const char *href, const char *rel, const char *type, const char 
     return l;
 }
 
-/* Adds self (this format) and alternate (the other) links for path. */
+/* Adds self (this format) and alternate (HTML) links for path: one clean URL, the format
+ * named by each link's type and chosen by the client's Accept. */
 void api_self_links(cJSON *links, const char *base, const char *path, const char *json_type)
 {
     char href[512];
 
-    snprintf(href, sizeof href, "%s%s?f=json", base, path);
+    snprintf(href, sizeof href, "%s%s", base, path);
     cJSON_AddItemToArray(links, api_link(href, "self", json_type, "This document as JSON"));
-    snprintf(href, sizeof href, "%s%s?f=html", base, path);
     cJSON_AddItemToArray(links, api_link(href, "alternate", "text/html", "This document as HTML"));
 }
 

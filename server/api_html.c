@@ -103,7 +103,7 @@ void api_render_collections_html(struct api_response *res,
     for (i = 0; i < n; i++) {
         gbuf_puts(b, "<tr><td><a href=\"/collections/");
         render_html_escape(b, layers[i]->id);
-        gbuf_puts(b, "/items?f=html\">");
+        gbuf_puts(b, "/items\">");
         render_html_escape(b, layers[i]->id);
         gbuf_puts(b, "</a></td><td>");
         render_html_escape(b, layers[i]->title);

