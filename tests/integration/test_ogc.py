@@ -91,5 +91,29 @@ class Http(unittest.TestCase):
                     todo.append(rel_path)
         self.assertGreater(n_links, 200)
 
+    def test_html_map_is_scaled_to_the_page(self):
+        def svg(path):
+            body = self.srv.get(path, headers={"Accept": "text/html"})[2].decode()
+            return body[body.index("<svg"):body.index("</svg>")]
+
+        def spread(values):
+            self.assertTrue(values)
+            self.assertTrue(all(-0.05 <= v <= 600.05 for v in values))
+            return max(values) - min(values)
+
+        # Points: the page's dots fill the box (the first feature alone was one dot).
+        dots = re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)"', svg("/collections/villages/items?limit=50"))
+        self.assertEqual(len(dots), 50)
+        xs, ys = [float(x) for x, _ in dots], [float(y) for _, y in dots]
+        self.assertGreater(max(spread(xs), spread(ys)), 599)
+        # One point sits in the middle.
+        [(x, y)] = re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)"',
+                              svg("/collections/villages/items?limit=1"))
+        self.assertEqual((float(x), float(y)), (300.0, 300.0))
+        # Polygons: every vertex of the page is inside, and the page spans the box.
+        pts = [float(v) for v in re.findall(r"[ML]([\d.]+) ", svg("/collections/counties/items"))]
+        self.assertGreater(spread(pts), 599)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
