@@ -123,6 +123,7 @@ void api_openapi(const struct api_request *req, struct api_response *res);
 void api_collections(const struct api_request *req, struct api_response *res);
 void api_collection(const struct api_request *req, struct api_response *res);
 void api_queryables(const struct api_request *req, struct api_response *res);
+void api_schema(const struct api_request *req, struct api_response *res);
 void api_items(const struct api_request *req, struct api_response *res);
 void api_item(const struct api_request *req, struct api_response *res);
 void api_collection_tile(const struct api_request *req, struct api_response *res);

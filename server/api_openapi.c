@@ -220,6 +220,8 @@ void api_openapi(const struct api_request *req, struct api_response *res)
             "application/json", coll_params);
     add_get(paths, "/collections/{collectionId}/queryables", "getQueryables",
             "Properties usable in filters", "application/schema+json", coll_params);
+    add_get(paths, "/collections/{collectionId}/schema", "getSchema",
+            "The schema of the features (JSON Schema)", "application/schema+json", coll_params);
     add_get(paths, "/collections/{collectionId}/items", "getFeatures", "Features",
             "application/geo+json", items_params);
     add_get(paths, "/collections/{collectionId}/items/{featureId}", "getFeature", "One feature",

@@ -75,6 +75,7 @@ static const struct {
     {"/collections", M_GET, api_collections},
     {"/collections/{}", M_GET, api_collection},
     {"/collections/{}/queryables", M_GET, api_queryables},
+    {"/collections/{}/schema", M_GET, api_schema},
     {"/collections/{}/items", M_GET, api_items},
     {"/collections/{}/items/{}", M_GET, api_item},
     {"/collections/{}/tiles/{}/{}/{}/{}", M_GET, api_collection_tile},

@@ -41,6 +41,67 @@ def media_type(content_type):
     return content_type.split(";")[0].strip() if content_type else None
 
 
+class Features(unittest.TestCase):
+    """What GDAL's OAPIF driver and QGIS read besides the items: the schema and the
+    per-collection parameters of /api, and filters that reach the server."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = demo_db()
+        cls.con = connect(cls.db)
+        cls.srv = Server(cls.db).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.srv.stop() == 0
+        cls.con.close()
+
+    def collections(self):
+        return self.srv.get_json("/collections")[2]["collections"]
+
+    def test_schema_types_titles_and_roles(self):
+        """/ats/schemas (Part 5): $schema, $id, type; a type on every property but the
+        geometry; titles in Chinese and English; one id; the primary geometry and time."""
+        for c in self.collections():
+            [link] = [l for l in c["links"] if l["rel"] == "describedby"]
+            self.assertEqual(link["type"], "application/schema+json")
+            status, headers, s = self.srv.get_json(link["href"][len(self.srv.base):])
+            self.assertEqual(status, 200)
+            self.assertEqual(headers["Content-Type"], "application/schema+json")
+            self.assertEqual((s["$schema"], s["$id"], s["type"]),
+                             ("https://json-schema.org/draft/2020-12/schema", link["href"],
+                              "object"))
+            props = s["properties"]
+            roles = {}
+            for name, p in props.items():
+                roles.setdefault(p.get("x-ogc-role"), []).append(name)
+                self.assertRegex(p["title"], r"[\u4e00-\u9fff].* \([A-Za-z]", (c["id"], name))
+                if name == "geometry":
+                    self.assertTrue(p["format"].startswith("geometry-") and "type" not in p)
+                else:
+                    self.assertIn(p["type"], ("string", "integer", "number", "boolean"))
+            self.assertEqual(len(roles["id"]), 1, c["id"])
+            self.assertEqual(roles["primary-geometry"], ["geometry"])
+            self.assertFalse(set(props) & set(SENSITIVE), c["id"])
+        s = self.srv.get_json("/collections/facilities/schema")[2]
+        self.assertEqual(s["properties"]["due_date"]["x-ogc-role"], "primary-instant")
+        self.assertEqual(s["properties"]["due_date"]["format"], "date")
+        self.assertEqual(s["properties"]["capacity"]["type"], "integer")
+        s = self.srv.get_json("/collections/counties/schema")[2]
+        self.assertEqual(s["properties"]["code"]["x-ogc-role"], "id")
+        self.assertEqual(s["properties"]["valid_from"]["x-ogc-role"], "primary-interval-start")
+        self.assertEqual(s["properties"]["valid_to"]["x-ogc-role"], "primary-interval-end")
+        self.assertEqual(self.srv.get("/collections/nothing/schema")[0], 404)
+
+    def test_no_sensitive_field_anywhere_a_client_reads(self):
+        for path in ("/api", "/collections/demand/schema", "/collections/demand/queryables",
+                     "/tiles/demand.json", "/collections/coverage-mutual_aid_home/schema",
+                     "/collections/demand/items?limit=5"):
+            body = self.srv.get(path)[2].decode()
+            for name in SENSITIVE:
+                self.assertNotIn(name, body, path)
+
+
 class Http(unittest.TestCase):
     """HTTP over every route /api lists (it is generated from the route table): HEAD
     sends exactly GET's headers; links are clean paths typed by format."""
