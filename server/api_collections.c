@@ -71,6 +71,10 @@ collection_json(const struct layer_def *l, const struct layer_stats *st, const c
     cJSON_AddItemToArray(links, api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/schema",
                                          "application/schema+json",
                                          "Schema of the features (JSON Schema)"));
+    snprintf(href, sizeof href, "%s/collections/%s/tiles", base, l->id);
+    cJSON_AddItemToArray(links,
+                         api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                                  "application/json", "Vector tilesets"));
     return c;
 }
 

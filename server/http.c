@@ -80,9 +80,13 @@ static const struct {
     {"/collections/{}/items/{}", M_GET, api_item},
     {"/collections/{}/tiles/{}/{}/{}/{}", M_GET, api_collection_tile},
     {"/collections/{}/tiles", M_GET, api_collection_tilesets},
+    {"/collections/{}/tiles/{}", M_GET, api_collection_tileset},
     {"/tiles", M_GET, api_tilesets},
+    {"/tiles/WebMercatorQuad", M_GET, api_dataset_tileset}, /* before /tiles/{} */
+    {"/tiles/WebMercatorQuad/{}/{}/{}", M_GET, api_dataset_tile},
     {"/tiles/{}", M_GET, api_tileset},
     {"/tiles/{}/{}/{}/{}", M_GET, api_xyz_tile},
+    {"/tileMatrixSets", M_GET, api_tile_matrix_sets},
     {"/tileMatrixSets/{}", M_GET, api_tile_matrix_set},
     {"/processes", M_GET, api_processes},
     {"/processes/{}", M_GET, api_process},

@@ -41,6 +41,152 @@ def media_type(content_type):
     return content_type.split(";")[0].strip() if content_type else None
 
 
+class Tiles(unittest.TestCase):
+    """OGC API - Tiles: the tileset metadata alone is enough for OpenLayers to draw a
+    collection; GDAL walks the same metadata and opens tiles through /vsicurl/."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = demo_db()
+        cls.con = connect(cls.db)
+        cls.srv = Server(cls.db).__enter__()
+        cls.dir = scratch_dir("ogc-tiles")
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.srv.stop() == 0
+        cls.con.close()
+
+    def draw(self, tileset_path, lon, lat, zoom):
+        out = json.loads(run_client("node", os.path.join(JS, "ol_render.mjs"),
+                                    self.srv.base + tileset_path, str(lon), str(lat), str(zoom),
+                                    timeout=180))
+        self.assertEqual(out["errors"], [])
+        # Only the OGC documents and tiles were asked for: no TileJSON, no XYZ URLs.
+        urls = [u[len(self.srv.base):] for u in out["requests"]]
+        self.assertEqual(urls[:2], [tileset_path, TMS])
+        tile = re.compile(re.escape(tileset_path) + r"/%d/\d+/\d+$" % zoom)
+        self.assertTrue(urls[2:])
+        for url in urls[2:]:
+            self.assertRegex(url, tile)
+        for url, status in out["requests"].items():
+            self.assertIn(status, (200, 204), url)
+        self.assertEqual((out["map"]["projection"], out["map"]["matrices"]), ("EPSG:3857", 25))
+        return out["map"]
+
+    def divisions_in(self, level, box):
+        return dict(self.con.execute(
+            "SELECT code, name FROM divisions WHERE level = ? AND valid_to IS NULL AND "
+            "ST_Intersects(COALESCE(geom, seat), BuildMbr(?, ?, ?, ?, 4326)) = 1", (level, *box)))
+
+    @staticmethod
+    def grown(box, k):
+        dx, dy = (box[2] - box[0]) * k, (box[3] - box[1]) * k
+        return (box[0] - dx, box[1] - dy, box[2] + dx, box[3] + dy)
+
+    def test_openlayers_draws_a_collection_from_the_tileset_metadata(self):
+        for collection, level, zoom in (("townships", 4, 9), ("villages", 5, 11)):
+            m = self.draw(f"/collections/{collection}/tiles/WebMercatorQuad", 109.49, 36.6, zoom)
+            self.assertEqual(set(m["shown"]), {collection})
+            shown = m["shown"][collection]
+            # Every division well inside the view is drawn; nothing far outside it is.
+            inner = self.divisions_in(level, self.grown(m["extent"], -0.1))
+            outer = self.divisions_in(level, self.grown(m["extent"], 0.5))
+            self.assertGreater(len(inner), 5, collection)
+            self.assertLessEqual(set(inner), set(shown), collection)
+            self.assertLessEqual(set(shown), set(outer), collection)
+            self.assertEqual({c: outer[c] for c in shown}, shown)
+
+    def test_openlayers_draws_the_dataset_tileset(self):
+        m = self.draw("/tiles/WebMercatorQuad", 109.49, 36.6, 10)
+        self.assertEqual(set(m["shown"]), {"counties", "townships", "villages", "facilities"})
+        self.assertIn("610602", m["shown"]["counties"])  # Baota district, the view's centre
+
+    def test_tiles_metadata(self):
+        """/ats/tileset, /ats/tilesets-list, /ats/geodata-tilesets, /ats/dataset-tilesets"""
+        _, _, conf = self.srv.get_json("/conformance")
+        for c in ("core", "tileset", "tilesets-list", "geodata-tilesets", "dataset-tilesets",
+                  "mvt"):
+            self.assertIn("http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/" + c,
+                          conf["conformsTo"])
+        _, _, root = self.srv.get_json("/")
+        rels = {l["rel"]: l["href"][len(self.srv.base):] for l in root["links"]}
+        self.assertEqual(rels[REL + "tilesets-vector"], "/tiles")
+        self.assertEqual(rels[REL + "tiling-schemes"], "/tileMatrixSets")
+        _, _, tmss = self.srv.get_json("/tileMatrixSets")
+        self.assertEqual([(t["id"], t["links"][0]["rel"]) for t in tmss["tileMatrixSets"]],
+                         [("WebMercatorQuad", "self")])
+        status, _, tms = self.srv.get_json(TMS)
+        self.assertEqual(status, 200)
+        self.assertEqual(len(tms["tileMatrices"]), 25)
+        z9 = tms["tileMatrices"][9]
+        self.assertEqual((z9["id"], z9["matrixWidth"], z9["tileWidth"]), ("9", 512, 256))
+        self.assertAlmostEqual(z9["cellSize"] * 256 * 512, 2 * 20037508.342789244, places=3)
+        self.assertEqual(z9["pointOfOrigin"], z9["topLeftCorner"])  # TMS 2.0 and 1.0 names
+        _, _, coll = self.srv.get_json("/collections/townships")
+        [tilesets] = [l for l in coll["links"] if l["rel"] == REL + "tilesets-vector"]
+        _, _, lst = self.srv.get_json(tilesets["href"][len(self.srv.base):])
+        [ts] = lst["tilesets"]
+        self.assertEqual((ts["dataType"], ts["crs"]),
+                         ("vector", "http://www.opengis.net/def/crs/EPSG/0/3857"))
+        links = {l["rel"]: l for l in ts["links"]}
+        self.assertEqual(links[REL + "tiling-scheme"]["href"], self.srv.base + TMS)
+        _, _, desc = self.srv.get_json(links["self"]["href"][len(self.srv.base):])
+        items = [l for l in desc["links"] if l["rel"] == "item"]
+        self.assertEqual([(l["type"], l["templated"]) for l in items], [(MVT, True)])
+        self.assertTrue(items[0]["href"].endswith("/{tileMatrix}/{tileRow}/{tileCol}"))
+        self.assertEqual(desc["layers"][0]["id"], "townships")
+        _, _, dataset = self.srv.get_json("/tiles")
+        combined = dataset["tilesets"][0]
+        self.assertEqual(combined["links"][0]["href"], self.srv.base + "/tiles/WebMercatorQuad")
+        # Outside the tile matrix set, or another one: 404 or 400 (/req/core/tc-error).
+        for path in ("/collections/townships/tiles/WebMercatorQuad/9/512/0",
+                     "/collections/townships/tiles/WorldCRS84Quad/1/0/0",
+                     "/collections/townships/tiles/WorldCRS84Quad",
+                     "/tiles/WebMercatorQuad/25/0/0"):
+            self.assertIn(self.srv.get(path)[0], (400, 404), path)
+
+    def test_gdal_ogcapi_walks_the_tiles_metadata(self):
+        """GDAL's OGCAPI driver follows collection -> tilesets-vector -> tileset (self) ->
+        tiling-scheme and parses the tile matrix set. GDAL 3.6 (Debian 12) stops there for
+        vector tiles: its InitWithTilesAPI builds raster (map) tiles only, so no feature
+        can be read through it; GDAL 3.7 also reads only TMS 2.0, 3.6 only 1.0, which is
+        why the definition carries both encodings."""
+        code, out, err = gdal_tool("ogrinfo", "-ro", "-so", "-oo", "API=TILES",
+                                   "OGCAPI:" + self.srv.base + "/collections/townships")
+        self.assertEqual([u[len(self.srv.base):] for u in fetched(err)],
+                         ["/collections/townships", "/collections/townships/tiles",
+                          "/collections/townships/tiles/WebMercatorQuad", TMS])
+        self.assertNotIn("ERROR", err)  # a TMS it cannot parse is an ERROR line
+        if code == 0:  # a GDAL that reads vector tiles: one layer per tile matrix
+            self.assertIn("Zoom level 9", out)
+
+    def test_gdal_opens_a_tile_through_vsicurl(self):
+        z, x, y = 9, 411, 199
+        ogc = f"/collections/townships/tiles/WebMercatorQuad/{z}/{y}/{x}"
+        status, headers, body = self.srv.get(ogc)
+        self.assertEqual(status, 200)
+        local = os.path.join(self.dir, "tile.mvt")
+        with open(local, "wb") as f:
+            f.write(body)
+        opts = [f"X={x}", f"Y={y}", f"Z={z}"]
+
+        def ids(name):
+            ds = gdal.OpenEx(name, gdal.OF_VECTOR, allowed_drivers=["MVT"], open_options=opts)
+            self.assertIsNotNone(ds, name)
+            return sorted(f.GetField("id") for f in ds.GetLayer(0))
+
+        want = ids(local)
+        self.assertGreater(len(want), 5)
+        # /vsicurl/ asks HEAD for the size, then GETs the bytes. A name ending in a number
+        # makes GDAL's MVT driver take it for a directory of tiles, so the OGC path is
+        # named in the ?url= form, which ends with its (default) use_head option.
+        self.assertEqual(ids(f"/vsicurl/{self.srv.base}/tiles/townships/{z}/{x}/{y}.mvt"), want)
+        self.assertEqual(ids(f"/vsicurl?url={self.srv.base}{ogc}&use_head=yes"), want)
+        head = self.srv.get(ogc, method="HEAD")[1]
+        self.assertEqual(int(head["Content-Length"]), len(body))
+
+
 class Features(unittest.TestCase):
     """What GDAL's OAPIF driver and QGIS read besides the items: the schema and the
     per-collection parameters of /api, and filters that reach the server."""
