@@ -176,18 +176,11 @@ void api_collection_tile(const struct api_request *req, struct api_response *res
                req->path_params[3]);
 }
 
+/* /tiles/{tilesetId}/{z}/{x}/{y}.mvt: the route took the ".mvt" off y. */
 void api_xyz_tile(const struct api_request *req, struct api_response *res)
 {
-    char y[32];
-    size_t n = strlen(req->path_params[3]);
-
-    if (n < 5 || n >= sizeof y || strcmp(req->path_params[3] + n - 4, ".mvt")) {
-        api_error(res, 404, "not_found", "tiles are /tiles/{collection}/{z}/{x}/{y}.mvt");
-        return;
-    }
-    memcpy(y, req->path_params[3], n - 4);
-    y[n - 4] = '\0';
-    serve_tile(req, res, req->path_params[0], req->path_params[1], req->path_params[2], y);
+    serve_tile(req, res, req->path_params[0], req->path_params[1], req->path_params[2],
+               req->path_params[3]);
 }
 
 /* /tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}: the combined base map. */

@@ -106,7 +106,7 @@ class Tiles(unittest.TestCase):
         """/ats/tileset, /ats/tilesets-list, /ats/geodata-tilesets, /ats/dataset-tilesets"""
         _, _, conf = self.srv.get_json("/conformance")
         for c in ("core", "tileset", "tilesets-list", "geodata-tilesets", "dataset-tilesets",
-                  "mvt"):
+                  "mvt", "oas30"):
             self.assertIn("http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/" + c,
                           conf["conformsTo"])
         _, _, root = self.srv.get_json("/")
@@ -205,6 +205,42 @@ class Features(unittest.TestCase):
     def collections(self):
         return self.srv.get_json("/collections")[2]["collections"]
 
+    def test_gdal_where_on_id_fetches_the_feature(self):
+        code, out, err = gdal_tool("ogrinfo", "-ro", "OAPIF:" + self.srv.base, "facilities",
+                                   "-where", "id = 'F0001'")
+        self.assertEqual(code, 0, err)
+        self.assertIn(self.srv.base + "/collections/facilities/items/F0001", fetched(err))
+        self.assertIn("Feature Count: 1", out)
+        self.assertIn("id (String) = F0001", out)
+
+    def test_gdal_where_reaches_the_server_as_a_filter(self):
+        want = self.con.execute("SELECT count(*) FROM facilities WHERE kind = ?",
+                                ("funeral_home",)).fetchone()[0]
+        self.assertGreater(want, 0)
+        code, out, err = gdal_tool("ogrinfo", "-ro", "OAPIF:" + self.srv.base, "facilities",
+                                   "-where", "kind = 'funeral_home'")
+        self.assertEqual(code, 0, err)
+        urls = fetched(err)
+        # The first page is read to learn the fields; the filter applies from /api on.
+        asked = [u for u in urls[urls.index(self.srv.base + "/api"):]
+                 if "/collections/facilities/items?" in u]
+        self.assertTrue(asked and all("kind=funeral_home" in u for u in asked), urls)
+        self.assertNotIn("evaluated on client side", err)
+        self.assertEqual(out.count("OGRFeature(facilities)"), want)
+        self.assertEqual(out.count("kind (String) = funeral_home"), want)
+
+    def test_api_lists_each_collection_with_its_queryables(self):
+        _, _, api = self.srv.get_json("/api")
+        for c in self.collections():
+            op = api["paths"][f"/collections/{c['id']}/items"]["get"]
+            names = {p.get("name") for p in op["parameters"] if "name" in p}
+            _, _, q = self.srv.get_json(f"/collections/{c['id']}/queryables")
+            self.assertEqual(names, set(q["properties"]) - {"geometry"}, c["id"])
+            self.assertFalse(names & set(SENSITIVE), c["id"])
+            refs = {p["$ref"].rsplit("/", 1)[1] for p in op["parameters"] if "$ref" in p}
+            self.assertLessEqual({"bbox", "limit", "filter", "datetime"}, refs)
+            self.assertNotIn("collectionId", refs)
+
     def test_schema_types_titles_and_roles(self):
         """/ats/schemas (Part 5): $schema, $id, type; a type on every property but the
         geometry; titles in Chinese and English; one id; the primary geometry and time."""
@@ -268,6 +304,40 @@ class Http(unittest.TestCase):
             if "get" in item:
                 out.append(re.sub(r"\{(\w+)\}", lambda m: SAMPLE[m.group(1)], template))
         return api, out
+
+    def test_api_describes_every_route(self):
+        api, paths = self.get_paths()
+        for p in ("/collections/{collectionId}/tiles/{tileMatrixSetId}",
+                  "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}"
+                  "/{tileCol}",
+                  "/collections/{collectionId}/schema", "/tiles", "/tiles/WebMercatorQuad",
+                  "/tiles/{tilesetId}/{z}/{x}/{y}.mvt", "/tileMatrixSets",
+                  "/tileMatrixSets/{tileMatrixSetId}"):
+            self.assertIn("get", api["paths"][p], p)
+        ops = [op["operationId"] for item in api["paths"].values() for op in item.values()]
+        self.assertEqual(len(ops), len(set(ops)))  # /ats/oas30/operation-id
+        # Each path answers (a sample job id is the only one that may not exist).
+        for path in paths:
+            self.assertIn(self.srv.get(path)[0], (200, 204) if "no-such-job" not in path
+                          else (404,), path)
+
+    def test_head_sends_the_headers_of_get_on_every_route(self):
+        _, paths = self.get_paths()
+        paths += ["/collections/nothing", "/nothing", "/collections/facilities/items?limit=x"]
+        for path in paths:
+            for extra in ({}, {"Accept-Encoding": "gzip"}, {"Accept": "text/html"}):
+                self.srv.get(path, headers=extra)  # a tile is rendered, then served cached
+                status, get_h, body = self.srv.get(path, headers=extra)
+                head_status, head_h, head_body = self.srv.get(path, headers=extra,
+                                                              method="HEAD")
+                want = sorted((k, v) for k, v in get_h.items() if k != "Date")
+                got = sorted((k, v) for k, v in head_h.items() if k != "Date")
+                self.assertEqual((head_status, got), (status, want), (path, extra))
+                self.assertEqual(head_body, b"")
+                if "Content-Length" in get_h:
+                    self.assertEqual(int(get_h["Content-Length"]), len(body), path)
+                else:
+                    self.assertEqual(get_h["Transfer-Encoding"], "chunked", path)
 
     def test_links_are_clean_paths_typed_by_format(self):
         """From the landing page, every JSON document's links: no format parameter in any
