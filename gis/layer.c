@@ -14,52 +14,71 @@
 #define N(a) (sizeof a / sizeof *a)
 
 static const struct layer_prop DIVISION_PROPS[] = {
-    {"code", PROP_TEXT, "code", "Official statistical division code (6, 9 or 12 digits)"},
-    {"name", PROP_TEXT, "name", "Standard name"},
-    {"level", PROP_INT, "level", "2 city, 3 county, 4 township/street, 5 village/community"},
-    {"parent_code", PROP_TEXT, "parent_code", "Code of the parent division"},
-    {"kind", PROP_TEXT, "kind", "street, town, township, village or community"},
-    {"urban_rural_code", PROP_TEXT, "urban_rural_code", "NBS urban-rural class code"},
-    {"pinyin", PROP_TEXT, "pinyin", "Name in pinyin"},
-    {"population", PROP_INT, "population", "Resident population"},
-    {"elderly_60plus", PROP_INT, "elderly_60plus", "Residents aged 60 and over"},
-    {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real"},
-    {"valid_from", PROP_DATE, "valid_from", "First day this version is valid"},
-    {"valid_to", PROP_DATE, "valid_to", "Day this version ended (null: current)"},
+    {"code", PROP_TEXT, "code", "Official statistical division code (6, 9 or 12 digits)", "Code",
+     "区划代码"},
+    {"name", PROP_TEXT, "name", "Standard name", "Name", "名称"},
+    {"level", PROP_INT, "level", "2 city, 3 county, 4 township/street, 5 village/community",
+     "Level", "级别"},
+    {"parent_code", PROP_TEXT, "parent_code", "Code of the parent division", "Parent code",
+     "上级区划代码"},
+    {"kind", PROP_TEXT, "kind", "street, town, township, village or community", "Kind", "类型"},
+    {"urban_rural_code", PROP_TEXT, "urban_rural_code", "NBS urban-rural class code",
+     "Urban-rural class", "城乡分类代码"},
+    {"pinyin", PROP_TEXT, "pinyin", "Name in pinyin", "Pinyin", "拼音"},
+    {"population", PROP_INT, "population", "Resident population", "Population", "常住人口"},
+    {"elderly_60plus", PROP_INT, "elderly_60plus", "Residents aged 60 and over", "Aged 60 and over",
+     "60岁及以上人口"},
+    {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real",
+     "Synthetic", "合成数据"},
+    {"valid_from", PROP_DATE, "valid_from", "First day this version is valid", "Valid from",
+     "生效日期"},
+    {"valid_to", PROP_DATE, "valid_to", "Day this version ended (null: current)", "Valid to",
+     "失效日期"},
 };
 
 static const struct layer_prop FACILITY_PROPS[] = {
-    {"kind", PROP_TEXT, "kind", "Facility kind, e.g. mutual_aid_home"},
-    {"status", PROP_TEXT, "status", "planned .. operating, closed"},
-    {"name", PROP_TEXT, "name", "Name"},
-    {"capacity", PROP_INT, "capacity", "Beds or places"},
-    {"division_code", PROP_TEXT, "division_code", "Code of the division it lies in"},
-    {"responsible_unit", PROP_TEXT, "responsible_unit", "Unit responsible for it"},
-    {"due_date", PROP_DATE, "due_date", "Date it is due"},
-    {"scenario_id", PROP_INT, "scenario_id", "Planning scenario that proposed it"},
-    {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real"},
+    {"kind", PROP_TEXT, "kind", "Facility kind, e.g. mutual_aid_home", "Kind", "设施类型"},
+    {"status", PROP_TEXT, "status", "planned .. operating, closed", "Status", "状态"},
+    {"name", PROP_TEXT, "name", "Name", "Name", "名称"},
+    {"capacity", PROP_INT, "capacity", "Beds or places", "Capacity", "容量"},
+    {"division_code", PROP_TEXT, "division_code", "Code of the division it lies in",
+     "Division code", "所在区划代码"},
+    {"responsible_unit", PROP_TEXT, "responsible_unit", "Unit responsible for it",
+     "Responsible unit", "责任单位"},
+    {"due_date", PROP_DATE, "due_date", "Date it is due", "Due date", "计划完成日期"},
+    {"scenario_id", PROP_INT, "scenario_id", "Planning scenario that proposed it", "Scenario",
+     "规划方案"},
+    {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real",
+     "Synthetic", "合成数据"},
 };
 
 static const struct layer_prop PLACE_PROPS[] = {
-    {"name", PROP_TEXT, "name", "Standard name"},
-    {"pinyin", PROP_TEXT, "pinyin", "Name in pinyin"},
-    {"aliases", PROP_TEXT, "aliases", "Former names and aliases (JSON array)"},
-    {"category", PROP_TEXT, "category", "Place category"},
-    {"division_code", PROP_TEXT, "division_code", "Code of the division it lies in"},
-    {"status", PROP_TEXT, "status", "Status of the name"},
-    {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real"},
-    {"valid_from", PROP_DATE, "valid_from", "First day this version is valid"},
-    {"valid_to", PROP_DATE, "valid_to", "Day this version ended (null: current)"},
+    {"name", PROP_TEXT, "name", "Standard name", "Name", "标准名称"},
+    {"pinyin", PROP_TEXT, "pinyin", "Name in pinyin", "Pinyin", "拼音"},
+    {"aliases", PROP_TEXT, "aliases", "Former names and aliases (JSON array)", "Aliases",
+     "别名和曾用名"},
+    {"category", PROP_TEXT, "category", "Place category", "Category", "类别"},
+    {"division_code", PROP_TEXT, "division_code", "Code of the division it lies in",
+     "Division code", "所在区划代码"},
+    {"status", PROP_TEXT, "status", "Status of the name", "Status", "状态"},
+    {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real",
+     "Synthetic", "合成数据"},
+    {"valid_from", PROP_DATE, "valid_from", "First day this version is valid", "Valid from",
+     "生效日期"},
+    {"valid_to", PROP_DATE, "valid_to", "Day this version ended (null: current)", "Valid to",
+     "失效日期"},
 };
 
 /* Sensitive assistance counts are left out until roles exist. */
 static const struct layer_prop DEMAND_PROPS[] = {
-    {"code", PROP_TEXT, "code", "Demand point code (the village code)"},
-    {"name", PROP_TEXT, "name", "Name"},
-    {"division_code", PROP_TEXT, "division_code", "Township code"},
-    {"population", PROP_INT, "population", "Resident population"},
-    {"elderly_60plus", PROP_INT, "elderly_60plus", "Residents aged 60 and over"},
-    {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real"},
+    {"code", PROP_TEXT, "code", "Demand point code (the village code)", "Code", "需求点代码"},
+    {"name", PROP_TEXT, "name", "Name", "Name", "名称"},
+    {"division_code", PROP_TEXT, "division_code", "Township code", "Township code", "所属乡镇代码"},
+    {"population", PROP_INT, "population", "Resident population", "Population", "常住人口"},
+    {"elderly_60plus", PROP_INT, "elderly_60plus", "Residents aged 60 and over", "Aged 60 and over",
+     "60岁及以上人口"},
+    {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real",
+     "Synthetic", "合成数据"},
 };
 
 #define DIVISION_LAYER(id_, title_, desc_, where_, geom_sql_, rtree0_, rtree1_, kind_)             \
@@ -257,15 +276,18 @@ const char *layer_coverage_kind(const char *id)
 static const struct layer_def *coverage_layer(const char *kind, struct layer_scratch *scratch)
 {
     static const struct {
-        const char *name, *description;
+        const char *name, *description, *title, *title_zh;
         enum prop_type type;
         enum store_cov_field what;
     } extra[] = {
-        {"covered", "Within reach of an operating facility of the kind", PROP_BOOL,
-         STORE_COV_COVERED},
-        {"nearest_id", "The nearest such facility", PROP_TEXT, STORE_COV_NEAREST_ID},
-        {"nearest_m", "Geodesic distance to it, metres", PROP_REAL, STORE_COV_NEAREST_M},
-        {"n_within", "Facilities within reach", PROP_INT, STORE_COV_N_WITHIN},
+        {"covered", "Within reach of an operating facility of the kind", "Covered", "已覆盖",
+         PROP_BOOL, STORE_COV_COVERED},
+        {"nearest_id", "The nearest such facility", "Nearest facility", "最近设施", PROP_TEXT,
+         STORE_COV_NEAREST_ID},
+        {"nearest_m", "Geodesic distance to it, metres", "Distance to it (m)", "到最近设施距离(米)",
+         PROP_REAL, STORE_COV_NEAREST_M},
+        {"n_within", "Facilities within reach", "Facilities within reach", "服务范围内设施数",
+         PROP_INT, STORE_COV_N_WITHIN},
     };
     const struct layer_def *demand = layer_find("demand");
     size_t k, n = demand->n_props;
@@ -274,8 +296,9 @@ static const struct layer_def *coverage_layer(const char *kind, struct layer_scr
     for (k = 0; k < 4 && n < LAYER_COV_PROPS; k++, n++) {
         snprintf(scratch->prop_sql[k], sizeof scratch->prop_sql[k],
                  "civgis_coverage('%s', code, %d)", kind, (int)extra[k].what);
-        scratch->props[n] = (struct layer_prop){extra[k].name, extra[k].type, scratch->prop_sql[k],
-                                                extra[k].description};
+        scratch->props[n] =
+            (struct layer_prop){extra[k].name,        extra[k].type,  scratch->prop_sql[k],
+                                extra[k].description, extra[k].title, extra[k].title_zh};
     }
     scratch->def = *demand;
     snprintf(scratch->id, sizeof scratch->id, "coverage-%s", kind);

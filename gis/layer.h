@@ -28,6 +28,7 @@ struct layer_prop {
     enum prop_type type;
     const char *sql; /* constant expression over the layer's table */
     const char *description;
+    const char *title, *title_zh; /* short labels, English and Chinese (schemas, forms) */
 };
 
 enum layer_geom {

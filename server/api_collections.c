@@ -1,19 +1,14 @@
 /*
- * /collections, /collections/{id} and /collections/{id}/queryables.
+ * /collections and /collections/{id}: each collection's metadata and its links (items,
+ * queryables, schema, tilesets), all clean paths whose format is the link's type.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api_render.h"
 #include "facility.h"
 #include "version.h"
-
-static const char *geometry_format(const struct layer_def *l)
-{
-    return l->geom == LAYER_GEOM_POLYGON ? "geometry-multipolygon"
-           : l->geom == LAYER_GEOM_POINT ? "geometry-point"
-                                         : "geometry-any";
-}
 
 /* The spatial extent, and the temporal one of versioned layers; an empty layer claims
  * none. */
@@ -63,90 +58,119 @@ collection_json(const struct layer_def *l, const struct layer_stats *st, const c
     links = cJSON_AddArrayToObject(c, "links");
     snprintf(path, sizeof path, "/collections/%s", l->id);
     api_self_links(links, base, path, "application/json");
-    snprintf(href, sizeof href, "%s/collections/%s/items?f=json", base, l->id);
+    snprintf(href, sizeof href, "%s/collections/%s/items", base, l->id);
     cJSON_AddItemToArray(links,
                          api_link(href, "items", "application/geo+json", "Features (GeoJSON)"));
-    snprintf(href, sizeof href, "%s/collections/%s/items?f=html", base, l->id);
     cJSON_AddItemToArray(links, api_link(href, "items", "text/html", "Features (HTML)"));
     snprintf(href, sizeof href, "%s/collections/%s/queryables", base, l->id);
     cJSON_AddItemToArray(links, api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                                          "application/schema+json", "Queryables"));
+    snprintf(href, sizeof href, "%s/collections/%s/schema", base, l->id);
+    cJSON_AddItemToArray(links, api_link(href, "describedby", "application/schema+json",
+                                         "Schema of the features (JSON Schema)"));
+    cJSON_AddItemToArray(links, api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/schema",
+                                         "application/schema+json",
+                                         "Schema of the features (JSON Schema)"));
+    snprintf(href, sizeof href, "%s/collections/%s/tiles", base, l->id);
+    cJSON_AddItemToArray(links,
+                         api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                                  "application/json", "Vector tilesets"));
     return c;
 }
 
-/* The data version: part of every ETag of data-derived resources. */
+bool api_data_etag(const struct api_request *req,
+                   struct api_response *res,
+                   const char *what,
+                   const char *extra)
+{
+    struct gis_error err = {0};
+    int64_t v = 0;
+    char basis[512];
+
+    if (store_data_version(api_store(req), &v, &err) != GIS_OK)
+        return false;
+    snprintf(basis, sizeof basis, "%s|%lld|%s|%s", what, (long long)v, extra, req->path);
+    return api_etag(req, res, basis);
+}
+
+/* The data version is part of every ETag of data-derived resources. */
 static bool data_etag(const struct api_request *req,
                       struct api_response *res,
                       const char *what,
                       enum api_format fmt)
 {
-    struct gis_error err = {0};
-    int64_t v = 0;
-    char basis[256];
-
-    if (store_data_version(api_store(req), &v, &err) != GIS_OK)
-        return false;
-    snprintf(basis, sizeof basis, "%s|%lld|%d|%s", what, (long long)v, (int)fmt, req->path);
-    return api_etag(req, res, basis);
+    return api_data_etag(req, res, what, fmt == API_HTML ? "html" : "json");
 }
 
-void api_collections(const struct api_request *req, struct api_response *res)
+void api_layers_list(const struct api_request *req, struct api_layer_list *out)
 {
-    const struct layer_def *layers[16 + 64 + 16];
-    struct layer_stats stats[16 + 64 + 16];
-    struct layer_scratch scratch[64 + 16];
     int64_t scenarios[64];
-    struct gis_error err = {0};
-    enum api_format fmt;
-    cJSON *root, *list, *links;
-    char base[160];
-    size_t i, n = layer_count() < 16 ? layer_count() : 16, n_scen;
+    size_t i, n = 0, n_scen;
     char sid[40];
 
-    if (api_format(req, &fmt, &err) != GIS_OK) {
-        api_fail(res, &err);
-        return;
-    }
-    if (data_etag(req, res, "collections", fmt))
-        return;
-    api_base_url(req, base, sizeof base);
-    /* The fixed layers, one per facility kind's coverage, one per stored scenario (its
-     * proposed sites). */
+    for (i = 0; i < layer_count() && n < 16; i++)
+        out->layers[n++] = layer_at(i);
     for (i = 0; FACILITY_KINDS[i] && i < 16; i++) {
         snprintf(sid, sizeof sid, "coverage-%s", FACILITY_KINDS[i]);
-        layers[n] = layer_resolve(api_store(req), sid, &scratch[64 + i]);
-        n += layers[n] != NULL;
+        out->layers[n] = layer_resolve(api_store(req), sid, &out->scratch[n]);
+        n += out->layers[n] != NULL;
     }
     n_scen = layer_scenario_ids(api_store(req), scenarios, 64);
     for (i = 0; i < n_scen; i++) {
         snprintf(sid, sizeof sid, "scenario-%lld", (long long)scenarios[i]);
-        layers[n] = layer_resolve(api_store(req), sid, &scratch[i]);
-        n += layers[n] != NULL;
+        out->layers[n] = layer_resolve(api_store(req), sid, &out->scratch[n]);
+        n += out->layers[n] != NULL;
     }
-    for (i = 0; i < n; i++) {
-        if (i < layer_count())
-            layers[i] = layer_at(i);
-        if (layer_stats(api_store(req), layers[i], &stats[i], &err) != GIS_OK) {
+    out->n = n;
+}
+
+void api_collections(const struct api_request *req, struct api_response *res)
+{
+    struct api_layer_list *list = malloc(sizeof *list);
+    struct layer_stats stats[API_MAX_LAYERS];
+    struct gis_error err = {0};
+    enum api_format fmt;
+    cJSON *root, *arr, *links;
+    char base[160];
+    size_t i;
+
+    if (!list) {
+        api_error(res, 500, "out_of_memory", "out of memory");
+        return;
+    }
+    if (api_format(req, &fmt, &err) != GIS_OK) {
+        api_fail(res, &err);
+        goto cleanup;
+    }
+    if (data_etag(req, res, "collections", fmt))
+        goto cleanup;
+    api_base_url(req, base, sizeof base);
+    api_layers_list(req, list);
+    for (i = 0; i < list->n; i++) {
+        if (layer_stats(api_store(req), list->layers[i], &stats[i], &err) != GIS_OK) {
             api_fail(res, &err);
-            return;
+            goto cleanup;
         }
     }
     api_header_add(res, "Cache-Control", "public, no-cache");
     if (fmt == API_HTML) {
-        api_render_collections_html(res, base, layers, stats, n);
-        return;
+        api_render_collections_html(res, base, list->layers, stats, list->n);
+        goto cleanup;
     }
     root = cJSON_CreateObject();
     links = cJSON_AddArrayToObject(root, "links");
     api_self_links(links, base, "/collections", "application/json");
-    list = cJSON_AddArrayToObject(root, "collections");
-    for (i = 0; i < n; i++)
-        cJSON_AddItemToArray(list, collection_json(layers[i], &stats[i], base));
+    arr = cJSON_AddArrayToObject(root, "collections");
+    for (i = 0; i < list->n; i++)
+        cJSON_AddItemToArray(arr, collection_json(list->layers[i], &stats[i], base));
     api_send_json(res, root, "application/json");
+cleanup:
+    free(list);
 }
 
-static const struct layer_def *
-find_layer(const struct api_request *req, struct api_response *res, struct layer_scratch *scratch)
+const struct layer_def *api_find_layer(const struct api_request *req,
+                                       struct api_response *res,
+                                       struct layer_scratch *scratch)
 {
     const struct layer_def *l = layer_resolve(api_store(req), req->path_params[0], scratch);
 
@@ -158,7 +182,7 @@ find_layer(const struct api_request *req, struct api_response *res, struct layer
 void api_collection(const struct api_request *req, struct api_response *res)
 {
     struct layer_scratch scratch;
-    const struct layer_def *l = find_layer(req, res, &scratch);
+    const struct layer_def *l = api_find_layer(req, res, &scratch);
     struct gis_error err = {0};
     struct layer_stats st;
     enum api_format fmt;
@@ -178,59 +202,4 @@ void api_collection(const struct api_request *req, struct api_response *res)
         api_render_collections_html(res, base, &l, &st, 1);
     else
         api_send_json(res, collection_json(l, &st, base), "application/json");
-}
-
-static const char *json_type(enum prop_type t)
-{
-    switch (t) {
-    case PROP_INT:
-        return "integer";
-    case PROP_REAL:
-        return "number";
-    case PROP_BOOL:
-        return "boolean";
-    default:
-        return "string";
-    }
-}
-
-void api_queryables(const struct api_request *req, struct api_response *res)
-{
-    struct layer_scratch scratch;
-    const struct layer_def *l = find_layer(req, res, &scratch);
-    struct gis_error err = {0};
-    enum api_format fmt;
-    cJSON *root, *props, *p;
-    char base[160], id[256];
-    size_t i;
-
-    if (!l)
-        return;
-    if (api_format(req, &fmt, &err) != GIS_OK) {
-        api_fail(res, &err);
-        return;
-    }
-    if (api_etag(req, res, l->id))
-        return;
-    api_base_url(req, base, sizeof base);
-    root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "$schema", "https://json-schema.org/draft/2020-12/schema");
-    snprintf(id, sizeof id, "%s/collections/%s/queryables", base, l->id);
-    cJSON_AddStringToObject(root, "$id", id);
-    cJSON_AddStringToObject(root, "type", "object");
-    cJSON_AddStringToObject(root, "title", l->title);
-    props = cJSON_AddObjectToObject(root, "properties");
-    p = cJSON_AddObjectToObject(props, "geometry");
-    cJSON_AddStringToObject(p, "format", geometry_format(l));
-    cJSON_AddStringToObject(p, "x-ogc-role", "primary-geometry");
-    for (i = 0; i < l->n_props; i++) {
-        p = cJSON_AddObjectToObject(props, l->props[i].name);
-        cJSON_AddStringToObject(p, "type", json_type(l->props[i].type));
-        if (l->props[i].type == PROP_DATE)
-            cJSON_AddStringToObject(p, "format", "date");
-        cJSON_AddStringToObject(p, "description", l->props[i].description);
-    }
-    cJSON_AddBoolToObject(root, "additionalProperties", 0);
-    api_header_add(res, "Cache-Control", "public, max-age=3600");
-    api_send_json(res, root, "application/schema+json");
 }

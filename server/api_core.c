@@ -100,14 +100,14 @@ cJSON *api_link(const char *href, const char *rel, const char *type, const char 
     return l;
 }
 
-/* Adds self (this format) and alternate (the other) links for path. */
+/* Adds self (this format) and alternate (HTML) links for path: one clean URL, the format
+ * named by each link's type and chosen by the client's Accept. */
 void api_self_links(cJSON *links, const char *base, const char *path, const char *json_type)
 {
     char href[512];
 
-    snprintf(href, sizeof href, "%s%s?f=json", base, path);
+    snprintf(href, sizeof href, "%s%s", base, path);
     cJSON_AddItemToArray(links, api_link(href, "self", json_type, "This document as JSON"));
-    snprintf(href, sizeof href, "%s%s?f=html", base, path);
     cJSON_AddItemToArray(links, api_link(href, "alternate", "text/html", "This document as HTML"));
 }
 
@@ -138,7 +138,8 @@ static cJSON *landing_json(const char *base)
     cJSON_AddStringToObject(root, "title", "civgis");
     cJSON_AddStringToObject(root, "description",
                             "Civil-affairs planning GIS: administrative divisions, facilities, "
-                            "demand and coverage, served through OGC API - Features");
+                            "demand and coverage, served through OGC API - Features, Tiles and "
+                            "Processes");
     links = cJSON_AddArrayToObject(root, "links");
     api_self_links(links, base, "/", "application/json");
     snprintf(href, sizeof href, "%s/api", base);
@@ -153,6 +154,14 @@ static cJSON *landing_json(const char *base)
     snprintf(href, sizeof href, "%s/processes", base);
     cJSON_AddItemToArray(links, api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/processes",
                                          "application/json", "The processes"));
+    snprintf(href, sizeof href, "%s/tiles", base);
+    cJSON_AddItemToArray(links,
+                         api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                                  "application/json", "Vector tilesets"));
+    snprintf(href, sizeof href, "%s/tileMatrixSets", base);
+    cJSON_AddItemToArray(links,
+                         api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+                                  "application/json", "Tile matrix sets"));
     snprintf(href, sizeof href, "%s/health", base);
     cJSON_AddItemToArray(links, api_link(href, "service-status", "application/json", "Health"));
     return root;
@@ -196,7 +205,17 @@ static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/advanced-property-roles",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/returnables-and-receivables",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/json",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/job-list",

@@ -55,12 +55,15 @@ void api_render_landing_html(struct api_response *res, const char *base)
 
     (void)base;
     if (rc == GIS_OK)
-        rc = gbuf_puts(b, "<p>Civil-affairs planning GIS: administrative divisions, facilities, "
-                          "demand and coverage, through OGC API - Features.</p><ul>"
-                          "<li><a href=\"/collections\">Collections</a></li>"
-                          "<li><a href=\"/conformance\">Conformance</a></li>"
-                          "<li><a href=\"/api\">API definition (OpenAPI 3.0)</a></li>"
-                          "<li><a href=\"/health\">Health</a></li></ul>");
+        rc = gbuf_puts(
+            b, "<p>Civil-affairs planning GIS: administrative divisions, facilities, "
+               "demand and coverage, through OGC API - Features, Tiles and Processes.</p><ul>"
+               "<li><a href=\"/collections\">Collections</a></li>"
+               "<li><a href=\"/conformance\">Conformance</a></li>"
+               "<li><a href=\"/tiles\">Vector tilesets</a></li>"
+               "<li><a href=\"/tileMatrixSets\">Tile matrix sets</a></li>"
+               "<li><a href=\"/api\">API definition (OpenAPI 3.0)</a></li>"
+               "<li><a href=\"/health\">Health</a></li></ul>");
     finish(res, rc);
 }
 
@@ -103,7 +106,7 @@ void api_render_collections_html(struct api_response *res,
     for (i = 0; i < n; i++) {
         gbuf_puts(b, "<tr><td><a href=\"/collections/");
         render_html_escape(b, layers[i]->id);
-        gbuf_puts(b, "/items?f=html\">");
+        gbuf_puts(b, "/items\">");
         render_html_escape(b, layers[i]->id);
         gbuf_puts(b, "</a></td><td>");
         render_html_escape(b, layers[i]->title);

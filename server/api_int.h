@@ -115,6 +115,29 @@ api_format(const struct api_request *req, enum api_format *out, struct gis_error
 /* Sends a complete body (copied) with a content type. */
 void api_body(struct api_response *res, const char *content_type, const char *text, size_t len);
 
+/* A handler: reads req, fills res (status 200 and an empty body to begin with). */
+typedef void (*api_handler_fn)(const struct api_request *req, struct api_response *res);
+
+/* Methods of a route (API_GET also answers HEAD). */
+enum {
+    API_GET = 1,
+    API_POST = 2,
+    API_DELETE = 4,
+};
+
+/* One row of the route table (http.c): an operation and its OpenAPI fragment. */
+struct api_route {
+    const char *pattern; /* an OpenAPI path template: "/collections/{collectionId}" */
+    unsigned methods;    /* one API_* bit */
+    api_handler_fn handler;
+    const char *operation_id, *summary;
+    const char *media_type; /* of a 200 response */
+    const char *params;     /* space-separated names of components/parameters */
+};
+
+/* Row i of the route table, in routing order; NULL past the end. */
+const struct api_route *api_route_at(size_t i);
+
 /* handlers */
 void api_health(const struct api_request *req, struct api_response *res);
 void api_landing(const struct api_request *req, struct api_response *res);
@@ -123,6 +146,7 @@ void api_openapi(const struct api_request *req, struct api_response *res);
 void api_collections(const struct api_request *req, struct api_response *res);
 void api_collection(const struct api_request *req, struct api_response *res);
 void api_queryables(const struct api_request *req, struct api_response *res);
+void api_schema(const struct api_request *req, struct api_response *res);
 void api_items(const struct api_request *req, struct api_response *res);
 void api_item(const struct api_request *req, struct api_response *res);
 void api_collection_tile(const struct api_request *req, struct api_response *res);
@@ -130,6 +154,10 @@ void api_xyz_tile(const struct api_request *req, struct api_response *res);
 void api_tilesets(const struct api_request *req, struct api_response *res);
 void api_tileset(const struct api_request *req, struct api_response *res);
 void api_collection_tilesets(const struct api_request *req, struct api_response *res);
+void api_collection_tileset(const struct api_request *req, struct api_response *res);
+void api_dataset_tileset(const struct api_request *req, struct api_response *res);
+void api_dataset_tile(const struct api_request *req, struct api_response *res);
+void api_tile_matrix_sets(const struct api_request *req, struct api_response *res);
 void api_tile_matrix_set(const struct api_request *req, struct api_response *res);
 void api_processes(const struct api_request *req, struct api_response *res);
 void api_process(const struct api_request *req, struct api_response *res);

@@ -517,11 +517,26 @@ static enum gis_status render_feature(struct gbuf *b, struct stream *s, struct g
     return rc == GIS_OK ? gbuf_append(b, "}", 1) : rc;
 }
 
+/* The query of a page's link: the canonical query (no f: the link's type names the
+ * format) and the page's offset; "" when there is neither. */
+static enum gis_status page_query(struct gbuf *b, const struct stream *s, int64_t offset)
+{
+    enum gis_status rc = GIS_OK;
+    bool has_q = s->r.canonical.len > 0;
+
+    if (has_q || offset > 0)
+        rc = gbuf_append(b, "?", 1);
+    if (rc == GIS_OK && has_q)
+        rc = gbuf_json_escape(b, s->r.canonical.data);
+    if (rc == GIS_OK && offset > 0)
+        rc = gbuf_printf(b, "%soffset=%lld", has_q ? "&" : "", (long long)offset);
+    return rc;
+}
+
 static enum gis_status link_json(struct gbuf *b,
                                  struct stream *s,
                                  const char *rel,
                                  const char *type,
-                                 const char *f,
                                  int64_t offset,
                                  bool is_first)
 {
@@ -531,14 +546,9 @@ static enum gis_status link_json(struct gbuf *b,
     if (rc == GIS_OK)
         rc = gbuf_json_escape(b, s->base);
     if (rc == GIS_OK)
-        rc = gbuf_printf(b, "/collections/%s/items?f=%s", s->r.layer->id, f);
-    if (rc == GIS_OK && s->r.canonical.len) {
-        rc = gbuf_append(b, "&", 1);
-        if (rc == GIS_OK)
-            rc = gbuf_json_escape(b, s->r.canonical.data);
-    }
-    if (rc == GIS_OK && offset > 0)
-        rc = gbuf_printf(b, "&offset=%lld", (long long)offset);
+        rc = gbuf_printf(b, "/collections/%s/items", s->r.layer->id);
+    if (rc == GIS_OK)
+        rc = page_query(b, s, offset);
     return rc == GIS_OK ? gbuf_puts(b, "\"}") : rc;
 }
 
@@ -574,12 +584,12 @@ static enum gis_status render_tail(struct gbuf *b, struct stream *s)
     if (s->has_matched)
         gbuf_printf(b, "\"numberMatched\":%lld,", (long long)s->matched);
     gbuf_printf(b, "\"timeStamp\":\"%s\",\"links\":[", ts);
-    link_json(b, s, "self", "application/geo+json", "json", off, true);
-    link_json(b, s, "alternate", "text/html", "html", off, false);
+    link_json(b, s, "self", "application/geo+json", off, true);
+    link_json(b, s, "alternate", "text/html", off, false);
     if (has_next)
-        link_json(b, s, "next", "application/geo+json", "json", off + lim, false);
+        link_json(b, s, "next", "application/geo+json", off + lim, false);
     if (off > 0)
-        link_json(b, s, "prev", "application/geo+json", "json", off > lim ? off - lim : 0, false);
+        link_json(b, s, "prev", "application/geo+json", off > lim ? off - lim : 0, false);
     gbuf_puts(b, ",{\"rel\":\"collection\",\"type\":\"application/json\",\"href\":\"");
     gbuf_json_escape(b, s->base);
     return gbuf_printf(b, "/collections/%s\"}]}", s->r.layer->id);
@@ -664,11 +674,12 @@ open_stream(const struct api_request *req, struct stream *s, struct gis_error *e
 static void
 api_render_items_html(struct api_response *res, struct stream *s, struct gis_error *err);
 
-/* Replaces the feature's closing brace with its links: self, alternate, collection. */
+/* Replaces the feature's closing brace with its links: self, alternate, collection (one
+ * clean URL for both formats; the type says which). */
 static enum gis_status item_links(struct gbuf *b, struct stream *s, const char *id)
 {
-    static const char *const rels[][3] = {{"self", "application/geo+json", "json"},
-                                          {"alternate", "text/html", "html"}};
+    static const char *const rels[][2] = {{"self", "application/geo+json"},
+                                          {"alternate", "text/html"}};
     enum gis_status rc = GIS_OK;
     size_t i;
 
@@ -683,7 +694,7 @@ static enum gis_status item_links(struct gbuf *b, struct stream *s, const char *
         if (rc == GIS_OK)
             rc = render_url_escape(b, id);
         if (rc == GIS_OK)
-            rc = gbuf_printf(b, "?f=%s\"},", rels[i][2]);
+            rc = gbuf_puts(b, "\"},");
     }
     if (rc == GIS_OK)
         rc = gbuf_puts(b, "{\"rel\":\"collection\",\"type\":\"application/json\",\"href\":\"");
@@ -815,7 +826,7 @@ static enum gis_status html_row(struct gbuf *b, struct stream *s)
 
     gbuf_printf(b, "<tr><td><a href=\"/collections/%s/items/", l->id);
     render_url_escape(b, items_id(s->cur));
-    gbuf_puts(b, "?f=html\">");
+    gbuf_puts(b, "\">");
     render_html_escape(b, items_id(s->cur));
     gbuf_puts(b, "</a></td>");
     for (i = 0; i < l->n_props; i++) {
@@ -834,16 +845,67 @@ static enum gis_status html_row(struct gbuf *b, struct stream *s)
     return gbuf_puts(b, "</tr>");
 }
 
+/* The page's geometries, kept as WKB (each after its length) until the box of them all is
+ * known: the map is scaled to every feature of the page, not to the first. */
+struct page_map {
+    struct gbuf wkbs;
+    double box[4]; /* of the features so far */
+    bool has_box;
+};
+
 static enum gis_status
-html_table(struct gbuf *b, struct gbuf *svg, struct stream *s, struct gis_error *err)
+map_add(struct page_map *m, struct geom *g, const unsigned char *wkb, size_t n)
+{
+    double b[4];
+    enum gis_status rc;
+
+    if (geom_from_wkb(g, wkb, n, NULL) != GIS_OK || g->n_points == 0)
+        return GIS_OK; /* drawn nowhere; the row still lists it */
+    geom_bbox(g, b);
+    if (!m->has_box)
+        memcpy(m->box, b, sizeof b);
+    m->box[0] = b[0] < m->box[0] ? b[0] : m->box[0];
+    m->box[1] = b[1] < m->box[1] ? b[1] : m->box[1];
+    m->box[2] = b[2] > m->box[2] ? b[2] : m->box[2];
+    m->box[3] = b[3] > m->box[3] ? b[3] : m->box[3];
+    m->has_box = true;
+    rc = gbuf_append(&m->wkbs, &n, sizeof n);
+    return rc == GIS_OK ? gbuf_append(&m->wkbs, wkb, n) : rc;
+}
+
+/* Draws every kept geometry into svg, in the box of them all (widened to 0.01 degrees
+ * when it is a point or a line, so a single feature sits in the middle). */
+static enum gis_status map_draw(struct page_map *m, struct geom *g, struct gbuf *svg)
+{
+    enum gis_status rc = GIS_OK;
+    size_t off = 0, n;
+    int k;
+
+    for (k = 0; k < 2; k++) {
+        double pad = (0.01 - (m->box[k + 2] - m->box[k])) / 2;
+        if (pad > 0) {
+            m->box[k] -= pad;
+            m->box[k + 2] += pad;
+        }
+    }
+    while (rc == GIS_OK && off + sizeof n <= m->wkbs.len) {
+        memcpy(&n, m->wkbs.data + off, sizeof n);
+        off += sizeof n;
+        rc = geom_from_wkb(g, (const unsigned char *)m->wkbs.data + off, n, NULL);
+        if (rc == GIS_OK)
+            rc = svg_path(svg, g, m->box);
+        off += n;
+    }
+    return rc;
+}
+
+static enum gis_status
+html_table(struct gbuf *b, struct page_map *map, struct stream *s, struct gis_error *err)
 {
     enum gis_status rc = gbuf_puts(b, "<table><tr><th>id</th>");
-    double box[4] = {73, 18, 135, 54};
-    bool has_row = true, has_box = false;
+    bool has_row = true;
     size_t i;
 
-    if (s->r.q.has_bbox)
-        memcpy(box, s->r.q.bbox, sizeof box);
     for (i = 0; i < s->r.layer->n_props && rc == GIS_OK; i++)
         rc = gbuf_printf(b, "<th>%s</th>", s->r.layer->props[i].name);
     rc = rc == GIS_OK ? gbuf_puts(b, "</tr>") : rc;
@@ -853,36 +915,54 @@ html_table(struct gbuf *b, struct gbuf *svg, struct stream *s, struct gis_error 
         s->returned++;
         rc = html_row(b, s);
         wkb = items_wkb(s->cur, &n);
-        if (rc == GIS_OK && wkb && geom_from_wkb(&s->g, wkb, n, NULL) == GIS_OK) {
-            if (!has_box && !s->r.q.has_bbox)
-                geom_bbox(&s->g, box);
-            has_box = true;
-            rc = svg_path(svg, &s->g, box);
-        }
+        if (rc == GIS_OK && wkb)
+            rc = map_add(map, &s->g, wkb, n);
     }
     return rc == GIS_OK ? gbuf_puts(b, "</table>") : rc;
+}
+
+/* The page's head: the counts, and the same page as GeoJSON (f=json: a browser cannot
+ * ask for it by Accept). */
+static enum gis_status html_note(struct gbuf *b, struct stream *s)
+{
+    enum gis_status rc =
+        gbuf_printf(b,
+                    "<p class=\"note\">%lld features shown%s%lld matched. "
+                    "<a href=\"/collections/%s/items?f=json",
+                    (long long)s->returned, s->has_matched ? " of " : ", more than ",
+                    (long long)(s->has_matched ? s->matched : COUNT_CAP), s->r.layer->id);
+
+    if (rc == GIS_OK && s->r.canonical.len) {
+        rc = gbuf_puts(b, "&amp;");
+        if (rc == GIS_OK)
+            rc = render_html_escape(b, s->r.canonical.data);
+    }
+    if (rc == GIS_OK && s->r.q.offset > 0)
+        rc = gbuf_printf(b, "&amp;offset=%lld", (long long)s->r.q.offset);
+    return rc == GIS_OK ? gbuf_puts(b, "\">GeoJSON</a></p>") : rc;
 }
 
 static void api_render_items_html(struct api_response *res, struct stream *s, struct gis_error *err)
 {
     struct gbuf *b = &res->body, table, svg;
+    struct page_map map = {.has_box = false};
     enum gis_status rc;
 
     gbuf_init(&table, API_MAX_BODY);
     gbuf_init(&svg, API_MAX_BODY);
+    gbuf_init(&map.wkbs, API_MAX_BODY);
     rc = api_html_begin(b, s->r.layer->title);
     if (rc == GIS_OK)
-        rc = html_table(&table, &svg, s, err);
+        rc = html_table(&table, &map, s, err);
+    if (rc == GIS_OK && map.has_box)
+        rc = map_draw(&map, &s->g, &svg);
     settle_count(s);
     if (rc == GIS_OK)
-        rc = gbuf_printf(b,
-                         "<p class=\"note\">%lld features shown%s%lld matched. "
-                         "<a href=\"/collections/%s/items?f=json\">GeoJSON</a></p>"
-                         "<svg viewBox=\"-10 -10 620 620\" width=\"400\" height=\"400\" "
-                         "fill=\"#9ecae1\" fill-opacity=\"0.4\" stroke=\"#08519c\" "
-                         "stroke-width=\"0.8\">",
-                         (long long)s->returned, s->has_matched ? " of " : ", more than ",
-                         (long long)(s->has_matched ? s->matched : COUNT_CAP), s->r.layer->id);
+        rc = html_note(b, s);
+    if (rc == GIS_OK)
+        rc = gbuf_puts(b, "<svg viewBox=\"-10 -10 620 620\" width=\"400\" height=\"400\" "
+                          "fill=\"#9ecae1\" fill-opacity=\"0.4\" stroke=\"#08519c\" "
+                          "stroke-width=\"0.8\">");
     if (rc == GIS_OK && svg.len)
         rc = gbuf_append(b, svg.data, svg.len);
     if (rc == GIS_OK)
@@ -893,6 +973,7 @@ static void api_render_items_html(struct api_response *res, struct stream *s, st
         rc = api_html_end(b);
     gbuf_free(&table);
     gbuf_free(&svg);
+    gbuf_free(&map.wkbs);
     if (rc != GIS_OK) {
         api_error(res, api_status_to_http(rc), gis_status_name(rc), err->msg);
         return;

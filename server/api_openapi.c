@@ -1,12 +1,18 @@
 /*
- * /api: the OpenAPI 3.0 definition of every path and parameter, built from the same
- * tables the handlers use (layers, CRSs), so it cannot drift from what is served.
+ * /api: the OpenAPI 3.0 definition. Its paths are generated from the route table (each
+ * row carries its operation's fragment, see struct api_route) and its parameters from
+ * the tables the handlers use (layers, CRSs), so it cannot leave out or drift from what
+ * is served. Each collection also gets its own items path listing its queryables as
+ * query parameters: GDAL's OAPIF driver reads them there to send field=value filters.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api_render.h"
 #include "version.h"
+
+#define MVT_TYPE "application/vnd.mapbox-vector-tile"
 
 static cJSON *schema(const char *type)
 {
@@ -32,70 +38,122 @@ static cJSON *param(const char *name, const char *in, const char *desc, cJSON *s
     return p;
 }
 
-static cJSON *ref(const char *name)
+static cJSON *ref(const char *name, size_t len)
 {
     char buf[128];
     cJSON *r = cJSON_CreateObject();
 
-    snprintf(buf, sizeof buf, "#/components/parameters/%s", name);
+    snprintf(buf, sizeof buf, "#/components/parameters/%.*s", (int)len, name);
     cJSON_AddStringToObject(r, "$ref", buf);
     return r;
 }
 
-static cJSON *responses(const char *type, const char *desc)
+static cJSON *responses(const char *type, const char *desc, bool has_html)
 {
-    cJSON *r = cJSON_CreateObject(), *ok, *content, *err;
+    cJSON *r = cJSON_CreateObject(), *ok, *content, *other;
 
     ok = cJSON_AddObjectToObject(r, "200");
     cJSON_AddStringToObject(ok, "description", desc);
     content = cJSON_AddObjectToObject(ok, "content");
     cJSON_AddObjectToObject(cJSON_AddObjectToObject(content, type), "schema");
-    if (strcmp(type, "text/html"))
+    if (has_html)
         cJSON_AddObjectToObject(cJSON_AddObjectToObject(content, "text/html"), "schema");
-    err = cJSON_AddObjectToObject(r, "400");
-    cJSON_AddStringToObject(err, "description", "Bad request: a JSON {code, description}");
-    err = cJSON_AddObjectToObject(r, "404");
-    cJSON_AddStringToObject(err, "description", "Not found");
+    if (!strcmp(type, MVT_TYPE)) {
+        other = cJSON_AddObjectToObject(r, "204");
+        cJSON_AddStringToObject(other, "description", "No feature in this tile");
+    }
+    other = cJSON_AddObjectToObject(r, "400");
+    cJSON_AddStringToObject(other, "description", "Bad request: a JSON {code, description}");
+    other = cJSON_AddObjectToObject(r, "404");
+    cJSON_AddStringToObject(other, "description", "Not found");
     return r;
 }
 
-static void add_op(cJSON *paths,
-                   const char *path,
-                   const char *method,
-                   const char *id,
-                   const char *summary,
-                   const char *type,
-                   const char *const *params)
+/* Appends a $ref for each space-separated name in names; *has_f says whether "f" (the
+ * HTML alternative) is among them. */
+static void add_refs(cJSON *plist, const char *names, bool *has_f)
 {
-    cJSON *item = cJSON_GetObjectItemCaseSensitive(paths, path), *get, *plist;
+    const char *p = names;
+
+    *has_f = false;
+    while (*p) {
+        size_t len = strcspn(p, " ");
+        if (len) {
+            cJSON_AddItemToArray(plist, ref(p, len));
+            *has_f = *has_f || (len == 1 && *p == 'f');
+        }
+        p += len + (p[len] == ' ');
+    }
+}
+
+static const char *method_name(unsigned methods)
+{
+    return methods & API_POST ? "post" : methods & API_DELETE ? "delete" : "get";
+}
+
+/* The operation of one route, under its path. */
+static cJSON *add_op(cJSON *paths, const char *path, const struct api_route *rt)
+{
+    cJSON *item = cJSON_GetObjectItemCaseSensitive(paths, path), *op, *plist;
+    bool has_f;
 
     if (!item)
         item = cJSON_AddObjectToObject(paths, path);
-    get = cJSON_AddObjectToObject(item, method);
-    if (!strcmp(method, "post")) {
-        cJSON *body = cJSON_AddObjectToObject(get, "requestBody"), *content;
+    op = cJSON_AddObjectToObject(item, method_name(rt->methods));
+    if (rt->methods & API_POST) {
+        cJSON *body = cJSON_AddObjectToObject(op, "requestBody"), *content;
         cJSON_AddBoolToObject(body, "required", 1);
         content = cJSON_AddObjectToObject(body, "content");
         cJSON_AddStringToObject(
             cJSON_AddObjectToObject(cJSON_AddObjectToObject(content, "application/json"), "schema"),
             "type", "object");
     }
-    cJSON_AddStringToObject(get, "operationId", id);
-    cJSON_AddStringToObject(get, "summary", summary);
-    plist = cJSON_AddArrayToObject(get, "parameters");
-    for (; params && *params; params++)
-        cJSON_AddItemToArray(plist, ref(*params));
-    cJSON_AddItemToObject(get, "responses", responses(type, summary));
+    cJSON_AddStringToObject(op, "operationId", rt->operation_id);
+    cJSON_AddStringToObject(op, "summary", rt->summary);
+    plist = cJSON_AddArrayToObject(op, "parameters");
+    add_refs(plist, rt->params, &has_f);
+    cJSON_AddItemToObject(op, "responses", responses(rt->media_type, rt->summary, has_f));
+    return op;
 }
 
-static void add_get(cJSON *paths,
-                    const char *path,
-                    const char *id,
-                    const char *summary,
-                    const char *type,
-                    const char *const *params)
+static const char *json_type(enum prop_type t)
 {
-    add_op(paths, path, "get", id, summary, type, params);
+    switch (t) {
+    case PROP_INT:
+        return "integer";
+    case PROP_REAL:
+        return "number";
+    case PROP_BOOL:
+        return "boolean";
+    default:
+        return "string";
+    }
+}
+
+/* /collections/{id}/items for one collection: the generic items operation with the
+ * collection's queryables added as query parameters (property=value). */
+static void
+add_collection_items(cJSON *paths, const struct api_route *items, const struct layer_def *l)
+{
+    struct api_route rt = *items;
+    char path[128], op_id[96];
+    cJSON *op, *plist;
+    size_t i;
+
+    /* The generic parameters without collectionId, which this path fixes. */
+    rt.params = strchr(items->params, ' ') ? strchr(items->params, ' ') + 1 : "";
+    snprintf(op_id, sizeof op_id, "%s_%s", items->operation_id, l->id);
+    rt.operation_id = op_id;
+    snprintf(path, sizeof path, "/collections/%s/items", l->id);
+    op = add_op(paths, path, &rt);
+    plist = cJSON_GetObjectItemCaseSensitive(op, "parameters");
+    for (i = 0; i < l->n_props; i++) {
+        cJSON *s = schema(json_type(l->props[i].type));
+        if (l->props[i].type == PROP_DATE)
+            cJSON_AddStringToObject(s, "format", "date");
+        cJSON_AddItemToArray(plist,
+                             param(l->props[i].name, "query", l->props[i].description, s, false));
+    }
 }
 
 static cJSON *enum_schema(const char *const *values, size_t n)
@@ -108,28 +166,78 @@ static cJSON *enum_schema(const char *const *values, size_t n)
     return s;
 }
 
-static void add_params(cJSON *comp)
+static cJSON *bounded_int(double min, double max, double def)
+{
+    cJSON *s = schema("integer");
+
+    cJSON_AddNumberToObject(s, "minimum", min);
+    if (max > min)
+        cJSON_AddNumberToObject(s, "maximum", max);
+    if (def >= 0)
+        cJSON_AddNumberToObject(s, "default", def);
+    return s;
+}
+
+static void add_path_params(cJSON *p)
+{
+    static const char *const tms[] = {"WebMercatorQuad"};
+    static const struct {
+        const char *name, *desc;
+    } text[] = {
+        {"processId", "A process"},
+        {"jobId", "A job"},
+        {"featureId", "Official code for divisions, the stable id otherwise"},
+        {"tilesetId", "A tileset: civgis (the combined base map) or a collection id"},
+    };
+    static const struct {
+        const char *name, *desc;
+        double max;
+    } index[] = {
+        {"tileMatrix", "Zoom level (tile matrix id), 0..24", 24},
+        {"tileRow", "Tile row, 0 at the top", -1},
+        {"tileCol", "Tile column, 0 at the left", -1},
+        {"z", "Zoom level, 0..24", 24},
+        {"x", "Tile column, 0 at the left", -1},
+        {"y", "Tile row, 0 at the top", -1},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof text / sizeof *text; i++)
+        cJSON_AddItemToObject(p, text[i].name,
+                              param(text[i].name, "path", text[i].desc, schema("string"), true));
+    cJSON_AddItemToObject(
+        p, "tileMatrixSetId",
+        param("tileMatrixSetId", "path", "A tile matrix set", enum_schema(tms, 1), true));
+    for (i = 0; i < sizeof index / sizeof *index; i++)
+        cJSON_AddItemToObject(
+            p, index[i].name,
+            param(index[i].name, "path", index[i].desc, bounded_int(0, index[i].max, -1), true));
+}
+
+static void add_query_params(cJSON *p)
 {
     static const char *const formats[] = {"json", "html"};
     static const char *const langs[] = {"cql2-text", "cql2-json"};
-    const char *ids[16], *crs[16];
-    cJSON *p = cJSON_AddObjectToObject(comp, "parameters"), *s;
+    static const struct {
+        const char *name, *desc, *type;
+    } plain[] = {
+        {"datetime",
+         "Instant or interval (a/b, ../b, a/..): on versioned collections, the versions valid "
+         "then",
+         "string"},
+        {"filter", "A CQL2 expression over the queryables", "string"},
+        {"filter-crs", "CRS of filter geometries (CRS84 only)", "string"},
+        {"properties", "Comma-separated properties to return", "string"},
+        {"sortby", "Comma-separated properties, '-' for descending", "string"},
+        {"q", "Text search on names, pinyin and code prefixes", "string"},
+        {"skipGeometry", "Leave geometries out", "boolean"},
+    };
+    const char *crs[16];
+    cJSON *s;
     size_t i;
 
-    for (i = 0; i < layer_count() && i < 16; i++)
-        ids[i] = layer_at(i)->id;
-    cJSON_AddItemToObject(p, "collectionId",
-                          param("collectionId", "path", "A collection", enum_schema(ids, i), true));
     for (i = 0; params_crs_at(i) && i < 16; i++)
         crs[i] = params_crs_at(i)->uri;
-    cJSON_AddItemToObject(p, "processId",
-                          param("processId", "path", "A process", schema("string"), true));
-    cJSON_AddItemToObject(p, "jobId", param("jobId", "path", "A job", schema("string"), true));
-    cJSON_AddItemToObject(p, "featureId",
-                          param("featureId", "path",
-                                "Official code for divisions, the stable id "
-                                "otherwise",
-                                schema("string"), true));
     cJSON_AddItemToObject(p, "f",
                           param("f", "query", "Output format", enum_schema(formats, 2), false));
     s = cJSON_CreateObject();
@@ -143,99 +251,83 @@ static void add_params(cJSON *comp)
                           param("bbox-crs", "query", "CRS of bbox", enum_schema(crs, i), false));
     cJSON_AddItemToObject(p, "crs",
                           param("crs", "query", "CRS of the response", enum_schema(crs, i), false));
-    s = schema("integer");
-    cJSON_AddNumberToObject(s, "minimum", 1);
-    cJSON_AddNumberToObject(s, "maximum", 10000);
-    cJSON_AddNumberToObject(s, "default", 100);
+    cJSON_AddItemToObject(p, "limit",
+                          param("limit", "query", "Features per page (1..10000, default 100)",
+                                bounded_int(1, 10000, 100), false));
     cJSON_AddItemToObject(
-        p, "limit", param("limit", "query", "Features per page (1..10000, default 100)", s, false));
-    s = schema("integer");
-    cJSON_AddNumberToObject(s, "minimum", 0);
-    cJSON_AddItemToObject(p, "offset", param("offset", "query", "Features to skip", s, false));
-    cJSON_AddItemToObject(p, "datetime",
-                          param("datetime", "query",
-                                "Instant or interval (a/b, ../b, a/..): on versioned collections, "
-                                "the versions valid then",
-                                schema("string"), false));
-    cJSON_AddItemToObject(
-        p, "filter",
-        param("filter", "query", "A CQL2 expression over the queryables", schema("string"), false));
+        p, "offset", param("offset", "query", "Features to skip", bounded_int(0, 0, -1), false));
     cJSON_AddItemToObject(
         p, "filter-lang",
         param("filter-lang", "query", "Language of filter", enum_schema(langs, 2), false));
-    cJSON_AddItemToObject(p, "filter-crs",
-                          param("filter-crs", "query", "CRS of filter geometries (CRS84 only)",
-                                schema("string"), false));
-    cJSON_AddItemToObject(p, "properties",
-                          param("properties", "query", "Comma-separated properties to return",
-                                schema("string"), false));
-    cJSON_AddItemToObject(p, "sortby",
-                          param("sortby", "query", "Comma-separated properties, '-' for descending",
-                                schema("string"), false));
-    cJSON_AddItemToObject(p, "q",
-                          param("q", "query", "Text search on names, pinyin and code prefixes",
-                                schema("string"), false));
-    cJSON_AddItemToObject(
-        p, "skipGeometry",
-        param("skipGeometry", "query", "Leave geometries out", schema("boolean"), false));
+    for (i = 0; i < sizeof plain / sizeof *plain; i++)
+        cJSON_AddItemToObject(
+            p, plain[i].name,
+            param(plain[i].name, "query", plain[i].desc, schema(plain[i].type), false));
+}
+
+static void add_params(cJSON *comp)
+{
+    const char *ids[16];
+    cJSON *p = cJSON_AddObjectToObject(comp, "parameters");
+    size_t i;
+
+    for (i = 0; i < layer_count() && i < 16; i++)
+        ids[i] = layer_at(i)->id;
+    cJSON_AddItemToObject(p, "collectionId",
+                          param("collectionId", "path",
+                                "A collection (the fixed ones; coverage-KIND and scenario-N are "
+                                "listed at /collections)",
+                                enum_schema(ids, i), true));
+    add_path_params(p);
+    add_query_params(p);
+}
+
+/* Every route's operation, then each collection's items path. */
+static void add_paths(cJSON *paths, const struct api_layer_list *list)
+{
+    const struct api_route *rt, *items = NULL;
+    size_t i;
+
+    for (i = 0; (rt = api_route_at(i)) != NULL; i++) {
+        add_op(paths, rt->pattern, rt);
+        if (rt->handler == api_items)
+            items = rt;
+    }
+    for (i = 0; items && i < list->n; i++)
+        add_collection_items(paths, items, list->layers[i]);
 }
 
 void api_openapi(const struct api_request *req, struct api_response *res)
 {
-    static const char *const items_params[] = {
-        "collectionId", "f",        "bbox",         "bbox-crs",    "crs",        "limit",
-        "offset",       "datetime", "filter",       "filter-lang", "filter-crs", "properties",
-        "sortby",       "q",        "skipGeometry", NULL};
-    static const char *const item_params[] = {"collectionId", "featureId", "f", "crs", NULL};
-    static const char *const coll_params[] = {"collectionId", "f", NULL};
-    static const char *const f_only[] = {"f", NULL};
-    static const char *const proc_params[] = {"processId", NULL};
-    static const char *const job_params[] = {"jobId", NULL};
-    cJSON *root, *info, *servers, *srv, *paths;
+    struct api_layer_list *list = malloc(sizeof *list);
+    cJSON *root, *info, *servers, *srv;
     char base[160];
 
-    if (api_etag(req, res, "openapi"))
+    if (!list) {
+        api_error(res, 500, "out_of_memory", "out of memory");
         return;
+    }
     api_base_url(req, base, sizeof base);
+    if (api_data_etag(req, res, "openapi", base)) {
+        free(list);
+        return;
+    }
+    api_layers_list(req, list);
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "openapi", "3.0.3");
     info = cJSON_AddObjectToObject(root, "info");
     cJSON_AddStringToObject(info, "title", "civgis");
     cJSON_AddStringToObject(info, "version", CIVGIS_VERSION);
     cJSON_AddStringToObject(info, "description",
-                            "OGC API - Features (Parts 1, 2, 3) over civil-affairs layers");
+                            "OGC API - Features (Parts 1, 2, 3, 5), Tiles and Processes over "
+                            "civil-affairs layers");
     servers = cJSON_AddArrayToObject(root, "servers");
     srv = cJSON_CreateObject();
     cJSON_AddStringToObject(srv, "url", base);
     cJSON_AddItemToArray(servers, srv);
-    paths = cJSON_AddObjectToObject(root, "paths");
-    add_get(paths, "/", "getLandingPage", "Landing page", "application/json", f_only);
-    add_get(paths, "/conformance", "getConformance", "Conformance classes", "application/json",
-            f_only);
-    add_get(paths, "/api", "getApi", "This API definition",
-            "application/vnd.oai.openapi+json;version=3.0", NULL);
-    add_get(paths, "/health", "getHealth", "Service health", "application/json", NULL);
-    add_get(paths, "/collections", "getCollections", "The collections", "application/json", f_only);
-    add_get(paths, "/collections/{collectionId}", "describeCollection", "One collection",
-            "application/json", coll_params);
-    add_get(paths, "/collections/{collectionId}/queryables", "getQueryables",
-            "Properties usable in filters", "application/schema+json", coll_params);
-    add_get(paths, "/collections/{collectionId}/items", "getFeatures", "Features",
-            "application/geo+json", items_params);
-    add_get(paths, "/collections/{collectionId}/items/{featureId}", "getFeature", "One feature",
-            "application/geo+json", item_params);
-    add_get(paths, "/processes", "getProcesses", "The processes", "application/json", NULL);
-    add_get(paths, "/processes/{processId}", "getProcessDescription", "One process",
-            "application/json", proc_params);
-    add_op(paths, "/processes/{processId}/execution", "post", "execute",
-           "Execute a process (Prefer: respond-async for a job)", "application/json", proc_params);
-    add_get(paths, "/jobs", "getJobs", "The jobs", "application/json", NULL);
-    add_get(paths, "/jobs/{jobId}", "getStatus", "A job's status", "application/json", job_params);
-    add_op(paths, "/jobs/{jobId}", "delete", "dismiss", "Dismiss a job", "application/json",
-           job_params);
-    add_get(paths, "/jobs/{jobId}/results", "getResult", "A job's results", "application/json",
-            job_params);
+    add_paths(cJSON_AddObjectToObject(root, "paths"), list);
     add_params(cJSON_AddObjectToObject(root, "components"));
-    api_header_add(res, "Cache-Control", "public, max-age=3600");
+    free(list);
+    api_header_add(res, "Cache-Control", "public, no-cache");
     api_send_json(res, root, "application/vnd.oai.openapi+json;version=3.0");
 }

@@ -14,6 +14,28 @@ void api_self_links(cJSON *links, const char *base, const char *path, const char
 /* Renders root as the body and frees it. */
 void api_send_json(struct api_response *res, cJSON *root, const char *content_type);
 
+/* Every collection: the fixed layers, one per facility kind's coverage, one per stored
+ * scenario (its proposed sites). Each layer is valid while the list lives. */
+#define API_MAX_LAYERS (16 + 16 + 64)
+struct api_layer_list {
+    const struct layer_def *layers[API_MAX_LAYERS];
+    struct layer_scratch scratch[API_MAX_LAYERS];
+    size_t n;
+};
+void api_layers_list(const struct api_request *req, struct api_layer_list *out);
+
+/* api_etag on what, the data version, extra and the path: for resources derived from
+ * the data. True when the request's If-None-Match matched (304 set). */
+bool api_data_etag(const struct api_request *req,
+                   struct api_response *res,
+                   const char *what,
+                   const char *extra);
+
+/* The collection named by the request's first path parameter, or NULL after a 404. */
+const struct layer_def *api_find_layer(const struct api_request *req,
+                                       struct api_response *res,
+                                       struct layer_scratch *scratch);
+
 /* OGC API - Processes (api_processes.c; the site-selection process in api_site.c). */
 cJSON *api_process_summary(const char *base, const char *id, const char *title, const char *desc);
 cJSON *api_process_input(cJSON *inputs, const char *name, const char *type, const char *desc);

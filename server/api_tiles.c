@@ -176,18 +176,18 @@ void api_collection_tile(const struct api_request *req, struct api_response *res
                req->path_params[3]);
 }
 
+/* /tiles/{tilesetId}/{z}/{x}/{y}.mvt: the route took the ".mvt" off y. */
 void api_xyz_tile(const struct api_request *req, struct api_response *res)
 {
-    char y[32];
-    size_t n = strlen(req->path_params[3]);
+    serve_tile(req, res, req->path_params[0], req->path_params[1], req->path_params[2],
+               req->path_params[3]);
+}
 
-    if (n < 5 || n >= sizeof y || strcmp(req->path_params[3] + n - 4, ".mvt")) {
-        api_error(res, 404, "not_found", "tiles are /tiles/{collection}/{z}/{x}/{y}.mvt");
-        return;
-    }
-    memcpy(y, req->path_params[3], n - 4);
-    y[n - 4] = '\0';
-    serve_tile(req, res, req->path_params[0], req->path_params[1], req->path_params[2], y);
+/* /tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}: the combined base map. */
+void api_dataset_tile(const struct api_request *req, struct api_response *res)
+{
+    serve_tile(req, res, TILESET_COMBINED.id, req->path_params[0], req->path_params[2],
+               req->path_params[1]);
 }
 
 /* ---------------------------------------------------------------- metadata */
@@ -223,13 +223,112 @@ static cJSON *tilejson(const struct api_request *req, const struct tileset *ts)
     return j;
 }
 
-/* /tiles: every tileset. */
+#define TMS_URI           "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+#define TMS_CRS           "http://www.opengis.net/def/crs/EPSG/0/3857"
+#define MVT               "application/vnd.mapbox-vector-tile"
+#define REL_TILING_SCHEME "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
+
+/* The links every tileset summary has: to itself (OGC tileset metadata, when it has
+ * one), to its tile matrix set, to its tiles. */
+static void tileset_links(cJSON *links, const char *base, const char *self_path)
+{
+    char href[300];
+    cJSON *l;
+
+    snprintf(href, sizeof href, "%s%s", base, self_path);
+    cJSON_AddItemToArray(links, api_link(href, "self", "application/json", "This tileset"));
+    snprintf(href, sizeof href, "%s/tileMatrixSets/WebMercatorQuad", base);
+    cJSON_AddItemToArray(links,
+                         api_link(href, REL_TILING_SCHEME, "application/json", "WebMercatorQuad"));
+    snprintf(href, sizeof href, "%s%s/{tileMatrix}/{tileRow}/{tileCol}", base, self_path);
+    l = api_link(href, "item", MVT, "Mapbox vector tiles");
+    cJSON_AddBoolToObject(l, "templated", 1);
+    cJSON_AddItemToArray(links, l);
+}
+
+static cJSON *tileset_summary(const char *title, const char *base, const char *self_path)
+{
+    cJSON *t = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(t, "title", title);
+    cJSON_AddStringToObject(t, "dataType", "vector");
+    cJSON_AddStringToObject(t, "crs", TMS_CRS);
+    cJSON_AddStringToObject(t, "tileMatrixSetURI", TMS_URI);
+    tileset_links(cJSON_AddArrayToObject(t, "links"), base, self_path);
+    return t;
+}
+
+/* The layers of a tileset (OGC tileset metadata): each collection from its zoom on. */
+static void add_tileset_layers(cJSON *t, const struct tileset *ts)
+{
+    cJSON *arr = cJSON_AddArrayToObject(t, "layers");
+    char zoom[8];
+    size_t i;
+
+    for (i = 0; i < ts->n_layers; i++) {
+        const struct layer_def *l = layer_find(ts->layers[i].collection);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", ts->layers[i].collection);
+        if (l)
+            cJSON_AddStringToObject(o, "title", l->title);
+        cJSON_AddStringToObject(o, "dataType", "vector");
+        if (l && l->geom != LAYER_GEOM_ANY)
+            cJSON_AddNumberToObject(o, "geometryDimension", l->geom == LAYER_GEOM_POINT ? 0 : 2);
+        snprintf(zoom, sizeof zoom, "%d", ts->layers[i].minzoom);
+        cJSON_AddStringToObject(o, "minTileMatrix", zoom);
+        snprintf(zoom, sizeof zoom, "%d", TILE_MAX_ZOOM);
+        cJSON_AddStringToObject(o, "maxTileMatrix", zoom);
+        cJSON_AddItemToArray(arr, o);
+    }
+}
+
+/* The extent in CRS84 (the tileset's first layer). */
+static void add_bounding_box(cJSON *t, const double bb[4])
+{
+    cJSON *box = cJSON_AddObjectToObject(t, "boundingBox"), *corner;
+
+    corner = cJSON_AddArrayToObject(box, "lowerLeft");
+    cJSON_AddItemToArray(corner, cJSON_CreateNumber(bb[0]));
+    cJSON_AddItemToArray(corner, cJSON_CreateNumber(bb[1]));
+    corner = cJSON_AddArrayToObject(box, "upperRight");
+    cJSON_AddItemToArray(corner, cJSON_CreateNumber(bb[2]));
+    cJSON_AddItemToArray(corner, cJSON_CreateNumber(bb[3]));
+    cJSON_AddStringToObject(box, "crs", "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+}
+
+/* The OGC tileset metadata (2D TMS 2.0 JSON) of ts, whose tiles are under self_path. */
+static void tileset_metadata(const struct api_request *req,
+                             struct api_response *res,
+                             const struct tileset *ts,
+                             const char *self_path)
+{
+    cJSON *t;
+    double bb[4];
+    char base[160], href[300];
+
+    if (api_data_etag(req, res, "tileset", ts->id))
+        return;
+    api_base_url(req, base, sizeof base);
+    t = tileset_summary(ts->title, base, self_path);
+    snprintf(href, sizeof href, "%s/tiles/%s.json", base, ts->id);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(t, "links"),
+                         api_link(href, "describedby", "application/json", "TileJSON"));
+    if (tileset_bounds(api_store(req), ts, bb))
+        add_bounding_box(t, bb);
+    add_tileset_layers(t, ts);
+    api_header_add(res, "Cache-Control", "public, no-cache");
+    api_send_json(res, t, "application/json");
+}
+
+/* /tiles: every tileset. The combined base map is the dataset's OGC tileset (at
+ * /tiles/WebMercatorQuad); the others are the collections' (their OGC metadata at
+ * /collections/{id}/tiles/WebMercatorQuad). Each also has TileJSON and XYZ tiles. */
 void api_tilesets(const struct api_request *req, struct api_response *res)
 {
-    cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "tilesets");
+    cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "tilesets"), *links;
     struct tileset one;
     struct layer_scratch scratch;
-    char base[160], href[300];
+    char base[160], href[300], path[160];
     size_t i;
 
     api_base_url(req, base, sizeof base);
@@ -237,20 +336,32 @@ void api_tilesets(const struct api_request *req, struct api_response *res)
         const struct tileset *ts =
             i == 0 ? &TILESET_COMBINED
                    : tileset_find(api_store(req), layer_at(i - 1)->id, &one, &scratch);
-        cJSON *t = cJSON_CreateObject(), *links = cJSON_AddArrayToObject(t, "links");
+        cJSON *t;
+        if (i == 0)
+            snprintf(path, sizeof path, "/tiles/WebMercatorQuad");
+        else
+            snprintf(path, sizeof path, "/collections/%s/tiles/WebMercatorQuad", ts->id);
+        t = tileset_summary(ts->title, base, path);
         cJSON_AddStringToObject(t, "id", ts->id);
-        cJSON_AddStringToObject(t, "title", ts->title);
-        cJSON_AddStringToObject(t, "dataType", "vector");
-        cJSON_AddStringToObject(t, "tileMatrixSetURI",
-                                "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad");
+        links = cJSON_GetObjectItemCaseSensitive(t, "links");
         snprintf(href, sizeof href, "%s/tiles/%s.json", base, ts->id);
         cJSON_AddItemToArray(links, api_link(href, "describedby", "application/json", "TileJSON"));
         snprintf(href, sizeof href, "%s/tiles/%s/{z}/{x}/{y}.mvt", base, ts->id);
-        cJSON_AddItemToArray(links,
-                             api_link(href, "item", "application/vnd.mapbox-vector-tile", "Tiles"));
+        cJSON_AddItemToArray(links, api_link(href, "item", MVT, "Tiles (XYZ)"));
+        cJSON_AddBoolToObject(cJSON_GetArrayItem(links, cJSON_GetArraySize(links) - 1), "templated",
+                              1);
         cJSON_AddItemToArray(list, t);
     }
+    links = cJSON_AddArrayToObject(root, "links");
+    snprintf(href, sizeof href, "%s/tiles", base);
+    cJSON_AddItemToArray(links, api_link(href, "self", "application/json", "Tilesets"));
     api_send_json(res, root, "application/json");
+}
+
+/* /tiles/WebMercatorQuad: the combined base map as an OGC tileset. */
+void api_dataset_tileset(const struct api_request *req, struct api_response *res)
+{
+    tileset_metadata(req, res, &TILESET_COMBINED, "/tiles/WebMercatorQuad");
 }
 
 /* /tiles/{tileset}.json (TileJSON 3.0) and /tiles/{tileset} (the same document). */
@@ -281,53 +392,111 @@ void api_tileset(const struct api_request *req, struct api_response *res)
 void api_collection_tilesets(const struct api_request *req, struct api_response *res)
 {
     struct layer_scratch scratch;
-    const struct layer_def *l = layer_resolve(api_store(req), req->path_params[0], &scratch);
-    cJSON *root, *list, *t, *links;
-    char base[160], href[300];
+    const struct layer_def *l = api_find_layer(req, res, &scratch);
+    cJSON *root, *links;
+    char base[160], path[160], href[300];
 
-    if (!l) {
-        api_error(res, 404, "not_found", "no such collection; see /collections");
+    if (!l)
         return;
-    }
     api_base_url(req, base, sizeof base);
     root = cJSON_CreateObject();
-    list = cJSON_AddArrayToObject(root, "tilesets");
-    t = cJSON_CreateObject();
-    cJSON_AddStringToObject(t, "title", l->title);
-    cJSON_AddStringToObject(t, "dataType", "vector");
-    cJSON_AddStringToObject(t, "crs", "http://www.opengis.net/def/crs/EPSG/0/3857");
-    cJSON_AddStringToObject(t, "tileMatrixSetURI",
-                            "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad");
-    links = cJSON_AddArrayToObject(t, "links");
-    snprintf(href, sizeof href,
-             "%s/collections/%s/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}", base,
-             l->id);
-    cJSON_AddItemToArray(links,
-                         api_link(href, "item", "application/vnd.mapbox-vector-tile", "Tiles"));
-    snprintf(href, sizeof href, "%s/tileMatrixSets/WebMercatorQuad", base);
-    cJSON_AddItemToArray(links,
-                         api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
-                                  "application/json", "WebMercatorQuad"));
-    cJSON_AddItemToArray(list, t);
+    snprintf(path, sizeof path, "/collections/%s/tiles/WebMercatorQuad", l->id);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "tilesets"),
+                         tileset_summary(l->title, base, path));
+    links = cJSON_AddArrayToObject(root, "links");
+    snprintf(href, sizeof href, "%s/collections/%s/tiles", base, l->id);
+    cJSON_AddItemToArray(links, api_link(href, "self", "application/json", "Tilesets"));
+    snprintf(href, sizeof href, "%s/collections/%s", base, l->id);
+    cJSON_AddItemToArray(links, api_link(href, "collection", "application/json", l->title));
     api_send_json(res, root, "application/json");
 }
 
-/* /tileMatrixSets/WebMercatorQuad: the OGC 2D TMS definition (2^z tiles of 256 px). */
+/* /collections/{id}/tiles/{tileMatrixSetId}: the collection's OGC tileset. */
+void api_collection_tileset(const struct api_request *req, struct api_response *res)
+{
+    struct tileset one;
+    struct layer_scratch scratch;
+    const struct tileset *ts = tileset_find(api_store(req), req->path_params[0], &one, &scratch);
+    char path[160];
+
+    if (!ts) {
+        api_error(res, 404, "not_found", "no such collection; see /collections");
+        return;
+    }
+    if (strcmp(req->path_params[1], "WebMercatorQuad")) {
+        api_error(res, 404, "not_found", "the only tile matrix set is WebMercatorQuad");
+        return;
+    }
+    snprintf(path, sizeof path, "/collections/%s/tiles/WebMercatorQuad", ts->id);
+    tileset_metadata(req, res, ts, path);
+}
+
+/* /tileMatrixSets: the one tile matrix set. */
+void api_tile_matrix_sets(const struct api_request *req, struct api_response *res)
+{
+    cJSON *root = cJSON_CreateObject(), *t, *links;
+    char base[160], href[300];
+
+    api_base_url(req, base, sizeof base);
+    t = cJSON_CreateObject();
+    cJSON_AddStringToObject(t, "id", "WebMercatorQuad");
+    cJSON_AddStringToObject(t, "title", "Google Maps Compatible for the World");
+    cJSON_AddStringToObject(t, "uri", TMS_URI);
+    snprintf(href, sizeof href, "%s/tileMatrixSets/WebMercatorQuad", base);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(t, "links"),
+                         api_link(href, "self", "application/json", "WebMercatorQuad"));
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "tileMatrixSets"), t);
+    links = cJSON_AddArrayToObject(root, "links");
+    snprintf(href, sizeof href, "%s/tileMatrixSets", base);
+    cJSON_AddItemToArray(links, api_link(href, "self", "application/json", "Tile matrix sets"));
+    api_header_add(res, "Cache-Control", "public, max-age=86400");
+    api_send_json(res, root, "application/json");
+}
+
+/* The extent of the square in EPSG:3857, as TMS 2.0 (lowerLeft, upperRight) and 1.0
+ * (lowerCorner, upperCorner) name its corners. */
+static void add_tms_box(cJSON *root)
+{
+    static const char *const names[][2] = {{"lowerLeft", "upperRight"},
+                                           {"lowerCorner", "upperCorner"}};
+    cJSON *box = cJSON_AddObjectToObject(root, "boundingBox"), *c;
+    size_t i;
+
+    for (i = 0; i < 2; i++) {
+        c = cJSON_AddArrayToObject(box, names[i][0]);
+        cJSON_AddItemToArray(c, cJSON_CreateNumber(-TILE_WEBMERC_HALF));
+        cJSON_AddItemToArray(c, cJSON_CreateNumber(-TILE_WEBMERC_HALF));
+        c = cJSON_AddArrayToObject(box, names[i][1]);
+        cJSON_AddItemToArray(c, cJSON_CreateNumber(TILE_WEBMERC_HALF));
+        cJSON_AddItemToArray(c, cJSON_CreateNumber(TILE_WEBMERC_HALF));
+    }
+    cJSON_AddStringToObject(box, "crs", TMS_CRS);
+}
+
+/* /tileMatrixSets/WebMercatorQuad: the OGC 2D TMS 2.0 definition (2^z tiles of 256 px).
+ * It also carries the members of the 1.0 JSON encoding (identifier, supportedCRS,
+ * topLeftCorner), which GDAL before 3.7 reads instead: both encodings' readers find
+ * what they need and ignore the rest. */
 void api_tile_matrix_set(const struct api_request *req, struct api_response *res)
 {
-    cJSON *root, *matrices;
+    cJSON *root, *matrices, *axes;
     int z;
 
-    (void)req;
-    if (req->path_params[0] && strcmp(req->path_params[0], "WebMercatorQuad")) {
+    if (strcmp(req->path_params[0], "WebMercatorQuad")) {
         api_error(res, 404, "not_found", "the only tile matrix set is WebMercatorQuad");
         return;
     }
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "id", "WebMercatorQuad");
-    cJSON_AddStringToObject(root, "uri",
-                            "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad");
-    cJSON_AddStringToObject(root, "crs", "http://www.opengis.net/def/crs/EPSG/0/3857");
+    cJSON_AddStringToObject(root, "title", "Google Maps Compatible for the World");
+    cJSON_AddStringToObject(root, "uri", TMS_URI);
+    cJSON_AddStringToObject(root, "crs", TMS_CRS);
+    cJSON_AddStringToObject(root, "identifier", "WebMercatorQuad");
+    cJSON_AddStringToObject(root, "supportedCRS", TMS_CRS);
+    add_tms_box(root);
+    axes = cJSON_AddArrayToObject(root, "orderedAxes");
+    cJSON_AddItemToArray(axes, cJSON_CreateString("X"));
+    cJSON_AddItemToArray(axes, cJSON_CreateString("Y"));
     matrices = cJSON_AddArrayToObject(root, "tileMatrices");
     for (z = 0; z <= TILE_MAX_ZOOM; z++) {
         cJSON *m = cJSON_CreateObject(), *origin;
@@ -335,11 +504,14 @@ void api_tile_matrix_set(const struct api_request *req, struct api_response *res
         char id[8];
         snprintf(id, sizeof id, "%d", z);
         cJSON_AddStringToObject(m, "id", id);
+        cJSON_AddStringToObject(m, "identifier", id);
         cJSON_AddNumberToObject(m, "scaleDenominator", size / 256.0 / 0.00028);
         cJSON_AddNumberToObject(m, "cellSize", size / 256.0);
+        cJSON_AddStringToObject(m, "cornerOfOrigin", "topLeft");
         origin = cJSON_AddArrayToObject(m, "pointOfOrigin");
         cJSON_AddItemToArray(origin, cJSON_CreateNumber(-TILE_WEBMERC_HALF));
         cJSON_AddItemToArray(origin, cJSON_CreateNumber(TILE_WEBMERC_HALF));
+        cJSON_AddItemToObject(m, "topLeftCorner", cJSON_Duplicate(origin, 1));
         cJSON_AddNumberToObject(m, "tileWidth", 256);
         cJSON_AddNumberToObject(m, "tileHeight", 256);
         cJSON_AddNumberToObject(m, "matrixWidth", (double)((int64_t)1 << z));

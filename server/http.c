@@ -55,42 +55,76 @@ struct server {
     uint16_t port;
 };
 
-typedef void (*route_fn)(const struct api_request *, struct api_response *);
+/* The route table. Each row is one operation: its path (an OpenAPI path template; a
+ * {name} matches one segment, or the part of it before a literal suffix such as
+ * ".mvt"), its method, its handler, and the OpenAPI fragment /api publishes for it
+ * (api_openapi.c), so the definition is generated from what is routed. Patterns are
+ * tried in order: a literal path comes before a template that would also match it. */
+#define ROUTE_ITEMS_PARAMS                                                                         \
+    "collectionId f bbox bbox-crs crs limit offset datetime filter filter-lang filter-crs "        \
+    "properties sortby q skipGeometry"
+#define ROUTE_TILE_PARAMS "tileMatrixSetId tileMatrix tileRow tileCol"
+#define ROUTE_JSON        "application/json"
+#define ROUTE_MVT         "application/vnd.mapbox-vector-tile"
 
-enum {
-    M_GET = 1, /* and HEAD */
-    M_POST = 2,
-    M_DELETE = 4,
+static const struct api_route ROUTES[] = {
+    {"/", API_GET, api_landing, "getLandingPage", "Landing page", ROUTE_JSON, "f"},
+    {"/conformance", API_GET, api_conformance, "getConformance", "Conformance classes", ROUTE_JSON,
+     "f"},
+    {"/api", API_GET, api_openapi, "getApi", "This API definition",
+     "application/vnd.oai.openapi+json;version=3.0", ""},
+    {"/health", API_GET, api_health, "getHealth", "Service health", ROUTE_JSON, ""},
+    {"/collections", API_GET, api_collections, "getCollections", "The collections", ROUTE_JSON,
+     "f"},
+    {"/collections/{collectionId}", API_GET, api_collection, "describeCollection", "One collection",
+     ROUTE_JSON, "collectionId f"},
+    {"/collections/{collectionId}/queryables", API_GET, api_queryables, "getQueryables",
+     "Properties usable in filters", "application/schema+json", "collectionId"},
+    {"/collections/{collectionId}/schema", API_GET, api_schema, "getSchema",
+     "The schema of the features (ROUTE_JSON Schema)", "application/schema+json", "collectionId"},
+    {"/collections/{collectionId}/items", API_GET, api_items, "getFeatures", "Features",
+     "application/geo+json", ROUTE_ITEMS_PARAMS},
+    {"/collections/{collectionId}/items/{featureId}", API_GET, api_item, "getFeature",
+     "One feature", "application/geo+json", "collectionId featureId f crs"},
+    {"/collections/{collectionId}/tiles", API_GET, api_collection_tilesets,
+     "getCollectionVectorTilesets", "The collection's vector tilesets", ROUTE_JSON, "collectionId"},
+    {"/collections/{collectionId}/tiles/{tileMatrixSetId}", API_GET, api_collection_tileset,
+     "getCollectionVectorTileset", "A vector tileset of the collection", ROUTE_JSON,
+     "collectionId tileMatrixSetId"},
+    {"/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+     API_GET, api_collection_tile, "getCollectionVectorTile", "A vector tile of the collection",
+     ROUTE_MVT, "collectionId " ROUTE_TILE_PARAMS},
+    {"/tiles", API_GET, api_tilesets, "getDatasetVectorTilesets",
+     "Every tileset: the combined base map and one per collection", ROUTE_JSON, ""},
+    {"/tiles/WebMercatorQuad", API_GET, api_dataset_tileset, "getDatasetVectorTileset",
+     "The combined base map as an OGC tileset", ROUTE_JSON, ""},
+    {"/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}", API_GET, api_dataset_tile,
+     "getDatasetVectorTile", "A vector tile of the combined base map", ROUTE_MVT,
+     "tileMatrix tileRow tileCol"},
+    {"/tiles/{tilesetId}", API_GET, api_tileset, "getTileJSON",
+     "A tileset as TileJSON 3.0 (also at /tiles/{tilesetId}.json)", ROUTE_JSON, "tilesetId"},
+    {"/tiles/{tilesetId}/{z}/{x}/{y}.mvt", API_GET, api_xyz_tile, "getXyzTile",
+     "A vector tile by XYZ index", ROUTE_MVT, "tilesetId z x y"},
+    {"/tileMatrixSets", API_GET, api_tile_matrix_sets, "getTileMatrixSetsList",
+     "The tile matrix sets", ROUTE_JSON, ""},
+    {"/tileMatrixSets/{tileMatrixSetId}", API_GET, api_tile_matrix_set, "getTileMatrixSet",
+     "A tile matrix set definition", ROUTE_JSON, "tileMatrixSetId"},
+    {"/processes", API_GET, api_processes, "getProcesses", "The processes", ROUTE_JSON, ""},
+    {"/processes/{processId}", API_GET, api_process, "getProcessDescription", "One process",
+     ROUTE_JSON, "processId"},
+    {"/processes/{processId}/execution", API_POST, api_execute, "execute",
+     "Execute a process (Prefer: respond-async for a job)", ROUTE_JSON, "processId"},
+    {"/jobs", API_GET, api_jobs, "getJobs", "The jobs", ROUTE_JSON, ""},
+    {"/jobs/{jobId}", API_GET, api_job, "getStatus", "A job's status", ROUTE_JSON, "jobId"},
+    {"/jobs/{jobId}", API_DELETE, api_job_dismiss, "dismiss", "Dismiss a job", ROUTE_JSON, "jobId"},
+    {"/jobs/{jobId}/results", API_GET, api_job_results, "getResult", "A job's results", ROUTE_JSON,
+     "jobId"},
 };
 
-static const struct {
-    const char *pattern; /* "{}" matches one path segment */
-    unsigned methods;
-    route_fn handler;
-} ROUTES[] = {
-    {"/", M_GET, api_landing},
-    {"/conformance", M_GET, api_conformance},
-    {"/api", M_GET, api_openapi},
-    {"/health", M_GET, api_health},
-    {"/collections", M_GET, api_collections},
-    {"/collections/{}", M_GET, api_collection},
-    {"/collections/{}/queryables", M_GET, api_queryables},
-    {"/collections/{}/items", M_GET, api_items},
-    {"/collections/{}/items/{}", M_GET, api_item},
-    {"/collections/{}/tiles/{}/{}/{}/{}", M_GET, api_collection_tile},
-    {"/collections/{}/tiles", M_GET, api_collection_tilesets},
-    {"/tiles", M_GET, api_tilesets},
-    {"/tiles/{}", M_GET, api_tileset},
-    {"/tiles/{}/{}/{}/{}", M_GET, api_xyz_tile},
-    {"/tileMatrixSets/{}", M_GET, api_tile_matrix_set},
-    {"/processes", M_GET, api_processes},
-    {"/processes/{}", M_GET, api_process},
-    {"/processes/{}/execution", M_POST, api_execute},
-    {"/jobs", M_GET, api_jobs},
-    {"/jobs/{}", M_GET, api_job},
-    {"/jobs/{}", M_DELETE, api_job_dismiss},
-    {"/jobs/{}/results", M_GET, api_job_results},
-};
+const struct api_route *api_route_at(size_t i)
+{
+    return i < sizeof ROUTES / sizeof *ROUTES ? &ROUTES[i] : NULL;
+}
 
 /* What *con_cls points to for requests without a body. */
 static int first_call_marker;
@@ -497,11 +531,13 @@ static enum MHD_Result send_response(struct server *srv,
                                      struct api_request *req,
                                      struct api_response *res)
 {
-    bool is_head = !strcmp(req->method, "HEAD"), is_gzip = false;
+    bool is_gzip = false;
     struct MHD_Response *r;
     enum MHD_Result ret;
 
-    if (is_head || res->status == 204 || res->status == 304) {
+    /* A HEAD keeps its body: libmicrohttpd sends the headers of that body (its length,
+     * or chunked for a stream) and not the body, so HEAD and GET say the same. */
+    if (res->status == 204 || res->status == 304) {
         gbuf_reset(&res->body);
         if (res->produce_free)
             res->produce_free(res->produce_ctx);
@@ -524,22 +560,25 @@ static enum MHD_Result send_response(struct server *srv,
 
 /* ---------------------------------------------------------------- routing */
 
-/* Matches path against pattern, capturing {} segments (which may not contain '/'). */
+/* Matches path against pattern, capturing each {name} (one segment, never '/', less
+ * the literal suffix that follows the name in the pattern, e.g. "{y}.mvt"). */
 static bool route_match(const char *pattern, const char *path, struct api_request *req)
 {
     static __thread char segs[API_MAX_PATH_PARAMS][256];
     size_t n = 0;
 
     while (*pattern && *path) {
-        if (pattern[0] == '{' && pattern[1] == '}') {
-            size_t len = strcspn(path, "/");
-            if (len == 0 || len >= sizeof segs[0] || n == API_MAX_PATH_PARAMS)
+        if (*pattern == '{') {
+            const char *suffix = strchr(pattern, '}') + 1;
+            size_t suffix_len = strcspn(suffix, "/"), len = strcspn(path, "/");
+            if (len <= suffix_len || len - suffix_len >= sizeof segs[0] ||
+                n == API_MAX_PATH_PARAMS || memcmp(path + len - suffix_len, suffix, suffix_len))
                 return false;
-            memcpy(segs[n], path, len);
-            segs[n][len] = '\0';
+            memcpy(segs[n], path, len - suffix_len);
+            segs[n][len - suffix_len] = '\0';
             req->path_params[n] = segs[n];
             n++;
-            pattern += 2;
+            pattern = suffix + suffix_len;
             path += len;
         } else if (*pattern++ != *path++) {
             return false;
@@ -552,15 +591,15 @@ static bool route_match(const char *pattern, const char *path, struct api_reques
 static unsigned method_bit(const char *method)
 {
     if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
-        return M_GET;
+        return API_GET;
     if (!strcmp(method, "POST"))
-        return M_POST;
-    return !strcmp(method, "DELETE") ? M_DELETE : 0;
+        return API_POST;
+    return !strcmp(method, "DELETE") ? API_DELETE : 0;
 }
 
 /* The handler for path and method; *allowed gets the methods the path answers (0: no
  * such path). */
-static route_fn
+static api_handler_fn
 find_route(const char *path, const char *method, struct api_request *req, unsigned *allowed)
 {
     unsigned bit = method_bit(method);
@@ -584,8 +623,8 @@ static void allow_header(struct api_response *res, unsigned allowed)
 {
     char v[64];
 
-    snprintf(v, sizeof v, "%s%s%sOPTIONS", allowed & M_GET ? "GET, HEAD, " : "",
-             allowed & M_POST ? "POST, " : "", allowed & M_DELETE ? "DELETE, " : "");
+    snprintf(v, sizeof v, "%s%s%sOPTIONS", allowed & API_GET ? "GET, HEAD, " : "",
+             allowed & API_POST ? "POST, " : "", allowed & API_DELETE ? "DELETE, " : "");
     api_header_add(res, "Allow", v);
 }
 
@@ -601,7 +640,7 @@ static void preflight(struct api_response *res)
 static void dispatch(struct server *srv, struct api_request *req, struct api_response *res)
 {
     unsigned allowed;
-    route_fn handler = find_route(req->path, req->method, req, &allowed);
+    api_handler_fn handler = find_route(req->path, req->method, req, &allowed);
     struct gis_error err = {0};
 
     if (!allowed) {

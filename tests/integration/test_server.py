@@ -49,7 +49,7 @@ class Serve(unittest.TestCase):
         self.assertTrue(107.6 < minx < 107.7 and 110.5 < maxx < 110.6, (minx, maxx))
         self.assertTrue(35.3 < miny < 35.4 and 37.4 < maxy < 37.5, (miny, maxy))
         self.assertNotIn("extent", got["places"])  # empty layer: no extent to claim
-        self.assertTrue(all(c["links"][0]["href"].endswith("/collections/" + c["id"] + "?f=json")
+        self.assertTrue(all(c["links"][0]["href"].endswith("/collections/" + c["id"])
                             for c in body["collections"]))
 
     def test_landing_links(self):
@@ -77,6 +77,24 @@ class Serve(unittest.TestCase):
         self.assertIn("GET", headers["Access-Control-Allow-Methods"])
         status, headers, body = self.srv.get("/health", method="HEAD")
         self.assertEqual((status, body), (200, b""))
+
+    def test_head_sends_the_headers_of_get(self):
+        # A buffered body (its Content-Length, as GDAL's /vsicurl/ reads it), a streamed
+        # one (chunked), gzip, a tile and an error.
+        for path in ("/collections", "/collections/townships/items?limit=5",
+                     "/tiles/townships/9/411/199.mvt", "/collections/nothing"):
+            for extra in ({}, {"Accept-Encoding": "gzip"}):
+                self.srv.get(path, headers=extra)  # a tile is rendered, then cached
+                status, get_h, body = self.srv.get(path, headers=extra)
+                head_status, head_h, head_body = self.srv.get(path, headers=extra,
+                                                              method="HEAD")
+                self.assertEqual((head_status, head_body), (status, b""), path)
+                self.assertEqual(sorted((k, v) for k, v in head_h.items() if k != "Date"),
+                                 sorted((k, v) for k, v in get_h.items() if k != "Date"), path)
+                if "Content-Length" in get_h:
+                    self.assertEqual(int(get_h["Content-Length"]), len(body), path)
+                else:
+                    self.assertEqual(get_h["Transfer-Encoding"], "chunked", path)
 
     def test_hostile_host_header_does_not_reach_links(self):
         status, _, body = self.srv.get_json("/", headers={"Host": "evil\"><script>"})
