@@ -26,6 +26,14 @@ unsigned api_status_to_http(enum gis_status code)
         return 413;
     case GIS_ERR_TIMEOUT:
         return 503;
+    case GIS_ERR_UNAUTHORIZED:
+        return 401;
+    case GIS_ERR_FORBIDDEN:
+        return 403;
+    case GIS_ERR_PRECONDITION:
+        return 412;
+    case GIS_ERR_REJECTED:
+        return 422;
     default:
         return 500;
     }
@@ -197,6 +205,10 @@ static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/json",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/job-list",

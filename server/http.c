@@ -25,6 +25,7 @@
 
 #include "api_int.h"
 #include "coverage_layer.h"
+#include "editor.h"
 #include "jobs.h"
 #include "log.h"
 #include "tilecache.h"
@@ -46,6 +47,7 @@ struct server {
     struct jobs *jobs;
     struct tilecache *tiles;
     struct tile_sources *sources;
+    struct editor *editor; /* the one writer; NULL when the file cannot be written */
     char *db_path;
     pthread_mutex_t lock;
     struct api_ctx *free_list;
@@ -61,6 +63,8 @@ enum {
     M_GET = 1, /* and HEAD */
     M_POST = 2,
     M_DELETE = 4,
+    M_PUT = 8,
+    M_PATCH = 16,
 };
 
 static const struct {
@@ -76,7 +80,11 @@ static const struct {
     {"/collections/{}", M_GET, api_collection},
     {"/collections/{}/queryables", M_GET, api_queryables},
     {"/collections/{}/items", M_GET, api_items},
+    {"/collections/{}/items", M_POST, api_item_create},
     {"/collections/{}/items/{}", M_GET, api_item},
+    {"/collections/{}/items/{}", M_PUT | M_PATCH | M_DELETE, api_item_write},
+    {"/collections/{}/items/{}/history", M_GET, api_item_history},
+    {"/audit/{}/revert", M_POST, api_audit_revert},
     {"/collections/{}/tiles/{}/{}/{}/{}", M_GET, api_collection_tile},
     {"/collections/{}/tiles", M_GET, api_collection_tilesets},
     {"/tiles", M_GET, api_tilesets},
@@ -95,7 +103,7 @@ static const struct {
 /* What *con_cls points to for requests without a body. */
 static int first_call_marker;
 
-/* Request bodies (POST) are collected here, up to MAX_BODY, per connection. */
+/* Request bodies (POST, PUT, PATCH) are collected here, up to MAX_BODY, per connection. */
 #define MAX_BODY (1u << 20)
 struct conn_state {
     struct gbuf body;
@@ -555,6 +563,10 @@ static unsigned method_bit(const char *method)
         return M_GET;
     if (!strcmp(method, "POST"))
         return M_POST;
+    if (!strcmp(method, "PUT"))
+        return M_PUT;
+    if (!strcmp(method, "PATCH"))
+        return M_PATCH;
     return !strcmp(method, "DELETE") ? M_DELETE : 0;
 }
 
@@ -582,19 +594,38 @@ find_route(const char *path, const char *method, struct api_request *req, unsign
 
 static void allow_header(struct api_response *res, unsigned allowed)
 {
-    char v[64];
+    char v[80];
 
-    snprintf(v, sizeof v, "%s%s%sOPTIONS", allowed & M_GET ? "GET, HEAD, " : "",
-             allowed & M_POST ? "POST, " : "", allowed & M_DELETE ? "DELETE, " : "");
+    snprintf(v, sizeof v, "%s%s%s%s%sOPTIONS", allowed & M_GET ? "GET, HEAD, " : "",
+             allowed & M_POST ? "POST, " : "", allowed & M_PUT ? "PUT, " : "",
+             allowed & M_PATCH ? "PATCH, " : "", allowed & M_DELETE ? "DELETE, " : "");
     api_header_add(res, "Allow", v);
+}
+
+/* The methods of allowed that this caller may use (OPTIONS: QGIS edits only when POST is
+ * listed). */
+static unsigned allowed_for(const struct api_request *req, unsigned allowed)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } writes[] = {{M_POST, "POST"}, {M_PUT, "PUT"}, {M_PATCH, "PATCH"}, {M_DELETE, "DELETE"}};
+    size_t i;
+
+    for (i = 0; i < sizeof writes / sizeof *writes; i++)
+        if ((allowed & writes[i].bit) && !api_write_may(req, writes[i].name))
+            allowed &= ~writes[i].bit;
+    return allowed;
 }
 
 static void preflight(struct api_response *res)
 {
     res->status = 204;
-    api_header_add(res, "Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS");
+    api_header_add(res, "Access-Control-Allow-Methods",
+                   "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
     api_header_add(res, "Access-Control-Allow-Headers",
-                   "Accept, Accept-Encoding, Content-Type, If-None-Match, Authorization, Prefer");
+                   "Accept, Accept-Encoding, Content-Type, If-None-Match, If-Match, Authorization, "
+                   "Prefer, Content-Crs, X-Change-Reason");
     api_header_add(res, "Access-Control-Max-Age", "86400");
 }
 
@@ -608,11 +639,7 @@ static void dispatch(struct server *srv, struct api_request *req, struct api_res
         api_error(res, 404, "not_found", "no resource at this path");
         return;
     }
-    if (!strcmp(req->method, "OPTIONS")) {
-        preflight(res);
-        return;
-    }
-    if (!handler) {
+    if (!handler && strcmp(req->method, "OPTIONS")) {
         api_error(res, 405, "method_not_allowed", "this resource does not answer that method");
         allow_header(res, allowed);
         return;
@@ -620,10 +647,18 @@ static void dispatch(struct server *srv, struct api_request *req, struct api_res
     req->jobs = srv->jobs;
     req->tiles = srv->tiles;
     req->sources = srv->sources;
+    req->editor = srv->editor;
     req->ctx = ctx_take(srv, &err);
     if (!req->ctx) {
         api_fail(res, &err);
         api_header_add(res, "Retry-After", "1");
+        return;
+    }
+    if (!api_authenticate(req, res))
+        return;
+    if (!strcmp(req->method, "OPTIONS")) {
+        preflight(res);
+        allow_header(res, allowed_for(req, allowed));
         return;
     }
     handler(req, res);
@@ -655,8 +690,8 @@ static enum MHD_Result on_request(void *cls,
 
     (void)version;
     if (!*con_cls) {
-        /* Headers only. A POST gets a body buffer; other methods a marker. */
-        if (strcmp(method, "POST")) {
+        /* Headers only. A POST, PUT or PATCH gets a body buffer; other methods a marker. */
+        if (!(method_bit(method) & (M_POST | M_PUT | M_PATCH))) {
             *con_cls = &first_call_marker;
             return MHD_YES;
         }
@@ -814,6 +849,17 @@ static enum gis_status start_daemon(struct server *srv,
     return GIS_OK;
 }
 
+/* The writer: a file this process cannot write is served read-only (writes answer 503). */
+static void open_editor(struct server *srv)
+{
+    struct gis_error err = {0};
+
+    if (editor_open(srv->db_path, &srv->editor, &err) != GIS_OK) {
+        srv->editor = NULL;
+        LOG_WARN("http", "event=read_only reason=\"%s\"", err.msg);
+    }
+}
+
 enum gis_status
 server_start(const struct server_options *opt, struct server **out, struct gis_error *err)
 {
@@ -828,8 +874,11 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     coverage_layer_install();
     srv->db_path = strdup(opt->db_path);
     srv->max_ctx = threads * 8 + 8;
-    rc = srv->db_path ? open_contexts(srv, threads, err)
-                      : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    rc = srv->db_path ? auth_init(err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (rc == GIS_OK)
+        rc = open_contexts(srv, threads, err);
+    if (rc == GIS_OK)
+        open_editor(srv);
     if (rc == GIS_OK)
         rc = jobs_start(opt->db_path, &srv->jobs, err);
     if (rc == GIS_OK && opt->tile_cache_mb &&
@@ -861,6 +910,7 @@ void server_stop(struct server *srv)
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     jobs_stop(srv->jobs);
+    editor_close(srv->editor);
     coverage_layer_uninstall();
     tile_sources_free(srv->sources);
     tilecache_free(srv->tiles);
