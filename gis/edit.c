@@ -13,12 +13,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <cpl_conv.h>
-
 #include "edit_int.h"
 #include "gbuf.h"
+#include "geom.h"
 #include "gis_int.h"
-#include "import_int.h"
 #include "items.h"
 
 #define N(a)    (sizeof a / sizeof *a)
@@ -380,7 +378,6 @@ edit_begin(struct store *st, const struct edit_input *in, struct edit **out, str
 
     if (!st || !in || !out)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "edit_begin: null argument");
-    import__gdal_init();
     if (!edit_layer_target(in->layer_id, &target, &level))
         return gis_fail(err, layer_find(in->layer_id) ? GIS_ERR_INVALID_ARG : GIS_ERR_NOT_FOUND,
                         "collection '%.60s' cannot be edited%s", in->layer_id ? in->layer_id : "",
@@ -701,22 +698,89 @@ static void image_sql(const struct edit *e, struct gbuf *b)
     gbuf_printf(b, ")) FROM %s WHERE id = ?1", t->table);
 }
 
-/* GeoJSON of a WKB column with every digit a double holds (17 significant figures), so a
- * revert restores the very coordinates; SpatiaLite's AsGeoJSON stops at 15 decimals.
- * NULL for NULL. out: CPLFree'd by the caller. */
+/* The shortest text that reads back as v exactly (15 to 17 significant digits). */
+static void put_double(struct gbuf *b, double v)
+{
+    char buf[40];
+    int digits;
+
+    for (digits = 15; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    gbuf_puts(b, buf);
+}
+
+static void put_ring(struct gbuf *b, const struct geom *g, size_t r, bool is_single)
+{
+    size_t i;
+
+    if (!is_single)
+        gbuf_puts(b, "[");
+    for (i = g->rings[r]; i < g->rings[r + 1]; i++) {
+        gbuf_puts(b, i > g->rings[r] ? ",[" : "[");
+        put_double(b, g->coords[2 * i]);
+        gbuf_puts(b, ",");
+        put_double(b, g->coords[2 * i + 1]);
+        gbuf_puts(b, "]");
+    }
+    if (!is_single)
+        gbuf_puts(b, "]");
+}
+
+/* The rings of part k: one point, one line, or a polygon's rings. */
+static void put_part(struct gbuf *b, const struct geom *g, size_t k, bool is_point)
+{
+    size_t r;
+    bool is_area = g->type == GEOM_POLYGON || g->type == GEOM_MULTIPOLYGON;
+
+    if (is_area)
+        gbuf_puts(b, "[");
+    for (r = g->parts[k]; r < g->parts[k + 1]; r++) {
+        if (r > g->parts[k])
+            gbuf_puts(b, ",");
+        put_ring(b, g, r, is_point);
+    }
+    if (is_area)
+        gbuf_puts(b, "]");
+}
+
+/* GeoJSON of a WKB column with every digit a double needs to read back the same, so a
+ * revert restores the very coordinates (SpatiaLite's AsGeoJSON and OGR both round).
+ * NULL for NULL. out: malloc'd text. */
 static char *column_geojson(sqlite3_stmt *s, int col)
 {
-    static const char *const options[] = {"SIGNIFICANT_FIGURES=17", NULL};
+    static const char *const names[] = {"",           "Point",           "LineString",  "Polygon",
+                                        "MultiPoint", "MultiLineString", "MultiPolygon"};
     const void *wkb = sqlite3_column_blob(s, col);
     int n = sqlite3_column_bytes(s, col);
-    OGRGeometryH g = NULL;
-    char *text = NULL;
+    bool is_multi, is_point;
+    struct geom g;
+    struct gbuf b;
+    size_t k;
 
-    if (!wkb || n <= 0 || OGR_G_CreateFromWkb(wkb, NULL, &g, n) != OGRERR_NONE)
+    geom_init(&g);
+    if (!wkb || n <= 0 || geom_from_wkb(&g, wkb, (size_t)n, NULL) != GIS_OK || !g.n_parts) {
+        geom_free(&g);
         return NULL;
-    text = OGR_G_ExportToJsonEx(g, (char **)options);
-    OGR_G_DestroyGeometry(g);
-    return text;
+    }
+    is_multi = g.type >= GEOM_MULTIPOINT;
+    is_point = g.type == GEOM_POINT || g.type == GEOM_MULTIPOINT;
+    gbuf_init(&b, 64u << 20);
+    gbuf_printf(&b, "{\"type\":\"%s\",\"coordinates\":%s", names[g.type], is_multi ? "[" : "");
+    for (k = 0; k < g.n_parts; k++) {
+        if (k)
+            gbuf_puts(&b, ",");
+        put_part(&b, &g, k, is_point);
+    }
+    gbuf_puts(&b, is_multi ? "]}" : "}");
+    geom_free(&g);
+    if (gbuf_status(&b) != GIS_OK) {
+        gbuf_free(&b);
+        return NULL;
+    }
+    return gbuf_steal(&b);
 }
 
 /* The geometry and seat of row_id as GeoJSON (out[1] stays NULL but for divisions). */
@@ -765,8 +829,8 @@ static enum gis_status image(struct edit *e, int64_t row_id, char **out, struct 
             rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
         store__done(s);
     }
-    CPLFree(geo[0]);
-    CPLFree(geo[1]);
+    free(geo[0]);
+    free(geo[1]);
     return rc;
 }
 

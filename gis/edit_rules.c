@@ -318,6 +318,7 @@ enum gis_status edit__check_geometry(struct edit *e, struct edit_problems *p, st
 
     if (e->in->action == EDIT_DELETE || (!e->in->has_geometry && e->in->action == EDIT_UPDATE))
         return GIS_OK;
+    import__gdal_init(); /* OGR's messages into our log */
     if (!e->in->has_geometry || !e->in->geometry) {
         edit_problem_add(p, "geometry", "a feature of %s needs a geometry", e->tab->table);
         return GIS_OK;
@@ -740,7 +741,11 @@ static enum gis_status division_ref(struct edit *e, struct edit_problems *p, str
         edit_problem_add(p, "division_code", "division_code %s is not a current division", dc.code);
     if (rc != GIS_OK || !found || !(e->geom || is_changed(e, "division_code")))
         return rc;
+    if (!e->geom && (e->in->has_geometry || !e->cur.geom))
+        return rc; /* the given geometry was refused already, or there is none to judge */
     stored_epsg(e);
+    if (!e->epsg)
+        return rc;
     rc = inside_division(e, dc.code, &inside, err);
     if (rc == GIS_OK && inside == 0)
         edit_problem_add(p, "geometry", "the %s lies more than %g m outside its division %s",
