@@ -126,6 +126,8 @@ static enum gis_status run(struct editor *ed,
 
     pthread_mutex_lock(&ed->lock);
     rc = edit_begin(ed->st, in, &e, err);
+    if (rc == GIS_ERR_NOT_FOUND && pre && pre->is_set && in->action != EDIT_CREATE)
+        rc = gis_fail(err, GIS_ERR_PRECONDITION, "If-Match: %s does not exist", in->fid);
     if (rc == GIS_OK)
         rc = check_scope(who, edit_before(e), "", err);
     if (rc == GIS_OK && in->action != EDIT_CREATE)

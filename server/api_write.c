@@ -135,6 +135,7 @@ bool api_write_may(const struct api_request *req, const char *method)
 
 struct body {
     cJSON *root;
+    struct gbuf geometry; /* the geometry member, printed exactly */
     struct edit_prop props[MAX_PROPS];
     char *printed[MAX_PROPS + 1]; /* cJSON_Print results, freed with cJSON_free */
     char numbers[MAX_PROPS][32];
@@ -148,6 +149,7 @@ static void body_free(struct body *b)
     for (i = 0; i < b->n_printed; i++)
         cJSON_free(b->printed[i]);
     cJSON_Delete(b->root);
+    gbuf_free(&b->geometry);
 }
 
 static char *print(struct body *b, const cJSON *j)
@@ -212,6 +214,54 @@ take_props(struct body *b, const cJSON *props, struct edit_input *in, struct gis
     return GIS_OK;
 }
 
+/* The shortest text that reads back as v (cJSON's printer settles for 15 digits when
+ * they come within an epsilon, which moves a coordinate by an ulp). */
+static void print_number(struct gbuf *b, double v)
+{
+    char buf[40];
+    int digits;
+
+    for (digits = 15; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    gbuf_puts(b, buf);
+}
+
+/* j as JSON text with every number exact. */
+static void print_exact(struct gbuf *b, const cJSON *j, int depth)
+{
+    const cJSON *c;
+    bool is_object = cJSON_IsObject(j);
+
+    if (depth > 32) {
+        gbuf_puts(b, "null");
+    } else if (cJSON_IsNumber(j)) {
+        print_number(b, j->valuedouble);
+    } else if (cJSON_IsString(j)) {
+        gbuf_puts(b, "\"");
+        gbuf_json_escape(b, j->valuestring);
+        gbuf_puts(b, "\"");
+    } else if (is_object || cJSON_IsArray(j)) {
+        gbuf_puts(b, is_object ? "{" : "[");
+        cJSON_ArrayForEach(c, j)
+        {
+            if (c != j->child)
+                gbuf_puts(b, ",");
+            if (is_object) {
+                gbuf_puts(b, "\"");
+                gbuf_json_escape(b, c->string);
+                gbuf_puts(b, "\":");
+            }
+            print_exact(b, c, depth + 1);
+        }
+        gbuf_puts(b, is_object ? "}" : "]");
+    } else {
+        gbuf_puts(b, cJSON_IsTrue(j) ? "true" : cJSON_IsFalse(j) ? "false" : "null");
+    }
+}
+
 /* A top-level "id" must name the feature of the path (PUT, PATCH) when there is one. */
 static bool id_agrees(const cJSON *id, const char *fid)
 {
@@ -244,8 +294,13 @@ static enum gis_status parse_body(const struct api_request *req,
                         in->fid);
     geometry = cJSON_GetObjectItemCaseSensitive(b->root, "geometry");
     in->has_geometry = geometry != NULL;
-    if (geometry && !cJSON_IsNull(geometry) && !(in->geometry = print(b, geometry)))
-        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (geometry && !cJSON_IsNull(geometry)) {
+        gbuf_init(&b->geometry, API_MAX_BODY);
+        print_exact(&b->geometry, geometry, 0);
+        if (gbuf_status(&b->geometry) != GIS_OK)
+            return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+        in->geometry = b->geometry.data;
+    }
     return take_props(b, cJSON_GetObjectItemCaseSensitive(b->root, "properties"), in, err);
 }
 
