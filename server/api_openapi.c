@@ -98,6 +98,81 @@ static void add_get(cJSON *paths,
     add_op(paths, path, "get", id, summary, type, params);
 }
 
+/* A Part 4 write: the body (a Feature, or a merge patch of one), the secured schemes, and
+ * the answers a write can get. */
+static void add_write(cJSON *paths,
+                      const char *path,
+                      const char *method,
+                      const char *id,
+                      const char *summary,
+                      const char *body_type,
+                      const char *const *params)
+{
+    cJSON *op, *sec, *r, *content;
+    static const char *const codes[][2] = {
+        {"401", "No token, or one that names nobody"},
+        {"403", "The role or the scope does not reach"},
+        {"412", "If-Match: the feature changed since"},
+        {"422", "A rule is broken: every reason in errors"},
+    };
+    size_t i;
+
+    add_op(paths, path, method, id, summary, "application/json", params);
+    op = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(paths, path), method);
+    if (body_type) {
+        cJSON_DeleteItemFromObjectCaseSensitive(op, "requestBody");
+        r = cJSON_AddObjectToObject(op, "requestBody");
+        cJSON_AddBoolToObject(r, "required", 1);
+        content = cJSON_AddObjectToObject(r, "content");
+        cJSON_AddStringToObject(
+            cJSON_AddObjectToObject(cJSON_AddObjectToObject(content, body_type), "schema"), "type",
+            "object");
+    }
+    sec = cJSON_AddArrayToObject(op, "security");
+    cJSON_AddItemToArray(sec, cJSON_CreateObject());
+    cJSON_AddArrayToObject(cJSON_GetArrayItem(sec, 0), "bearer");
+    cJSON_AddItemToArray(sec, cJSON_CreateObject());
+    cJSON_AddArrayToObject(cJSON_GetArrayItem(sec, 1), "basic");
+    r = cJSON_GetObjectItemCaseSensitive(op, "responses");
+    for (i = 0; i < sizeof codes / sizeof *codes; i++)
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(r, codes[i][0]), "description",
+                                codes[i][1]);
+}
+
+static void add_security(cJSON *comp)
+{
+    cJSON *schemes = cJSON_AddObjectToObject(comp, "securitySchemes"), *s;
+
+    s = cJSON_AddObjectToObject(schemes, "bearer");
+    cJSON_AddStringToObject(s, "type", "http");
+    cJSON_AddStringToObject(s, "scheme", "bearer");
+    cJSON_AddStringToObject(s, "description", "A civgis token (civgis user add)");
+    s = cJSON_AddObjectToObject(schemes, "basic");
+    cJSON_AddStringToObject(s, "type", "http");
+    cJSON_AddStringToObject(s, "scheme", "basic");
+    cJSON_AddStringToObject(s, "description", "Any user name, the token as the password");
+}
+
+static void add_writes(cJSON *paths)
+{
+    static const char *const items[] = {"collectionId", NULL};
+    static const char *const item[] = {"collectionId", "featureId", NULL};
+    static const char *const audit[] = {"auditId", NULL};
+    const char *one = "/collections/{collectionId}/items/{featureId}";
+
+    add_write(paths, "/collections/{collectionId}/items", "post", "createFeature",
+              "Add a feature (201, Location, ETag)", "application/geo+json", items);
+    add_write(paths, one, "put", "replaceFeature", "Replace a feature (If-Match optional)",
+              "application/geo+json", item);
+    add_write(paths, one, "patch", "updateFeature", "Change part of a feature (a JSON merge patch)",
+              "application/merge-patch+json", item);
+    add_write(paths, one, "delete", "deleteFeature", "Delete a feature (204)", NULL, item);
+    add_get(paths, "/collections/{collectionId}/items/{featureId}/history", "getFeatureHistory",
+            "A feature's versions and audited changes", "application/json", item);
+    add_write(paths, "/audit/{auditId}/revert", "post", "revertChange",
+              "Undo one audited change as a new one (administrators)", NULL, audit);
+}
+
 static cJSON *enum_schema(const char *const *values, size_t n)
 {
     cJSON *s = schema("string"), *e = cJSON_AddArrayToObject(s, "enum");
@@ -125,6 +200,9 @@ static void add_params(cJSON *comp)
     cJSON_AddItemToObject(p, "processId",
                           param("processId", "path", "A process", schema("string"), true));
     cJSON_AddItemToObject(p, "jobId", param("jobId", "path", "A job", schema("string"), true));
+    cJSON_AddItemToObject(
+        p, "auditId",
+        param("auditId", "path", "An audit row (civgis audit)", schema("integer"), true));
     cJSON_AddItemToObject(p, "featureId",
                           param("featureId", "path",
                                 "Official code for divisions, the stable id "
@@ -191,7 +269,7 @@ void api_openapi(const struct api_request *req, struct api_response *res)
     static const char *const f_only[] = {"f", NULL};
     static const char *const proc_params[] = {"processId", NULL};
     static const char *const job_params[] = {"jobId", NULL};
-    cJSON *root, *info, *servers, *srv, *paths;
+    cJSON *root, *info, *servers, *srv, *paths, *comp;
     char base[160];
 
     if (api_etag(req, res, "openapi"))
@@ -203,7 +281,7 @@ void api_openapi(const struct api_request *req, struct api_response *res)
     cJSON_AddStringToObject(info, "title", "civgis");
     cJSON_AddStringToObject(info, "version", CIVGIS_VERSION);
     cJSON_AddStringToObject(info, "description",
-                            "OGC API - Features (Parts 1, 2, 3) over civil-affairs layers");
+                            "OGC API - Features (Parts 1, 2, 3, 4) over civil-affairs layers");
     servers = cJSON_AddArrayToObject(root, "servers");
     srv = cJSON_CreateObject();
     cJSON_AddStringToObject(srv, "url", base);
@@ -235,7 +313,10 @@ void api_openapi(const struct api_request *req, struct api_response *res)
            job_params);
     add_get(paths, "/jobs/{jobId}/results", "getResult", "A job's results", "application/json",
             job_params);
-    add_params(cJSON_AddObjectToObject(root, "components"));
+    add_writes(paths);
+    comp = cJSON_AddObjectToObject(root, "components");
+    add_params(comp);
+    add_security(comp);
     api_header_add(res, "Cache-Control", "public, max-age=3600");
     api_send_json(res, root, "application/vnd.oai.openapi+json;version=3.0");
 }

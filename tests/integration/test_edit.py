@@ -454,6 +454,11 @@ class Edit(unittest.TestCase):
         for c in ("create-replace-delete", "update", "optimistic-locking-etags", "features"):
             self.assertIn("http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/" + c,
                           body["conformsTo"])
+        _, _, api = self.call("GET", "/api")
+        post = api["paths"]["/collections/{collectionId}/items"]["post"]
+        self.assertEqual(post["security"], [{"bearer": []}, {"basic": []}])
+        self.assertIn("422", post["responses"])
+        self.assertNotIn("security", api["paths"]["/collections/{collectionId}/items"]["get"])
 
 
 if __name__ == "__main__":
