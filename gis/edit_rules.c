@@ -716,6 +716,27 @@ static bool is_changed(const struct edit *e, const char *name)
     return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
 }
 
+/* The feature's geometry (the new one, else the stored one) inside division code. */
+static enum gis_status geometry_in_division(struct edit *e,
+                                            const char *code,
+                                            struct edit_problems *p,
+                                            struct gis_error *err)
+{
+    int inside = -1;
+    enum gis_status rc;
+
+    if (!e->geom && (e->in->has_geometry || !e->cur.geom))
+        return GIS_OK; /* the given geometry was refused already, or there is none to judge */
+    stored_epsg(e);
+    if (!e->epsg)
+        return GIS_OK;
+    rc = inside_division(e, code, &inside, err);
+    if (rc == GIS_OK && inside == 0)
+        edit_problem_add(p, "geometry", "the %s lies more than %g m outside its division %s",
+                         e->tab->target == EDIT_FACILITIES ? "facility" : "place", e->tol, code);
+    return rc;
+}
+
 /* division_code: a current division, canonical; the geometry inside it when either
  * changed. */
 static enum gis_status division_ref(struct edit *e, struct edit_problems *p, struct gis_error *err)
@@ -725,7 +746,6 @@ static enum gis_status division_ref(struct edit *e, struct edit_problems *p, str
     struct gis_error perr = {0};
     struct division_code dc;
     bool found = false;
-    int inside = -1;
     enum gis_status rc;
 
     if (!v)
@@ -741,16 +761,7 @@ static enum gis_status division_ref(struct edit *e, struct edit_problems *p, str
         edit_problem_add(p, "division_code", "division_code %s is not a current division", dc.code);
     if (rc != GIS_OK || !found || !(e->geom || is_changed(e, "division_code")))
         return rc;
-    if (!e->geom && (e->in->has_geometry || !e->cur.geom))
-        return rc; /* the given geometry was refused already, or there is none to judge */
-    stored_epsg(e);
-    if (!e->epsg)
-        return rc;
-    rc = inside_division(e, dc.code, &inside, err);
-    if (rc == GIS_OK && inside == 0)
-        edit_problem_add(p, "geometry", "the %s lies more than %g m outside its division %s",
-                         e->tab->target == EDIT_FACILITIES ? "facility" : "place", e->tol, dc.code);
-    return rc;
+    return geometry_in_division(e, dc.code, p, err);
 }
 
 static void known_list(const char *const *list, char *out, size_t size)
