@@ -126,14 +126,24 @@ static int run(const char *verb, const struct opts *o, struct store *st, struct 
     return CLI_OK;
 }
 
+static bool is_verb(const char *verb)
+{
+    static const char *const verbs[] = {"add", "list", "revoke", "token"};
+    size_t i;
+
+    for (i = 0; i < sizeof verbs / sizeof *verbs; i++)
+        if (!strcmp(verb, verbs[i]))
+            return true;
+    return false;
+}
+
 int cli_user(int argc, char **argv)
 {
     struct opts o = {0};
     struct store *st = NULL;
     struct gis_error err = {0};
     const char *verb = argc > 1 ? argv[1] : "";
-    bool is_known = !strcmp(verb, "add") || !strcmp(verb, "list") || !strcmp(verb, "revoke") ||
-                    !strcmp(verb, "token");
+    bool is_known = is_verb(verb);
     int code;
 
     if (!strcmp(verb, "--help") || !strcmp(verb, "-h"))
