@@ -22,10 +22,10 @@ trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q listening "$OUT/serve.out" && break; sleep 0.1; done
 BASE=$(sed -nE 's/listening on (.*)\//\1/p' "$OUT/serve.out")
 
-/usr/bin/python3 - "$BASE" "$PLANNER" "$OFFICER" "$N_PATCH" "$N_PUT" "$OUT/yanan.sqlite" <<'PY'
-import http.client, json, sqlite3, statistics, sys, time, urllib.parse
+/usr/bin/python3 - "$BASE" "$PLANNER" "$OFFICER" "$N_PATCH" "$N_PUT" "$OUT/yanan.sqlite" "$PID" <<'PY'
+import http.client, json, os, sqlite3, statistics, sys, time, urllib.parse
 
-base, planner, officer, n_patch, n_put, db = sys.argv[1:7]
+base, planner, officer, n_patch, n_put, db, pid = sys.argv[1:8]
 n_patch, n_put = int(n_patch), int(n_put)
 u = urllib.parse.urlparse(base)
 conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
@@ -45,12 +45,24 @@ def call(method, path, token, body=None, ctype=None, extra=None):
         raise SystemExit(f"{method} {path}: {r.status} {data[:300]!r}")
     return ms, data
 
-def stats(name, times, what):
+def server_cpu_ms():
+    """The server's CPU time so far (user + system): unlike wall time, a busy machine
+    barely moves it."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+def measure(fn, n):
+    cpu = server_cpu_ms()
+    times = [fn(i) for i in range(n)]
+    return times, (server_cpu_ms() - cpu) / n
+
+def stats(name, measured, what):
+    times, cpu = measured
     times = sorted(times)
     slow = sum(t > 5 for t in times)
     p = lambda q: times[min(len(times) - 1, int(q * len(times)))]
     print(f"| {name} | {what} | {len(times)} | {p(0.5):.2f} | {p(0.99):.2f} | "
-          f"{statistics.mean(times):.2f} | {1000 / statistics.mean(times):.0f} | {slow} |")
+          f"{statistics.mean(times):.2f} | {1000 / statistics.mean(times):.0f} | {slow} | {cpu:.2f} |")
 
 con = sqlite3.connect(db)
 facilities = [r[0] for r in con.execute("SELECT fid FROM facilities ORDER BY fid LIMIT 50")]
@@ -87,9 +99,11 @@ vertices = sorted(len(f["geometry"]["coordinates"][0][0]) for f in features.valu
 for i in range(50):
     patch(i)
     put(i)
-print("| write | what | n | p50 ms | p99 ms | mean ms | writes/s | over 5 ms |")
-print("|---|---|---|---|---|---|---|---|")
-stats("facility PATCH", [patch(i) for i in range(n_patch)], "properties only, 50 facilities")
-stats("township PUT", [put(i) for i in range(n_put)],
+print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+print()
+print("| write | what | n | p50 ms | p99 ms | mean ms | writes/s | over 5 ms | server CPU ms/write |")
+print("|---|---|---|---|---|---|---|---|---|")
+stats("facility PATCH", measure(patch, n_patch), "properties only, 50 facilities")
+stats("township PUT", measure(put, n_put),
       f"boundary, {len(townships)} townships of {vertices[0]}..{vertices[-1]} vertices")
 PY
