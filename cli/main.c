@@ -25,6 +25,8 @@ static const char USAGE[] =
     "  tiles    export a tileset as MBTiles or PMTiles (tiles export ...)\n"
     "  audit    the audit log: who changed what, when and why\n"
     "  user     users, roles and tokens (user add|list|revoke|token)\n"
+    "  history  a feature's versions and audited changes\n"
+    "  revert   undo one audited change as a new one\n"
     "\n"
     "Run 'civgis COMMAND --help' for a command's options.\n"
     "Exit codes: 0 success, 1 failure, 2 usage error.\n";
@@ -48,8 +50,20 @@ void cli_report(const char *context, const struct gis_error *err)
     fprintf(stderr, "civgis: %s: %s\n", context, err && err->msg[0] ? err->msg : "failed");
 }
 
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} COMMANDS[] = {
+    {"import", cli_import}, {"serve", cli_serve}, {"coverage", cli_coverage},
+    {"site", cli_site},     {"plan", cli_plan},   {"tiles", cli_tiles},
+    {"audit", cli_audit},   {"user", cli_user},   {"history", cli_history},
+    {"revert", cli_revert},
+};
+
 int main(int argc, char **argv)
 {
+    size_t i;
+
     if (argc < 2) {
         fputs(USAGE, stderr);
         return CLI_USAGE;
@@ -62,22 +76,9 @@ int main(int argc, char **argv)
         printf("civgis %s\n", CIVGIS_VERSION);
         return CLI_OK;
     }
-    if (!strcmp(argv[1], "import"))
-        return cli_import(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "serve"))
-        return cli_serve(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "coverage"))
-        return cli_coverage(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "site"))
-        return cli_site(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "plan"))
-        return cli_plan(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "tiles"))
-        return cli_tiles(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "audit"))
-        return cli_audit(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "user"))
-        return cli_user(argc - 1, argv + 1);
+    for (i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        if (!strcmp(argv[1], COMMANDS[i].name))
+            return COMMANDS[i].run(argc - 1, argv + 1);
     fprintf(stderr, "civgis: '%s' is not a command\n\n%s", argv[1], USAGE);
     return CLI_USAGE;
 }

@@ -55,6 +55,14 @@ const char *gis_status_name(enum gis_status code)
         return "conflict";
     case GIS_ERR_INTERNAL:
         return "internal_error";
+    case GIS_ERR_UNAUTHORIZED:
+        return "unauthorized";
+    case GIS_ERR_FORBIDDEN:
+        return "forbidden";
+    case GIS_ERR_PRECONDITION:
+        return "precondition_failed";
+    case GIS_ERR_REJECTED:
+        return "rejected";
     }
     return "unknown";
 }

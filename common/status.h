@@ -18,6 +18,10 @@ enum gis_status {
     GIS_ERR_TIMEOUT,
     GIS_ERR_CONFLICT,
     GIS_ERR_INTERNAL,
+    GIS_ERR_UNAUTHORIZED, /* no credentials, or ones that name nobody */
+    GIS_ERR_FORBIDDEN,    /* a known caller whose role or scope does not reach */
+    GIS_ERR_PRECONDITION, /* a precondition (If-Match) no longer holds: nothing done */
+    GIS_ERR_REJECTED,     /* well-formed input that breaks a rule: nothing written */
 };
 
 #define GIS_ERROR_MSG_MAX 256

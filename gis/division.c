@@ -128,6 +128,12 @@ division_code_parse(const char *text, struct division_code *out, struct gis_erro
     return rc;
 }
 
+bool division_urban_rural_is_valid(const char *text)
+{
+    return text && strlen(text) == 3 && text[0] >= '1' && text[0] <= '2' && text[1] >= '0' &&
+           text[1] <= '3' && text[2] >= '0' && text[2] <= '9';
+}
+
 const char *division_level_name(int level)
 {
     static const char *const names[] = {"province", "city", "county", "township", "village"};

@@ -10,6 +10,8 @@
 #ifndef CIVGIS_DIVISION_H
 #define CIVGIS_DIVISION_H
 
+#include <stdbool.h>
+
 #include "status.h"
 
 enum division_level {
@@ -34,6 +36,10 @@ struct division_code {
  * non-zero part. */
 enum gis_status
 division_code_parse(const char *text, struct division_code *out, struct gis_error *err);
+
+/* True when text is an NBS urban-rural class code: three digits, the first 1 (urban) or
+ * 2 (rural), the second 0..3 (111 main urban area .. 220 village). Pure. */
+bool division_urban_rural_is_valid(const char *text);
 
 /* "province", "city", "county", "township", "village"; "unknown" otherwise. */
 const char *division_level_name(int level);

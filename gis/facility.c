@@ -43,3 +43,22 @@ bool facility_status_is_known(const char *status)
 {
     return in_list(FACILITY_STATUSES, status);
 }
+
+static int status_index(const char *status)
+{
+    int i;
+
+    for (i = 0; status && FACILITY_STATUSES[i]; i++)
+        if (!strcmp(FACILITY_STATUSES[i], status))
+            return i;
+    return -1;
+}
+
+bool facility_status_can_move(const char *from, const char *to)
+{
+    int a = status_index(from), b = status_index(to);
+
+    if (b < 0)
+        return false;
+    return !from || b == a || (a >= 0 && b == a + 1);
+}

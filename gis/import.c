@@ -51,7 +51,7 @@ static void gdal_init_once(void)
     CPLSetErrorHandler(gdal_to_log);
 }
 
-static void gdal_init(void)
+void import__gdal_init(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, gdal_init_once);
@@ -756,7 +756,7 @@ enum gis_status import_run(struct store *st,
         return gis_fail(err, GIS_ERR_INVALID_ARG, "no source to import");
     memset(report, 0, sizeof *report);
     memset(&r, 0, sizeof r);
-    gdal_init();
+    import__gdal_init();
     rc = run_init(&r, st, n_sources, opt, report, err);
     if (rc == GIS_OK)
         rc = open_sources(&r, sources, err);

@@ -153,7 +153,7 @@ enum gis_status import__geom_prepare(OGRGeometryH src,
     if (!g)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory copying a geometry");
     OGR_G_FlattenTo2D(g);
-    rc = transform_part(g, xf, err);
+    rc = xf ? transform_part(g, xf, err) : GIS_OK;
     if (rc == GIS_OK)
         rc = check_range(g, err);
     if (rc == GIS_OK)

@@ -76,6 +76,10 @@ struct import_ctx {
 
 const struct target_def *import__target(enum import_target target);
 
+/* Registers GDAL's drivers and routes its messages into our log (once per process): what
+ * uses OGR geometries calls it first, so nothing prints behind our back. */
+void import__gdal_init(void);
+
 /* Field index by name in def, -1 when absent. */
 int import__field(const struct target_def *def, const char *name);
 
@@ -90,7 +94,8 @@ bool import__bool(const char *field, const char *text, int *out, struct gis_erro
 enum gis_status
 import__row_parse(const struct target_def *def, struct import_row *r, struct gis_error *err);
 
-/* Geometry pipeline: clones g, flattens to 2D, linearises curves, transforms with xf,
+/* Geometry pipeline: clones g, flattens to 2D, linearises curves, transforms with xf
+ * (NULL: already lon/lat),
  * checks coordinate ranges, checks the class, repairs invalid geometry unless strict.
  * out: the new geometry (caller destroys); out_repaired: whether MakeValid changed it;
  * out_is_point: a point where polygons were expected. */

@@ -278,7 +278,7 @@ static enum gis_status check_division_fields(struct import_ctx *c,
     if (level != dc->level)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "level %lld disagrees with code %s (a %s)", level,
                         dc->code, division_level_name((int)dc->level));
-    if (urc && (strlen(urc) != 3 || urc[0] < '1' || urc[0] > '2'))
+    if (urc && !division_urban_rural_is_valid(urc))
         return gis_fail(err, GIS_ERR_INVALID_ARG,
                         "urban_rural_code '%.10s' is not an NBS class code (111..220)", urc);
     return GIS_OK;

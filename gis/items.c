@@ -14,6 +14,7 @@
 
 #include "gbuf.h"
 #include "gis_int.h"
+#include "hash.h"
 
 #define SQL_MAX       (256u * 1024u)
 #define M_PER_DEG_LAT 111000.0 /* a lower bound, so degree margins are generous */
@@ -786,6 +787,33 @@ const unsigned char *items_wkb(struct items_cursor *c, size_t *out_size)
 
     *out_size = (size_t)sqlite3_column_bytes(c->stmt, col);
     return sqlite3_column_blob(c->stmt, col);
+}
+
+uint64_t items_tag(struct items_cursor *c)
+{
+    int i, n = (int)c->layer->n_props + 2; /* id, the properties, the geometry */
+    uint64_t h = HASH_FNV_OFFSET;
+
+    for (i = 0; i < n; i++) {
+        unsigned char type = (unsigned char)sqlite3_column_type(c->stmt, i);
+        int64_t iv;
+        double dv;
+        h = hash_fnv1a(h, &type, 1);
+        if (type == SQLITE_INTEGER) {
+            iv = sqlite3_column_int64(c->stmt, i);
+            h = hash_fnv1a(h, &iv, sizeof iv);
+        } else if (type == SQLITE_FLOAT) {
+            dv = sqlite3_column_double(c->stmt, i);
+            h = hash_fnv1a(h, &dv, sizeof dv);
+        } else if (type != SQLITE_NULL) {
+            const void *p = type == SQLITE_BLOB ? sqlite3_column_blob(c->stmt, i)
+                                                : (const void *)sqlite3_column_text(c->stmt, i);
+            uint32_t len = (uint32_t)sqlite3_column_bytes(c->stmt, i);
+            h = hash_fnv1a(h, &len, sizeof len);
+            h = hash_fnv1a(h, p, len);
+        }
+    }
+    return hash_mix64(h);
 }
 
 void items_close(struct items_cursor *c)

@@ -69,6 +69,12 @@ void items_value(struct items_cursor *c, size_t i, struct item_value *out);
 /* The current row's geometry as ISO WKB (borrowed until the next row); NULL when none. */
 const unsigned char *items_wkb(struct items_cursor *c, size_t *out_size);
 
+/* A hash of the current row as the layer shows it: its id, every property (type and
+ * value) and its geometry. It changes when, and only when, the feature's own row does,
+ * so it is the basis of a feature's strong ETag: an edit to another feature leaves it
+ * as it is. Stable across processes and builds of the same layer definition. */
+uint64_t items_tag(struct items_cursor *c);
+
 void items_close(struct items_cursor *c);
 
 /* Counts the features q matches, ignoring its limit and offset, stopping at cap.

@@ -26,6 +26,14 @@ unsigned api_status_to_http(enum gis_status code)
         return 413;
     case GIS_ERR_TIMEOUT:
         return 503;
+    case GIS_ERR_UNAUTHORIZED:
+        return 401;
+    case GIS_ERR_FORBIDDEN:
+        return 403;
+    case GIS_ERR_PRECONDITION:
+        return 412;
+    case GIS_ERR_REJECTED:
+        return 422;
     default:
         return 500;
     }
@@ -216,6 +224,10 @@ static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/json",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/job-list",

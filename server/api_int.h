@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "crs.h"
 #include "gbuf.h"
 #include "params.h"
@@ -24,6 +25,7 @@
  * transformations. A streamed response keeps it until the body is sent. */
 struct api_ctx;
 struct jobs;
+struct editor;
 
 struct tile_sources;
 
@@ -35,11 +37,13 @@ struct api_request {
     void *conn; /* struct MHD_Connection, for lookups in http.c */
     uint64_t id;
     bool accepts_gzip;
-    const char *body; /* POST body (NUL-terminated), or NULL */
+    const char *body; /* POST, PUT or PATCH body (NUL-terminated), or NULL */
     size_t body_len;
     struct jobs *jobs;            /* the asynchronous jobs (jobs.h) */
     struct tilecache *tiles;      /* the tile cache, or NULL */
     struct tile_sources *sources; /* the layers prepared for tiles (tileset.h) */
+    struct editor *editor;        /* the one writer (app/editor.h), NULL: read-only */
+    struct auth_identity who;     /* who the request acts as (api_authenticate) */
 };
 
 struct api_header {
@@ -104,6 +108,27 @@ void api_base_url(const struct api_request *req, char *buf, size_t size);
  * request's If-None-Match matches it: the caller then returns with a 304 already set. */
 bool api_etag(const struct api_request *req, struct api_response *res, const char *basis);
 
+/* Sets req->who from the Authorization header (none: anonymous) and answers true; a
+ * header that names nobody gets a 401 in res and false. */
+bool api_authenticate(struct api_request *req, struct api_response *res);
+/* Replaces the response with a 401 JSON error and the WWW-Authenticate challenges. */
+void api_unauthorized(struct api_response *res, const char *msg);
+
+/* Whether the caller may try method on the request's path (for OPTIONS and Allow): the
+ * writes of editable collections need the role app/editor names, reverts an
+ * administrator; everything else is open to all. */
+bool api_write_may(const struct api_request *req, const char *method);
+
+/* The strong ETag of one feature: its tag (items_tag) for the GeoJSON in CRS84 without
+ * other parameters, "TAG-VARIANT" for any other representation of the same state (another
+ * format, CRS, property selection, compression). If-Match compares the TAG part, so any
+ * representation's ETag of the current state matches. Sets the header; answers true (with
+ * a 304 set) when If-None-Match lists it. */
+bool api_feature_etag(const struct api_request *req,
+                      struct api_response *res,
+                      uint64_t tag,
+                      const char *variant);
+
 /* The representation asked for: f= wins over Accept. */
 enum api_format {
     API_JSON,
@@ -123,6 +148,8 @@ enum {
     API_GET = 1,
     API_POST = 2,
     API_DELETE = 4,
+    API_PUT = 8,
+    API_PATCH = 16,
 };
 
 /* One row of the route table (http.c): an operation and its OpenAPI fragment. */
@@ -131,8 +158,10 @@ struct api_route {
     unsigned methods;    /* one API_* bit */
     api_handler_fn handler;
     const char *operation_id, *summary;
-    const char *media_type; /* of a 200 response */
-    const char *params;     /* space-separated names of components/parameters */
+    const char *media_type;  /* of a 200 response */
+    const char *params;      /* space-separated names of components/parameters */
+    const char *body_type;   /* the request body's media type; NULL: the route takes none */
+    enum auth_role min_role; /* below it: 401 (anonymous) or 403, before the handler runs */
 };
 
 /* Row i of the route table, in routing order; NULL past the end. */
@@ -166,5 +195,9 @@ void api_jobs(const struct api_request *req, struct api_response *res);
 void api_job(const struct api_request *req, struct api_response *res);
 void api_job_dismiss(const struct api_request *req, struct api_response *res);
 void api_job_results(const struct api_request *req, struct api_response *res);
+void api_item_create(const struct api_request *req, struct api_response *res);
+void api_item_write(const struct api_request *req, struct api_response *res);
+void api_item_history(const struct api_request *req, struct api_response *res);
+void api_audit_revert(const struct api_request *req, struct api_response *res);
 
 #endif

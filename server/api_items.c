@@ -660,6 +660,30 @@ static bool items_etag(const struct api_request *req,
     return hit;
 }
 
+/* A single feature's ETag has its own row as basis (items_tag through api_feature_etag),
+ * not the data version: an edit to another feature leaves it as it is, and a client's
+ * If-Match on a write compares the same tag. Every representation other than the plain
+ * GeoJSON in CRS84 carries a variant suffix. A missing feature gets none. */
+static bool item_etag(const struct api_request *req, struct api_response *res, struct stream *s)
+{
+    struct items_cursor *c = NULL;
+    bool has_row = false, hit = false;
+    struct gbuf variant;
+
+    if (items_open(api_store(req), &s->r.q, &c, NULL) != GIS_OK)
+        return false;
+    if (items_next(c, &has_row, NULL) == GIS_OK && has_row) {
+        gbuf_init(&variant, 64 * 1024);
+        if (s->r.fmt != API_JSON || s->r.canonical.len)
+            gbuf_printf(&variant, "%d|%s", (int)s->r.fmt,
+                        s->r.canonical.data ? s->r.canonical.data : "");
+        hit = api_feature_etag(req, res, items_tag(c), variant.data ? variant.data : "");
+        gbuf_free(&variant);
+    }
+    items_close(c);
+    return hit;
+}
+
 static enum gis_status
 open_stream(const struct api_request *req, struct stream *s, struct gis_error *err)
 {
@@ -741,7 +765,8 @@ static enum gis_status prepare(const struct api_request *req,
         s->r.q.offset = 0;
     }
     api_base_url(req, s->base, sizeof s->base);
-    if (rc == GIS_OK && items_etag(req, res, s, s->is_single ? "item" : "items")) {
+    if (rc == GIS_OK &&
+        (s->is_single ? item_etag(req, res, s) : items_etag(req, res, s, "items"))) {
         *out_is_done = true;
         return GIS_OK;
     }

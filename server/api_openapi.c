@@ -88,7 +88,36 @@ static void add_refs(cJSON *plist, const char *names, bool *has_f)
 
 static const char *method_name(unsigned methods)
 {
-    return methods & API_POST ? "post" : methods & API_DELETE ? "delete" : "get";
+    if (methods & API_POST)
+        return "post";
+    if (methods & API_PUT)
+        return "put";
+    if (methods & API_PATCH)
+        return "patch";
+    return methods & API_DELETE ? "delete" : "get";
+}
+
+/* A route that needs a role: the schemes that carry a token, and the answers only such a
+ * route gives. */
+static void add_secured(cJSON *op)
+{
+    static const char *const codes[][2] = {
+        {"401", "No token, or one that names nobody"},
+        {"403", "The role or the scope does not reach"},
+        {"412", "If-Match: the feature changed since"},
+        {"422", "A rule is broken: every reason in errors"},
+    };
+    cJSON *sec = cJSON_AddArrayToObject(op, "security"), *r;
+    size_t i;
+
+    cJSON_AddItemToArray(sec, cJSON_CreateObject());
+    cJSON_AddArrayToObject(cJSON_GetArrayItem(sec, 0), "bearer");
+    cJSON_AddItemToArray(sec, cJSON_CreateObject());
+    cJSON_AddArrayToObject(cJSON_GetArrayItem(sec, 1), "basic");
+    r = cJSON_GetObjectItemCaseSensitive(op, "responses");
+    for (i = 0; i < sizeof codes / sizeof *codes; i++)
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(r, codes[i][0]), "description",
+                                codes[i][1]);
 }
 
 /* The operation of one route, under its path. */
@@ -100,12 +129,12 @@ static cJSON *add_op(cJSON *paths, const char *path, const struct api_route *rt)
     if (!item)
         item = cJSON_AddObjectToObject(paths, path);
     op = cJSON_AddObjectToObject(item, method_name(rt->methods));
-    if (rt->methods & API_POST) {
+    if (rt->body_type) {
         cJSON *body = cJSON_AddObjectToObject(op, "requestBody"), *content;
         cJSON_AddBoolToObject(body, "required", 1);
         content = cJSON_AddObjectToObject(body, "content");
         cJSON_AddStringToObject(
-            cJSON_AddObjectToObject(cJSON_AddObjectToObject(content, "application/json"), "schema"),
+            cJSON_AddObjectToObject(cJSON_AddObjectToObject(content, rt->body_type), "schema"),
             "type", "object");
     }
     cJSON_AddStringToObject(op, "operationId", rt->operation_id);
@@ -113,6 +142,8 @@ static cJSON *add_op(cJSON *paths, const char *path, const struct api_route *rt)
     plist = cJSON_AddArrayToObject(op, "parameters");
     add_refs(plist, rt->params, &has_f);
     cJSON_AddItemToObject(op, "responses", responses(rt->media_type, rt->summary, has_f));
+    if (rt->min_role > AUTH_ANONYMOUS)
+        add_secured(op);
     return op;
 }
 
@@ -156,6 +187,20 @@ add_collection_items(cJSON *paths, const struct api_route *items, const struct l
     }
 }
 
+static void add_security(cJSON *comp)
+{
+    cJSON *schemes = cJSON_AddObjectToObject(comp, "securitySchemes"), *s;
+
+    s = cJSON_AddObjectToObject(schemes, "bearer");
+    cJSON_AddStringToObject(s, "type", "http");
+    cJSON_AddStringToObject(s, "scheme", "bearer");
+    cJSON_AddStringToObject(s, "description", "A civgis token (civgis user add)");
+    s = cJSON_AddObjectToObject(schemes, "basic");
+    cJSON_AddStringToObject(s, "type", "http");
+    cJSON_AddStringToObject(s, "scheme", "basic");
+    cJSON_AddStringToObject(s, "description", "Any user name, the token as the password");
+}
+
 static cJSON *enum_schema(const char *const *values, size_t n)
 {
     cJSON *s = schema("string"), *e = cJSON_AddArrayToObject(s, "enum");
@@ -187,6 +232,7 @@ static void add_path_params(cJSON *p)
         {"processId", "A process"},
         {"jobId", "A job"},
         {"featureId", "Official code for divisions, the stable id otherwise"},
+        {"auditId", "An audit row (civgis audit)"},
         {"tilesetId", "A tileset: civgis (the combined base map) or a collection id"},
     };
     static const struct {
@@ -300,7 +346,7 @@ static void add_paths(cJSON *paths, const struct api_layer_list *list)
 void api_openapi(const struct api_request *req, struct api_response *res)
 {
     struct api_layer_list *list = malloc(sizeof *list);
-    cJSON *root, *info, *servers, *srv;
+    cJSON *root, *info, *servers, *srv, *comp;
     char base[160];
 
     if (!list) {
@@ -319,14 +365,16 @@ void api_openapi(const struct api_request *req, struct api_response *res)
     cJSON_AddStringToObject(info, "title", "civgis");
     cJSON_AddStringToObject(info, "version", CIVGIS_VERSION);
     cJSON_AddStringToObject(info, "description",
-                            "OGC API - Features (Parts 1, 2, 3, 5), Tiles and Processes over "
+                            "OGC API - Features (Parts 1, 2, 3, 4, 5), Tiles and Processes over "
                             "civil-affairs layers");
     servers = cJSON_AddArrayToObject(root, "servers");
     srv = cJSON_CreateObject();
     cJSON_AddStringToObject(srv, "url", base);
     cJSON_AddItemToArray(servers, srv);
     add_paths(cJSON_AddObjectToObject(root, "paths"), list);
-    add_params(cJSON_AddObjectToObject(root, "components"));
+    comp = cJSON_AddObjectToObject(root, "components");
+    add_params(comp);
+    add_security(comp);
     free(list);
     api_header_add(res, "Cache-Control", "public, no-cache");
     api_send_json(res, root, "application/vnd.oai.openapi+json;version=3.0");

@@ -25,6 +25,7 @@
 
 #include "api_int.h"
 #include "coverage_layer.h"
+#include "editor.h"
 #include "jobs.h"
 #include "log.h"
 #include "tilecache.h"
@@ -46,6 +47,7 @@ struct server {
     struct jobs *jobs;
     struct tilecache *tiles;
     struct tile_sources *sources;
+    struct editor *editor; /* the one writer; NULL when the file cannot be written */
     char *db_path;
     pthread_mutex_t lock;
     struct api_ctx *free_list;
@@ -68,57 +70,85 @@ struct server {
 #define ROUTE_MVT         "application/vnd.mapbox-vector-tile"
 
 static const struct api_route ROUTES[] = {
-    {"/", API_GET, api_landing, "getLandingPage", "Landing page", ROUTE_JSON, "f"},
+    {"/", API_GET, api_landing, "getLandingPage", "Landing page", ROUTE_JSON, "f", NULL,
+     AUTH_ANONYMOUS},
     {"/conformance", API_GET, api_conformance, "getConformance", "Conformance classes", ROUTE_JSON,
-     "f"},
+     "f", NULL, AUTH_ANONYMOUS},
     {"/api", API_GET, api_openapi, "getApi", "This API definition",
-     "application/vnd.oai.openapi+json;version=3.0", ""},
-    {"/health", API_GET, api_health, "getHealth", "Service health", ROUTE_JSON, ""},
-    {"/collections", API_GET, api_collections, "getCollections", "The collections", ROUTE_JSON,
-     "f"},
+     "application/vnd.oai.openapi+json;version=3.0", "", NULL, AUTH_ANONYMOUS},
+    {"/health", API_GET, api_health, "getHealth", "Service health", ROUTE_JSON, "", NULL,
+     AUTH_ANONYMOUS},
+    {"/collections", API_GET, api_collections, "getCollections", "The collections", ROUTE_JSON, "f",
+     NULL, AUTH_ANONYMOUS},
     {"/collections/{collectionId}", API_GET, api_collection, "describeCollection", "One collection",
-     ROUTE_JSON, "collectionId f"},
+     ROUTE_JSON, "collectionId f", NULL, AUTH_ANONYMOUS},
     {"/collections/{collectionId}/queryables", API_GET, api_queryables, "getQueryables",
-     "Properties usable in filters", "application/schema+json", "collectionId"},
+     "Properties usable in filters", "application/schema+json", "collectionId", NULL,
+     AUTH_ANONYMOUS},
     {"/collections/{collectionId}/schema", API_GET, api_schema, "getSchema",
-     "The schema of the features (ROUTE_JSON Schema)", "application/schema+json", "collectionId"},
+     "The schema of the features (ROUTE_JSON Schema)", "application/schema+json", "collectionId",
+     NULL, AUTH_ANONYMOUS},
     {"/collections/{collectionId}/items", API_GET, api_items, "getFeatures", "Features",
-     "application/geo+json", ROUTE_ITEMS_PARAMS},
+     "application/geo+json", ROUTE_ITEMS_PARAMS, NULL, AUTH_ANONYMOUS},
+    {"/collections/{collectionId}/items", API_POST, api_item_create, "createFeature",
+     "Add a feature (Part 4; planner for facilities, officer for divisions and places)",
+     "application/geo+json", "collectionId", "application/geo+json", AUTH_PLANNER},
     {"/collections/{collectionId}/items/{featureId}", API_GET, api_item, "getFeature",
-     "One feature", "application/geo+json", "collectionId featureId f crs"},
+     "One feature", "application/geo+json", "collectionId featureId f crs", NULL, AUTH_ANONYMOUS},
+    {"/collections/{collectionId}/items/{featureId}", API_PUT, api_item_write, "replaceFeature",
+     "Replace a feature (Part 4; If-Match optional)", "application/geo+json",
+     "collectionId featureId", "application/geo+json", AUTH_PLANNER},
+    {"/collections/{collectionId}/items/{featureId}", API_PATCH, api_item_write, "updateFeature",
+     "Update a feature with a JSON merge patch (Part 4)", "application/geo+json",
+     "collectionId featureId", "application/merge-patch+json", AUTH_PLANNER},
+    {"/collections/{collectionId}/items/{featureId}", API_DELETE, api_item_write, "deleteFeature",
+     "Delete a feature (Part 4)", ROUTE_JSON, "collectionId featureId", NULL, AUTH_PLANNER},
+    {"/collections/{collectionId}/items/{featureId}/history", API_GET, api_item_history,
+     "getFeatureHistory", "Every version and audited change of a feature", ROUTE_JSON,
+     "collectionId featureId", NULL, AUTH_ANONYMOUS},
+    {"/audit/{auditId}/revert", API_POST, api_audit_revert, "revertChange",
+     "Undo one audited change as a new change (admin)", ROUTE_JSON, "auditId", ROUTE_JSON,
+     AUTH_ADMIN},
     {"/collections/{collectionId}/tiles", API_GET, api_collection_tilesets,
-     "getCollectionVectorTilesets", "The collection's vector tilesets", ROUTE_JSON, "collectionId"},
+     "getCollectionVectorTilesets", "The collection's vector tilesets", ROUTE_JSON, "collectionId",
+     NULL, AUTH_ANONYMOUS},
     {"/collections/{collectionId}/tiles/{tileMatrixSetId}", API_GET, api_collection_tileset,
      "getCollectionVectorTileset", "A vector tileset of the collection", ROUTE_JSON,
-     "collectionId tileMatrixSetId"},
+     "collectionId tileMatrixSetId", NULL, AUTH_ANONYMOUS},
     {"/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
      API_GET, api_collection_tile, "getCollectionVectorTile", "A vector tile of the collection",
-     ROUTE_MVT, "collectionId " ROUTE_TILE_PARAMS},
+     ROUTE_MVT, "collectionId " ROUTE_TILE_PARAMS, NULL, AUTH_ANONYMOUS},
     {"/tiles", API_GET, api_tilesets, "getDatasetVectorTilesets",
-     "Every tileset: the combined base map and one per collection", ROUTE_JSON, ""},
+     "Every tileset: the combined base map and one per collection", ROUTE_JSON, "", NULL,
+     AUTH_ANONYMOUS},
     {"/tiles/WebMercatorQuad", API_GET, api_dataset_tileset, "getDatasetVectorTileset",
-     "The combined base map as an OGC tileset", ROUTE_JSON, ""},
+     "The combined base map as an OGC tileset", ROUTE_JSON, "", NULL, AUTH_ANONYMOUS},
     {"/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}", API_GET, api_dataset_tile,
      "getDatasetVectorTile", "A vector tile of the combined base map", ROUTE_MVT,
-     "tileMatrix tileRow tileCol"},
+     "tileMatrix tileRow tileCol", NULL, AUTH_ANONYMOUS},
     {"/tiles/{tilesetId}", API_GET, api_tileset, "getTileJSON",
-     "A tileset as TileJSON 3.0 (also at /tiles/{tilesetId}.json)", ROUTE_JSON, "tilesetId"},
+     "A tileset as TileJSON 3.0 (also at /tiles/{tilesetId}.json)", ROUTE_JSON, "tilesetId", NULL,
+     AUTH_ANONYMOUS},
     {"/tiles/{tilesetId}/{z}/{x}/{y}.mvt", API_GET, api_xyz_tile, "getXyzTile",
-     "A vector tile by XYZ index", ROUTE_MVT, "tilesetId z x y"},
+     "A vector tile by XYZ index", ROUTE_MVT, "tilesetId z x y", NULL, AUTH_ANONYMOUS},
     {"/tileMatrixSets", API_GET, api_tile_matrix_sets, "getTileMatrixSetsList",
-     "The tile matrix sets", ROUTE_JSON, ""},
+     "The tile matrix sets", ROUTE_JSON, "", NULL, AUTH_ANONYMOUS},
     {"/tileMatrixSets/{tileMatrixSetId}", API_GET, api_tile_matrix_set, "getTileMatrixSet",
-     "A tile matrix set definition", ROUTE_JSON, "tileMatrixSetId"},
-    {"/processes", API_GET, api_processes, "getProcesses", "The processes", ROUTE_JSON, ""},
+     "A tile matrix set definition", ROUTE_JSON, "tileMatrixSetId", NULL, AUTH_ANONYMOUS},
+    {"/processes", API_GET, api_processes, "getProcesses", "The processes", ROUTE_JSON, "", NULL,
+     AUTH_ANONYMOUS},
     {"/processes/{processId}", API_GET, api_process, "getProcessDescription", "One process",
-     ROUTE_JSON, "processId"},
+     ROUTE_JSON, "processId", NULL, AUTH_ANONYMOUS},
     {"/processes/{processId}/execution", API_POST, api_execute, "execute",
-     "Execute a process (Prefer: respond-async for a job)", ROUTE_JSON, "processId"},
-    {"/jobs", API_GET, api_jobs, "getJobs", "The jobs", ROUTE_JSON, ""},
-    {"/jobs/{jobId}", API_GET, api_job, "getStatus", "A job's status", ROUTE_JSON, "jobId"},
-    {"/jobs/{jobId}", API_DELETE, api_job_dismiss, "dismiss", "Dismiss a job", ROUTE_JSON, "jobId"},
+     "Execute a process (Prefer: respond-async for a job)", ROUTE_JSON, "processId", ROUTE_JSON,
+     AUTH_ANONYMOUS},
+    {"/jobs", API_GET, api_jobs, "getJobs", "The jobs", ROUTE_JSON, "", NULL, AUTH_ANONYMOUS},
+    {"/jobs/{jobId}", API_GET, api_job, "getStatus", "A job's status", ROUTE_JSON, "jobId", NULL,
+     AUTH_ANONYMOUS},
+    {"/jobs/{jobId}", API_DELETE, api_job_dismiss, "dismiss", "Dismiss a job", ROUTE_JSON, "jobId",
+     NULL, AUTH_ANONYMOUS},
     {"/jobs/{jobId}/results", API_GET, api_job_results, "getResult", "A job's results", ROUTE_JSON,
-     "jobId"},
+     "jobId", NULL, AUTH_ANONYMOUS},
 };
 
 const struct api_route *api_route_at(size_t i)
@@ -129,7 +159,7 @@ const struct api_route *api_route_at(size_t i)
 /* What *con_cls points to for requests without a body. */
 static int first_call_marker;
 
-/* Request bodies (POST) are collected here, up to MAX_BODY, per connection. */
+/* Request bodies (POST, PUT, PATCH) are collected here, up to MAX_BODY, per connection. */
 #define MAX_BODY (1u << 20)
 struct conn_state {
     struct gbuf body;
@@ -594,12 +624,16 @@ static unsigned method_bit(const char *method)
         return API_GET;
     if (!strcmp(method, "POST"))
         return API_POST;
+    if (!strcmp(method, "PUT"))
+        return API_PUT;
+    if (!strcmp(method, "PATCH"))
+        return API_PATCH;
     return !strcmp(method, "DELETE") ? API_DELETE : 0;
 }
 
-/* The handler for path and method; *allowed gets the methods the path answers (0: no
- * such path). */
-static api_handler_fn
+/* The route for path and method (NULL: none); *allowed gets the methods the path answers
+ * (0: no such path). */
+static const struct api_route *
 find_route(const char *path, const char *method, struct api_request *req, unsigned *allowed)
 {
     unsigned bit = method_bit(method);
@@ -616,42 +650,75 @@ find_route(const char *path, const char *method, struct api_request *req, unsign
     if (found == SIZE_MAX)
         return NULL;
     route_match(ROUTES[found].pattern, path, req); /* its captures, not a later pattern's */
-    return ROUTES[found].handler;
+    return &ROUTES[found];
+}
+
+/* The route's policy: false (with 401 or 403 set) when the caller's role is below it. */
+static bool
+role_suffices(const struct api_request *req, const struct api_route *rt, struct api_response *res)
+{
+    char msg[96];
+
+    if (req->who.role >= rt->min_role)
+        return true;
+    snprintf(msg, sizeof msg, "this operation needs the role %s or above",
+             auth_role_name(rt->min_role));
+    if (req->who.role == AUTH_ANONYMOUS)
+        api_unauthorized(res, msg);
+    else
+        api_error(res, 403, "forbidden", msg);
+    return false;
 }
 
 static void allow_header(struct api_response *res, unsigned allowed)
 {
-    char v[64];
+    char v[80];
 
-    snprintf(v, sizeof v, "%s%s%sOPTIONS", allowed & API_GET ? "GET, HEAD, " : "",
-             allowed & API_POST ? "POST, " : "", allowed & API_DELETE ? "DELETE, " : "");
+    snprintf(v, sizeof v, "%s%s%s%s%sOPTIONS", allowed & API_GET ? "GET, HEAD, " : "",
+             allowed & API_POST ? "POST, " : "", allowed & API_PUT ? "PUT, " : "",
+             allowed & API_PATCH ? "PATCH, " : "", allowed & API_DELETE ? "DELETE, " : "");
     api_header_add(res, "Allow", v);
+}
+
+/* The methods of allowed that this caller may use (OPTIONS: QGIS edits only when POST is
+ * listed). */
+static unsigned allowed_for(const struct api_request *req, unsigned allowed)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } writes[] = {
+        {API_POST, "POST"}, {API_PUT, "PUT"}, {API_PATCH, "PATCH"}, {API_DELETE, "DELETE"}};
+    size_t i;
+
+    for (i = 0; i < sizeof writes / sizeof *writes; i++)
+        if ((allowed & writes[i].bit) && !api_write_may(req, writes[i].name))
+            allowed &= ~writes[i].bit;
+    return allowed;
 }
 
 static void preflight(struct api_response *res)
 {
     res->status = 204;
-    api_header_add(res, "Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS");
+    api_header_add(res, "Access-Control-Allow-Methods",
+                   "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
     api_header_add(res, "Access-Control-Allow-Headers",
-                   "Accept, Accept-Encoding, Content-Type, If-None-Match, Authorization, Prefer");
+                   "Accept, Accept-Encoding, Content-Type, If-None-Match, If-Match, Authorization, "
+                   "Prefer, Content-Crs, X-Change-Reason");
     api_header_add(res, "Access-Control-Max-Age", "86400");
 }
 
 static void dispatch(struct server *srv, struct api_request *req, struct api_response *res)
 {
     unsigned allowed;
-    api_handler_fn handler = find_route(req->path, req->method, req, &allowed);
+    const struct api_route *rt = find_route(req->path, req->method, req, &allowed);
     struct gis_error err = {0};
 
     if (!allowed) {
         api_error(res, 404, "not_found", "no resource at this path");
         return;
     }
-    if (!strcmp(req->method, "OPTIONS")) {
-        preflight(res);
-        return;
-    }
-    if (!handler) {
+    if (!rt && strcmp(req->method, "OPTIONS")) {
         api_error(res, 405, "method_not_allowed", "this resource does not answer that method");
         allow_header(res, allowed);
         return;
@@ -659,13 +726,22 @@ static void dispatch(struct server *srv, struct api_request *req, struct api_res
     req->jobs = srv->jobs;
     req->tiles = srv->tiles;
     req->sources = srv->sources;
+    req->editor = srv->editor;
     req->ctx = ctx_take(srv, &err);
     if (!req->ctx) {
         api_fail(res, &err);
         api_header_add(res, "Retry-After", "1");
         return;
     }
-    handler(req, res);
+    if (!api_authenticate(req, res))
+        return;
+    if (!strcmp(req->method, "OPTIONS")) {
+        preflight(res);
+        allow_header(res, allowed_for(req, allowed));
+        return;
+    }
+    if (role_suffices(req, rt, res))
+        rt->handler(req, res);
 }
 
 static double ms_since(const struct timespec *t0)
@@ -694,8 +770,8 @@ static enum MHD_Result on_request(void *cls,
 
     (void)version;
     if (!*con_cls) {
-        /* Headers only. A POST gets a body buffer; other methods a marker. */
-        if (strcmp(method, "POST")) {
+        /* Headers only. A POST, PUT or PATCH gets a body buffer; other methods a marker. */
+        if (!(method_bit(method) & (API_POST | API_PUT | API_PATCH))) {
             *con_cls = &first_call_marker;
             return MHD_YES;
         }
@@ -853,6 +929,17 @@ static enum gis_status start_daemon(struct server *srv,
     return GIS_OK;
 }
 
+/* The writer: a file this process cannot write is served read-only (writes answer 503). */
+static void open_editor(struct server *srv)
+{
+    struct gis_error err = {0};
+
+    if (editor_open(srv->db_path, &srv->editor, &err) != GIS_OK) {
+        srv->editor = NULL;
+        LOG_WARN("http", "event=read_only reason=\"%s\"", err.msg);
+    }
+}
+
 enum gis_status
 server_start(const struct server_options *opt, struct server **out, struct gis_error *err)
 {
@@ -867,8 +954,11 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     coverage_layer_install();
     srv->db_path = strdup(opt->db_path);
     srv->max_ctx = threads * 8 + 8;
-    rc = srv->db_path ? open_contexts(srv, threads, err)
-                      : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    rc = srv->db_path ? auth_init(err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (rc == GIS_OK)
+        rc = open_contexts(srv, threads, err);
+    if (rc == GIS_OK)
+        open_editor(srv);
     if (rc == GIS_OK)
         rc = jobs_start(opt->db_path, &srv->jobs, err);
     if (rc == GIS_OK && opt->tile_cache_mb &&
@@ -900,6 +990,7 @@ void server_stop(struct server *srv)
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     jobs_stop(srv->jobs);
+    editor_close(srv->editor);
     coverage_layer_uninstall();
     tile_sources_free(srv->sources);
     tilecache_free(srv->tiles);

@@ -1,0 +1,217 @@
+/*
+ * The one write path. Every change to a feature of divisions, places or facilities (an
+ * HTTP create, replace, update or delete, a revert) goes through here, in one
+ * transaction that validates, writes, versions, audits and commits:
+ *
+ *   edit_begin   opens the write transaction (BEGIN IMMEDIATE) and reads the feature
+ *                as it is (edit_before: whether it exists, its tag, its division);
+ *   edit_apply   checks every rule and either writes nothing (GIS_ERR_REJECTED, every
+ *                reason listed) or writes the change, closes and opens versions of
+ *                divisions and adds the audit row (before and after as GeoJSON);
+ *   edit_commit  bumps the data version and commits; edit_free rolls back otherwise.
+ *
+ * The caller decides in between whether the change is allowed (roles, scopes, If-Match):
+ * that is app/'s work; this module knows no users beyond the name it writes down.
+ *
+ * Tolerance: a division lies inside its parent when every point of it is within
+ * tolerance_m of the parent; it overlaps a sibling when their intersection is anywhere
+ * wider than tolerance_m (eroded by half the tolerance, something is left); a point lies
+ * inside its division when it is within tolerance_m of the division's polygon (for a
+ * village, which has only a seat, its township's). Distances are measured in the WGS 84
+ * UTM zone of the edited geometry (scale error under 0.1 %), default 1 m.
+ *
+ * Versions: a division's replace, update or delete on day D (its valid_from, default
+ * today, never in the future nor before the current version began) closes the current
+ * row with valid_to = D and inserts the new one valid from D; a second change on the
+ * same day as the current version began corrects that version in place. Places and
+ * facilities are changed in place; their history is the audit log.
+ *
+ * Thread-safety: as struct store. An edit holds the store's write transaction until
+ * edit_commit or edit_free.
+ */
+#ifndef CIVGIS_EDIT_H
+#define CIVGIS_EDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "division.h"
+#include "status.h"
+#include "store.h"
+
+#define EDIT_FID_MAX             64
+#define EDIT_MAX_PROBLEMS        24
+#define EDIT_DEFAULT_TOLERANCE_M 1.0
+#define EDIT_MAX_TOLERANCE_M     1000.0
+
+enum edit_target {
+    EDIT_DIVISIONS,
+    EDIT_PLACES,
+    EDIT_FACILITIES,
+};
+
+enum edit_action {
+    EDIT_CREATE,
+    EDIT_REPLACE,
+    EDIT_UPDATE, /* a merge patch: what is given changes, the rest stays */
+    EDIT_DELETE,
+};
+
+/* The JSON type a property value arrived as. */
+enum edit_json {
+    EDIT_JSON_NULL,
+    EDIT_JSON_STRING,
+    EDIT_JSON_NUMBER,
+    EDIT_JSON_BOOL,
+    EDIT_JSON_ARRAY,
+    EDIT_JSON_OBJECT,
+};
+
+/* One property of the request: text is the string, the number as written, "true" or
+ * "false", the array's or object's JSON text, or NULL for null. */
+struct edit_prop {
+    const char *name;
+    enum edit_json type;
+    const char *text;
+};
+
+/* One write, as the caller parsed it. Borrowed by the edit until edit_free. */
+struct edit_input {
+    const char *layer_id; /* facilities, places, divisions, counties, townships, villages */
+    enum edit_action action;
+    const char *fid;      /* the feature; for a create NULL (an id is assigned) or one to reuse */
+    bool has_geometry;    /* the request has a geometry member */
+    const char *geometry; /* its GeoJSON text; NULL when the member is null */
+    const struct edit_prop *props;
+    size_t n_props;
+    const char *reason;   /* e.g. X-Change-Reason; a change_reason property wins */
+    const char *crs;      /* the geometry's CRS (any PROJ definition); NULL: CRS84 */
+    bool is_north_first;  /* the coordinates come in the CRS's latitude-first axis order */
+    bool is_repair;       /* repair an invalid geometry (MakeValid) instead of rejecting it */
+    bool is_override;     /* any status transition (an administrator's correction) */
+    double tolerance_m;   /* <= 0: EDIT_DEFAULT_TOLERANCE_M */
+    const char *user;     /* who, for the audit row */
+    const char *audit_as; /* the audit action; NULL: create, replace, update or delete */
+    int64_t revert_of;    /* > 0: this undoes that audit row (refused if later ones exist) */
+};
+
+struct edit_problem {
+    char property[32]; /* "" when the problem is not one property's */
+    char msg[GIS_ERROR_MSG_MAX];
+};
+
+/* Every reason a write was rejected; the first EDIT_MAX_PROBLEMS are kept. */
+struct edit_problems {
+    size_t n;
+    size_t n_omitted;
+    struct edit_problem items[EDIT_MAX_PROBLEMS];
+};
+
+/* A feature as one side of an edit sees it. */
+struct edit_state {
+    bool exists;
+    char fid[EDIT_FID_MAX];
+    char scope_code[DIVISION_CODE_MAX]; /* the division it is in (itself for one), or "" */
+    uint64_t tag;                       /* items_tag of it in the edit's layer */
+};
+
+struct edit;
+
+/* The target and division level (0: any) of a collection, false when it is not one
+ * civgis edits (demand, scenarios and coverage layers are derived). Pure. */
+bool edit_layer_target(const char *layer_id, enum edit_target *out_target, int *out_level);
+
+/* Opens the write transaction and reads the feature in->fid names. GIS_ERR_NOT_FOUND:
+ * no such current feature (replace, update, delete) or collection; GIS_ERR_INVALID_ARG:
+ * a collection civgis does not edit; GIS_ERR_CONFLICT: in->revert_of has later changes;
+ * GIS_ERR_TIMEOUT: another writer held the database too long. out: the edit, freed with
+ * edit_free (which rolls back what was not committed). */
+enum gis_status
+edit_begin(struct store *st, const struct edit_input *in, struct edit **out, struct gis_error *err);
+
+/* The feature before the edit: borrowed, valid until edit_free. */
+const struct edit_state *edit_before(const struct edit *e);
+
+/* Validates and writes. GIS_ERR_REJECTED: a rule is broken and nothing was written;
+ * problems (required) lists every reason. Other failures are the store's. On GIS_OK the
+ * change and its audit row are written, not yet committed. */
+enum gis_status edit_apply(struct edit *e, struct edit_problems *problems, struct gis_error *err);
+
+/* The feature after edit_apply (exists is false after a delete). Borrowed. */
+const struct edit_state *edit_after(const struct edit *e);
+
+/* Bumps the data version and commits. */
+enum gis_status edit_commit(struct edit *e, struct gis_error *err);
+
+void edit_free(struct edit *e);
+
+/* Adds a problem (property may be NULL); kept in order, counted past the limit. */
+void edit_problem_add(struct edit_problems *p, const char *property, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The EPSG code of the WGS 84 UTM zone of (lon, lat): 326zz north, 327zz south. Pure. */
+int edit_utm_epsg(double lon, double lat);
+
+/* Parses a property's date: YYYY-MM-DD, or a date-time whose date part is one (QGIS sends
+ * either). out: the 10-character date and NUL. Pure. */
+bool edit_date_parse(const char *text, char out[11]);
+
+/* ---------------------------------------------------------------- revert */
+
+/* The inverse of one audited edit, as an input for edit_begin: a create undone by a
+ * delete, a delete by a create of what was deleted, any other change by a replace with
+ * the state before it. Owns its strings. */
+struct edit_revert {
+    struct edit_input in;
+    int64_t audit_id;
+    char target_id[EDIT_FID_MAX];
+    char action[32]; /* the audited action undone */
+    void *storage;   /* the strings in points into */
+};
+
+/* Reads audit row audit_id and makes its inverse (in.user, in.reason are left for the
+ * caller; in.revert_of is set, so edit_begin refuses when later changes depend on it).
+ * GIS_ERR_NOT_FOUND: no such row; GIS_ERR_INVALID_ARG: a row that is no feature edit
+ * (an import, a user change). out: caller frees with edit_revert_free. */
+enum gis_status edit_revert_plan(struct store *st,
+                                 int64_t audit_id,
+                                 struct edit_revert **out,
+                                 struct gis_error *err);
+void edit_revert_free(struct edit_revert *r);
+
+/* ---------------------------------------------------------------- history */
+
+/* One stored version of a feature (divisions: every row of the code; places: its row). */
+struct edit_version {
+    int64_t row_id;
+    const char *valid_from, *valid_to, *reason; /* valid_to, reason may be NULL */
+};
+
+/* One audit row about a feature. */
+struct edit_change {
+    int64_t audit_id;
+    const char *at, *user, *action;
+    const char *reason; /* may be NULL */
+};
+
+typedef enum gis_status (*edit_version_fn)(void *ctx,
+                                           const struct edit_version *v,
+                                           struct gis_error *err);
+typedef enum gis_status (*edit_change_fn)(void *ctx,
+                                          const struct edit_change *c,
+                                          struct gis_error *err);
+
+/* Calls version_fn for each version of the feature (oldest first), then change_fn for
+ * each audit row about it (oldest first); the rows are borrowed for the call.
+ * GIS_ERR_NOT_FOUND when the feature has neither; GIS_ERR_INVALID_ARG for a collection
+ * civgis does not edit. Stops at the first status a callback returns other than GIS_OK. */
+enum gis_status edit_history(struct store *st,
+                             const char *layer_id,
+                             const char *fid,
+                             edit_version_fn version_fn,
+                             edit_change_fn change_fn,
+                             void *ctx,
+                             struct gis_error *err);
+
+#endif

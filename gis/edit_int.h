@@ -1,0 +1,100 @@
+/*
+ * Shared between the write-path modules of gis/ only (edit.c: the transaction and the
+ * writes; edit_rules.c: the rules; edit_log.c: history and revert). Never include this
+ * from another directory.
+ */
+#ifndef CIVGIS_EDIT_INT_H
+#define CIVGIS_EDIT_INT_H
+
+#include <ogr_api.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edit.h"
+#include "layer.h"
+
+#define EDIT_MAX_FIELDS 16
+
+/* Field flags. */
+#define EF_REQUIRED 1u  /* must have a non-empty value */
+#define EF_KEY      2u  /* the feature id (divisions' code): set on create, fixed after */
+#define EF_DERIVED  4u  /* follows from the code (level, parent_code): checked, then computed */
+#define EF_VERSION  8u  /* set by the write path (divisions' valid_from/valid_to) */
+#define EF_COUNT    16u /* an integer that may not be negative */
+#define EF_LIST     32u /* a JSON array of strings (places' aliases) */
+#define EF_HIDDEN   64u /* accepted and stored, but no layer property (change_reason) */
+
+struct edit_field {
+    const char *name;   /* the property, as the layer shows it */
+    const char *column; /* the table's column */
+    enum prop_type type;
+    unsigned flags;
+    const char *dflt; /* the value a create or replace takes when none is given */
+};
+
+/* One editable table. */
+struct edit_table {
+    enum edit_target target;
+    const char *table;
+    const char *id_column; /* what the feature id is: code, fid, or the rowid */
+    const struct edit_field *fields;
+    size_t n_fields;
+};
+
+/* A feature's values as text (NULL: SQL NULL), owned. */
+struct edit_row {
+    char *val[EDIT_MAX_FIELDS];
+    int64_t row_id;
+    void *geom, *seat; /* the stored SpatiaLite blobs (seat: divisions only), owned */
+    size_t geom_n, seat_n;
+};
+
+struct edit {
+    struct store *st;
+    const struct edit_input *in;
+    const struct layer_def *layer;
+    const struct edit_table *tab;
+    int level; /* of a level view, else 0 */
+    bool is_in_tx, is_committed;
+    struct edit_state before, after;
+    struct edit_row cur, next; /* cur valid when before.exists */
+    bool is_given[EDIT_MAX_FIELDS];
+    OGRGeometryH geom;       /* the new geometry, EPSG:4326; NULL: none given */
+    bool is_point;           /* geom is a point (a division's seat) */
+    unsigned char *geom_wkb; /* ISO WKB of geom */
+    size_t geom_wkb_n;
+    int epsg;   /* the UTM zone distances are measured in */
+    double tol; /* metres */
+    const char *reason;
+    char date[11];  /* the day the change takes effect */
+    char today[11]; /* UTC */
+    char *before_json;
+};
+
+const struct edit_table *edit__table(enum edit_target target);
+/* Index of field name in t, -1 when none. */
+int edit__field(const struct edit_table *t, const char *name);
+/* The value of field name in row (NULL when null or no such field). */
+const char *edit__val(const struct edit *e, const struct edit_row *row, const char *name);
+/* Replaces field i of row with a copy of text (NULL: null). */
+enum gis_status edit__set(struct edit_row *row, size_t i, const char *text);
+
+/* Whether a statement with one text parameter finds a row. */
+enum gis_status
+edit__exists(struct store *st, const char *sql, const char *key, bool *out, struct gis_error *err);
+
+/* The rules (edit_rules.c). Each adds what is wrong to problems; the returned status
+ * is the store's. */
+void edit__take_props(struct edit *e, struct edit_problems *p);
+enum gis_status
+edit__check_geometry(struct edit *e, struct edit_problems *p, struct gis_error *err);
+enum gis_status
+edit__check_division(struct edit *e, struct edit_problems *p, struct gis_error *err);
+enum gis_status
+edit__check_facility(struct edit *e, struct edit_problems *p, struct gis_error *err);
+enum gis_status edit__check_place(struct edit *e, struct edit_problems *p, struct gis_error *err);
+/* Required fields, defaults aside; counts not negative. */
+void edit__check_fields(struct edit *e, struct edit_problems *p);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * Who a request acts as: the Authorization header (Bearer TOKEN, or HTTP Basic with any
+ * user name and the token as the password, which is all QGIS and GDAL can send) checked
+ * once in dispatch through app/auth, and the 401 that names both schemes. No header:
+ * anonymous. A header that names nobody is refused on every route: a client that sends a
+ * revoked token learns so at once instead of being served as someone else.
+ */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api_int.h"
+#include "log.h"
+
+void api_unauthorized(struct api_response *res, const char *msg)
+{
+    api_error(res, 401, "unauthorized", msg);
+    api_header_add(res, "WWW-Authenticate", "Bearer realm=\"civgis\"");
+    api_header_add(res, "WWW-Authenticate", "Basic realm=\"civgis\", charset=\"UTF-8\"");
+}
+
+/* The token of a Basic credential: its password. out: AUTH_TOKEN_MAX bytes. */
+static bool basic_token(const struct api_request *req, char *out)
+{
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(req->conn, &pass);
+    bool ok = pass && strlen(pass) < AUTH_TOKEN_MAX;
+
+    if (ok)
+        snprintf(out, AUTH_TOKEN_MAX, "%s", pass);
+    if (pass) {
+        memset(pass, 0, strlen(pass));
+        MHD_free(pass);
+    }
+    if (user)
+        MHD_free(user);
+    return ok;
+}
+
+static bool bearer_token(const char *header, char *out)
+{
+    const char *t = header + 6;
+
+    while (*t == ' ')
+        t++;
+    if (!*t || strlen(t) >= AUTH_TOKEN_MAX)
+        return false;
+    snprintf(out, AUTH_TOKEN_MAX, "%s", t);
+    out[strcspn(out, " \t")] = '\0';
+    return true;
+}
+
+bool api_authenticate(struct api_request *req, struct api_response *res)
+{
+    const char *h = api_header(req, "Authorization");
+    char token[AUTH_TOKEN_MAX] = "";
+    struct gis_error err = {0};
+    bool has_token = false;
+
+    memset(&req->who, 0, sizeof req->who);
+    req->who.role = AUTH_ANONYMOUS;
+    if (!h)
+        return true;
+    if (!strncasecmp(h, "Bearer ", 7))
+        has_token = bearer_token(h, token);
+    else if (!strncasecmp(h, "Basic ", 6))
+        has_token = basic_token(req, token);
+    if (!has_token) {
+        api_unauthorized(res, "Authorization must be 'Bearer TOKEN' or HTTP Basic with the token "
+                              "as the password");
+        return false;
+    }
+    if (auth_check(api_store(req), token, &req->who, &err) != GIS_OK) {
+        memset(token, 0, sizeof token);
+        memset(&req->who, 0, sizeof req->who);
+        LOG_WARN("auth", "req=%llu event=bad_token path=\"%.120s\"", (unsigned long long)req->id,
+                 req->path);
+        api_unauthorized(res, "the token is unknown or revoked");
+        return false;
+    }
+    memset(token, 0, sizeof token);
+    return true;
+}

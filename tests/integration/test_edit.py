@@ -1,0 +1,465 @@
+"""OGC API - Features Part 4 through a live `civgis serve` and the CLI, on a copy of the
+Yan'an data: the HTTP sequence QGIS 3.32 sends (OPTIONS, POST, Location, PATCH geometry,
+PATCH properties, DELETE, no If-Match, HTTP Basic), a client that uses If-Match, stale
+ETags, two editors at once, every validation rule rejected with nothing changed,
+versions of a township read back by datetime, history and revert, and an auth matrix."""
+import base64
+import gzip
+import json
+import re
+import threading
+import unittest
+import urllib.error
+import urllib.request
+
+from civgis_test import Server, civgis, connect, demo_copy, snapshot
+
+GEOJSON = "application/geo+json"
+PATCH = "application/merge-patch+json"
+
+
+class Edit(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = demo_copy("edit")
+        cls.tokens = {}
+        for name, role, scope in [("viewer", "viewer", None), ("planner", "planner", None),
+                                  ("officer", "officer", None), ("admin", "admin", None),
+                                  ("baota", "officer", "610602"), ("yanchang", "officer", "610621"),
+                                  ("gone", "planner", None)]:
+            args = ["user", "add", "--db", cls.db, name, "--role", role]
+            cls.tokens[name] = civgis(*args, *(["--scope", scope] if scope else []),
+                                      check=0).stdout.strip()
+        civgis("user", "revoke", "--db", cls.db, "gone", check=0)
+        cls.srv = Server(cls.db, "--threads", "4").__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.srv.stop() == 0
+
+    # ------------------------------------------------------------------ helpers
+
+    def call(self, method, path, who=None, body=None, ctype=None, headers=None, basic=False):
+        """(status, headers, parsed JSON or None) of one request as `who`."""
+        h = dict(headers or {})
+        if who and basic:
+            h["Authorization"] = "Basic " + base64.b64encode(
+                ("qgis:" + self.tokens[who]).encode()).decode()
+        elif who:
+            h["Authorization"] = "Bearer " + self.tokens[who]
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            h["Content-Type"] = ctype or GEOJSON
+        req = urllib.request.Request(self.srv.base + path, data=data, headers=h, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                status, hdrs, raw = r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            status, hdrs, raw = e.code, e.headers, e.read()
+        if hdrs.get("Content-Encoding") == "gzip":
+            raw = gzip.decompress(raw)
+        return status, hdrs, json.loads(raw) if raw else None
+
+    def item(self, coll, fid, query=""):
+        return self.call("GET", f"/collections/{coll}/items/{fid}{query}")
+
+    def inside(self, code):
+        """A point surely inside division `code` (on its surface)."""
+        con = connect(self.db)
+        x, y = con.execute("SELECT X(p), Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM "
+                           "divisions WHERE code = ? AND valid_to IS NULL)", (code,)).fetchone()
+        con.close()
+        return [x, y]
+
+    def facility(self, **props):
+        base = {"kind": "canteen", "status": "planned", "name": "测试食堂", "capacity": None,
+                "division_code": "610602001", "responsible_unit": None, "due_date": None,
+                "scenario_id": None, "synthetic": False}
+        base.update(props)
+        return {"type": "Feature", "properties": base,
+                "geometry": {"type": "Point", "coordinates": self.inside("610602001")}}
+
+    def errors(self, body):
+        return [(e["property"], e["description"]) for e in body["errors"]]
+
+    def assert_reason(self, body, prop, text):
+        self.assertTrue(any(p == prop and text in d for p, d in self.errors(body)),
+                        f"no ({prop!r}, ~{text!r}) in {self.errors(body)}")
+
+    def allow(self, path, who=None, basic=False):
+        _, h, _ = self.call("OPTIONS", path, who, basic=basic)
+        return {m.strip() for m in h["Allow"].split(",")}
+
+    # ------------------------------------------------------------------ QGIS
+
+    def test_qgis_sequence(self):
+        """What QGIS 3.32's OAPIF provider sends, in order, as HTTP Basic, no If-Match."""
+        status, _, page = self.call("GET", "/collections/facilities/items?limit=10")
+        self.assertEqual(status, 200)
+        first = page["features"][0]["id"]
+        self.assertNotIn("POST", self.allow("/collections/facilities/items"))
+        self.assertIn("POST", self.allow("/collections/facilities/items", "planner", True))
+        self.assertTrue({"PUT", "PATCH", "DELETE"} <=
+                        self.allow(f"/collections/facilities/items/{first}", "planner", True))
+        # QGIS asks OPTIONS of a made-up id when the layer is empty: the methods, not a 404.
+        self.assertIn("PUT", self.allow("/collections/facilities/items/unknown_id", "planner",
+                                        True))
+        status, h, _ = self.call("POST", "/collections/facilities/items", "planner",
+                                 self.facility(), basic=True)
+        self.assertEqual(status, 201)
+        m = re.search(r"/items/([^/]+)$", h["Location"])
+        self.assertIsNotNone(m, h["Location"])
+        fid = m.group(1)
+        status, h2, f = self.item("facilities", fid)
+        self.assertEqual(status, 200)
+        self.assertEqual(h2["ETag"], h["ETag"])
+        self.assertEqual(f["properties"]["name"], "测试食堂")
+        moved = [c + 0.0001 for c in f["geometry"]["coordinates"]]
+        status, _, _ = self.call("PATCH", f"/collections/facilities/items/{fid}", "planner",
+                                 {"geometry": {"type": "Point", "coordinates": moved}}, PATCH,
+                                 basic=True)
+        self.assertEqual(status, 200)
+        status, _, _ = self.call("PATCH", f"/collections/facilities/items/{fid}", "planner",
+                                 {"properties": {"capacity": 40, "status": "site_selected"}},
+                                 PATCH, basic=True)
+        self.assertEqual(status, 200)
+        _, _, f = self.item("facilities", fid)
+        self.assertEqual(f["geometry"]["coordinates"], [round(c, 7) for c in moved])
+        self.assertEqual((f["properties"]["capacity"], f["properties"]["status"],
+                          f["properties"]["name"]), (40, "site_selected", "测试食堂"))
+        status, _, _ = self.call("DELETE", f"/collections/facilities/items/{fid}", "planner",
+                                 basic=True)
+        self.assertEqual(status, 204)
+        self.assertEqual(self.item("facilities", fid)[0], 404)
+        con = connect(self.db)
+        rows = con.execute("SELECT user, action FROM audit WHERE target = 'facilities' AND "
+                           "target_id = ? ORDER BY id", (fid,)).fetchall()
+        before, after = con.execute("SELECT before, after FROM audit WHERE target_id = ? AND "
+                                    "action = 'update' ORDER BY id LIMIT 1", (fid,)).fetchone()
+        con.close()
+        self.assertEqual(rows, [("planner", "create"), ("planner", "update"),
+                                ("planner", "update"), ("planner", "delete")])
+        self.assertEqual(json.loads(before)["geometry"]["coordinates"], self.inside("610602001"))
+        self.assertEqual(json.loads(after)["geometry"]["coordinates"], moved)
+
+    # ------------------------------------------------------------------ If-Match
+
+    def test_if_match_client(self):
+        path = "/collections/facilities/items/F0002"
+        status, h, f = self.item("facilities", "F0002")
+        etag = h["ETag"]
+        self.assertRegex(etag, r'^"[0-9a-f]{16}"$')
+        status, h, _ = self.call("PATCH", path, "planner", {"properties": {"capacity": 99}},
+                                 PATCH, {"If-Match": etag})
+        self.assertEqual(status, 200)
+        new = h["ETag"]
+        self.assertNotEqual(new, etag)
+        self.assertEqual(self.item("facilities", "F0002")[1]["ETag"], new)
+        # The old ETag is stale now: 412, nothing written, the current ETag in the answer.
+        before = snapshot(self.db)
+        status, h, body = self.call("PATCH", path, "planner", {"properties": {"capacity": 1}},
+                                    PATCH, {"If-Match": etag})
+        self.assertEqual((status, body["code"]), (412, "precondition_failed"))
+        self.assertEqual(h["ETag"], new)
+        self.assertEqual(snapshot(self.db), before)
+        self.assertEqual(self.call("PUT", path, "planner", f, GEOJSON,
+                                   {"If-Match": 'W/' + new})[0], 412)  # weak never matches
+        self.assertEqual(self.call("DELETE", path, "planner", None, None,
+                                   {"If-Match": etag})[0], 412)
+        self.assertEqual(snapshot(self.db), before)
+        # Any representation's ETag of the current state matches; so does "*".
+        _, hz, _ = self.call("GET", path + "?f=json&properties=name",
+                             headers={"Accept-Encoding": "gzip"})
+        self.assertNotEqual(hz["ETag"], new)
+        self.assertTrue(hz["ETag"].startswith(new[:-1]))
+        status, h, _ = self.call("PATCH", path, "planner", {"properties": {"capacity": 98}},
+                                 PATCH, {"If-Match": '"0000000000000000", ' + hz["ETag"]})
+        self.assertEqual(status, 200)
+        self.assertEqual(self.call("PATCH", path, "planner", {"properties": {"capacity": 97}},
+                                   PATCH, {"If-Match": "*"})[0], 200)
+        self.assertEqual(self.call("PATCH", "/collections/facilities/items/F9999", "planner",
+                                   {"properties": {"capacity": 1}}, PATCH,
+                                   {"If-Match": "*"})[0], 412)
+
+    def test_etags_are_per_feature(self):
+        _, h1, _ = self.item("facilities", "F0010")
+        _, hl1, _ = self.call("GET", "/collections/facilities/items?limit=20")
+        status, _, _ = self.call("PATCH", "/collections/facilities/items/F0011", "planner",
+                                 {"properties": {"responsible_unit": "民政局"}}, PATCH)
+        self.assertEqual(status, 200)
+        status, h2, _ = self.call("GET", "/collections/facilities/items/F0010",
+                                  headers={"If-None-Match": h1["ETag"]})
+        self.assertEqual((status, h2["ETag"]), (304, h1["ETag"]))
+        # The list, which holds F0011, did change.
+        _, hl2, _ = self.call("GET", "/collections/facilities/items?limit=20")
+        self.assertNotEqual(hl2["ETag"], hl1["ETag"])
+
+    def test_two_editors_one_wins(self):
+        path = "/collections/facilities/items/F0020"
+        for round_ in range(5):
+            etag = self.item("facilities", "F0020")[1]["ETag"]
+            gate = threading.Barrier(2)
+            results = []
+
+            def edit(n):
+                gate.wait()
+                results.append(self.call("PATCH", path, "planner",
+                                         {"properties": {"capacity": 100 * round_ + n}}, PATCH,
+                                         {"If-Match": etag})[0])
+
+            threads = [threading.Thread(target=edit, args=(n,)) for n in (1, 2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertEqual(sorted(results), [200, 412], results)
+            cap = self.item("facilities", "F0020")[2]["properties"]["capacity"]
+            self.assertIn(cap, (100 * round_ + 1, 100 * round_ + 2))
+
+    # ------------------------------------------------------------------ rules
+
+    def rejected(self, method, path, who, body, prop, text, ctype=None, headers=None):
+        before = snapshot(self.db)
+        status, _, answer = self.call(method, path, who, body, ctype, headers)
+        self.assertEqual(status, 422, answer)
+        self.assertEqual(answer["code"], "rejected")
+        self.assert_reason(answer, prop, text)
+        self.assertEqual(snapshot(self.db), before, "a rejected write changed the database")
+        return answer
+
+    def township(self, code):
+        _, _, f = self.item("townships", code)
+        f.pop("links", None)
+        return f
+
+    def test_facility_rules(self):
+        items = "/collections/facilities/items"
+        body = self.rejected("POST", items, "planner",
+                             self.facility(kind="spaceport", status="dreamt", capacity=-1,
+                                           colour="red"), "kind", "kind 'spaceport' is unknown")
+        self.assert_reason(body, "status", "status 'dreamt' is unknown")
+        self.assert_reason(body, "capacity", "may not be negative")
+        self.assert_reason(body, "colour", "'colour' is no property of facilities")
+        far = self.facility()
+        far["geometry"]["coordinates"] = self.inside("610621001")
+        self.rejected("POST", items, "planner", far, "geometry",
+                      "lies more than 1 m outside its division 610602001")
+        swapped = self.facility()
+        swapped["geometry"]["coordinates"].reverse()
+        self.rejected("POST", items, "planner", swapped, "geometry", "not longitude/latitude")
+        self.rejected("POST", items, "planner", self.facility(division_code="610602999"),
+                      "division_code", "610602999 is not a current division")
+        self.rejected("POST", items, "planner", self.facility(capacity="ten"), "capacity",
+                      "must be an integer, not a string")
+        line = self.facility()
+        line["geometry"] = {"type": "LineString", "coordinates": [[109.5, 36.6], [109.6, 36.7]]}
+        self.rejected("POST", items, "planner", line, "geometry", "expected a point")
+        # The lifecycle: one step at a time for a planner; an administrator may correct.
+        self.rejected("PATCH", items + "/F0030", "planner", {"properties": {"status": "planned"}},
+                      "status", "cannot go from operating to planned", PATCH)
+        self.assertEqual(self.call("PATCH", items + "/F0030", "admin",
+                                   {"properties": {"status": "planned"}}, PATCH)[0], 200)
+        self.assertEqual(self.call("PATCH", items + "/F0030", "planner",
+                                   {"properties": {"status": "site_selected"}}, PATCH)[0], 200)
+        # Not Feature JSON: 400; not JSON at all: 415.
+        self.assertEqual(self.call("POST", items, "planner", b"{not json")[0], 400)
+        self.assertEqual(self.call("POST", items, "planner", b"x=1", "text/plain")[0], 415)
+        self.assertEqual(self.call("POST", "/collections/demand/items", "admin",
+                                   self.facility())[0], 405)
+
+    def test_division_rules(self):
+        items = "/collections/townships/items"
+        reason = {"X-Change-Reason": "test"}
+        # Outside its parent: moved half a degree north, out of Baota district.
+        f = self.township("610602001")
+        for ring in f["geometry"]["coordinates"][0]:
+            for pt in ring:
+                pt[1] += 0.5
+        self.rejected("PUT", items + "/610602001", "officer", f, "geometry",
+                      "reaches more than 1 m outside its parent 610602", headers=reason)
+        # Overlapping a sibling: 610602002's boundary given to 610602001.
+        g = self.township("610602002")
+        f = self.township("610602001")
+        f["geometry"] = g["geometry"]
+        self.rejected("PUT", items + "/610602001", "officer", f, "geometry",
+                      "overlaps 610602002", headers=reason)
+        # Without a reason.
+        self.rejected("PATCH", items + "/610602001", "officer", {"properties": {"name": "X"}},
+                      "change_reason", "needs a reason", PATCH)
+        # A bad code, a taken one, one of the wrong level, a parent prefix that disagrees.
+        new = self.township("610602001")
+        new["properties"] = {"code": "61060200X", "name": "新镇", "change_reason": "test"}
+        self.rejected("POST", items, "officer", new, "code", "non-digit")
+        new["properties"]["code"] = "610602001"
+        self.rejected("POST", items, "officer", new, "code", "division 610602001 already exists")
+        new["properties"]["code"] = "610602001777"
+        self.rejected("POST", items, "officer", new, "code", "townships holds township")
+        new["properties"].update(code="610602777", parent_code="610603")
+        self.rejected("POST", items, "officer", new, "parent_code", "disagrees with code")
+        # A village seat outside its township; a township with villages deleted.
+        seat = {"type": "Feature", "geometry": {"type": "Point",
+                                                "coordinates": self.inside("610602002")},
+                "properties": {"code": "610602001777", "name": "新村", "change_reason": "t"}}
+        self.rejected("POST", "/collections/villages/items", "officer", seat, "geometry",
+                      "outside its parent 610602001")
+        before = snapshot(self.db)
+        status, _, body = self.call("DELETE", items + "/610602001", "officer", headers=reason)
+        self.assertEqual(status, 422)
+        self.assert_reason(body, None, "current divisions lie in it")
+        self.assertEqual(snapshot(self.db), before)
+        # An invalid polygon (a bow tie) is refused unless repair is asked for.
+        bow = {"type": "Feature", "properties": {"code": "610602777", "name": "蝴蝶",
+                                                 "change_reason": "t"},
+               "geometry": {"type": "Polygon", "coordinates": [[
+                   [109.50, 36.60], [109.51, 36.61], [109.51, 36.60], [109.50, 36.61],
+                   [109.50, 36.60]]]}}
+        self.rejected("POST", items, "officer", bow, "geometry", "Self-intersection")
+
+    # ------------------------------------------------------------------ versions
+
+    def test_versions_history_and_revert(self):
+        con = connect(self.db)  # a township of Yanchang county
+
+        code = con.execute("SELECT code FROM divisions WHERE level = 4 AND parent_code = "
+                           "'610621' ORDER BY code LIMIT 1").fetchone()[0]
+        con.close()
+        path = f"/collections/townships/items/{code}"
+        original = self.township(code)
+
+        def with_vertex(f, k, name, day):
+            """The same boundary with one more vertex (halfway along edge k) and a name."""
+            g = json.loads(json.dumps(f))
+            ring = g["geometry"]["coordinates"][0][0]
+            a, b = ring[k], ring[k + 1]
+            ring.insert(k + 1, [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2])
+            g["properties"].update(name=name, valid_from=day, change_reason="延政发 " + day)
+            return g
+
+        first = with_vertex(original, 0, "第一次", "2023-01-01")
+        second = with_vertex(original, 1, "第二次", "2024-06-01")
+        for f in (first, second):
+            status, _, body = self.call("PUT", path, "officer", f)
+            self.assertEqual(status, 200, body)
+        states = {}
+        for day in ("2022-01-01", "2023-06-01", "2025-01-01"):
+            _, _, f = self.item("townships", code, "?datetime=" + day)
+            states[day] = (f["properties"]["name"], f["geometry"]["coordinates"][0][0])
+        ring = lambda f: [[round(x, 7), round(y, 7)] for x, y in f["geometry"]["coordinates"][0][0]]
+        self.assertEqual(states["2022-01-01"], (original["properties"]["name"], ring(original)))
+        self.assertEqual(states["2023-06-01"], ("第一次", ring(first)))
+        self.assertEqual(states["2025-01-01"], ("第二次", ring(second)))
+        status, _, h = self.call("GET", path + "/history")
+        self.assertEqual(status, 200)
+        self.assertEqual([(v["valid_from"], v["valid_to"]) for v in h["versions"]],
+                         [("2021-10-31", "2023-01-01"), ("2023-01-01", "2024-06-01"),
+                          ("2024-06-01", None)])
+        self.assertEqual([(c["user"], c["action"], c["reason"]) for c in h["changes"]],
+                         [("officer", "replace", "延政发 2023-01-01"),
+                          ("officer", "replace", "延政发 2024-06-01")])
+        cli = civgis("history", "--db", self.db, "townships", code, check=0).stdout
+        self.assertEqual([l.split("\t")[:3] for l in cli.splitlines()],
+                         [["version", "2021-10-31", "2023-01-01"],
+                          ["version", "2023-01-01", "2024-06-01"], ["version", "2024-06-01", "-"],
+                          ["change", str(h["changes"][0]["audit_id"]), h["changes"][0]["at"]],
+                          ["change", str(h["changes"][1]["audit_id"]), h["changes"][1]["at"]]])
+        first_id, second_id = (c["audit_id"] for c in h["changes"])
+        # The first change has a later one depending on it: refused, over HTTP and the CLI.
+        self.assertEqual(self.call("POST", f"/audit/{first_id}/revert", "officer")[0], 403)
+        before = snapshot(self.db)
+        status, _, body = self.call("POST", f"/audit/{first_id}/revert", "admin")
+        self.assertEqual(status, 409, body)
+        self.assertIn(f"audit {second_id} changed divisions/{code} later", body["description"])
+        p = civgis("revert", "--db", self.db, str(first_id))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("later", p.stderr)
+        self.assertEqual(snapshot(self.db), before)
+        # Reverting the second restores the first's boundary, as a new version from today.
+        p = civgis("revert", "--db", self.db, str(second_id), "--reason", "误改", check=0)
+        self.assertEqual(p.stdout, f"reverted audit {second_id}: {code} restored\n")
+        _, _, now = self.item("townships", code)
+        self.assertEqual(ring(now), ring(first))
+        self.assertEqual(now["properties"]["name"], "第一次")
+        _, _, h = self.call("GET", path + "/history")
+        self.assertEqual(len(h["versions"]), 4)
+        self.assertEqual(h["versions"][2]["valid_to"], h["versions"][3]["valid_from"])
+        self.assertEqual(h["changes"][-1]["action"], "revert")
+        self.assertTrue(h["changes"][-1]["reason"].startswith(f"revert of audit {second_id}"))
+        self.assertEqual(self.item("townships", code, "?datetime=2025-01-01")[2]["properties"]
+                         ["name"], "第二次")  # the past stays as it was
+
+    # ------------------------------------------------------------------ auth
+
+    def test_auth_matrix(self):
+        fac = "/collections/facilities/items/F0001"   # in 610602 (Baota)
+        twn = "/collections/townships/items/610602001"
+        who_all = [None, "viewer", "planner", "officer", "admin", "baota", "yanchang", "gone"]
+        expect = {
+            ("PATCH", fac): [401, 403, 200, 200, 200, 200, 403, 401],
+            ("DELETE", "/collections/facilities/items/F9999"): [401, 403, 404, 404, 404, 404,
+                                                                 404, 401],
+            ("POST", "/collections/facilities/items"): [401, 403, 422, 422, 422, 422, 422, 401],
+            ("PATCH", twn): [401, 403, 403, 200, 200, 200, 403, 401],
+            ("POST", "/collections/places/items"): [401, 403, 403, 201, 201, 201, 403, 401],
+        }
+        bodies = {
+            ("PATCH", fac): ({"properties": {"responsible_unit": "宝塔区民政局"}}, PATCH),
+            ("DELETE", "/collections/facilities/items/F9999"): (None, None),
+            ("POST", "/collections/facilities/items"): (self.facility(kind="nope"), GEOJSON),
+            ("PATCH", twn): ({"properties": {"pinyin": "Baotashan"}}, PATCH),
+            ("POST", "/collections/places/items"): (
+                {"type": "Feature", "geometry": {"type": "Point",
+                                                 "coordinates": self.inside("610602001")},
+                 "properties": {"name": "宝塔山", "division_code": "610602001"}}, GEOJSON),
+        }
+        got = {}
+        for (method, path), want in expect.items():
+            body, ctype = bodies[(method, path)]
+            row = []
+            for who in who_all:
+                status, h, answer = self.call(method, path, who, body, ctype,
+                                              {"X-Change-Reason": "auth matrix"})
+                row.append(status)
+                if status in (401, 403):
+                    self.assertIn(answer["code"], ("unauthorized", "forbidden"))
+                if status == 401:
+                    self.assertIn("Bearer", h.get_all("WWW-Authenticate")[0])
+            got[(method, path)] = row
+        self.assertEqual(got, expect)
+        # Reads stay anonymous; a revoked token is refused even there.
+        self.assertEqual(self.call("GET", fac)[0], 200)
+        self.assertEqual(self.call("GET", fac, "gone")[0], 401)
+        # A scoped officer may not move a feature out of the scope either.
+        away = {"properties": {"division_code": "610621001"},
+                "geometry": {"type": "Point", "coordinates": self.inside("610621001")}}
+        status, _, body = self.call("PATCH", fac, "baota", away, PATCH)
+        self.assertEqual(status, 403, body)
+        self.assertIn("after the change", body["description"])
+        # OPTIONS lists what each may do.
+        self.assertNotIn("PATCH", self.allow(twn, "planner"))
+        self.assertIn("PATCH", self.allow(twn, "officer"))
+        self.assertNotIn("POST", self.allow("/audit/1/revert", "officer"))
+        self.assertIn("POST", self.allow("/audit/1/revert", "admin"))
+        # Reverts are the administrator's.
+        con = connect(self.db)
+        last = con.execute("SELECT max(id) FROM audit WHERE target = 'places'").fetchone()[0]
+        con.close()
+        for who, want in [(None, 401), ("viewer", 403), ("officer", 403), ("gone", 401),
+                          ("admin", 200)]:
+            self.assertEqual(self.call("POST", f"/audit/{last}/revert", who)[0], want, who)
+
+    def test_conformance_declares_part4(self):
+        _, _, body = self.call("GET", "/conformance")
+        for c in ("create-replace-delete", "update", "optimistic-locking-etags", "features"):
+            self.assertIn("http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/" + c,
+                          body["conformsTo"])
+        _, _, api = self.call("GET", "/api")
+        post = api["paths"]["/collections/{collectionId}/items"]["post"]
+        self.assertEqual(post["security"], [{"bearer": []}, {"basic": []}])
+        self.assertIn("422", post["responses"])
+        self.assertNotIn("security", api["paths"]["/collections/{collectionId}/items"]["get"])
+
+
+if __name__ == "__main__":
+    unittest.main()
