@@ -543,7 +543,8 @@ static enum gis_status link_json(struct gbuf *b,
 }
 
 /* numberMatched: free when the page is not full (the rows ended on it); otherwise one
- * count query, capped at COUNT_CAP rows so a huge layer never costs a full scan. */
+ * count query that stops at COUNT_CAP matching rows. The cap bounds the rows counted,
+ * not the rows read: a selective filter over a large layer may still read all of it. */
 static void settle_count(struct stream *s)
 {
     struct gis_error err = {0};
