@@ -14,7 +14,7 @@ DEPS := cmake pkg-config gcc make clang libclang-rt-14-dev \
         clang-format pmccabe
 # Only the tests' clients need these (a headless browser for MapLibre; node and the npm
 # clients below): `make run` goes without them.
-TEST_DEPS := chromium
+TEST_DEPS := chromium sqlite3
 
 .PHONY: all deps test-deps build data run test test-unit test-asan lint fuzz bench format clean
 

@@ -15,6 +15,7 @@
 #include "cli_int.h"
 #include "log.h"
 #include "server.h"
+#include "store.h"
 #include "tileset.h"
 
 static const char USAGE[] =
@@ -23,7 +24,8 @@ static const char USAGE[] =
     "Serves the database over HTTP until SIGINT or SIGTERM.\n"
     "\n"
     "options:\n"
-    "  --db FILE       the SpatiaLite database (opened read-only)\n"
+    "  --db FILE       the SpatiaLite database (opened read-only; an older civgis\n"
+    "                  store is migrated to this version's schema first)\n"
     "  --bind ADDR     address to listen on (default 127.0.0.1)\n"
     "  --port N        port (default 8080; 0 picks a free one)\n"
     "  --threads N     worker threads (default: one per CPU)\n"
@@ -88,7 +90,7 @@ int cli_serve(int argc, char **argv)
     struct server *srv = NULL;
     struct gis_error err = {0};
     sigset_t set;
-    int ch, sig = 0;
+    int ch, sig = 0, from = 0;
 
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", OPTIONS, NULL)) != -1) {
@@ -126,6 +128,15 @@ int cli_serve(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* The workers open the file read-only: an older store is migrated first, here, the
+     * one time serve writes to it. */
+    if (store_upgrade(opt.db_path, &from, &err) != GIS_OK) {
+        cli_report("serve", &err);
+        return CLI_FAILURE;
+    }
+    if (from > 0 && from < STORE_SCHEMA_VERSION)
+        LOG_INFO("serve", "event=migrated db=%s from=%d to=%d", opt.db_path, from,
+                 STORE_SCHEMA_VERSION);
     if (server_start(&opt, &srv, &err) != GIS_OK) {
         cli_report("serve", &err);
         return CLI_FAILURE;

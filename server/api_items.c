@@ -638,7 +638,8 @@ static bool items_etag(const struct api_request *req,
     struct gbuf basis;
     bool hit;
 
-    if (store_data_version(api_store(req), &v, &err) != GIS_OK)
+    /* The version of the tables the layer shows: an edit elsewhere keeps the tag. */
+    if (layer_data_version(api_store(req), s->r.layer, &v, &err) != GIS_OK)
         return false;
     gbuf_init(&basis, 128 * 1024);
     gbuf_printf(&basis, "%s|%s|%s|%lld|%d|%lld|", kind, s->r.layer->id,

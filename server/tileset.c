@@ -1,7 +1,7 @@
 /*
  * Tilesets and their tiles without HTTP (see tileset.h). Each layer is read once per
- * data version through the items query into a tile source (tiles/tilesource.h: Web
- * Mercator, shared-border ranks, an R-tree); a tile reads only those.
+ * version of the tables it shows (layer_data_version) through the items query into a tile source
+ * (tiles/tilesource.h: Web Mercator, shared-border ranks, an R-tree); a tile reads only those.
  */
 #include "tileset.h"
 
@@ -267,14 +267,15 @@ static enum gis_status replace_source(struct tile_sources *r,
     return GIS_OK;
 }
 
-/* The source of l at data version, referenced (release with source_release). One
- * thread builds a layer, without the lock, so tiles of other layers go on; threads
- * wanting the same layer wait for it. */
+/* The source of l at its data version, referenced (release with source_release);
+ * *out_is_built says whether this call built it. One thread builds a layer, without the
+ * lock, so tiles of other layers go on; threads wanting the same layer wait for it. */
 static enum gis_status source_acquire(struct store *st,
                                       struct tile_sources *r,
                                       const struct layer_def *l,
                                       int64_t version,
                                       struct tile_held **out,
+                                      bool *out_is_built,
                                       struct gis_error *err)
 {
     struct source_entry *e;
@@ -295,6 +296,7 @@ static enum gis_status source_acquire(struct store *st,
         pthread_mutex_lock(&r->lock);
         if (src)
             rc = replace_source(r, e, src, version, err);
+        *out_is_built = rc == GIS_OK;
         e->is_building = false;
         pthread_cond_broadcast(&r->built);
     }
@@ -322,8 +324,7 @@ enum gis_status tileset_acquire(struct store *st,
                                 struct tileset_view *out,
                                 struct gis_error *err)
 {
-    int64_t version;
-    enum gis_status rc = store_data_version(st, &version, err);
+    enum gis_status rc = GIS_OK;
     size_t i;
 
     memset(out, 0, sizeof *out);
@@ -333,8 +334,14 @@ enum gis_status tileset_acquire(struct store *st,
     for (i = 0; i < ts->n_layers && rc == GIS_OK; i++) {
         struct layer_scratch scratch;
         const struct layer_def *l = layer_resolve(st, ts->layers[i].collection, &scratch);
-        if (l && z >= ts->layers[i].minzoom)
-            rc = source_acquire(st, r, l, version, &out->held[i], err);
+        int64_t version;
+        if (!l || z < ts->layers[i].minzoom)
+            continue;
+        /* Each layer at its own tables' version: an edit to one table rebuilds only the
+         * layers that show it. */
+        rc = layer_data_version(st, l, &version, err);
+        if (rc == GIS_OK)
+            rc = source_acquire(st, r, l, version, &out->held[i], &out->is_rebuilt[i], err);
     }
     if (rc != GIS_OK)
         tileset_release(r, out);

@@ -1,6 +1,6 @@
 /*
  * Tilesets and their tiles, without HTTP: the combined base map and one tileset per
- * collection, the MVT of a tile (the layers prepared once per data version -> tiles/
+ * collection, the MVT of a tile (the layers prepared once per table version -> tiles/
  * clip, simplify, encode) within the size guard, and the TileJSON-style layer list. Shared by the
  * tile handlers and by `civgis tiles export`.
  */
@@ -41,8 +41,8 @@ const struct tileset *
 tileset_find(struct store *st, const char *id, struct tileset *one, struct layer_scratch *scratch);
 
 /* Every layer prepared for tiling (tiles/tilesource.h), one per collection, rebuilt
- * when the data version moves on; what the rebuild shows changed is invalidated in the
- * tile cache. Shared by every thread of a server. */
+ * when the version of a table it shows moves on (layer_data_version); what the rebuild
+ * shows changed is invalidated in the tile cache. Shared by every thread of a server. */
 struct tile_sources;
 
 #define TILESET_BUFFER_DEFAULT 64 /* tile units (of 4096) kept around a tile */
@@ -62,11 +62,13 @@ struct tileset_view {
     int z;
     unsigned buffer;
     struct tile_held *held[TILESET_MAX_LAYERS]; /* NULL: not shown at z */
+    bool is_rebuilt[TILESET_MAX_LAYERS];        /* built by this acquire (its tables changed) */
 };
 
-/* Brings the layers of ts shown at z up to st's data version (read once; layers built
- * on first use or after a change, invalidating the cached tiles of what changed) and
- * holds them in *out until tileset_release. Call before reading the cache. */
+/* Brings the layers of ts shown at z up to the versions of their tables in st (layers
+ * built on first use or after a change to a table they show, invalidating the cached
+ * tiles of what changed; out->is_rebuilt says which) and holds them in *out until
+ * tileset_release. Call before reading the cache. */
 enum gis_status tileset_acquire(struct store *st,
                                 struct tile_sources *r,
                                 const struct tileset *ts,

@@ -181,8 +181,6 @@ class Tiles(unittest.TestCase):
         _, hf1, bf1 = self.srv.get(far)
         con = connect(self.db)  # a second writer, as an officer's edit would be
         con.execute("UPDATE divisions SET name = name || '(改)' WHERE code = '610602'")
-        con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
-                    "WHERE key = 'data_version'")
         con.commit()
         try:
             s3, h3, b3 = self.srv.get(path)
@@ -203,8 +201,6 @@ class Tiles(unittest.TestCase):
             self.srv.get(far)
             con.execute("UPDATE divisions SET geom = ST_Translate(geom, 0.01, 0, 0) "
                         "WHERE code = ?", (code,))
-            con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
-                        "WHERE key = 'data_version'")
             con.commit()
             _, ht2, _ = self.srv.get(t12)
             self.assertEqual(ht2["X-Tile-Cache"], "miss")
@@ -214,10 +210,82 @@ class Tiles(unittest.TestCase):
                         "WHERE code = ?", (code,))
         finally:
             con.execute("UPDATE divisions SET name = '宝塔区' WHERE code = '610602'")
-            con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
-                        "WHERE key = 'data_version'")
             con.commit()
             con.close()
+
+    def test_another_program_writing_the_file(self):
+        """Edits by another program (here the sqlite3 shell, as QGIS would write the
+        SpatiaLite file) reach tiles, items ETags and coverage layers at once, through
+        the per-table versions that triggers in the file keep; and an edit to one table
+        leaves the layers of the others alone: closing a facility changes the facility
+        and coverage tiles but not the township tile over it, which stays cached with
+        its ETag, its layer not rebuilt."""
+        con = connect(self.db)
+        fid, lon, lat = con.execute(
+            "SELECT fid, X(geom), Y(geom) FROM facilities WHERE kind = 'mutual_aid_home' AND "
+            "status = 'operating' ORDER BY fid LIMIT 1").fetchone()
+        con.close()
+        cov = "/collections/coverage-mutual_aid_home/items"
+        # A village this home alone covers.
+        _, _, fc = self.srv.get_json(f"{cov}?limit=10000&filter=nearest_id%3D%27{fid}%27"
+                                     "%20AND%20n_within%3D1")
+        village = fc["features"][0]
+        vx, vy = village["geometry"]["coordinates"]
+        z = 12
+        fac_tile = "/tiles/facilities/%d/%d/%d.mvt" % (z, *tile_of(lon, lat, z))
+        town_tile = "/tiles/townships/%d/%d/%d.mvt" % (z, *tile_of(lon, lat, z))
+        cov_tile = "/tiles/coverage-mutual_aid_home/%d/%d/%d.mvt" % (z, *tile_of(vx, vy, z))
+        town_items = "/collections/townships/items?limit=500"
+        paths = (fac_tile, town_tile, cov_tile, town_items, f"/collections/facilities/items/{fid}",
+                 f"{cov}/{village['id']}")
+        for p in paths * 2:  # a tile rendered by the request that rebuilt its layer is not
+            self.srv.get(p)  # cached (the cache cannot tell it from a stale one): warm up
+        before = {p: self.srv.get(p) for p in paths}
+        self.assertTrue(all(r[0] == 200 for r in before.values()))
+        self.assertEqual(before[town_tile][1]["X-Tile-Cache"], "hit")
+
+        def shell(sql):
+            subprocess.run(["sqlite3", self.db, sql], check=True, timeout=60)
+
+        shell(f"UPDATE facilities SET status = 'closed' WHERE fid = '{fid}'")
+        try:
+            _, h, _ = self.srv.get(town_tile)  # first: its layer is not rebuilt
+            self.assertEqual((h["X-Tile-Cache"], h["ETag"]),
+                             ("hit", before[town_tile][1]["ETag"]))
+            self.assertNotIn("rebuilt", h["Server-Timing"])
+            status, _, _ = self.srv.get(town_items, headers={
+                "If-None-Match": before[town_items][1]["ETag"]})
+            self.assertEqual(status, 304)
+            _, h, body = self.srv.get(fac_tile)
+            self.assertEqual(h["X-Tile-Cache"], "miss")
+            self.assertIn('desc="rebuilt facilities"', h["Server-Timing"])
+            self.assertNotEqual(h["ETag"], before[fac_tile][1]["ETag"])
+            self.assertIn(b"closed", body)
+            fac_etag = h["ETag"]
+            _, h, body = self.srv.get(f"/collections/facilities/items/{fid}")
+            self.assertNotEqual(h["ETag"], before[f"/collections/facilities/items/{fid}"][1]
+                                ["ETag"])
+            self.assertEqual(json.loads(body)["properties"]["status"], "closed")
+            _, h, body = self.srv.get(f"{cov}/{village['id']}")
+            self.assertEqual(json.loads(body)["properties"]["covered"], False)
+            self.assertNotEqual(h["ETag"], before[f"{cov}/{village['id']}"][1]["ETag"])
+            _, h, _ = self.srv.get(cov_tile)
+            self.assertIn("rebuilt coverage-mutual_aid_home", h["Server-Timing"])
+            self.assertNotEqual(h["ETag"], before[cov_tile][1]["ETag"])
+            # Now a township: its tile follows, the facilities are left alone.
+            shell("UPDATE divisions SET name = name || '(改)' WHERE level = 4")
+            _, h, body = self.srv.get(town_tile)
+            self.assertEqual(h["X-Tile-Cache"], "miss")
+            self.assertIn('desc="rebuilt townships"', h["Server-Timing"])
+            self.assertIn("(改)".encode(), body)
+            _, h, _ = self.srv.get(fac_tile)
+            self.assertEqual(h["ETag"], fac_etag)
+            self.assertNotIn("rebuilt", h["Server-Timing"])
+            _, h, _ = self.srv.get(cov_tile)  # coverage does not show divisions
+            self.assertNotIn("rebuilt", h["Server-Timing"])
+        finally:
+            shell(f"UPDATE facilities SET status = 'operating' WHERE fid = '{fid}'")
+            shell("UPDATE divisions SET name = replace(name, '(改)', '') WHERE level = 4")
 
     def test_mapbox_vector_tile_decoder_agrees(self):
         """The tile as @mapbox/vector-tile (MapLibre's decoder family) reads it: the same
@@ -426,8 +494,6 @@ class Edges(unittest.TestCase):
                           ("corner", corner)):
             con.execute("INSERT INTO places (name, category, valid_from, geom) VALUES "
                         "(?, 'test', '2024-01-01', GeomFromText(?, 4326))", (name, wkt))
-        con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
-                    "WHERE key = 'data_version'")
         con.commit()
         cls.ids = dict(con.execute("SELECT name, CAST(id AS TEXT) FROM places "
                                    "WHERE category = 'test'"))
