@@ -74,7 +74,8 @@ collection_json(const struct layer_def *l, const struct layer_stats *st, const c
     return c;
 }
 
-/* The data version: part of every ETag of data-derived resources. */
+/* The store's data version, the civgis release and the format: what the collection
+ * documents' bytes depend on (with the host, which api_etag adds). */
 static bool data_etag(const struct api_request *req,
                       struct api_response *res,
                       const char *what,
@@ -86,7 +87,8 @@ static bool data_etag(const struct api_request *req,
 
     if (store_data_version(api_store(req), &v, &err) != GIS_OK)
         return false;
-    snprintf(basis, sizeof basis, "%s|%lld|%d|%s", what, (long long)v, (int)fmt, req->path);
+    snprintf(basis, sizeof basis, "%s|%s|%lld|%d|%s", CIVGIS_VERSION, what, (long long)v, (int)fmt,
+             req->path);
     return api_etag(req, res, basis);
 }
 
@@ -210,8 +212,6 @@ void api_queryables(const struct api_request *req, struct api_response *res)
         api_fail(res, &err);
         return;
     }
-    if (api_etag(req, res, l->id))
-        return;
     api_base_url(req, base, sizeof base);
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "$schema", "https://json-schema.org/draft/2020-12/schema");
@@ -233,4 +233,5 @@ void api_queryables(const struct api_request *req, struct api_response *res)
     cJSON_AddBoolToObject(root, "additionalProperties", 0);
     api_header_add(res, "Cache-Control", "public, max-age=3600");
     api_send_json(res, root, "application/schema+json");
+    api_etag_body(req, res);
 }

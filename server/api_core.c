@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "api_int.h"
 #include "api_render.h"
@@ -111,6 +112,19 @@ void api_self_links(cJSON *links, const char *base, const char *path, const char
     cJSON_AddItemToArray(links, api_link(href, "alternate", "text/html", "This document as HTML"));
 }
 
+void api_etag_body(const struct api_request *req, struct api_response *res)
+{
+    uLong crc = crc32(0L, Z_NULL, 0), adl = adler32(0L, Z_NULL, 0);
+    char basis[48];
+
+    if (res->status != 200 || res->produce)
+        return;
+    crc = crc32(crc, (const Bytef *)res->body.data, (uInt)res->body.len);
+    adl = adler32(adl, (const Bytef *)res->body.data, (uInt)res->body.len);
+    snprintf(basis, sizeof basis, "bytes|%08lx%08lx", crc, adl);
+    api_etag(req, res, basis);
+}
+
 void api_health(const struct api_request *req, struct api_response *res)
 {
     struct gis_error err = {0};
@@ -169,13 +183,12 @@ void api_landing(const struct api_request *req, struct api_response *res)
         return;
     }
     api_base_url(req, base, sizeof base);
-    if (api_etag(req, res, fmt == API_HTML ? "landing-html" : "landing-json"))
-        return;
     api_header_add(res, "Cache-Control", "public, max-age=3600");
     if (fmt == API_HTML)
         api_render_landing_html(res, base);
     else
         api_send_json(res, landing_json(base), "application/json");
+    api_etag_body(req, res);
 }
 
 static const char *const CONFORMANCE[] = {
@@ -214,17 +227,16 @@ void api_conformance(const struct api_request *req, struct api_response *res)
         api_fail(res, &err);
         return;
     }
-    if (api_etag(req, res, fmt == API_HTML ? "conformance-html" : "conformance-json"))
-        return;
     api_header_add(res, "Cache-Control", "public, max-age=3600");
     if (fmt == API_HTML) {
         api_render_list_html(res, "Conformance", CONFORMANCE,
                              sizeof CONFORMANCE / sizeof *CONFORMANCE);
-        return;
+    } else {
+        root = cJSON_CreateObject();
+        list = cJSON_AddArrayToObject(root, "conformsTo");
+        for (i = 0; i < sizeof CONFORMANCE / sizeof *CONFORMANCE; i++)
+            cJSON_AddItemToArray(list, cJSON_CreateString(CONFORMANCE[i]));
+        api_send_json(res, root, "application/json");
     }
-    root = cJSON_CreateObject();
-    list = cJSON_AddArrayToObject(root, "conformsTo");
-    for (i = 0; i < sizeof CONFORMANCE / sizeof *CONFORMANCE; i++)
-        cJSON_AddItemToArray(list, cJSON_CreateString(CONFORMANCE[i]));
-    api_send_json(res, root, "application/json");
+    api_etag_body(req, res);
 }

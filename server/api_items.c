@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api_cql2json.h"
 #include "api_render.h"
@@ -14,6 +13,7 @@
 #include "geom.h"
 #include "items.h"
 #include "render.h"
+#include "version.h"
 
 #define ITEMS_DEFAULT_LIMIT 100
 #define ITEMS_MAX_LIMIT     10000
@@ -563,18 +563,15 @@ static enum gis_status render_tail(struct gbuf *b, struct stream *s)
 {
     int64_t off = s->r.q.offset, lim = s->r.q.limit;
     bool has_next;
-    char ts[32];
-    time_t now = time(NULL);
-    struct tm tm;
 
     settle_count(s);
     has_next = s->returned == lim && (!s->has_matched || off + lim < s->matched);
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     gbuf_printf(b, "],\"numberReturned\":%lld,", (long long)s->returned);
     if (s->has_matched)
         gbuf_printf(b, "\"numberMatched\":%lld,", (long long)s->matched);
-    gbuf_printf(b, "\"timeStamp\":\"%s\",\"links\":[", ts);
+    /* No timeStamp (optional in Part 1): the strong ETag names these bytes, which must
+     * then be the same on every request until the data changes. */
+    gbuf_puts(b, "\"links\":[");
     link_json(b, s, "self", "application/geo+json", "json", off, true);
     link_json(b, s, "alternate", "text/html", "html", off, false);
     if (has_next)
@@ -642,7 +639,7 @@ static bool items_etag(const struct api_request *req,
     if (layer_data_version(api_store(req), s->r.layer, &v, &err) != GIS_OK)
         return false;
     gbuf_init(&basis, 128 * 1024);
-    gbuf_printf(&basis, "%s|%s|%s|%lld|%d|%lld|", kind, s->r.layer->id,
+    gbuf_printf(&basis, "%s|%s|%s|%s|%lld|%d|%lld|", CIVGIS_VERSION, kind, s->r.layer->id,
                 req->path_params[1] ? req->path_params[1] : "", (long long)v, (int)s->r.fmt,
                 (long long)s->r.q.offset);
     if (s->r.canonical.data)

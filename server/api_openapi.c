@@ -194,8 +194,6 @@ void api_openapi(const struct api_request *req, struct api_response *res)
     cJSON *root, *info, *servers, *srv, *paths;
     char base[160];
 
-    if (api_etag(req, res, "openapi"))
-        return;
     api_base_url(req, base, sizeof base);
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "openapi", "3.0.3");
@@ -238,4 +236,5 @@ void api_openapi(const struct api_request *req, struct api_response *res)
     add_params(cJSON_AddObjectToObject(root, "components"));
     api_header_add(res, "Cache-Control", "public, max-age=3600");
     api_send_json(res, root, "application/vnd.oai.openapi+json;version=3.0");
+    api_etag_body(req, res);
 }
