@@ -32,6 +32,9 @@ static const char USAGE[] =
     "  --tile-cache-mb N  memory for cached vector tiles (default 256; 0: none)\n"
     "  --tile-buffer N    tile units (of 4096) of geometry kept around each tile\n"
     "                     (default 64, up to 2048)\n"
+    "  --tile-max-kb N    the size guard (default 500): a larger tile is simplified\n"
+    "                     harder, then its lines and polygons are thinned; points are\n"
+    "                     never thinned: a tile whose points alone pass it answers 500\n"
     "  --quiet         no access log\n"
     "  -h, --help      this text\n"
     "\n"
@@ -45,11 +48,13 @@ static const struct option OPTIONS[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"tile-cache-mb", required_argument, NULL, 'c'},
     {"tile-buffer", required_argument, NULL, 'B'},
+    {"tile-max-kb", required_argument, NULL, 'K'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
-/* --port, --threads, --tile-cache-mb, --tile-buffer: whole numbers within bounds. */
+/* --port, --threads, --tile-cache-mb, --tile-buffer, --tile-max-kb: whole numbers within
+ * bounds. */
 static bool number_option(int ch, const char *arg, struct server_options *opt)
 {
     static const struct {
@@ -61,6 +66,7 @@ static bool number_option(int ch, const char *arg, struct server_options *opt)
         {'t', "--threads", 1, 256},
         {'c', "--tile-cache-mb", 0, 65536},
         {'B', "--tile-buffer", 0, TILESET_BUFFER_MAX},
+        {'K', "--tile-max-kb", 1, TILESET_MAX_KB_CAP},
     };
     double v;
     size_t i;
@@ -78,6 +84,8 @@ static bool number_option(int ch, const char *arg, struct server_options *opt)
         opt->threads = (unsigned)v;
     else if (ch == 'c')
         opt->tile_cache_mb = (size_t)v;
+    else if (ch == 'K')
+        opt->tile_max_kb = (size_t)v;
     else
         opt->tile_buffer = (unsigned)v;
     return true;
@@ -85,8 +93,10 @@ static bool number_option(int ch, const char *arg, struct server_options *opt)
 
 int cli_serve(int argc, char **argv)
 {
-    struct server_options opt = {
-        .port = 8080, .tile_cache_mb = 256, .tile_buffer = TILESET_BUFFER_DEFAULT};
+    struct server_options opt = {.port = 8080,
+                                 .tile_cache_mb = 256,
+                                 .tile_buffer = TILESET_BUFFER_DEFAULT,
+                                 .tile_max_kb = TILESET_MAX_BYTES / 1024};
     struct server *srv = NULL;
     struct gis_error err = {0};
     sigset_t set;
@@ -105,6 +115,7 @@ int cli_serve(int argc, char **argv)
         case 't':
         case 'c':
         case 'B':
+        case 'K':
             if (!number_option(ch, optarg, &opt))
                 return CLI_USAGE;
             break;

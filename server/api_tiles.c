@@ -133,6 +133,11 @@ static bool tile_body(const struct api_request *req,
     api_header_add(res, "X-Tile-Cache", "miss");
     is_ok = tileset_render(&view, key->x, key->y, &res->body, note, sizeof note, &err) == GIS_OK;
     tileset_release(req->sources, &view);
+    if (!is_ok && err.code == GIS_ERR_TOO_LARGE) {
+        /* Points past the size guard: the server's 500, not the client's 413. */
+        api_error(res, 500, gis_status_name(err.code), err.msg);
+        return false;
+    }
     if (!is_ok) {
         api_fail(res, &err);
         return false;

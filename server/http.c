@@ -839,7 +839,8 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     if (rc == GIS_OK && opt->tile_cache_mb &&
         tilecache_new(opt->tile_cache_mb * 1024 * 1024, &srv->tiles) != GIS_OK)
         rc = gis_fail(err, GIS_ERR_NOMEM, "cannot allocate the tile cache");
-    if (rc == GIS_OK && tile_sources_new(srv->tiles, opt->tile_buffer, &srv->sources) != GIS_OK)
+    if (rc == GIS_OK && tile_sources_new(srv->tiles, opt->tile_buffer, opt->tile_max_kb * 1024,
+                                         &srv->sources) != GIS_OK)
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)
         rc = start_daemon(srv, opt, threads, err);

@@ -17,7 +17,8 @@
 #include "store.h"
 #include "tilecache.h"
 
-#define TILESET_MAX_BYTES  (500u * 1024u) /* the size guard */
+#define TILESET_MAX_BYTES  (500u * 1024u) /* the size guard's default */
+#define TILESET_MAX_KB_CAP 65536u         /* the most a limit may be set to (64 MB) */
 #define TILESET_MAX_LAYERS 4
 
 /* A tileset: layers of collections, each shown from its own minimum zoom. One per
@@ -48,10 +49,13 @@ struct tile_sources;
 #define TILESET_BUFFER_DEFAULT 64 /* tile units (of 4096) kept around a tile */
 #define TILESET_BUFFER_MAX     2048
 
-/* out: no layers yet; tiles keep buffer units (of 4096) of geometry around them; cache
- * (may be NULL) is invalidated on changes, not owned. */
-enum gis_status
-tile_sources_new(struct tilecache *cache, unsigned buffer, struct tile_sources **out);
+/* out: no layers yet; tiles keep buffer units (of 4096) of geometry around them and
+ * stay within max_bytes (0: TILESET_MAX_BYTES; see tileset_render); cache (may be NULL)
+ * is invalidated on changes, not owned. */
+enum gis_status tile_sources_new(struct tilecache *cache,
+                                 unsigned buffer,
+                                 size_t max_bytes,
+                                 struct tile_sources **out);
 void tile_sources_free(struct tile_sources *r);
 
 /* The layers of a tileset shown at one zoom, at one data version, held while its tiles
@@ -61,6 +65,7 @@ struct tileset_view {
     const struct tileset *ts;
     int z;
     unsigned buffer;
+    size_t max_bytes;
     struct tile_held *held[TILESET_MAX_LAYERS]; /* NULL: not shown at z */
     bool is_rebuilt[TILESET_MAX_LAYERS];        /* built by this acquire (its tables changed) */
 };
@@ -78,8 +83,12 @@ enum gis_status tileset_acquire(struct store *st,
 void tileset_release(struct tile_sources *r, struct tileset_view *v);
 
 /* The MVT of tile (v->z)/x/y into out (empty when no layer has a feature there), within
- * TILESET_MAX_BYTES: simplified harder, then thinned, as needed; note (may be NULL)
- * receives what was done ("" when nothing). */
+ * the sources' max_bytes: simplified harder (2, 8, 32 pixels), then its lines and
+ * polygons thinned (the first ones kept, halving per layer) as needed. Points are never
+ * thinned: when the points alone pass the limit, GIS_ERR_TOO_LARGE naming the tile. note
+ * (may be NULL) receives what the tile in out had done: "" (nothing),
+ * "tolerance=T" (tile units of 4096), or "tolerance=T; max_features=N" (N lines and
+ * polygons at most per layer). */
 enum gis_status tileset_render(const struct tileset_view *v,
                                int64_t x,
                                int64_t y,

@@ -562,6 +562,79 @@ class Edges(unittest.TestCase):
         self.assertEqual(self.srv.get("/tiles/places/12/100/100.mvt")[0], 204)
 
 
+class SizeGuard(unittest.TestCase):
+    """The tile size guard (--tile-max-kb) against a server without it: a tile within the
+    limit is the same tile; a larger one is simplified harder, then its lines and polygons
+    thinned, and X-Tile-Simplified names what the served tile had done; points are never
+    thinned, and a tile whose points alone pass the limit is a 500 that says so. Over
+    every base-map tile at z8-9, which hold each case at a 4 KB limit."""
+    LIMIT_KB = 4
+    POINT_LAYERS = {"villages", "facilities"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = scratch_dir("guard")
+        cls.srv = Server(demo_db()).__enter__()
+        cls.guarded = Server(demo_db(), "--tile-max-kb", str(cls.LIMIT_KB)).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.srv.stop() == 0
+        assert cls.guarded.stop() == 0
+
+    def layers(self, body, z, x, y):
+        """{layer: set of feature ids} as GDAL's MVT driver reads the tile."""
+        path = os.path.join(self.dir, f"{z}_{x}_{y}_{len(body)}.mvt")
+        with open(path, "wb") as f:
+            f.write(body)
+        ds = gdal.OpenEx(path, gdal.OF_VECTOR,
+                         open_options=[f"Z={z}", f"X={x}", f"Y={y}", "CLIP=NO"])
+        return {ds.GetLayer(i).GetName(): {f.GetField("id") for f in ds.GetLayer(i)}
+                for i in range(ds.GetLayerCount())}
+
+    def test_guard_over_the_base_map(self):
+        limit = self.LIMIT_KB * 1024
+        seen = set()
+        for z, xs, ys in ((8, range(204, 207), range(99, 102)),
+                          (9, range(409, 414), range(198, 203))):
+            for x in xs:
+                for y in ys:
+                    path = f"/tiles/civgis/{z}/{x}/{y}.mvt"
+                    status, _, base = self.srv.get(path)
+                    self.assertIn(status, (200, 204), path)
+                    seen.add(self.check_tile(path, z, x, y, base, limit))
+        self.assertEqual(seen, {"within", "simplified", "thinned", "points over"})
+
+    def check_tile(self, path, z, x, y, base, limit):
+        status, headers, body = self.guarded.get(path)
+        note = headers["X-Tile-Simplified"]
+        if len(base) <= limit:
+            self.assertEqual((status, body, note), (200 if base else 204, base, None), path)
+            return "within"
+        want = self.layers(base, z, x, y)
+        if status == 500:
+            err = json.loads(body)
+            self.assertEqual(err["code"], "too_large", path)
+            self.assertIn(f"tile {z}/{x}/{y} has over {self.LIMIT_KB} KB of points", err["description"])
+            self.assertIn("points are never thinned", err["description"])
+            self.assertTrue(self.POINT_LAYERS & set(want), path)
+            return "points over"
+        self.assertEqual(status, 200, path)
+        self.assertLessEqual(len(body), limit, path)
+        got = self.layers(body, z, x, y)
+        for name in self.POINT_LAYERS & set(want):  # every point, thinned or not
+            self.assertEqual(got[name], want[name], (path, name))
+        parts = dict(kv.split("=") for kv in note.split("; "))
+        self.assertIn(parts["tolerance"], ("32", "128", "512"), (path, note))
+        shapes = [len(got.get(name, ())) for name in set(want) - self.POINT_LAYERS]
+        if "max_features" not in parts:
+            return "simplified"
+        # What was served: the fullest polygon layer holds exactly that many.
+        self.assertEqual(parts["tolerance"], "512", (path, note))
+        self.assertEqual(max(shapes), int(parts["max_features"]), (path, note))
+        return "thinned"
+
+
 class Export(unittest.TestCase):
     """civgis tiles export: MBTiles read by GDAL and PMTiles read by npm pmtiles hold the
     very tiles the server serves; a large archive uses leaf directories."""
@@ -671,6 +744,13 @@ class Export(unittest.TestCase):
                             "--minzoom", "5", "--maxzoom", "3", "--pmtiles", target],
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
+        # The size guard as the server has it: points past it fail the export.
+        p = subprocess.run([bin_, "tiles", "export", "--db", self.db, "--tileset", "villages",
+                            "--minzoom", "8", "--maxzoom", "8", "--tile-max-kb", "4",
+                            "--pmtiles", target], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("points are never thinned", p.stderr)
+        self.assertFalse(os.path.exists(target))
 
 
 if __name__ == "__main__":
