@@ -191,6 +191,9 @@ void api_landing(const struct api_request *req, struct api_response *res)
     api_etag_body(req, res);
 }
 
+/* Only what passes: tests/integration/test_conformance.py checks each class listed here
+ * and fails on one it has no check for. (CQL2 spatial-functions waits for S_CROSSES,
+ * S_TOUCHES, S_OVERLAPS and S_EQUALS.) */
 static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
@@ -208,7 +211,6 @@ static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
-    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/json",
