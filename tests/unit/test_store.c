@@ -157,6 +157,7 @@ static void test_table_versions_follow_every_writer(void **state)
     assert_int_equal(store_open(path, STORE_CREATE, &st, &err), GIS_OK);
     assert_int_equal(store_open(path, STORE_READ_ONLY, &reader, &err), GIS_OK);
     assert_int_equal(table_version(reader, "facilities"), 0);
+    assert_int_equal(table_version(st, "facilities"), 0); /* now cached */
     /* This connection's own write: one scenario row, two facility rows. */
     assert_int_equal(scenario_save(st, &rec, sites, 2, &id, &err), GIS_OK);
     assert_int_equal(table_version(st, "scenarios"), 1);
