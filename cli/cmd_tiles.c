@@ -414,8 +414,10 @@ int cli_tiles(int argc, char **argv)
     prc = parse_args(argc - 1, argv + 1, &o);
     if (prc != CLI_OK)
         return prc < 0 ? CLI_OK : prc;
-    coverage_layer_install(); /* the coverage-KIND tilesets */
-    rc = store_open(o.db, STORE_READ_ONLY, &st, &err);
+    coverage_layer_install();             /* the coverage-KIND tilesets */
+    rc = store_upgrade(o.db, NULL, &err); /* an older store: its one write */
+    if (rc == GIS_OK)
+        rc = store_open(o.db, STORE_READ_ONLY, &st, &err);
     if (rc == GIS_OK)
         rc = run(&o, st, &err);
     store_close(st);

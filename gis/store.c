@@ -195,8 +195,9 @@ static enum gis_status migrate(struct store *st, enum store_mode mode, struct gi
         return gis_fail(err, GIS_ERR_DB, "the file is an SQLite database but not a civgis store");
     if (mode == STORE_READ_ONLY)
         return gis_fail(err, GIS_ERR_DB,
-                        "the database has schema version %d and needs migrating to %d: open it "
-                        "once read-write (civgis serve does, as does civgis import)",
+                        "the database has schema version %d and needs migrating to %d: run civgis "
+                        "on it once with write access to the file (serve, coverage, site and "
+                        "tiles export migrate it)",
                         v, STORE_SCHEMA_VERSION);
     rc = store_begin(st, err);
     if (rc != GIS_OK)

@@ -59,9 +59,9 @@ enum gis_status store_data_version(struct store *st, int64_t *out, struct gis_er
 
 /* Migrates the file at path to STORE_SCHEMA_VERSION when it is an older civgis store,
  * opening it read-write only then; for a program that then opens it read-only (civgis
- * serve calls it before its workers open their stores). A current file is not opened
- * for writing. Files that are no civgis store, or newer, are left for store_open to
- * refuse. out_from (may be NULL): the schema version found. */
+ * serve before its workers open their stores, and the read-only commands). A current
+ * file is not opened for writing. Files that are no civgis store, or newer, are left
+ * for store_open to refuse. out_from (may be NULL): the schema version found. */
 enum gis_status store_upgrade(const char *path, int *out_from, struct gis_error *err);
 
 /* Values computed outside the store that layers may show (the coverage layers): the SQL
