@@ -19,7 +19,7 @@ DEPS := cmake pkg-config gcc make clang libclang-rt-14-dev \
 # Only the tests' clients need these (a headless browser for MapLibre; node and the npm
 # clients below): `make run` goes without them. Debian's nodejs and npm come only when no
 # npm is on PATH (a Node.js from elsewhere provides npm and conflicts with Debian's).
-TEST_DEPS := chromium
+TEST_DEPS := chromium sqlite3
 NODE_DEPS = $(if $(shell command -v npm),,nodejs npm)
 
 .PHONY: all deps test-deps build install data run test test-unit test-asan lint fuzz bench format \

@@ -130,7 +130,9 @@ int cli_coverage(int argc, char **argv)
 
     if (prc != CLI_OK)
         return prc < 0 ? CLI_OK : prc;
-    rc = store_open(o.db, STORE_READ_ONLY, &st, &err);
+    rc = store_upgrade(o.db, NULL, &err); /* an older store: its one write */
+    if (rc == GIS_OK)
+        rc = store_open(o.db, STORE_READ_ONLY, &st, &err);
     if (rc == GIS_OK && o.out && !(f = fopen(o.out, "w")))
         rc = gis_fail(&err, GIS_ERR_IO, "cannot write '%s': %s", o.out, strerror(errno));
     if (rc == GIS_OK)

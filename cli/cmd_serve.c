@@ -17,6 +17,7 @@
 #include "cli_int.h"
 #include "log.h"
 #include "server.h"
+#include "store.h"
 #include "tileset.h"
 
 static const char USAGE[] =
@@ -25,13 +26,17 @@ static const char USAGE[] =
     "Serves the database over HTTP until SIGINT or SIGTERM.\n"
     "\n"
     "options:\n"
-    "  --db FILE       the SpatiaLite database (opened read-only)\n"
+    "  --db FILE       the SpatiaLite database (opened read-only; an older civgis\n"
+    "                  store is migrated to this version's schema first)\n"
     "  --bind ADDR     address to listen on (default 127.0.0.1)\n"
     "  --port N        port (default 8080; 0 picks a free one)\n"
     "  --threads N     worker threads (default: one per CPU)\n"
     "  --tile-cache-mb N  memory for cached vector tiles (default 256; 0: none)\n"
     "  --tile-buffer N    tile units (of 4096) of geometry kept around each tile\n"
     "                     (default 64, up to 2048)\n"
+    "  --tile-max-kb N    the size guard (default 500): a larger tile is simplified\n"
+    "                     harder, then its lines and polygons are thinned; points are\n"
+    "                     never thinned: a tile whose points alone pass it answers 500\n"
     "  --quiet         no access log\n"
     "  --log FILE      append the access log and messages to FILE once serving\n"
     "                  (start-up errors still go to stderr)\n"
@@ -49,11 +54,13 @@ static const struct option OPTIONS[] = {
     {"log", required_argument, NULL, 'l'},
     {"tile-cache-mb", required_argument, NULL, 'c'},
     {"tile-buffer", required_argument, NULL, 'B'},
+    {"tile-max-kb", required_argument, NULL, 'K'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
-/* --port, --threads, --tile-cache-mb, --tile-buffer: whole numbers within bounds. */
+/* --port, --threads, --tile-cache-mb, --tile-buffer, --tile-max-kb: whole numbers within
+ * bounds. */
 static bool number_option(int ch, const char *arg, struct server_options *opt)
 {
     static const struct {
@@ -65,6 +72,7 @@ static bool number_option(int ch, const char *arg, struct server_options *opt)
         {'t', "--threads", 1, 256},
         {'c', "--tile-cache-mb", 0, 65536},
         {'B', "--tile-buffer", 0, TILESET_BUFFER_MAX},
+        {'K', "--tile-max-kb", 1, TILESET_MAX_KB_CAP},
     };
     double v;
     size_t i;
@@ -82,6 +90,8 @@ static bool number_option(int ch, const char *arg, struct server_options *opt)
         opt->threads = (unsigned)v;
     else if (ch == 'c')
         opt->tile_cache_mb = (size_t)v;
+    else if (ch == 'K')
+        opt->tile_max_kb = (size_t)v;
     else
         opt->tile_buffer = (unsigned)v;
     return true;
@@ -123,13 +133,15 @@ announce(const struct server_options *opt, const struct server *srv, const char 
 
 int cli_serve(int argc, char **argv)
 {
-    struct server_options opt = {
-        .port = 8080, .tile_cache_mb = 256, .tile_buffer = TILESET_BUFFER_DEFAULT};
+    struct server_options opt = {.port = 8080,
+                                 .tile_cache_mb = 256,
+                                 .tile_buffer = TILESET_BUFFER_DEFAULT,
+                                 .tile_max_kb = TILESET_MAX_BYTES / 1024};
     struct server *srv = NULL;
     struct gis_error err = {0};
     const char *log_path = NULL;
     sigset_t set;
-    int ch, sig = 0;
+    int ch, sig = 0, from = 0;
 
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", OPTIONS, NULL)) != -1) {
@@ -144,6 +156,7 @@ int cli_serve(int argc, char **argv)
         case 't':
         case 'c':
         case 'B':
+        case 'K':
             if (!number_option(ch, optarg, &opt))
                 return CLI_USAGE;
             break;
@@ -170,6 +183,15 @@ int cli_serve(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* The workers open the file read-only: an older store is migrated first, here, the
+     * one time serve writes to it. */
+    if (store_upgrade(opt.db_path, &from, &err) != GIS_OK) {
+        cli_report("serve", &err);
+        return CLI_FAILURE;
+    }
+    if (from > 0 && from < STORE_SCHEMA_VERSION)
+        LOG_INFO("serve", "event=migrated db=%s from=%d to=%d", opt.db_path, from,
+                 STORE_SCHEMA_VERSION);
     if (server_start(&opt, &srv, &err) != GIS_OK) {
         cli_report("serve", &err);
         return CLI_FAILURE;

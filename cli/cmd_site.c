@@ -278,6 +278,8 @@ static enum gis_status run(struct opts *op, struct gis_error *err)
     enum gis_status rc = GIS_OK;
 
     if (o.db)
+        rc = store_upgrade(o.db, NULL, err); /* an older store: its one write */
+    if (o.db && rc == GIS_OK)
         rc = store_open(o.db, o.p.save_name ? STORE_READ_WRITE : STORE_READ_ONLY, &st, err);
     if (rc == GIS_OK && o.out && !(f = fopen(o.out, "w")))
         rc = gis_fail(err, GIS_ERR_IO, "cannot write '%s': %s", o.out, strerror(errno));

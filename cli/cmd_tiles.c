@@ -22,16 +22,19 @@
 
 static const char USAGE[] =
     "usage: civgis tiles export --db FILE --tileset T --minzoom A --maxzoom B\n"
-    "                           (--mbtiles FILE | --pmtiles FILE) [--buffer N] [--quiet]\n"
+    "                           (--mbtiles FILE | --pmtiles FILE) [--buffer N]\n"
+    "                           [--tile-max-kb N] [--quiet]\n"
     "\n"
     "Writes the tiles of tileset T (\"civgis\" or a collection id, as /tiles lists them)\n"
     "from zoom A to B over its extent, as the server renders them. --buffer: tile units\n"
-    "(of 4096) of geometry kept around each tile (default 64, as the server).\n";
+    "(of 4096) of geometry kept around each tile (default 64, as the server).\n"
+    "--tile-max-kb: the size guard (default 500, as the server; see civgis serve).\n";
 
 struct opts {
     const char *db, *tileset, *mbtiles, *pmtiles;
     int minzoom, maxzoom;
     unsigned buffer;
+    size_t max_kb;
     bool is_quiet;
 };
 
@@ -80,6 +83,13 @@ static bool option(struct opts *o, int ch, const char *v)
         }
         o->buffer = (unsigned)z;
         return true;
+    case 'k':
+        if (!cli_number(v, 1, TILESET_MAX_KB_CAP, true, &z)) {
+            fprintf(stderr, "civgis tiles: --tile-max-kb is 1..%u\n", TILESET_MAX_KB_CAP);
+            return false;
+        }
+        o->max_kb = (size_t)z;
+        return true;
     default:
         return false;
     }
@@ -88,16 +98,23 @@ static bool option(struct opts *o, int ch, const char *v)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     static const struct option options[] = {
-        {"db", required_argument, NULL, 'd'},      {"tileset", required_argument, NULL, 't'},
-        {"minzoom", required_argument, NULL, 'a'}, {"maxzoom", required_argument, NULL, 'b'},
-        {"mbtiles", required_argument, NULL, 'm'}, {"buffer", required_argument, NULL, 'u'},
-        {"pmtiles", required_argument, NULL, 'p'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},
+        {"tileset", required_argument, NULL, 't'},
+        {"minzoom", required_argument, NULL, 'a'},
+        {"maxzoom", required_argument, NULL, 'b'},
+        {"mbtiles", required_argument, NULL, 'm'},
+        {"buffer", required_argument, NULL, 'u'},
+        {"pmtiles", required_argument, NULL, 'p'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"tile-max-kb", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int ch;
 
     o->minzoom = 0;
     o->buffer = TILESET_BUFFER_DEFAULT;
+    o->max_kb = TILESET_MAX_BYTES / 1024;
     o->maxzoom = 12;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -364,7 +381,7 @@ static enum gis_status run(const struct opts *o, struct store *st, struct gis_er
         return gis_fail(err, GIS_ERR_NOT_FOUND, "no tileset '%.60s'; see /tiles", o->tileset);
     if (!tileset_bounds(st, ts, bounds))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "tileset '%.60s' has no features", o->tileset);
-    if (tile_sources_new(NULL, o->buffer, &w.sources) != GIS_OK)
+    if (tile_sources_new(NULL, o->buffer, o->max_kb * 1024, &w.sources) != GIS_OK)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     rc = o->mbtiles ? mbtiles_create(o->mbtiles, &sink.mb, err)
                     : (pmtiles_writer_new(&sink.pm) == GIS_OK
@@ -397,8 +414,10 @@ int cli_tiles(int argc, char **argv)
     prc = parse_args(argc - 1, argv + 1, &o);
     if (prc != CLI_OK)
         return prc < 0 ? CLI_OK : prc;
-    coverage_layer_install(); /* the coverage-KIND tilesets */
-    rc = store_open(o.db, STORE_READ_ONLY, &st, &err);
+    coverage_layer_install();             /* the coverage-KIND tilesets */
+    rc = store_upgrade(o.db, NULL, &err); /* an older store: its one write */
+    if (rc == GIS_OK)
+        rc = store_open(o.db, STORE_READ_ONLY, &st, &err);
     if (rc == GIS_OK)
         rc = run(&o, st, &err);
     store_close(st);

@@ -428,26 +428,48 @@ static enum gis_status parse_wkt(struct parser *ps, struct cql2_node **out)
     return next(ps);
 }
 
+/* The numbers of a BBOX, after its '(': up to six, comma-separated. out_n: how many. */
+static enum gis_status bbox_numbers(struct parser *ps, double v[6], int *out_n)
+{
+    enum gis_status rc = GIS_OK;
+    int n = 0;
+
+    while (rc == GIS_OK && n < 6) {
+        if (ps->tok != T_NUMBER)
+            return fail_at(ps, "BBOX takes four or six numbers");
+        v[n++] = ps->number;
+        rc = next(ps);
+        if (rc != GIS_OK || ps->tok != T_COMMA)
+            break;
+        rc = next(ps);
+    }
+    if (rc == GIS_OK && n != 4 && n != 6)
+        return fail_at(ps, "BBOX takes four or six numbers");
+    *out_n = n;
+    return rc;
+}
+
+/* BBOX(minx, miny, maxx, maxy), or BBOX(minx, miny, minz, maxx, maxy, maxz) whose heights
+ * are read and dropped (the layers are 2D), as cql2-json does. */
 static enum gis_status parse_bbox(struct parser *ps, struct cql2_node **out)
 {
-    double b[4];
+    double v[6], b[4];
     enum gis_status rc = next(ps);
-    int i;
+    int n = 0;
 
     if (rc == GIS_OK)
         rc = expect(ps, T_LPAREN, "expected '(' after BBOX");
-    for (i = 0; i < 4 && rc == GIS_OK; i++) {
-        if (ps->tok != T_NUMBER)
-            return fail_at(ps, "BBOX takes four numbers");
-        b[i] = ps->number;
-        rc = next(ps);
-        if (rc == GIS_OK && i < 3)
-            rc = expect(ps, T_COMMA, "expected ',' in BBOX");
-    }
+    if (rc == GIS_OK)
+        rc = bbox_numbers(ps, v, &n);
     if (rc == GIS_OK)
         rc = expect(ps, T_RPAREN, "expected ')' after BBOX");
-    if (rc == GIS_OK)
-        rc = leaf(ps, CQL2_GEOMETRY, out);
+    if (rc != GIS_OK)
+        return rc;
+    b[0] = v[0];
+    b[1] = v[1];
+    b[2] = v[n == 6 ? 3 : 2];
+    b[3] = v[n == 6 ? 4 : 3];
+    rc = leaf(ps, CQL2_GEOMETRY, out);
     if (rc == GIS_OK && (rc = cql2_node_set_bbox(*out, b, ps->err)) != GIS_OK) {
         cql2_free(*out);
         *out = NULL;
@@ -704,6 +726,18 @@ parse_predicate_tail(struct parser *ps, struct cql2_node *left, struct cql2_node
     return rc;
 }
 
+/* TRUE or FALSE standing as a predicate (not the left side of a comparison). */
+static bool is_boolean_predicate(const struct parser *ps)
+{
+    const char *q = ps->p;
+
+    if (!is_kw(ps, "true") && !is_kw(ps, "false"))
+        return false;
+    while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+        q++;
+    return !*q || !strchr("=<>!", *q);
+}
+
 static enum gis_status parse_primary(struct parser *ps, struct cql2_node **out)
 {
     struct cql2_node *left = NULL;
@@ -727,7 +761,7 @@ static enum gis_status parse_primary(struct parser *ps, struct cql2_node **out)
     if (ps->tok == T_IDENT && cql2_op_from_name(ps->text, &op) && op >= CQL2_S_INTERSECTS &&
         op <= CQL2_S_DWITHIN)
         return parse_spatial(ps, op, out);
-    if ((is_kw(ps, "true") || is_kw(ps, "false")) && !strchr("=<>!", *ps->p))
+    if (is_boolean_predicate(ps))
         return parse_literal(ps, CQL2_BOOLEAN, out);
     rc = parse_scalar(ps, &left);
     if (rc != GIS_OK)

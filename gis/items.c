@@ -461,6 +461,12 @@ static enum gis_status compile_isnull(struct sqlb *sb,
 
     if (n->n_args != 1 || n->args[0]->op != CQL2_PROPERTY)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "IS NULL applies to a property");
+    if (layer_prop_find(l, n->args[0]->text) < 0 && layer_is_geometry_name(n->args[0]->text)) {
+        sb_sql(sb, "(");
+        sb_sql(sb, l->geom_sql); /* the layer's constant text */
+        sb_sql(sb, " IS NULL)");
+        return GIS_OK;
+    }
     sb_sql(sb, "(");
     rc = compile_scalar(sb, l, n->args[0], &c, err);
     sb_sql(sb, " IS NULL)");

@@ -349,6 +349,34 @@ layer_resolve(struct store *st, const char *id, struct layer_scratch *scratch)
     return &scratch->def;
 }
 
+enum gis_status layer_data_version(struct store *st,
+                                   const struct layer_def *layer,
+                                   int64_t *out,
+                                   struct gis_error *err)
+{
+    static const char *const coverage_tables[] = {"demand", "facilities", "service_standards"};
+    static const char *const scenario_tables[] = {"facilities", "scenarios"};
+    const char *const *tables = &layer->table;
+    size_t i, n = 1;
+    int64_t sum = 0, v = 0;
+
+    if (layer_coverage_kind(layer->id)) {
+        tables = coverage_tables;
+        n = N(coverage_tables);
+    } else if (!strncmp(layer->id, "scenario-", 9)) {
+        tables = scenario_tables;
+        n = N(scenario_tables);
+    }
+    for (i = 0; i < n; i++) {
+        enum gis_status rc = store_table_version(st, tables[i], &v, err);
+        if (rc != GIS_OK)
+            return rc;
+        sum += v;
+    }
+    *out = sum;
+    return GIS_OK;
+}
+
 size_t layer_scenario_ids(struct store *st, int64_t *out, size_t max)
 {
     sqlite3_stmt *s;

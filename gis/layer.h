@@ -90,6 +90,15 @@ int layer_prop_find(const struct layer_def *layer, const char *name);
 /* True when name denotes the layer's geometry in filters ("geometry" or "geom"). */
 bool layer_is_geometry_name(const char *name);
 
+/* The data version of a layer: the sum of the versions (store_table_version) of the
+ * tables it shows: its own table; for scenario-N also scenarios; for coverage-KIND
+ * demand, facilities and service_standards (the reach). It moves exactly when one of
+ * those tables changes, and an edit elsewhere leaves it alone. out: the value. */
+enum gis_status layer_data_version(struct store *st,
+                                   const struct layer_def *layer,
+                                   int64_t *out,
+                                   struct gis_error *err);
+
 struct layer_stats {
     int64_t count; /* current features */
     bool has_extent;

@@ -134,8 +134,6 @@ enum gis_status scenario_save(struct store *st,
         return rc;
     rc = write_all(st, r, sites, n_sites, &id, err);
     if (rc == GIS_OK)
-        rc = store_data_version_bump(st, err);
-    if (rc == GIS_OK)
         rc = store_commit(st, err);
     if (rc != GIS_OK) {
         store_rollback(st);

@@ -144,9 +144,45 @@ static const char SCHEMA_V2_USERS[] =
     "ALTER TABLE users ADD COLUMN token_at TEXT;"
     "ALTER TABLE users ADD COLUMN revoked_at TEXT;";
 
+/* A version counter per data table, raised by triggers in the file itself, so every
+ * writer counts: civgis, QGIS editing the SpatiaLite file, the sqlite3 shell. The
+ * triggers are plain SQL (no function only civgis registers), one UPDATE per row
+ * written. Readers key their caches on the versions of the tables they show (tiles,
+ * items ETags, coverage layers), so an edit to a facility leaves the division tiles
+ * alone. The counters start at the old store-wide data_version, so no version a client
+ * saw before the migration can come back with other data. */
+#define VERSION_TRIGGER(table, op, verb)                                                           \
+    "CREATE TRIGGER " table "_version_" op " AFTER " verb " ON " table                             \
+    " BEGIN UPDATE store_versions SET version = version + 1 WHERE name = '" table "'; END;"
+#define VERSION_TRIGGERS(table)                                                                    \
+    VERSION_TRIGGER(table, "insert", "INSERT")                                                     \
+    VERSION_TRIGGER(table, "update", "UPDATE")                                                     \
+    VERSION_TRIGGER(table, "delete", "DELETE")
+
+/* Version 3. */
+static const char SCHEMA_V3_VERSIONS[] =
+    "CREATE TABLE store_versions ("
+    " name TEXT PRIMARY KEY,"
+    " version INTEGER NOT NULL CHECK (version >= 0));"
+    "INSERT INTO store_versions (name, version)"
+    " SELECT t.column1, COALESCE((SELECT CAST(value AS INTEGER) FROM store_meta"
+    "  WHERE key = 'data_version'), 0)"
+    " FROM (VALUES ('divisions'), ('places'), ('facilities'), ('demand'), ('scenarios'),"
+    "  ('service_standards')) AS t;"
+    "DELETE FROM store_meta WHERE key = 'data_version';"
+    /* clang-format off */
+    VERSION_TRIGGERS("divisions")
+    VERSION_TRIGGERS("places")
+    VERSION_TRIGGERS("facilities")
+    VERSION_TRIGGERS("demand")
+    VERSION_TRIGGERS("scenarios")
+    VERSION_TRIGGERS("service_standards");
+/* clang-format on */
+
 static const char *const MIGRATIONS[] = {
-    SCHEMA_V1,       /* 0 -> 1 */
-    SCHEMA_V2_USERS, /* 1 -> 2 */
+    SCHEMA_V1,          /* 0 -> 1 */
+    SCHEMA_V2_USERS,    /* 1 -> 2: users' scope, token and revocation times */
+    SCHEMA_V3_VERSIONS, /* 2 -> 3: per-table versions kept by triggers */
 };
 
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)

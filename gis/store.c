@@ -1,8 +1,9 @@
 /*
- * Opening, migrating and closing the SpatiaLite store; transactions, data version and
- * audit rows; the prepared-statement cache. Owns the sqlite3 connection and the
- * SpatiaLite per-connection cache. Must not know about any table but store_meta and
- * audit: the data tables belong to their gis/ modules.
+ * Opening, migrating and closing the SpatiaLite store; transactions, the table versions
+ * and audit rows; the prepared-statement cache. Owns the sqlite3 connection and the
+ * SpatiaLite per-connection cache. Must not know about any table but store_meta,
+ * store_versions and audit: the data tables belong to their gis/ modules (schema.c
+ * lists which tables have versions).
  */
 #include "store.h"
 
@@ -31,11 +32,20 @@ struct stmt_slot {
     sqlite3_stmt *stmt;
 };
 
+#define STORE_MAX_TABLES 16
+
+struct table_version {
+    char name[32];
+    int64_t version;
+};
+
 struct store {
     sqlite3 *db;
-    int64_t pragma_version; /* PRAGMA data_version when version was read, -1: never */
-    int64_t version;        /* store_meta's data_version as last read */
-    struct geom scratch;    /* for civgis_box_intersects, one connection = one thread */
+    int64_t pragma_version; /* PRAGMA data_version when versions was read, -1: never */
+    int64_t changes_seen;   /* sqlite3_total_changes64 then */
+    struct table_version versions[STORE_MAX_TABLES];
+    size_t n_versions;
+    struct geom scratch; /* for civgis_box_intersects, one connection = one thread */
     void *spatialite_cache;
     int schema_version;
     struct stmt_slot cache[STMT_CACHE_SIZE];
@@ -185,8 +195,9 @@ static enum gis_status migrate(struct store *st, enum store_mode mode, struct gi
         return gis_fail(err, GIS_ERR_DB, "the file is an SQLite database but not a civgis store");
     if (mode == STORE_READ_ONLY)
         return gis_fail(err, GIS_ERR_DB,
-                        "the database has schema version %d and needs migrating to %d: open it "
-                        "once read-write (e.g. civgis import)",
+                        "the database has schema version %d and needs migrating to %d: run civgis "
+                        "on it once with write access to the file (serve, coverage, site and "
+                        "tiles export migrate it)",
                         v, STORE_SCHEMA_VERSION);
     rc = store_begin(st, err);
     if (rc != GIS_OK)
@@ -392,6 +403,47 @@ void store_close(struct store *st)
     free(st);
 }
 
+/* PRAGMA user_version of the file at path, read without opening it as a store; -1 when
+ * it cannot be read. */
+static int file_schema_version(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+    int v = -1;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        v = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return v;
+}
+
+enum gis_status store_upgrade(const char *path, int *out_from, struct gis_error *err)
+{
+    struct store *st = NULL;
+    enum gis_status rc;
+    int v;
+
+    if (!path)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "store_upgrade: null argument");
+    if (access(path, F_OK) != 0)
+        return gis_fail(err, GIS_ERR_NOT_FOUND, "database '%s' does not exist", path);
+    pthread_once(&sqlite_once, sqlite_configure_once);
+    v = file_schema_version(path);
+    /* 0 (not a store, or empty) and newer files are left to store_open's own messages. */
+    if (v > 0 && v < STORE_SCHEMA_VERSION) {
+        rc = store_open(path, STORE_READ_WRITE, &st, err);
+        store_close(st);
+        if (rc != GIS_OK)
+            return rc;
+    }
+    if (out_from)
+        *out_from = v;
+    return GIS_OK;
+}
+
 enum gis_status store_begin(struct store *st, struct gis_error *err)
 {
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
@@ -417,9 +469,9 @@ int store_schema_version(struct store *st)
     return st->schema_version;
 }
 
-/* PRAGMA data_version changes when another connection commits: far cheaper than reading
- * store_meta, so the counter is re-read only then (this connection's own writes update the
- * cache in store_data_version_bump). */
+/* The table versions as last read: PRAGMA data_version moves when another connection
+ * commits, sqlite3_total_changes64 when this one writes (trigger rows included), and
+ * both are far cheaper than reading store_versions, so the table is re-read only then. */
 static int64_t pragma_data_version(struct store *st)
 {
     sqlite3_stmt *s;
@@ -433,45 +485,82 @@ static int64_t pragma_data_version(struct store *st)
     return v;
 }
 
-enum gis_status store_data_version(struct store *st, int64_t *out, struct gis_error *err)
+static enum gis_status read_versions(struct store *st, struct gis_error *err)
 {
-    static const char sql[] = "SELECT CAST(value AS INTEGER) FROM store_meta WHERE key = "
-                              "'data_version'";
-    int64_t pv = pragma_data_version(st);
+    static const char sql[] = "SELECT name, version FROM store_versions ORDER BY name";
     sqlite3_stmt *stmt;
-    enum gis_status rc;
+    enum gis_status rc = store__stmt(st, sql, &stmt, err);
+    int step;
 
-    if (pv >= 0 && pv == st->pragma_version) {
-        *out = st->version;
-        return GIS_OK;
-    }
-    rc = store__stmt(st, sql, &stmt, err);
     if (rc != GIS_OK)
         return rc;
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        st->version = *out = sqlite3_column_int64(stmt, 0);
-        st->pragma_version = pv;
-    } else {
-        rc = store__fail(st, err, "reading the data version");
+    st->n_versions = 0;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW && st->n_versions < STORE_MAX_TABLES) {
+        struct table_version *tv = &st->versions[st->n_versions++];
+        const unsigned char *name = sqlite3_column_text(stmt, 0);
+        snprintf(tv->name, sizeof tv->name, "%s", name ? (const char *)name : "");
+        tv->version = sqlite3_column_int64(stmt, 1);
     }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = store__fail(st, err, "reading the table versions");
     store__done(stmt);
     return rc;
 }
 
-enum gis_status store_data_version_bump(struct store *st, struct gis_error *err)
+/* Brings the cached versions up to date with the file. */
+static enum gis_status fresh_versions(struct store *st, struct gis_error *err)
 {
-    static const char sql[] = "UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
-                              "WHERE key = 'data_version'";
-    sqlite3_stmt *stmt;
-    enum gis_status rc = store__stmt(st, sql, &stmt, err);
+    int64_t pv = pragma_data_version(st);
+    int64_t changes = (int64_t)sqlite3_total_changes64(st->db);
+    enum gis_status rc;
 
+    if (pv >= 0 && pv == st->pragma_version && changes == st->changes_seen)
+        return GIS_OK;
+    rc = read_versions(st, err);
+    if (rc != GIS_OK) {
+        st->pragma_version = -1;
+        return rc;
+    }
+    st->pragma_version = pv;
+    st->changes_seen = changes;
+    return GIS_OK;
+}
+
+enum gis_status
+store_table_version(struct store *st, const char *table, int64_t *out, struct gis_error *err)
+{
+    enum gis_status rc;
+    size_t i;
+
+    if (!st || !table || !out)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "store_table_version: null argument");
+    rc = fresh_versions(st, err);
     if (rc != GIS_OK)
         return rc;
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        rc = store__fail(st, err, "bumping the data version");
-    store__done(stmt);
-    st->pragma_version = -1; /* this connection's write: read the counter again */
-    return rc;
+    for (i = 0; i < st->n_versions; i++) {
+        if (!strcmp(st->versions[i].name, table)) {
+            *out = st->versions[i].version;
+            return GIS_OK;
+        }
+    }
+    return gis_fail(err, GIS_ERR_NOT_FOUND, "no version is kept for table '%.40s'", table);
+}
+
+enum gis_status store_data_version(struct store *st, int64_t *out, struct gis_error *err)
+{
+    enum gis_status rc;
+    int64_t sum = 0;
+    size_t i;
+
+    if (!st || !out)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "store_data_version: null argument");
+    rc = fresh_versions(st, err);
+    if (rc != GIS_OK)
+        return rc;
+    for (i = 0; i < st->n_versions; i++)
+        sum += st->versions[i].version;
+    *out = sum;
+    return GIS_OK;
 }
 
 static void bind_text_or_null(sqlite3_stmt *stmt, int i, const char *s)

@@ -23,7 +23,7 @@ enum store_mode {
 };
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Opens path (":memory:" for a scratch store in CREATE mode). out: the store, closed
  * with store_close. Fails with GIS_ERR_NOT_FOUND for a missing file in the non-CREATE
@@ -43,12 +43,26 @@ void store_rollback(struct store *st);
 /* Schema version of the open file. */
 int store_schema_version(struct store *st);
 
-/* The data version: a counter bumped by every committed write, part of every ETag and
- * tile-cache key. out: the value. */
+/* The version of one data table ("divisions", "places", "facilities", "demand",
+ * "scenarios", "service_standards"): a counter that triggers in the file raise on every
+ * row inserted, updated or deleted, whichever program writes it (civgis, QGIS, the
+ * sqlite3 shell). Only ever grows. Tile sources, items ETags and coverage layers key on
+ * the versions of the tables they show. Read from a per-connection cache, refreshed when
+ * another connection has committed (PRAGMA data_version) or this one has written.
+ * out: the value; GIS_ERR_NOT_FOUND for a table without a version. */
+enum gis_status
+store_table_version(struct store *st, const char *table, int64_t *out, struct gis_error *err);
+
+/* The data version of the whole store: the sum of the table versions, so it moves
+ * whenever any table changes. out: the value. */
 enum gis_status store_data_version(struct store *st, int64_t *out, struct gis_error *err);
 
-/* Bumps the data version inside the caller's write transaction. */
-enum gis_status store_data_version_bump(struct store *st, struct gis_error *err);
+/* Migrates the file at path to STORE_SCHEMA_VERSION when it is an older civgis store,
+ * opening it read-write only then; for a program that then opens it read-only (civgis
+ * serve before its workers open their stores, and the read-only commands). A current
+ * file is not opened for writing. Files that are no civgis store, or newer, are left
+ * for store_open to refuse. out_from (may be NULL): the schema version found. */
+enum gis_status store_upgrade(const char *path, int *out_from, struct gis_error *err);
 
 /* Values computed outside the store that layers may show (the coverage layers): the SQL
  * function civgis_coverage(kind, demand_code, what) asks this source; it answers what =

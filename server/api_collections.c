@@ -89,11 +89,13 @@ bool api_data_etag(const struct api_request *req,
 
     if (store_data_version(api_store(req), &v, &err) != GIS_OK)
         return false;
-    snprintf(basis, sizeof basis, "%s|%lld|%s|%s", what, (long long)v, extra, req->path);
+    snprintf(basis, sizeof basis, "%s|%s|%lld|%s|%s", CIVGIS_VERSION, what, (long long)v, extra,
+             req->path);
     return api_etag(req, res, basis);
 }
 
-/* The data version is part of every ETag of data-derived resources. */
+/* The store's data version, the civgis release and the format: what the collection
+ * documents' bytes depend on (with the host, which api_etag adds). */
 static bool data_etag(const struct api_request *req,
                       struct api_response *res,
                       const char *what,

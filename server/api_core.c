@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "api_int.h"
 #include "api_render.h"
@@ -119,6 +120,19 @@ void api_self_links(cJSON *links, const char *base, const char *path, const char
     cJSON_AddItemToArray(links, api_link(href, "alternate", "text/html", "This document as HTML"));
 }
 
+void api_etag_body(const struct api_request *req, struct api_response *res)
+{
+    uLong crc = crc32(0L, Z_NULL, 0), adl = adler32(0L, Z_NULL, 0);
+    char basis[48];
+
+    if (res->status != 200 || res->produce)
+        return;
+    crc = crc32(crc, (const Bytef *)res->body.data, (uInt)res->body.len);
+    adl = adler32(adl, (const Bytef *)res->body.data, (uInt)res->body.len);
+    snprintf(basis, sizeof basis, "bytes|%08lx%08lx", crc, adl);
+    api_etag(req, res, basis);
+}
+
 void api_health(const struct api_request *req, struct api_response *res)
 {
     struct gis_error err = {0};
@@ -186,15 +200,17 @@ void api_landing(const struct api_request *req, struct api_response *res)
         return;
     }
     api_base_url(req, base, sizeof base);
-    if (api_etag(req, res, fmt == API_HTML ? "landing-html" : "landing-json"))
-        return;
     api_header_add(res, "Cache-Control", "public, max-age=3600");
     if (fmt == API_HTML)
         api_render_landing_html(res, base);
     else
         api_send_json(res, landing_json(base), "application/json");
+    api_etag_body(req, res);
 }
 
+/* Only what passes: tests/integration/test_conformance.py checks each class listed here
+ * and fails on one it has no check for. (CQL2 spatial-functions waits for S_CROSSES,
+ * S_TOUCHES, S_OVERLAPS and S_EQUALS.) */
 static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
@@ -212,7 +228,6 @@ static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
-    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/advanced-property-roles",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/returnables-and-receivables",
@@ -245,17 +260,16 @@ void api_conformance(const struct api_request *req, struct api_response *res)
         api_fail(res, &err);
         return;
     }
-    if (api_etag(req, res, fmt == API_HTML ? "conformance-html" : "conformance-json"))
-        return;
     api_header_add(res, "Cache-Control", "public, max-age=3600");
     if (fmt == API_HTML) {
         api_render_list_html(res, "Conformance", CONFORMANCE,
                              sizeof CONFORMANCE / sizeof *CONFORMANCE);
-        return;
+    } else {
+        root = cJSON_CreateObject();
+        list = cJSON_AddArrayToObject(root, "conformsTo");
+        for (i = 0; i < sizeof CONFORMANCE / sizeof *CONFORMANCE; i++)
+            cJSON_AddItemToArray(list, cJSON_CreateString(CONFORMANCE[i]));
+        api_send_json(res, root, "application/json");
     }
-    root = cJSON_CreateObject();
-    list = cJSON_AddArrayToObject(root, "conformsTo");
-    for (i = 0; i < sizeof CONFORMANCE / sizeof *CONFORMANCE; i++)
-        cJSON_AddItemToArray(list, cJSON_CreateString(CONFORMANCE[i]));
-    api_send_json(res, root, "application/json");
+    api_etag_body(req, res);
 }

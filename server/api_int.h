@@ -104,9 +104,15 @@ api_query_each(const struct api_request *req, api_query_fn fn, void *ctx, struct
 /* The base URL of this server as the client addressed it ("http://host:port"). */
 void api_base_url(const struct api_request *req, char *buf, size_t size);
 
-/* Sets a strong ETag from basis (and the content coding) and answers true when the
- * request's If-None-Match matches it: the caller then returns with a 304 already set. */
+/* Sets a strong ETag from basis, the content coding and the base URL (links in bodies
+ * carry it) and answers true when the request's If-None-Match matches it: the caller
+ * then returns with a 304 already set. basis must name everything else the bytes depend
+ * on (the data version of what is shown, the query, the format). */
 bool api_etag(const struct api_request *req, struct api_response *res, const char *basis);
+/* For documents cheap to render (landing page, /conformance, /api, queryables): after
+ * the body is set, an ETag from its bytes, and a 304 (body dropped) when it matches.
+ * Nothing on a response that is not a 200. */
+void api_etag_body(const struct api_request *req, struct api_response *res);
 
 /* Sets req->who from the Authorization header (none: anonymous) and answers true; a
  * header that names nobody gets a 401 in res and false. */

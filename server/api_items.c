@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api_cql2json.h"
 #include "api_render.h"
@@ -14,6 +13,7 @@
 #include "geom.h"
 #include "items.h"
 #include "render.h"
+#include "version.h"
 
 #define ITEMS_DEFAULT_LIMIT 100
 #define ITEMS_MAX_LIMIT     10000
@@ -553,7 +553,8 @@ static enum gis_status link_json(struct gbuf *b,
 }
 
 /* numberMatched: free when the page is not full (the rows ended on it); otherwise one
- * count query, capped at COUNT_CAP rows so a huge layer never costs a full scan. */
+ * count query that stops at COUNT_CAP matching rows. The cap bounds the rows counted,
+ * not the rows read: a selective filter over a large layer may still read all of it. */
 static void settle_count(struct stream *s)
 {
     struct gis_error err = {0};
@@ -572,18 +573,15 @@ static enum gis_status render_tail(struct gbuf *b, struct stream *s)
 {
     int64_t off = s->r.q.offset, lim = s->r.q.limit;
     bool has_next;
-    char ts[32];
-    time_t now = time(NULL);
-    struct tm tm;
 
     settle_count(s);
     has_next = s->returned == lim && (!s->has_matched || off + lim < s->matched);
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     gbuf_printf(b, "],\"numberReturned\":%lld,", (long long)s->returned);
     if (s->has_matched)
         gbuf_printf(b, "\"numberMatched\":%lld,", (long long)s->matched);
-    gbuf_printf(b, "\"timeStamp\":\"%s\",\"links\":[", ts);
+    /* No timeStamp (optional in Part 1): the strong ETag names these bytes, which must
+     * then be the same on every request until the data changes. */
+    gbuf_puts(b, "\"links\":[");
     link_json(b, s, "self", "application/geo+json", off, true);
     link_json(b, s, "alternate", "text/html", off, false);
     if (has_next)
@@ -647,10 +645,11 @@ static bool items_etag(const struct api_request *req,
     struct gbuf basis;
     bool hit;
 
-    if (store_data_version(api_store(req), &v, &err) != GIS_OK)
+    /* The version of the tables the layer shows: an edit elsewhere keeps the tag. */
+    if (layer_data_version(api_store(req), s->r.layer, &v, &err) != GIS_OK)
         return false;
     gbuf_init(&basis, 128 * 1024);
-    gbuf_printf(&basis, "%s|%s|%s|%lld|%d|%lld|", kind, s->r.layer->id,
+    gbuf_printf(&basis, "%s|%s|%s|%s|%lld|%d|%lld|", CIVGIS_VERSION, kind, s->r.layer->id,
                 req->path_params[1] ? req->path_params[1] : "", (long long)v, (int)s->r.fmt,
                 (long long)s->r.q.offset);
     if (s->r.canonical.data)
@@ -662,8 +661,8 @@ static bool items_etag(const struct api_request *req,
 
 /* A single feature's ETag has its own row as basis (items_tag through api_feature_etag),
  * not the data version: an edit to another feature leaves it as it is, and a client's
- * If-Match on a write compares the same tag. Every representation other than the plain
- * GeoJSON in CRS84 carries a variant suffix. A missing feature gets none. */
+ * If-Match on a write compares the same tag. The suffix names the representation: the
+ * host the links name, the format and the query. A missing feature gets none. */
 static bool item_etag(const struct api_request *req, struct api_response *res, struct stream *s)
 {
     struct items_cursor *c = NULL;
@@ -674,8 +673,10 @@ static bool item_etag(const struct api_request *req, struct api_response *res, s
         return false;
     if (items_next(c, &has_row, NULL) == GIS_OK && has_row) {
         gbuf_init(&variant, 64 * 1024);
+        /* The links name the host the client used: another host, other bytes. */
+        gbuf_puts(&variant, s->base);
         if (s->r.fmt != API_JSON || s->r.canonical.len)
-            gbuf_printf(&variant, "%d|%s", (int)s->r.fmt,
+            gbuf_printf(&variant, "|%d|%s", (int)s->r.fmt,
                         s->r.canonical.data ? s->r.canonical.data : "");
         hit = api_feature_etag(req, res, items_tag(c), variant.data ? variant.data : "");
         gbuf_free(&variant);

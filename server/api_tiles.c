@@ -78,8 +78,28 @@ static void keep(const struct api_request *req,
     }
 }
 
+/* "prepare;dur=MS" and, when this request rebuilt layers (their tables changed), the
+ * layers rebuilt: ';desc="rebuilt townships"'. */
+static void prepare_timing(const struct tileset_view *v, double ms, char *buf, size_t size)
+{
+    size_t i, n;
+    bool is_any = false;
+
+    n = (size_t)snprintf(buf, size, "prepare;dur=%.3f", ms);
+    for (i = 0; i < v->ts->n_layers && n < size; i++) {
+        if (!v->is_rebuilt[i])
+            continue;
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", is_any ? " " : ";desc=\"rebuilt ",
+                              v->ts->layers[i].collection);
+        is_any = true;
+    }
+    if (is_any && n < size)
+        snprintf(buf + n, size - n, "\"");
+}
+
 /* The tile from the cache, or rendered and cached; *tag names its bytes. Server-Timing
- * says how long preparing the layers (long only after an edit) and rendering took. */
+ * says how long preparing the layers took (long only after an edit, and then which
+ * layers were rebuilt) and, for a tile not in the cache, rendering it. */
 static bool tile_body(const struct api_request *req,
                       struct api_response *res,
                       const struct tileset *ts,
@@ -91,7 +111,7 @@ static bool tile_body(const struct api_request *req,
      * stored (tilecache_put checks the epoch). */
     uint64_t epoch = req->tiles ? tilecache_epoch(req->tiles) : 0;
     double t0 = now_ms(), t1, t2;
-    char note[80], timing[96];
+    char note[80], prepare[160], timing[200];
     struct tileset_view view;
     struct tilecache_hit hit;
     bool is_ok;
@@ -101,9 +121,11 @@ static bool tile_body(const struct api_request *req,
         return false;
     }
     t1 = now_ms();
+    prepare_timing(&view, t1 - t0, prepare, sizeof prepare);
     if (req->tiles && tilecache_get(req->tiles, key, req->accepts_gzip, &res->body, &hit)) {
         tileset_release(req->sources, &view);
         api_header_add(res, "X-Tile-Cache", "hit");
+        api_header_add(res, "Server-Timing", prepare);
         *tag = hit.tag;
         res->is_body_gzip = hit.is_gzip;
         return true;
@@ -111,12 +133,17 @@ static bool tile_body(const struct api_request *req,
     api_header_add(res, "X-Tile-Cache", "miss");
     is_ok = tileset_render(&view, key->x, key->y, &res->body, note, sizeof note, &err) == GIS_OK;
     tileset_release(req->sources, &view);
+    if (!is_ok && err.code == GIS_ERR_TOO_LARGE) {
+        /* Points past the size guard: the server's 500, not the client's 413. */
+        api_error(res, 500, gis_status_name(err.code), err.msg);
+        return false;
+    }
     if (!is_ok) {
         api_fail(res, &err);
         return false;
     }
     t2 = now_ms();
-    snprintf(timing, sizeof timing, "prepare;dur=%.3f, render;dur=%.3f", t1 - t0, t2 - t1);
+    snprintf(timing, sizeof timing, "%s, render;dur=%.3f", prepare, t2 - t1);
     api_header_add(res, "Server-Timing", timing);
     if (note[0])
         api_header_add(res, "X-Tile-Simplified", note);

@@ -397,10 +397,11 @@ static void respond_failure(const struct api_request *req,
     }
     api_fail(res, err);
     if (err->code == GIS_ERR_PRECONDITION && current_tag) {
-        etag_text(current_tag, NULL, false, etag, sizeof etag);
+        char base[160];
+        api_base_url(req, base, sizeof base);
+        etag_text(current_tag, base, false, etag, sizeof etag);
         api_header_add(res, "ETag", etag);
     }
-    (void)req;
 }
 
 static void respond_written(const struct api_request *req,
@@ -417,7 +418,8 @@ static void respond_written(const struct api_request *req,
     }
     api_base_url(req, base, sizeof base);
     snprintf(href, sizeof href, "%s/collections/%s/items/%s", base, req->path_params[0], r->fid);
-    etag_text(r->tag, NULL, false, etag, sizeof etag);
+    /* The tag GET from this host (JSON, no coding) would send: links name the host. */
+    etag_text(r->tag, base, false, etag, sizeof etag);
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "id", r->fid);
     cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "links"),

@@ -1,7 +1,8 @@
 /*
  * Coverage layer values (see coverage_layer.h). One entry per facility kind, replaced
- * whole when the data version moves; a mutex guards the table, and lookups (one per
- * property per row, from SQLite) are a binary search by demand code under it.
+ * whole when the version of demand, facilities or service_standards moves; a mutex guards the
+ * table, and lookups (one per property per row, from SQLite) are a binary search by demand code
+ * under it.
  */
 #include "coverage_layer.h"
 
@@ -198,6 +199,8 @@ coverage_layer_prepare(struct store *st, const char *layer_id, struct gis_error 
 {
     const char *kind = layer_coverage_kind(layer_id);
     int k = kind ? kind_index(kind) : -1;
+    struct layer_scratch scratch;
+    const struct layer_def *l;
     int64_t version;
     struct entry *e, *old;
     bool is_fresh;
@@ -205,7 +208,12 @@ coverage_layer_prepare(struct store *st, const char *layer_id, struct gis_error 
 
     if (k < 0)
         return GIS_OK;
-    rc = store_data_version(st, &version, err);
+    l = layer_resolve(st, layer_id, &scratch);
+    if (!l)
+        return gis_fail(err, GIS_ERR_NOT_FOUND, "no layer '%.60s'", layer_id);
+    /* The versions of demand, facilities and service_standards: an edit to a division
+     * leaves the values as they are. */
+    rc = layer_data_version(st, l, &version, err);
     if (rc != GIS_OK)
         return rc;
     pthread_mutex_lock(&lock);

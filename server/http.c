@@ -368,12 +368,16 @@ static bool etag_listed(const char *list, const char *etag)
 
 bool api_etag(const struct api_request *req, struct api_response *res, const char *basis)
 {
-    char etag[64];
+    char etag[64], base[160];
     uLong crc = crc32(0L, Z_NULL, 0);
     uLong adl = adler32(0L, Z_NULL, 0);
 
+    /* Links in the body carry the Host the client used: a strong tag names that too. */
+    api_base_url(req, base, sizeof base);
     crc = crc32(crc, (const Bytef *)basis, (uInt)strlen(basis));
+    crc = crc32(crc, (const Bytef *)base, (uInt)strlen(base));
     adl = adler32(adl, (const Bytef *)basis, (uInt)strlen(basis));
+    adl = adler32(adl, (const Bytef *)base, (uInt)strlen(base));
     snprintf(etag, sizeof etag, "\"%08lx%08lx%s\"", crc, adl, req->accepts_gzip ? "-gz" : "");
     api_header_add(res, "ETag", etag);
     if (!etag_listed(api_header(req, "If-None-Match"), etag))
@@ -964,7 +968,8 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     if (rc == GIS_OK && opt->tile_cache_mb &&
         tilecache_new(opt->tile_cache_mb * 1024 * 1024, &srv->tiles) != GIS_OK)
         rc = gis_fail(err, GIS_ERR_NOMEM, "cannot allocate the tile cache");
-    if (rc == GIS_OK && tile_sources_new(srv->tiles, opt->tile_buffer, &srv->sources) != GIS_OK)
+    if (rc == GIS_OK && tile_sources_new(srv->tiles, opt->tile_buffer, opt->tile_max_kb * 1024,
+                                         &srv->sources) != GIS_OK)
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)
         rc = start_daemon(srv, opt, threads, err);

@@ -19,6 +19,7 @@ struct server_options {
     unsigned threads;     /* worker threads; 0: the number of CPUs */
     size_t tile_cache_mb; /* the tile cache's size; 0: no cache */
     unsigned tile_buffer; /* tile units (of 4096) around a tile; see tileset.h */
+    size_t tile_max_kb;   /* the tile size guard; 0: TILESET_MAX_BYTES */
 };
 
 /* Opens one read-only store per worker and starts listening. out: the running server,

@@ -1,7 +1,7 @@
 /*
  * Tilesets and their tiles without HTTP (see tileset.h). Each layer is read once per
- * data version through the items query into a tile source (tiles/tilesource.h: Web
- * Mercator, shared-border ranks, an R-tree); a tile reads only those.
+ * version of the tables it shows (layer_data_version) through the items query into a tile source
+ * (tiles/tilesource.h: Web Mercator, shared-border ranks, an R-tree); a tile reads only those.
  */
 #include "tileset.h"
 
@@ -91,11 +91,14 @@ struct tile_sources {
     pthread_cond_t built; /* an entry's build ended */
     struct tilecache *cache;
     unsigned buffer;
+    size_t max_bytes;
     struct source_entry *head;
 };
 
-enum gis_status
-tile_sources_new(struct tilecache *cache, unsigned buffer, struct tile_sources **out)
+enum gis_status tile_sources_new(struct tilecache *cache,
+                                 unsigned buffer,
+                                 size_t max_bytes,
+                                 struct tile_sources **out)
 {
     struct tile_sources *r = calloc(1, sizeof *r);
 
@@ -104,6 +107,7 @@ tile_sources_new(struct tilecache *cache, unsigned buffer, struct tile_sources *
         return GIS_ERR_NOMEM;
     r->cache = cache;
     r->buffer = buffer < TILESET_BUFFER_MAX ? buffer : TILESET_BUFFER_MAX;
+    r->max_bytes = max_bytes ? max_bytes : TILESET_MAX_BYTES;
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->built, NULL);
     return GIS_OK;
@@ -267,14 +271,15 @@ static enum gis_status replace_source(struct tile_sources *r,
     return GIS_OK;
 }
 
-/* The source of l at data version, referenced (release with source_release). One
- * thread builds a layer, without the lock, so tiles of other layers go on; threads
- * wanting the same layer wait for it. */
+/* The source of l at its data version, referenced (release with source_release);
+ * *out_is_built says whether this call built it. One thread builds a layer, without the
+ * lock, so tiles of other layers go on; threads wanting the same layer wait for it. */
 static enum gis_status source_acquire(struct store *st,
                                       struct tile_sources *r,
                                       const struct layer_def *l,
                                       int64_t version,
                                       struct tile_held **out,
+                                      bool *out_is_built,
                                       struct gis_error *err)
 {
     struct source_entry *e;
@@ -295,6 +300,7 @@ static enum gis_status source_acquire(struct store *st,
         pthread_mutex_lock(&r->lock);
         if (src)
             rc = replace_source(r, e, src, version, err);
+        *out_is_built = rc == GIS_OK;
         e->is_building = false;
         pthread_cond_broadcast(&r->built);
     }
@@ -322,19 +328,25 @@ enum gis_status tileset_acquire(struct store *st,
                                 struct tileset_view *out,
                                 struct gis_error *err)
 {
-    int64_t version;
-    enum gis_status rc = store_data_version(st, &version, err);
+    enum gis_status rc = GIS_OK;
     size_t i;
 
     memset(out, 0, sizeof *out);
     out->ts = ts;
     out->z = z;
     out->buffer = r->buffer;
+    out->max_bytes = r->max_bytes;
     for (i = 0; i < ts->n_layers && rc == GIS_OK; i++) {
         struct layer_scratch scratch;
         const struct layer_def *l = layer_resolve(st, ts->layers[i].collection, &scratch);
-        if (l && z >= ts->layers[i].minzoom)
-            rc = source_acquire(st, r, l, version, &out->held[i], err);
+        int64_t version;
+        if (!l || z < ts->layers[i].minzoom)
+            continue;
+        /* Each layer at its own tables' version: an edit to one table rebuilds only the
+         * layers that show it. */
+        rc = layer_data_version(st, l, &version, err);
+        if (rc == GIS_OK)
+            rc = source_acquire(st, r, l, version, &out->held[i], &out->is_rebuilt[i], err);
     }
     if (rc != GIS_OK)
         tileset_release(r, out);
@@ -353,15 +365,23 @@ void tileset_release(struct tile_sources *r, struct tileset_view *v)
 
 /* ------------------------------------------------------------ rendering */
 
-/* Adds the source's features meeting the buffered tile to layer. */
+static bool is_point(const struct geom *g)
+{
+    return g->type == GEOM_POINT || g->type == GEOM_MULTIPOINT;
+}
+
+/* Adds the source's features meeting the buffered tile to layer: every point, and the
+ * first max_shapes other features (lines, polygons) in the source's order. out_shapes:
+ * how many of those it added. */
 static enum gis_status fill_layer(const struct tile_source *src,
                                   const struct tile_frame *f,
-                                  size_t max_features,
+                                  size_t max_shapes,
                                   struct mvt_layer *layer,
-                                  struct tile_scratch *ts)
+                                  struct tile_scratch *ts,
+                                  size_t *out_shapes)
 {
     const char *const *keys;
-    size_t i, n, n_keys = tile_source_keys(src, &keys);
+    size_t i, n, n_keys = tile_source_keys(src, &keys), shapes = 0;
     double b[4], pad;
     enum gis_status rc = GIS_OK;
     bool is_empty;
@@ -375,45 +395,57 @@ static enum gis_status fill_layer(const struct tile_source *src,
     n = tile_source_query(src, b, &ts->hits, &ts->cap);
     if (n == (size_t)-1)
         return GIS_ERR_NOMEM;
-    for (i = 0; i < n && rc == GIS_OK && mvt_layer_count(layer) < max_features; i++) {
+    for (i = 0; i < n && rc == GIS_OK; i++) {
         const struct tile_feature *tf = tile_source_feature(src, ts->hits[i]);
         const double *fb = tf->bbox;
         bool is_inside = fb[0] >= b[0] && fb[1] >= b[1] && fb[2] <= b[2] && fb[3] <= b[3];
+        bool is_shape = !is_point(&tf->g);
+        if (is_shape && shapes >= max_shapes)
+            continue; /* thinned; points never are */
         if (!is_inside && !geom_intersects_box(&tf->g, b))
             continue; /* only its box meets the tile (say, the tile is in a hole) */
         rc = tilegeom_prepare(&tf->g, tf->rank, f, &ts->g, &is_empty);
-        if (rc == GIS_OK && !is_empty)
+        if (rc == GIS_OK && !is_empty) {
             rc = mvt_feature_add(layer, tf->has_num_id, tf->num_id, &ts->g, keys, tf->values,
                                  n_keys);
+            shapes += is_shape;
+        }
     }
+    *out_shapes = shapes;
     return rc;
 }
 
-/* Encodes every layer of ts visible at z into out (nothing when all are empty). */
+/* One attempt at a tile: the simplification, and how many lines and polygons each layer
+ * may keep; n_most receives the most any layer kept. */
 struct tile_job {
     int z;
     int64_t x, y;
-    double tolerance;    /* tile units */
-    size_t max_features; /* per layer */
+    double tolerance;  /* tile units */
+    size_t max_shapes; /* per layer */
+    size_t n_most;
 };
 
+/* Encodes every layer of ts visible at z into out (nothing when all are empty). */
 static enum gis_status render_tile(const struct tileset_view *v,
-                                   const struct tile_job *job,
+                                   struct tile_job *job,
                                    struct tile_scratch *scratch,
                                    struct gbuf *out)
 {
     struct tile_frame f = {job->z, job->x, job->y, TILE_EXTENT, v->buffer, job->tolerance};
     struct mvt_tile *t = NULL;
     enum gis_status rc = mvt_tile_new(&t);
-    size_t i;
+    size_t i, shapes = 0;
 
+    job->n_most = 0;
     for (i = 0; i < v->ts->n_layers && rc == GIS_OK; i++) {
         struct mvt_layer *layer = NULL;
         if (!v->held[i])
             continue;
         rc = mvt_layer_add(t, v->ts->layers[i].collection, TILE_EXTENT, &layer);
         if (rc == GIS_OK)
-            rc = fill_layer(v->held[i]->src, &f, job->max_features, layer, scratch);
+            rc = fill_layer(v->held[i]->src, &f, job->max_shapes, layer, scratch, &shapes);
+        if (shapes > job->n_most)
+            job->n_most = shapes;
     }
     if (rc == GIS_OK)
         rc = mvt_tile_encode(t, out);
@@ -421,38 +453,49 @@ static enum gis_status render_tile(const struct tileset_view *v,
     return rc;
 }
 
+#define HALF_PIXEL (TILE_EXTENT / 512.0) /* tile units: a tile is 256 pixels */
+
 /* The size guard: about half a pixel of simplification first, then coarser (2, 8, 32
- * pixels), then fewer features per layer (the first ones by id). */
+ * pixels), then fewer lines and polygons per layer (the first ones by id kept), halving
+ * until the tile fits. Points are never thinned: a tile whose points alone pass the
+ * limit fails with GIS_ERR_TOO_LARGE. note receives what the served tile had done. */
 static enum gis_status render_guarded(const struct tileset_view *v,
-                                      int64_t x,
-                                      int64_t y,
+                                      struct tile_job *job,
+                                      struct tile_scratch *scratch,
                                       struct gbuf *out,
                                       char *note,
-                                      size_t note_size)
+                                      size_t note_size,
+                                      struct gis_error *err)
 {
     static const double factors[] = {1, 4, 16, 64};
-    struct tile_job job = {v->z, x, y, TILE_EXTENT / 512.0, TILE_MAX_FEATURES};
-    struct tile_scratch scratch = {0};
     enum gis_status rc = GIS_OK;
     size_t i;
 
-    geom_init(&scratch.g);
-    for (i = 0; rc == GIS_OK; i++) {
+    for (i = 0;; i++) {
         gbuf_reset(out);
         if (i < 4)
-            job.tolerance = TILE_EXTENT / 512.0 * factors[i];
+            job->tolerance = HALF_PIXEL * factors[i];
+        else if (job->n_most > 0)
+            job->max_shapes = job->n_most / 2;
         else
-            job.max_features = job.max_features > 1 ? job.max_features / 2 : 0;
-        rc = render_tile(v, &job, &scratch, out);
-        if (rc != GIS_OK || out->len <= TILESET_MAX_BYTES)
+            return gis_fail(err, GIS_ERR_TOO_LARGE,
+                            "tile %d/%lld/%lld has over %zu KB of points, and points are never "
+                            "thinned: zoom in, or raise the limit (--tile-max-kb)",
+                            job->z, (long long)job->x, (long long)job->y, v->max_bytes / 1024);
+        rc = render_tile(v, job, scratch, out);
+        if (rc == GIS_ERR_TOO_LARGE) /* past the buffer's own cap: as over the limit */
+            continue;
+        if (rc != GIS_OK)
+            return gis_fail(err, rc, "out of memory making the tile");
+        if (out->len <= v->max_bytes)
             break;
-        if (note && note_size)
-            snprintf(note, note_size, "tolerance=%g; max_features=%zu", job.tolerance,
-                     job.max_features);
     }
-    geom_free(&scratch.g);
-    free(scratch.hits);
-    return rc;
+    if (i > 0 && note && note_size) {
+        size_t n = (size_t)snprintf(note, note_size, "tolerance=%g", job->tolerance);
+        if (i >= 4 && n < note_size)
+            snprintf(note + n, note_size - n, "; max_features=%zu", job->max_shapes);
+    }
+    return GIS_OK;
 }
 
 enum gis_status tileset_render(const struct tileset_view *v,
@@ -463,12 +506,17 @@ enum gis_status tileset_render(const struct tileset_view *v,
                                size_t note_size,
                                struct gis_error *err)
 {
+    struct tile_job job = {v->z, x, y, HALF_PIXEL, TILE_MAX_FEATURES, 0};
+    struct tile_scratch scratch = {0};
     enum gis_status rc;
 
     if (note && note_size)
         note[0] = '\0';
-    rc = render_guarded(v, x, y, out, note, note_size);
-    return rc == GIS_OK ? GIS_OK : gis_fail(err, rc, "out of memory making the tile");
+    geom_init(&scratch.g);
+    rc = render_guarded(v, &job, &scratch, out, note, note_size, err);
+    geom_free(&scratch.g);
+    free(scratch.hits);
+    return rc;
 }
 
 static const char *field_type(enum prop_type t)

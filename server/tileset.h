@@ -1,6 +1,6 @@
 /*
  * Tilesets and their tiles, without HTTP: the combined base map and one tileset per
- * collection, the MVT of a tile (the layers prepared once per data version -> tiles/
+ * collection, the MVT of a tile (the layers prepared once per table version -> tiles/
  * clip, simplify, encode) within the size guard, and the TileJSON-style layer list. Shared by the
  * tile handlers and by `civgis tiles export`.
  */
@@ -17,7 +17,8 @@
 #include "store.h"
 #include "tilecache.h"
 
-#define TILESET_MAX_BYTES  (500u * 1024u) /* the size guard */
+#define TILESET_MAX_BYTES  (500u * 1024u) /* the size guard's default */
+#define TILESET_MAX_KB_CAP 65536u         /* the most a limit may be set to (64 MB) */
 #define TILESET_MAX_LAYERS 4
 
 /* A tileset: layers of collections, each shown from its own minimum zoom. One per
@@ -41,17 +42,20 @@ const struct tileset *
 tileset_find(struct store *st, const char *id, struct tileset *one, struct layer_scratch *scratch);
 
 /* Every layer prepared for tiling (tiles/tilesource.h), one per collection, rebuilt
- * when the data version moves on; what the rebuild shows changed is invalidated in the
- * tile cache. Shared by every thread of a server. */
+ * when the version of a table it shows moves on (layer_data_version); what the rebuild
+ * shows changed is invalidated in the tile cache. Shared by every thread of a server. */
 struct tile_sources;
 
 #define TILESET_BUFFER_DEFAULT 64 /* tile units (of 4096) kept around a tile */
 #define TILESET_BUFFER_MAX     2048
 
-/* out: no layers yet; tiles keep buffer units (of 4096) of geometry around them; cache
- * (may be NULL) is invalidated on changes, not owned. */
-enum gis_status
-tile_sources_new(struct tilecache *cache, unsigned buffer, struct tile_sources **out);
+/* out: no layers yet; tiles keep buffer units (of 4096) of geometry around them and
+ * stay within max_bytes (0: TILESET_MAX_BYTES; see tileset_render); cache (may be NULL)
+ * is invalidated on changes, not owned. */
+enum gis_status tile_sources_new(struct tilecache *cache,
+                                 unsigned buffer,
+                                 size_t max_bytes,
+                                 struct tile_sources **out);
 void tile_sources_free(struct tile_sources *r);
 
 /* The layers of a tileset shown at one zoom, at one data version, held while its tiles
@@ -61,12 +65,15 @@ struct tileset_view {
     const struct tileset *ts;
     int z;
     unsigned buffer;
+    size_t max_bytes;
     struct tile_held *held[TILESET_MAX_LAYERS]; /* NULL: not shown at z */
+    bool is_rebuilt[TILESET_MAX_LAYERS];        /* built by this acquire (its tables changed) */
 };
 
-/* Brings the layers of ts shown at z up to st's data version (read once; layers built
- * on first use or after a change, invalidating the cached tiles of what changed) and
- * holds them in *out until tileset_release. Call before reading the cache. */
+/* Brings the layers of ts shown at z up to the versions of their tables in st (layers
+ * built on first use or after a change to a table they show, invalidating the cached
+ * tiles of what changed; out->is_rebuilt says which) and holds them in *out until
+ * tileset_release. Call before reading the cache. */
 enum gis_status tileset_acquire(struct store *st,
                                 struct tile_sources *r,
                                 const struct tileset *ts,
@@ -76,8 +83,12 @@ enum gis_status tileset_acquire(struct store *st,
 void tileset_release(struct tile_sources *r, struct tileset_view *v);
 
 /* The MVT of tile (v->z)/x/y into out (empty when no layer has a feature there), within
- * TILESET_MAX_BYTES: simplified harder, then thinned, as needed; note (may be NULL)
- * receives what was done ("" when nothing). */
+ * the sources' max_bytes: simplified harder (2, 8, 32 pixels), then its lines and
+ * polygons thinned (the first ones kept, halving per layer) as needed. Points are never
+ * thinned: when the points alone pass the limit, GIS_ERR_TOO_LARGE naming the tile. note
+ * (may be NULL) receives what the tile in out had done: "" (nothing),
+ * "tolerance=T" (tile units of 4096), or "tolerance=T; max_features=N" (N lines and
+ * polygons at most per layer). */
 enum gis_status tileset_render(const struct tileset_view *v,
                                int64_t x,
                                int64_t y,

@@ -206,8 +206,6 @@ class CoverageLayer(unittest.TestCase):
         con.execute("INSERT INTO facilities (fid, kind, name, status, geom) VALUES "
                     "('T-1', 'mutual_aid_home', 'test home', 'operating', "
                     "MakePoint(?, ?, 4326))", (lon, lat))
-        con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
-                    "WHERE key = 'data_version'")
         con.commit()
         con.close()
         after = self.items()[code]

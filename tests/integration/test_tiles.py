@@ -181,8 +181,6 @@ class Tiles(unittest.TestCase):
         _, hf1, bf1 = self.srv.get(far)
         con = connect(self.db)  # a second writer, as an officer's edit would be
         con.execute("UPDATE divisions SET name = name || '(改)' WHERE code = '610602'")
-        con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
-                    "WHERE key = 'data_version'")
         con.commit()
         try:
             s3, h3, b3 = self.srv.get(path)
@@ -203,8 +201,6 @@ class Tiles(unittest.TestCase):
             self.srv.get(far)
             con.execute("UPDATE divisions SET geom = ST_Translate(geom, 0.01, 0, 0) "
                         "WHERE code = ?", (code,))
-            con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
-                        "WHERE key = 'data_version'")
             con.commit()
             _, ht2, _ = self.srv.get(t12)
             self.assertEqual(ht2["X-Tile-Cache"], "miss")
@@ -214,10 +210,82 @@ class Tiles(unittest.TestCase):
                         "WHERE code = ?", (code,))
         finally:
             con.execute("UPDATE divisions SET name = '宝塔区' WHERE code = '610602'")
-            con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
-                        "WHERE key = 'data_version'")
             con.commit()
             con.close()
+
+    def test_another_program_writing_the_file(self):
+        """Edits by another program (here the sqlite3 shell, as QGIS would write the
+        SpatiaLite file) reach tiles, items ETags and coverage layers at once, through
+        the per-table versions that triggers in the file keep; and an edit to one table
+        leaves the layers of the others alone: closing a facility changes the facility
+        and coverage tiles but not the township tile over it, which stays cached with
+        its ETag, its layer not rebuilt."""
+        con = connect(self.db)
+        fid, lon, lat = con.execute(
+            "SELECT fid, X(geom), Y(geom) FROM facilities WHERE kind = 'mutual_aid_home' AND "
+            "status = 'operating' ORDER BY fid LIMIT 1").fetchone()
+        con.close()
+        cov = "/collections/coverage-mutual_aid_home/items"
+        # A village this home alone covers.
+        _, _, fc = self.srv.get_json(f"{cov}?limit=10000&filter=nearest_id%3D%27{fid}%27"
+                                     "%20AND%20n_within%3D1")
+        village = fc["features"][0]
+        vx, vy = village["geometry"]["coordinates"]
+        z = 12
+        fac_tile = "/tiles/facilities/%d/%d/%d.mvt" % (z, *tile_of(lon, lat, z))
+        town_tile = "/tiles/townships/%d/%d/%d.mvt" % (z, *tile_of(lon, lat, z))
+        cov_tile = "/tiles/coverage-mutual_aid_home/%d/%d/%d.mvt" % (z, *tile_of(vx, vy, z))
+        town_items = "/collections/townships/items?limit=500"
+        paths = (fac_tile, town_tile, cov_tile, town_items, f"/collections/facilities/items/{fid}",
+                 f"{cov}/{village['id']}")
+        for p in paths * 2:  # a tile rendered by the request that rebuilt its layer is not
+            self.srv.get(p)  # cached (the cache cannot tell it from a stale one): warm up
+        before = {p: self.srv.get(p) for p in paths}
+        self.assertTrue(all(r[0] == 200 for r in before.values()))
+        self.assertEqual(before[town_tile][1]["X-Tile-Cache"], "hit")
+
+        def shell(sql):
+            subprocess.run(["sqlite3", self.db, sql], check=True, timeout=60)
+
+        shell(f"UPDATE facilities SET status = 'closed' WHERE fid = '{fid}'")
+        try:
+            _, h, _ = self.srv.get(town_tile)  # first: its layer is not rebuilt
+            self.assertEqual((h["X-Tile-Cache"], h["ETag"]),
+                             ("hit", before[town_tile][1]["ETag"]))
+            self.assertNotIn("rebuilt", h["Server-Timing"])
+            status, _, _ = self.srv.get(town_items, headers={
+                "If-None-Match": before[town_items][1]["ETag"]})
+            self.assertEqual(status, 304)
+            _, h, body = self.srv.get(fac_tile)
+            self.assertEqual(h["X-Tile-Cache"], "miss")
+            self.assertIn('desc="rebuilt facilities"', h["Server-Timing"])
+            self.assertNotEqual(h["ETag"], before[fac_tile][1]["ETag"])
+            self.assertIn(b"closed", body)
+            fac_etag = h["ETag"]
+            _, h, body = self.srv.get(f"/collections/facilities/items/{fid}")
+            self.assertNotEqual(h["ETag"], before[f"/collections/facilities/items/{fid}"][1]
+                                ["ETag"])
+            self.assertEqual(json.loads(body)["properties"]["status"], "closed")
+            _, h, body = self.srv.get(f"{cov}/{village['id']}")
+            self.assertEqual(json.loads(body)["properties"]["covered"], False)
+            self.assertNotEqual(h["ETag"], before[f"{cov}/{village['id']}"][1]["ETag"])
+            _, h, _ = self.srv.get(cov_tile)
+            self.assertIn("rebuilt coverage-mutual_aid_home", h["Server-Timing"])
+            self.assertNotEqual(h["ETag"], before[cov_tile][1]["ETag"])
+            # Now a township: its tile follows, the facilities are left alone.
+            shell("UPDATE divisions SET name = name || '(改)' WHERE level = 4")
+            _, h, body = self.srv.get(town_tile)
+            self.assertEqual(h["X-Tile-Cache"], "miss")
+            self.assertIn('desc="rebuilt townships"', h["Server-Timing"])
+            self.assertIn("(改)".encode(), body)
+            _, h, _ = self.srv.get(fac_tile)
+            self.assertEqual(h["ETag"], fac_etag)
+            self.assertNotIn("rebuilt", h["Server-Timing"])
+            _, h, _ = self.srv.get(cov_tile)  # coverage does not show divisions
+            self.assertNotIn("rebuilt", h["Server-Timing"])
+        finally:
+            shell(f"UPDATE facilities SET status = 'operating' WHERE fid = '{fid}'")
+            shell("UPDATE divisions SET name = replace(name, '(改)', '') WHERE level = 4")
 
     def test_mapbox_vector_tile_decoder_agrees(self):
         """The tile as @mapbox/vector-tile (MapLibre's decoder family) reads it: the same
@@ -422,8 +490,6 @@ class Edges(unittest.TestCase):
                           ("corner", corner)):
             con.execute("INSERT INTO places (name, category, valid_from, geom) VALUES "
                         "(?, 'test', '2024-01-01', GeomFromText(?, 4326))", (name, wkt))
-        con.execute("UPDATE store_meta SET value = CAST(value AS INTEGER) + 1 "
-                    "WHERE key = 'data_version'")
         con.commit()
         cls.ids = dict(con.execute("SELECT name, CAST(id AS TEXT) FROM places "
                                    "WHERE category = 'test'"))
@@ -492,6 +558,79 @@ class Edges(unittest.TestCase):
         self.assertEqual(self.srv.get("/tiles/places/12/100/100.mvt")[0], 204)
 
 
+class SizeGuard(unittest.TestCase):
+    """The tile size guard (--tile-max-kb) against a server without it: a tile within the
+    limit is the same tile; a larger one is simplified harder, then its lines and polygons
+    thinned, and X-Tile-Simplified names what the served tile had done; points are never
+    thinned, and a tile whose points alone pass the limit is a 500 that says so. Over
+    every base-map tile at z8-9, which hold each case at a 4 KB limit."""
+    LIMIT_KB = 4
+    POINT_LAYERS = {"villages", "facilities"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = scratch_dir("guard")
+        cls.srv = Server(demo_db()).__enter__()
+        cls.guarded = Server(demo_db(), "--tile-max-kb", str(cls.LIMIT_KB)).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.srv.stop() == 0
+        assert cls.guarded.stop() == 0
+
+    def layers(self, body, z, x, y):
+        """{layer: set of feature ids} as GDAL's MVT driver reads the tile."""
+        path = os.path.join(self.dir, f"{z}_{x}_{y}_{len(body)}.mvt")
+        with open(path, "wb") as f:
+            f.write(body)
+        ds = gdal.OpenEx(path, gdal.OF_VECTOR,
+                         open_options=[f"Z={z}", f"X={x}", f"Y={y}", "CLIP=NO"])
+        return {ds.GetLayer(i).GetName(): {f.GetField("id") for f in ds.GetLayer(i)}
+                for i in range(ds.GetLayerCount())}
+
+    def test_guard_over_the_base_map(self):
+        limit = self.LIMIT_KB * 1024
+        seen = set()
+        for z, xs, ys in ((8, range(204, 207), range(99, 102)),
+                          (9, range(409, 414), range(198, 203))):
+            for x in xs:
+                for y in ys:
+                    path = f"/tiles/civgis/{z}/{x}/{y}.mvt"
+                    status, _, base = self.srv.get(path)
+                    self.assertIn(status, (200, 204), path)
+                    seen.add(self.check_tile(path, z, x, y, base, limit))
+        self.assertEqual(seen, {"within", "simplified", "thinned", "points over"})
+
+    def check_tile(self, path, z, x, y, base, limit):
+        status, headers, body = self.guarded.get(path)
+        note = headers["X-Tile-Simplified"]
+        if len(base) <= limit:
+            self.assertEqual((status, body, note), (200 if base else 204, base, None), path)
+            return "within"
+        want = self.layers(base, z, x, y)
+        if status == 500:
+            err = json.loads(body)
+            self.assertEqual(err["code"], "too_large", path)
+            self.assertIn(f"tile {z}/{x}/{y} has over {self.LIMIT_KB} KB of points", err["description"])
+            self.assertIn("points are never thinned", err["description"])
+            self.assertTrue(self.POINT_LAYERS & set(want), path)
+            return "points over"
+        self.assertEqual(status, 200, path)
+        self.assertLessEqual(len(body), limit, path)
+        got = self.layers(body, z, x, y)
+        for name in self.POINT_LAYERS & set(want):  # every point, thinned or not
+            self.assertEqual(got[name], want[name], (path, name))
+        parts = dict(kv.split("=") for kv in note.split("; "))
+        self.assertIn(parts["tolerance"], ("32", "128", "512"), (path, note))
+        shapes = [len(got.get(name, ())) for name in set(want) - self.POINT_LAYERS]
+        if "max_features" not in parts:
+            return "simplified"
+        # What was served: the fullest polygon layer holds exactly that many.
+        self.assertEqual(parts["tolerance"], "512", (path, note))
+        self.assertEqual(max(shapes), int(parts["max_features"]), (path, note))
+        return "thinned"
+
+
 class Export(unittest.TestCase):
     """civgis tiles export: MBTiles read by GDAL and PMTiles read by npm pmtiles hold the
     very tiles the server serves; a large archive uses leaf directories."""
@@ -533,9 +672,19 @@ class Export(unittest.TestCase):
         for (z, x, y), data in tiles.items():
             status, _, body = self.srv.get(f"/tiles/civgis/{z}/{x}/{y}.mvt")
             self.assertEqual((status, body), (200, data), (z, x, y))
-        z, x, y = 8, 205, 100  # a served tile missing from the archive must be empty
-        if (z, x, y) not in tiles:
-            self.assertEqual(self.srv.get(f"/tiles/civgis/{z}/{x}/{y}.mvt")[0], 204)
+        # A tile missing from the archive is one the server answers empty: every gap in
+        # the archive's bounding range at z8-10 (the corners of the city's box that no
+        # county reaches), and one far away.
+        missing = [(z, x, y) for z in (8, 9, 10)
+                   for x in range(min(k[1] for k in tiles if k[0] == z),
+                                  max(k[1] for k in tiles if k[0] == z) + 1)
+                   for y in range(min(k[2] for k in tiles if k[0] == z),
+                                  max(k[2] for k in tiles if k[0] == z) + 1)
+                   if (z, x, y) not in tiles]
+        self.assertGreater(len(missing), 10)
+        for z, x, y in missing + [(10, 0, 0)]:
+            status, _, body = self.srv.get(f"/tiles/civgis/{z}/{x}/{y}.mvt")
+            self.assertEqual((status, body), (204, b""), (z, x, y))
         ds = gdal.OpenEx(self.mbtiles, gdal.OF_VECTOR)
         names = {ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())}
         self.assertEqual(names, {"counties", "townships", "villages", "facilities"})
@@ -589,6 +738,13 @@ class Export(unittest.TestCase):
                             "--minzoom", "5", "--maxzoom", "3", "--pmtiles", target],
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
+        # The size guard as the server has it: points past it fail the export.
+        p = subprocess.run([bin_, "tiles", "export", "--db", self.db, "--tileset", "villages",
+                            "--minzoom", "8", "--maxzoom", "8", "--tile-max-kb", "4",
+                            "--pmtiles", target], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("points are never thinned", p.stderr)
+        self.assertFalse(os.path.exists(target))
 
 
 if __name__ == "__main__":

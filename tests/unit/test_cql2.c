@@ -78,6 +78,30 @@ static void test_predicates(void **state)
     cql2_free(n);
 }
 
+/* TRUE and FALSE stand as predicates (Basic CQL2), at the end of the text too, and are
+ * still the left side of a comparison when one follows. */
+static void test_boolean_predicates(void **state)
+{
+    struct cql2_node *n = parse_ok("TRUE");
+
+    (void)state;
+    assert_int_equal(n->op, CQL2_BOOLEAN);
+    assert_true(n->boolean);
+    cql2_free(n);
+    n = parse_ok("NOT false");
+    assert_int_equal(n->op, CQL2_NOT);
+    assert_int_equal(n->args[0]->op, CQL2_BOOLEAN);
+    assert_false(n->args[0]->boolean);
+    cql2_free(n);
+    n = parse_ok("(FALSE) OR a = 1");
+    assert_int_equal(n->args[0]->op, CQL2_BOOLEAN);
+    cql2_free(n);
+    n = parse_ok("true  = synthetic");
+    assert_int_equal(n->op, CQL2_EQ);
+    assert_int_equal(n->args[0]->op, CQL2_BOOLEAN);
+    cql2_free(n);
+}
+
 static void test_spatial(void **state)
 {
     struct cql2_node *n =
@@ -95,6 +119,11 @@ static void test_spatial(void **state)
     assert_int_equal(n->args[2]->op, CQL2_S_WITHIN);
     assert_true(n->args[2]->args[1]->bbox[3] == 37.0);
     cql2_free(n);
+    /* Six numbers: the heights are dropped. */
+    n = parse_ok("S_INTERSECTS(geometry, BBOX(109, 36, -10, 110, 37, 500))");
+    assert_true(n->args[1]->bbox[0] == 109.0 && n->args[1]->bbox[1] == 36.0);
+    assert_true(n->args[1]->bbox[2] == 110.0 && n->args[1]->bbox[3] == 37.0);
+    cql2_free(n);
 }
 
 static void test_errors(void **state)
@@ -111,6 +140,9 @@ static void test_errors(void **state)
     expect_error("S_INTERSECTS(geometry, POLYGON((1 2, 3)))", GIS_ERR_INVALID_ARG, "WKT");
     expect_error("S_DWITHIN(geometry, POINT(1 2), 5, feet)", GIS_ERR_INVALID_ARG, "meters");
     expect_error("a BETWEEN 1 OR 2", GIS_ERR_INVALID_ARG, "AND in BETWEEN");
+    expect_error("S_INTERSECTS(geometry, BBOX(1, 2, 3, 4, 5))", GIS_ERR_INVALID_ARG, "four or six");
+    expect_error("S_INTERSECTS(geometry, BBOX(1, 2, 3))", GIS_ERR_INVALID_ARG, "four or six");
+    expect_error("S_INTERSECTS(geometry, BBOX(1, 2, 3, 4, 5, 6, 7))", GIS_ERR_INVALID_ARG, "')'");
 }
 
 static void test_limits(void **state)
@@ -149,9 +181,13 @@ static void test_op_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_precedence), cmocka_unit_test(test_predicates),
-        cmocka_unit_test(test_spatial),    cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_limits),     cmocka_unit_test(test_op_names),
+        cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_predicates),
+        cmocka_unit_test(test_boolean_predicates),
+        cmocka_unit_test(test_spatial),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_op_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

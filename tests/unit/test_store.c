@@ -1,7 +1,8 @@
 /*
  * Unit tests of gis/store.h on real SpatiaLite files in a temporary directory: creation
- * and schema, read-only opening, refusal of foreign or newer files, transactions,
- * data version and audit.
+ * and schema, read-only opening, refusal of foreign or newer files, transactions and
+ * audit, the per-table versions kept by triggers (whichever program writes) and the
+ * migration to them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "scenario.h"
 #include "store.h"
 
 static char dir[64];
@@ -99,7 +101,7 @@ static void test_foreign_and_newer_files_refused(void **state)
     assert_non_null(strstr(err.msg, "upgrade civgis"));
 }
 
-static void test_transactions_version_and_audit(void **state)
+static void test_transactions_and_audit(void **state)
 {
     struct store *st = NULL;
     struct gis_error err = {0};
@@ -109,18 +111,130 @@ static void test_transactions_version_and_audit(void **state)
     (void)state;
     assert_int_equal(store_open(":memory:", STORE_CREATE, &st, &err), GIS_OK);
     assert_int_equal(store_begin(st, &err), GIS_OK);
-    assert_int_equal(store_data_version_bump(st, &err), GIS_OK);
     assert_int_equal(store_audit_add(st, &a, &err), GIS_OK);
     store_rollback(st);
-    assert_int_equal(store_data_version(st, &v, &err), GIS_OK);
-    assert_int_equal(v, 0); /* rolled back */
     assert_int_equal(store_begin(st, &err), GIS_OK);
-    assert_int_equal(store_data_version_bump(st, &err), GIS_OK);
+    assert_int_equal(store_audit_add(st, &a, &err), GIS_OK);
     assert_int_equal(store_commit(st, &err), GIS_OK);
     assert_int_equal(store_data_version(st, &v, &err), GIS_OK);
-    assert_int_equal(v, 1);
-    store_rollback(st); /* no transaction open: harmless */
+    assert_int_equal(v, 0); /* the audit is no data table */
+    store_rollback(st);     /* no transaction open: harmless */
     store_close(st);
+}
+
+/* Runs sql on a plain SQLite connection, as another program (QGIS, the sqlite3 shell)
+ * writing the file would: no SpatiaLite, none of our functions. */
+static void other_writer(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static int64_t table_version(struct store *st, const char *table)
+{
+    struct gis_error err = {0};
+    int64_t v = -1;
+
+    assert_int_equal(store_table_version(st, table, &v, &err), GIS_OK);
+    return v;
+}
+
+static void test_table_versions_follow_every_writer(void **state)
+{
+    static const struct scenario_site sites[] = {{"A", NULL, 109.4, 36.6, 10},
+                                                 {"B", NULL, 109.5, 36.6, -1}};
+    struct scenario_record rec = {"t", "mclp", "canteen", "{}", "{}", "tester", false};
+    struct store *st = NULL, *reader = NULL;
+    struct gis_error err = {0};
+    int64_t v = -1, id = 0;
+    char path[128];
+
+    (void)state;
+    path_of(path, sizeof path, "versions.sqlite");
+    assert_int_equal(store_open(path, STORE_CREATE, &st, &err), GIS_OK);
+    assert_int_equal(store_open(path, STORE_READ_ONLY, &reader, &err), GIS_OK);
+    assert_int_equal(table_version(reader, "facilities"), 0);
+    assert_int_equal(table_version(st, "facilities"), 0); /* now cached */
+    /* This connection's own write: one scenario row, two facility rows. */
+    assert_int_equal(scenario_save(st, &rec, sites, 2, &id, &err), GIS_OK);
+    assert_int_equal(table_version(st, "scenarios"), 1);
+    assert_int_equal(table_version(st, "facilities"), 2);
+    assert_int_equal(table_version(st, "divisions"), 0);
+    /* Another program's writes, seen by a reader that had read the versions before. */
+    assert_int_equal(table_version(reader, "facilities"), 2);
+    other_writer(path, "UPDATE facilities SET name = name || '*'");
+    assert_int_equal(table_version(reader, "facilities"), 4);
+    other_writer(path, "DELETE FROM service_standards WHERE kind = 'canteen'");
+    assert_int_equal(table_version(reader, "service_standards"), 1);
+    other_writer(path, "BEGIN; UPDATE facilities SET capacity = 1; ROLLBACK");
+    assert_int_equal(table_version(reader, "facilities"), 4);
+    assert_int_equal(table_version(reader, "scenarios"), 1);
+    assert_int_equal(store_data_version(reader, &v, &err), GIS_OK);
+    assert_int_equal(v, 1 + 4 + 1); /* the sum over the tables */
+    assert_int_equal(store_table_version(reader, "audit", &v, &err), GIS_ERR_NOT_FOUND);
+    store_close(reader);
+    store_close(st);
+}
+
+/* A version 1 file (as civgis wrote before the per-table versions): its store-wide
+ * data_version and no version table or triggers. */
+static void make_v1(const char *path)
+{
+    struct store *st = NULL;
+    struct gis_error err = {0};
+    static const char *const tables[] = {"divisions", "places",    "facilities",
+                                         "demand",    "scenarios", "service_standards"};
+    static const char *const ops[] = {"insert", "update", "delete"};
+    char sql[160];
+    size_t i, k;
+
+    assert_int_equal(store_open(path, STORE_CREATE, &st, &err), GIS_OK);
+    store_close(st);
+    other_writer(path, "DROP TABLE store_versions; INSERT INTO store_meta VALUES "
+                       "('data_version', '7'); PRAGMA user_version = 1");
+    /* Schema 2's columns (users' scope and token times) go too: the v1 users table. */
+    other_writer(path, "DROP TABLE users; CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT "
+                       "NOT NULL UNIQUE, role TEXT NOT NULL, token_hash TEXT UNIQUE, created_at "
+                       "TEXT NOT NULL DEFAULT '')");
+    for (i = 0; i < 6; i++) {
+        for (k = 0; k < 3; k++) {
+            snprintf(sql, sizeof sql, "DROP TRIGGER %s_version_%s", tables[i], ops[k]);
+            other_writer(path, sql);
+        }
+    }
+}
+
+static void test_upgrade_from_version_1(void **state)
+{
+    struct store *st = NULL;
+    struct gis_error err = {0};
+    int64_t v = -1;
+    int from = -1;
+    char path[128];
+
+    (void)state;
+    path_of(path, sizeof path, "v1.sqlite");
+    make_v1(path);
+    assert_int_equal(store_open(path, STORE_READ_ONLY, &st, &err), GIS_ERR_DB);
+    assert_non_null(strstr(err.msg, "needs migrating"));
+    assert_int_equal(store_upgrade(path, &from, &err), GIS_OK);
+    assert_int_equal(from, 1);
+    assert_int_equal(store_open(path, STORE_READ_ONLY, &st, &err), GIS_OK);
+    assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+    /* Every table starts at the old data version, so no old ETag comes back. */
+    assert_int_equal(table_version(st, "divisions"), 7);
+    assert_int_equal(table_version(st, "service_standards"), 7);
+    other_writer(path, "UPDATE service_standards SET reach_m = 1500 WHERE kind = 'canteen'");
+    assert_int_equal(table_version(st, "service_standards"), 8);
+    assert_int_equal(table_version(st, "divisions"), 7);
+    assert_int_equal(store_data_version(st, &v, &err), GIS_OK);
+    assert_int_equal(v, 6 * 7 + 1);
+    store_close(st);
+    assert_int_equal(store_upgrade(path, &from, &err), GIS_OK); /* current: nothing to do */
+    assert_int_equal(from, STORE_SCHEMA_VERSION);
 }
 
 int main(void)
@@ -129,7 +243,9 @@ int main(void)
         cmocka_unit_test(test_create_and_reopen),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_foreign_and_newer_files_refused),
-        cmocka_unit_test(test_transactions_version_and_audit),
+        cmocka_unit_test(test_transactions_and_audit),
+        cmocka_unit_test(test_table_versions_follow_every_writer),
+        cmocka_unit_test(test_upgrade_from_version_1),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
