@@ -132,7 +132,23 @@ static enum probe probe(struct pc *pc, size_t k, double slice_end)
     return out;
 }
 
-/* Binary search: lo_proven and below are proven infeasible; hi is reached. */
+/* After a probe reached a radius: the best answer's index becomes hi. The probes are
+ * heuristic, so that answer may beat radii an earlier probe failed to reach: lo falls
+ * back to the last proven radius (SIZE_MAX: none) whenever it is no longer below hi,
+ * keeping lo < hi, so hi - lo never wraps (it did, and the next probe read far out of
+ * vals). A proof the answer contradicts cannot hold and is dropped. */
+static void lower_hi(const struct pc *pc, size_t *lo, size_t *lo_proven, size_t *hi)
+{
+    *hi = index_of(pc, pc->best_r);
+    if (*lo_proven != SIZE_MAX && *lo_proven >= *hi)
+        *lo_proven = SIZE_MAX;
+    if (*lo != SIZE_MAX && *lo >= *hi)
+        *lo = *lo_proven;
+}
+
+/* Binary search over vals with lo < hi throughout: lo_proven and below are proven
+ * infeasible, lo was last tried without success, hi is reached. Every probe either
+ * lowers hi or raises lo, so the search ends. */
 static enum gis_status search(struct pc *pc, size_t *out_lo_proven)
 {
     size_t hi = index_of(pc, pc->best_r), lo = SIZE_MAX, lo_proven = SIZE_MAX;
@@ -146,7 +162,7 @@ static enum gis_status search(struct pc *pc, size_t *out_lo_proven)
         if (res == PROBE_FAILED)
             return GIS_ERR_NOMEM;
         if (res == PROBE_REACHED) {
-            hi = index_of(pc, pc->best_r);
+            lower_hi(pc, &lo, &lo_proven, &hi);
             continue;
         }
         lo = mid;
