@@ -259,7 +259,7 @@ static void add_cover_assignment(struct mip *mp)
     const struct site_instance *in = mp->in;
     const struct site_cover *c = in->cover;
     size_t total = c->cand_start[in->m], i, j, k;
-    int first = glp_add_cols(mp->lp, (int)total), n;
+    int first = total ? glp_add_cols(mp->lp, (int)total) : 0, n; /* GLPK aborts on 0 */
 
     for (j = 0; j < in->m; j++)
         for (k = c->cand_start[j]; k < c->cand_start[j + 1]; k++) {
