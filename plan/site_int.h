@@ -15,6 +15,9 @@ struct site_run {
     uint64_t iterations;
     bool is_cancelled, hit_time_limit;
     bool is_integral; /* every weight x distance (or weight) is an integer */
+    /* LSCP as p-center's exact radius test: the fewest sites, but within the budget and
+     * quotas of the p-center instance (which plain LSCP ignores). */
+    bool is_radius_test;
     double last_report;
 };
 

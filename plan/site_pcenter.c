@@ -192,8 +192,56 @@ static void keep_cover(struct pc *pc, const struct site_result *cov)
     site__sel_free(&s);
 }
 
+static bool quota_holds(const struct site_instance *in, size_t g, int32_t count)
+{
+    return (!in->group_min || count >= in->group_min[g]) &&
+           (!in->group_max || in->group_max[g] < 0 || count <= in->group_max[g]);
+}
+
+/* Whether a cover keeps the budget and quotas of the p-center instance (its count may
+ * exceed p: that is what the radius test measures). */
+static bool cover_obeys(const struct site_instance *in, const struct site_result *cov)
+{
+    int32_t *per = calloc(in->n_groups ? in->n_groups : 1, sizeof *per);
+    double cost = 0;
+    size_t k, g;
+    bool is_ok = per != NULL;
+
+    for (k = 0; per && k < cov->n_open; k++) {
+        int32_t grp = in->group && in->n_groups ? in->group[cov->open[k]] : -1;
+        cost += site__cost(in, cov->open[k]);
+        if (grp >= 0)
+            per[grp]++;
+    }
+    is_ok = is_ok && (in->budget <= 0 || cost <= in->budget * (1 + 1e-12));
+    for (g = 0; is_ok && in->group && g < in->n_groups; g++)
+        is_ok = quota_holds(in, g, per[g]);
+    free(per);
+    return is_ok;
+}
+
+/* The greedy cover (unit costs, no rules) as GLPK's incumbent; dropped when it breaks
+ * the budget or quotas, which the MIP keeps. */
+static bool start_cover(struct site_run *sub, struct site_result *cov)
+{
+    const struct site_instance *at = sub->in;
+    struct site_instance unit = *at;
+    enum gis_status rc;
+
+    unit.cost = NULL;
+    sub->in = &unit;
+    rc = site__lscp(sub, cov, NULL);
+    sub->in = at;
+    if (rc == GIS_OK && !cover_obeys(at, cov)) {
+        cov->n_open = 0;
+        cov->objective = INFINITY;
+    }
+    return rc == GIS_OK;
+}
+
 /* Radius vals[k] by the set-covering MIP (GLPK): the fewest sites covering every
- * weighted point, more than p meaning the radius is too small. */
+ * weighted point within the budget and quotas, more than p meaning the radius is too
+ * small. */
 static enum probe exact_probe(struct pc *pc, size_t k)
 {
     struct site_instance at = *pc->in;
@@ -210,11 +258,11 @@ static enum probe exact_probe(struct pc *pc, size_t k)
         return PROBE_FAILED;
     at.cover = &cover;
     at.weight = pc->unit;
-    at.cost = NULL;
     o.problem = SITE_LSCP;
     sub.in = &at;
     sub.opt = &o;
     sub.is_integral = true;
+    sub.is_radius_test = true;
     cov.assign = malloc(at.n * sizeof *cov.assign);
     cov.objective = INFINITY;
     for (i = 0; cov.assign && i < at.n; i++)
@@ -223,8 +271,7 @@ static enum probe exact_probe(struct pc *pc, size_t k)
     if (is_uncoverable)
         out = PROBE_INFEASIBLE;
     /* GLPK finds its way far faster from the greedy cover as an incumbent. */
-    else if (cov.assign && site__lscp(&sub, &cov, NULL) == GIS_OK &&
-             site__glpk(&sub, &cov, NULL) == GIS_OK)
+    else if (cov.assign && start_cover(&sub, &cov) && site__glpk(&sub, &cov, NULL) == GIS_OK)
         out = cov.objective <= (double)at.p           ? PROBE_REACHED
               : ceil(cov.bound - 1e-6) > (double)at.p ? PROBE_INFEASIBLE
                                                       : PROBE_UNKNOWN;
