@@ -11,10 +11,13 @@ import json
 import math
 import os
 import random
+import signal
 import struct
+import subprocess
+import time
 import unittest
 
-from civgis_test import civgis, connect, demo_copy, demo_db, scratch_dir, snapshot
+from civgis_test import BIN, civgis, connect, demo_copy, demo_db, scratch_dir, snapshot
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PMED = os.path.join(HERE, "..", "data", "pmed")
@@ -329,6 +332,59 @@ class Plan(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("infeasible quotas", p.stderr)
         self.assertEqual(snapshot(db), before)
+
+    def test_killed_rerun_leaves_the_first_run_whole(self):
+        # Issue 12: kill -9 mid-run left some of the plan's scenarios replaced and some not.
+        db = demo_copy("plan-kill")
+        d = os.path.dirname(db)
+        plan = os.path.join(d, "p.json")
+        quick = {"problem": "mclp", "kind": "canteen", "p": 5, "radius": 1000,
+                 "candidates": "townships", "time_limit": 5}
+        with open(plan, "w") as f:
+            json.dump({"name": "k", "problems": [
+                {"name": "a", "inputs": quick}, {"name": "b", "inputs": quick},
+                {"name": "c", "inputs": dict(quick, kind="mutual_aid_home")},
+                {"name": "gone", "inputs": quick}]}, f)
+        civgis("plan", plan, "--db", db, check=0)
+        before = snapshot(db)
+        self.assertEqual(sorted(r[1] for r in before["scenarios"]),
+                         ["k/a", "k/b", "k/c", "k/gone"])
+        # The rerun changes a, then spends long on b: killed there, a must still be the old a.
+        with open(plan, "w") as f:
+            json.dump({"name": "k", "problems": [
+                {"name": "a", "inputs": dict(quick, p=9)},
+                {"name": "b", "inputs": {"problem": "pmedian", "kind": "mutual_aid_home",
+                                         "p": 380, "time_limit": 60}},
+                {"name": "c", "inputs": quick}]}, f)
+        proc = subprocess.Popen([BIN, "plan", plan, "--db", db], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            for line in proc.stderr:
+                if line.startswith("civgis plan: b "):
+                    break
+            time.sleep(1.0)  # a is solved, b is running
+            self.assertIsNone(proc.poll(), "the rerun ended before it could be killed")
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.wait(timeout=30)
+            proc.stderr.close()
+        self.assertEqual(proc.returncode, -signal.SIGKILL)
+        self.assertEqual(snapshot(db), before)
+        # Run to the end, the rerun replaces the plan's scenarios as a whole: "gone",
+        # no longer in the plan, goes with the others.
+        with open(plan, "w") as f:
+            json.dump({"name": "k", "problems": [
+                {"name": "a", "inputs": dict(quick, p=9)}, {"name": "c", "inputs": quick}]}, f)
+        out = json.loads(civgis("plan", plan, "--db", db, "--format", "json", check=0).stdout)
+        con = connect(db)
+        rows = con.execute("SELECT id, name FROM scenarios ORDER BY name").fetchall()
+        n_sites = con.execute("SELECT count(*) FROM facilities WHERE scenario_id IS NOT NULL"
+                              ).fetchone()[0]
+        con.close()
+        self.assertEqual([r[1] for r in rows], ["k/a", "k/c"])
+        self.assertEqual([r[0] for r in rows],
+                         [p["result"]["scenario_id"] for p in out["problems"]])
+        self.assertEqual(n_sites, 9 + 5)
 
     def test_bad_plan_stores_nothing(self):
         db = demo_copy("plan-bad")
