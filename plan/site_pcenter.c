@@ -334,6 +334,17 @@ static void farthest_first(struct pc *pc)
     pc->best_r = radius_of(in, s);
 }
 
+/* The least radius not proven too small. The answer's radius is one of vals and above
+ * every proven one, so lo_proven + 1 is within vals; the check costs nothing. */
+static double radius_bound(const struct pc *pc, size_t lo_proven)
+{
+    if (!pc->n_vals)
+        return 0;
+    if (lo_proven == SIZE_MAX)
+        return pc->vals[0];
+    return pc->vals[lo_proven + 1 < pc->n_vals ? lo_proven + 1 : pc->n_vals - 1];
+}
+
 enum gis_status site__pcenter(struct site_run *r, struct site_result *res, struct gis_error *err)
 {
     const struct site_instance *in = r->in;
@@ -361,7 +372,7 @@ enum gis_status site__pcenter(struct site_run *r, struct site_result *res, struc
     if (rc == GIS_OK) {
         res->objective = radius_of(in, &pc.best);
         site__assign_nearest(in, &pc.best, res->assign, NULL);
-        res->bound = lo_proven == SIZE_MAX ? (pc.n_vals ? pc.vals[0] : 0) : pc.vals[lo_proven + 1];
+        res->bound = radius_bound(&pc, lo_proven);
         snprintf(res->method, sizeof res->method, "%s",
                  r->opt->is_exact ? "radius-search+set-covering-mip"
                                   : "radius-search+mclp+lagrangian");
