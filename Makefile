@@ -109,7 +109,7 @@ fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	    -DGIS_FUZZ=ON -DGIS_SANITIZE=address,undefined >/dev/null
 	cmake --build build-fuzz -j$(JOBS)
-	for t in division_code json_escape import cql2_text cql2_json wkb params tile site_input; do \
+	for t in division_code json_escape import cql2_text cql2_json wkb params tile site_input site_solve; do \
 	    mkdir -p build-fuzz/corpus/$$t; \
 	    ASAN_OPTIONS=detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \

@@ -1,7 +1,10 @@
 /*
  * civgis plan FILE --db DB: runs every problem of a plan file (site selection with
- * stated assumptions), stores each answer as the scenario "PLAN/PROBLEM" (replacing
- * the one an earlier run left), and reports coverage per county before and after.
+ * stated assumptions), stores the answers as the scenarios "PLAN/PROBLEM", and reports
+ * coverage per county before and after. The plan is one unit: every problem is solved
+ * first, writing nothing, then one transaction replaces all of the plan's scenarios
+ * (every "PLAN/..." an earlier run left) with this run's. A run that fails or is killed
+ * leaves the earlier run's scenarios exactly as they were.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -12,6 +15,7 @@
 
 #include "cli_int.h"
 #include "coverage_run.h"
+#include "scenario.h"
 #include "site_run.h"
 #include "store.h"
 
@@ -20,9 +24,9 @@
 static const char USAGE[] =
     "usage: civgis plan FILE --db DB [--format text|json] [--out FILE]\n"
     "\n"
-    "Runs each problem of the plan FILE (see data/scenarios/yanan-2024.json), saves each\n"
-    "answer as scenario PLAN/PROBLEM (replacing an earlier run's), and prints coverage\n"
-    "per county before and after.\n";
+    "Runs each problem of the plan FILE (see data/scenarios/yanan-2024.json), saves the\n"
+    "answers as scenarios PLAN/PROBLEM in one transaction (replacing every PLAN/...\n"
+    "scenario of an earlier run), and prints coverage per county before and after.\n";
 
 struct opts {
     const char *file, *db, *format, *out;
@@ -111,21 +115,36 @@ static enum gis_status capture(writer_fn fn, void *ctx, cJSON **out, struct gis_
     return rc;
 }
 
-struct run_ctx {
+/* One problem of the plan: its inputs (p's strings point into them), its answer once
+ * solved, and coverage without it. */
+struct item {
+    char name[200];
+    cJSON *in;
+    struct site_params p;
+    struct site_answer *answer;
+    cJSON *before;
+    int64_t scenario;
+    cJSON *report; /* owned by the report's "problems" array */
+};
+
+struct summary_ctx {
+    const struct item *it;
+};
+
+static enum gis_status write_summary(void *ctx, FILE *f, struct gis_error *err)
+{
+    const struct item *it = ((struct summary_ctx *)ctx)->it;
+    return site_answer_write(it->answer, &it->p, SITE_SUMMARY, it->scenario, f, err);
+}
+
+struct cov_ctx {
     struct store *st;
-    struct site_params *site;
     struct coverage_params cov;
 };
 
-static enum gis_status write_site(void *ctx, FILE *f, struct gis_error *err)
-{
-    struct run_ctx *c = ctx;
-    return site_write(c->st, c->site, SITE_SUMMARY, f, err);
-}
-
 static enum gis_status write_coverage(void *ctx, FILE *f, struct gis_error *err)
 {
-    struct run_ctx *c = ctx;
+    struct cov_ctx *c = ctx;
     return coverage_write(c->st, &c->cov, COVERAGE_SUMMARY, f, err);
 }
 
@@ -163,27 +182,20 @@ static cJSON *compare(const cJSON *before, const cJSON *after)
     return rows;
 }
 
-static enum gis_status
-coverage_pair(struct run_ctx *c, int64_t scenario, cJSON *report, struct gis_error *err)
+/* Coverage of the problem's kinds, with its scenario's sites (scenario >= 0) or without. */
+static enum gis_status coverage(
+    struct store *st, const struct item *it, int64_t scenario, cJSON **out, struct gis_error *err)
 {
-    cJSON *before = NULL, *after = NULL;
-    enum gis_status rc;
+    const struct site_params *p = &it->p;
+    struct cov_ctx c = {st, {0}};
 
-    c->cov.kinds = c->site->kinds;
-    c->cov.weight = c->site->weight ? c->site->weight : "elderly_60plus";
-    c->cov.radius_m = c->site->problem == SITE_MCLP || c->site->problem == SITE_LSCP
-                          ? c->site->radius_m
-                          : 0; /* the kind's service standard */
-    c->cov.scenario = -1;
-    rc = capture(write_coverage, c, &before, err);
-    c->cov.scenario = scenario;
-    if (rc == GIS_OK)
-        rc = capture(write_coverage, c, &after, err);
-    if (rc == GIS_OK)
-        cJSON_AddItemToObject(report, "coverage", compare(before, after));
-    cJSON_Delete(before);
-    cJSON_Delete(after);
-    return rc;
+    c.cov.kinds = p->kinds;
+    c.cov.weight = p->weight ? p->weight : "elderly_60plus";
+    c.cov.radius_m = p->problem == SITE_MCLP || p->problem == SITE_LSCP
+                         ? p->radius_m
+                         : 0; /* the kind's service standard */
+    c.cov.scenario = scenario;
+    return capture(write_coverage, &c, out, err);
 }
 
 /* The problem's inputs over the plan's defaults. */
@@ -202,37 +214,56 @@ static cJSON *merged_inputs(const cJSON *plan, const cJSON *problem)
     return in;
 }
 
-static enum gis_status run_problem(struct store *st,
-                                   const cJSON *plan,
-                                   const cJSON *problem,
-                                   cJSON *reports,
-                                   struct gis_error *err)
+static void scenario_name(const cJSON *plan, const cJSON *problem, char *buf, size_t size)
 {
-    char name[200];
-    struct site_params p;
-    struct run_ctx c = {st, &p, {0}};
-    cJSON *in = merged_inputs(plan, problem), *report = cJSON_CreateObject(), *result = NULL;
+    snprintf(buf, size, "%s/%s", cJSON_GetStringValue(cJSON_GetObjectItem(plan, "name")),
+             cJSON_GetStringValue(cJSON_GetObjectItem(problem, "name")) ?: "problem");
+}
+
+/* Phase one, writing nothing: the problem's answer and the coverage before it. */
+static enum gis_status solve_item(struct store *st,
+                                  const cJSON *plan,
+                                  const cJSON *problem,
+                                  struct item *it,
+                                  cJSON *reports,
+                                  struct gis_error *err)
+{
     enum gis_status rc;
 
-    snprintf(name, sizeof name, "%s/%s", cJSON_GetStringValue(cJSON_GetObjectItem(plan, "name")),
-             cJSON_GetStringValue(cJSON_GetObjectItem(problem, "name")) ?: "problem");
-    cJSON_AddItemToArray(reports, report);
-    cJSON_AddStringToObject(report, "scenario", name);
-    cJSON_AddItemToObject(report, "title",
+    scenario_name(plan, problem, it->name, sizeof it->name);
+    it->in = merged_inputs(plan, problem);
+    it->report = cJSON_CreateObject();
+    cJSON_AddItemToArray(reports, it->report);
+    cJSON_AddStringToObject(it->report, "scenario", it->name);
+    cJSON_AddItemToObject(it->report, "title",
                           cJSON_Duplicate(cJSON_GetObjectItem(problem, "title"), true));
-    rc = site_params_from_json(in, &p, err);
-    p.save_name = name;
-    p.replace_scenario = true; /* a rerun replaces its own answer, in one transaction */
-    p.user = "civgis plan";
+    rc = site_params_from_json(it->in, &it->p, err);
+    it->p.save_name = it->name;
+    it->p.user = "civgis plan";
     if (rc == GIS_OK)
-        rc = capture(write_site, &c, &result, err);
+        rc = site_answer_solve(st, &it->p, &it->answer, err);
+    if (rc == GIS_OK)
+        rc = coverage(st, it, -1, &it->before, err);
+    return rc;
+}
+
+/* Phase two, inside the plan's transaction: the scenario, the answer with its id, and
+ * coverage with the new sites. */
+static enum gis_status save_item(struct store *st, struct item *it, struct gis_error *err)
+{
+    struct summary_ctx sc = {it};
+    cJSON *result = NULL, *after = NULL;
+    enum gis_status rc = site_answer_save(st, it->answer, &it->p, &it->scenario, err);
+
+    if (rc == GIS_OK)
+        rc = capture(write_summary, &sc, &result, err);
     if (rc == GIS_OK) {
-        cJSON_AddItemToObject(report, "result", result);
-        rc = coverage_pair(
-            &c, (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(result, "scenario_id")), report,
-            err);
+        cJSON_AddItemToObject(it->report, "result", result);
+        rc = coverage(st, it, it->scenario, &after, err);
     }
-    cJSON_Delete(in);
+    if (rc == GIS_OK)
+        cJSON_AddItemToObject(it->report, "coverage", compare(it->before, after));
+    cJSON_Delete(after);
     return rc;
 }
 
@@ -265,18 +296,37 @@ static void print_text(FILE *f, const cJSON *reports)
     }
 }
 
-/* Every problem's inputs are checked before anything runs or is stored. */
+/* Every problem's inputs are checked before anything runs or is stored, and the
+ * problems' names (their scenarios') must differ. */
+static enum gis_status check_names(const cJSON *plan, struct gis_error *err)
+{
+    const cJSON *a, *b;
+    char name[200];
+
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(plan, "problems"))
+    {
+        const char *na = cJSON_GetStringValue(cJSON_GetObjectItem(a, "name"));
+        if (!na)
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "every problem needs a \"name\"");
+        scenario_name(plan, a, name, sizeof name);
+        if (strlen(name) + 1 >= sizeof name)
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "problem %.40s: the name is too long", na);
+        for (b = a->next; b; b = b->next)
+            if (!strcmp(na, cJSON_GetStringValue(cJSON_GetObjectItem(b, "name")) ?: ""))
+                return gis_fail(err, GIS_ERR_INVALID_ARG, "two problems are named %.80s", na);
+    }
+    return GIS_OK;
+}
+
 static enum gis_status check_plan(const cJSON *plan, struct gis_error *err)
 {
     const cJSON *problem;
-    enum gis_status rc = GIS_OK;
+    enum gis_status rc = check_names(plan, err);
 
     cJSON_ArrayForEach(problem, cJSON_GetObjectItem(plan, "problems"))
     {
         cJSON *in = merged_inputs(plan, problem);
         struct site_params p;
-        if (rc == GIS_OK && !cJSON_IsString(cJSON_GetObjectItem(problem, "name")))
-            rc = gis_fail(err, GIS_ERR_INVALID_ARG, "every problem needs a \"name\"");
         if (rc == GIS_OK)
             rc = site_params_from_json(in, &p, err);
         if (rc == GIS_OK && !p.kinds)
@@ -287,20 +337,54 @@ static enum gis_status check_plan(const cJSON *plan, struct gis_error *err)
     return rc;
 }
 
+/* Phase two: one transaction replaces the plan's scenarios, all or nothing. */
+static enum gis_status
+save_all(struct store *st, const cJSON *plan, struct item *items, size_t n, struct gis_error *err)
+{
+    char prefix[200];
+    size_t k, removed = 0;
+    enum gis_status rc = store_begin(st, err);
+
+    snprintf(prefix, sizeof prefix, "%s/", cJSON_GetStringValue(cJSON_GetObjectItem(plan, "name")));
+    if (rc == GIS_OK)
+        rc = scenario_remove_prefix(st, prefix, "civgis plan", "replaced by a new run of the plan",
+                                    &removed, err);
+    for (k = 0; rc == GIS_OK && k < n; k++)
+        rc = save_item(st, &items[k], err);
+    if (rc == GIS_OK)
+        rc = store_commit(st, err);
+    if (rc != GIS_OK)
+        store_rollback(st);
+    return rc;
+}
+
 static enum gis_status
 run_plan(struct store *st, const cJSON *plan, cJSON *reports, struct gis_error *err)
 {
-    const cJSON *problem;
-    enum gis_status rc = check_plan(plan, err);
+    const cJSON *problems = cJSON_GetObjectItem(plan, "problems"), *problem;
+    size_t n = (size_t)cJSON_GetArraySize(problems), k = 0;
+    struct item *items = calloc(n ? n : 1, sizeof *items);
+    enum gis_status rc =
+        items ? check_plan(plan, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
 
-    cJSON_ArrayForEach(problem, cJSON_GetObjectItem(plan, "problems"))
+    cJSON_ArrayForEach(problem, problems)
     {
         if (rc != GIS_OK)
             break;
         fprintf(stderr, "civgis plan: %s ...\n",
                 cJSON_GetStringValue(cJSON_GetObjectItem(problem, "name")) ?: "problem");
-        rc = run_problem(st, plan, problem, reports, err);
+        rc = solve_item(st, plan, problem, &items[k++], reports, err);
     }
+    if (rc == GIS_OK) {
+        fprintf(stderr, "civgis plan: saving %zu scenarios ...\n", n);
+        rc = save_all(st, plan, items, n, err);
+    }
+    for (k = 0; items && k < n; k++) {
+        site_answer_free(items[k].answer);
+        cJSON_Delete(items[k].in);
+        cJSON_Delete(items[k].before);
+    }
+    free(items);
     return rc;
 }
 

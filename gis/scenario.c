@@ -117,6 +117,39 @@ static enum gis_status write_all(struct store *st,
     return rc;
 }
 
+/* Runs fn in the caller's open transaction, or in one of its own (then committed, or
+ * rolled back on failure). The data version moves with the write either way. */
+typedef enum gis_status (*write_fn)(struct store *st, void *ctx, struct gis_error *err);
+
+static enum gis_status
+in_transaction(struct store *st, write_fn fn, void *ctx, struct gis_error *err)
+{
+    bool is_own = !store_in_transaction(st);
+    enum gis_status rc = is_own ? store_begin(st, err) : GIS_OK;
+
+    if (rc != GIS_OK)
+        return rc;
+    rc = fn(st, ctx, err); /* the tables' triggers count the rows written */
+    if (rc == GIS_OK && is_own)
+        rc = store_commit(st, err);
+    if (rc != GIS_OK && is_own)
+        store_rollback(st);
+    return rc;
+}
+
+struct save_ctx {
+    const struct scenario_record *r;
+    const struct scenario_site *sites;
+    size_t n_sites;
+    int64_t id;
+};
+
+static enum gis_status save_write(struct store *st, void *ctx, struct gis_error *err)
+{
+    struct save_ctx *c = ctx;
+    return write_all(st, c->r, c->sites, c->n_sites, &c->id, err);
+}
+
 enum gis_status scenario_save(struct store *st,
                               const struct scenario_record *r,
                               const struct scenario_site *sites,
@@ -124,23 +157,100 @@ enum gis_status scenario_save(struct store *st,
                               int64_t *out_id,
                               struct gis_error *err)
 {
-    int64_t id = -1;
+    struct save_ctx c = {r, sites, n_sites, -1};
     enum gis_status rc;
 
     if (!r->name || !*r->name)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "a scenario needs a name");
-    rc = store_begin(st, err);
+    rc = in_transaction(st, save_write, &c, err);
+    if (rc == GIS_OK)
+        *out_id = c.id;
+    return rc;
+}
+
+/* The first (by name) scenario whose name starts with prefix: its id and name (the
+ * name for the audit row, cut to size); *out_id < 0: none. */
+static enum gis_status first_with_prefix(struct store *st,
+                                         const char *prefix,
+                                         char *name,
+                                         size_t size,
+                                         int64_t *out_id,
+                                         struct gis_error *err)
+{
+    sqlite3_stmt *s;
+    enum gis_status rc = store__stmt(st,
+                                     "SELECT id, name FROM scenarios WHERE substr(name, 1, "
+                                     "length(?1)) = ?1 ORDER BY name, id LIMIT 1",
+                                     &s, err);
+    int step;
+
     if (rc != GIS_OK)
         return rc;
-    rc = write_all(st, r, sites, n_sites, &id, err);
-    if (rc == GIS_OK)
-        rc = store_commit(st, err);
-    if (rc != GIS_OK) {
-        store_rollback(st);
+    sqlite3_bind_text(s, 1, prefix, -1, SQLITE_TRANSIENT);
+    step = sqlite3_step(s);
+    *out_id = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    if (step == SQLITE_ROW)
+        snprintf(name, size, "%s", (const char *)sqlite3_column_text(s, 1));
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? GIS_OK
+                                                   : store__fail(st, err, "reading scenarios");
+    store__done(s);
+    return rc;
+}
+
+/* One scenario by id, its proposed sites with it (ON DELETE CASCADE). */
+static enum gis_status delete_id(struct store *st, int64_t id, struct gis_error *err)
+{
+    sqlite3_stmt *s;
+    enum gis_status rc = store__stmt(st, "DELETE FROM scenarios WHERE id = ?", &s, err);
+
+    if (rc != GIS_OK)
         return rc;
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s) == SQLITE_DONE ? GIS_OK : store__fail(st, err, "removing a scenario");
+    store__done(s);
+    return rc;
+}
+
+struct remove_ctx {
+    const char *prefix, *user, *reason;
+    size_t n;
+};
+
+static enum gis_status remove_write(struct store *st, void *ctx, struct gis_error *err)
+{
+    struct remove_ctx *c = ctx;
+    char name[512];
+    int64_t id = 0;
+    enum gis_status rc = GIS_OK;
+
+    while (rc == GIS_OK && id >= 0) {
+        struct store_audit gone = {c->user, "delete", "scenarios", name, c->reason, NULL, NULL};
+        rc = first_with_prefix(st, c->prefix, name, sizeof name, &id, err);
+        if (rc == GIS_OK && id >= 0)
+            rc = delete_id(st, id, err);
+        if (rc == GIS_OK && id >= 0)
+            rc = store_audit_add(st, &gone, err);
+        c->n += rc == GIS_OK && id >= 0;
     }
-    *out_id = id;
-    return GIS_OK;
+    return rc;
+}
+
+enum gis_status scenario_remove_prefix(struct store *st,
+                                       const char *prefix,
+                                       const char *user,
+                                       const char *reason,
+                                       size_t *out_n,
+                                       struct gis_error *err)
+{
+    struct remove_ctx c = {prefix, user, reason, 0};
+    enum gis_status rc;
+
+    if (!prefix || !*prefix)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "scenario_remove_prefix: an empty prefix");
+    rc = in_transaction(st, remove_write, &c, err);
+    if (rc == GIS_OK)
+        *out_n = c.n;
+    return rc;
 }
 
 void seat_set_free(struct seat_set *s)

@@ -31,13 +31,25 @@ struct scenario_record {
 
 /* Saves in one transaction (with the replaced scenario's removal, if any): a name
  * already used fails with GIS_ERR_CONFLICT unless is_replace, and a failure stores and
- * removes nothing. out_id: the new scenario's id. */
+ * removes nothing. Inside a transaction the caller opened (store_begin), it writes in
+ * that one and commits nothing; on failure the caller rolls back. out_id: the new
+ * scenario's id. */
 enum gis_status scenario_save(struct store *st,
                               const struct scenario_record *r,
                               const struct scenario_site *sites,
                               size_t n_sites,
                               int64_t *out_id,
                               struct gis_error *err);
+
+/* Removes every scenario whose name starts with prefix (a plan's "NAME/"), with its
+ * proposed sites, and audits each removal (user, reason). In the caller's transaction
+ * when one is open, else in its own. out_n: how many went. */
+enum gis_status scenario_remove_prefix(struct store *st,
+                                       const char *prefix,
+                                       const char *user,
+                                       const char *reason,
+                                       size_t *out_n,
+                                       struct gis_error *err);
 
 struct seat_set {
     size_t n;

@@ -39,6 +39,8 @@ enum gis_status store_begin(struct store *st, struct gis_error *err);
 enum gis_status store_commit(struct store *st, struct gis_error *err);
 /* Rolls back; safe to call when no transaction is open. */
 void store_rollback(struct store *st);
+/* Whether a transaction is open on this connection (a caller's, that writers may join). */
+bool store_in_transaction(struct store *st);
 
 /* Schema version of the open file. */
 int store_schema_version(struct store *st);

@@ -69,6 +69,44 @@ static int32_t group_of(const struct site_instance *in, size_t j)
 
 /* ---------------------------------------------------------------- selection */
 
+static int cmp_group_cost(const void *a, const void *b, void *ctx)
+{
+    const struct site_instance *in = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int32_t gx = in->group[x], gy = in->group[y];
+    double cx = in->cost[x], cy = in->cost[y];
+
+    if (gx != gy)
+        return (gx > gy) - (gx < gy);
+    if (cx != cy)
+        return (cx > cy) - (cx < cy);
+    return (x > y) - (x < y);
+}
+
+/* The free sites of each group, cheapest first: what paying a group's minimum costs at
+ * least, so that the budget is never spent before the minimums are met. Only with
+ * costs, a budget and minimums (unit costs: the debt is the count). */
+static enum gis_status cost_order(const struct site_instance *in, struct site_sel *s)
+{
+    size_t j, g, n = 0;
+
+    if (!in->cost || !(in->budget > 0) || !in->group_min || !in->group || !in->n_groups)
+        return GIS_OK;
+    s->by_cost = malloc(in->m * sizeof *s->by_cost);
+    s->group_start = calloc(in->n_groups + 1, sizeof *s->group_start);
+    if (!s->by_cost || !s->group_start)
+        return GIS_ERR_NOMEM;
+    for (j = 0; j < in->m; j++)
+        if (site__state(in, j) == SITE_FREE && in->group[j] >= 0) {
+            s->by_cost[n++] = (uint32_t)j;
+            s->group_start[in->group[j] + 1]++;
+        }
+    for (g = 0; g < in->n_groups; g++)
+        s->group_start[g + 1] += s->group_start[g];
+    qsort_r(s->by_cost, n, sizeof *s->by_cost, cmp_group_cost, (void *)in);
+    return GIS_OK;
+}
+
 enum gis_status site__sel_init(const struct site_instance *in, struct site_sel *s)
 {
     size_t j;
@@ -77,7 +115,7 @@ enum gis_status site__sel_init(const struct site_instance *in, struct site_sel *
     s->is_open = calloc(in->m ? in->m : 1, 1);
     s->list = malloc((in->m ? in->m : 1) * sizeof *s->list);
     s->in_group = calloc(in->n_groups ? in->n_groups : 1, sizeof *s->in_group);
-    if (!s->is_open || !s->list || !s->in_group) {
+    if (!s->is_open || !s->list || !s->in_group || cost_order(in, s) != GIS_OK) {
         site__sel_free(s);
         return GIS_ERR_NOMEM;
     }
@@ -92,6 +130,8 @@ void site__sel_free(struct site_sel *s)
     free(s->is_open);
     free(s->list);
     free(s->in_group);
+    free(s->by_cost);
+    free(s->group_start);
     memset(s, 0, sizeof *s);
 }
 
@@ -154,6 +194,39 @@ size_t site__sel_owed(const struct site_instance *in, const struct site_sel *s)
     return owed;
 }
 
+/* Group g's debt of `debt` sites paid with its cheapest free sites that are not open. */
+static double group_debt_cost(
+    const struct site_instance *in, const struct site_sel *s, size_t g, size_t debt, size_t adding)
+{
+    double cost = 0;
+    size_t k;
+
+    if (!s->by_cost)
+        return (double)debt; /* unit costs */
+    for (k = s->group_start[g]; debt > 0 && k < s->group_start[g + 1]; k++) {
+        uint32_t j = s->by_cost[k];
+        if (s->is_open[j] || j == adding)
+            continue;
+        cost += in->cost[j];
+        debt--;
+    }
+    return debt > 0 ? INFINITY : cost;
+}
+
+double site__sel_debt_cost(const struct site_instance *in, const struct site_sel *s, size_t adding)
+{
+    int32_t ga = adding == SIZE_MAX ? -1 : group_of(in, adding);
+    double cost = 0;
+    size_t g;
+
+    for (g = 0; in->group_min && g < in->n_groups; g++) {
+        int32_t have = s->in_group[g] + ((int32_t)g == ga);
+        if (in->group_min[g] > have)
+            cost += group_debt_cost(in, s, g, (size_t)(in->group_min[g] - have), adding);
+    }
+    return cost;
+}
+
 static bool group_has_room(const struct site_instance *in, const struct site_sel *s, int32_t g)
 {
     return g < 0 || !in->group_max || in->group_max[g] < 0 || s->in_group[g] < in->group_max[g];
@@ -164,17 +237,22 @@ static bool budget_allows(const struct site_instance *in, double cost)
     return in->budget <= 0 || cost <= in->budget * (1 + 1e-12);
 }
 
+/* Adding j must leave room, in p and in the budget, for the group minimums still owed
+ * (swaps keep the minimums, which the greedy start meets first). */
 bool site__sel_can_add(const struct site_instance *in, const struct site_sel *s, size_t j)
 {
     int32_t g = group_of(in, j);
     size_t owed = site__sel_owed(in, s);
     bool pays_debt = g >= 0 && in->group_min && s->in_group[g] < in->group_min[g];
+    double cost = s->cost + site__cost(in, j);
 
     if (s->is_open[j] || site__state(in, j) != SITE_FREE || s->n_new >= in->p)
         return false;
-    if (!group_has_room(in, s, g) || !budget_allows(in, s->cost + site__cost(in, j)))
+    if (!group_has_room(in, s, g) || !budget_allows(in, cost))
         return false;
-    return in->p - s->n_new - 1 >= owed - (pays_debt ? 1 : 0);
+    if (in->p - s->n_new - 1 < owed - (pays_debt ? 1 : 0))
+        return false;
+    return in->budget <= 0 || owed == 0 || budget_allows(in, cost + site__sel_debt_cost(in, s, j));
 }
 
 bool site__sel_can_swap(const struct site_instance *in,
@@ -352,10 +430,68 @@ static enum gis_status check_groups(const struct site_instance *in, struct gis_e
     return GIS_OK;
 }
 
+/* Whether some free site may open on top of the existing and forced ones. */
+static bool can_open_any(const struct site_instance *in, const struct site_sel *s)
+{
+    size_t j;
+
+    for (j = 0; j < in->m; j++)
+        if (site__sel_can_add(in, s, j))
+            return true;
+    return false;
+}
+
+static enum gis_status least_fails(const struct site_instance *in,
+                                   const struct site_sel *s,
+                                   enum site_problem pb,
+                                   struct gis_error *err)
+{
+    size_t g, need = s->n_new + site__sel_owed(in, s);
+    double cost = s->cost + site__sel_debt_cost(in, s, SIZE_MAX);
+
+    for (g = 0; in->group_max && g < in->n_groups; g++)
+        if (in->group_max[g] >= 0 && s->in_group[g] > in->group_max[g])
+            return gis_fail(err, GIS_ERR_INVALID_ARG,
+                            "infeasible quotas: group %zu has %d forced sites, at most %d allowed",
+                            g, (int)s->in_group[g], (int)in->group_max[g]);
+    if (need > in->p)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "infeasible quotas: the forced sites and the group minimums need %zu "
+                        "sites but p is %zu",
+                        need, in->p);
+    if (!budget_allows(in, cost))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "infeasible budget: the forced sites and the group minimums cost %g, "
+                        "more than the budget %g",
+                        cost, in->budget);
+    /* No site at all leaves every distance infinite (MCLP: nothing covered is an answer). */
+    if ((pb == SITE_PMEDIAN || pb == SITE_PCENTER) && !s->n_list && !can_open_any(in, s))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "no candidate fits the budget and quotas: nothing could open");
+    return GIS_OK;
+}
+
+/* The cheapest answer the rules allow: the forced sites plus each group's cheapest free
+ * sites up to its minimum. The groups are disjoint, so the rules can be met iff that
+ * set fits p, the budget and the group maximums. */
+static enum gis_status
+check_least(const struct site_instance *in, enum site_problem pb, struct gis_error *err)
+{
+    struct site_sel s;
+    enum gis_status rc;
+
+    if (site__sel_init(in, &s) != GIS_OK)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    rc = least_fails(in, &s, pb, err);
+    site__sel_free(&s);
+    return rc;
+}
+
 static enum gis_status
 check_counts(const struct site_instance *in, enum site_problem pb, struct gis_error *err)
 {
     struct counts c = count_sites(in);
+    enum gis_status rc;
 
     if (pb == SITE_LSCP)
         return c.usable ? GIS_OK
@@ -370,7 +506,8 @@ check_counts(const struct site_instance *in, enum site_problem pb, struct gis_er
                         in->p);
     if (in->budget > 0 && c.forced_cost > in->budget)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "the forced sites alone exceed the budget");
-    return check_groups(in, err);
+    rc = check_groups(in, err);
+    return rc == GIS_OK ? check_least(in, pb, err) : rc;
 }
 
 static bool data_is_integral(const struct site_instance *in, enum site_problem pb)

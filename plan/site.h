@@ -94,9 +94,14 @@ struct site_result {
 };
 
 /* Solves in per opt. Fails (GIS_ERR_INVALID_ARG, with a message naming the problem) on
- * an inconsistent instance: p larger than the candidates left, infeasible quotas, no
- * candidates, data missing for the problem, negative weights. out written on success;
- * free with site_result_free. */
+ * an inconsistent instance: p larger than the candidates left, quotas or a budget no
+ * site set can meet (with the forced sites), p-median or p-center with no site able to
+ * open, no candidates, data missing for the problem, negative weights. An answer keeps
+ * p, the budget, the quotas and the capacities, and its objective is that of the sites
+ * returned (and, capacitated, of assign: in p-median a point no open site has room for
+ * stays unassigned and costs 2 x the largest distance + 1 per unit of its weight, so
+ * that serving it always counts for more). out written on success; free with
+ * site_result_free. */
 enum gis_status site_solve(const struct site_instance *in,
                            const struct site_options *opt,
                            struct site_result *out,

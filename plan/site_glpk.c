@@ -72,18 +72,25 @@ static void add_y(struct mip *mp)
         if (st == SITE_EXISTING || st == SITE_FORCED)
             glp_set_col_bnds(mp->lp, col, GLP_FX, 1, 1);
         if (mp->pb == SITE_LSCP && st != SITE_EXISTING)
-            glp_set_obj_coef(mp->lp, col, site__cost(in, j));
+            glp_set_obj_coef(mp->lp, col, mp->r->is_radius_test ? 1 : site__cost(in, j));
     }
 }
 
-/* The counting rows: at most p new sites, the budget, the quotas. */
+/* Whether the budget and quotas apply: not to set covering, except as a radius test. */
+static bool has_rules(const struct mip *mp)
+{
+    return mp->pb != SITE_LSCP || mp->r->is_radius_test;
+}
+
+/* The counting rows: at most p new sites (the radius test minimises their number
+ * instead), the budget, the quotas. */
 static void add_side_rows(struct mip *mp)
 {
     const struct site_instance *in = mp->in;
     size_t j;
     int n = 0;
 
-    for (j = 0; mp->pb != SITE_LSCP && j < in->m; j++)
+    for (j = 0; has_rules(mp) && j < in->m; j++)
         if (mp->ycol[j] && site__state(in, j) != SITE_EXISTING) {
             mp->ind[++n] = mp->ycol[j];
             mp->val[n] = in->budget > 0 ? site__cost(in, j) : 1;
@@ -92,7 +99,7 @@ static void add_side_rows(struct mip *mp)
         add_row(mp, n, GLP_UP, 0, in->budget);
     for (j = 1; n && j <= (size_t)n; j++)
         mp->val[j] = 1;
-    if (n)
+    if (n && mp->pb != SITE_LSCP)
         add_row(mp, n, GLP_UP, 0, (double)in->p);
 }
 
@@ -117,12 +124,15 @@ static void add_quota_rows(struct mip *mp)
     size_t g;
     int n;
 
-    if (mp->pb == SITE_LSCP) /* set covering minimises the sites: no quotas (site.h) */
+    if (!has_rules(mp)) /* set covering minimises the sites: no quotas (site.h) */
         return;
     for (g = 0; in->group && g < in->n_groups; g++) {
         int lo = in->group_min ? in->group_min[g] : 0, hi = in->group_max ? in->group_max[g] : -1;
         n = group_row(mp, g);
-        if (n && (lo > 0 || hi >= 0))
+        /* Even with no site left in the group (the reduced p-median model may fix them
+         * all closed): an empty row owing lo > 0 sites makes the model infeasible, as it
+         * is; leaving the row out dropped the minimum. */
+        if (n || lo > 0)
             add_row(mp, n, hi < 0 ? GLP_LO : lo == hi ? GLP_FX : GLP_DB, lo, hi < 0 ? 0 : hi);
     }
 }
@@ -259,7 +269,7 @@ static void add_cover_assignment(struct mip *mp)
     const struct site_instance *in = mp->in;
     const struct site_cover *c = in->cover;
     size_t total = c->cand_start[in->m], i, j, k;
-    int first = glp_add_cols(mp->lp, (int)total), n;
+    int first = total ? glp_add_cols(mp->lp, (int)total) : 0, n; /* GLPK aborts on 0 */
 
     for (j = 0; j < in->m; j++)
         for (k = c->cand_start[j]; k < c->cand_start[j + 1]; k++) {
@@ -410,6 +420,42 @@ static void set_start(struct mip *mp, const struct site_result *res)
         mp->start[mp->rcol] = res->objective;
 }
 
+static bool is_within(int type, double lo, double hi, double v)
+{
+    double tol = 1e-9 * (1 + fabs(v));
+
+    if (type == GLP_FR)
+        return true;
+    if ((type == GLP_LO || type == GLP_DB || type == GLP_FX) && v < lo - tol)
+        return false;
+    return type == GLP_LO || v <= hi + tol;
+}
+
+/* GLPK takes a heuristic solution unchecked (glp_ios_heur_sol checks only integrality),
+ * and an infeasible one would become its incumbent and cut off the true optimum: the
+ * start goes to GLPK only if it keeps every bound and row. It may not: a capacitated
+ * answer with unserved points, a site the reduced model left out, a cover breaking the
+ * radius test's budget. */
+static bool start_fits(struct mip *mp)
+{
+    int i, j, k, len, rows = glp_get_num_rows(mp->lp), cols = glp_get_num_cols(mp->lp);
+
+    for (j = 1; j <= cols; j++)
+        if (!is_within(glp_get_col_type(mp->lp, j), glp_get_col_lb(mp->lp, j),
+                       glp_get_col_ub(mp->lp, j), mp->start[j]))
+            return false;
+    for (i = 1; i <= rows; i++) {
+        double a = 0;
+        len = glp_get_mat_row(mp->lp, i, mp->ind, mp->val);
+        for (k = 1; k <= len; k++)
+            a += mp->val[k] * mp->start[mp->ind[k]];
+        if (!is_within(glp_get_row_type(mp->lp, i), glp_get_row_lb(mp->lp, i),
+                       glp_get_row_ub(mp->lp, i), a))
+            return false;
+    }
+    return true;
+}
+
 static void callback(glp_tree *t, void *info)
 {
     struct mip *mp = info;
@@ -429,6 +475,44 @@ static void callback(glp_tree *t, void *info)
 
 /* ---------------------------------------------------------------- answer */
 
+/* Capacitated: the x pairs GLPK chose. */
+static void read_pairs(const struct mip *mp, struct site_result *res)
+{
+    const struct site_instance *in = mp->in;
+    const struct site_cover *c = in->cover;
+    size_t i, j, k;
+
+    for (i = 0; mp->xbase && i < in->n; i++)
+        for (j = 0; j < in->m; j++)
+            if (mp->ycol[j] && glp_mip_col_val(mp->lp, xcol(mp, i, j)) > 0.5)
+                res->assign[i] = (int32_t)j;
+    for (j = 0; mp->xcov && j < in->m; j++)
+        for (k = c->cand_start[j]; k < c->cand_start[j + 1]; k++)
+            if (mp->ycol[j] && glp_mip_col_val(mp->lp, mp->xcov[k]) > 0.5)
+                res->assign[c->cand_item[k]] = (int32_t)j;
+}
+
+/* Capacitated: the pairs; covering (MCLP, LSCP): the first open site reaching each
+ * point. Then the demand served, which the heuristic's answer had filled. */
+static void read_assign(const struct mip *mp, const struct site_sel *s, struct site_result *res)
+{
+    const struct site_instance *in = mp->in;
+    const struct site_cover *c = in->cover;
+    size_t i, k;
+
+    for (i = 0; i < in->n; i++)
+        res->assign[i] = -1;
+    if (mp->has_capacity)
+        read_pairs(mp, res);
+    for (i = 0; !mp->has_capacity && i < in->n; i++)
+        for (k = c->dem_start[i]; k < c->dem_start[i + 1] && res->assign[i] < 0; k++)
+            if (s->is_open[c->dem_item[k]])
+                res->assign[i] = (int32_t)c->dem_item[k];
+    res->demand_covered = 0;
+    for (i = 0; i < in->n; i++)
+        res->demand_covered += res->assign[i] >= 0 ? in->weight[i] : 0;
+}
+
 static enum gis_status read_answer(struct mip *mp, struct site_result *res)
 {
     const struct site_instance *in = mp->in;
@@ -444,15 +528,10 @@ static enum gis_status read_answer(struct mip *mp, struct site_result *res)
         site__sel_free(&s);
         return GIS_ERR_NOMEM;
     }
-    if (mp->xbase && mp->has_capacity) {
-        size_t i;
-        for (i = 0; i < in->n; i++)
-            for (j = 0, res->assign[i] = -1; j < in->m; j++)
-                if (mp->ycol[j] && glp_mip_col_val(mp->lp, xcol(mp, i, j)) > 0.5)
-                    res->assign[i] = (int32_t)j;
-    } else if (mp->xbase) {
+    if (mp->xbase && !mp->has_capacity)
         site__assign_nearest(in, &s, res->assign, NULL);
-    }
+    else
+        read_assign(mp, &s, res);
     res->objective = glp_mip_obj_val(mp->lp);
     site__sel_free(&s);
     return GIS_OK;
@@ -510,10 +589,43 @@ static void keep_answer(struct mip *mp, struct site_result *res, int status)
     }
 }
 
+static int milliseconds(double seconds)
+{
+    return seconds > 0 ? (int)fmin(seconds * 1000, 2e9) : 1;
+}
+
+/* The LP relaxation first, then branch and cut without GLPK's MIP presolver: presolved,
+ * the search runs on a transformed problem whose columns are not ours, and the start
+ * handed to glp_ios_heur_sol would be read against the wrong columns (it was, and GLPK
+ * returned answers breaking the capacity rows). GLP_ENOPFS: the MIP has no answer. */
+static int solve_mip(struct mip *mp, double left)
+{
+    double t0 = site__now();
+    glp_smcp lp;
+    glp_iocp parm;
+    int ret;
+
+    glp_term_out(GLP_OFF);
+    glp_init_smcp(&lp);
+    lp.msg_lev = GLP_MSG_OFF;
+    lp.tm_lim = milliseconds(left);
+    ret = glp_simplex(mp->lp, &lp);
+    if (ret != 0)
+        return ret;
+    if (glp_get_status(mp->lp) != GLP_OPT)
+        return GLP_ENOPFS;
+    glp_init_iocp(&parm);
+    parm.presolve = GLP_OFF;
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.tm_lim = milliseconds(left - (site__now() - t0));
+    parm.cb_func = callback;
+    parm.cb_info = mp;
+    return glp_intopt(mp->lp, &parm);
+}
+
 enum gis_status site__glpk(struct site_run *r, struct site_result *res, struct gis_error *err)
 {
     struct mip mp;
-    glp_iocp parm;
     size_t cols = count_columns(r->in, r->opt->problem);
     enum gis_status rc;
     double left = r->deadline - site__now();
@@ -532,14 +644,11 @@ enum gis_status site__glpk(struct site_run *r, struct site_result *res, struct g
         return gis_fail(err, rc, "out of memory for the exact model");
     }
     set_start(&mp, res);
-    glp_term_out(GLP_OFF);
-    glp_init_iocp(&parm);
-    parm.presolve = GLP_ON;
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.tm_lim = left > 0 ? (int)fmin(left * 1000, 2e9) : 1;
-    parm.cb_func = callback;
-    parm.cb_info = &mp;
-    ret = glp_intopt(mp.lp, &parm);
+    if (!isfinite(res->objective) || !start_fits(&mp)) {
+        free(mp.start);
+        mp.start = NULL;
+    }
+    ret = solve_mip(&mp, left);
     if (ret == 0 || ret == GLP_ETMLIM || ret == GLP_ESTOP)
         keep_answer(&mp, res, glp_mip_status(mp.lp));
     r->hit_time_limit = ret == GLP_ETMLIM;

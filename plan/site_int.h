@@ -15,6 +15,9 @@ struct site_run {
     uint64_t iterations;
     bool is_cancelled, hit_time_limit;
     bool is_integral; /* every weight x distance (or weight) is an integer */
+    /* LSCP as p-center's exact radius test: the fewest sites, but within the budget and
+     * quotas of the p-center instance (which plain LSCP ignores). */
+    bool is_radius_test;
     double last_report;
 };
 
@@ -26,6 +29,10 @@ struct site_sel {
     size_t n_new;      /* open sites that are not existing */
     double cost;       /* cost of those */
     int32_t *in_group; /* n_groups: new sites per group */
+    /* With costs, a budget and group minimums: the free sites of each group, cheapest
+     * first (group g's at by_cost[group_start[g] .. group_start[g + 1]]); else NULL. */
+    uint32_t *by_cost;
+    size_t *group_start;
 };
 
 double site__now(void);
@@ -51,6 +58,9 @@ bool site__sel_can_swap(const struct site_instance *in,
                         size_t out_j);
 /* Unmet group minimums: new sites still owed to groups. */
 size_t site__sel_owed(const struct site_instance *in, const struct site_sel *s);
+/* The least cost of paying every unmet group minimum with free sites that are not open,
+ * once site `adding` (SIZE_MAX: none) has joined; INFINITY when too few are left. */
+double site__sel_debt_cost(const struct site_instance *in, const struct site_sel *s, size_t adding);
 
 /* A problem's moves, for the shared search. Costs are minimised (MCLP: -covered). */
 struct search_ops {

@@ -132,7 +132,23 @@ static enum probe probe(struct pc *pc, size_t k, double slice_end)
     return out;
 }
 
-/* Binary search: lo_proven and below are proven infeasible; hi is reached. */
+/* After a probe reached a radius: the best answer's index becomes hi. The probes are
+ * heuristic, so that answer may beat radii an earlier probe failed to reach: lo falls
+ * back to the last proven radius (SIZE_MAX: none) whenever it is no longer below hi,
+ * keeping lo < hi, so hi - lo never wraps (it did, and the next probe read far out of
+ * vals). A proof the answer contradicts cannot hold and is dropped. */
+static void lower_hi(const struct pc *pc, size_t *lo, size_t *lo_proven, size_t *hi)
+{
+    *hi = index_of(pc, pc->best_r);
+    if (*lo_proven != SIZE_MAX && *lo_proven >= *hi)
+        *lo_proven = SIZE_MAX;
+    if (*lo != SIZE_MAX && *lo >= *hi)
+        *lo = *lo_proven;
+}
+
+/* Binary search over vals with lo < hi throughout: lo_proven and below are proven
+ * infeasible, lo was last tried without success, hi is reached. Every probe either
+ * lowers hi or raises lo, so the search ends. */
 static enum gis_status search(struct pc *pc, size_t *out_lo_proven)
 {
     size_t hi = index_of(pc, pc->best_r), lo = SIZE_MAX, lo_proven = SIZE_MAX;
@@ -146,7 +162,7 @@ static enum gis_status search(struct pc *pc, size_t *out_lo_proven)
         if (res == PROBE_FAILED)
             return GIS_ERR_NOMEM;
         if (res == PROBE_REACHED) {
-            hi = index_of(pc, pc->best_r);
+            lower_hi(pc, &lo, &lo_proven, &hi);
             continue;
         }
         lo = mid;
@@ -176,8 +192,56 @@ static void keep_cover(struct pc *pc, const struct site_result *cov)
     site__sel_free(&s);
 }
 
+static bool quota_holds(const struct site_instance *in, size_t g, int32_t count)
+{
+    return (!in->group_min || count >= in->group_min[g]) &&
+           (!in->group_max || in->group_max[g] < 0 || count <= in->group_max[g]);
+}
+
+/* Whether a cover keeps the budget and quotas of the p-center instance (its count may
+ * exceed p: that is what the radius test measures). */
+static bool cover_obeys(const struct site_instance *in, const struct site_result *cov)
+{
+    int32_t *per = calloc(in->n_groups ? in->n_groups : 1, sizeof *per);
+    double cost = 0;
+    size_t k, g;
+    bool is_ok = per != NULL;
+
+    for (k = 0; per && k < cov->n_open; k++) {
+        int32_t grp = in->group && in->n_groups ? in->group[cov->open[k]] : -1;
+        cost += site__cost(in, cov->open[k]);
+        if (grp >= 0)
+            per[grp]++;
+    }
+    is_ok = is_ok && (in->budget <= 0 || cost <= in->budget * (1 + 1e-12));
+    for (g = 0; is_ok && in->group && g < in->n_groups; g++)
+        is_ok = quota_holds(in, g, per[g]);
+    free(per);
+    return is_ok;
+}
+
+/* The greedy cover (unit costs, no rules) as GLPK's incumbent; dropped when it breaks
+ * the budget or quotas, which the MIP keeps. */
+static bool start_cover(struct site_run *sub, struct site_result *cov)
+{
+    const struct site_instance *at = sub->in;
+    struct site_instance unit = *at;
+    enum gis_status rc;
+
+    unit.cost = NULL;
+    sub->in = &unit;
+    rc = site__lscp(sub, cov, NULL);
+    sub->in = at;
+    if (rc == GIS_OK && !cover_obeys(at, cov)) {
+        cov->n_open = 0;
+        cov->objective = INFINITY;
+    }
+    return rc == GIS_OK;
+}
+
 /* Radius vals[k] by the set-covering MIP (GLPK): the fewest sites covering every
- * weighted point, more than p meaning the radius is too small. */
+ * weighted point within the budget and quotas, more than p meaning the radius is too
+ * small. */
 static enum probe exact_probe(struct pc *pc, size_t k)
 {
     struct site_instance at = *pc->in;
@@ -194,11 +258,11 @@ static enum probe exact_probe(struct pc *pc, size_t k)
         return PROBE_FAILED;
     at.cover = &cover;
     at.weight = pc->unit;
-    at.cost = NULL;
     o.problem = SITE_LSCP;
     sub.in = &at;
     sub.opt = &o;
     sub.is_integral = true;
+    sub.is_radius_test = true;
     cov.assign = malloc(at.n * sizeof *cov.assign);
     cov.objective = INFINITY;
     for (i = 0; cov.assign && i < at.n; i++)
@@ -207,8 +271,7 @@ static enum probe exact_probe(struct pc *pc, size_t k)
     if (is_uncoverable)
         out = PROBE_INFEASIBLE;
     /* GLPK finds its way far faster from the greedy cover as an incumbent. */
-    else if (cov.assign && site__lscp(&sub, &cov, NULL) == GIS_OK &&
-             site__glpk(&sub, &cov, NULL) == GIS_OK)
+    else if (cov.assign && start_cover(&sub, &cov) && site__glpk(&sub, &cov, NULL) == GIS_OK)
         out = cov.objective <= (double)at.p           ? PROBE_REACHED
               : ceil(cov.bound - 1e-6) > (double)at.p ? PROBE_INFEASIBLE
                                                       : PROBE_UNKNOWN;
@@ -271,6 +334,17 @@ static void farthest_first(struct pc *pc)
     pc->best_r = radius_of(in, s);
 }
 
+/* The least radius not proven too small. The answer's radius is one of vals and above
+ * every proven one, so lo_proven + 1 is within vals; the check costs nothing. */
+static double radius_bound(const struct pc *pc, size_t lo_proven)
+{
+    if (!pc->n_vals)
+        return 0;
+    if (lo_proven == SIZE_MAX)
+        return pc->vals[0];
+    return pc->vals[lo_proven + 1 < pc->n_vals ? lo_proven + 1 : pc->n_vals - 1];
+}
+
 enum gis_status site__pcenter(struct site_run *r, struct site_result *res, struct gis_error *err)
 {
     const struct site_instance *in = r->in;
@@ -298,7 +372,7 @@ enum gis_status site__pcenter(struct site_run *r, struct site_result *res, struc
     if (rc == GIS_OK) {
         res->objective = radius_of(in, &pc.best);
         site__assign_nearest(in, &pc.best, res->assign, NULL);
-        res->bound = lo_proven == SIZE_MAX ? (pc.n_vals ? pc.vals[0] : 0) : pc.vals[lo_proven + 1];
+        res->bound = radius_bound(&pc, lo_proven);
         snprintf(res->method, sizeof res->method, "%s",
                  r->opt->is_exact ? "radius-search+set-covering-mip"
                                   : "radius-search+mclp+lagrangian");

@@ -130,7 +130,7 @@ static double eval_in(struct pm *pm, size_t j)
 
     for (i = 0; i < pm->in->n; i++) {
         double w = pm->in->weight[i], d = col[i];
-        if (w == 0 || d >= pm->d2[i])
+        if (w == 0 || d >= pm->d2[i] || pm->c1[i] < 0) /* c1 < 0: nothing open yet */
             continue;
         if (d < pm->d1[i]) {
             gain += w * (pm->d1[i] - d);

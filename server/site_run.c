@@ -658,7 +658,7 @@ static void summary_head(cJSON *o,
 {
     cJSON_AddStringToObject(o, "problem", site_problem_name(p->problem));
     cJSON_AddNumberToObject(o, "p", (double)jb->in.p);
-    if (jb->in.cover)
+    if (jb->has_cover)
         cJSON_AddNumberToObject(o, "radius_m", jb->radius > 0 ? jb->radius : p->radius_m);
     cJSON_AddNumberToObject(o, "objective", r->objective);
     cJSON_AddNumberToObject(o, "bound", r->bound);
@@ -805,32 +805,94 @@ static enum gis_status emit(cJSON *o, FILE *f, struct gis_error *err)
     return rc;
 }
 
+/* ---------------------------------------------------------------- answers */
+
+struct site_answer {
+    struct job jb; /* holds pointers into itself: never moved, hence malloc'd */
+    struct site_result r;
+};
+
+void site_answer_free(struct site_answer *a)
+{
+    if (!a)
+        return;
+    site_result_free(&a->r);
+    job_free(&a->jb);
+    free(a);
+}
+
+/* What the answer's output and saving read stays; the distances and coverage lists,
+ * which can be the bulk (a plan keeps every problem's answer until it saves), go. */
+static void drop_solver_data(struct job *jb)
+{
+    free(jb->dist);
+    jb->dist = NULL;
+    jb->in.dist = NULL;
+    site_cover_free(&jb->cover);
+    jb->in.cover = NULL;
+}
+
+enum gis_status site_answer_solve(struct store *st,
+                                  const struct site_params *p,
+                                  struct site_answer **out,
+                                  struct gis_error *err)
+{
+    struct site_options opt = {p->problem, p->seed,     p->time_limit_s, p->is_exact,
+                               p->gap,     p->progress, p->progress_ctx};
+    struct site_answer *a = calloc(1, sizeof *a);
+    enum gis_status rc =
+        a ? build(&a->jb, st, p, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+
+    if (rc == GIS_OK && p->progress && p->progress(p->progress_ctx, 0.01, 0))
+        rc = gis_fail(err, GIS_ERR_INVALID_ARG, "cancelled");
+    if (rc == GIS_OK)
+        rc = site_solve(&a->jb.in, &opt, &a->r, err);
+    if (rc != GIS_OK) {
+        site_answer_free(a);
+        return rc;
+    }
+    drop_solver_data(&a->jb);
+    *out = a;
+    return GIS_OK;
+}
+
+enum gis_status site_answer_save(struct store *st,
+                                 const struct site_answer *a,
+                                 const struct site_params *p,
+                                 int64_t *out_id,
+                                 struct gis_error *err)
+{
+    if (a->r.was_cancelled)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "cancelled: nothing saved");
+    return save(st, &a->jb, p, &a->r, out_id, err);
+}
+
+enum gis_status site_answer_write(const struct site_answer *a,
+                                  const struct site_params *p,
+                                  enum site_format fmt,
+                                  int64_t scenario,
+                                  FILE *f,
+                                  struct gis_error *err)
+{
+    return emit(fmt == SITE_GEOJSON ? geojson(&a->jb, p, &a->r)
+                                    : summary(&a->jb, p, &a->r, scenario),
+                f, err);
+}
+
 enum gis_status site_write(struct store *st,
                            const struct site_params *p,
                            enum site_format fmt,
                            FILE *f,
                            struct gis_error *err)
 {
-    struct job jb;
-    struct site_options opt = {p->problem, p->seed,     p->time_limit_s, p->is_exact,
-                               p->gap,     p->progress, p->progress_ctx};
-    struct site_result r = {0};
+    struct site_answer *a = NULL;
     int64_t scenario = -1;
-    enum gis_status rc;
+    enum gis_status rc = site_answer_solve(st, p, &a, err);
 
-    memset(&jb, 0, sizeof jb);
-    rc = build(&jb, st, p, err);
-    if (rc == GIS_OK && p->progress && p->progress(p->progress_ctx, 0.01, 0))
-        rc = gis_fail(err, GIS_ERR_INVALID_ARG, "cancelled");
-    if (rc == GIS_OK)
-        rc = site_solve(&jb.in, &opt, &r, err);
     if (rc == GIS_OK && p->save_name)
-        rc = r.was_cancelled ? gis_fail(err, GIS_ERR_INVALID_ARG, "cancelled: nothing saved")
-                             : save(st, &jb, p, &r, &scenario, err);
+        rc = site_answer_save(st, a, p, &scenario, err);
     if (rc == GIS_OK)
-        rc =
-            emit(fmt == SITE_GEOJSON ? geojson(&jb, p, &r) : summary(&jb, p, &r, scenario), f, err);
-    site_result_free(&r);
-    job_free(&jb);
+        rc = site_answer_write(a, p, fmt, scenario, f, err);
+    site_answer_free(a);
     return rc;
 }

@@ -70,10 +70,41 @@ struct cJSON;
 enum gis_status
 site_params_from_json(const struct cJSON *in, struct site_params *p, struct gis_error *err);
 
+/* Builds, solves, saves when p->save_name is set, and writes the answer to f. */
 enum gis_status site_write(struct store *st,
                            const struct site_params *p,
                            enum site_format fmt,
                            FILE *f,
                            struct gis_error *err);
+
+/* site_write in steps, for a caller that solves first and saves later (a plan saves all
+ * its answers in one transaction). An answer: the instance's candidates and the result. */
+struct site_answer;
+
+/* Builds the instance from p's source and solves it. Nothing is written (p->save_name
+ * is not read). out: free with site_answer_free; p and the strings it points to must
+ * outlive it. */
+enum gis_status site_answer_solve(struct store *st,
+                                  const struct site_params *p,
+                                  struct site_answer **out,
+                                  struct gis_error *err);
+
+/* Saves the answer as scenario p->save_name (scenario_save: in the caller's transaction
+ * when one is open, else in its own). out_id: the scenario's id. */
+enum gis_status site_answer_save(struct store *st,
+                                 const struct site_answer *a,
+                                 const struct site_params *p,
+                                 int64_t *out_id,
+                                 struct gis_error *err);
+
+/* Writes the answer as a summary (with scenario_id when scenario >= 0) or GeoJSON. */
+enum gis_status site_answer_write(const struct site_answer *a,
+                                  const struct site_params *p,
+                                  enum site_format fmt,
+                                  int64_t scenario,
+                                  FILE *f,
+                                  struct gis_error *err);
+
+void site_answer_free(struct site_answer *a);
 
 #endif

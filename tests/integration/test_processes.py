@@ -178,6 +178,39 @@ class SiteSelection(unittest.TestCase):
         self.assertEqual(status, 409)  # a name conflict, as the store says
         self.assertIn("exists already", json.loads(body)["description"])
 
+    def check_pcenter(self, status, body):
+        """A p-center answer within its budget of ten sites, or a JSON refusal."""
+        doc = json.loads(body)
+        if 400 <= status < 500:
+            self.assertTrue(doc["code"] and doc["description"], doc)
+            return
+        self.assertEqual(status, 200, body)
+        self.assertEqual(doc["problem"], "pcenter")
+        self.assertTrue(0 < len(doc["sites"]) <= 10)
+        self.assertEqual(len(doc["sites"]), len(set(doc["sites"])))
+        self.assertLessEqual(doc["bound"], doc["objective"])
+
+    def test_pcenter_request_that_killed_the_server(self):
+        # Issue 12: this one anonymous request crashed the server (SIGSEGV), sync and async.
+        crash = {"inputs": {"problem": "pcenter", "kind": "welfare_institute",
+                            "candidates": "rural", "time_limit": 0.5, "within": "610602",
+                            "p": 100, "budget": 10}}
+        status, _, body = self.post(crash)
+        self.check_pcenter(status, body)
+        status, _, body = self.post(crash, Prefer="respond-async")
+        if status == 201:
+            info = self.wait(json.loads(body)["jobID"])
+            self.assertIn(info["status"], ("successful", "failed"), info)
+            if info["status"] == "failed":  # refused inside the job: it says why
+                self.assertTrue(info["message"], info)
+            else:
+                status, _, body = self.srv.get(f"/jobs/{info['jobID']}/results")
+                self.check_pcenter(status, body)
+        else:
+            self.check_pcenter(status, body)
+        self.assertIsNone(self.srv.proc.poll(), "the server died")
+        self.assertEqual(self.srv.get("/health")[0], 200)
+
     def test_bad_requests(self):
         for inputs, msg in (({"problem": "fastest"}, "problem"),
                             ({"problem": "mclp", "kind": "canteen", "p": -3}, "\"p\""),

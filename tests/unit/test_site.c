@@ -1,7 +1,9 @@
 /* Unit tests of plan/site.h: on random small instances with every side constraint
  * (existing, forced and forbidden sites, costs with a budget, quotas per group), the
- * heuristic and the GLPK path both reach the optimum found by trying every site set,
- * and the bounds are valid. Plus the parsers' rules and the input checks. */
+ * heuristic and the GLPK path of all four problems both reach the optimum found by
+ * trying every site set, the objective each reports is the one recomputed here from the
+ * sites it returns (and the instance data alone), and the bounds are valid. Plus
+ * capacities, the parsers' rules and the input checks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,11 +130,55 @@ static bool allowed(const struct site_instance *in, unsigned set)
     return quotas_hold(in, per);
 }
 
+/* LSCP: every point with weight that some usable site reaches is covered by the set. */
+static bool covers(const struct site_instance *in, unsigned set, double r)
+{
+    size_t i, j;
+
+    for (i = 0; i < in->n; i++) {
+        bool is_reachable = false, is_covered = false;
+        for (j = 0; j < in->m; j++) {
+            bool is_near = in->dist[i * in->m + j] <= r;
+            is_reachable |= is_near && (!in->state || in->state[j] != SITE_FORBIDDEN);
+            is_covered |= is_near && (set >> j & 1);
+        }
+        if (in->weight[i] > 0 && is_reachable && !is_covered)
+            return false;
+    }
+    return true;
+}
+
+/* LSCP ignores p, the budget and the quotas (site.h): only the states and the cover. */
+static bool lscp_allowed(const struct site_instance *in, unsigned set, double r)
+{
+    size_t j;
+
+    for (j = 0; j < in->m; j++)
+        if (!state_allows(in, set, j))
+            return false;
+    return covers(in, set, r);
+}
+
+/* LSCP: the cost of the new sites of the set. */
+static double set_cost(const struct site_instance *in, unsigned set)
+{
+    double sum = 0;
+    size_t j;
+
+    for (j = 0; j < in->m; j++)
+        if ((set >> j & 1) && (!in->state || in->state[j] != SITE_EXISTING))
+            sum += in->cost ? in->cost[j] : 1;
+    return sum;
+}
+
+/* The objective of a site set (existing sites included), from the instance alone. */
 static double value(const struct site_instance *in, enum site_problem pb, unsigned set, double r)
 {
     double sum = 0, mx = 0;
     size_t i, j;
 
+    if (pb == SITE_LSCP)
+        return set_cost(in, set);
     for (i = 0; i < in->n; i++) {
         double best = INFINITY;
         for (j = 0; j < in->m; j++)
@@ -155,12 +201,29 @@ static double brute(const struct site_instance *in, enum site_problem pb, double
 
     for (set = 0; set < 1u << in->m; set++) {
         double v;
-        if (!allowed(in, set))
+        if (pb == SITE_LSCP ? !lscp_allowed(in, set, r) : !allowed(in, set))
             continue;
         v = value(in, pb, set, r);
         best = pb == SITE_MCLP ? fmax(best, v) : fmin(best, v);
     }
     return best;
+}
+
+/* The returned sites as a set, with the existing ones (open, never in res.open). */
+static unsigned open_set(const struct site_instance *in, const struct site_result *res)
+{
+    unsigned set = 0;
+    size_t k;
+
+    for (k = 0; k < res->n_open; k++) {
+        assert_true(res->open[k] < in->m);
+        assert_true(k == 0 || res->open[k - 1] < res->open[k]);
+        set |= 1u << res->open[k];
+    }
+    for (k = 0; in->state && k < in->m; k++)
+        if (in->state[k] == SITE_EXISTING)
+            set |= 1u << k;
+    return set;
 }
 
 static void check(struct inst *t, enum site_problem pb, double r)
@@ -172,20 +235,18 @@ static void check(struct inst *t, enum site_problem pb, double r)
         struct site_options o = {.problem = pb, .seed = 7, .time_limit_s = 10, .is_exact = exact};
         struct site_result res;
         struct gis_error err = {0};
-        unsigned set = 0;
-        size_t k;
+        unsigned set;
 
         assert_int_equal(site_solve(&t->in, &o, &res, &err), GIS_OK);
+        set = open_set(&t->in, &res);
+        /* What the answer is worth, recomputed from its sites, not taken from the solver. */
+        assert_true(fabs(res.objective - value(&t->in, pb, set, r)) < 1e-3);
         assert_true(fabs(res.objective - opt) < 1e-3);
         if (pb == SITE_MCLP)
             assert_true(res.bound >= opt - 1e-6);
         else
             assert_true(res.bound <= opt + 1e-6);
-        for (k = 0; k < res.n_open; k++)
-            set |= 1u << res.open[k];
-        set |= 1u; /* site 0 is existing when the rules apply; harmless otherwise */
-        if (t->in.state)
-            assert_true(allowed(&t->in, set));
+        assert_true(pb == SITE_LSCP ? lscp_allowed(&t->in, set, r) : allowed(&t->in, set));
         site_result_free(&res);
     }
 }
@@ -227,27 +288,81 @@ static void test_mclp_brute_force(void **state)
     }
 }
 
-static void test_capacities_are_respected(void **state)
+static void test_lscp_brute_force(void **state)
 {
     struct inst t;
-    struct site_options o = {.problem = SITE_PMEDIAN, .seed = 1, .time_limit_s = 5};
+    int k;
+
+    (void)state;
+    for (k = 0; k < 12; k++) {
+        make(&t, k % 2, 25);
+        check(&t, SITE_LSCP, 25);
+        site_cover_free(&t.cover);
+    }
+}
+
+/* The capacitated objective from the assignment (site.h: in p-median an unserved
+ * point's weight costs 2 x the largest distance + 1; MCLP counts served weight). */
+static double assigned_value(const struct inst *t, enum site_problem pb, const int32_t *assign)
+{
+    double v = 0, big = 0;
+    size_t i;
+
+    for (i = 0; i < N * M; i++)
+        big = fmax(big, t->dist[i]);
+    for (i = 0; i < N; i++) {
+        if (pb == SITE_MCLP)
+            v += assign[i] >= 0 ? t->w[i] : 0;
+        else
+            v += t->w[i] * (assign[i] >= 0 ? t->dist[i * M + (size_t)assign[i]] : 2 * big + 1);
+    }
+    return v;
+}
+
+static void check_capacities(enum site_problem pb, bool is_exact, double cap)
+{
+    struct inst t;
+    struct site_options o = {.problem = pb, .seed = 1, .time_limit_s = 5, .is_exact = is_exact};
     struct site_result res;
     double load[M] = {0};
     size_t i, j;
+    unsigned set;
 
-    (void)state;
-    make(&t, false, 0);
+    make(&t, false, pb == SITE_MCLP ? 30 : 0);
     for (j = 0; j < M; j++)
-        t.cap[j] = 20;
+        t.cap[j] = cap;
     t.in.capacity = t.cap;
     assert_int_equal(site_solve(&t.in, &o, &res, NULL), GIS_OK);
-    for (i = 0; i < N; i++)
-        if (res.assign[i] >= 0)
-            load[res.assign[i]] += t.w[i];
+    set = open_set(&t.in, &res);
+    for (i = 0; i < N; i++) {
+        if (res.assign[i] < 0)
+            continue;
+        assert_true(set >> res.assign[i] & 1); /* served by an open site */
+        if (pb == SITE_MCLP)
+            assert_true(t.dist[i * M + (size_t)res.assign[i]] <= 30);
+        load[res.assign[i]] += t.w[i];
+    }
     for (j = 0; j < M; j++)
-        assert_true(load[j] <= 20);
-    assert_true(res.bound <= res.objective + 1e-9);
+        assert_true(load[j] <= cap);
+    assert_true(fabs(res.objective - assigned_value(&t, pb, res.assign)) < 1e-3);
+    assert_true(pb == SITE_MCLP ? res.bound >= res.objective - 1e-9
+                                : res.bound <= res.objective + 1e-9);
+    if (pb == SITE_MCLP)
+        assert_true(fabs(res.demand_covered - res.objective) < 1e-9);
+    site_cover_free(&t.cover);
     site_result_free(&res);
+}
+
+static void test_capacities_are_respected(void **state)
+{
+    int exact;
+
+    (void)state;
+    for (exact = 0; exact < 2; exact++) {
+        check_capacities(SITE_PMEDIAN, exact, 20);
+        check_capacities(SITE_PMEDIAN, exact, 40);
+        check_capacities(SITE_MCLP, exact, 12);
+    }
 }
 
 static void test_bad_instances(void **state)
@@ -312,10 +427,10 @@ static void test_points_csv(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pmedian_brute_force), cmocka_unit_test(test_pcenter_brute_force),
-        cmocka_unit_test(test_mclp_brute_force),    cmocka_unit_test(test_capacities_are_respected),
-        cmocka_unit_test(test_bad_instances),       cmocka_unit_test(test_orlib_last_edge_wins),
-        cmocka_unit_test(test_points_csv),
+        cmocka_unit_test(test_pmedian_brute_force),      cmocka_unit_test(test_pcenter_brute_force),
+        cmocka_unit_test(test_mclp_brute_force),         cmocka_unit_test(test_lscp_brute_force),
+        cmocka_unit_test(test_capacities_are_respected), cmocka_unit_test(test_bad_instances),
+        cmocka_unit_test(test_orlib_last_edge_wins),     cmocka_unit_test(test_points_csv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
