@@ -53,6 +53,8 @@ const char *gis_status_name(enum gis_status code)
         return "timeout";
     case GIS_ERR_CONFLICT:
         return "conflict";
+    case GIS_ERR_FORBIDDEN:
+        return "forbidden";
     case GIS_ERR_INTERNAL:
         return "internal_error";
     }

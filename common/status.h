@@ -17,6 +17,7 @@ enum gis_status {
     GIS_ERR_TOO_LARGE,
     GIS_ERR_TIMEOUT,
     GIS_ERR_CONFLICT,
+    GIS_ERR_FORBIDDEN, /* the caller's role does not allow it */
     GIS_ERR_INTERNAL,
 };
 

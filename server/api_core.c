@@ -20,6 +20,8 @@ unsigned api_status_to_http(enum gis_status code)
         return 400;
     case GIS_ERR_NOT_FOUND:
         return 404;
+    case GIS_ERR_FORBIDDEN:
+        return 403;
     case GIS_ERR_CONFLICT:
         return 409;
     case GIS_ERR_TOO_LARGE:
