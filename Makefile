@@ -12,6 +12,7 @@ DEPS := cmake pkg-config gcc make clang libclang-rt-14-dev \
         libgdal-dev gdal-bin libproj-dev proj-bin libmicrohttpd-dev libcjson-dev \
         libcmocka-dev zlib1g-dev libglpk-dev python3 python3-gdal python3-owslib python3-pyproj curl \
         clang-format pmccabe
+DEPS += libsodium-dev
 # Only the tests' clients need these (a headless browser for MapLibre; node and the npm
 # clients below): `make run` goes without them.
 TEST_DEPS := chromium

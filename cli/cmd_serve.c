@@ -18,7 +18,8 @@
 #include "tileset.h"
 
 static const char USAGE[] =
-    "usage: civgis serve --db FILE [--bind ADDR] [--port N] [--threads N] [--quiet]\n"
+    "usage: civgis serve --db FILE [--bind ADDR] [--port N] [--threads N] [--job-workers N]\n"
+    "                    [--job-ttl S] [--job-max N] [--quiet]\n"
     "\n"
     "Serves the database over HTTP until SIGINT or SIGTERM.\n"
     "\n"
@@ -30,6 +31,10 @@ static const char USAGE[] =
     "  --tile-cache-mb N  memory for cached vector tiles (default 256; 0: none)\n"
     "  --tile-buffer N    tile units (of 4096) of geometry kept around each tile\n"
     "                     (default 64, up to 2048)\n"
+    "  --job-workers N    workers for process runs (default: one per CPU), plus one\n"
+    "                     that runs short jobs only\n"
+    "  --job-ttl S        seconds an ended job and its result are kept (default 3600)\n"
+    "  --job-max N        jobs held at once, queued, running or ended (default 256)\n"
     "  --quiet         no access log\n"
     "  -h, --help      this text\n"
     "\n"
@@ -43,11 +48,15 @@ static const struct option OPTIONS[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"tile-cache-mb", required_argument, NULL, 'c'},
     {"tile-buffer", required_argument, NULL, 'B'},
+    {"job-workers", required_argument, NULL, 'w'},
+    {"job-ttl", required_argument, NULL, 'T'},
+    {"job-max", required_argument, NULL, 'm'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
-/* --port, --threads, --tile-cache-mb, --tile-buffer: whole numbers within bounds. */
+/* --port, --threads, --tile-cache-mb, --tile-buffer, --job-*: whole numbers within
+ * bounds. */
 static bool number_option(int ch, const char *arg, struct server_options *opt)
 {
     static const struct {
@@ -55,10 +64,10 @@ static bool number_option(int ch, const char *arg, struct server_options *opt)
         const char *name;
         double lo, hi;
     } limits[] = {
-        {'p', "--port", 0, 65535},
-        {'t', "--threads", 1, 256},
-        {'c', "--tile-cache-mb", 0, 65536},
-        {'B', "--tile-buffer", 0, TILESET_BUFFER_MAX},
+        {'p', "--port", 0, 65535},          {'t', "--threads", 1, 256},
+        {'c', "--tile-cache-mb", 0, 65536}, {'B', "--tile-buffer", 0, TILESET_BUFFER_MAX},
+        {'w', "--job-workers", 1, 256},     {'T', "--job-ttl", 1, 30 * 86400},
+        {'m', "--job-max", 8, 65536},
     };
     double v;
     size_t i;
@@ -76,8 +85,14 @@ static bool number_option(int ch, const char *arg, struct server_options *opt)
         opt->threads = (unsigned)v;
     else if (ch == 'c')
         opt->tile_cache_mb = (size_t)v;
-    else
+    else if (ch == 'B')
         opt->tile_buffer = (unsigned)v;
+    else if (ch == 'w')
+        opt->job_workers = (unsigned)v;
+    else if (ch == 'T')
+        opt->job_ttl_s = v;
+    else
+        opt->job_max = (size_t)v;
     return true;
 }
 
@@ -103,6 +118,9 @@ int cli_serve(int argc, char **argv)
         case 't':
         case 'c':
         case 'B':
+        case 'w':
+        case 'T':
+        case 'm':
             if (!number_option(ch, optarg, &opt))
                 return CLI_USAGE;
             break;
