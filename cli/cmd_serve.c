@@ -21,7 +21,8 @@
 #include "tileset.h"
 
 static const char USAGE[] =
-    "usage: civgis serve --db FILE [--bind ADDR] [--port N] [--threads N] [--quiet]\n"
+    "usage: civgis serve --db FILE [--bind ADDR] [--port N] [--threads N] [--job-workers N]\n"
+    "                    [--job-ttl S] [--job-max N] [--quiet]\n"
     "\n"
     "Serves the database over HTTP until SIGINT or SIGTERM.\n"
     "\n"
@@ -37,6 +38,10 @@ static const char USAGE[] =
     "  --tile-max-kb N    the size guard (default 500): a larger tile is simplified\n"
     "                     harder, then its lines and polygons are thinned; points are\n"
     "                     never thinned: a tile whose points alone pass it answers 500\n"
+    "  --job-workers N    workers for process runs (default: one per CPU), plus one\n"
+    "                     that runs short jobs only\n"
+    "  --job-ttl S        seconds an ended job and its result are kept (default 3600)\n"
+    "  --job-max N        jobs held at once, queued, running or ended (default 256)\n"
     "  --quiet         no access log\n"
     "  --log FILE      append the access log and messages to FILE once serving\n"
     "                  (start-up errors still go to stderr)\n"
@@ -55,12 +60,15 @@ static const struct option OPTIONS[] = {
     {"tile-cache-mb", required_argument, NULL, 'c'},
     {"tile-buffer", required_argument, NULL, 'B'},
     {"tile-max-kb", required_argument, NULL, 'K'},
+    {"job-workers", required_argument, NULL, 'w'},
+    {"job-ttl", required_argument, NULL, 'T'},
+    {"job-max", required_argument, NULL, 'm'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
-/* --port, --threads, --tile-cache-mb, --tile-buffer, --tile-max-kb: whole numbers within
- * bounds. */
+/* --port, --threads, --tile-cache-mb, --tile-buffer, --tile-max-kb, --job-*: whole numbers
+ * within * bounds. */
 static bool number_option(int ch, const char *arg, struct server_options *opt)
 {
     static const struct {
@@ -73,6 +81,9 @@ static bool number_option(int ch, const char *arg, struct server_options *opt)
         {'c', "--tile-cache-mb", 0, 65536},
         {'B', "--tile-buffer", 0, TILESET_BUFFER_MAX},
         {'K', "--tile-max-kb", 1, TILESET_MAX_KB_CAP},
+        {'w', "--job-workers", 1, 256},
+        {'T', "--job-ttl", 1, 30 * 86400},
+        {'m', "--job-max", 8, 65536},
     };
     double v;
     size_t i;
@@ -92,8 +103,14 @@ static bool number_option(int ch, const char *arg, struct server_options *opt)
         opt->tile_cache_mb = (size_t)v;
     else if (ch == 'K')
         opt->tile_max_kb = (size_t)v;
-    else
+    else if (ch == 'B')
         opt->tile_buffer = (unsigned)v;
+    else if (ch == 'w')
+        opt->job_workers = (unsigned)v;
+    else if (ch == 'T')
+        opt->job_ttl_s = v;
+    else
+        opt->job_max = (size_t)v;
     return true;
 }
 
@@ -157,6 +174,9 @@ int cli_serve(int argc, char **argv)
         case 'c':
         case 'B':
         case 'K':
+        case 'w':
+        case 'T':
+        case 'm':
             if (!number_option(ch, optarg, &opt))
                 return CLI_USAGE;
             break;

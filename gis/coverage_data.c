@@ -14,15 +14,18 @@
 
 #define MAX_LIST 32
 
+/* The social-assistance counts are sensitive: only authorised roles may see them in
+ * detail, and a weighted answer shows them (per point, per division, per site). */
 static const struct {
     const char *name, *sql;
+    bool is_sensitive;
 } WEIGHTS[] = {
-    {"unit", "1"},
-    {"population", "population"},
-    {"elderly_60plus", "elderly_60plus"},
-    {"poor_households", "poor_households"},
-    {"poor_people", "poor_people"},
-    {"assisted_households", "assisted_households"},
+    {"unit", "1", false},
+    {"population", "population", false},
+    {"elderly_60plus", "elderly_60plus", false},
+    {"poor_households", "poor_households", true},
+    {"poor_people", "poor_people", true},
+    {"assisted_households", "assisted_households", true},
 };
 
 static const char *weight_sql(const char *name)
@@ -43,6 +46,16 @@ enum gis_status demand_weight_check(const char *name, struct gis_error *err)
                     "unknown weight '%.40s'; use unit, population, elderly_60plus, "
                     "poor_households, poor_people or assisted_households",
                     name ? name : "");
+}
+
+bool demand_weight_is_sensitive(const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < sizeof WEIGHTS / sizeof *WEIGHTS; i++)
+        if (!strcmp(WEIGHTS[i].name, name))
+            return WEIGHTS[i].is_sensitive;
+    return false;
 }
 
 static char *dup_col(sqlite3_stmt *s, int col)

@@ -6,6 +6,7 @@
 #ifndef CIVGIS_COVERAGE_DATA_H
 #define CIVGIS_COVERAGE_DATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,11 @@
 /* "unit", "population", "elderly_60plus", "poor_households", "poor_people",
  * "assisted_households". */
 enum gis_status demand_weight_check(const char *name, struct gis_error *err);
+
+/* Whether the weight is a sensitive social-assistance count (poor_households,
+ * poor_people, assisted_households): who may use it is the caller's policy. Unknown
+ * names are not sensitive (demand_weight_check rejects them). */
+bool demand_weight_is_sensitive(const char *name);
 
 struct demand_set {
     size_t n;

@@ -58,7 +58,10 @@ void api_error(struct api_response *res, unsigned http_status, const char *code,
 
 void api_fail(struct api_response *res, const struct gis_error *err)
 {
-    api_error(res, api_status_to_http(err->code), gis_status_name(err->code), err->msg);
+    if (err->code == GIS_ERR_UNAUTHORIZED)
+        api_unauthorized(res, err->msg); /* 401 names the schemes that carry a token */
+    else
+        api_error(res, api_status_to_http(err->code), gis_status_name(err->code), err->msg);
 }
 
 void api_send_json(struct api_response *res, cJSON *root, const char *content_type)

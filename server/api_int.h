@@ -12,7 +12,9 @@
 #include "auth.h"
 #include "crs.h"
 #include "gbuf.h"
+#include "jobs.h"
 #include "params.h"
+#include "policy.h"
 #include "status.h"
 #include "store.h"
 
@@ -39,7 +41,8 @@ struct api_request {
     bool accepts_gzip;
     const char *body; /* POST, PUT or PATCH body (NUL-terminated), or NULL */
     size_t body_len;
-    struct jobs *jobs;            /* the asynchronous jobs (jobs.h) */
+    struct policy_caller caller;  /* who asks; anonymous until tokens exist (policy.h) */
+    struct jobs *jobs;            /* the jobs (jobs.h) */
     struct tilecache *tiles;      /* the tile cache, or NULL */
     struct tile_sources *sources; /* the layers prepared for tiles (tileset.h) */
     struct editor *editor;        /* the one writer (app/editor.h), NULL: read-only */
@@ -68,6 +71,10 @@ struct api_response {
     api_produce_fn produce; /* set: the body is streamed from it instead of body */
     void *produce_ctx;
     void (*produce_free)(void *ctx);
+    /* Set by a handler whose answer is the outcome of this job: http.c suspends the
+     * connection (its thread serves others meanwhile) and, once the job has ended,
+     * builds the response with api_job_answer. */
+    char wait_job[JOB_ID_LEN + 1];
 };
 
 /* The store and CRS transformations of the request's worker context. */
@@ -100,6 +107,9 @@ typedef enum gis_status (*api_query_fn)(void *ctx,
                                         struct gis_error *err);
 enum gis_status
 api_query_each(const struct api_request *req, api_query_fn fn, void *ctx, struct gis_error *err);
+
+/* The client's address as text ("127.0.0.1"); "" when unknown. */
+void api_client_address(const struct api_request *req, char *buf, size_t size);
 
 /* The base URL of this server as the client addressed it ("http://host:port"). */
 void api_base_url(const struct api_request *req, char *buf, size_t size);
@@ -205,5 +215,8 @@ void api_item_create(const struct api_request *req, struct api_response *res);
 void api_item_write(const struct api_request *req, struct api_response *res);
 void api_item_history(const struct api_request *req, struct api_response *res);
 void api_audit_revert(const struct api_request *req, struct api_response *res);
+/* The response of a request that waited for job id (see wait_job): the job's result,
+ * or its error as the run reported it. Takes the job out of the table. */
+void api_job_answer(const struct api_request *req, struct api_response *res, const char *id);
 
 #endif

@@ -3,6 +3,11 @@
  * POST /processes/coverage/execution, synchronous or asynchronous with "Prefer:
  * respond-async"), and /jobs, /jobs/{id}, /jobs/{id}/results, DELETE /jobs/{id}. The
  * site-selection process lives in api_site.c.
+ *
+ * Every execution is a job on the job pool (jobs.h), synchronous ones too: the request
+ * then waits for its job with its connection suspended, so no analysis ever runs on an
+ * HTTP thread. Inputs are read strictly (json_inputs.h) and checked against the
+ * caller's role (policy.h) before anything is queued.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +17,8 @@
 #include "api_render.h"
 #include "coverage_run.h"
 #include "jobs.h"
+#include "json_inputs.h"
+#include "policy.h"
 
 static const char PROCESS_ID[] = "coverage";
 static const char SITE_ID[] = "site-selection";
@@ -122,7 +129,7 @@ void api_process(const struct api_request *req, struct api_response *res)
                       "Reach in metres (default: the service standards)");
     api_process_input(inputs, "weight", "string",
                       "unit, population, elderly_60plus (default), poor_households, poor_people or "
-                      "assisted_households");
+                      "assisted_households (the last three need the planner role)");
     api_process_input(inputs, "capacity", "boolean",
                       "Assign demand nearest-first up to capacities");
     api_process_outputs(p, "Totals by division (default output)", "demand",
@@ -132,68 +139,84 @@ void api_process(const struct api_request *req, struct api_response *res)
 
 /* ---------------------------------------------------------------- execution */
 
-/* "kind": a comma list or an array of names; out points into the tree or into buf. */
-static enum gis_status
-parse_kinds(const cJSON *kind, char *buf, size_t size, const char **out, struct gis_error *err)
+static const char *const COVERAGE_INPUTS[] = {"kind",   "status",   "scenario", "radius",
+                                              "weight", "capacity", NULL};
+static const char *const COVERAGE_OUTPUTS[] = {"summary", "demand", NULL};
+
+/* A list input ("kind", "status"): a comma list or an array of names; out points into
+ * the tree or into buf; absent leaves out as it is. */
+static enum gis_status parse_list(const cJSON *in,
+                                  const char *name,
+                                  char *buf,
+                                  size_t size,
+                                  const char **out,
+                                  struct gis_error *err)
 {
-    const cJSON *k;
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(in, name), *k;
     size_t used = 0;
 
-    if (cJSON_IsString(kind)) {
-        *out = kind->valuestring;
+    if (!list)
+        return GIS_OK;
+    if (cJSON_IsString(list)) {
+        *out = list->valuestring;
         return GIS_OK;
     }
-    if (!cJSON_IsArray(kind))
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"kind\" is required");
+    if (!cJSON_IsArray(list) || !cJSON_GetArraySize(list))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"%s\": a comma list or an array of names",
+                        name);
     buf[0] = '\0';
-    cJSON_ArrayForEach(k, kind)
+    cJSON_ArrayForEach(k, list)
     {
         if (!cJSON_IsString(k) || used + strlen(k->valuestring) + 2 > size)
-            return gis_fail(err, GIS_ERR_INVALID_ARG, "kind: an array of kind names");
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"%s\": an array of names", name);
         used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? "," : "", k->valuestring);
     }
     *out = buf;
     return GIS_OK;
 }
 
-/* Strings in params point into the cJSON tree or into buf. */
+/* The lists' text, when given as arrays. */
+struct coverage_lists {
+    char kinds[1024], statuses[512];
+};
+
+/* Strings in params point into the cJSON tree or into lists. */
 static enum gis_status parse_inputs(const cJSON *root,
                                     struct coverage_params *p,
                                     enum coverage_format *fmt,
-                                    char *buf,
-                                    size_t size,
+                                    struct coverage_lists *lists,
                                     struct gis_error *err)
 {
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(root, "inputs");
-    const cJSON *x, *outputs = cJSON_GetObjectItemCaseSensitive(root, "outputs");
+    const cJSON *outputs = cJSON_GetObjectItemCaseSensitive(root, "outputs");
+    double scenario = -1;
     enum gis_status rc;
 
     memset(p, 0, sizeof *p);
-    p->scenario = -1;
     p->weight = "elderly_60plus";
     *fmt =
         cJSON_GetObjectItemCaseSensitive(outputs, "demand") ? COVERAGE_GEOJSON : COVERAGE_SUMMARY;
     if (!cJSON_IsObject(in))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "the body needs an \"inputs\" object");
-    rc = parse_kinds(cJSON_GetObjectItemCaseSensitive(in, "kind"), buf, size, &p->kinds, err);
-    if (rc != GIS_OK)
-        return rc;
-    if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(in, "status")))
-        p->statuses = x->valuestring;
-    if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(in, "weight")))
-        p->weight = x->valuestring;
-    if ((x = cJSON_GetObjectItemCaseSensitive(in, "radius")) != NULL) {
-        if (!cJSON_IsNumber(x) || !(x->valuedouble > 0))
-            return gis_fail(err, GIS_ERR_INVALID_ARG, "radius must be a positive number");
-        p->radius_m = x->valuedouble;
-    }
-    if ((x = cJSON_GetObjectItemCaseSensitive(in, "scenario")) != NULL) {
-        if (!cJSON_IsNumber(x) || x->valuedouble < 0)
-            return gis_fail(err, GIS_ERR_INVALID_ARG, "scenario must be an id");
-        p->scenario = (int64_t)x->valuedouble;
-    }
-    p->has_capacity = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "capacity"));
-    return GIS_OK;
+    rc = json_inputs_names(in, "input", COVERAGE_INPUTS, err);
+    if (rc == GIS_OK && outputs)
+        rc = json_inputs_names(outputs, "output", COVERAGE_OUTPUTS, err);
+    if (rc == GIS_OK)
+        rc = parse_list(in, "kind", lists->kinds, sizeof lists->kinds, &p->kinds, err);
+    if (rc == GIS_OK && !p->kinds)
+        rc = gis_fail(err, GIS_ERR_INVALID_ARG, "input \"kind\" is required");
+    if (rc == GIS_OK)
+        rc = parse_list(in, "status", lists->statuses, sizeof lists->statuses, &p->statuses, err);
+    if (rc == GIS_OK)
+        rc = json_inputs_string(in, "weight", &p->weight, err);
+    if (rc == GIS_OK)
+        rc = json_inputs_number(in, "radius", 0.001, 4e7, false, &p->radius_m, err);
+    if (rc == GIS_OK)
+        rc = json_inputs_number(in, "scenario", 0, 9e15, true, &scenario, err);
+    if (rc == GIS_OK)
+        rc = json_inputs_bool(in, "capacity", &p->has_capacity, err);
+    p->scenario = (int64_t)scenario;
+    return rc;
 }
 
 static cJSON *status_json(const struct job_info *j, const char *base)
@@ -230,12 +253,12 @@ static cJSON *status_json(const struct job_info *j, const char *base)
     return s;
 }
 
-void api_job_created(const struct api_request *req, struct api_response *res, const char *id)
+static void job_created(const struct api_request *req, struct api_response *res, const char *id)
 {
     struct job_info info;
     char base[160], href[256];
 
-    if (jobs_info(req->jobs, id, &info) != GIS_OK) {
+    if (jobs_info(req->jobs, id, req->caller.user, &info) != GIS_OK) {
         api_error(res, 500, "internal", "the job vanished");
         return;
     }
@@ -244,7 +267,62 @@ void api_job_created(const struct api_request *req, struct api_response *res, co
     res->status = 201;
     api_header_add(res, "Location", href);
     api_header_add(res, "Preference-Applied", "respond-async");
+    api_header_add(res, "Cache-Control", "no-store");
     api_send_json(res, status_json(&info, base), "application/json");
+}
+
+bool api_is_async(const struct api_request *req)
+{
+    const char *prefer = api_header(req, "Prefer");
+
+    return prefer && strstr(prefer, "respond-async");
+}
+
+void api_job_run(const struct api_request *req,
+                 struct api_response *res,
+                 struct job_spec *spec,
+                 bool is_async)
+{
+    struct gis_error err = {0};
+    char id[JOB_ID_LEN + 1], addr[64];
+
+    api_client_address(req, addr, sizeof addr);
+    spec->owner = req->caller.user;
+    /* An anonymous caller's turn in the queue is its address's. */
+    spec->queue_key = req->caller.user ? req->caller.user : addr;
+    spec->is_hidden = !is_async;
+    if (jobs_submit(req->jobs, spec, id, &err) != GIS_OK) {
+        api_fail(res, &err);
+        api_header_add(res, "Retry-After", "5");
+    } else if (is_async) {
+        job_created(req, res, id);
+    } else {
+        memcpy(res->wait_job, id, sizeof id);
+    }
+}
+
+void api_job_answer(const struct api_request *req, struct api_response *res, const char *id)
+{
+    struct gis_error err = {0};
+    struct job_info info;
+    char *buf = NULL;
+    size_t len = 0;
+    bool is_geojson = false;
+
+    if (jobs_result_take(req->jobs, id, &info, &buf, &len, &is_geojson) != GIS_OK) {
+        api_error(res, 500, "internal_error", "the job of this request vanished");
+        return;
+    }
+    if (info.status == JOB_SUCCESSFUL) {
+        api_body(res, is_geojson ? "application/geo+json" : "application/json", buf, len);
+    } else if (info.status == JOB_FAILED) { /* answered as the run itself would have been */
+        gis_fail(&err, info.error, "%s", info.message);
+        api_fail(res, &err);
+    } else {
+        gis_fail(&err, GIS_ERR_TIMEOUT, "%s", info.message);
+        api_fail(res, &err);
+    }
+    free(buf);
 }
 
 /* The coverage job: its parameters with owned strings. */
@@ -275,92 +353,77 @@ static enum gis_status coverage_job_run(
     return coverage_write(st, &cj->p, cj->fmt, f, err);
 }
 
-static void execute_async(const struct api_request *req,
-                          struct api_response *res,
-                          const struct coverage_params *p,
-                          enum coverage_format fmt)
+static struct coverage_job *coverage_job_new(const struct coverage_params *p,
+                                             enum coverage_format fmt)
+{
+    struct coverage_job *cj = calloc(1, sizeof *cj);
+
+    if (!cj)
+        return NULL;
+    cj->p = *p;
+    cj->fmt = fmt;
+    cj->p.kinds = cj->kinds = strdup(p->kinds);
+    cj->p.statuses = cj->statuses = p->statuses ? strdup(p->statuses) : NULL;
+    cj->p.weight = cj->weight = strdup(p->weight);
+    if (!cj->kinds || !cj->weight || (p->statuses && !cj->statuses)) {
+        coverage_job_free(cj);
+        return NULL;
+    }
+    return cj;
+}
+
+static void execute(const struct api_request *req, struct api_response *res, const cJSON *root)
 {
     struct gis_error err = {0};
-    struct coverage_job *cj = calloc(1, sizeof *cj);
-    struct job_spec spec = {PROCESS_ID,        coverage_job_run,        cj,
-                            coverage_job_free, fmt == COVERAGE_GEOJSON, false};
-    char id[JOB_ID_LEN + 1];
+    struct coverage_params p;
+    enum coverage_format fmt;
+    struct coverage_lists lists;
+    struct coverage_job *cj;
+    struct job_spec spec = {
+        .process = PROCESS_ID, .run = coverage_job_run, .ctx_free = coverage_job_free};
 
-    if (cj) {
-        cj->p = *p;
-        cj->fmt = fmt;
-        cj->p.kinds = cj->kinds = strdup(p->kinds ? p->kinds : "");
-        cj->p.statuses = cj->statuses = p->statuses ? strdup(p->statuses) : NULL;
-        cj->p.weight = cj->weight = strdup(p->weight ? p->weight : "elderly_60plus");
+    if (parse_inputs(root, &p, &fmt, &lists, &err) != GIS_OK ||
+        policy_weight_check(&req->caller, "weight", p.weight, &err) != GIS_OK) {
+        api_fail(res, &err);
+        return;
     }
-    if (!cj || !cj->kinds || !cj->weight) {
-        coverage_job_free(cj);
+    if (!(cj = coverage_job_new(&p, fmt))) {
         api_error(res, 500, "out_of_memory", "out of memory");
         return;
     }
-    if (jobs_submit(req->jobs, &spec, id, &err) != GIS_OK)
-        api_fail(res, &err);
-    else
-        api_job_created(req, res, id);
-}
-
-static void execute_sync(const struct api_request *req,
-                         struct api_response *res,
-                         const struct coverage_params *p,
-                         enum coverage_format fmt)
-{
-    struct gis_error err = {0};
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    enum gis_status rc = f ? coverage_write(api_store(req), p, fmt, f, &err)
-                           : gis_fail(&err, GIS_ERR_NOMEM, "out of memory");
-
-    if (f)
-        fclose(f);
-    if (rc == GIS_OK)
-        api_body(res, fmt == COVERAGE_GEOJSON ? "application/geo+json" : "application/json", buf,
-                 len);
-    else
-        api_fail(res, &err);
-    free(buf);
+    spec.ctx = cj;
+    spec.is_geojson = fmt == COVERAGE_GEOJSON;
+    spec.read_role = (int)policy_weight_role(p.weight);
+    api_job_run(req, res, &spec, api_is_async(req));
 }
 
 void api_execute(const struct api_request *req, struct api_response *res)
 {
     struct gis_error err = {0};
-    struct coverage_params p;
-    enum coverage_format fmt;
-    const char *prefer = api_header(req, "Prefer");
-    char kinds[1024];
-    cJSON *root;
+    cJSON *root = NULL;
 
     if (strcmp(req->path_params[0], PROCESS_ID) && strcmp(req->path_params[0], SITE_ID)) {
         api_error(res, 404, "not_found", "no such process; see /processes");
         return;
     }
-    root = req->body ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
-    if (!root) {
-        api_error(res, 400, "invalid_argument", "the body must be a JSON execute request");
+    if (json_inputs_parse(req->body, req->body_len, &root, &err) != GIS_OK) {
+        api_fail(res, &err);
         return;
     }
     if (!strcmp(req->path_params[0], SITE_ID))
         api_site_execute(req, res, root);
-    else if (parse_inputs(root, &p, &fmt, kinds, sizeof kinds, &err) != GIS_OK)
-        api_fail(res, &err);
-    else if (prefer && strstr(prefer, "respond-async"))
-        execute_async(req, res, &p, fmt);
     else
-        execute_sync(req, res, &p, fmt);
+        execute(req, res, root);
     cJSON_Delete(root);
 }
 
 /* ---------------------------------------------------------------- jobs */
 
+/* Anonymous callers list nothing: their jobs are reached by id alone (jobs.h). */
 void api_jobs(const struct api_request *req, struct api_response *res)
 {
     struct job_info list[64];
-    size_t i, n = jobs_list(req->jobs, list, 64);
+    size_t i, n = jobs_list(req->jobs, req->caller.user, list, 64);
     cJSON *root = cJSON_CreateObject(), *jobs = cJSON_AddArrayToObject(root, "jobs");
     char base[160];
 
@@ -377,7 +440,7 @@ void api_job(const struct api_request *req, struct api_response *res)
     struct job_info info;
     char base[160];
 
-    if (jobs_info(req->jobs, req->path_params[0], &info) != GIS_OK) {
+    if (jobs_info(req->jobs, req->path_params[0], req->caller.user, &info) != GIS_OK) {
         api_error(res, 404, "not_found", "no such job");
         return;
     }
@@ -391,25 +454,37 @@ void api_job_dismiss(const struct api_request *req, struct api_response *res)
     struct job_info info;
     char base[160];
 
-    if (jobs_dismiss(req->jobs, req->path_params[0], &info) != GIS_OK) {
+    if (jobs_dismiss(req->jobs, req->path_params[0], req->caller.user, &info) != GIS_OK) {
         api_error(res, 404, "not_found", "no such job");
         return;
     }
     api_base_url(req, base, sizeof base);
+    api_header_add(res, "Cache-Control", "no-store");
     api_send_json(res, status_json(&info, base), "application/json");
 }
 
 void api_job_results(const struct api_request *req, struct api_response *res)
 {
     struct gis_error err = {0};
+    struct job_info info;
     bool is_geojson = false;
     char *buf = NULL;
     size_t len = 0;
+    const char *id = req->path_params[0];
+    enum gis_status rc;
 
-    if (jobs_result(req->jobs, req->path_params[0], &buf, &len, &is_geojson, &err) != GIS_OK) {
+    if (jobs_info(req->jobs, id, req->caller.user, &info) != GIS_OK) {
+        api_error(res, 404, "not_found", "no such job");
+        return;
+    }
+    rc = policy_allows(&req->caller, (enum auth_role)info.read_role)
+             ? jobs_result(req->jobs, id, req->caller.user, &buf, &len, &is_geojson, &err)
+             : gis_fail(&err, GIS_ERR_FORBIDDEN, "this job's results need a role you lack");
+    if (rc != GIS_OK) {
         api_fail(res, &err);
         return;
     }
+    api_header_add(res, "Cache-Control", "no-store");
     api_body(res, is_geojson ? "application/geo+json" : "application/json", buf, len);
     free(buf);
 }

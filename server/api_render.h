@@ -45,8 +45,15 @@ void api_process_outputs(cJSON *process,
                          const char *summary_title,
                          const char *geo_name,
                          const char *geo_title);
-/* Answers 201 with the new job's status document. */
-void api_job_created(const struct api_request *req, struct api_response *res, const char *id);
+/* Queues a run as a job of the caller (spec's owner, queue key and visibility are set
+ * here) and answers: 201 with the job's status when is_async, else the job's outcome
+ * once it ends (the request waits, its thread does not). */
+void api_job_run(const struct api_request *req,
+                 struct api_response *res,
+                 struct job_spec *spec,
+                 bool is_async);
+/* Whether the request asks for asynchronous execution (Prefer: respond-async). */
+bool api_is_async(const struct api_request *req);
 void api_site_describe(const struct api_request *req, struct api_response *res);
 void api_site_execute(const struct api_request *req, struct api_response *res, const cJSON *root);
 

@@ -7,6 +7,10 @@
  * so a thread may serve a new request while another of its connections is still
  * streaming. When every context is out the pool opens another, up to a cap; past the
  * cap the request gets 503.
+ *
+ * A request whose answer is a job's outcome (a synchronous process execution) does not
+ * hold its thread: its connection is suspended while the job runs and resumed by the
+ * job's end (see defer_to_job).
  */
 #include "server.h"
 
@@ -50,6 +54,8 @@ struct server {
     struct editor *editor; /* the one writer; NULL when the file cannot be written */
     char *db_path;
     pthread_mutex_t lock;
+    pthread_cond_t drained; /* n_waiting fell (CLOCK_MONOTONIC) */
+    unsigned n_waiting;     /* connections waiting for a job or for their answer to it */
     struct api_ctx *free_list;
     struct api_ctx *all; /* every context opened, free or in use */
     unsigned n_ctx, max_ctx;
@@ -163,6 +169,14 @@ static int first_call_marker;
 #define MAX_BODY (1u << 20)
 struct conn_state {
     struct gbuf body;
+    /* While a request waits for a job (and until it is answered): the job's id, and
+     * what the log line of the answer needs. */
+    char wait_job[JOB_ID_LEN + 1];
+    struct server *srv;
+    struct MHD_Connection *conn;
+    struct timespec t0;
+    uint64_t req_id;
+    bool is_waiting; /* counted in srv->n_waiting */
 };
 
 /* ---------------------------------------------------------------- contexts */
@@ -285,6 +299,19 @@ const char *api_query(const struct api_request *req, const char *name)
 const char *api_header(const struct api_request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void api_client_address(const struct api_request *req, char *buf, size_t size)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    buf[0] = '\0';
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)size);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)size);
 }
 
 struct each_ctx {
@@ -739,6 +766,8 @@ static void dispatch(struct server *srv, struct api_request *req, struct api_res
     }
     if (!api_authenticate(req, res))
         return;
+    req->caller.role = req->who.role;
+    req->caller.user = req->who.user_id ? req->who.name : NULL;
     if (!strcmp(req->method, "OPTIONS")) {
         preflight(res);
         allow_header(res, allowed_for(req, allowed));
@@ -748,12 +777,100 @@ static void dispatch(struct server *srv, struct api_request *req, struct api_res
         rt->handler(req, res);
 }
 
+/* ---------------------------------------------------------------- waiting for a job */
+
+/* The job's end resumes its connection: MHD then calls on_request again. Runs on the
+ * thread that ended the job, or on this connection's own thread if it had ended. */
+static void on_job_done(void *cls)
+{
+    struct conn_state *cs = cls;
+
+    MHD_resume_connection(cs->conn);
+}
+
+/* Suspends the connection until job id ends. Suspending first and watching second
+ * means the resume can never come before the suspend; the connection holds no worker
+ * context meanwhile. Every suspended connection is resumed by jobs_shutdown before the
+ * daemon stops (libmicrohttpd requires it). */
+static enum MHD_Result defer_to_job(struct server *srv,
+                                    struct MHD_Connection *conn,
+                                    struct conn_state *cs,
+                                    struct api_request *req,
+                                    struct api_response *res,
+                                    const struct timespec *t0)
+{
+    memcpy(cs->wait_job, res->wait_job, sizeof cs->wait_job);
+    if (req->ctx)
+        ctx_give(srv, req->ctx);
+    req->ctx = NULL;
+    gbuf_free(&res->body);
+    cs->srv = srv;
+    cs->conn = conn;
+    cs->t0 = *t0;
+    cs->req_id = req->id;
+    pthread_mutex_lock(&srv->lock);
+    srv->n_waiting++;
+    cs->is_waiting = true;
+    pthread_mutex_unlock(&srv->lock);
+    MHD_suspend_connection(conn);
+    if (jobs_watch(srv->jobs, cs->wait_job, on_job_done, cs) != GIS_OK)
+        MHD_resume_connection(conn); /* gone already: api_job_answer says so */
+    return MHD_YES;
+}
+
+/* The connection has its answer, or is gone. */
+static void waiting_done(struct conn_state *cs)
+{
+    if (!cs || !cs->is_waiting)
+        return;
+    pthread_mutex_lock(&cs->srv->lock);
+    cs->is_waiting = false;
+    cs->srv->n_waiting--;
+    pthread_cond_broadcast(&cs->srv->drained);
+    pthread_mutex_unlock(&cs->srv->lock);
+}
+
+/* At shutdown, after jobs_shutdown resumed them: gives the waiting connections up to
+ * timeout_s to send their answers, since stopping the daemon would just close them. */
+static void drain_waiting(struct server *srv, double timeout_s)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)timeout_s;
+    pthread_mutex_lock(&srv->lock);
+    while (srv->n_waiting > 0)
+        if (pthread_cond_timedwait(&srv->drained, &srv->lock, &ts) != 0)
+            break;
+    pthread_mutex_unlock(&srv->lock);
+}
+
 static double ms_since(const struct timespec *t0)
 {
     struct timespec t1;
 
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* The response: for a resumed request its job's outcome (and its first call's id and
+ * start time), else the route's. */
+static void respond(struct server *srv,
+                    struct conn_state *cs,
+                    struct api_request *req,
+                    struct api_response *res,
+                    struct timespec *t0)
+{
+    if (cs && cs->wait_job[0]) {
+        req->jobs = srv->jobs;
+        req->id = cs->req_id;
+        *t0 = cs->t0;
+        api_job_answer(req, res, cs->wait_job);
+    } else if (cs && gbuf_status(&cs->body) != GIS_OK) {
+        api_error(res, 413, "too_large", "the request body is larger than 1 MiB");
+    } else {
+        dispatch(srv, req, res);
+    }
 }
 
 static enum MHD_Result on_request(void *cls,
@@ -815,12 +932,13 @@ static enum MHD_Result on_request(void *cls,
     res.produce_ctx = NULL;
     res.produce_free = NULL;
     res.is_body_gzip = false;
+    res.wait_job[0] = '\0';
     gbuf_init(&res.body, API_MAX_BODY);
-    if (cs && gbuf_status(&cs->body) != GIS_OK)
-        api_error(&res, 413, "too_large", "the request body is larger than 1 MiB");
-    else
-        dispatch(srv, &req, &res);
+    respond(srv, cs, &req, &res, &t0);
+    if (res.wait_job[0] && cs && !cs->wait_job[0])
+        return defer_to_job(srv, conn, cs, &req, &res, &t0);
     ret = send_response(srv, conn, &req, &res);
+    waiting_done(cs);
     if (res.produce_free)
         res.produce_free(res.produce_ctx);
     if (req.ctx)
@@ -843,6 +961,7 @@ static void on_completed(void *cls,
     (void)conn;
     (void)code;
     if (cs && *con_cls != (void *)&first_call_marker) {
+        waiting_done(cs); /* closed before it was answered */
         gbuf_free(&cs->body);
         free(cs);
     }
@@ -912,8 +1031,8 @@ static enum gis_status start_daemon(struct server *srv,
                                     unsigned threads,
                                     struct gis_error *err)
 {
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_storage sa;
     const union MHD_DaemonInfo *info;
     enum gis_status rc = parse_bind(opt, &sa, &flags, err);
@@ -950,11 +1069,16 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = opt->threads ? opt->threads : (unsigned)(ncpu > 0 ? ncpu : 2);
     struct server *srv = calloc(1, sizeof *srv);
+    pthread_condattr_t ca;
     enum gis_status rc;
 
     if (!srv)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&srv->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&srv->drained, &ca);
+    pthread_condattr_destroy(&ca);
     coverage_layer_install();
     srv->db_path = strdup(opt->db_path);
     srv->max_ctx = threads * 8 + 8;
@@ -964,7 +1088,9 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     if (rc == GIS_OK)
         open_editor(srv);
     if (rc == GIS_OK)
-        rc = jobs_start(opt->db_path, &srv->jobs, err);
+        rc = jobs_start(
+            &(struct jobs_options){opt->db_path, opt->job_workers, opt->job_ttl_s, opt->job_max},
+            &srv->jobs, err);
     if (rc == GIS_OK && opt->tile_cache_mb &&
         tilecache_new(opt->tile_cache_mb * 1024 * 1024, &srv->tiles) != GIS_OK)
         rc = gis_fail(err, GIS_ERR_NOMEM, "cannot allocate the tile cache");
@@ -992,6 +1118,8 @@ void server_stop(struct server *srv)
 
     if (!srv)
         return;
+    jobs_shutdown(srv->jobs); /* resumes every connection waiting for a job */
+    drain_waiting(srv, 10);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     jobs_stop(srv->jobs);
@@ -1004,6 +1132,7 @@ void server_stop(struct server *srv)
         ctx_free(c);
     }
     pthread_mutex_destroy(&srv->lock);
+    pthread_cond_destroy(&srv->drained);
     free(srv->db_path);
     free(srv);
 }

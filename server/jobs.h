@@ -1,6 +1,13 @@
 /*
- * Asynchronous jobs of OGC API - Processes: a queue served by one worker thread, each
- * job with its own read-only store. Shared inside server/ only.
+ * The jobs of OGC API - Processes: every run, synchronous or asynchronous, is a job on
+ * this pool, never work on an HTTP thread. A fair queue served by one worker per CPU
+ * plus one worker for short jobs only; each worker has its own store. Jobs have an
+ * owner, random ids and an expiry. Shared inside server/ only.
+ *
+ * Owners: a job submitted by an authenticated user belongs to that user, who alone
+ * lists and reads it. A job submitted anonymously belongs to no one: its id, 128 bits
+ * from a CSPRNG, is the capability that reads, fetches and dismisses it, and no
+ * listing ever shows it.
  */
 #ifndef CIVGIS_JOBS_H
 #define CIVGIS_JOBS_H
@@ -8,7 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
 #include <stdio.h>
 
 #include "status.h"
@@ -22,7 +28,12 @@ enum job_status {
     JOB_DISMISSED,
 };
 
+/* Hex of 16 random bytes. */
 #define JOB_ID_LEN 32
+
+/* Defaults of struct jobs_options. */
+#define JOBS_TTL_DEFAULT_S 3600.0
+#define JOBS_MAX_DEFAULT   256
 
 struct jobs;
 
@@ -35,13 +46,26 @@ struct job_info {
     int64_t created, started, finished; /* Unix seconds, 0 when not yet */
     char message[256];
     enum gis_status error; /* why a failed job failed (GIS_OK otherwise) */
+    int read_role;         /* the role its results need (enum auth_role) */
 };
 
 const char *job_status_name(enum job_status s);
 
-/* Starts the worker. db_path is copied. out: the table, freed by jobs_stop. */
-enum gis_status jobs_start(const char *db_path, struct jobs **out, struct gis_error *err);
-/* Stops the worker after the running job and frees everything. NULL is a no-op. */
+struct jobs_options {
+    const char *db_path; /* copied */
+    unsigned workers;    /* workers that run any job; 0: one per CPU */
+    double ttl_s;        /* a finished job is forgotten this long after it ends; <= 0: default */
+    size_t max_jobs;     /* jobs held at once (queued, running, finished); 0: default */
+};
+
+/* Starts the workers. out: the table, freed by jobs_stop. */
+enum gis_status
+jobs_start(const struct jobs_options *opt, struct jobs **out, struct gis_error *err);
+/* Dismisses every queued and running job, waits for the workers to end and calls every
+ * pending watcher; later submissions are refused. The table stays readable until
+ * jobs_stop. Idempotent; NULL is a no-op. */
+void jobs_shutdown(struct jobs *j);
+/* jobs_shutdown, then frees everything. NULL is a no-op. */
 void jobs_stop(struct jobs *j);
 
 /* Passed to a running job: report progress, learn whether to stop. */
@@ -59,30 +83,63 @@ struct job_spec {
     job_run_fn run;
     void *ctx; /* owned by the table once submitted, even on failure */
     void (*ctx_free)(void *ctx);
-    bool is_geojson;  /* the result's media type */
-    bool needs_write; /* opens the store read-write (saving a scenario) */
+    bool is_geojson;       /* the result's media type */
+    bool needs_write;      /* opens the store read-write (saving a scenario) */
+    bool is_long;          /* may run for long (site selection): not on the short-job worker */
+    bool is_hidden;        /* a synchronous run: never listed or found by id; see
+                              jobs_result_take */
+    const char *owner;     /* the user it belongs to (copied); NULL: anonymous */
+    const char *queue_key; /* whose turn it is in the queue: the user or the client's
+                              address (copied); NULL: owner */
+    int read_role;         /* copied to job_info.read_role */
 };
 
-/* Queues a job. out_id: the new job's id. */
+/* Queues a job. out_id: the new job's id. GIS_ERR_TIMEOUT when the table is full, the
+ * caller's queue key has too many jobs waiting, or the pool is shutting down. */
 enum gis_status
 jobs_submit(struct jobs *j, const struct job_spec *spec, char *out_id, struct gis_error *err);
 
-/* The job's state; GIS_ERR_NOT_FOUND for an unknown id. */
-enum gis_status jobs_info(struct jobs *j, const char *id, struct job_info *out);
+/* A job of owner (NULL: anonymous), or an anonymous job, by id: lookups below answer
+ * GIS_ERR_NOT_FOUND for an unknown, expired, hidden or someone else's job. */
 
-/* Copies of the ids of the most recent jobs, newest first; returns how many. */
-size_t jobs_list(struct jobs *j, struct job_info *out, size_t max);
+/* The job's state. */
+enum gis_status jobs_info(struct jobs *j, const char *id, const char *owner, struct job_info *out);
+
+/* The jobs owned by owner, newest first; returns how many. Anonymous jobs have no owner
+ * and are never listed: owner NULL gives 0. */
+size_t jobs_list(struct jobs *j, const char *owner, struct job_info *out, size_t max);
 
 /* The result of a successful job: out is a malloc'd copy (caller frees), out_is_geojson
- * its media type. GIS_ERR_NOT_FOUND: no such job; GIS_ERR_INVALID_ARG: not successful. */
+ * its media type. GIS_ERR_INVALID_ARG: not successful. */
 enum gis_status jobs_result(struct jobs *j,
                             const char *id,
+                            const char *owner,
                             char **out,
                             size_t *out_len,
                             bool *out_is_geojson,
                             struct gis_error *err);
 
 /* Dismisses a job: a queued one never runs, a running one's result is dropped. */
-enum gis_status jobs_dismiss(struct jobs *j, const char *id, struct job_info *out);
+enum gis_status
+jobs_dismiss(struct jobs *j, const char *id, const char *owner, struct job_info *out);
+
+/* Called once when a job ends (any way, including shutdown). */
+typedef void (*job_done_fn)(void *cls);
+
+/* Calls done(cls) once job id has ended: at once, on this thread, when it has already;
+ * else on the thread that ends it, without the table's lock held. One watcher per job,
+ * hidden jobs included. GIS_ERR_NOT_FOUND (and no call) for an unknown id. */
+enum gis_status jobs_watch(struct jobs *j, const char *id, job_done_fn done, void *cls);
+
+/* Takes an ended job out of the table (hidden ones included): its final state, and for
+ * a successful one its result (out: malloc'd, caller frees; else NULL). GIS_ERR_NOT_FOUND
+ * for an unknown id, GIS_ERR_INVALID_ARG (nothing taken) while it is still queued or
+ * running. */
+enum gis_status jobs_result_take(struct jobs *j,
+                                 const char *id,
+                                 struct job_info *out_info,
+                                 char **out,
+                                 size_t *out_len,
+                                 bool *out_is_geojson);
 
 #endif

@@ -20,6 +20,9 @@ struct server_options {
     size_t tile_cache_mb; /* the tile cache's size; 0: no cache */
     unsigned tile_buffer; /* tile units (of 4096) around a tile; see tileset.h */
     size_t tile_max_kb;   /* the tile size guard; 0: TILESET_MAX_BYTES */
+    unsigned job_workers; /* job workers besides the short-job one; 0: the number of CPUs */
+    double job_ttl_s;     /* how long an ended job is kept; <= 0: an hour */
+    size_t job_max;       /* jobs held at once; 0: 256 */
 };
 
 /* Opens one read-only store per worker and starts listening. out: the running server,

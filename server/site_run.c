@@ -11,12 +11,12 @@
 
 #include "coverage_data.h"
 #include "geodist.h"
+#include "json_inputs.h"
 #include "scenario.h"
 #include "site_io.h"
 
 #define MAX_MATRIX_BYTES ((size_t)1 << 30)
 #define DIST_THREADS     2
-#define MAX_TIME_LIMIT_S 600.0
 
 struct job {
     struct site_instance in;
@@ -498,61 +498,81 @@ build(struct job *jb, struct store *st, const struct site_params *p, struct gis_
 
 /* ---------------------------------------------------------------- JSON inputs */
 
-static const cJSON *item(const cJSON *in, const char *name)
+static const char *const SITE_INPUTS[] = {
+    "problem",
+    "kind",
+    "p",
+    "radius",
+    "weight",
+    "candidates",
+    "within",
+    "candidates_within",
+    "existing",
+    "capacity",
+    "budget",
+    "per_county_min",
+    "per_county_max",
+    "exclude_kind",
+    "exclude_distance",
+    "exact",
+    "time_limit",
+    "seed",
+    "force",
+    "forbid",
+    "gap",
+    "save_scenario",
+    NULL,
+};
+
+static enum gis_status texts(const cJSON *in, struct site_params *p, struct gis_error *err)
 {
-    return cJSON_GetObjectItemCaseSensitive(in, name);
-}
+    const struct {
+        const char *name;
+        const char **out;
+    } t[] = {
+        {"kind", &p->kinds},
+        {"weight", &p->weight},
+        {"candidates", &p->candidates},
+        {"exclude_kind", &p->exclude_kinds},
+        {"within", &p->within},
+        {"candidates_within", &p->candidates_within},
+        {"force", &p->force},
+        {"forbid", &p->forbid},
+        {"save_scenario", &p->save_name},
+    };
+    enum gis_status rc = GIS_OK;
+    size_t i;
 
-static enum gis_status
-number(const cJSON *in, const char *name, double lo, double hi, double *out, struct gis_error *err)
-{
-    const cJSON *x = item(in, name);
-
-    if (!x)
-        return GIS_OK;
-    if (!cJSON_IsNumber(x) || !(x->valuedouble >= lo && x->valuedouble <= hi))
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"%s\" must be a number in [%g, %g]", name,
-                        lo, hi);
-    *out = x->valuedouble;
-    return GIS_OK;
-}
-
-static enum gis_status
-text(const cJSON *in, const char *name, const char **out, struct gis_error *err)
-{
-    const cJSON *x = item(in, name);
-
-    if (!x)
-        return GIS_OK;
-    if (!cJSON_IsString(x))
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"%s\" must be a string", name);
-    *out = x->valuestring;
-    return GIS_OK;
+    for (i = 0; rc == GIS_OK && i < sizeof t / sizeof *t; i++)
+        rc = json_inputs_string(in, t[i].name, t[i].out, err);
+    return rc;
 }
 
 static enum gis_status numbers(const cJSON *in, struct site_params *p, struct gis_error *err)
 {
     double pp = 0, lo = -1, hi = -1, seed = 1;
-    enum gis_status rc = number(in, "p", 1, 1e7, &pp, err);
+    const struct {
+        const char *name;
+        double lo, hi;
+        bool is_integer;
+        double *out;
+    } n[] = {
+        {"p", 1, 1e7, true, &pp},
+        {"radius", 1e-3, 4e7, false, &p->radius_m},
+        {"capacity", 1e-9, 1e15, false, &p->capacity},
+        {"budget", 1e-9, 1e15, false, &p->budget},
+        {"per_county_min", 0, 1e6, true, &lo},
+        {"per_county_max", 0, 1e6, true, &hi},
+        {"exclude_distance", 1e-3, 4e7, false, &p->exclude_m},
+        {"time_limit", 1e-3, SITE_TIME_LIMIT_MAX_S, false, &p->time_limit_s},
+        {"seed", 0, 9e15, true, &seed},
+        {"gap", 0, 1, false, &p->gap},
+    };
+    enum gis_status rc = GIS_OK;
+    size_t i;
 
-    if (rc == GIS_OK)
-        rc = number(in, "radius", 1e-9, 4e7, &p->radius_m, err);
-    if (rc == GIS_OK)
-        rc = number(in, "capacity", 1e-9, 1e15, &p->capacity, err);
-    if (rc == GIS_OK)
-        rc = number(in, "budget", 1e-9, 1e15, &p->budget, err);
-    if (rc == GIS_OK)
-        rc = number(in, "per_county_min", 0, 1e6, &lo, err);
-    if (rc == GIS_OK)
-        rc = number(in, "per_county_max", 0, 1e6, &hi, err);
-    if (rc == GIS_OK)
-        rc = number(in, "exclude_distance", 1e-9, 4e7, &p->exclude_m, err);
-    if (rc == GIS_OK)
-        rc = number(in, "time_limit", 1e-3, MAX_TIME_LIMIT_S, &p->time_limit_s, err);
-    if (rc == GIS_OK)
-        rc = number(in, "seed", 0, 9e15, &seed, err);
-    if (rc == GIS_OK)
-        rc = number(in, "gap", 0, 1, &p->gap, err);
+    for (i = 0; rc == GIS_OK && i < sizeof n / sizeof *n; i++)
+        rc = json_inputs_number(in, n[i].name, n[i].lo, n[i].hi, n[i].is_integer, n[i].out, err);
     p->p = (size_t)pp;
     p->per_county_min = (int)lo;
     p->per_county_max = (int)hi;
@@ -563,38 +583,26 @@ static enum gis_status numbers(const cJSON *in, struct site_params *p, struct gi
 enum gis_status site_params_from_json(const cJSON *in, struct site_params *p, struct gis_error *err)
 {
     const char *problem = NULL;
+    bool has_existing = true;
     enum gis_status rc;
 
     memset(p, 0, sizeof *p);
     p->time_limit_s = 30;
-    if (!cJSON_IsObject(in))
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "the inputs must be a JSON object");
-    rc = text(in, "problem", &problem, err);
+    rc = json_inputs_names(in, "input", SITE_INPUTS, err);
+    if (rc == GIS_OK)
+        rc = json_inputs_string(in, "problem", &problem, err);
     if (rc == GIS_OK && !site_problem_parse(problem, &p->problem))
         rc = gis_fail(err, GIS_ERR_INVALID_ARG,
                       "input \"problem\" must be mclp, lscp, pmedian or pcenter");
     if (rc == GIS_OK)
-        rc = text(in, "kind", &p->kinds, err);
-    if (rc == GIS_OK)
-        rc = text(in, "weight", &p->weight, err);
-    if (rc == GIS_OK)
-        rc = text(in, "candidates", &p->candidates, err);
-    if (rc == GIS_OK)
-        rc = text(in, "exclude_kind", &p->exclude_kinds, err);
-    if (rc == GIS_OK)
-        rc = text(in, "within", &p->within, err);
-    if (rc == GIS_OK)
-        rc = text(in, "candidates_within", &p->candidates_within, err);
-    if (rc == GIS_OK)
-        rc = text(in, "force", &p->force, err);
-    if (rc == GIS_OK)
-        rc = text(in, "forbid", &p->forbid, err);
-    if (rc == GIS_OK)
-        rc = text(in, "save_scenario", &p->save_name, err);
+        rc = texts(in, p, err);
     if (rc == GIS_OK)
         rc = numbers(in, p, err);
-    p->is_exact = cJSON_IsTrue(item(in, "exact"));
-    p->skip_existing = cJSON_IsFalse(item(in, "existing"));
+    if (rc == GIS_OK)
+        rc = json_inputs_bool(in, "exact", &p->is_exact, err);
+    if (rc == GIS_OK)
+        rc = json_inputs_bool(in, "existing", &has_existing, err);
+    p->skip_existing = !has_existing;
     return rc;
 }
 

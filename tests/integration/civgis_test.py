@@ -79,6 +79,18 @@ def demo_copy(name):
     return db
 
 
+def add_user(db, name, role, scope=None):
+    """A user of db with role (and scope); returns its token (civgis user add)."""
+    args = ["user", "add", "--db", db, name, "--role", role]
+    if scope:
+        args += ["--scope", scope]
+    return civgis(*args, check=0).stdout.strip()
+
+
+def bearer(token):
+    return {"Authorization": "Bearer " + token}
+
+
 def connect(db):
     con = sqlite3.connect(db)
     con.enable_load_extension(True)

@@ -477,9 +477,18 @@ class DeclaredClasses(unittest.TestCase):
         return job
 
     def check_job_list(self):
-        job = self.async_job()
-        _, _, jobs = self.srv.get_json("/jobs")
+        # Anonymous jobs are reached by their id alone; a user's are listed for that user.
+        srv = self.writable()
+        auth = {"Authorization": "Bearer " + self.token}
+        status, headers, body = srv.get("/processes/coverage/execution", method="POST",
+                                        data=json.dumps({"inputs": {"kind": "canteen"}}).encode(),
+                                        headers={"Content-Type": "application/json",
+                                                 "Prefer": "respond-async", **auth})
+        self.assertEqual(status, 201, body)
+        job = json.loads(body)["jobID"]
+        _, _, jobs = srv.get_json("/jobs", headers=auth)
         self.assertIn(job, [j["jobID"] for j in jobs["jobs"]])
+        self.assertNotIn(job, [j["jobID"] for j in srv.get_json("/jobs")[2]["jobs"]])
 
     def check_dismiss(self):
         job = self.async_job()

@@ -5,15 +5,35 @@ import json
 import time
 import unittest
 
-from civgis_test import Server, civgis, demo_copy, demo_db
+from civgis_test import Server, add_user, bearer, civgis, connect, demo_copy, snapshot
+
+SENSITIVE = ("poor_people", "poor_households", "assisted_households")
+
+
+def refused(test, status, headers, body, who, what):
+    """401 with the token schemes for an anonymous caller, 403 for a viewer; either a JSON
+    error naming the input, and no job made."""
+    want = (401, "unauthorized") if who == "anonymous" else (403, "forbidden")
+    err = json.loads(body)
+    test.assertEqual((status, err["code"]), want, (who, what, body))
+    test.assertEqual(set(err), {"code", "description"})
+    test.assertIn(what, err["description"])
+    test.assertIsNone(headers.get("Location"))
+    if who == "anonymous":
+        test.assertIn("Bearer", headers.get_all("WWW-Authenticate")[0])
 
 
 class Processes(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.db = demo_db()
+        cls.db = demo_copy("processes")
+        cls.tokens = {"anonymous": None, "viewer": add_user(cls.db, "v", "viewer"),
+                      "planner": add_user(cls.db, "p", "planner")}
         cls.srv = Server(cls.db).__enter__()
+
+    def as_(self, who):
+        return bearer(self.tokens[who]) if self.tokens[who] else {}
 
     @classmethod
     def tearDownClass(cls):
@@ -60,7 +80,7 @@ class Processes(unittest.TestCase):
         self.assertEqual(headers["Content-Type"], "application/geo+json")
         self.assertEqual(len(fc["features"]), 1953)
         _, _, jobs = self.srv.get_json("/jobs")
-        self.assertIn(info["jobID"], [j["jobID"] for j in jobs["jobs"]])
+        self.assertEqual(jobs["jobs"], [])  # an anonymous job is reached by its id alone
         status, _, gone = self.srv.get_json(f"/jobs/{info['jobID']}", method="DELETE")
         self.assertEqual((status, gone["status"]), (200, "dismissed"))
         self.assertEqual(self.srv.get_json(f"/jobs/{info['jobID']}/results")[0], 400)
@@ -82,6 +102,76 @@ class Processes(unittest.TestCase):
         self.assertIn("POST", headers["Allow"])
         self.assertEqual(self.srv.get("/health")[0], 200)
 
+    def test_sensitive_weights_need_a_planner_sync_and_async(self):
+        for weight in SENSITIVE:
+            for prefer in ({}, {"Prefer": "respond-async"}):
+                for who in ("anonymous", "viewer"):
+                    status, headers, body = self.post(
+                        {"inputs": {"kind": ["mutual_aid_home"], "weight": weight},
+                         "outputs": {"demand": {}}}, **prefer, **self.as_(who))
+                    refused(self, status, headers, body, who, 'input "weight"')
+                    self.assertNotIn(b"features", body)
+        self.assertEqual(self.srv.get_json("/jobs", headers=self.as_("viewer"))[2]["jobs"], [])
+        # A planner gets the weights, and the job's results are the planner's alone.
+        status, _, body = self.post({"inputs": {"kind": ["mutual_aid_home"],
+                                                "weight": "poor_people"}}, **self.as_("planner"))
+        self.assertEqual(status, 200, body)
+        cli = json.loads(civgis("coverage", "--db", self.db, "--kind", "mutual_aid_home",
+                                "--weight", "poor_people", check=0).stdout)
+        self.assertEqual(json.loads(body)["demand_total"], cli["demand_total"])
+        status, headers, body = self.post({"inputs": {"kind": ["mutual_aid_home"],
+                                                      "weight": "poor_people"}},
+                                          Prefer="respond-async", **self.as_("planner"))
+        self.assertEqual(status, 201, body)
+        job = headers["Location"].rsplit("/", 1)[-1]
+        for _ in range(200):
+            info = self.srv.get_json(f"/jobs/{job}", headers=self.as_("planner"))[2]
+            if info["status"] == "successful":
+                break
+            time.sleep(0.05)
+        self.assertEqual(info["status"], "successful")
+        listed = self.srv.get_json("/jobs", headers=self.as_("planner"))[2]["jobs"]
+        self.assertIn(job, [j["jobID"] for j in listed])
+        self.assertNotIn(job, [j["jobID"] for j in
+                               self.srv.get_json("/jobs", headers=self.as_("viewer"))[2]["jobs"]])
+        for who in ("anonymous", "viewer"):
+            status, _, body = self.srv.get(f"/jobs/{job}/results", headers=self.as_(who))
+            self.assertIn(status, (401, 403, 404), (who, body))
+            self.assertNotIn(b"demand_total", body)
+        status, _, body = self.srv.get(f"/jobs/{job}/results", headers=self.as_("planner"))
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["demand_total"], cli["demand_total"])
+
+    def test_inputs_are_strictly_typed(self):
+        kind = {"kind": "canteen"}
+        for body, name in (
+                ({"inputs": dict(kind, capacity="yes")}, '"capacity"'),
+                ({"inputs": dict(kind, capacity=1)}, '"capacity"'),
+                ({"inputs": dict(kind, radius="2000")}, '"radius"'),
+                ({"inputs": dict(kind, scenario=1.5)}, '"scenario"'),
+                ({"inputs": dict(kind, weight=3)}, '"weight"'),
+                ({"inputs": dict(kind, status=7)}, '"status"'),
+                ({"inputs": {"kind": ["canteen", 3]}}, '"kind"'),
+                ({"inputs": {"kind": []}}, '"kind"'),
+                ({"inputs": dict(kind, colour="red")}, '"colour"'),
+                ({"inputs": kind, "outputs": {"demands": {}}}, '"demands"'),
+                (b'{"inputs":{"kind":"canteen","radius":1e999}}', '"radius"'),
+                (b'{"inputs":{"kind":"canteen","radius":1000,"radius":2000}}', '"radius"'),
+                (b'{"inputs":{"kind":"canteen"}} trailing', "after it"),
+                (b'{"inputs":{"kind":"canteen"}}{}', "after it"),
+                (b'{"inputs":{"kind":"canteen\\u0000x"}}', "NUL"),
+                (b'{"inputs":{"kind":"canteen\x00x"}}', "NUL")):
+            for prefer in ({}, {"Prefer": "respond-async"}):
+                status, _, out = self.post(body, **prefer)
+                self.assertEqual(status, 400, body)
+                self.assertIn(name, json.loads(out)["description"], body)
+        # an escaped backslash before u0000 is text, not a NUL
+        status, _, out = self.post(b'{"inputs":{"kind":"canteen\\\\u0000"}}')
+        self.assertEqual(status, 400)
+        self.assertIn("unknown kind", json.loads(out)["description"])
+        status, _, _ = self.post(b'{"inputs":{"kind":"canteen"}} \r\n\t')
+        self.assertEqual(status, 200)
+
 
 REGIONAL = {"problem": "mclp", "kind": "regional_elderly_centre", "candidates": "townships",
             "p": 13, "per_county_min": 1, "per_county_max": 1, "radius": 30000}
@@ -92,7 +182,12 @@ class SiteSelection(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.db = demo_copy("site-process")
+        cls.tokens = {"anonymous": None, "viewer": add_user(cls.db, "v", "viewer"),
+                      "planner": add_user(cls.db, "p", "planner")}
         cls.srv = Server(cls.db).__enter__()
+
+    def as_(self, who):
+        return bearer(self.tokens[who]) if self.tokens[who] else {}
 
     @classmethod
     def tearDownClass(cls):
@@ -163,20 +258,39 @@ class SiteSelection(unittest.TestCase):
         self.assertEqual(info["status"], "successful")
         self.assertLess(time.time() - started, 60)
 
-    def test_save_scenario_then_collection_and_coverage(self):
-        status, _, body = self.post({"inputs": dict(REGIONAL, save_scenario="http-regional")})
+    def test_save_scenario_needs_a_planner(self):
+        before = snapshot(self.db)
+        cols_before = self.srv.get_json("/collections")[2]["collections"]
+        for prefer in ({}, {"Prefer": "respond-async"}):
+            for who in ("anonymous", "viewer"):
+                status, headers, body = self.post(
+                    {"inputs": dict(REGIONAL, save_scenario="http-regional")}, **prefer,
+                    **self.as_(who))
+                refused(self, status, headers, body, who, "save_scenario")
+        time.sleep(1)  # a job that slipped through would have saved by now
+        self.assertEqual(snapshot(self.db), before)
+        self.assertEqual(self.srv.get_json("/collections")[2]["collections"], cols_before)
+        # A planner saves: the scenario and its 13 sites, audited as the planner.
+        status, _, body = self.post({"inputs": dict(REGIONAL, save_scenario="http-regional")},
+                                    **self.as_("planner"))
         self.assertEqual(status, 200, body)
-        out = json.loads(body)
-        sid = out["scenario_id"]
-        status, _, fc = self.srv.get_json(f"/collections/scenario-{sid}/items")
-        self.assertEqual(status, 200)
-        self.assertEqual(len(fc["features"]), 13)
-        cov = json.loads(civgis("coverage", "--db", self.db, "--kind", "regional_elderly_centre",
-                                "--radius", "30000", "--scenario", str(sid), check=0).stdout)
-        self.assertEqual(cov["demand_covered"], out["demand_covered"])
-        status, _, body = self.post({"inputs": dict(REGIONAL, save_scenario="http-regional")})
-        self.assertEqual(status, 409)  # a name conflict, as the store says
-        self.assertIn("exists already", json.loads(body)["description"])
+        con = connect(self.db)
+        sid, by = con.execute("SELECT id, created_by FROM scenarios WHERE name = "
+                              "'http-regional'").fetchone()
+        self.assertEqual(by, "p")
+        self.assertEqual(con.execute("SELECT count(*) FROM facilities WHERE scenario_id = ?",
+                                     (sid,)).fetchone()[0], 13)
+        con.close()
+        # the CLI keeps it
+        out = json.loads(civgis("site", "--db", self.db, "--problem", "mclp", "--kind",
+                                "regional_elderly_centre", "--candidates", "townships",
+                                "--p", "13", "--per-county", "1:1", "--radius", "30000",
+                                "--save-scenario", "cli-regional", check=0).stdout)
+        con = connect(self.db)
+        n = con.execute("SELECT count(*) FROM facilities WHERE scenario_id = ?",
+                        (out["scenario_id"],)).fetchone()[0]
+        con.close()
+        self.assertEqual(n, 13)
 
     def check_pcenter(self, status, body):
         """A p-center answer within its budget of ten sites, or a JSON refusal."""
@@ -218,11 +332,51 @@ class SiteSelection(unittest.TestCase):
                              "p is 99999"),
                             ({"problem": "pmedian", "kind": "spaceport", "p": 3}, "unknown"),
                             ({"problem": "mclp", "kind": "canteen", "p": 2,
-                              "time_limit": 100000}, "time_limit")):
-            status, _, out = self.post({"inputs": inputs})
-            self.assertEqual(status, 400, inputs)
-            self.assertIn(msg, json.loads(out)["description"], inputs)
+                              "time_limit": 100000}, "time_limit"),
+                            ({"problem": "mclp", "kind": "canteen", "p": 2.5}, '"p"'),
+                            ({"problem": "mclp", "kind": "canteen", "p": "2"}, '"p"'),
+                            ({"problem": "mclp", "kind": "canteen", "p": 2, "seed": 0.5},
+                             '"seed"'),
+                            ({"problem": "mclp", "kind": "canteen", "p": 2,
+                              "per_county_max": 1.5}, '"per_county_max"'),
+                            ({"problem": "mclp", "kind": "canteen", "p": 2,
+                              "existing": "no"}, '"existing"'),
+                            ({"problem": "mclp", "kind": "canteen", "p": 2, "exact": 1},
+                             '"exact"'),
+                            ({"problem": "mclp", "kind": "canteen", "p": 2,
+                              "capacity": "yes"}, '"capacity"'),
+                            ({"problem": "mclp", "kind": "canteen", "p": 2, "speed": 9},
+                             '"speed"'),
+                            ({"problem": "mclp", "kind": 7, "p": 2}, '"kind"')):
+            # what only the data can tell (p above the candidates, an unknown kind) fails
+            # the job of an asynchronous run; the rest is refused before anything queues
+            is_upfront = msg not in ("p is 99999", "unknown")
+            for prefer in ({}, {"Prefer": "respond-async"}) if is_upfront else ({},):
+                status, _, out = self.post({"inputs": inputs}, **prefer)
+                self.assertEqual(status, 400, inputs)
+                self.assertIn(msg, json.loads(out)["description"], inputs)
+        no_radius = {k: v for k, v in REGIONAL.items() if k != "radius"}
+        body = json.dumps({"inputs": no_radius})[:-2] + ', "radius": 1e999}}'
+        status, _, out = self.srv.get("/processes/site-selection/execution", method="POST",
+                                      data=body.encode())
+        self.assertEqual(status, 400)
+        self.assertIn('"radius"', json.loads(out)["description"])
+        status, _, out = self.post({"inputs": REGIONAL, "outputs": {"site": {}}})
+        self.assertEqual(status, 400)
+        self.assertIn('"site"', json.loads(out)["description"])
 
+    def test_sensitive_weights_need_a_planner(self):
+        for weight in SENSITIVE:
+            for prefer in ({}, {"Prefer": "respond-async"}):
+                for who in ("anonymous", "viewer"):
+                    status, headers, body = self.post(
+                        {"inputs": dict(REGIONAL, weight=weight), "outputs": {"sites": {}}},
+                        **prefer, **self.as_(who))
+                    refused(self, status, headers, body, who, 'input "weight"')
+        status, _, body = self.post({"inputs": dict(REGIONAL, weight="poor_people")},
+                                    **self.as_("planner"))
+        self.assertEqual(status, 200, body)
+        self.assertTrue(json.loads(body)["sites_detail"])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
