@@ -22,6 +22,7 @@ int cli_site(int argc, char **argv);
 int cli_plan(int argc, char **argv);
 int cli_tiles(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_names(int argc, char **argv);
 
 /* Parses s as a number in [lo, hi] (a whole one if is_whole); false when it is not. */
 bool cli_number(const char *s, double lo, double hi, bool is_whole, double *out);

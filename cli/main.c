@@ -24,6 +24,7 @@ static const char USAGE[] =
     "  plan     run a plan file of site selections; coverage before and after\n"
     "  tiles    export a tileset as MBTiles or PMTiles (tiles export ...)\n"
     "  audit    the audit log: who changed what, when and why\n"
+    "  names    the gazetteer: pinyin, corrections, checks, search, export/import\n"
     "\n"
     "Run 'civgis COMMAND --help' for a command's options.\n"
     "Exit codes: 0 success, 1 failure, 2 usage error.\n";
@@ -75,6 +76,8 @@ int main(int argc, char **argv)
         return cli_tiles(argc - 1, argv + 1);
     if (!strcmp(argv[1], "audit"))
         return cli_audit(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "names"))
+        return cli_names(argc - 1, argv + 1);
     fprintf(stderr, "civgis: '%s' is not a command\n\n%s", argv[1], USAGE);
     return CLI_USAGE;
 }

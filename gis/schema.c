@@ -135,8 +135,66 @@ static const char SCHEMA_V1[] =
     " token_hash TEXT UNIQUE,"
     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));";
 
+/* Version 2: the gazetteer (names.h). The standard name's record lives on its feature
+ * row (versioned with it); aliases and recorded former names in name_variants; the
+ * search index is search_entries (one row per name, its id ordering the ranks within a
+ * match kind) plus the FTS5 table names_fts with the shadow columns Chinese needs. The
+ * index is filled by names__index_all after this step (pinyin is computed in C). */
+#define NAME_RECORD_COLUMNS(t)                                                                     \
+    "ALTER TABLE " t " ADD COLUMN pinyin_source TEXT CHECK (pinyin_source IS NULL OR"              \
+    " pinyin_source IN ('official', 'generated', 'edited'));"                                     \
+    "ALTER TABLE " t " ADD COLUMN approved_by TEXT;"                                               \
+    "ALTER TABLE " t " ADD COLUMN approval_doc TEXT;"                                              \
+    "ALTER TABLE " t " ADD COLUMN approval_date TEXT;"                                             \
+    "ALTER TABLE " t " ADD COLUMN filing_status TEXT CHECK (filing_status IS NULL OR"              \
+    " filing_status IN ('pending', 'filed', 'announced'));"                                       \
+    "ALTER TABLE " t " ADD COLUMN filing_date TEXT;"                                               \
+    "UPDATE " t " SET pinyin_source = 'official' WHERE pinyin IS NOT NULL AND pinyin <> '';"
+
+static const char SCHEMA_V2[] =
+    NAME_RECORD_COLUMNS("divisions") NAME_RECORD_COLUMNS("places")
+    "CREATE TABLE name_variants ("
+    " id INTEGER PRIMARY KEY,"
+    " target TEXT NOT NULL CHECK (target IN ('divisions', 'places')),"
+    " feature TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('alias', 'former')),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " pinyin TEXT,"
+    " pinyin_source TEXT CHECK (pinyin_source IS NULL OR"
+    "  pinyin_source IN ('official', 'generated', 'edited')),"
+    " valid_from TEXT,"
+    " valid_to TEXT,"
+    " approved_by TEXT,"
+    " approval_doc TEXT,"
+    " approval_date TEXT,"
+    " note TEXT,"
+    " CHECK (valid_to IS NULL OR valid_from IS NULL OR valid_to > valid_from));"
+    "CREATE INDEX name_variants_feature ON name_variants(target, feature);"
+    /* The aliases places kept as a JSON list become variants. */
+    "INSERT INTO name_variants (target, feature, kind, name)"
+    " SELECT 'places', CAST(p.id AS TEXT), 'alias', j.value FROM places p, json_each(p.aliases) j"
+    " WHERE json_valid(p.aliases) AND p.valid_to IS NULL AND j.type = 'text' AND j.value <> '';"
+    "CREATE TABLE search_entries ("
+    " id INTEGER PRIMARY KEY,"
+    " target TEXT NOT NULL,"
+    " feature TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " pinyin TEXT,"
+    " valid_from TEXT,"
+    " valid_to TEXT,"
+    " level INTEGER NOT NULL,"
+    " category TEXT,"
+    " division TEXT,"
+    " x REAL,"
+    " y REAL);"
+    "CREATE INDEX search_entries_feature ON search_entries(target, feature);"
+    "CREATE VIRTUAL TABLE names_fts USING fts5(whole, hz1, hz2, pyfull, py, inifull, ini, code,"
+    " tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3');";
+
 static const char *const MIGRATIONS[] = {
     SCHEMA_V1, /* 0 -> 1 */
+    SCHEMA_V2, /* 1 -> 2 */
 };
 
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)
@@ -149,5 +207,8 @@ enum gis_status schema__migrate(struct store *st, int from_version, struct gis_e
         if (rc != GIS_OK)
             return rc;
     }
+    /* Version 2's index holds pinyin, which only C computes. */
+    if (from_version < 2)
+        rc = names__index_all(st, err);
     return rc;
 }

@@ -138,7 +138,7 @@ class ShippedData(unittest.TestCase):
         self.assertEqual(idx, {"divisions.geom", "divisions.seat", "places.geom",
                                "facilities.geom", "demand.geom"})
         self.assertEqual(self.q("PRAGMA journal_mode"), [("wal",)])
-        self.assertEqual(self.q("PRAGMA user_version"), [(1,)])
+        self.assertEqual(self.q("PRAGMA user_version"), [(2,)])
 
 
 def gcj02_forward(lon, lat):

@@ -26,7 +26,7 @@ class Serve(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(headers["Content-Type"], "application/json")
         self.assertEqual(body["status"], "ok")
-        self.assertEqual(body["schema_version"], 1)
+        self.assertEqual(body["schema_version"], 2)
         self.assertEqual(body["data_version"], 5)
 
     def test_collections_lists_the_layers_with_counts_and_extents(self):
