@@ -127,12 +127,13 @@ static void token_add(struct gbuf *col, const char *token)
     gbuf_puts(col, token);
 }
 
-/* Tokens of one variant from syllable `from` on: the pinyin and the initials. */
-static void variant_tokens(const struct variants *v, size_t k, size_t from, char *py, char *ini)
+/* Tokens of one variant over syllables [from, to): the pinyin and the initials. */
+static void variant_tokens(const struct variants *v, size_t k, size_t from, size_t to, char *py,
+                           char *ini)
 {
     size_t i, np = 0, ni = 0;
 
-    for (i = from; i < v->n_chars; i++) {
+    for (i = from; i < to; i++) {
         size_t n = strlen(v->syl[k][i]);
         if (!n || np + n >= FOLD_MAX)
             continue;
@@ -144,19 +145,24 @@ static void variant_tokens(const struct variants *v, size_t k, size_t from, char
     ini[ni] = '\0';
 }
 
-static void pinyin_columns(const struct variants *v, struct gbuf *cols)
+/* n_specific: the characters of the name's specific part (延长 of 延长县), which
+ * matches exactly too. */
+static void pinyin_columns(const struct variants *v, size_t n_specific, struct gbuf *cols)
 {
     char py[FOLD_MAX + 1], ini[PINYIN_MAX_CHARS + 1];
     size_t k, i;
 
     for (k = 0; k < v->n; k++) {
-        variant_tokens(v, k, 0, py, ini);
+        variant_tokens(v, k, 0, v->n_chars, py, ini);
+        token_add(&cols[3], py);
+        token_add(&cols[5], ini);
+        variant_tokens(v, k, 0, n_specific, py, ini);
         token_add(&cols[3], py);
         token_add(&cols[5], ini);
         for (i = 1; i < v->n_chars; i++) {
             if (!v->syl[k][i][0] || !v->syl[k][i - 1][0])
                 continue; /* only where a syllable starts after another */
-            variant_tokens(v, k, i, py, ini);
+            variant_tokens(v, k, i, v->n_chars, py, ini);
             token_add(&cols[4], py);
             token_add(&cols[6], ini);
         }
@@ -180,13 +186,17 @@ static void stored_pinyin(const char *pinyin, struct gbuf *cols)
 }
 
 /* The whole, unigram and bigram columns: the name's Han characters, letters and digits
- * (lower case), without spaces or punctuation. */
-static void hanzi_columns(const char *name, const struct pinyin_reading *r, struct gbuf *cols)
+ * (lower case), without spaces or punctuation; whole also has the specific part alone
+ * (its first n_specific characters). */
+static void hanzi_columns(const char *name, const struct pinyin_reading *r, size_t n_specific,
+                          struct gbuf *cols)
 {
     char prev[8] = "", cur[8];
-    size_t i;
+    size_t i, specific_end = 0;
 
     for (i = 0; i < r->n; i++) {
+        if (i == n_specific)
+            specific_end = cols[0].len;
         const struct pinyin_char *c = &r->c[i];
         char latin[PINYIN_SYL_MAX];
         latin_of(name, c, latin);
@@ -210,6 +220,10 @@ static void hanzi_columns(const char *name, const struct pinyin_reading *r, stru
         }
         memcpy(prev, cur, sizeof cur);
     }
+    if (specific_end > 0) {
+        gbuf_puts(&cols[0], " ");
+        gbuf_append(&cols[0], cols[0].data, specific_end);
+    }
 }
 
 static enum gis_status
@@ -218,7 +232,7 @@ tokens_make(struct pinyin *p, const char *name, const char *pinyin, struct gbuf 
     struct pinyin_reading r;
     struct variants *v;
     enum gis_status rc = pinyin_read(p, name, &r, NULL);
-    size_t i;
+    size_t i, n_specific, specific = pinyin_specific_len(name);
 
     for (i = 0; i < N_COLUMNS; i++)
         gbuf_reset(&cols[i]);
@@ -227,9 +241,11 @@ tokens_make(struct pinyin *p, const char *name, const char *pinyin, struct gbuf 
     v = malloc(sizeof *v);
     if (!v)
         return GIS_ERR_NOMEM;
+    for (n_specific = 0; n_specific < r.n && r.c[n_specific].off < specific; n_specific++)
+        ;
     variants_make(name, &r, v);
-    hanzi_columns(name, &r, cols);
-    pinyin_columns(v, cols);
+    hanzi_columns(name, &r, n_specific, cols);
+    pinyin_columns(v, n_specific, cols);
     stored_pinyin(pinyin, cols);
     free(v);
     for (i = 0; i < N_COLUMNS && rc == GIS_OK; i++)

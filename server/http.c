@@ -24,6 +24,7 @@
 #include <zlib.h>
 
 #include "api_int.h"
+#include "api_search.h"
 #include "coverage_layer.h"
 #include "jobs.h"
 #include "log.h"
@@ -72,6 +73,7 @@ static const struct {
     {"/conformance", M_GET, api_conformance},
     {"/api", M_GET, api_openapi},
     {"/health", M_GET, api_health},
+    {"/search", M_GET, api_search},
     {"/collections", M_GET, api_collections},
     {"/collections/{}", M_GET, api_collection},
     {"/collections/{}/queryables", M_GET, api_queryables},
