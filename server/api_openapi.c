@@ -108,6 +108,35 @@ static cJSON *enum_schema(const char *const *values, size_t n)
     return s;
 }
 
+/* GET /search's own parameters (bbox and f are shared). */
+static void add_search_params(cJSON *p)
+{
+    static const char *const text[][2] = {
+        {"searchQ", "Hanzi (any substring), pinyin with or without tones and spaces, initials, "
+                    "a former name or alias, or a code prefix"},
+        {"category", "A division's kind (town, street, village, ...) or a place's category"},
+        {"within", "A division code: only features inside it"},
+    };
+    cJSON *s;
+    size_t i;
+
+    for (i = 0; i < 3; i++)
+        cJSON_AddItemToObject(p, text[i][0],
+                              param(i ? text[i][0] : "q", "query", text[i][1], schema("string"),
+                                    i == 0));
+    s = schema("integer");
+    cJSON_AddNumberToObject(s, "minimum", 1);
+    cJSON_AddNumberToObject(s, "maximum", 5);
+    cJSON_AddItemToObject(p, "level", param("level", "query", "Division level", s, false));
+    s = schema("integer");
+    cJSON_AddNumberToObject(s, "minimum", 1);
+    cJSON_AddNumberToObject(s, "maximum", 100);
+    cJSON_AddNumberToObject(s, "default", 10);
+    cJSON_AddItemToObject(p, "searchLimit",
+                          param("limit", "query", "Features to return (1..100, default 10)", s,
+                                false));
+}
+
 static void add_params(cJSON *comp)
 {
     static const char *const formats[] = {"json", "html"};
@@ -178,6 +207,7 @@ static void add_params(cJSON *comp)
     cJSON_AddItemToObject(
         p, "skipGeometry",
         param("skipGeometry", "query", "Leave geometries out", schema("boolean"), false));
+    add_search_params(p);
 }
 
 void api_openapi(const struct api_request *req, struct api_response *res)
@@ -191,6 +221,8 @@ void api_openapi(const struct api_request *req, struct api_response *res)
     static const char *const f_only[] = {"f", NULL};
     static const char *const proc_params[] = {"processId", NULL};
     static const char *const job_params[] = {"jobId", NULL};
+    static const char *const search_params[] = {"searchQ", "searchLimit", "level", "category",
+                                                "within",  "bbox",        "f",     NULL};
     cJSON *root, *info, *servers, *srv, *paths;
     char base[160];
 
@@ -224,6 +256,9 @@ void api_openapi(const struct api_request *req, struct api_response *res)
             "application/geo+json", items_params);
     add_get(paths, "/collections/{collectionId}/items/{featureId}", "getFeature", "One feature",
             "application/geo+json", item_params);
+    add_get(paths, "/search", "searchNames",
+            "The gazetteer: features by name, pinyin, initials, former name or code, best first",
+            "application/geo+json", search_params);
     add_get(paths, "/processes", "getProcesses", "The processes", "application/json", NULL);
     add_get(paths, "/processes/{processId}", "getProcessDescription", "One process",
             "application/json", proc_params);
