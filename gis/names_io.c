@@ -199,13 +199,20 @@ struct row {
     const char *v[N_COLUMNS];
 };
 
-static const char *field(OGRFeatureH f, OGRFeatureDefnH d, const char *name)
+/* A field's text; dates (GeoJSON's reader recognises them) as YYYY-MM-DD, into buf. */
+static const char *field(OGRFeatureH f, OGRFeatureDefnH d, const char *name, char buf[16])
 {
-    int i = OGR_FD_GetFieldIndex(d, name);
+    int i = OGR_FD_GetFieldIndex(d, name), y, m, day, h, min, tz;
+    float sec;
     const char *v;
 
     if (i < 0 || !OGR_F_IsFieldSetAndNotNull(f, i))
         return NULL;
+    if (OGR_Fld_GetType(OGR_FD_GetFieldDefn(d, i)) == OFTDate &&
+        OGR_F_GetFieldAsDateTimeEx(f, i, &y, &m, &day, &h, &min, &sec, &tz)) {
+        snprintf(buf, 16, "%04d-%02d-%02d", y, m, day);
+        return buf;
+    }
     v = OGR_F_GetFieldAsString(f, i);
     return v && *v ? v : NULL;
 }
@@ -298,12 +305,13 @@ static enum gis_status import_feature(struct store *st, OGRFeatureH f, OGRFeatur
                                       long *added, struct gis_error *err)
 {
     struct row r;
+    char dates[N_COLUMNS][16];
     enum names_target t;
     enum gis_status rc;
     size_t i;
 
     for (i = 0; i < N_COLUMNS; i++)
-        r.v[i] = field(f, d, COLUMNS[i]);
+        r.v[i] = field(f, d, COLUMNS[i], dates[i]);
     if (!names_target_parse(r.v[0], &t) || !r.v[1] || !r.v[2] || !r.v[3])
         return gis_fail(err, GIS_ERR_INVALID_ARG,
                         "row %ld: target (divisions or places), feature, kind and name are "
