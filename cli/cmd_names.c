@@ -286,9 +286,9 @@ static int cmd_search(const struct opts *o, int argc, char **argv)
                   &err);
     for (i = 0; code == CLI_OK && i < n; i++)
         printf("%s\t%s\t%s\t%s\t%s\t%s %s %s\t%s\t%s\t%.0f\n", names_target_name(hits[i].target),
-               hits[i].feature, hits[i].name, hits[i].pinyin, hits[i].division,
-               hits[i].match_kind, hits[i].matched, hits[i].matched_as, hits[i].matched_name,
-               hits[i].valid_to, hits[i].score);
+               hits[i].feature, hits[i].name, hits[i].pinyin, hits[i].division, hits[i].match_kind,
+               hits[i].matched, hits[i].matched_as, hits[i].matched_name, hits[i].valid_to,
+               hits[i].score);
     free(hits);
     return code;
 }
@@ -306,10 +306,10 @@ static int cmd_export(const struct opts *o)
     code = open_store(o, STORE_READ_ONLY, &st);
     if (code != CLI_OK)
         return code;
-    code = finish(st,
-                  names_export(st, o->out ? o->out : "-", is_geojson ? NAMES_GEOJSON : NAMES_CSV,
-                               &n, &err),
-                  &err);
+    code = finish(
+        st,
+        names_export(st, o->out ? o->out : "-", is_geojson ? NAMES_GEOJSON : NAMES_CSV, &n, &err),
+        &err);
     if (code == CLI_OK)
         fprintf(stderr, "exported %ld names\n", n);
     return code;
@@ -346,8 +346,8 @@ static int cmd_announce(const struct opts *o)
     code = open_store(o, STORE_READ_ONLY, &st);
     if (code != CLI_OK)
         return code;
-    code = finish(st, names_announcement(st, o->from, o->to, o->out ? o->out : "-", &n, &err),
-                  &err);
+    code =
+        finish(st, names_announcement(st, o->from, o->to, o->out ? o->out : "-", &n, &err), &err);
     if (code == CLI_OK)
         fprintf(stderr, "%ld names approved from %s to %s\n", n, o->from, o->to);
     return code;

@@ -4,8 +4,8 @@
  * parents, duplicates, kinds, statuses) and writes it with bound parameters only.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

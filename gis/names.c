@@ -128,8 +128,8 @@ static void token_add(struct gbuf *col, const char *token)
 }
 
 /* Tokens of one variant over syllables [from, to): the pinyin and the initials. */
-static void variant_tokens(const struct variants *v, size_t k, size_t from, size_t to, char *py,
-                           char *ini)
+static void
+variant_tokens(const struct variants *v, size_t k, size_t from, size_t to, char *py, char *ini)
 {
     size_t i, np = 0, ni = 0;
 
@@ -188,7 +188,9 @@ static void stored_pinyin(const char *pinyin, struct gbuf *cols)
 /* The whole, unigram and bigram columns: the name's Han characters, letters and digits
  * (lower case), without spaces or punctuation; whole also has the specific part alone
  * (its first n_specific characters). */
-static void hanzi_columns(const char *name, const struct pinyin_reading *r, size_t n_specific,
+static void hanzi_columns(const char *name,
+                          const struct pinyin_reading *r,
+                          size_t n_specific,
                           struct gbuf *cols)
 {
     char prev[8] = "", cur[8];
@@ -328,8 +330,8 @@ int names__register(sqlite3 *db)
     for (i = 0; i < N_COLUMNS; i++)
         gbuf_init(&f->cols[i], TOKENS_MAX);
     return sqlite3_create_function_v2(db, "civgis_names_tokens", 3,
-                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC, f, tokens_fn, NULL,
-                                      NULL, tokens_fn_free);
+                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC, f, tokens_fn, NULL, NULL,
+                                      tokens_fn_free);
 }
 
 /* ---------------------------------------------------------------- entries */
@@ -343,27 +345,44 @@ int names__register(sqlite3 *db)
 static const char *const SQL_ENTRIES[] = {
     /* current divisions */
     "INSERT INTO search_entries (id, target, feature, kind, name, pinyin, valid_from, level,"
-    " category, division, x, y) SELECT " RANK("0", "level", "0", "id") ", 'divisions', code,"
-    " 'standard', name, pinyin, valid_from, level, kind, code, X(seat), Y(seat) FROM divisions"
-    " WHERE valid_to IS NULL AND (?1 IS NULL OR ?1 = 'divisions') AND (?2 IS NULL OR code = ?2)",
+    " category, division, x, y) SELECT " RANK(
+        "0", "level", "0", "id") ", 'divisions', code,"
+                                 " 'standard', name, pinyin, valid_from, level, kind, code, "
+                                 "X(seat), Y(seat) FROM divisions"
+                                 " WHERE valid_to IS NULL AND (?1 IS NULL OR ?1 = 'divisions') AND "
+                                 "(?2 IS NULL OR code = ?2)",
     /* names the version history holds that the current row no longer has */
     "INSERT INTO search_entries (id, target, feature, kind, name, pinyin, valid_from, valid_to,"
-    " level, category, division, x, y) SELECT " RANK("2", "d.level", "0", "min(d.id)")
-    ", 'divisions', d.code, 'former', d.name, max(d.pinyin), min(d.valid_from),"
-    " max(d.valid_to), d.level, max(d.kind), d.code, max(X(d.seat)), max(Y(d.seat))"
-    " FROM divisions d WHERE d.valid_to IS NOT NULL AND (?1 IS NULL OR ?1 = 'divisions')"
-    " AND (?2 IS NULL OR d.code = ?2) AND d.name <> COALESCE((SELECT c.name FROM divisions c"
-    " WHERE c.code = d.code AND c.valid_to IS NULL), '') GROUP BY d.code, d.name",
+    " level, category, division, x, y) SELECT " RANK(
+        "2",
+        "d.level",
+        "0",
+        "min(d.id)") ", 'divisions', d.code, 'former', d.name, max(d.pinyin), min(d.valid_from),"
+                     " max(d.valid_to), d.level, max(d.kind), d.code, max(X(d.seat)), "
+                     "max(Y(d.seat))"
+                     " FROM divisions d WHERE d.valid_to IS NOT NULL AND (?1 IS NULL OR ?1 = "
+                     "'divisions')"
+                     " AND (?2 IS NULL OR d.code = ?2) AND d.name <> COALESCE((SELECT c.name FROM "
+                     "divisions c"
+                     " WHERE c.code = d.code AND c.valid_to IS NULL), '') GROUP BY d.code, d.name",
     /* current places */
     "INSERT INTO search_entries (id, target, feature, kind, name, pinyin, valid_from, level,"
-    " category, division, x, y) SELECT " RANK("0", "6", "2", "id") ", 'places',"
-    " CAST(id AS TEXT), 'standard', name, pinyin, valid_from, 0, category, division_code,"
-    " (MbrMinX(geom) + MbrMaxX(geom)) / 2, (MbrMinY(geom) + MbrMaxY(geom)) / 2 FROM places"
-    " WHERE valid_to IS NULL AND (?1 IS NULL OR ?1 = 'places') AND (?2 IS NULL OR id = ?2)",
+    " category, division, x, y) SELECT " RANK(
+        "0",
+        "6",
+        "2",
+        "id") ", 'places',"
+              " CAST(id AS TEXT), 'standard', name, pinyin, valid_from, 0, category, division_code,"
+              " (MbrMinX(geom) + MbrMaxX(geom)) / 2, (MbrMinY(geom) + MbrMaxY(geom)) / 2 FROM "
+              "places"
+              " WHERE valid_to IS NULL AND (?1 IS NULL OR ?1 = 'places') AND (?2 IS NULL OR id = "
+              "?2)",
     /* aliases and recorded former names, placed with their feature */
     "INSERT INTO search_entries (id, target, feature, kind, name, pinyin, valid_from, valid_to,"
     " level, category, division, x, y) SELECT " RANK(
-        "CASE v.kind WHEN 'alias' THEN 1 ELSE 2 END", "COALESCE(d.level, 6)", "1",
+        "CASE v.kind WHEN 'alias' THEN 1 ELSE 2 END",
+        "COALESCE(d.level, 6)",
+        "1",
         "v.id") ", v.target, v.feature, v.kind, v.name, v.pinyin, v.valid_from, v.valid_to,"
                 " COALESCE(d.level, 0), COALESCE(d.kind, p.category),"
                 " COALESCE(d.code, p.division_code), COALESCE(X(d.seat), (MbrMinX(p.geom) +"
@@ -389,9 +408,11 @@ static const char *const SQL_CLEAR[] = {
     " feature = ?2)",
 };
 
-static enum gis_status
-run_bound(struct store *st, const char *sql, const char *target, const char *feature,
-          struct gis_error *err)
+static enum gis_status run_bound(struct store *st,
+                                 const char *sql,
+                                 const char *target,
+                                 const char *feature,
+                                 struct gis_error *err)
 {
     sqlite3_stmt *s;
     enum gis_status rc = store__stmt(st, sql, &s, err);

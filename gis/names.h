@@ -73,8 +73,8 @@ enum gis_status names_fill(struct store *st,
 
 /* A change to one feature's standard name record; NULL fields stay as they are. */
 struct names_update {
-    const char *name;   /* a rename: versioned; the old name becomes a former name */
-    const char *pinyin; /* a correction: its source becomes 'edited' */
+    const char *name;          /* a rename: versioned; the old name becomes a former name */
+    const char *pinyin;        /* a correction: its source becomes 'edited' */
     const char *pinyin_source; /* instead of 'edited' (an import keeps its file's) */
     const char *approved_by, *approval_doc, *approval_date;
     const char *filing_status, *filing_date; /* pending | filed | announced */
@@ -133,11 +133,11 @@ struct names_hit {
     char feature[32]; /* division code or place id */
     char name[NAMES_TEXT_MAX], pinyin[NAMES_TEXT_MAX], pinyin_source[16];
     char category[64];
-    int level; /* divisions 1..5; places 0 */
+    int level;                         /* divisions 1..5; places 0 */
     char division[NAMES_TEXT_MAX * 2]; /* "延安市 / 宝塔区 / 枣园街道" */
-    char matched[16];      /* name | pinyin | initials | code */
-    char match_kind[16];   /* exact | prefix | substring */
-    char matched_as[16];   /* standard | alias | former */
+    char matched[16];                  /* name | pinyin | initials | code */
+    char match_kind[16];               /* exact | prefix | substring */
+    char matched_as[16];               /* standard | alias | former */
     char matched_name[NAMES_TEXT_MAX];
     char valid_from[11], valid_to[11]; /* of the matched name ("" open) */
     double score;

@@ -51,8 +51,8 @@ static int by_fold(const void *a, const void *b)
     return c ? c : by_name(a, b);
 }
 
-static void report(struct checker *c, const struct group *g, const char *kind, size_t from,
-                   size_t to)
+static void
+report(struct checker *c, const struct group *g, const char *kind, size_t from, size_t to)
 {
     struct names_issue issue = {kind, g->parent, g->level, NULL, NULL};
     size_t i;
@@ -115,8 +115,8 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *s, int col)
     snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
-static enum gis_status scan(struct checker *c, struct store *st, struct group *g,
-                            struct gis_error *err)
+static enum gis_status
+scan(struct checker *c, struct store *st, struct group *g, struct gis_error *err)
 {
     static const char sql[] =
         "SELECT COALESCE(parent_code, ''), CAST(level AS TEXT), level, code, name, pinyin FROM"

@@ -82,8 +82,8 @@ static enum gis_status blanks_read(struct store *st, struct blanks *bl, struct g
     return rc;
 }
 
-static enum gis_status set_generated(struct store *st, const struct blank *b, const char *pinyin,
-                                     struct gis_error *err)
+static enum gis_status
+set_generated(struct store *st, const struct blank *b, const char *pinyin, struct gis_error *err)
 {
     static const char division_sql[] = "UPDATE divisions SET pinyin = ?, pinyin_source ="
                                        " 'generated' WHERE code = ? AND valid_to IS NULL";
@@ -103,13 +103,37 @@ static enum gis_status set_generated(struct store *st, const struct blank *b, co
     return rc == GIS_OK ? names_feature_changed(st, b->target, b->feature, err) : rc;
 }
 
-static enum gis_status fill_audit(struct store *st, const struct names_who *who, long filled,
-                                  long guessed, struct gis_error *err)
+static enum gis_status fill_one(struct store *st,
+                                struct pinyin *p,
+                                const struct blank *b,
+                                bool *is_guessed,
+                                names_fill_fn fn,
+                                void *ctx,
+                                struct gis_error *err)
+{
+    char roman[ROMAN_MAX];
+    enum gis_status rc = pinyin_place_name(p, b->name, roman, sizeof roman, is_guessed, err);
+
+    if (rc == GIS_OK)
+        rc = set_generated(st, b, roman, err);
+    if (rc == GIS_OK && fn) {
+        struct names_filled f = {b->target, b->feature, b->name, roman, *is_guessed};
+        fn(ctx, &f);
+    }
+    return rc;
+}
+
+static enum gis_status fill_audit(
+    struct store *st, const struct names_who *who, long filled, long guessed, struct gis_error *err)
 {
     char after[128];
-    struct store_audit a = {who ? who->user : NULL, "names_fill", "divisions,places", NULL,
+    struct store_audit a = {who ? who->user : NULL,
+                            "names_fill",
+                            "divisions,places",
+                            NULL,
                             who && who->reason ? who->reason : "generate missing pinyin",
-                            NULL, after};
+                            NULL,
+                            after};
 
     snprintf(after, sizeof after, "{\"filled\":%ld,\"guessed\":%ld}", filled, guessed);
     return store_audit_add(st, &a, err);
@@ -126,7 +150,6 @@ enum gis_status names_fill(struct store *st,
 {
     struct blanks bl = {0};
     struct pinyin *p = NULL;
-    char roman[ROMAN_MAX];
     long filled = 0, guessed = 0;
     enum gis_status rc;
     size_t i;
@@ -141,15 +164,9 @@ enum gis_status names_fill(struct store *st,
         rc = blanks_read(st, &bl, err);
     for (i = 0; rc == GIS_OK && i < bl.n; i++) {
         bool is_guessed = false;
-        struct names_filled f = {bl.b[i].target, bl.b[i].feature, bl.b[i].name, roman, false};
-        rc = pinyin_place_name(p, bl.b[i].name, roman, sizeof roman, &is_guessed, err);
-        if (rc == GIS_OK)
-            rc = set_generated(st, &bl.b[i], roman, err);
-        f.is_guessed = is_guessed;
+        rc = fill_one(st, p, &bl.b[i], &is_guessed, fn, ctx, err);
         filled += rc == GIS_OK;
         guessed += rc == GIS_OK && is_guessed;
-        if (rc == GIS_OK && fn)
-            fn(ctx, &f);
     }
     if (rc == GIS_OK && filled)
         rc = fill_audit(st, who, filled, guessed, err);
@@ -186,9 +203,8 @@ enum {
 };
 
 static const char *const FIELD_NAMES[N_FIELDS] = {
-    "rowid",         "name",         "pinyin",        "pinyin_source", "approved_by",
-    "approval_doc",  "approval_date", "filing_status", "filing_date",   "valid_from",
-    "parent",
+    "rowid",         "name",          "pinyin",      "pinyin_source", "approved_by", "approval_doc",
+    "approval_date", "filing_status", "filing_date", "valid_from",    "parent",
 };
 
 struct record {
@@ -203,8 +219,11 @@ static void record_free(struct record *r)
         free(r->f[i]);
 }
 
-static enum gis_status record_read(struct store *st, enum names_target t, const char *feature,
-                                   struct record *out, struct gis_error *err)
+static enum gis_status record_read(struct store *st,
+                                   enum names_target t,
+                                   const char *feature,
+                                   struct record *out,
+                                   struct gis_error *err)
 {
     static const char division_sql[] =
         "SELECT id, name, pinyin, pinyin_source, approved_by, approval_doc, approval_date,"
@@ -285,8 +304,11 @@ enum gis_status names__check_update(const struct names_update *u, struct gis_err
 }
 
 /* A sibling (same parent, same level or category) already called name. */
-static enum gis_status check_sibling(struct store *st, enum names_target t, const char *feature,
-                                     const struct record *r, const char *name,
+static enum gis_status check_sibling(struct store *st,
+                                     enum names_target t,
+                                     const char *feature,
+                                     const struct record *r,
+                                     const char *name,
                                      struct gis_error *err)
 {
     static const char division_sql[] =
@@ -326,15 +348,15 @@ static void today(char out[11])
 /* ---------------------------------------------------------------- versions */
 
 #define DIVISION_COLUMNS                                                                           \
-    "code, name, level, parent_code, kind, urban_rural_code, pinyin, population,"                 \
-    " elderly_60plus, is_synthetic, source, change_reason, geom, seat, pinyin_source,"           \
+    "code, name, level, parent_code, kind, urban_rural_code, pinyin, population,"                  \
+    " elderly_60plus, is_synthetic, source, change_reason, geom, seat, pinyin_source,"             \
     " approved_by, approval_doc, approval_date, filing_status, filing_date"
 #define PLACE_COLUMNS                                                                              \
-    "name, pinyin, aliases, category, division_code, status, is_synthetic, source, geom,"         \
+    "name, pinyin, aliases, category, division_code, status, is_synthetic, source, geom,"          \
     " pinyin_source, approved_by, approval_doc, approval_date, filing_status, filing_date"
 
-static enum gis_status exec_ids(struct store *st, const char *sql, const char *a, const char *b,
-                                struct gis_error *err)
+static enum gis_status
+exec_ids(struct store *st, const char *sql, const char *a, const char *b, struct gis_error *err)
 {
     sqlite3_stmt *s;
     enum gis_status rc = store__stmt(st, sql, &s, err);
@@ -352,8 +374,12 @@ static enum gis_status exec_ids(struct store *st, const char *sql, const char *a
 /* A new version from day on. Divisions: the old row closes and a copy carries on (the
  * code is the feature). Places: a copy keeps the old state as history and the row, whose
  * id is the feature, carries on. out_rowid: the row to change. */
-static enum gis_status version(struct store *st, enum names_target t, const struct record *r,
-                               const char *day, long long *out_rowid, struct gis_error *err)
+static enum gis_status version(struct store *st,
+                               enum names_target t,
+                               const struct record *r,
+                               const char *day,
+                               long long *out_rowid,
+                               struct gis_error *err)
 {
     static const char close_division[] = "UPDATE divisions SET valid_to = ?2 WHERE id = ?1";
     static const char copy_division[] =
@@ -378,8 +404,11 @@ static enum gis_status version(struct store *st, enum names_target t, const stru
 
 /* Places keep a renamed feature's old name as a recorded former name (divisions have it
  * in their version history). */
-static enum gis_status place_former(struct store *st, const char *feature, const struct record *r,
-                                    const char *day, struct gis_error *err)
+static enum gis_status place_former(struct store *st,
+                                    const char *feature,
+                                    const struct record *r,
+                                    const char *day,
+                                    struct gis_error *err)
 {
     static const char sql[] =
         "INSERT INTO name_variants (target, feature, kind, name, pinyin, pinyin_source,"
@@ -407,8 +436,10 @@ static enum gis_status place_former(struct store *st, const char *feature, const
 }
 
 /* The record after u: a new pinyin is 'edited'; a rename without one regenerates it. */
-static enum gis_status apply(const struct record *old, const struct names_update *u,
-                             struct record *out, struct gis_error *err)
+static enum gis_status apply(const struct record *old,
+                             const struct names_update *u,
+                             struct record *out,
+                             struct gis_error *err)
 {
     const char *set[N_FIELDS] = {0};
     char roman[ROMAN_MAX];
@@ -442,8 +473,11 @@ static enum gis_status apply(const struct record *old, const struct names_update
     return rc;
 }
 
-static enum gis_status write_record(struct store *st, enum names_target t, long long rowid,
-                                    const struct record *r, const char *reason,
+static enum gis_status write_record(struct store *st,
+                                    enum names_target t,
+                                    long long rowid,
+                                    const struct record *r,
+                                    const char *reason,
                                     struct gis_error *err)
 {
     static const char division_sql[] =
@@ -472,13 +506,22 @@ static enum gis_status write_record(struct store *st, enum names_target t, long 
     return rc;
 }
 
-static enum gis_status set_audit(struct store *st, enum names_target t, const char *feature,
-                                 const struct record *before, const struct record *after,
-                                 const struct names_who *who, struct gis_error *err)
+static enum gis_status set_audit(struct store *st,
+                                 enum names_target t,
+                                 const char *feature,
+                                 const struct record *before,
+                                 const struct record *after,
+                                 const struct names_who *who,
+                                 struct gis_error *err)
 {
     struct gbuf b, a;
-    struct store_audit row = {who ? who->user : NULL, "names_set", names_target_name(t),
-                              feature, who ? who->reason : NULL, NULL, NULL};
+    struct store_audit row = {who ? who->user : NULL,
+                              "names_set",
+                              names_target_name(t),
+                              feature,
+                              who ? who->reason : NULL,
+                              NULL,
+                              NULL};
     enum gis_status rc;
 
     gbuf_init(&b, 1 << 16);
@@ -495,9 +538,12 @@ static enum gis_status set_audit(struct store *st, enum names_target t, const ch
     return rc;
 }
 
-enum gis_status names__set_in_transaction(struct store *st, enum names_target t,
-                                          const char *feature, const struct names_update *u,
-                                          const struct names_who *who, struct gis_error *err)
+enum gis_status names__set_in_transaction(struct store *st,
+                                          enum names_target t,
+                                          const char *feature,
+                                          const struct names_update *u,
+                                          const struct names_who *who,
+                                          struct gis_error *err)
 {
     struct record old = {0}, new_ = {0};
     char day[11];

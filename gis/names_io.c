@@ -18,10 +18,9 @@
 
 /* The exchange layout, in column order. */
 static const char *const COLUMNS[] = {
-    "target",        "feature",      "kind",          "name",          "pinyin",
-    "pinyin_source", "level",        "category",      "division_code", "valid_from",
-    "valid_to",      "approved_by",  "approval_doc",  "approval_date", "filing_status",
-    "filing_date",   "note",
+    "target",       "feature",       "kind",          "name",        "pinyin",   "pinyin_source",
+    "level",        "category",      "division_code", "valid_from",  "valid_to", "approved_by",
+    "approval_doc", "approval_date", "filing_status", "filing_date", "note",
 };
 #define N_COLUMNS (sizeof COLUMNS / sizeof *COLUMNS)
 
@@ -115,8 +114,8 @@ static enum gis_status flush(FILE *f, struct gbuf *b, struct gis_error *err)
 }
 
 /* Closes (or, for stdout, flushes) what the export wrote to; rc: the writing's status. */
-static enum gis_status close_out(FILE *f, const char *path, enum gis_status rc,
-                                 struct gis_error *err)
+static enum gis_status
+close_out(FILE *f, const char *path, enum gis_status rc, struct gis_error *err)
 {
     bool is_stdout = f == stdout;
     int bad = is_stdout ? fflush(f) : fclose(f);
@@ -139,8 +138,8 @@ static void header(struct gbuf *b, enum names_format fmt)
     gbuf_puts(b, ",lon,lat\r\n");
 }
 
-static enum gis_status export_rows(struct store *st, FILE *f, enum names_format fmt, long *n,
-                                   struct gis_error *err)
+static enum gis_status
+export_rows(struct store *st, FILE *f, enum names_format fmt, long *n, struct gis_error *err)
 {
     struct gbuf b;
     sqlite3_stmt *s;
@@ -223,8 +222,11 @@ static bool differs(const char *a, const char *b)
 }
 
 /* The standard row's changes against the record the store has. */
-static enum gis_status standard_row(struct store *st, enum names_target t, const struct row *r,
-                                    const struct names_who *who, long *updated,
+static enum gis_status standard_row(struct store *st,
+                                    enum names_target t,
+                                    const struct row *r,
+                                    const struct names_who *who,
+                                    long *updated,
                                     struct gis_error *err)
 {
     static const char division_sql[] =
@@ -251,8 +253,10 @@ static enum gis_status standard_row(struct store *st, enum names_target t, const
     store__done(s);
     if (rc != GIS_OK || !is_changed)
         return rc;
-    u = (struct names_update){r->v[3], r->v[4], r->v[5] ? r->v[5] : "official", r->v[11],
-                              r->v[12], r->v[13], r->v[14], r->v[15], NULL, false};
+    u = (struct names_update){r->v[3],  r->v[4],  r->v[5] ? r->v[5] : "official",
+                              r->v[11], r->v[12], r->v[13],
+                              r->v[14], r->v[15], NULL,
+                              false};
     rc = names__check_update(&u, err);
     if (rc == GIS_OK)
         rc = names__set_in_transaction(st, t, r->v[1], &u, who, err);
@@ -260,8 +264,8 @@ static enum gis_status standard_row(struct store *st, enum names_target t, const
     return rc;
 }
 
-static enum gis_status variant_row(struct store *st, enum names_target t, const struct row *r,
-                                   long *added, struct gis_error *err)
+static enum gis_status variant_row(
+    struct store *st, enum names_target t, const struct row *r, long *added, struct gis_error *err)
 {
     static const char exists_sql[] =
         "SELECT 1 FROM search_entries WHERE target = ? AND feature = ? AND kind = ? AND name = ?"
@@ -300,9 +304,14 @@ static enum gis_status variant_row(struct store *st, enum names_target t, const 
     return rc;
 }
 
-static enum gis_status import_feature(struct store *st, OGRFeatureH f, OGRFeatureDefnH d,
-                                      long n, const struct names_who *who, long *updated,
-                                      long *added, struct gis_error *err)
+static enum gis_status import_feature(struct store *st,
+                                      OGRFeatureH f,
+                                      OGRFeatureDefnH d,
+                                      long n,
+                                      const struct names_who *who,
+                                      long *updated,
+                                      long *added,
+                                      struct gis_error *err)
 {
     struct row r;
     char dates[N_COLUMNS][16];
@@ -331,8 +340,11 @@ static enum gis_status import_feature(struct store *st, OGRFeatureH f, OGRFeatur
     return rc;
 }
 
-static enum gis_status import_layer(struct store *st, OGRLayerH layer,
-                                    const struct names_who *who, long *updated, long *added,
+static enum gis_status import_layer(struct store *st,
+                                    OGRLayerH layer,
+                                    const struct names_who *who,
+                                    long *updated,
+                                    long *added,
                                     struct gis_error *err)
 {
     OGRFeatureDefnH d = OGR_L_GetLayerDefn(layer);
@@ -348,13 +360,21 @@ static enum gis_status import_layer(struct store *st, OGRLayerH layer,
     return rc;
 }
 
-static enum gis_status import_audit(struct store *st, const char *path,
-                                    const struct names_who *who, long updated, long added,
+static enum gis_status import_audit(struct store *st,
+                                    const char *path,
+                                    const struct names_who *who,
+                                    long updated,
+                                    long added,
                                     struct gis_error *err)
 {
     char after[160];
-    struct store_audit a = {who ? who->user : NULL, "names_import", "divisions,places", path,
-                            who ? who->reason : NULL, NULL, after};
+    struct store_audit a = {who ? who->user : NULL,
+                            "names_import",
+                            "divisions,places",
+                            path,
+                            who ? who->reason : NULL,
+                            NULL,
+                            after};
 
     snprintf(after, sizeof after, "{\"updated\":%ld,\"added\":%ld}", updated, added);
     return store_audit_add(st, &a, err);

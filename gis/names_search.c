@@ -34,8 +34,8 @@ static const char *const TIER_NAMES[] = {"exact", "prefix", "substring"};
 
 struct parsed {
     enum query_kind kind;
-    char norm[NORM_MAX];          /* Hanzi: the characters; pinyin: folded; code: digits */
-    size_t n_chars;               /* Hanzi: characters in norm */
+    char norm[NORM_MAX];           /* Hanzi: the characters; pinyin: folded; code: digits */
+    size_t n_chars;                /* Hanzi: characters in norm */
     size_t char_off[NORM_MAX / 2]; /* Hanzi: where each character starts */
 };
 
@@ -56,8 +56,7 @@ static bool parse_hanzi(const char *q, struct parsed *p)
         size_t len = utf8_char_len(s);
         if (len == 0)
             return false;
-        if ((len > 1 || is_ascii_alnum(*s)) && used + len < NORM_MAX &&
-            p->n_chars < NORM_MAX / 2) {
+        if ((len > 1 || is_ascii_alnum(*s)) && used + len < NORM_MAX && p->n_chars < NORM_MAX / 2) {
             p->char_off[p->n_chars++] = used;
             memcpy(p->norm + used, s, len);
             if (len == 1 && *s >= 'A' && *s <= 'Z')
@@ -100,17 +99,33 @@ static bool parse_query(const char *q, struct parsed *p)
     return parse_hanzi(q, p);
 }
 
+/* hz2 : "b1 b2 ...": the bigrams of a Hanzi query of two or more characters, in order
+ * (a phrase, so they must be adjacent: a substring). */
+static int hanzi_bigrams(const struct parsed *p, char *out, size_t size)
+{
+    size_t i, used;
+    int k = snprintf(out, size, "hz2 : \"");
+
+    for (i = 0; k > 0 && i + 1 < p->n_chars; i++) {
+        size_t end = i + 2 < p->n_chars ? p->char_off[i + 2] : strlen(p->norm);
+        used = (size_t)k;
+        k += snprintf(out + used, used < size ? size - used : 0, "%s%.*s", i ? " " : "",
+                      (int)(end - p->char_off[i]), p->norm + p->char_off[i]);
+    }
+    used = k > 0 ? (size_t)k : 0;
+    return k > 0 ? k + snprintf(out + used, used < size ? size - used : 0, "\"") : k;
+}
+
 /* The FTS5 expression of one tier; false when the tier does not apply. Tokens are only
  * Han characters, letters and digits, so they need no escaping inside the quotes. */
 static bool tier_expr(const struct parsed *p, enum tier t, char *out, size_t size)
 {
-    size_t i, used;
     int k;
 
     if (p->kind == Q_CODE)
-        k = t == TIER_SUBSTRING ? -1
-                                : snprintf(out, size, "code : \"%s\"%s", p->norm,
-                                           t == TIER_PREFIX ? "*" : "");
+        k = t == TIER_SUBSTRING
+                ? -1
+                : snprintf(out, size, "code : \"%s\"%s", p->norm, t == TIER_PREFIX ? "*" : "");
     else if (p->kind == Q_PINYIN)
         k = snprintf(out, size, "%s : \"%s\"%s",
                      t == TIER_SUBSTRING ? "{py ini}" : "{pyfull inifull}", p->norm,
@@ -119,17 +134,8 @@ static bool tier_expr(const struct parsed *p, enum tier t, char *out, size_t siz
         k = snprintf(out, size, "whole : \"%s\"%s", p->norm, t == TIER_PREFIX ? "*" : "");
     else if (p->n_chars == 1)
         k = snprintf(out, size, "hz1 : \"%s\"", p->norm);
-    else {
-        k = snprintf(out, size, "hz2 : \"");
-        for (i = 0; k > 0 && i + 1 < p->n_chars; i++) {
-            size_t end = i + 2 < p->n_chars ? p->char_off[i + 2] : strlen(p->norm);
-            used = (size_t)k;
-            k += snprintf(out + used, used < size ? size - used : 0, "%s%.*s", i ? " " : "",
-                          (int)(end - p->char_off[i]), p->norm + p->char_off[i]);
-        }
-        used = k > 0 ? (size_t)k : 0;
-        k = k > 0 ? k + snprintf(out + used, used < size ? size - used : 0, "\"") : k;
-    }
+    else
+        k = hanzi_bigrams(p, out, size);
     return k > 0 && (size_t)k < size;
 }
 
@@ -241,16 +247,15 @@ static bool is_seen(const struct search *s, enum names_target t, const char *fea
 }
 
 /* Pinyin or initials: whichever of the entry's initials columns has the query. */
-static const char *latin_field(const struct parsed *p, enum tier t, const char *inifull,
-                               const char *ini)
+static const char *
+latin_field(const struct parsed *p, enum tier t, const char *inifull, const char *ini)
 {
     const char *col = t == TIER_SUBSTRING ? ini : inifull;
     size_t n = strlen(p->norm);
     const char *m;
 
     for (m = col ? strstr(col, p->norm) : NULL; m; m = strstr(m + 1, p->norm))
-        if ((m == col || m[-1] == ' ') &&
-            (t != TIER_EXACT || m[n] == ' ' || m[n] == '\0'))
+        if ((m == col || m[-1] == ' ') && (t != TIER_EXACT || m[n] == ' ' || m[n] == '\0'))
             return "initials";
     return "pinyin";
 }
@@ -262,8 +267,8 @@ static double score_of(enum tier t, const char *kind, int level)
     return 1000.0 * (3 - (int)t) - 100.0 * k - 10.0 * (level ? level : 6);
 }
 
-static enum gis_status hit_add(struct search *s, sqlite3_stmt *st_, enum tier t,
-                               struct gis_error *err)
+static enum gis_status
+hit_add(struct search *s, sqlite3_stmt *st_, enum tier t, struct gis_error *err)
 {
     struct names_hit *h = &s->out[s->n];
     const char *target = (const char *)sqlite3_column_text(st_, 0);
@@ -271,8 +276,7 @@ static enum gis_status hit_add(struct search *s, sqlite3_stmt *st_, enum tier t,
     const char *kind = (const char *)sqlite3_column_text(st_, 2);
     enum names_target tg = NAMES_DIVISIONS;
 
-    if (!target || !feature || !kind || !names_target_parse(target, &tg) ||
-        is_seen(s, tg, feature))
+    if (!target || !feature || !kind || !names_target_parse(target, &tg) || is_seen(s, tg, feature))
         return GIS_OK;
     memset(h, 0, sizeof *h);
     h->target = tg;
@@ -283,11 +287,11 @@ static enum gis_status hit_add(struct search *s, sqlite3_stmt *st_, enum tier t,
     copy_col(h->valid_to, sizeof h->valid_to, st_, 5);
     snprintf(h->match_kind, sizeof h->match_kind, "%s", TIER_NAMES[t]);
     snprintf(h->matched, sizeof h->matched, "%s",
-             s->p->kind == Q_CODE    ? "code"
-             : s->p->kind == Q_HANZI ? "name"
-                                     : latin_field(s->p, t, (const char *)sqlite3_column_text(
-                                                                st_, 7),
-                                                   (const char *)sqlite3_column_text(st_, 8)));
+             s->p->kind == Q_CODE ? "code"
+             : s->p->kind == Q_HANZI
+                 ? "name"
+                 : latin_field(s->p, t, (const char *)sqlite3_column_text(st_, 7),
+                               (const char *)sqlite3_column_text(st_, 8)));
     h->score = score_of(t, kind, sqlite3_column_int(st_, 6));
     s->n++;
     return record_fill(s->st, h, err);
@@ -307,8 +311,8 @@ static void bind_filters(sqlite3_stmt *st_, const struct names_query *q, const c
     sqlite3_bind_int(st_, 9, q->has_bbox);
 }
 
-static enum gis_status run_tier(struct search *s, enum tier t, const char *within,
-                                struct gis_error *err)
+static enum gis_status
+run_tier(struct search *s, enum tier t, const char *within, struct gis_error *err)
 {
     static const char sql[] =
         "SELECT e.target, e.feature, e.kind, e.name, e.valid_from, e.valid_to, e.level,"

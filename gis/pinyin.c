@@ -150,7 +150,8 @@ static bool is_han(uint32_t cp)
 }
 
 /* Splits text into characters. */
-static enum gis_status split_chars(const char *text, struct pinyin_reading *r, struct gis_error *err)
+static enum gis_status
+split_chars(const char *text, struct pinyin_reading *r, struct gis_error *err)
 {
     size_t off = 0;
 
@@ -202,16 +203,18 @@ static size_t mark_position(const char *letters, size_t n)
     return last;
 }
 
+/* The UTF-8 text of letter c: with tone's mark when is_marked, capitalised when asked;
+ * plain letters are written into tmp. */
 static const char *letter_text(char c, int tone, bool is_marked, bool is_capital, char tmp[2])
 {
-    const char *v = strchr(VOWELS, c);
-    int row = v ? (int)(v - VOWELS) : -1;
+    const char *v = c ? strchr(VOWELS, c) : NULL;
+    int mark = is_marked ? tone : 0;
 
-    if (row >= 0 && is_capital && (c == 'a' || c == 'e' || c == 'o'))
-        return CAPITAL[c == 'a' ? 0 : c == 'e' ? 1 : 2][is_marked ? tone : 0];
-    if (row >= 0 && (is_marked || c == 'v'))
-        return MARKED[row][is_marked ? tone : 0];
-    tmp[0] = is_capital && c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+    if (v && is_capital && strchr("aeo", c))
+        return CAPITAL[c == 'a' ? 0 : c == 'e' ? 1 : 2][mark];
+    if (v && (mark || c == 'v'))
+        return MARKED[v - VOWELS][mark];
+    tmp[0] = is_capital ? (char)(c - 'a' + 'A') : c;
     tmp[1] = '\0';
     return tmp;
 }
@@ -272,6 +275,27 @@ static int combining_tone(uint32_t cp)
     return cp == 0x304 ? 1 : cp == 0x301 ? 2 : cp == 0x30c ? 3 : cp == 0x300 ? 4 : 0;
 }
 
+/* One character of typed pinyin: its plain letter (> 0), 0 for what folding drops
+ * (separators, tone digits, combining marks), -1 for anything else. */
+static int fold_one(const unsigned char *s, size_t len)
+{
+    int tone = 0;
+    char c;
+    uint32_t cp;
+
+    if (len == 1 && *s >= 'A' && *s <= 'Z')
+        return *s - 'A' + 'a';
+    if (len == 1 && *s >= 'a' && *s <= 'z')
+        return *s;
+    if (len == 1)
+        return strchr(" '-012345", *s) ? 0 : -1;
+    c = unmark((const char *)s, len, &tone);
+    if (c)
+        return c;
+    cp = codepoint(s, len);
+    return combining_tone(cp) || cp == 0x2019 /* ’ */ || cp == 0x308 /* diaeresis */ ? 0 : -1;
+}
+
 bool pinyin_fold(const char *text, char *out, size_t size)
 {
     size_t off = 0, used = 0;
@@ -279,31 +303,35 @@ bool pinyin_fold(const char *text, char *out, size_t size)
     while (text[off]) {
         const unsigned char *s = (const unsigned char *)text + off;
         size_t len = utf8_char_len(s);
-        char c = 0;
-        int tone = 0;
-        if (len == 0)
+        int c = len ? fold_one(s, len) : -1;
+        if (c < 0 || (c > 0 && used + 2 > size))
             return false;
-        if (len == 1 && *s >= 'A' && *s <= 'Z')
-            c = (char)(*s - 'A' + 'a');
-        else if (len == 1 && *s >= 'a' && *s <= 'z')
-            c = (char)*s;
-        else if (len == 1 && strchr(" '-012345", *s))
-            c = 0;
-        else if (!(c = unmark((const char *)s, len, &tone)) &&
-                 !combining_tone(codepoint(s, len)) && codepoint(s, len) != 0x2019 &&
-                 codepoint(s, len) != 0x308)
-            return false;
-        if (c && used + 2 > size)
-            return false;
-        if (c)
-            out[used++] = c;
+        if (c > 0)
+            out[used++] = (char)c;
         off += len;
     }
+    if (size == 0)
+        return false;
     out[used] = '\0';
     return true;
 }
 
 /* "xiǎn" (as ICU writes it) -> "xian3". False when it is not one syllable. */
+/* One character of a marked syllable: its letter in *c (0 for a combining mark) and a
+ * tone in *t (0 none). False when it is neither. */
+static bool numeric_one(const unsigned char *s, size_t len, char *c, int *t)
+{
+    *t = 0;
+    *c = len == 1 && *s >= 'a' && *s <= 'z' ? (char)*s : 0;
+    if (*c)
+        return true;
+    *c = len ? unmark((const char *)s, len, t) : 0;
+    if (*c)
+        return true;
+    *t = len ? combining_tone(codepoint(s, len)) : 0;
+    return *t > 0;
+}
+
 static bool to_numeric(const char *marked, char out[PINYIN_SYL_MAX])
 {
     size_t off = 0, used = 0;
@@ -312,17 +340,11 @@ static bool to_numeric(const char *marked, char out[PINYIN_SYL_MAX])
     while (marked[off]) {
         const unsigned char *s = (const unsigned char *)marked + off;
         size_t len = utf8_char_len(s);
-        int t = 0;
-        char c = len == 1 && *s >= 'a' && *s <= 'z' ? (char)*s : 0;
-        if (len == 0)
+        char c;
+        int t;
+        if (!numeric_one(s, len, &c, &t) || (c && used + 2 >= PINYIN_SYL_MAX))
             return false;
-        if (!c && (c = unmark((const char *)s, len, &t)) == 0 &&
-            (t = combining_tone(codepoint(s, len))) == 0)
-            return false;
-        if (t > 0)
-            tone = t;
-        if (c && used + 2 >= PINYIN_SYL_MAX)
-            return false;
+        tone = t > 0 ? t : tone;
         if (c)
             out[used++] = c;
         off += len;
@@ -386,7 +408,7 @@ static void best_path(const char *text, const struct pinyin_reading *r, struct p
             uint32_t c;
             if (e < 0 && k > 1)
                 continue;
-            c = e >= 0   ? PINYIN_DICT_COST[e]
+            c = e >= 0 ? PINYIN_DICT_COST[e]
                 : is_han(codepoint((const unsigned char *)text + r->c[i].off, r->c[i].len))
                     ? COST_UNKNOWN
                     : COST_OTHER;
@@ -415,8 +437,8 @@ static bool has_alternatives(size_t e)
 }
 
 /* Gives the characters of one segment [i, i + k) their readings. */
-static void assign(struct pinyin *p, const char *text, struct pinyin_reading *r, size_t i, size_t k,
-                   long e)
+static void
+assign(struct pinyin *p, const char *text, struct pinyin_reading *r, size_t i, size_t k, long e)
 {
     struct pinyin_char *c = &r->c[i];
     const char *rd;
@@ -424,8 +446,8 @@ static void assign(struct pinyin *p, const char *text, struct pinyin_reading *r,
 
     if (e < 0) {
         bool is_hz = is_han(codepoint((const unsigned char *)text + c->off, c->len));
-        c->origin = is_hz && icu_syllable(p, text + c->off, c->len, c->syl) ? PINYIN_ICU
-                                                                              : PINYIN_NONE;
+        c->origin =
+            is_hz && icu_syllable(p, text + c->off, c->len, c->syl) ? PINYIN_ICU : PINYIN_NONE;
         if (c->origin == PINYIN_NONE)
             c->syl[0] = '\0';
         return;
@@ -439,10 +461,8 @@ static void assign(struct pinyin *p, const char *text, struct pinyin_reading *r,
         c->origin = has_alternatives((size_t)e) ? PINYIN_DEFAULT : PINYIN_ONLY;
 }
 
-enum gis_status pinyin_read(struct pinyin *p,
-                            const char *text,
-                            struct pinyin_reading *out,
-                            struct gis_error *err)
+enum gis_status
+pinyin_read(struct pinyin *p, const char *text, struct pinyin_reading *out, struct gis_error *err)
 {
     struct pinyin_reading r;
     struct path pa;
@@ -566,10 +586,14 @@ static void put(struct writer *w, const char *s)
 /* Writes r's characters as words: Han syllables joined (an apostrophe before a, o, e
  * inside a word), each word capitalised; Latin letters and digits as they are, a word
  * of their own; anything else separates words. */
-static void write_words(struct writer *w, const char *text, const struct pinyin_reading *r,
-                        bool *is_guessed)
+static void
+write_words(struct writer *w, const char *text, const struct pinyin_reading *r, bool *is_guessed)
 {
-    enum { NONE, HAN, RAW } last = NONE;
+    enum {
+        NONE,
+        HAN,
+        RAW
+    } last = NONE;
     size_t i;
 
     for (i = 0; i < r->n; i++) {
@@ -598,8 +622,8 @@ static void write_words(struct writer *w, const char *text, const struct pinyin_
     }
 }
 
-static enum gis_status read_and_write(struct pinyin *p, struct writer *w, const char *text,
-                                      bool *is_guessed, struct gis_error *err)
+static enum gis_status read_and_write(
+    struct pinyin *p, struct writer *w, const char *text, bool *is_guessed, struct gis_error *err)
 {
     struct pinyin_reading r;
     enum gis_status rc = pinyin_read(p, text, &r, err);

@@ -35,8 +35,8 @@ enum pinyin_origin {
 };
 
 struct pinyin_char {
-    size_t off, len;           /* its bytes in the text */
-    char syl[PINYIN_SYL_MAX];  /* "chang2"; "" when origin is PINYIN_NONE */
+    size_t off, len;          /* its bytes in the text */
+    char syl[PINYIN_SYL_MAX]; /* "chang2"; "" when origin is PINYIN_NONE */
     enum pinyin_origin origin;
 };
 
@@ -54,10 +54,8 @@ void pinyin_free(struct pinyin *p);
 
 /* Reads text (UTF-8, at most PINYIN_MAX_CHARS characters) character by character.
  * out: filled on success. GIS_ERR_INVALID_ARG for invalid UTF-8 or too long a text. */
-enum gis_status pinyin_read(struct pinyin *p,
-                            const char *text,
-                            struct pinyin_reading *out,
-                            struct gis_error *err);
+enum gis_status
+pinyin_read(struct pinyin *p, const char *text, struct pinyin_reading *out, struct gis_error *err);
 
 /* Every reading the table knows for the one character at s (len bytes), the most
  * frequent first. out: up to max numeric syllables; returns how many (0: unknown). */

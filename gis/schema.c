@@ -140,19 +140,25 @@ static const char SCHEMA_V1[] =
  * search index is search_entries (one row per name, its id ordering the ranks within a
  * match kind) plus the FTS5 table names_fts with the shadow columns Chinese needs. The
  * index is filled by names__index_all after this step (pinyin is computed in C). */
-#define NAME_RECORD_COLUMNS(t)                                                                     \
-    "ALTER TABLE " t " ADD COLUMN pinyin_source TEXT CHECK (pinyin_source IS NULL OR"              \
-    " pinyin_source IN ('official', 'generated', 'edited'));"                                     \
-    "ALTER TABLE " t " ADD COLUMN approved_by TEXT;"                                               \
-    "ALTER TABLE " t " ADD COLUMN approval_doc TEXT;"                                              \
-    "ALTER TABLE " t " ADD COLUMN approval_date TEXT;"                                             \
-    "ALTER TABLE " t " ADD COLUMN filing_status TEXT CHECK (filing_status IS NULL OR"              \
-    " filing_status IN ('pending', 'filed', 'announced'));"                                       \
-    "ALTER TABLE " t " ADD COLUMN filing_date TEXT;"                                               \
-    "UPDATE " t " SET pinyin_source = 'official' WHERE pinyin IS NOT NULL AND pinyin <> '';"
-
 static const char SCHEMA_V2[] =
-    NAME_RECORD_COLUMNS("divisions") NAME_RECORD_COLUMNS("places")
+    "ALTER TABLE divisions ADD COLUMN pinyin_source TEXT CHECK (pinyin_source IS NULL OR"
+    " pinyin_source IN ('official', 'generated', 'edited'));"
+    "ALTER TABLE divisions ADD COLUMN approved_by TEXT;"
+    "ALTER TABLE divisions ADD COLUMN approval_doc TEXT;"
+    "ALTER TABLE divisions ADD COLUMN approval_date TEXT;"
+    "ALTER TABLE divisions ADD COLUMN filing_status TEXT CHECK (filing_status IS NULL OR"
+    " filing_status IN ('pending', 'filed', 'announced'));"
+    "ALTER TABLE divisions ADD COLUMN filing_date TEXT;"
+    "UPDATE divisions SET pinyin_source = 'official' WHERE pinyin IS NOT NULL AND pinyin <> '';"
+    "ALTER TABLE places ADD COLUMN pinyin_source TEXT CHECK (pinyin_source IS NULL OR"
+    " pinyin_source IN ('official', 'generated', 'edited'));"
+    "ALTER TABLE places ADD COLUMN approved_by TEXT;"
+    "ALTER TABLE places ADD COLUMN approval_doc TEXT;"
+    "ALTER TABLE places ADD COLUMN approval_date TEXT;"
+    "ALTER TABLE places ADD COLUMN filing_status TEXT CHECK (filing_status IS NULL OR"
+    " filing_status IN ('pending', 'filed', 'announced'));"
+    "ALTER TABLE places ADD COLUMN filing_date TEXT;"
+    "UPDATE places SET pinyin_source = 'official' WHERE pinyin IS NOT NULL AND pinyin <> '';"
     "CREATE TABLE name_variants ("
     " id INTEGER PRIMARY KEY,"
     " target TEXT NOT NULL CHECK (target IN ('divisions', 'places')),"
@@ -172,8 +178,10 @@ static const char SCHEMA_V2[] =
     "CREATE INDEX name_variants_feature ON name_variants(target, feature);"
     /* The aliases places kept as a JSON list become variants. */
     "INSERT INTO name_variants (target, feature, kind, name)"
-    " SELECT 'places', CAST(p.id AS TEXT), 'alias', j.value FROM places p, json_each(p.aliases) j"
-    " WHERE json_valid(p.aliases) AND p.valid_to IS NULL AND j.type = 'text' AND j.value <> '';"
+    " SELECT 'places', CAST(p.id AS TEXT), 'alias', j.value FROM places p, "
+    "json_each(p.aliases) j"
+    " WHERE json_valid(p.aliases) AND p.valid_to IS NULL AND j.type = 'text' AND j.value "
+    "<> '';"
     "CREATE TABLE search_entries ("
     " id INTEGER PRIMARY KEY,"
     " target TEXT NOT NULL,"
@@ -189,7 +197,8 @@ static const char SCHEMA_V2[] =
     " x REAL,"
     " y REAL);"
     "CREATE INDEX search_entries_feature ON search_entries(target, feature);"
-    "CREATE VIRTUAL TABLE names_fts USING fts5(whole, hz1, hz2, pyfull, py, inifull, ini, code,"
+    "CREATE VIRTUAL TABLE names_fts USING fts5(whole, hz1, hz2, pyfull, py, inifull, "
+    "ini, code,"
     " tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3');";
 
 static const char *const MIGRATIONS[] = {

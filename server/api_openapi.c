@@ -121,9 +121,9 @@ static void add_search_params(cJSON *p)
     size_t i;
 
     for (i = 0; i < 3; i++)
-        cJSON_AddItemToObject(p, text[i][0],
-                              param(i ? text[i][0] : "q", "query", text[i][1], schema("string"),
-                                    i == 0));
+        cJSON_AddItemToObject(
+            p, text[i][0],
+            param(i ? text[i][0] : "q", "query", text[i][1], schema("string"), i == 0));
     s = schema("integer");
     cJSON_AddNumberToObject(s, "minimum", 1);
     cJSON_AddNumberToObject(s, "maximum", 5);
@@ -132,9 +132,9 @@ static void add_search_params(cJSON *p)
     cJSON_AddNumberToObject(s, "minimum", 1);
     cJSON_AddNumberToObject(s, "maximum", 100);
     cJSON_AddNumberToObject(s, "default", 10);
-    cJSON_AddItemToObject(p, "searchLimit",
-                          param("limit", "query", "Features to return (1..100, default 10)", s,
-                                false));
+    cJSON_AddItemToObject(
+        p, "searchLimit",
+        param("limit", "query", "Features to return (1..100, default 10)", s, false));
 }
 
 static void add_params(cJSON *comp)

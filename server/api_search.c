@@ -84,8 +84,9 @@ parse(const struct api_request *req, struct search_req *r, struct gis_error *err
     if (rc == GIS_OK)
         rc = api_query_each(req, one_param, r, err);
     if (rc == GIS_OK && (!r->q.q || !*r->q.q))
-        rc = gis_fail(err, GIS_ERR_INVALID_ARG, "q is required: the name, pinyin, initials or "
-                                                "code to look for");
+        rc = gis_fail(err, GIS_ERR_INVALID_ARG,
+                      "q is required: the name, pinyin, initials or "
+                      "code to look for");
     return rc;
 }
 
@@ -136,8 +137,11 @@ static cJSON *hit_json(const struct names_hit *h)
     return f;
 }
 
-static void send_geojson(const struct api_request *req, struct api_response *res,
-                         const struct search_req *r, const struct names_hit *hits, size_t n)
+static void send_geojson(const struct api_request *req,
+                         struct api_response *res,
+                         const struct search_req *r,
+                         const struct names_hit *hits,
+                         size_t n)
 {
     cJSON *root = cJSON_CreateObject(), *features, *links;
     struct gbuf self;
@@ -155,8 +159,8 @@ static void send_geojson(const struct api_request *req, struct api_response *res
     cJSON_AddNumberToObject(root, "numberReturned", (double)n);
     links = cJSON_AddArrayToObject(root, "links");
     if (self.data)
-        cJSON_AddItemToArray(links, api_link(self.data, "self", "application/geo+json",
-                                             "This result"));
+        cJSON_AddItemToArray(links,
+                             api_link(self.data, "self", "application/geo+json", "This result"));
     gbuf_free(&self);
     api_send_json(res, root, "application/geo+json");
 }
@@ -170,8 +174,10 @@ static void cell(struct gbuf *b, const char *v)
     gbuf_puts(b, "</td>");
 }
 
-static void send_html(struct api_response *res, const struct search_req *r,
-                      const struct names_hit *hits, size_t n)
+static void send_html(struct api_response *res,
+                      const struct search_req *r,
+                      const struct names_hit *hits,
+                      size_t n)
 {
     struct gbuf *b = &res->body;
     char matched[128];

@@ -45,11 +45,11 @@ static void expect_roman(const char *name, const char *want)
 static void test_yanan_county_level_names(void **state)
 {
     static const char *const official[][2] = {
-        {"延安市", "Yán'ān Shì"},       {"宝塔区", "Bǎotǎ Qū"},        {"安塞区", "Ānsài Qū"},
-        {"延长县", "Yáncháng Xiàn"},    {"延川县", "Yánchuān Xiàn"},   {"志丹县", "Zhìdān Xiàn"},
-        {"吴起县", "Wúqǐ Xiàn"},        {"甘泉县", "Gānquán Xiàn"},    {"富县", "Fù Xiàn"},
-        {"洛川县", "Luòchuān Xiàn"},    {"宜川县", "Yíchuān Xiàn"},    {"黄龙县", "Huánglóng Xiàn"},
-        {"黄陵县", "Huánglíng Xiàn"},   {"子长市", "Zǐcháng Shì"},
+        {"延安市", "Yán'ān Shì"},     {"宝塔区", "Bǎotǎ Qū"},      {"安塞区", "Ānsài Qū"},
+        {"延长县", "Yáncháng Xiàn"},  {"延川县", "Yánchuān Xiàn"}, {"志丹县", "Zhìdān Xiàn"},
+        {"吴起县", "Wúqǐ Xiàn"},      {"甘泉县", "Gānquán Xiàn"},  {"富县", "Fù Xiàn"},
+        {"洛川县", "Luòchuān Xiàn"},  {"宜川县", "Yíchuān Xiàn"},  {"黄龙县", "Huánglóng Xiàn"},
+        {"黄陵县", "Huánglíng Xiàn"}, {"子长市", "Zǐcháng Shì"},
     };
     size_t i;
 
@@ -63,14 +63,14 @@ static void test_yanan_county_level_names(void **state)
 static void test_polyphonic_place_names(void **state)
 {
     (void)state;
-    expect_roman("长城镇", "Chángchéng Zhèn");     /* 长 cháng, not zhǎng */
+    expect_roman("长城镇", "Chángchéng Zhèn");    /* 长 cháng, not zhǎng */
     expect_roman("瓦窑堡街道", "Wǎyáobǔ Jiēdào"); /* 堡 bǔ, not bǎo */
     expect_roman("吴堡县", "Wúbǔ Xiàn");
-    expect_roman("十里堡", "Shílǐpù");             /* 堡 pù */
-    expect_roman("六安市", "Lù'ān Shì");           /* 六 lù, not liù */
-    expect_roman("蚌埠市", "Bèngbù Shì");          /* 蚌 bèng, not bàng */
-    expect_roman("番禺区", "Pānyú Qū");            /* 番 pān, not fān */
-    expect_roman("东涌镇", "Dōngchōng Zhèn");      /* 涌 chōng, not yǒng */
+    expect_roman("十里堡", "Shílǐpù");        /* 堡 pù */
+    expect_roman("六安市", "Lù'ān Shì");      /* 六 lù, not liù */
+    expect_roman("蚌埠市", "Bèngbù Shì");     /* 蚌 bèng, not bàng */
+    expect_roman("番禺区", "Pānyú Qū");       /* 番 pān, not fān */
+    expect_roman("东涌镇", "Dōngchōng Zhèn"); /* 涌 chōng, not yǒng */
     expect_roman("崾崄乡", "Yǎoxiǎn Xiāng");
 }
 
