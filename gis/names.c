@@ -16,6 +16,7 @@
  */
 #include "names.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -341,71 +342,74 @@ int names__register(sqlite3 *db)
 #define RANK(kind, level, src, id)                                                                 \
     "((" kind ") << 42) | ((" level ") << 39) | ((" src ") << 37) | (" id ")"
 
-/* ?1: the target ('divisions' or 'places') or NULL for all; ?2 the feature or NULL. */
-static const char *const SQL_ENTRIES[] = {
-    /* current divisions */
-    "INSERT INTO search_entries (id, target, feature, kind, name, pinyin, valid_from, level,"
-    " category, division, x, y) SELECT " RANK(
-        "0", "level", "0", "id") ", 'divisions', code,"
-                                 " 'standard', name, pinyin, valid_from, level, kind, code, "
-                                 "X(seat), Y(seat) FROM divisions"
-                                 " WHERE valid_to IS NULL AND (?1 IS NULL OR ?1 = 'divisions') AND "
-                                 "(?2 IS NULL OR code = ?2)",
-    /* names the version history holds that the current row no longer has */
-    "INSERT INTO search_entries (id, target, feature, kind, name, pinyin, valid_from, valid_to,"
-    " level, category, division, x, y) SELECT " RANK(
-        "2",
-        "d.level",
-        "0",
-        "min(d.id)") ", 'divisions', d.code, 'former', d.name, max(d.pinyin), min(d.valid_from),"
-                     " max(d.valid_to), d.level, max(d.kind), d.code, max(X(d.seat)), "
-                     "max(Y(d.seat))"
-                     " FROM divisions d WHERE d.valid_to IS NOT NULL AND (?1 IS NULL OR ?1 = "
-                     "'divisions')"
-                     " AND (?2 IS NULL OR d.code = ?2) AND d.name <> COALESCE((SELECT c.name FROM "
-                     "divisions c"
-                     " WHERE c.code = d.code AND c.valid_to IS NULL), '') GROUP BY d.code, d.name",
-    /* current places */
-    "INSERT INTO search_entries (id, target, feature, kind, name, pinyin, valid_from, level,"
-    " category, division, x, y) SELECT " RANK(
-        "0",
-        "6",
-        "2",
-        "id") ", 'places',"
-              " CAST(id AS TEXT), 'standard', name, pinyin, valid_from, 0, category, division_code,"
-              " (MbrMinX(geom) + MbrMaxX(geom)) / 2, (MbrMinY(geom) + MbrMaxY(geom)) / 2 FROM "
-              "places"
-              " WHERE valid_to IS NULL AND (?1 IS NULL OR ?1 = 'places') AND (?2 IS NULL OR id = "
-              "?2)",
-    /* aliases and recorded former names, placed with their feature */
-    "INSERT INTO search_entries (id, target, feature, kind, name, pinyin, valid_from, valid_to,"
-    " level, category, division, x, y) SELECT " RANK(
-        "CASE v.kind WHEN 'alias' THEN 1 ELSE 2 END",
-        "COALESCE(d.level, 6)",
-        "1",
-        "v.id") ", v.target, v.feature, v.kind, v.name, v.pinyin, v.valid_from, v.valid_to,"
-                " COALESCE(d.level, 0), COALESCE(d.kind, p.category),"
-                " COALESCE(d.code, p.division_code), COALESCE(X(d.seat), (MbrMinX(p.geom) +"
-                " MbrMaxX(p.geom)) / 2), COALESCE(Y(d.seat), (MbrMinY(p.geom) + MbrMaxY(p.geom))"
-                " / 2) FROM name_variants v LEFT JOIN divisions d ON v.target = 'divisions' AND"
-                " d.code = v.feature AND d.valid_to IS NULL LEFT JOIN places p ON v.target ="
-                " 'places' AND p.id = CAST(v.feature AS INTEGER) AND p.valid_to IS NULL"
-                " WHERE (?1 IS NULL OR v.target = ?1) AND (?2 IS NULL OR v.feature = ?2)",
-    /* their shadow columns */
-    "INSERT INTO names_fts (rowid, whole, hz1, hz2, pyfull, py, inifull, ini, code) SELECT id,"
-    " civgis_names_tokens(name, pinyin, 0), civgis_names_tokens(name, pinyin, 1),"
-    " civgis_names_tokens(name, pinyin, 2), civgis_names_tokens(name, pinyin, 3),"
-    " civgis_names_tokens(name, pinyin, 4), civgis_names_tokens(name, pinyin, 5),"
-    " civgis_names_tokens(name, pinyin, 6), CASE WHEN target = 'divisions' AND kind ="
-    " 'standard' THEN feature ELSE '' END FROM search_entries WHERE (?1 IS NULL OR target = ?1)"
-    " AND (?2 IS NULL OR feature = ?2)",
-};
-
-static const char *const SQL_CLEAR[] = {
-    "DELETE FROM names_fts WHERE rowid IN (SELECT id FROM search_entries WHERE (?1 IS NULL OR"
-    " target = ?1) AND (?2 IS NULL OR feature = ?2))",
-    "DELETE FROM search_entries WHERE (?1 IS NULL OR target = ?1) AND (?2 IS NULL OR"
-    " feature = ?2)",
+/* The statements that (re)index, in order: clear the feature's shadow columns and
+ * entries, then make its entries from the current divisions, the names their version
+ * history holds that the current row no longer has, the current places, and the
+ * aliases and recorded former names (placed with their feature), then their shadow
+ * columns. Each has one %s where its filter goes: "1" for the whole index, or the
+ * statement's ONE filter, a condition the table's index answers, so re-indexing one
+ * feature costs the same in a store of any size. ?1 is the target, ?2 the feature. */
+static const struct {
+    const char *sql, *one;
+} SQL_INDEX[] = {
+    {"DELETE FROM names_fts WHERE rowid IN (SELECT id FROM search_entries WHERE %s)",
+     "target = ?1 AND feature = ?2"},
+    {"DELETE FROM search_entries WHERE %s", "target = ?1 AND feature = ?2"},
+    {"INSERT INTO search_entries (id, target, feature, kind, name, pinyin, valid_from, level,"
+     " category, division, x, y) SELECT " RANK(
+         "0", "level", "0", "id") ", 'divisions', code,"
+                                  " 'standard', name, pinyin, valid_from, level, kind, code, "
+                                  "X(seat), Y(seat) FROM divisions"
+                                  " WHERE valid_to IS NULL AND %s",
+     "code = ?2 AND ?1 = 'divisions'"},
+    {"INSERT INTO search_entries (id, target, feature, kind, name, pinyin, valid_from, valid_to,"
+     " level, category, division, x, y) SELECT " RANK(
+         "2",
+         "d.level",
+         "0",
+         "min(d.id)") ", 'divisions', d.code, 'former', d.name, max(d.pinyin), min(d.valid_from),"
+                      " max(d.valid_to), d.level, max(d.kind), d.code, max(X(d.seat)), "
+                      "max(Y(d.seat))"
+                      " FROM divisions d WHERE d.valid_to IS NOT NULL AND %s AND d.name <> "
+                      "COALESCE((SELECT"
+                      " c.name FROM divisions c WHERE c.code = d.code AND c.valid_to IS NULL), '')"
+                      " GROUP BY d.code, d.name",
+     "d.code = ?2 AND ?1 = 'divisions'"},
+    {"INSERT INTO search_entries (id, target, feature, kind, name, pinyin, valid_from, level,"
+     " category, division, x, y) SELECT " RANK(
+         "0", "6", "2", "id") ", 'places',"
+                              " CAST(id AS TEXT), 'standard', name, pinyin, valid_from, 0, "
+                              "category, division_code,"
+                              " (MbrMinX(geom) + MbrMaxX(geom)) / 2, (MbrMinY(geom) + "
+                              "MbrMaxY(geom)) / 2 FROM places"
+                              " WHERE valid_to IS NULL AND %s",
+     "id = ?2 AND ?1 = 'places'"},
+    {"INSERT INTO search_entries (id, target, feature, kind, name, pinyin, valid_from, valid_to,"
+     " level, category, division, x, y) SELECT " RANK(
+         "CASE v.kind WHEN 'alias' THEN 1 ELSE 2"
+         " END",
+         "COALESCE(d.level, 6)",
+         "1",
+         "v.id") ", v.target, v.feature, v.kind, v.name, v.pinyin, v.valid_from, v.valid_to,"
+                 " COALESCE(d.level, 0), COALESCE(d.kind, p.category), COALESCE(d.code, "
+                 "p.division_code),"
+                 " COALESCE(X(d.seat), (MbrMinX(p.geom) + MbrMaxX(p.geom)) / 2), "
+                 "COALESCE(Y(d.seat),"
+                 " (MbrMinY(p.geom) + MbrMaxY(p.geom)) / 2) FROM name_variants v LEFT JOIN "
+                 "divisions d ON"
+                 " v.target = 'divisions' AND d.code = v.feature AND d.valid_to IS NULL LEFT JOIN "
+                 "places p"
+                 " ON v.target = 'places' AND p.id = CAST(v.feature AS INTEGER) AND p.valid_to IS "
+                 "NULL"
+                 " WHERE %s",
+     "v.target = ?1 AND v.feature = ?2"},
+    {"INSERT INTO names_fts (rowid, whole, hz1, hz2, pyfull, py, inifull, ini, code) SELECT id,"
+     " civgis_names_tokens(name, pinyin, 0), civgis_names_tokens(name, pinyin, 1),"
+     " civgis_names_tokens(name, pinyin, 2), civgis_names_tokens(name, pinyin, 3),"
+     " civgis_names_tokens(name, pinyin, 4), civgis_names_tokens(name, pinyin, 5),"
+     " civgis_names_tokens(name, pinyin, 6), CASE WHEN target = 'divisions' AND kind ="
+     " 'standard' THEN feature ELSE '' END FROM search_entries WHERE %s",
+     "target = ?1 AND feature = ?2"},
 };
 
 static enum gis_status run_bound(struct store *st,
@@ -419,26 +423,43 @@ static enum gis_status run_bound(struct store *st,
 
     if (rc != GIS_OK)
         return rc;
-    if (target)
+    if (target && feature) {
         sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
-    if (feature)
         sqlite3_bind_text(s, 2, feature, -1, SQLITE_STATIC);
+    }
     if (sqlite3_step(s) != SQLITE_DONE)
         rc = store__fail(st, err, "updating the name index");
     store__done(s);
     return rc;
 }
 
+/* tmpl with its one "%s" replaced by filter (our constant text), into out. */
+static void with_filter(const char *tmpl, const char *filter, char *out, size_t size)
+{
+    const char *at = strstr(tmpl, "%s");
+    size_t head = (size_t)(at - tmpl), nf = strlen(filter), tail = strlen(at + 2);
+
+    if (head + nf + tail + 1 > size) {
+        out[0] = '\0'; /* cannot happen with the constants above; fails the prepare */
+        return;
+    }
+    memcpy(out, tmpl, head);
+    memcpy(out + head, filter, nf);
+    memcpy(out + head + nf, at + 2, tail + 1);
+}
+
+/* One feature (target and feature) or, both NULL, everything. */
 static enum gis_status
 reindex(struct store *st, const char *target, const char *feature, struct gis_error *err)
 {
     enum gis_status rc = GIS_OK;
+    char sql[4096];
     size_t i;
 
-    for (i = 0; i < 2 && rc == GIS_OK; i++)
-        rc = run_bound(st, SQL_CLEAR[i], target, feature, err);
-    for (i = 0; i < sizeof SQL_ENTRIES / sizeof *SQL_ENTRIES && rc == GIS_OK; i++)
-        rc = run_bound(st, SQL_ENTRIES[i], target, feature, err);
+    for (i = 0; i < sizeof SQL_INDEX / sizeof *SQL_INDEX && rc == GIS_OK; i++) {
+        with_filter(SQL_INDEX[i].sql, feature ? SQL_INDEX[i].one : "1", sql, sizeof sql);
+        rc = run_bound(st, sql, target, feature, err);
+    }
     return rc;
 }
 
