@@ -203,8 +203,8 @@ static void hanzi_columns(const char *name,
         const struct pinyin_char *c = &r->c[i];
         char latin[PINYIN_SYL_MAX];
         latin_of(name, c, latin);
-        if (!c->syl[0] && !latin[0] && c->len == 1)
-            continue; /* ASCII punctuation or space */
+        if (!c->syl[0] && !latin[0] && !pinyin_is_han(name + c->off, c->len))
+            continue; /* spaces, punctuation, symbols: not part of the name's text */
         if (latin[0])
             memcpy(cur, latin, 2);
         else {

@@ -44,8 +44,8 @@ static bool is_ascii_alnum(unsigned char b)
     return (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
 }
 
-/* Keeps the characters a name's whole/hz columns keep: anything but ASCII spaces and
- * punctuation, ASCII letters in lower case. */
+/* Keeps the characters a name's whole/hz columns keep: Han characters, ASCII letters
+ * (in lower case) and digits; spaces, punctuation and symbols go. */
 static bool parse_hanzi(const char *q, struct parsed *p)
 {
     size_t off = 0, used = 0;
@@ -56,7 +56,8 @@ static bool parse_hanzi(const char *q, struct parsed *p)
         size_t len = utf8_char_len(s);
         if (len == 0)
             return false;
-        if ((len > 1 || is_ascii_alnum(*s)) && used + len < NORM_MAX && p->n_chars < NORM_MAX / 2) {
+        if ((pinyin_is_han((const char *)s, len) || (len == 1 && is_ascii_alnum(*s))) &&
+            used + len < NORM_MAX && p->n_chars < NORM_MAX / 2) {
             p->char_off[p->n_chars++] = used;
             memcpy(p->norm + used, s, len);
             if (len == 1 && *s >= 'A' && *s <= 'Z')

@@ -149,6 +149,11 @@ static bool is_han(uint32_t cp)
            (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x20000 && cp <= 0x3134f);
 }
 
+bool pinyin_is_han(const char *s, size_t len)
+{
+    return len > 1 && len <= 4 && is_han(codepoint((const unsigned char *)s, len));
+}
+
 /* Splits text into characters. */
 static enum gis_status
 split_chars(const char *text, struct pinyin_reading *r, struct gis_error *err)

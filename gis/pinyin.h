@@ -86,6 +86,10 @@ bool pinyin_mark(const char *syl, bool is_capital, char *out, size_t size);
  * punctuation) or out is too small. */
 bool pinyin_fold(const char *text, char *out, size_t size);
 
+/* True when the len bytes at s are one Han character (CJK unified ideographs, their
+ * extensions and compatibility forms, 〇). */
+bool pinyin_is_han(const char *s, size_t len);
+
 /* The table's size, for reports: entries and reviewed overrides. */
 size_t pinyin_table_entries(void);
 size_t pinyin_table_overrides(void);

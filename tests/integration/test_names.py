@@ -371,6 +371,33 @@ class Records(unittest.TestCase):
                          ("official", "延政函〔2024〕12号"))
         con.close()
 
+    def test_a_version_1_store_migrates_and_is_searchable(self):
+        """A store from before the gazetteer (schema 1: no name records, no index) moves
+        forward on its first read-write open: imported pinyin counts as official, the
+        index covers every name, with or without pinyin."""
+        con = connect(self.db)
+        con.executescript("DROP TABLE names_fts; DROP TABLE search_entries;"
+                          " DROP TABLE name_variants;")
+        for t in ("divisions", "places"):
+            for c in ("pinyin_source", "approved_by", "approval_doc", "approval_date",
+                      "filing_status", "filing_date"):
+                con.execute(f"ALTER TABLE {t} DROP COLUMN {c}")
+        con.execute("UPDATE divisions SET pinyin = NULL WHERE level = 5")
+        con.execute("PRAGMA user_version = 1")
+        con.commit()
+        con.close()
+        p = civgis("names", "search", "--db", self.db, "yanchang")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("needs migrating", p.stderr)
+        civgis("names", "reindex", "--db", self.db, check=0)
+        con = connect(self.db)
+        self.assertEqual(con.execute("PRAGMA user_version").fetchone(), (2,))
+        self.assertEqual(dict(con.execute("SELECT COALESCE(pinyin_source, '-'), count(*) FROM"
+                                          " divisions GROUP BY 1")), {"official": 131, "-": 1953})
+        con.close()
+        out = civgis("names", "search", "--db", self.db, "zaoyuancunweihui", check=0).stdout
+        self.assertTrue(out.startswith("divisions\t610602004200\t枣园村委会\t\t"), out)
+
     def test_bad_gazetteer_rows_change_nothing(self):
         bad = os.path.join(self.dir, "bad.csv")
         with open(bad, "w", encoding="utf-8") as f:
