@@ -295,6 +295,15 @@ enum gis_status names__check_update(const struct names_update *u, struct gis_err
         return gis_fail(err, GIS_ERR_INVALID_ARG,
                         "filing status '%.20s' is not pending, filed or announced",
                         u->filing_status);
+    if (!u->name && !u->pinyin && !u->approved_by && !u->approval_doc && !u->approval_date &&
+        !u->filing_status && !u->filing_date)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "nothing to change: give --name, --pinyin or an approval or filing field");
+    if (u->pinyin_source && strcmp(u->pinyin_source, "official") &&
+        strcmp(u->pinyin_source, "generated") && strcmp(u->pinyin_source, "edited"))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "pinyin_source '%.20s' is not official, generated or edited",
+                        u->pinyin_source);
     if (u->name && (!*u->name || strlen(u->name) >= NAMES_TEXT_MAX))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "the name must be 1 to %d bytes",
                         NAMES_TEXT_MAX - 1);

@@ -238,7 +238,7 @@ static enum gis_status standard_row(struct store *st,
     const int cols[] = {3, 4, 5, 11, 12, 13, 14, 15};
     struct names_update u = {0};
     sqlite3_stmt *s;
-    bool is_changed = false;
+    bool is_changed = false, is_new_pinyin;
     enum gis_status rc = store__stmt(st, t == NAMES_PLACES ? place_sql : division_sql, &s, err);
     int i;
 
@@ -250,13 +250,21 @@ static enum gis_status standard_row(struct store *st,
                       names_target_name(t), r->v[1]);
     for (i = 0; rc == GIS_OK && i < 8; i++)
         is_changed = is_changed || differs((const char *)sqlite3_column_text(s, i), r->v[cols[i]]);
+    /* The pinyin is written (with the file's source, else 'official') only when it or
+     * its source differ: an unchanged pinyin keeps the source it has. */
+    is_new_pinyin = rc == GIS_OK && (differs((const char *)sqlite3_column_text(s, 1), r->v[4]) ||
+                                     differs((const char *)sqlite3_column_text(s, 2), r->v[5]));
     store__done(s);
     if (rc != GIS_OK || !is_changed)
         return rc;
-    u = (struct names_update){r->v[3],  r->v[4],  r->v[5] ? r->v[5] : "official",
-                              r->v[11], r->v[12], r->v[13],
-                              r->v[14], r->v[15], NULL,
-                              false};
+    u.name = r->v[3];
+    u.pinyin = is_new_pinyin ? r->v[4] : NULL;
+    u.pinyin_source = r->v[5] ? r->v[5] : "official";
+    u.approved_by = r->v[11];
+    u.approval_doc = r->v[12];
+    u.approval_date = r->v[13];
+    u.filing_status = r->v[14];
+    u.filing_date = r->v[15];
     rc = names__check_update(&u, err);
     if (rc == GIS_OK)
         rc = names__set_in_transaction(st, t, r->v[1], &u, who, err);
