@@ -278,32 +278,49 @@ static bool is_date(const char *s)
            m <= 12 && d >= 1 && d <= 31;
 }
 
+/* value is NULL or one of the NULL-terminated list. */
+static bool is_one_of(const char *value, const char *const *list)
+{
+    for (; value && *list; list++)
+        if (!strcmp(value, *list))
+            return true;
+    return !value;
+}
+
+static bool is_empty(const struct names_update *u)
+{
+    const char *fields[] = {u->name,          u->pinyin,        u->approved_by, u->approval_doc,
+                            u->approval_date, u->filing_status, u->filing_date};
+    size_t i;
+
+    for (i = 0; i < sizeof fields / sizeof *fields; i++)
+        if (fields[i])
+            return false;
+    return true;
+}
+
 enum gis_status names__check_update(const struct names_update *u, struct gis_error *err)
 {
-    static const char *const statuses[] = {"pending", "filed", "announced"};
+    static const char *const statuses[] = {"pending", "filed", "announced", NULL};
+    static const char *const sources[] = {"official", "generated", "edited", NULL};
     const char *dates[] = {u->approval_date, u->filing_date, u->valid_from};
     size_t i;
-    bool ok = !u->filing_status;
 
     for (i = 0; i < 3; i++)
         if (dates[i] && !is_date(dates[i]))
             return gis_fail(err, GIS_ERR_INVALID_ARG, "'%.20s' is not a date (YYYY-MM-DD)",
                             dates[i]);
-    for (i = 0; i < 3 && !ok; i++)
-        ok = !strcmp(u->filing_status, statuses[i]);
-    if (!ok)
+    if (!is_one_of(u->filing_status, statuses))
         return gis_fail(err, GIS_ERR_INVALID_ARG,
                         "filing status '%.20s' is not pending, filed or announced",
                         u->filing_status);
-    if (!u->name && !u->pinyin && !u->approved_by && !u->approval_doc && !u->approval_date &&
-        !u->filing_status && !u->filing_date)
-        return gis_fail(err, GIS_ERR_INVALID_ARG,
-                        "nothing to change: give --name, --pinyin or an approval or filing field");
-    if (u->pinyin_source && strcmp(u->pinyin_source, "official") &&
-        strcmp(u->pinyin_source, "generated") && strcmp(u->pinyin_source, "edited"))
+    if (!is_one_of(u->pinyin_source, sources))
         return gis_fail(err, GIS_ERR_INVALID_ARG,
                         "pinyin_source '%.20s' is not official, generated or edited",
                         u->pinyin_source);
+    if (is_empty(u))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "nothing to change: give --name, --pinyin or an approval or filing field");
     if (u->name && (!*u->name || strlen(u->name) >= NAMES_TEXT_MAX))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "the name must be 1 to %d bytes",
                         NAMES_TEXT_MAX - 1);
