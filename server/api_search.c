@@ -180,7 +180,7 @@ static void send_html(struct api_response *res,
                       size_t n)
 {
     struct gbuf *b = &res->body;
-    char matched[128];
+    char matched[NAMES_TEXT_MAX + 96];
     size_t i;
 
     gbuf_reset(b);
