@@ -227,7 +227,7 @@ class Features(unittest.TestCase):
             ("parent_code IN ('610602001', '610603100')",
              lambda f: p(f)["parent_code"] in ("610602001", "610603100")),
             ("population BETWEEN 100 AND 200", lambda f: 100 <= p(f)["population"] <= 200),
-            ("pinyin IS NULL", lambda f: p(f)["pinyin"] is None),
+            ("pinyin IS NOT NULL", lambda f: p(f)["pinyin"] is not None),
             ("urban_rural_code IS NOT NULL", lambda f: p(f)["urban_rural_code"] is not None),
             ("valid_from >= DATE('2021-01-01')", lambda f: p(f)["valid_from"] >= "2021-01-01"),
             ("CASEI(kind) = casei('COMMUNITY')", lambda f: p(f)["kind"] == "community"),
@@ -254,7 +254,8 @@ class Features(unittest.TestCase):
              {"op": "s_intersects", "args": [{"property": "geometry"}, {
                  "type": "Polygon",
                  "coordinates": [[[109.3, 36.4], [109.7, 36.4], [109.7, 36.8], [109.3, 36.4]]]}]}),
-            ("pinyin IS NULL", {"op": "isNull", "args": [{"property": "pinyin"}]}),
+            ("urban_rural_code IS NULL",
+             {"op": "isNull", "args": [{"property": "urban_rural_code"}]}),
         ]
         for text, js in pairs:
             a = sorted(f["id"] for f in self.all_items("villages", filter=text))

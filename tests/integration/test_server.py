@@ -27,7 +27,7 @@ class Serve(unittest.TestCase):
         self.assertEqual(headers["Content-Type"], "application/json")
         self.assertEqual(body["status"], "ok")
         self.assertEqual(body["schema_version"], 2)
-        self.assertEqual(body["data_version"], 5)
+        self.assertEqual(body["data_version"], 6)  # 5 imports, the pinyin fill
 
     def test_collections_lists_the_layers_with_counts_and_extents(self):
         status, _, body = self.srv.get_json("/collections")
