@@ -139,7 +139,10 @@ static const char SCHEMA_V1[] =
  * row (versioned with it); aliases and recorded former names in name_variants; the
  * search index is search_entries (one row per name, its id ordering the ranks within a
  * match kind) plus the FTS5 table names_fts with the shadow columns Chinese needs. The
- * index is filled by names__index_all after this step (pinyin is computed in C). */
+ * index is filled by names__index_all after this step (pinyin is computed in C). Prefix
+ * indexes up to 6 characters: a 4-letter pinyin prefix ("wang*") otherwise merges the
+ * doclists of thousands of terms (20 ms on 700,000 names; 0.03 ms with them, for an
+ * index a third larger). */
 static const char SCHEMA_V2[] =
     "ALTER TABLE divisions ADD COLUMN pinyin_source TEXT CHECK (pinyin_source IS NULL OR"
     " pinyin_source IN ('official', 'generated', 'edited'));"
@@ -199,7 +202,7 @@ static const char SCHEMA_V2[] =
     "CREATE INDEX search_entries_feature ON search_entries(target, feature);"
     "CREATE VIRTUAL TABLE names_fts USING fts5(whole, hz1, hz2, pyfull, py, inifull, "
     "ini, code,"
-    " tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3');";
+    " tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3 4 5 6');";
 
 static const char *const MIGRATIONS[] = {
     SCHEMA_V1, /* 0 -> 1 */
