@@ -14,4 +14,5 @@ mkdir -p var/bench
   bash bench/tiles.sh "${1:-build}"
   echo
   bash bench/site.sh "${1:-build}"
+  echo; bash bench/search.sh "${1:-build}"
 } | tee var/bench/report.md

@@ -17,3 +17,5 @@ common=(--db "$db" --s-crs GCJ02 --user make-data --reason "shipped Yan'an data"
 # Demand points are the village/community seats with their population figures.
 "$civgis" import "${common[@]}" --target demand --map division_code=parent "$d/villages.shp"
 "$civgis" import "${common[@]}" --target facilities "$d/facilities.shp"
+# Every name gets its pinyin from the dictionary (generated; the guessed ones are listed).
+"$civgis" names fill --db "$db" --user make-data --reason "pinyin of the shipped names"

@@ -18,6 +18,7 @@
 #include "geom.h"
 #include "gis_int.h"
 #include "items.h"
+#include "names.h"
 
 #define N(a)    (sizeof a / sizeof *a)
 #define SQL_MAX 8192
@@ -872,6 +873,17 @@ static enum gis_status audit(struct edit *e, struct gis_error *err)
     return rc;
 }
 
+/* The gazetteer's index follows every change of a division's or a place's rows, in the
+ * same transaction, so a rename is searchable under both names at once. */
+static enum gis_status reindex_names(struct edit *e, struct gis_error *err)
+{
+    if (!strcmp(e->tab->table, "divisions"))
+        return names_feature_changed(e->st, NAMES_DIVISIONS, e->after.fid, err);
+    if (!strcmp(e->tab->table, "places"))
+        return names_feature_changed(e->st, NAMES_PLACES, e->after.fid, err);
+    return GIS_OK;
+}
+
 /* ---------------------------------------------------------------- apply */
 
 static enum gis_status check(struct edit *e, struct edit_problems *p, struct gis_error *err)
@@ -928,6 +940,8 @@ enum gis_status edit_apply(struct edit *e, struct edit_problems *problems, struc
         rc = e->in->action == EDIT_CREATE ? write_create(e, err) : write_change(e, err);
     if (rc == GIS_OK)
         rc = audit(e, err);
+    if (rc == GIS_OK)
+        rc = reindex_names(e, err);
     if (rc == GIS_OK)
         rc = finish_after(e, err);
     return rc;

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "names.h"
 #include "store.h"
 
 /* The connection, for gis/ modules only. */
@@ -28,5 +29,22 @@ enum gis_status store__fail(struct store *st, struct gis_error *err, const char 
 
 /* The schema: creates or migrates to STORE_SCHEMA_VERSION inside one transaction. */
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err);
+
+/* names.c: fills the search index from the name rows (the schema's version 2 step). */
+enum gis_status names__index_all(struct store *st, struct gis_error *err);
+
+/* names.c: registers civgis_names_tokens(name, pinyin, column) on db, the SQL function
+ * that makes the index's shadow columns. */
+int names__register(sqlite3 *db);
+
+/* names_edit.c, for names_io.c: names_set's checks, and its work inside the caller's
+ * transaction. */
+enum gis_status names__check_update(const struct names_update *u, struct gis_error *err);
+enum gis_status names__set_in_transaction(struct store *st,
+                                          enum names_target target,
+                                          const char *feature,
+                                          const struct names_update *u,
+                                          const struct names_who *who,
+                                          struct gis_error *err);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "facility.h"
 #include "gis_int.h"
 #include "import_int.h"
+#include "names.h"
 
 /* ---------------------------------------------------------------- values */
 
@@ -366,6 +368,8 @@ write_division(struct import_ctx *c, const struct import_row *r, struct gis_erro
         rc = division_seat(c, r, &seat, err);
     if (rc == GIS_OK)
         rc = insert_division(c, r, &dc, seat, err);
+    if (rc == GIS_OK) /* the search index moves with the names, in this transaction */
+        rc = names_feature_changed(c->st, NAMES_DIVISIONS, dc.code, err);
     if (seat)
         OGR_G_DestroyGeometry(seat);
     return rc;
@@ -560,6 +564,26 @@ static const struct field_def PLACE_FIELDS[] = {
     {"synthetic", FT_BOOL, false, NULL},     {"source", FT_TEXT, false, NULL},
 };
 
+/* The new place's aliases (a JSON array of names) become name variants; then the place
+ * joins the search index, in the import's transaction. */
+static enum gis_status place_names(struct store *st, sqlite3_int64 id, struct gis_error *err)
+{
+    static const char sql[] =
+        "INSERT INTO name_variants (target, feature, kind, name) SELECT 'places', CAST(p.id AS"
+        " TEXT), 'alias', j.value FROM places p, json_each(p.aliases) j WHERE p.id = ? AND"
+        " json_valid(p.aliases) AND j.type = 'text' AND j.value <> ''";
+    char feature[24];
+    sqlite3_stmt *s;
+    enum gis_status rc = store__stmt(st, sql, &s, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    rc = step_insert(st, s, err);
+    snprintf(feature, sizeof feature, "%lld", (long long)id);
+    return rc == GIS_OK ? names_feature_changed(st, NAMES_PLACES, feature, err) : rc;
+}
+
 static enum gis_status
 write_place(struct import_ctx *c, const struct import_row *r, struct gis_error *err)
 {
@@ -586,7 +610,10 @@ write_place(struct import_ctx *c, const struct import_row *r, struct gis_error *
     bind_text(s, 8, val(c, r, "source") ? val(c, r, "source") : c->source_label);
     bind_text(s, 9, c->valid_from);
     rc = bind_geom(s, 10, r->geom, err);
-    return rc == GIS_OK ? step_insert(c->st, s, err) : (store__done(s), rc);
+    rc = rc == GIS_OK ? step_insert(c->st, s, err) : (store__done(s), rc);
+    if (rc == GIS_OK)
+        rc = place_names(c->st, sqlite3_last_insert_rowid(store__db(c->st)), err);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- table */

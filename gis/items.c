@@ -15,6 +15,7 @@
 #include "gbuf.h"
 #include "gis_int.h"
 #include "hash.h"
+#include "names.h"
 
 #define SQL_MAX       (256u * 1024u)
 #define M_PER_DEG_LAT 111000.0 /* a lower bound, so degree margins are generous */
@@ -637,8 +638,34 @@ static void where_time(struct sqlb *sb, const struct items_query *q)
     }
 }
 
+/* Divisions and places are searched through the gazetteer's index (names.h), which
+ * knows substrings, pinyin, initials, polyphonic readings, aliases and former names. */
+static void where_search_index(struct sqlb *sb, const struct layer_def *l, const char *q)
+{
+    char expr[2048];
+
+    if (!names_match_expr(q, expr, sizeof expr)) {
+        sb_sql(sb, " AND 0");
+        return;
+    }
+    sb_sql(sb, " AND ");
+    sb_sql(sb, l->id_sql);
+    sb_sql(sb, " IN (SELECT e.feature FROM names_fts JOIN search_entries e ON e.id ="
+               " names_fts.rowid WHERE names_fts MATCH ");
+    sb_owned_text(sb, strdup(expr));
+    sb_sql(sb, " AND e.target = ");
+    sb_text(sb, l->table);
+    sb_sql(sb, ")");
+}
+
 static void where_search(struct sqlb *sb, const struct layer_def *l, const char *q)
 {
+    enum names_target t;
+
+    if (names_table_target(l->table, &t)) {
+        where_search_index(sb, l, q);
+        return;
+    }
     sb_sql(sb, " AND (instr(");
     sb_sql(sb, l->search_name_sql);
     sb_sql(sb, ", ");

@@ -179,10 +179,80 @@ static const char SCHEMA_V3_VERSIONS[] =
     VERSION_TRIGGERS("service_standards");
 /* clang-format on */
 
+/* Version 4: the gazetteer (names.h). The standard name's record lives on its feature
+ * row (versioned with it); aliases and recorded former names in name_variants; the
+ * search index is search_entries (one row per name, its id ordering the ranks within a
+ * match kind) plus the FTS5 table names_fts with the shadow columns Chinese needs. The
+ * index is filled by names__index_all after this step (pinyin is computed in C). Prefix
+ * indexes up to 6 characters: a 4-letter pinyin prefix ("wang*") otherwise merges the
+ * doclists of thousands of terms (20 ms on 700,000 names; 0.03 ms with them, for an
+ * index a third larger). */
+static const char SCHEMA_V4_NAMES[] =
+    "ALTER TABLE divisions ADD COLUMN pinyin_source TEXT CHECK (pinyin_source IS NULL OR"
+    " pinyin_source IN ('official', 'generated', 'edited'));"
+    "ALTER TABLE divisions ADD COLUMN approved_by TEXT;"
+    "ALTER TABLE divisions ADD COLUMN approval_doc TEXT;"
+    "ALTER TABLE divisions ADD COLUMN approval_date TEXT;"
+    "ALTER TABLE divisions ADD COLUMN filing_status TEXT CHECK (filing_status IS NULL OR"
+    " filing_status IN ('pending', 'filed', 'announced'));"
+    "ALTER TABLE divisions ADD COLUMN filing_date TEXT;"
+    "UPDATE divisions SET pinyin_source = 'official' WHERE pinyin IS NOT NULL AND pinyin <> '';"
+    "ALTER TABLE places ADD COLUMN pinyin_source TEXT CHECK (pinyin_source IS NULL OR"
+    " pinyin_source IN ('official', 'generated', 'edited'));"
+    "ALTER TABLE places ADD COLUMN approved_by TEXT;"
+    "ALTER TABLE places ADD COLUMN approval_doc TEXT;"
+    "ALTER TABLE places ADD COLUMN approval_date TEXT;"
+    "ALTER TABLE places ADD COLUMN filing_status TEXT CHECK (filing_status IS NULL OR"
+    " filing_status IN ('pending', 'filed', 'announced'));"
+    "ALTER TABLE places ADD COLUMN filing_date TEXT;"
+    "UPDATE places SET pinyin_source = 'official' WHERE pinyin IS NOT NULL AND pinyin <> '';"
+    "CREATE TABLE name_variants ("
+    " id INTEGER PRIMARY KEY,"
+    " target TEXT NOT NULL CHECK (target IN ('divisions', 'places')),"
+    " feature TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('alias', 'former')),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " pinyin TEXT,"
+    " pinyin_source TEXT CHECK (pinyin_source IS NULL OR"
+    "  pinyin_source IN ('official', 'generated', 'edited')),"
+    " valid_from TEXT,"
+    " valid_to TEXT,"
+    " approved_by TEXT,"
+    " approval_doc TEXT,"
+    " approval_date TEXT,"
+    " note TEXT,"
+    " CHECK (valid_to IS NULL OR valid_from IS NULL OR valid_to > valid_from));"
+    "CREATE INDEX name_variants_feature ON name_variants(target, feature);"
+    /* The aliases places kept as a JSON list become variants. */
+    "INSERT INTO name_variants (target, feature, kind, name)"
+    " SELECT 'places', CAST(p.id AS TEXT), 'alias', j.value FROM places p, "
+    "json_each(p.aliases) j"
+    " WHERE json_valid(p.aliases) AND p.valid_to IS NULL AND j.type = 'text' AND j.value "
+    "<> '';"
+    "CREATE TABLE search_entries ("
+    " id INTEGER PRIMARY KEY,"
+    " target TEXT NOT NULL,"
+    " feature TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " pinyin TEXT,"
+    " valid_from TEXT,"
+    " valid_to TEXT,"
+    " level INTEGER NOT NULL,"
+    " category TEXT,"
+    " division TEXT,"
+    " x REAL,"
+    " y REAL);"
+    "CREATE INDEX search_entries_feature ON search_entries(target, feature);"
+    "CREATE VIRTUAL TABLE names_fts USING fts5(whole, hz1, hz2, pyfull, py, inifull, "
+    "ini, code,"
+    " tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3 4 5 6');";
+
 static const char *const MIGRATIONS[] = {
     SCHEMA_V1,          /* 0 -> 1 */
     SCHEMA_V2_USERS,    /* 1 -> 2: users' scope, token and revocation times */
     SCHEMA_V3_VERSIONS, /* 2 -> 3: per-table versions kept by triggers */
+    SCHEMA_V4_NAMES,    /* 3 -> 4: the gazetteer and its search index */
 };
 
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)
@@ -195,5 +265,8 @@ enum gis_status schema__migrate(struct store *st, int from_version, struct gis_e
         if (rc != GIS_OK)
             return rc;
     }
+    /* Version 4's index holds pinyin, which only C computes. */
+    if (from_version < 4)
+        rc = names__index_all(st, err);
     return rc;
 }

@@ -260,6 +260,35 @@ static void add_path_params(cJSON *p)
             param(index[i].name, "path", index[i].desc, bounded_int(0, index[i].max, -1), true));
 }
 
+/* GET /search's own parameters (bbox and f are shared). */
+static void add_search_params(cJSON *p)
+{
+    static const char *const text[][2] = {
+        {"searchQ", "Hanzi (any substring), pinyin with or without tones and spaces, initials, "
+                    "a former name or alias, or a code prefix"},
+        {"category", "A division's kind (town, street, village, ...) or a place's category"},
+        {"within", "A division code: only features inside it"},
+    };
+    cJSON *s;
+    size_t i;
+
+    for (i = 0; i < 3; i++)
+        cJSON_AddItemToObject(
+            p, text[i][0],
+            param(i ? text[i][0] : "q", "query", text[i][1], schema("string"), i == 0));
+    s = schema("integer");
+    cJSON_AddNumberToObject(s, "minimum", 1);
+    cJSON_AddNumberToObject(s, "maximum", 5);
+    cJSON_AddItemToObject(p, "level", param("level", "query", "Division level", s, false));
+    s = schema("integer");
+    cJSON_AddNumberToObject(s, "minimum", 1);
+    cJSON_AddNumberToObject(s, "maximum", 100);
+    cJSON_AddNumberToObject(s, "default", 10);
+    cJSON_AddItemToObject(
+        p, "searchLimit",
+        param("limit", "query", "Features to return (1..100, default 10)", s, false));
+}
+
 static void add_query_params(cJSON *p)
 {
     static const char *const formats[] = {"json", "html"};
@@ -326,6 +355,7 @@ static void add_params(cJSON *comp)
                                 enum_schema(ids, i), true));
     add_path_params(p);
     add_query_params(p);
+    add_search_params(p);
 }
 
 /* Every route's operation, then each collection's items path. */

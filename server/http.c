@@ -28,6 +28,7 @@
 #include <zlib.h>
 
 #include "api_int.h"
+#include "api_search.h"
 #include "coverage_layer.h"
 #include "editor.h"
 #include "jobs.h"
@@ -83,6 +84,10 @@ static const struct api_route ROUTES[] = {
     {"/api", API_GET, api_openapi, "getApi", "This API definition",
      "application/vnd.oai.openapi+json;version=3.0", "", NULL, AUTH_ANONYMOUS},
     {"/health", API_GET, api_health, "getHealth", "Service health", ROUTE_JSON, "", NULL,
+     AUTH_ANONYMOUS},
+    {"/search", API_GET, api_search, "searchNames",
+     "The gazetteer: places and divisions by Hanzi, pinyin, initials, former names or codes",
+     "application/geo+json", "searchQ searchLimit level category within bbox f", NULL,
      AUTH_ANONYMOUS},
     {"/collections", API_GET, api_collections, "getCollections", "The collections", ROUTE_JSON, "f",
      NULL, AUTH_ANONYMOUS},

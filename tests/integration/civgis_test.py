@@ -79,6 +79,33 @@ def demo_copy(name):
     return db
 
 
+VERSIONED_TABLES = ("divisions", "places", "facilities", "demand", "scenarios",
+                    "service_standards")
+
+
+def make_schema_1(db, data_version=5):
+    """Turns a civgis store into what civgis wrote at schema 1, undoing every later step:
+    the gazetteer's records and index (4), the per-table versions and their triggers (3,
+    one store-wide data_version instead), the users' scope and token times (2)."""
+    con = connect(db)
+    con.executescript("DROP TABLE names_fts; DROP TABLE search_entries; "
+                      "DROP TABLE name_variants;")
+    for t in ("divisions", "places"):
+        for c in ("pinyin_source", "approved_by", "approval_doc", "approval_date",
+                  "filing_status", "filing_date"):
+            con.execute(f"ALTER TABLE {t} DROP COLUMN {c}")
+    for t in VERSIONED_TABLES:
+        for op in ("insert", "update", "delete"):
+            con.execute(f"DROP TRIGGER {t}_version_{op}")
+    con.execute("DROP TABLE store_versions")
+    con.execute("INSERT INTO store_meta VALUES ('data_version', ?)", (str(data_version),))
+    for column in ("scope", "token_at", "revoked_at"):
+        con.execute(f"ALTER TABLE users DROP COLUMN {column}")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+
+
 def add_user(db, name, role, scope=None):
     """A user of db with role (and scope); returns its token (civgis user add)."""
     args = ["user", "add", "--db", db, name, "--role", role]

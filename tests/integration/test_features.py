@@ -329,15 +329,15 @@ def geodesic_m(a, b):
 
 class Cql2Oracle(unittest.TestCase):
     """CQL2 filters against a client-side oracle, on a copy of the demo data where some
-    villages have a pinyin, an urban-rural class and a later valid_from (in the shipped
-    data every village has none of them, so IS NULL, IS NOT NULL and date comparisons
-    would select all villages or none)."""
+    villages have no pinyin, an urban-rural class and a later valid_from (in the shipped
+    data every village has pinyin and none of the others, so IS NULL, IS NOT NULL and date
+    comparisons would select all villages or none)."""
 
     @classmethod
     def setUpClass(cls):
         cls.db = demo_copy("cql2")
         con = connect(cls.db)
-        con.execute("UPDATE divisions SET pinyin = 'cun' WHERE level = 5 AND code LIKE '610602%'")
+        con.execute("UPDATE divisions SET pinyin = NULL WHERE level = 5 AND code LIKE '610602%'")
         con.execute("UPDATE divisions SET urban_rural_code = CASE kind WHEN 'community' THEN "
                     "'111' ELSE '220' END WHERE level = 5 AND parent_code LIKE '6106021%'")
         con.execute("UPDATE divisions SET urban_rural_code = '112' WHERE level = 5 AND "

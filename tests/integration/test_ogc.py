@@ -27,6 +27,8 @@ SAMPLE = {"collectionId": "facilities", "featureId": "F0001", "tileMatrixSetId":
 # Headers whose values differ between two requests (the time, the time taken): HEAD and GET
 # are compared on every other header, and on these by name.
 VARYING = ("Date", "Server-Timing")
+# Sample values of the query parameters a path requires (/search needs q).
+REQUIRED_QUERY = {"/search": "?q=%E5%BB%B6%E5%AE%89"}
 
 
 def gdal_tool(*args, timeout=300):
@@ -306,7 +308,8 @@ class Http(unittest.TestCase):
         out = []
         for template, item in api["paths"].items():
             if "get" in item:
-                out.append(re.sub(r"\{(\w+)\}", lambda m: SAMPLE[m.group(1)], template))
+                path = re.sub(r"\{(\w+)\}", lambda m: SAMPLE[m.group(1)], template)
+                out.append(path + REQUIRED_QUERY.get(template, ""))
         return api, out
 
     def test_api_describes_every_route(self):

@@ -33,9 +33,9 @@ class Audit(unittest.TestCase):
         db = demo_copy("audit")
         rows = json.loads(civgis("audit", "--db", db, "--format", "json", check=0).stdout)
         self.assertEqual([r["target"] for r in rows],
-                         ["divisions"] * 4 + ["demand", "facilities"])
+                         ["divisions"] * 4 + ["demand", "facilities", "divisions,places"])
         self.assertEqual({r["user"] for r in rows}, {"make-data"})
-        self.assertEqual({r["action"] for r in rows}, {"import"})
+        self.assertEqual([r["action"] for r in rows], ["import"] * 6 + ["names_fill"])
         self.assertEqual(civgis("audit", "--db", db, "--not-user", "make-data", "--count",
                                 check=0).stdout, "0\n")
         save_scenario(db, "audit-test")
@@ -43,7 +43,7 @@ class Audit(unittest.TestCase):
                                   "json", check=0).stdout)
         self.assertEqual([(r["action"], r["target"]) for r in later], [("create", "scenarios")])
         self.assertEqual(civgis("audit", "--db", db, "--user", "make-data", "--count",
-                                check=0).stdout, "6\n")
+                                check=0).stdout, "7\n")
         self.assertEqual(civgis("audit", "--db", db, "--target", "scenarios", "--count",
                                 check=0).stdout, "1\n")
         text = civgis("audit", "--db", db, "--target", "facilities", check=0).stdout
@@ -68,7 +68,7 @@ class RebuildGuard(unittest.TestCase):
         db = demo_copy("guard")
         p = build_db(db)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(civgis("audit", "--db", db, "--count", check=0).stdout, "6\n")
+        self.assertEqual(civgis("audit", "--db", db, "--count", check=0).stdout, "7\n")
         self.assertEqual(glob.glob(db + ".kept-*"), [])
 
     def test_changed_database_is_refused_and_kept(self):

@@ -1,0 +1,202 @@
+/*
+ * The gazetteer: standard names of divisions and places with their pinyin, its source
+ * (official, generated, edited), approval and filing records, aliases and former
+ * names, and the Chinese-aware search index over all of them (SQLite FTS5 with shadow
+ * columns: Hanzi unigrams and bigrams, toneless pinyin of every reading of polyphonic
+ * characters, initials, codes).
+ *
+ * The index is kept in step by the writers: whoever changes a feature's name rows (the
+ * import now, the editing write path later) calls names_feature_changed inside the same
+ * transaction. Every write here is one transaction with its audit row and a data
+ * version bump.
+ *
+ * Thread-safety: as the store: one connection, one thread.
+ */
+#ifndef CIVGIS_NAMES_H
+#define CIVGIS_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+#include "store.h"
+
+enum names_target {
+    NAMES_DIVISIONS, /* a feature is a division code */
+    NAMES_PLACES,    /* a feature is a place id */
+};
+
+bool names_target_parse(const char *text, enum names_target *out);
+const char *names_target_name(enum names_target t);
+
+/* Re-indexes one feature (its standard name, its former names from the version
+ * history, its aliases and recorded former names) inside the caller's write
+ * transaction. Call after any change to those rows. feature: a division code or a place
+ * id as text. A feature with no rows left simply leaves the index. */
+enum gis_status names_feature_changed(struct store *st,
+                                      enum names_target t,
+                                      const char *feature,
+                                      struct gis_error *err);
+
+/* Rebuilds the whole index inside the caller's write transaction. */
+enum gis_status names_index_rebuild(struct store *st, struct gis_error *err);
+
+/* Who writes, for the audit rows. */
+struct names_who {
+    const char *user;
+    const char *reason;
+};
+
+/* ---------------------------------------------------------------- fill */
+
+struct names_filled {
+    enum names_target target;
+    const char *feature, *name, *pinyin; /* borrowed for the callback */
+    bool is_guessed;                     /* a character was read by a guess: review it */
+};
+typedef void (*names_fill_fn)(void *ctx, const struct names_filled *f);
+
+/* Generates the pinyin of every current division and place that has none, marks it
+ * 'generated', calls fn (may be NULL) for each, and writes it all in one transaction
+ * with one audit row (rolled back when is_dry_run). out_filled, out_guessed: counts. */
+enum gis_status names_fill(struct store *st,
+                           const struct names_who *who,
+                           bool is_dry_run,
+                           names_fill_fn fn,
+                           void *ctx,
+                           long *out_filled,
+                           long *out_guessed,
+                           struct gis_error *err);
+
+/* ---------------------------------------------------------------- corrections */
+
+/* A change to one feature's standard name record; NULL fields stay as they are. */
+struct names_update {
+    const char *name;          /* a rename: versioned; the old name becomes a former name */
+    const char *pinyin;        /* a correction: its source becomes 'edited' */
+    const char *pinyin_source; /* instead of 'edited' (an import keeps its file's) */
+    const char *approved_by, *approval_doc, *approval_date;
+    const char *filing_status, *filing_date; /* pending | filed | announced */
+    const char *valid_from;                  /* the new version's first day; NULL: today */
+    bool is_forced;                          /* allow a name its siblings already have */
+};
+
+/* Applies u to the current record of the feature, versioned as the store versions
+ * (divisions: the old row closes the day before valid_from's version begins and a new
+ * row carries the change; places: the old state is kept as a history row), audited
+ * with before and after, re-indexed, one transaction. A rename to a sibling's name
+ * fails with GIS_ERR_CONFLICT unless forced; an unknown feature GIS_ERR_NOT_FOUND. */
+enum gis_status names_set(struct store *st,
+                          enum names_target t,
+                          const char *feature,
+                          const struct names_update *u,
+                          const struct names_who *who,
+                          struct gis_error *err);
+
+/* ---------------------------------------------------------------- checks */
+
+struct names_issue {
+    const char *kind;   /* "duplicate" (same standard name) or "homophone" (same pinyin) */
+    const char *parent; /* the division they share; "" for the top */
+    int level;          /* of the features; 0 for places */
+    const char *features, *names; /* comma-separated, borrowed for the callback */
+};
+typedef void (*names_issue_fn)(void *ctx, const struct names_issue *i);
+
+/* Finds features under one parent (townships of a county, villages of a township,
+ * places of a division) sharing a standard name, or a toneless pinyin under different
+ * characters. out_duplicates, out_homophones: counts. */
+enum gis_status names_check(struct store *st,
+                            names_issue_fn fn,
+                            void *ctx,
+                            long *out_duplicates,
+                            long *out_homophones,
+                            struct gis_error *err);
+
+/* ---------------------------------------------------------------- search */
+
+#define NAMES_TEXT_MAX 256
+
+struct names_query {
+    const char *q;
+    size_t limit;         /* at most this many features */
+    int level;            /* 0: any */
+    const char *category; /* a division's kind or a place's category; NULL: any */
+    const char *within;   /* a division code: features inside it; NULL: anywhere */
+    bool has_bbox;
+    double bbox[4]; /* CRS84 */
+};
+
+struct names_hit {
+    enum names_target target;
+    char feature[32]; /* division code or place id */
+    char name[NAMES_TEXT_MAX], pinyin[NAMES_TEXT_MAX], pinyin_source[16];
+    char category[64];
+    int level;                         /* divisions 1..5; places 0 */
+    char division[NAMES_TEXT_MAX * 2]; /* "延安市 / 宝塔区 / 枣园街道" */
+    char matched[16];                  /* name | pinyin | initials | code */
+    char match_kind[16];               /* exact | prefix | substring */
+    char matched_as[16];               /* standard | alias | former */
+    char matched_name[NAMES_TEXT_MAX];
+    char valid_from[11], valid_to[11]; /* of the matched name ("" open) */
+    double score;
+    bool has_point;
+    double x, y; /* CRS84 */
+};
+
+/* Finds features by what a person would type: Hanzi substrings of any length, pinyin
+ * with or without tones and spaces, initials, every reading of polyphonic characters,
+ * aliases and former names, code prefixes. Ranked exact > prefix > substring, then
+ * current > alias > former, then higher levels first. out: up to max hits; out_n how
+ * many. A query with nothing searchable in it fails with GIS_ERR_INVALID_ARG. */
+enum gis_status names_search(struct store *st,
+                             const struct names_query *q,
+                             struct names_hit *out,
+                             size_t max,
+                             size_t *out_n,
+                             struct gis_error *err);
+
+/* For q= on a collection: the FTS5 expression matching q in any way names_search
+ * does. Returns false when q has nothing searchable or out is too small. */
+bool names_match_expr(const char *q, char *out, size_t size);
+
+/* The target whose features a table's rows are ("divisions", "places"), or false. */
+bool names_table_target(const char *table, enum names_target *out);
+
+/* ---------------------------------------------------------------- exchange */
+
+enum names_format {
+    NAMES_CSV,
+    NAMES_GEOJSON,
+};
+
+/* Writes the gazetteer to path: one row per name (standard, alias, former) with every
+ * field. out_rows: how many. */
+enum gis_status names_export(struct store *st,
+                             const char *path,
+                             enum names_format fmt,
+                             long *out_rows,
+                             struct gis_error *err);
+
+/* Reads a gazetteer file in names_export's layout (CSV or GeoJSON, told by its
+ * content): standard rows update their feature's record (a new name renames it),
+ * alias and former rows are added when not there yet; one transaction, audited,
+ * re-indexed. out_updated, out_added: counts. */
+enum gis_status names_import(struct store *st,
+                             const char *path,
+                             const struct names_who *who,
+                             long *out_updated,
+                             long *out_added,
+                             struct gis_error *err);
+
+/* Writes the announcement list (公告) of the standard names approved from..to
+ * (inclusive, YYYY-MM-DD) as CSV. out_rows: how many. */
+enum gis_status names_announcement(struct store *st,
+                                   const char *from,
+                                   const char *to,
+                                   const char *path,
+                                   long *out_rows,
+                                   struct gis_error *err);
+
+#endif
