@@ -14,11 +14,13 @@
 
 #include "cli_int.h"
 #include "log.h"
+#include "params.h"
 #include "server.h"
 #include "tileset.h"
 
 static const char USAGE[] =
-    "usage: civgis serve --db FILE [--bind ADDR] [--port N] [--threads N] [--quiet]\n"
+    "usage: civgis serve --db FILE [--bind ADDR] [--port N] [--threads N]\n"
+    "                    [--cors-origin URL]... [--quiet]\n"
     "\n"
     "Serves the database over HTTP until SIGINT or SIGTERM.\n"
     "\n"
@@ -30,6 +32,9 @@ static const char USAGE[] =
     "  --tile-cache-mb N  memory for cached vector tiles (default 256; 0: none)\n"
     "  --tile-buffer N    tile units (of 4096) of geometry kept around each tile\n"
     "                     (default 64, up to 2048)\n"
+    "  --cors-origin URL  an origin (scheme://host[:port]) whose web pages may run\n"
+    "                     processes and read or cancel jobs; repeatable, up to 16.\n"
+    "                     Reads of public data answer every origin.\n"
     "  --quiet         no access log\n"
     "  -h, --help      this text\n"
     "\n"
@@ -43,6 +48,7 @@ static const struct option OPTIONS[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"tile-cache-mb", required_argument, NULL, 'c'},
     {"tile-buffer", required_argument, NULL, 'B'},
+    {"cors-origin", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -81,10 +87,30 @@ static bool number_option(int ch, const char *arg, struct server_options *opt)
     return true;
 }
 
+#define MAX_ORIGINS 16
+
+/* --cors-origin: a well-formed origin, at most MAX_ORIGINS of them. */
+static bool origin_option(const char *arg, const char **origins, size_t *n)
+{
+    struct gis_error err = {0};
+
+    if (*n == MAX_ORIGINS) {
+        fprintf(stderr, "civgis serve: at most %d --cors-origin\n", MAX_ORIGINS);
+        return false;
+    }
+    if (params_origin(arg, &err) != GIS_OK) {
+        fprintf(stderr, "civgis serve: --cors-origin: %s\n", err.msg);
+        return false;
+    }
+    origins[(*n)++] = arg;
+    return true;
+}
+
 int cli_serve(int argc, char **argv)
 {
     struct server_options opt = {
         .port = 8080, .tile_cache_mb = 256, .tile_buffer = TILESET_BUFFER_DEFAULT};
+    const char *origins[MAX_ORIGINS];
     struct server *srv = NULL;
     struct gis_error err = {0};
     sigset_t set;
@@ -105,6 +131,11 @@ int cli_serve(int argc, char **argv)
         case 'B':
             if (!number_option(ch, optarg, &opt))
                 return CLI_USAGE;
+            break;
+        case 'o':
+            if (!origin_option(optarg, origins, &opt.n_cors_origins))
+                return CLI_USAGE;
+            opt.cors_origins = origins;
             break;
         case 'q':
             log_level_set(LOG_LEVEL_WARN);

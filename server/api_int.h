@@ -104,7 +104,7 @@ void api_base_url(const struct api_request *req, char *buf, size_t size);
  * request's If-None-Match matches it: the caller then returns with a 304 already set. */
 bool api_etag(const struct api_request *req, struct api_response *res, const char *basis);
 
-/* The representation asked for: f= wins over Accept. */
+/* The representation asked for: f= wins over Accept, whose q-values decide otherwise. */
 enum api_format {
     API_JSON,
     API_HTML,

@@ -1,7 +1,8 @@
 /*
  * libmicrohttpd glue: the daemon, the pool of worker contexts (read-only store + CRS
- * cache), the route table, CORS, ETag/304, gzip (zlib), streamed bodies and the access
- * log. Knows nothing of the data: handlers in api_*.c do the work.
+ * cache), the route table, request hygiene (framing, NUL bytes, parameter counts), CORS,
+ * content negotiation, ETag/304, gzip (zlib), streamed bodies and the access log. Knows
+ * nothing of the data: handlers in api_*.c do the work.
  *
  * The pool never blocks: a streamed response keeps its context until the body is sent,
  * so a thread may serve a new request while another of its connections is still
@@ -11,6 +12,7 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +34,10 @@
 
 #define CTX_MAX_CRS  8
 #define STREAM_CHUNK (64u * 1024u)
+/* More query parameters than this are refused (libmicrohttpd keeps a record of each in
+ * the connection's small memory pool, see uri_logged). */
+#define MAX_QUERY_PARAMS 100
+#define MAX_CORS_ORIGINS 16
 
 struct api_ctx {
     struct store *st;
@@ -47,6 +53,8 @@ struct server {
     struct tilecache *tiles;
     struct tile_sources *sources;
     char *db_path;
+    char *cors_origins[MAX_CORS_ORIGINS]; /* lowercased; may drive guarded routes */
+    size_t n_cors_origins;
     pthread_mutex_t lock;
     struct api_ctx *free_list;
     struct api_ctx *all; /* every context opened, free or in use */
@@ -63,42 +71,61 @@ enum {
     M_DELETE = 4,
 };
 
-static const struct {
+/* What a route can answer with (besides JSON errors), for Accept. */
+enum {
+    P_JSON = 1,
+    P_HTML = 2,
+    P_MVT = 4,
+};
+
+struct route {
     const char *pattern; /* "{}" matches one path segment */
     unsigned methods;
     route_fn handler;
-} ROUTES[] = {
-    {"/", M_GET, api_landing},
-    {"/conformance", M_GET, api_conformance},
-    {"/api", M_GET, api_openapi},
-    {"/health", M_GET, api_health},
-    {"/collections", M_GET, api_collections},
-    {"/collections/{}", M_GET, api_collection},
-    {"/collections/{}/queryables", M_GET, api_queryables},
-    {"/collections/{}/items", M_GET, api_items},
-    {"/collections/{}/items/{}", M_GET, api_item},
-    {"/collections/{}/tiles/{}/{}/{}/{}", M_GET, api_collection_tile},
-    {"/collections/{}/tiles", M_GET, api_collection_tilesets},
-    {"/tiles", M_GET, api_tilesets},
-    {"/tiles/{}", M_GET, api_tileset},
-    {"/tiles/{}/{}/{}/{}", M_GET, api_xyz_tile},
-    {"/tileMatrixSets/{}", M_GET, api_tile_matrix_set},
-    {"/processes", M_GET, api_processes},
-    {"/processes/{}", M_GET, api_process},
-    {"/processes/{}/execution", M_POST, api_execute},
-    {"/jobs", M_GET, api_jobs},
-    {"/jobs/{}", M_GET, api_job},
-    {"/jobs/{}", M_DELETE, api_job_dismiss},
-    {"/jobs/{}/results", M_GET, api_job_results},
+    unsigned produces;
+    /* Changes state or answers per caller: CORS only for --cors-origin origins, and a
+     * state-changing request from another origin is refused. */
+    bool is_guarded;
 };
 
-/* What *con_cls points to for requests without a body. */
-static int first_call_marker;
+static const struct route ROUTES[] = {
+    {"/", M_GET, api_landing, P_JSON | P_HTML, false},
+    {"/conformance", M_GET, api_conformance, P_JSON | P_HTML, false},
+    {"/api", M_GET, api_openapi, P_JSON, false},
+    {"/health", M_GET, api_health, P_JSON, false},
+    {"/collections", M_GET, api_collections, P_JSON | P_HTML, false},
+    {"/collections/{}", M_GET, api_collection, P_JSON | P_HTML, false},
+    {"/collections/{}/queryables", M_GET, api_queryables, P_JSON, false},
+    {"/collections/{}/items", M_GET, api_items, P_JSON | P_HTML, false},
+    {"/collections/{}/items/{}", M_GET, api_item, P_JSON | P_HTML, false},
+    {"/collections/{}/tiles/{}/{}/{}/{}", M_GET, api_collection_tile, P_MVT, false},
+    {"/collections/{}/tiles", M_GET, api_collection_tilesets, P_JSON, false},
+    {"/tiles", M_GET, api_tilesets, P_JSON, false},
+    {"/tiles/{}", M_GET, api_tileset, P_JSON, false},
+    {"/tiles/{}/{}/{}/{}", M_GET, api_xyz_tile, P_MVT, false},
+    {"/tileMatrixSets/{}", M_GET, api_tile_matrix_set, P_JSON, false},
+    {"/processes", M_GET, api_processes, P_JSON, false},
+    {"/processes/{}", M_GET, api_process, P_JSON, false},
+    {"/processes/{}/execution", M_POST, api_execute, P_JSON, true},
+    {"/jobs", M_GET, api_jobs, P_JSON, true},
+    {"/jobs/{}", M_GET, api_job, P_JSON, true},
+    {"/jobs/{}", M_DELETE, api_job_dismiss, P_JSON, true},
+    {"/jobs/{}/results", M_GET, api_job_results, P_JSON, true},
+};
 
-/* Request bodies (POST) are collected here, up to MAX_BODY, per connection. */
+/* Request bodies (POST) are collected here, up to MAX_BODY, per request. */
 #define MAX_BODY (1u << 20)
-struct conn_state {
+
+/* One request's own state, from its request line to its completion (*con_cls). */
+struct req_state {
+    struct server *srv;
+    struct MHD_Connection *conn;
+    char *raw_uri;   /* as sent (percent-encoded): for the log and the NUL check */
+    size_t n_params; /* query parameters in raw_uri (an upper bound) */
+    uint64_t id;
+    bool is_post, has_headers;
     struct gbuf body;
+    struct timespec t0;
 };
 
 /* ---------------------------------------------------------------- contexts */
@@ -173,6 +200,8 @@ static void ctx_to_pool(struct server *srv, struct api_ctx *c)
  * (a finished stream's, or the start-up ones). */
 static void ctx_give(struct server *srv, struct api_ctx *c)
 {
+    if (!c)
+        return;
     if (thread_ctx.srv == srv && !thread_ctx.ctx) {
         thread_ctx.ctx = c;
         return;
@@ -426,7 +455,36 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 /* ---------------------------------------------------------------- sending */
 
-static void add_headers(struct MHD_Response *r, const struct api_response *res, bool is_gzip)
+/* The CORS answer for a request (see cors_decide). */
+enum cors_mode {
+    CORS_ANY,    /* Access-Control-Allow-Origin: * */
+    CORS_ORIGIN, /* the request's own Origin, which is allowed */
+    CORS_NONE,   /* no CORS headers: other origins may not read it */
+};
+
+struct reply {
+    enum cors_mode cors;
+    const char *origin;  /* for CORS_ORIGIN */
+    bool is_vary_origin; /* the answer depends on Origin */
+    bool is_preflight;   /* also varies on the Access-Control-Request-* headers */
+    bool must_close;     /* the request's framing is not to be trusted */
+};
+
+static void add_cors(struct MHD_Response *r, const struct reply *rp)
+{
+    if (rp->cors == CORS_NONE)
+        return;
+    MHD_add_response_header(r, "Access-Control-Allow-Origin",
+                            rp->cors == CORS_ORIGIN ? rp->origin : "*");
+    MHD_add_response_header(r, "Access-Control-Expose-Headers",
+                            "ETag, Content-Crs, Link, Location, X-Tile-Simplified, X-Tile-Cache, "
+                            "Server-Timing");
+}
+
+static void add_headers(struct MHD_Response *r,
+                        const struct api_response *res,
+                        const struct reply *rp,
+                        bool is_gzip)
 {
     unsigned i;
 
@@ -434,11 +492,15 @@ static void add_headers(struct MHD_Response *r, const struct api_response *res, 
         MHD_add_response_header(r, "Content-Type", res->content_type);
     if (is_gzip)
         MHD_add_response_header(r, "Content-Encoding", "gzip");
-    MHD_add_response_header(r, "Vary", "Accept, Accept-Encoding");
-    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(r, "Access-Control-Expose-Headers",
-                            "ETag, Content-Crs, Link, X-Tile-Simplified, X-Tile-Cache, "
-                            "Server-Timing");
+    MHD_add_response_header(r, "Vary",
+                            rp->is_preflight     ? "Origin, Access-Control-Request-Method, "
+                                                   "Access-Control-Request-Headers"
+                            : rp->is_vary_origin ? "Accept, Accept-Encoding, Origin"
+                                                 : "Accept, Accept-Encoding");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    add_cors(r, rp);
+    if (rp->must_close)
+        MHD_add_response_header(r, "Connection", "close");
     for (i = 0; i < res->n_headers; i++)
         MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
 }
@@ -495,7 +557,8 @@ make_buffered(const struct api_request *req, struct api_response *res, bool *is_
 static enum MHD_Result send_response(struct server *srv,
                                      struct MHD_Connection *conn,
                                      struct api_request *req,
-                                     struct api_response *res)
+                                     struct api_response *res,
+                                     const struct reply *rp)
 {
     bool is_head = !strcmp(req->method, "HEAD"), is_gzip = false;
     struct MHD_Response *r;
@@ -516,7 +579,7 @@ static enum MHD_Result send_response(struct server *srv,
     }
     if (!r)
         return MHD_NO;
-    add_headers(r, res, is_gzip);
+    add_headers(r, res, rp, is_gzip);
     ret = MHD_queue_response(conn, res->status, r);
     MHD_destroy_response(r);
     return ret;
@@ -558,12 +621,11 @@ static unsigned method_bit(const char *method)
     return !strcmp(method, "DELETE") ? M_DELETE : 0;
 }
 
-/* The handler for path and method; *allowed gets the methods the path answers (0: no
- * such path). */
-static route_fn
-find_route(const char *path, const char *method, struct api_request *req, unsigned *allowed)
+/* The route for path and method bit (NULL: none); *allowed gets the methods the path
+ * answers (0: no such path). */
+static const struct route *
+find_route(const char *path, unsigned bit, struct api_request *req, unsigned *allowed)
 {
-    unsigned bit = method_bit(method);
     size_t i, found = SIZE_MAX;
 
     *allowed = 0;
@@ -577,31 +639,263 @@ find_route(const char *path, const char *method, struct api_request *req, unsign
     if (found == SIZE_MAX)
         return NULL;
     route_match(ROUTES[found].pattern, path, req); /* its captures, not a later pattern's */
-    return ROUTES[found].handler;
+    return &ROUTES[found];
+}
+
+static void methods_text(unsigned allowed, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%sOPTIONS", allowed & M_GET ? "GET, HEAD, " : "",
+             allowed & M_POST ? "POST, " : "", allowed & M_DELETE ? "DELETE, " : "");
 }
 
 static void allow_header(struct api_response *res, unsigned allowed)
 {
     char v[64];
 
-    snprintf(v, sizeof v, "%s%s%sOPTIONS", allowed & M_GET ? "GET, HEAD, " : "",
-             allowed & M_POST ? "POST, " : "", allowed & M_DELETE ? "DELETE, " : "");
+    methods_text(allowed, v, sizeof v);
     api_header_add(res, "Allow", v);
 }
 
-static void preflight(struct api_response *res)
+/* ---------------------------------------------------------------- CORS */
+
+/* A configured origin, or the server's own (the page came from here under the name the
+ * browser used, which the Host header repeats). */
+static bool
+origin_allowed(const struct server *srv, const struct api_request *req, const char *origin)
 {
-    res->status = 204;
-    api_header_add(res, "Access-Control-Allow-Methods", "GET, HEAD, POST, DELETE, OPTIONS");
-    api_header_add(res, "Access-Control-Allow-Headers",
-                   "Accept, Accept-Encoding, Content-Type, If-None-Match, Authorization, Prefer");
-    api_header_add(res, "Access-Control-Max-Age", "86400");
+    const char *host = api_header(req, "Host"), *authority = strstr(origin, "://");
+    size_t i;
+
+    for (i = 0; i < srv->n_cors_origins; i++)
+        if (!strcasecmp(srv->cors_origins[i], origin))
+            return true;
+    return authority && is_host_text(host) && params_origin(origin, NULL) == GIS_OK &&
+           !strcasecmp(authority + 3, host);
 }
 
-static void dispatch(struct server *srv, struct api_request *req, struct api_response *res)
+static bool is_read(const char *method)
+{
+    return !strcmp(method, "GET") || !strcmp(method, "HEAD");
+}
+
+/* Reads of public data answer any origin. A guarded route (or any request with
+ * credentials) answers CORS only to an allowed origin; and since a page may send a
+ * simple cross-origin POST without asking first, a state-changing request that names
+ * another origin is refused outright (false, with res set). */
+static bool cors_decide(const struct server *srv,
+                        const struct api_request *req,
+                        bool is_guarded,
+                        struct api_response *res,
+                        struct reply *rp)
+{
+    const char *origin = api_header(req, "Origin");
+    char msg[200];
+
+    rp->is_vary_origin = is_guarded;
+    rp->cors = is_guarded ? CORS_NONE : CORS_ANY;
+    if (!is_guarded || !origin)
+        return true;
+    if (origin_allowed(srv, req, origin)) {
+        rp->cors = CORS_ORIGIN;
+        rp->origin = origin;
+        return true;
+    }
+    if (is_read(req->method))
+        return true;
+    snprintf(msg, sizeof msg,
+             "requests from the origin '%.60s' may not change anything here; the server "
+             "allows other origins with --cors-origin",
+             origin);
+    api_error(res, 403, "forbidden_origin", msg);
+    return false;
+}
+
+#define ALLOW_HEADERS "accept, accept-encoding, content-type, if-none-match, prefer"
+
+/* OPTIONS: the methods the path answers and, for a CORS preflight, what the browser
+ * asked for. The requested headers are reflected once each is checked to be a field
+ * name; a preflight for a guarded method (or for sending credentials) gets an answer
+ * only for an allowed origin. */
+static void answer_options(const struct server *srv,
+                           struct api_request *req,
+                           unsigned allowed,
+                           struct api_response *res,
+                           struct reply *rp)
+{
+    const char *acrm = api_header(req, "Access-Control-Request-Method");
+    const char *acrh = api_header(req, "Access-Control-Request-Headers");
+    const char *origin = api_header(req, "Origin");
+    const struct route *r;
+    char names[sizeof res->headers[0].value], methods[64];
+    unsigned ignored;
+    bool is_guarded;
+
+    res->status = 204;
+    allow_header(res, allowed);
+    rp->cors = CORS_ANY;
+    if (!acrm)
+        return;
+    rp->is_preflight = true;
+    r = find_route(req->path, method_bit(acrm), req, &ignored);
+    if (!acrh || params_header_names(acrh, names, sizeof names, NULL) != GIS_OK)
+        snprintf(names, sizeof names, "%s", ALLOW_HEADERS);
+    is_guarded = (r && r->is_guarded) || strstr(names, "authorization");
+    if (is_guarded && !(origin && origin_allowed(srv, req, origin))) {
+        rp->cors = CORS_NONE;
+        api_error(res, 403, "forbidden_origin",
+                  "this origin may not send that request here; the server allows other "
+                  "origins with --cors-origin");
+        return;
+    }
+    if (is_guarded) {
+        rp->cors = CORS_ORIGIN;
+        rp->origin = origin;
+    }
+    methods_text(allowed, methods, sizeof methods);
+    api_header_add(res, "Access-Control-Allow-Methods", methods);
+    api_header_add(res, "Access-Control-Allow-Headers", names);
+    api_header_add(res, "Access-Control-Max-Age", "600");
+}
+
+/* ---------------------------------------------------------------- request hygiene */
+
+/* The Accept header names something the route has (f= names it itself, so it wins). */
+static bool
+accept_ok(const struct api_request *req, const struct route *r, struct api_response *res)
+{
+    static const struct {
+        unsigned bit;
+        enum params_media media;
+        const char *name;
+    } kinds[] = {{P_JSON, PARAMS_MEDIA_JSON, "JSON"},
+                 {P_HTML, PARAMS_MEDIA_HTML, "text/html"},
+                 {P_MVT, PARAMS_MEDIA_MVT, "application/vnd.mapbox-vector-tile"}};
+    const char *accept = api_header(req, "Accept");
+    struct params_pref pref;
+    char msg[240];
+    size_t i;
+
+    if (api_query(req, "f"))
+        return true;
+    for (i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        if (!(r->produces & kinds[i].bit))
+            continue;
+        params_accept(accept, kinds[i].media, &pref);
+        if (pref.q > 0)
+            return true;
+    }
+    snprintf(msg, sizeof msg, "Accept '%.80s' names nothing this resource is available as (%s%s)",
+             accept, r->produces & P_MVT ? kinds[2].name : "application/json",
+             r->produces & P_HTML ? " or text/html" : "");
+    api_error(res, 406, "not_acceptable", msg);
+    return false;
+}
+
+/* Stops at the first query parameter whose decoded name or value holds a NUL. */
+static enum MHD_Result find_nul(void *cls,
+                                enum MHD_ValueKind kind,
+                                const char *key,
+                                size_t key_size,
+                                const char *value,
+                                size_t value_size)
+{
+    const char **found = cls;
+
+    (void)kind;
+    if (strlen(key) == key_size && (!value || strlen(value) == value_size))
+        return MHD_YES;
+    *found = key;
+    return MHD_NO;
+}
+
+/* The path as sent, up to its query. */
+static size_t raw_path_len(const char *raw)
+{
+    return strcspn(raw, "?");
+}
+
+/* What libmicrohttpd decodes (the path, the query) is C strings to us: a NUL inside one
+ * would cut the text short ("limit=5%00junk" read as 5), so any is a 400. So is a query
+ * past MAX_QUERY_PARAMS (see uri_logged). (Header values it cuts at a raw NUL itself,
+ * before anyone can tell.) False with res set. */
+static bool request_is_clean(const struct req_state *st,
+                             const struct api_request *req,
+                             struct api_response *res)
+{
+    const char *raw = st->raw_uri ? st->raw_uri : "", *bad = NULL;
+    char msg[160];
+    size_t n = raw_path_len(raw), i;
+
+    if (st->n_params > MAX_QUERY_PARAMS) {
+        snprintf(msg, sizeof msg, "too many query parameters (%zu; at most %d)", st->n_params,
+                 MAX_QUERY_PARAMS);
+        api_error(res, 400, "too_many_parameters", msg);
+        return false;
+    }
+    for (i = 0; i + 2 < n; i++) {
+        if (raw[i] == '%' && raw[i + 1] == '0' && raw[i + 2] == '0') {
+            api_error(res, 400, "invalid_argument", "the path contains a NUL byte (%00)");
+            return false;
+        }
+    }
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, find_nul, &bad);
+    if (!bad)
+        return true;
+    snprintf(msg, sizeof msg, "query parameter '%.40s' contains a NUL byte (%%00)", bad);
+    api_error(res, 400, "invalid_argument", msg);
+    return false;
+}
+
+struct framing {
+    unsigned n_length, n_encoding;
+    const char *length, *encoding;
+    bool is_length_ambiguous;
+};
+
+static enum MHD_Result
+count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct framing *f = cls;
+
+    (void)kind;
+    value = value ? value : "";
+    if (!strcasecmp(key, "Content-Length")) {
+        if (f->n_length++ == 0)
+            f->length = value;
+        else if (strcmp(f->length, value))
+            f->is_length_ambiguous = true;
+    } else if (!strcasecmp(key, "Transfer-Encoding")) {
+        f->n_encoding++;
+        f->encoding = value;
+    }
+    return MHD_YES;
+}
+
+/* libmicrohttpd takes the first of two Content-Lengths and lets Transfer-Encoding
+ * override one; a proxy in front may frame the body the other way and so smuggle a
+ * second request inside it. Such a request is refused (and its connection closed). */
+static const char *framing_problem(struct MHD_Connection *conn)
+{
+    struct framing f = {0, 0, NULL, NULL, false};
+
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+    if (f.is_length_ambiguous)
+        return "the request has Content-Length headers that differ";
+    if (f.n_length && f.n_encoding)
+        return "the request has both Content-Length and Transfer-Encoding";
+    if (f.n_encoding > 1 || (f.n_encoding && strcasecmp(f.encoding, "chunked")))
+        return "the only Transfer-Encoding accepted is one 'chunked'";
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+/* Routes and runs the request. */
+static void
+dispatch(struct server *srv, struct api_request *req, struct api_response *res, struct reply *rp)
 {
     unsigned allowed;
-    route_fn handler = find_route(req->path, req->method, req, &allowed);
+    const struct route *r = find_route(req->path, method_bit(req->method), req, &allowed);
     struct gis_error err = {0};
 
     if (!allowed) {
@@ -609,14 +903,18 @@ static void dispatch(struct server *srv, struct api_request *req, struct api_res
         return;
     }
     if (!strcmp(req->method, "OPTIONS")) {
-        preflight(res);
+        answer_options(srv, req, allowed, res, rp);
         return;
     }
-    if (!handler) {
+    if (!r) {
         api_error(res, 405, "method_not_allowed", "this resource does not answer that method");
         allow_header(res, allowed);
         return;
     }
+    if (!cors_decide(srv, req, r->is_guarded || api_header(req, "Authorization") != NULL, res,
+                     rp) ||
+        !accept_ok(req, r, res))
+        return;
     req->jobs = srv->jobs;
     req->tiles = srv->tiles;
     req->sources = srv->sources;
@@ -626,7 +924,7 @@ static void dispatch(struct server *srv, struct api_request *req, struct api_res
         api_header_add(res, "Retry-After", "1");
         return;
     }
-    handler(req, res);
+    r->handler(req, res);
 }
 
 static double ms_since(const struct timespec *t0)
@@ -635,6 +933,72 @@ static double ms_since(const struct timespec *t0)
 
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* The access log line: every client-sent value quoted and escaped (log.h). */
+static void
+log_request(const struct req_state *st, const char *method, const char *url, unsigned status)
+{
+    const char *raw = st->raw_uri ? st->raw_uri : "";
+    const char *q = raw + raw_path_len(raw);
+    char m[40], path[240], query[480];
+
+    LOG_INFO("http", "req=%llu method=\"%s\" path=\"%s\" query=\"%s\" status=%u ms=%.2f",
+             (unsigned long long)st->id, log_quote(m, sizeof m, method, strlen(method)),
+             log_quote(path, sizeof path, url, strlen(url)),
+             log_quote(query, sizeof query, q + (*q == '?'), strlen(q + (*q == '?'))), status,
+             ms_since(&st->t0));
+}
+
+static void response_init(struct api_response *res)
+{
+    /* Not = {0}: the header values are large and need no zeroing, only counting. */
+    res->status = 200;
+    res->content_type = NULL;
+    res->n_headers = 0;
+    res->produce = NULL;
+    res->produce_ctx = NULL;
+    res->produce_free = NULL;
+    res->is_body_gzip = false;
+    gbuf_init(&res->body, API_MAX_BODY);
+}
+
+/* Sends res, releases what the request holds, logs it. */
+static enum MHD_Result finish(struct server *srv,
+                              struct req_state *st,
+                              struct api_request *req,
+                              struct api_response *res,
+                              const struct reply *rp)
+{
+    enum MHD_Result ret = send_response(srv, req->conn, req, res, rp);
+
+    if (res->produce_free)
+        res->produce_free(res->produce_ctx);
+    ctx_give(srv, req->ctx);
+    gbuf_free(&res->body);
+    log_request(st, req->method, req->path, res->status);
+    return ret;
+}
+
+/* The first call, with the headers: framing is checked before any body is read. */
+static enum MHD_Result
+on_headers(struct server *srv, struct req_state *st, const char *url, const char *method)
+{
+    const char *problem = framing_problem(st->conn);
+    struct api_request req = {0};
+    struct api_response res;
+    struct reply rp = {CORS_ANY, NULL, false, false, true};
+
+    st->has_headers = true;
+    st->is_post = !strcmp(method, "POST");
+    if (!problem)
+        return MHD_YES;
+    req.method = method;
+    req.path = url;
+    req.conn = st->conn;
+    response_init(&res);
+    api_error(&res, 400, "bad_framing", problem);
+    return finish(srv, st, &req, &res, &rp);
 }
 
 static enum MHD_Result on_request(void *cls,
@@ -647,34 +1011,22 @@ static enum MHD_Result on_request(void *cls,
                                   void **con_cls)
 {
     struct server *srv = cls;
-    struct conn_state *cs;
+    struct req_state *st = *con_cls;
     struct api_request req = {0};
     struct api_response res;
-    struct timespec t0;
-    enum MHD_Result ret;
+    struct reply rp = {CORS_ANY, NULL, false, false, false};
 
     (void)version;
-    if (!*con_cls) {
-        /* Headers only. A POST gets a body buffer; other methods a marker. */
-        if (strcmp(method, "POST")) {
-            *con_cls = &first_call_marker;
-            return MHD_YES;
-        }
-        cs = calloc(1, sizeof *cs);
-        if (!cs)
-            return MHD_NO;
-        gbuf_init(&cs->body, MAX_BODY);
-        *con_cls = cs;
-        return MHD_YES;
-    }
-    cs = *con_cls == &first_call_marker ? NULL : *con_cls;
+    if (!st) /* uri_logged could not allocate it */
+        return MHD_NO;
+    if (!st->has_headers)
+        return on_headers(srv, st, url, method);
     if (*upload_data_size) {
-        if (cs) /* past MAX_BODY the buffer's sticky error answers 413 below */
-            gbuf_append(&cs->body, upload_data, *upload_data_size);
+        if (st->is_post) /* past MAX_BODY the buffer's sticky error answers 413 below */
+            gbuf_append(&st->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (thread_ctx.srv != srv) {
         thread_ctx.srv = srv;
         thread_ctx.ctx = NULL;
@@ -682,50 +1034,75 @@ static enum MHD_Result on_request(void *cls,
     req.method = method;
     req.path = url;
     req.conn = conn;
-    req.id = atomic_fetch_add(&srv->next_id, 1) + 1;
+    req.id = st->id;
     req.accepts_gzip = accepts_gzip(conn);
-    if (cs) {
-        req.body = cs->body.data ? cs->body.data : "";
-        req.body_len = cs->body.len;
+    if (st->is_post) {
+        req.body = st->body.data ? st->body.data : "";
+        req.body_len = st->body.len;
     }
-    /* Not = {0}: the header values are large and need no zeroing, only counting. */
-    res.status = 200;
-    res.content_type = NULL;
-    res.n_headers = 0;
-    res.produce = NULL;
-    res.produce_ctx = NULL;
-    res.produce_free = NULL;
-    res.is_body_gzip = false;
-    gbuf_init(&res.body, API_MAX_BODY);
-    if (cs && gbuf_status(&cs->body) != GIS_OK)
+    response_init(&res);
+    if (st->is_post && gbuf_status(&st->body) != GIS_OK)
         api_error(&res, 413, "too_large", "the request body is larger than 1 MiB");
-    else
-        dispatch(srv, &req, &res);
-    ret = send_response(srv, conn, &req, &res);
-    if (res.produce_free)
-        res.produce_free(res.produce_ctx);
-    if (req.ctx)
-        ctx_give(srv, req.ctx);
-    gbuf_free(&res.body);
-    LOG_INFO("http", "req=%llu method=%s path=\"%.200s\" status=%u ms=%.2f",
-             (unsigned long long)req.id, method, url, res.status, ms_since(&t0));
-    return ret;
+    else if (request_is_clean(st, &req, &res))
+        dispatch(srv, &req, &res, &rp);
+    return finish(srv, st, &req, &res, &rp);
 }
 
-/* Frees a POST's body buffer when its connection is done with the request. */
+/* Counts the parameters of a raw query as libmicrohttpd will split it (on '&'). */
+static size_t count_params(const char *query)
+{
+    size_t n = *query ? 1 : 0;
+
+    for (; *query; query++)
+        n += *query == '&';
+    return n;
+}
+
+/* Called with the raw request line's target, before libmicrohttpd parses it: starts the
+ * request's state (*con_cls). libmicrohttpd 0.9.x stores a record per query parameter in
+ * the connection's fixed memory pool, and when that runs out (some 450 parameters in 32
+ * KiB) it neither answers nor closes: the connection hangs until its timeout. So past
+ * MAX_QUERY_PARAMS the query is cut here, in the buffer it is about to parse, and the
+ * request is answered 400 (request_is_clean). 1.0 answers such requests itself. */
+static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct server *srv = cls;
+    struct req_state *st = calloc(1, sizeof *st);
+    char *q = strchr(uri, '?');
+
+    if (!st)
+        return NULL;
+    st->srv = srv;
+    st->conn = conn;
+    st->raw_uri = strdup(uri);
+    st->id = atomic_fetch_add(&srv->next_id, 1) + 1;
+    clock_gettime(CLOCK_MONOTONIC, &st->t0);
+    gbuf_init(&st->body, MAX_BODY);
+    if (q) {
+        st->n_params = count_params(q + 1);
+#if MHD_VERSION < 0x01000000
+        if (st->n_params > MAX_QUERY_PARAMS)
+            q[1] = '\0';
+#endif
+    }
+    return st;
+}
+
+/* Frees the request's state when its connection is done with it. */
 static void on_completed(void *cls,
                          struct MHD_Connection *conn,
                          void **con_cls,
                          enum MHD_RequestTerminationCode code)
 {
-    struct conn_state *cs = *con_cls;
+    struct req_state *st = *con_cls;
 
     (void)cls;
     (void)conn;
     (void)code;
-    if (cs && *con_cls != (void *)&first_call_marker) {
-        gbuf_free(&cs->body);
-        free(cs);
+    if (st) {
+        gbuf_free(&st->body);
+        free(st->raw_uri);
+        free(st);
     }
     *con_cls = NULL;
 }
@@ -734,12 +1111,12 @@ static void on_completed(void *cls,
 
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    char msg[512];
+    char msg[512], quoted[600];
 
     (void)cls;
     vsnprintf(msg, sizeof msg, fmt, ap);
     msg[strcspn(msg, "\n")] = '\0';
-    LOG_WARN("mhd", "msg=\"%s\"", msg);
+    LOG_WARN("mhd", "msg=\"%s\"", log_quote(quoted, sizeof quoted, msg, strlen(msg)));
 }
 
 static enum gis_status parse_bind(const struct server_options *opt,
@@ -805,13 +1182,35 @@ static enum gis_status start_daemon(struct server *srv,
         MHD_start_daemon(flags, opt->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
                          mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE,
                          threads, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT,
-                         60u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+                         60u, MHD_OPTION_URI_LOG_CALLBACK, uri_logged, srv,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (!srv->daemon)
         return gis_fail(err, GIS_ERR_IO, "cannot listen on %s port %u (in use?)",
                         opt->bind ? opt->bind : "127.0.0.1", (unsigned)opt->port);
     info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : opt->port;
     return GIS_OK;
+}
+
+/* Keeps lowercased copies of the --cors-origin list (browsers send origins lowercased). */
+static enum gis_status
+copy_origins(struct server *srv, const struct server_options *opt, struct gis_error *err)
+{
+    enum gis_status rc = GIS_OK;
+    size_t i, k;
+
+    if (opt->n_cors_origins > MAX_CORS_ORIGINS)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "at most %d CORS origins", MAX_CORS_ORIGINS);
+    for (i = 0; i < opt->n_cors_origins && rc == GIS_OK; i++) {
+        rc = params_origin(opt->cors_origins[i], err);
+        if (rc == GIS_OK && !(srv->cors_origins[i] = strdup(opt->cors_origins[i])))
+            rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+        if (rc == GIS_OK)
+            srv->n_cors_origins++;
+        for (k = 0; rc == GIS_OK && srv->cors_origins[i][k]; k++)
+            srv->cors_origins[i][k] = (char)tolower((unsigned char)srv->cors_origins[i][k]);
+    }
+    return rc;
 }
 
 enum gis_status
@@ -828,8 +1227,9 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     coverage_layer_install();
     srv->db_path = strdup(opt->db_path);
     srv->max_ctx = threads * 8 + 8;
-    rc = srv->db_path ? open_contexts(srv, threads, err)
-                      : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    rc = srv->db_path ? copy_origins(srv, opt, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (rc == GIS_OK)
+        rc = open_contexts(srv, threads, err);
     if (rc == GIS_OK)
         rc = jobs_start(opt->db_path, &srv->jobs, err);
     if (rc == GIS_OK && opt->tile_cache_mb &&
@@ -855,6 +1255,7 @@ uint16_t server_port(const struct server *srv)
 void server_stop(struct server *srv)
 {
     struct api_ctx *c, *next;
+    size_t i;
 
     if (!srv)
         return;
@@ -868,6 +1269,8 @@ void server_stop(struct server *srv)
         next = c->all_next;
         ctx_free(c);
     }
+    for (i = 0; i < srv->n_cors_origins; i++)
+        free(srv->cors_origins[i]);
     pthread_mutex_destroy(&srv->lock);
     free(srv->db_path);
     free(srv);
