@@ -47,8 +47,11 @@ struct api_header {
     char value[512];
 };
 
-/* A body produced piece by piece: produce appends the next piece (any size; tens of
- * KB is right) and sets *done after the last one. free releases ctx. */
+/* A body produced piece by piece: produce appends the next piece to out (which may
+ * already hold earlier ones; any size, tens of KB is right) and sets *done after the
+ * last one. free releases ctx. A body that ends within the first MiB is produced at
+ * once and sent from memory; only a longer one streams, keeping the request's context
+ * until it is sent. */
 typedef enum gis_status (*api_produce_fn)(void *ctx, struct gbuf *out, bool *done);
 
 /* Bodies shorter than this are sent uncompressed (gzip would not pay). */

@@ -4,10 +4,13 @@
  * content negotiation, ETag/304, gzip (zlib), streamed bodies and the access log. Knows
  * nothing of the data: handlers in api_*.c do the work.
  *
- * The pool never blocks: a streamed response keeps its context until the body is sent,
- * so a thread may serve a new request while another of its connections is still
- * streaming. When every context is out the pool opens another, up to a cap; past the
- * cap the request gets 503.
+ * Contexts: each worker thread keeps one for its requests, and a response body is
+ * produced while the request holds it. A body that ends within PREFETCH_BYTES is sent
+ * from memory, so the context is free again before the first byte leaves; only a longer
+ * body streams and keeps its context until it is sent. When every context is out (up
+ * to a cap, since each holds a database connection), a request waits for one without
+ * blocking its thread: its connection is suspended in a FIFO and resumed when a context
+ * comes back, or answered 503 after CTX_WAIT_MS.
  */
 #include "server.h"
 
@@ -34,6 +37,10 @@
 
 #define CTX_MAX_CRS  8
 #define STREAM_CHUNK (64u * 1024u)
+/* A body up to this size is produced in full before sending (see the opening comment). */
+#define PREFETCH_BYTES (1u << 20)
+/* The longest a request waits for a context before it is answered 503. */
+#define CTX_WAIT_MS 10000
 /* More query parameters than this are refused (libmicrohttpd keeps a record of each in
  * the connection's small memory pool, see uri_logged). */
 #define MAX_QUERY_PARAMS 100
@@ -47,6 +54,8 @@ struct api_ctx {
     struct api_ctx *all_next; /* every context, for server_stop */
 };
 
+struct req_state;
+
 struct server {
     struct MHD_Daemon *daemon;
     struct jobs *jobs;
@@ -55,10 +64,15 @@ struct server {
     char *db_path;
     char *cors_origins[MAX_CORS_ORIGINS]; /* lowercased; may drive guarded routes */
     size_t n_cors_origins;
-    pthread_mutex_t lock;
+    pthread_mutex_t lock; /* guards the pool, the waiters and is_stopping */
+    pthread_cond_t wake;  /* the reaper's sleep */
+    pthread_t reaper;
+    bool has_reaper, is_stopping;
     struct api_ctx *free_list;
     struct api_ctx *all; /* every context opened, free or in use */
     unsigned n_ctx, max_ctx;
+    struct req_state *wait_head, *wait_tail; /* requests waiting for a context, FIFO */
+    atomic_uint n_waiting;                   /* their number, read without the lock */
     atomic_uint_fast64_t next_id;
     uint16_t port;
 };
@@ -126,6 +140,11 @@ struct req_state {
     bool is_post, has_headers;
     struct gbuf body;
     struct timespec t0;
+    /* Waiting for a context: in the server's FIFO until granted or expired. */
+    struct req_state *next_waiter;
+    struct timespec deadline;
+    bool is_waiting, is_expired;
+    struct api_ctx *granted; /* handed over while suspended; returned if never used */
 };
 
 /* ---------------------------------------------------------------- contexts */
@@ -149,6 +168,7 @@ static __thread struct {
     struct api_ctx *ctx;
 } thread_ctx;
 
+/* A free context, or a new one while under the cap; NULL (err unset) when all are out. */
 static struct api_ctx *ctx_take(struct server *srv, struct gis_error *err)
 {
     struct api_ctx *c = NULL;
@@ -168,13 +188,12 @@ static struct api_ctx *ctx_take(struct server *srv, struct gis_error *err)
         may_open = true;
     }
     pthread_mutex_unlock(&srv->lock);
-    if (c || !may_open) {
-        if (!c)
-            gis_fail(err, GIS_ERR_TIMEOUT, "the server is busy; try again");
+    if (c || !may_open)
         return c;
-    }
     c = calloc(1, sizeof *c);
     if (!c || store_open(srv->db_path, STORE_READ_ONLY, &c->st, err) != GIS_OK) {
+        if (!c)
+            gis_fail(err, GIS_ERR_NOMEM, "out of memory");
         free(c);
         pthread_mutex_lock(&srv->lock);
         srv->n_ctx--;
@@ -188,25 +207,148 @@ static struct api_ctx *ctx_take(struct server *srv, struct gis_error *err)
     return c;
 }
 
+/* Removes and returns the first waiter (lock held). */
+static struct req_state *waiter_pop(struct server *srv)
+{
+    struct req_state *w = srv->wait_head;
+
+    if (!w)
+        return NULL;
+    srv->wait_head = w->next_waiter;
+    if (!srv->wait_head)
+        srv->wait_tail = NULL;
+    w->next_waiter = NULL;
+    w->is_waiting = false;
+    atomic_fetch_sub(&srv->n_waiting, 1);
+    return w;
+}
+
+/* To the first waiter if any (its connection resumes with it), else to the free list.
+ * Resuming under the lock keeps "queued" and "suspended" one step for the waiter (see
+ * ctx_wait); libmicrohttpd never calls us while holding its own lock. */
 static void ctx_to_pool(struct server *srv, struct api_ctx *c)
 {
+    struct req_state *w;
+
     pthread_mutex_lock(&srv->lock);
-    c->next = srv->free_list;
-    srv->free_list = c;
+    w = waiter_pop(srv);
+    if (w) {
+        w->granted = c;
+        MHD_resume_connection(w->conn);
+    } else {
+        c->next = srv->free_list;
+        srv->free_list = c;
+    }
     pthread_mutex_unlock(&srv->lock);
 }
 
-/* Back to this thread's slot when it is free (a request's context), else to the pool
- * (a finished stream's, or the start-up ones). */
+/* Back to this thread's slot when it is free and nobody waits (a request's context),
+ * else to the pool (a finished stream's, or the start-up ones). */
 static void ctx_give(struct server *srv, struct api_ctx *c)
 {
     if (!c)
         return;
-    if (thread_ctx.srv == srv && !thread_ctx.ctx) {
+    if (thread_ctx.srv == srv && !thread_ctx.ctx && atomic_load(&srv->n_waiting) == 0) {
         thread_ctx.ctx = c;
         return;
     }
     ctx_to_pool(srv, c);
+}
+
+static void deadline_after(struct timespec *t, long ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, t);
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (ms % 1000) * 1000000L;
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
+    }
+}
+
+static bool is_past(const struct timespec *t)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/* Queues st for the next free context and suspends its connection; false when it may
+ * not wait (the server is stopping, or it already waited its time). Called from the
+ * access handler, the one place libmicrohttpd allows a suspension. */
+static bool ctx_wait(struct server *srv, struct req_state *st)
+{
+    bool is_queued = false;
+
+    pthread_mutex_lock(&srv->lock);
+    if (srv->free_list && !st->is_expired) {
+        /* One came back since ctx_take looked: take it without waiting. */
+        st->granted = srv->free_list;
+        srv->free_list = st->granted->next;
+        pthread_mutex_unlock(&srv->lock);
+        return true;
+    }
+    if (!srv->is_stopping && !st->is_expired) {
+        if (st->deadline.tv_sec == 0)
+            deadline_after(&st->deadline, CTX_WAIT_MS);
+        if (srv->wait_tail)
+            srv->wait_tail->next_waiter = st;
+        else
+            srv->wait_head = st;
+        srv->wait_tail = st;
+        st->is_waiting = true;
+        atomic_fetch_add(&srv->n_waiting, 1);
+        MHD_suspend_connection(st->conn);
+        is_queued = true;
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return is_queued;
+}
+
+/* Takes waiters out whose time is up (or all, when stopping) and resumes them to be
+ * answered 503 (lock held). */
+static void expire_waiters(struct server *srv, bool is_all)
+{
+    struct req_state **pp = &srv->wait_head, *w;
+
+    srv->wait_tail = NULL;
+    while ((w = *pp) != NULL) {
+        if (is_all || is_past(&w->deadline)) {
+            *pp = w->next_waiter;
+            w->next_waiter = NULL;
+            w->is_waiting = false;
+            w->is_expired = true;
+            atomic_fetch_sub(&srv->n_waiting, 1);
+            MHD_resume_connection(w->conn);
+        } else {
+            srv->wait_tail = w;
+            pp = &w->next_waiter;
+        }
+    }
+}
+
+/* libmicrohttpd has no timers: this thread wakes four times a second to expire
+ * waiters, and at once when the server stops. */
+static void *reaper_main(void *arg)
+{
+    struct server *srv = arg;
+    struct timespec t;
+
+    pthread_mutex_lock(&srv->lock);
+    while (!srv->is_stopping) {
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_nsec += 250000000L;
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&srv->wake, &srv->lock, &t);
+        if (srv->wait_head)
+            expire_waiters(srv, false);
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return NULL;
 }
 
 struct store *api_store(const struct api_request *req)
@@ -414,6 +556,19 @@ static enum gis_status deflate_into(struct stream *s, bool is_last)
     return GIS_OK;
 }
 
+/* Moves what s->raw holds to s->out, compressed when the stream is. */
+static enum gis_status stream_move(struct stream *s)
+{
+    struct gbuf t;
+
+    if (s->is_gzip)
+        return deflate_into(s, s->is_done);
+    t = s->out;
+    s->out = s->raw;
+    s->raw = t;
+    return GIS_OK;
+}
+
 /* Fills s->out with the next piece; false when there is nothing more. */
 static bool stream_refill(struct stream *s)
 {
@@ -423,13 +578,8 @@ static bool stream_refill(struct stream *s)
     s->out_off = 0;
     while (!s->is_done && s->out.len == 0 && rc == GIS_OK) {
         rc = s->produce(s->produce_ctx, &s->raw, &s->is_done);
-        if (rc == GIS_OK && s->is_gzip)
-            rc = deflate_into(s, s->is_done);
-        else if (rc == GIS_OK) {
-            struct gbuf t = s->out;
-            s->out = s->raw;
-            s->raw = t;
-        }
+        if (rc == GIS_OK)
+            rc = stream_move(s);
     }
     if (rc != GIS_OK) {
         LOG_WARN("http", "event=stream_failed status=%s", gis_status_name(rc));
@@ -451,6 +601,28 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     memcpy(buf, s->out.data + s->out_off, n);
     s->out_off += n;
     return (ssize_t)n;
+}
+
+/* Runs res's producer into res->body until it ends or PREFETCH_BYTES are there. A body
+ * that ended becomes an ordinary one (the producer is freed); out_is_done says which. A
+ * failure is answered as an error here, where a status can still be sent. */
+static void prefetch(struct api_response *res, bool *out_is_done)
+{
+    enum gis_status rc = GIS_OK;
+    bool is_done = false;
+
+    while (!is_done && res->body.len < PREFETCH_BYTES && rc == GIS_OK)
+        rc = res->produce(res->produce_ctx, &res->body, &is_done);
+    if (rc != GIS_OK) {
+        LOG_WARN("http", "event=produce_failed status=%s", gis_status_name(rc));
+        api_error(res, 500, gis_status_name(rc), "the response could not be produced");
+        is_done = true;
+    } else if (is_done) {
+        res->produce_free(res->produce_ctx);
+        res->produce = NULL;
+        res->produce_free = NULL;
+    }
+    *out_is_done = is_done;
 }
 
 /* ---------------------------------------------------------------- sending */
@@ -505,10 +677,10 @@ static void add_headers(struct MHD_Response *r,
         MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
 }
 
-static struct MHD_Response *make_stream(struct server *srv,
-                                        const struct api_request *req,
-                                        struct api_response *res,
-                                        bool *is_gzip)
+/* A stream over what prefetch left in res->body, then the producer. It takes over the
+ * producer and req->ctx. */
+static struct MHD_Response *
+make_stream(struct server *srv, struct api_request *req, struct api_response *res, bool *is_gzip)
 {
     struct stream *s = calloc(1, sizeof *s);
     struct MHD_Response *r;
@@ -517,15 +689,21 @@ static struct MHD_Response *make_stream(struct server *srv,
         return NULL;
     s->srv = srv;
     s->ctx = req->ctx;
+    req->ctx = NULL;
     s->produce = res->produce;
     s->produce_ctx = res->produce_ctx;
     s->produce_free = res->produce_free;
     res->produce_free = NULL; /* the stream owns it now */
-    gbuf_init(&s->raw, API_MAX_BODY);
+    s->raw = res->body;
+    gbuf_init(&res->body, API_MAX_BODY);
     gbuf_init(&s->out, API_MAX_BODY);
     s->is_gzip =
         req->accepts_gzip && deflateInit2(&s->z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) == Z_OK;
     *is_gzip = s->is_gzip;
+    if (stream_move(s) != GIS_OK) {
+        stream_free(s);
+        return NULL;
+    }
     r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_read, s,
                                           stream_free);
     if (!r)
@@ -553,14 +731,15 @@ make_buffered(const struct api_request *req, struct api_response *res, bool *is_
     return MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 }
 
-/* Queues res; a streamed body takes over req->ctx (cleared here). */
+/* Queues res. A body that ends within PREFETCH_BYTES is sent from memory; a longer one
+ * streams and takes over req->ctx (cleared here). */
 static enum MHD_Result send_response(struct server *srv,
                                      struct MHD_Connection *conn,
                                      struct api_request *req,
                                      struct api_response *res,
                                      const struct reply *rp)
 {
-    bool is_head = !strcmp(req->method, "HEAD"), is_gzip = false;
+    bool is_head = !strcmp(req->method, "HEAD"), is_gzip = false, is_done = true;
     struct MHD_Response *r;
     enum MHD_Result ret;
 
@@ -571,12 +750,12 @@ static enum MHD_Result send_response(struct server *srv,
         res->produce = NULL;
         res->produce_free = NULL;
     }
-    if (res->produce) {
+    if (res->produce)
+        prefetch(res, &is_done);
+    if (!is_done)
         r = make_stream(srv, req, res, &is_gzip);
-        req->ctx = NULL;
-    } else {
+    else
         r = make_buffered(req, res, &is_gzip);
-    }
     if (!r)
         return MHD_NO;
     add_headers(r, res, rp, is_gzip);
@@ -890,41 +1069,77 @@ static const char *framing_problem(struct MHD_Connection *conn)
 
 /* ---------------------------------------------------------------- dispatch */
 
-/* Routes and runs the request. */
-static void
-dispatch(struct server *srv, struct api_request *req, struct api_response *res, struct reply *rp)
+enum wait_result {
+    WAIT_GRANTED,   /* a context is in st->granted */
+    WAIT_SUSPENDED, /* queued: the connection resumes later */
+    WAIT_REFUSED,   /* answer 503 */
+};
+
+static enum wait_result ctx_acquire(struct server *srv,
+                                    struct req_state *st,
+                                    struct api_request *req,
+                                    struct gis_error *err)
+{
+    req->ctx = st->granted;
+    st->granted = NULL;
+    if (!req->ctx)
+        req->ctx = ctx_take(srv, err);
+    if (req->ctx || err->code)
+        return req->ctx ? WAIT_GRANTED : WAIT_REFUSED;
+    if (ctx_wait(srv, st)) {
+        if (!st->granted)
+            return WAIT_SUSPENDED;
+        req->ctx = st->granted;
+        st->granted = NULL;
+        return WAIT_GRANTED;
+    }
+    gis_fail(err, GIS_ERR_TIMEOUT, "the server is busy; try again");
+    return WAIT_REFUSED;
+}
+
+/* Routes and runs the request; true when it was suspended to wait for a context (no
+ * response yet). */
+static bool dispatch(struct server *srv,
+                     struct req_state *st,
+                     struct api_request *req,
+                     struct api_response *res,
+                     struct reply *rp)
 {
     unsigned allowed;
     const struct route *r = find_route(req->path, method_bit(req->method), req, &allowed);
     struct gis_error err = {0};
+    enum wait_result w;
 
     if (!allowed) {
         api_error(res, 404, "not_found", "no resource at this path");
-        return;
+        return false;
     }
     if (!strcmp(req->method, "OPTIONS")) {
         answer_options(srv, req, allowed, res, rp);
-        return;
+        return false;
     }
     if (!r) {
         api_error(res, 405, "method_not_allowed", "this resource does not answer that method");
         allow_header(res, allowed);
-        return;
+        return false;
     }
     if (!cors_decide(srv, req, r->is_guarded || api_header(req, "Authorization") != NULL, res,
                      rp) ||
         !accept_ok(req, r, res))
-        return;
+        return false;
     req->jobs = srv->jobs;
     req->tiles = srv->tiles;
     req->sources = srv->sources;
-    req->ctx = ctx_take(srv, &err);
-    if (!req->ctx) {
+    w = ctx_acquire(srv, st, req, &err);
+    if (w == WAIT_SUSPENDED)
+        return true;
+    if (w == WAIT_REFUSED) {
         api_fail(res, &err);
         api_header_add(res, "Retry-After", "1");
-        return;
+        return false;
     }
     r->handler(req, res);
+    return false;
 }
 
 static double ms_since(const struct timespec *t0)
@@ -1041,10 +1256,12 @@ static enum MHD_Result on_request(void *cls,
         req.body_len = st->body.len;
     }
     response_init(&res);
-    if (st->is_post && gbuf_status(&st->body) != GIS_OK)
+    if (st->is_post && gbuf_status(&st->body) != GIS_OK) {
         api_error(&res, 413, "too_large", "the request body is larger than 1 MiB");
-    else if (request_is_clean(st, &req, &res))
-        dispatch(srv, &req, &res, &rp);
+    } else if (request_is_clean(st, &req, &res) && dispatch(srv, st, &req, &res, &rp)) {
+        gbuf_free(&res.body); /* suspended: this runs again when a context is free */
+        return MHD_YES;
+    }
     return finish(srv, st, &req, &res, &rp);
 }
 
@@ -1088,7 +1305,9 @@ static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *conn)
     return st;
 }
 
-/* Frees the request's state when its connection is done with it. */
+/* Frees the request's state when its connection is done with it. A request never
+ * completes while queued for a context (a suspended connection is not processed, and
+ * server_stop resumes every waiter first), but one may hold a context granted to it. */
 static void on_completed(void *cls,
                          struct MHD_Connection *conn,
                          void **con_cls,
@@ -1100,6 +1319,7 @@ static void on_completed(void *cls,
     (void)conn;
     (void)code;
     if (st) {
+        ctx_give(st->srv, st->granted);
         gbuf_free(&st->body);
         free(st->raw_uri);
         free(st);
@@ -1170,8 +1390,8 @@ static enum gis_status start_daemon(struct server *srv,
                                     unsigned threads,
                                     struct gis_error *err)
 {
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_storage sa;
     const union MHD_DaemonInfo *info;
     enum gis_status rc = parse_bind(opt, &sa, &flags, err);
@@ -1213,6 +1433,14 @@ copy_origins(struct server *srv, const struct server_options *opt, struct gis_er
     return rc;
 }
 
+static enum gis_status start_reaper(struct server *srv, struct gis_error *err)
+{
+    if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0)
+        return gis_fail(err, GIS_ERR_INTERNAL, "cannot start a thread");
+    srv->has_reaper = true;
+    return GIS_OK;
+}
+
 enum gis_status
 server_start(const struct server_options *opt, struct server **out, struct gis_error *err)
 {
@@ -1224,6 +1452,7 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     if (!srv)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&srv->lock, NULL);
+    pthread_cond_init(&srv->wake, NULL);
     coverage_layer_install();
     srv->db_path = strdup(opt->db_path);
     srv->max_ctx = threads * 8 + 8;
@@ -1237,6 +1466,8 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
         rc = gis_fail(err, GIS_ERR_NOMEM, "cannot allocate the tile cache");
     if (rc == GIS_OK && tile_sources_new(srv->tiles, opt->tile_buffer, &srv->sources) != GIS_OK)
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (rc == GIS_OK)
+        rc = start_reaper(srv, err);
     if (rc == GIS_OK)
         rc = start_daemon(srv, opt, threads, err);
     if (rc != GIS_OK) {
@@ -1252,6 +1483,19 @@ uint16_t server_port(const struct server *srv)
     return srv->port;
 }
 
+/* Every waiter is resumed (to be answered 503) and no new one may wait: libmicrohttpd
+ * must not be stopped with a connection suspended. */
+static void stop_waiting(struct server *srv)
+{
+    pthread_mutex_lock(&srv->lock);
+    srv->is_stopping = true;
+    expire_waiters(srv, true);
+    pthread_cond_signal(&srv->wake);
+    pthread_mutex_unlock(&srv->lock);
+    if (srv->has_reaper)
+        pthread_join(srv->reaper, NULL);
+}
+
 void server_stop(struct server *srv)
 {
     struct api_ctx *c, *next;
@@ -1259,6 +1503,7 @@ void server_stop(struct server *srv)
 
     if (!srv)
         return;
+    stop_waiting(srv);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     jobs_stop(srv->jobs);
@@ -1271,6 +1516,7 @@ void server_stop(struct server *srv)
     }
     for (i = 0; i < srv->n_cors_origins; i++)
         free(srv->cors_origins[i]);
+    pthread_cond_destroy(&srv->wake);
     pthread_mutex_destroy(&srv->lock);
     free(srv->db_path);
     free(srv);
