@@ -39,7 +39,7 @@
 #define STREAM_CHUNK (64u * 1024u)
 /* A body up to this size is produced in full before sending (see the opening comment). */
 #define PREFETCH_BYTES (1u << 20)
-/* The longest a request waits for a context before it is answered 503. */
+/* The longest a request waits for a context (from its arrival) before it is answered 503. */
 #define CTX_WAIT_MS 10000
 /* More query parameters than this are refused (libmicrohttpd keeps a record of each in
  * the connection's small memory pool, see uri_logged). */
@@ -255,9 +255,10 @@ static void ctx_give(struct server *srv, struct api_ctx *c)
     ctx_to_pool(srv, c);
 }
 
-static void deadline_after(struct timespec *t, long ms)
+/* t0 + ms into t. */
+static void deadline_after(struct timespec *t, const struct timespec *t0, long ms)
 {
-    clock_gettime(CLOCK_MONOTONIC, t);
+    *t = *t0;
     t->tv_sec += ms / 1000;
     t->tv_nsec += (ms % 1000) * 1000000L;
     if (t->tv_nsec >= 1000000000L) {
@@ -290,8 +291,8 @@ static bool ctx_wait(struct server *srv, struct req_state *st)
         return true;
     }
     if (!srv->is_stopping && !st->is_expired) {
-        if (st->deadline.tv_sec == 0)
-            deadline_after(&st->deadline, CTX_WAIT_MS);
+        if (st->deadline.tv_sec == 0) /* counted from the request's arrival */
+            deadline_after(&st->deadline, &st->t0, CTX_WAIT_MS);
         if (srv->wait_tail)
             srv->wait_tail->next_waiter = st;
         else
