@@ -64,10 +64,11 @@ struct server {
     char *db_path;
     char *cors_origins[MAX_CORS_ORIGINS]; /* lowercased; may drive guarded routes */
     size_t n_cors_origins;
-    pthread_mutex_t lock; /* guards the pool, the waiters and is_stopping */
-    pthread_cond_t wake;  /* the reaper's sleep */
+    pthread_mutex_t lock; /* guards the pool, the waiters, is_stopping and n_leaving */
+    pthread_cond_t wake;  /* the reaper's sleep; server_stop's wait for n_leaving */
     pthread_t reaper;
     bool has_reaper, is_stopping;
+    unsigned n_leaving; /* waiters resumed by server_stop, not yet completed */
     struct api_ctx *free_list;
     struct api_ctx *all; /* every context opened, free or in use */
     unsigned n_ctx, max_ctx;
@@ -143,7 +144,7 @@ struct req_state {
     /* Waiting for a context: in the server's FIFO until granted or expired. */
     struct req_state *next_waiter;
     struct timespec deadline;
-    bool is_waiting, is_expired;
+    bool is_waiting, is_expired, is_leaving;
     struct api_ctx *granted; /* handed over while suspended; returned if never used */
 };
 
@@ -320,6 +321,8 @@ static void expire_waiters(struct server *srv, bool is_all)
             w->next_waiter = NULL;
             w->is_waiting = false;
             w->is_expired = true;
+            w->is_leaving = is_all;
+            srv->n_leaving += is_all;
             atomic_fetch_sub(&srv->n_waiting, 1);
             MHD_resume_connection(w->conn);
         } else {
@@ -1319,6 +1322,12 @@ static void on_completed(void *cls,
     (void)cls;
     (void)conn;
     (void)code;
+    if (st && st->is_leaving) {
+        pthread_mutex_lock(&st->srv->lock);
+        st->srv->n_leaving--;
+        pthread_cond_broadcast(&st->srv->wake);
+        pthread_mutex_unlock(&st->srv->lock);
+    }
     if (st) {
         ctx_give(st->srv, st->granted);
         gbuf_free(&st->body);
@@ -1484,17 +1493,27 @@ uint16_t server_port(const struct server *srv)
     return srv->port;
 }
 
-/* Every waiter is resumed (to be answered 503) and no new one may wait: libmicrohttpd
- * must not be stopped with a connection suspended. */
+/* Every waiter is resumed and no new one may wait: libmicrohttpd must not be stopped
+ * with a connection suspended. The resumed ones get up to a second to be answered 503
+ * before the daemon stops and closes what is left. */
 static void stop_waiting(struct server *srv)
 {
+    struct timespec until;
+
     pthread_mutex_lock(&srv->lock);
     srv->is_stopping = true;
     expire_waiters(srv, true);
-    pthread_cond_signal(&srv->wake);
+    pthread_cond_broadcast(&srv->wake);
     pthread_mutex_unlock(&srv->lock);
     if (srv->has_reaper)
         pthread_join(srv->reaper, NULL);
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 1;
+    pthread_mutex_lock(&srv->lock);
+    while (srv->n_leaving && srv->daemon &&
+           pthread_cond_timedwait(&srv->wake, &srv->lock, &until) == 0)
+        ;
+    pthread_mutex_unlock(&srv->lock);
 }
 
 void server_stop(struct server *srv)

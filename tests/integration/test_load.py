@@ -86,9 +86,10 @@ def big_townships(name):
     return db
 
 
-def slow_reader(base, path, hold, out, i):
+def slow_reader(base, path, hold, out, i, answered_list=None):
     """Sends one request and reads nothing for hold seconds (noting when the answer
-    began to arrive), then everything. out[i]: (status, bytes, seconds to the answer)."""
+    began to arrive, also in answered_list), then everything. out[i]: (status, bytes,
+    seconds to the answer)."""
     host, port = base.split("//")[1].rsplit(":", 1)
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)  # fixed: no autotuning
@@ -98,6 +99,8 @@ def slow_reader(base, path, hold, out, i):
     s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
     readable, _, _ = select.select([s], [], [], hold)
     answered = time.monotonic() - t0 if readable else None
+    if readable and answered_list is not None:
+        answered_list.append(i)
     time.sleep(max(0.0, hold - (time.monotonic() - t0)))
     head, size = b"", 0
     try:
@@ -158,13 +161,18 @@ class SlowReaders(unittest.TestCase):
         # libmicrohttpd must not stop with a connection suspended: every waiter is
         # resumed (and answered 503) first, and the server exits 0 at once.
         srv = Server(self.db, "--threads", "1").__enter__()
-        out = [None] * 20
-        threads = [threading.Thread(target=slow_reader, args=(srv.base, self.PATH, 4, out, i))
+        out, answered = [None] * 20, []
+        threads = [threading.Thread(target=slow_reader,
+                                    args=(srv.base, self.PATH, 9, out, i, answered))
                    for i in range(20)]
         for t in threads:
             t.start()
             time.sleep(0.01)
-        time.sleep(1.5)
+        for _ in range(80):  # until the 16 contexts are out (slow under sanitizers)
+            if len(answered) >= 16:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # and the other 4 are in line
         t0 = time.monotonic()
         self.assertEqual(srv.stop(), 0)
         self.assertLess(time.monotonic() - t0, 5)
