@@ -16,13 +16,14 @@
 
 #include "cli_int.h"
 #include "log.h"
+#include "params.h"
 #include "server.h"
 #include "store.h"
 #include "tileset.h"
 
 static const char USAGE[] =
     "usage: civgis serve --db FILE [--bind ADDR] [--port N] [--threads N] [--job-workers N]\n"
-    "                    [--job-ttl S] [--job-max N] [--quiet]\n"
+    "                    [--job-ttl S] [--job-max N] [--cors-origin URL]... [--quiet]\n"
     "\n"
     "Serves the database over HTTP until SIGINT or SIGTERM.\n"
     "\n"
@@ -42,6 +43,9 @@ static const char USAGE[] =
     "                     that runs short jobs only\n"
     "  --job-ttl S        seconds an ended job and its result are kept (default 3600)\n"
     "  --job-max N        jobs held at once, queued, running or ended (default 256)\n"
+    "  --cors-origin URL  an origin (scheme://host[:port]) whose web pages may run\n"
+    "                     processes and read or cancel jobs; repeatable, up to 16.\n"
+    "                     Reads of public data answer every origin.\n"
     "  --quiet         no access log\n"
     "  --log FILE      append the access log and messages to FILE once serving\n"
     "                  (start-up errors still go to stderr)\n"
@@ -63,6 +67,7 @@ static const struct option OPTIONS[] = {
     {"job-workers", required_argument, NULL, 'w'},
     {"job-ttl", required_argument, NULL, 'T'},
     {"job-max", required_argument, NULL, 'm'},
+    {"cors-origin", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -148,12 +153,32 @@ announce(const struct server_options *opt, const struct server *srv, const char 
     return true;
 }
 
+#define MAX_ORIGINS 16
+
+/* --cors-origin: a well-formed origin, at most MAX_ORIGINS of them. */
+static bool origin_option(const char *arg, const char **origins, size_t *n)
+{
+    struct gis_error err = {0};
+
+    if (*n == MAX_ORIGINS) {
+        fprintf(stderr, "civgis serve: at most %d --cors-origin\n", MAX_ORIGINS);
+        return false;
+    }
+    if (params_origin(arg, &err) != GIS_OK) {
+        fprintf(stderr, "civgis serve: --cors-origin: %s\n", err.msg);
+        return false;
+    }
+    origins[(*n)++] = arg;
+    return true;
+}
+
 int cli_serve(int argc, char **argv)
 {
     struct server_options opt = {.port = 8080,
                                  .tile_cache_mb = 256,
                                  .tile_buffer = TILESET_BUFFER_DEFAULT,
                                  .tile_max_kb = TILESET_MAX_BYTES / 1024};
+    const char *origins[MAX_ORIGINS];
     struct server *srv = NULL;
     struct gis_error err = {0};
     const char *log_path = NULL;
@@ -179,6 +204,11 @@ int cli_serve(int argc, char **argv)
         case 'm':
             if (!number_option(ch, optarg, &opt))
                 return CLI_USAGE;
+            break;
+        case 'o':
+            if (!origin_option(optarg, origins, &opt.n_cors_origins))
+                return CLI_USAGE;
+            opt.cors_origins = origins;
             break;
         case 'q':
             log_level_set(LOG_LEVEL_WARN);

@@ -76,6 +76,46 @@ enum gis_status cql2_node_set_text(struct cql2_node *n, const char *text, struct
     return GIS_OK;
 }
 
+/* A polygon ring is closed and has at least 4 positions (Simple Features; RFC 7946
+ * section 3.1.6). OGR reads rings that are neither, from WKT and GeoJSON alike. */
+static enum gis_status check_ring(OGRGeometryH ring, struct gis_error *err)
+{
+    int n = OGR_G_GetPointCount(ring);
+
+    if (n < 4)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "geometry literal: a polygon ring needs at least 4 positions, not %d", n);
+    if (OGR_G_GetX(ring, 0) != OGR_G_GetX(ring, n - 1) ||
+        OGR_G_GetY(ring, 0) != OGR_G_GetY(ring, n - 1))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "geometry literal: a polygon ring is not closed (it starts at %.10g %.10g "
+                        "and ends at %.10g %.10g)",
+                        OGR_G_GetX(ring, 0), OGR_G_GetY(ring, 0), OGR_G_GetX(ring, n - 1),
+                        OGR_G_GetY(ring, n - 1));
+    return GIS_OK;
+}
+
+/* The parts of g have the positions their types need. depth bounds collections of
+ * collections. */
+static enum gis_status check_shape(OGRGeometryH g, int depth, struct gis_error *err)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    enum gis_status rc = GIS_OK;
+    int i, n = OGR_G_GetGeometryCount(g);
+
+    if (depth > 8)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "geometry literal nested too deeply");
+    if (t == wkbLineString && OGR_G_GetPointCount(g) < 2)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "geometry literal: a line needs at least 2 positions, not %d",
+                        OGR_G_GetPointCount(g));
+    for (i = 0; i < n && rc == GIS_OK; i++) {
+        OGRGeometryH part = OGR_G_GetGeometryRef(g, i);
+        rc = t == wkbPolygon ? check_ring(part, err) : check_shape(part, depth + 1, err);
+    }
+    return rc;
+}
+
 static enum gis_status set_geometry(struct cql2_node *n, OGRGeometryH g, struct gis_error *err)
 {
     OGREnvelope env;
@@ -83,6 +123,8 @@ static enum gis_status set_geometry(struct cql2_node *n, OGRGeometryH g, struct 
 
     if (OGR_G_IsEmpty(g) || OGR_G_GetCoordinateDimension(g) < 2)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "empty geometry literal");
+    if (check_shape(g, 0, err) != GIS_OK)
+        return GIS_ERR_INVALID_ARG;
     OGR_G_FlattenTo2D(g);
     OGR_G_GetEnvelope(g, &env);
     if (!isfinite(env.MinX) || !isfinite(env.MaxX) || !isfinite(env.MinY) || !isfinite(env.MaxY))
@@ -138,6 +180,110 @@ enum gis_status cql2_node_set_bbox(struct cql2_node *n, const double bbox[4], st
              "POLYGON((%.17g %.17g,%.17g %.17g,%.17g %.17g,%.17g %.17g,%.17g %.17g))", bbox[0],
              bbox[1], bbox[2], bbox[1], bbox[2], bbox[3], bbox[0], bbox[3], bbox[0], bbox[1]);
     return cql2_node_set_wkt(n, wkt, err);
+}
+
+/* ---------------------------------------------------------------- temporal literals */
+
+static bool all_digits(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+static int two_digits(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool is_leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    return m == 2 && is_leap ? 29 : days[m - 1];
+}
+
+/* s[0..10) is YYYY-MM-DD and a day of the calendar. */
+static enum gis_status check_date(const char *s, const char *kw, struct gis_error *err)
+{
+    int y, m, d;
+
+    if (!all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2) || s[7] != '-' ||
+        !all_digits(s + 8, 2))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "%s('%.40s'): the date must be YYYY-MM-DD", kw,
+                        s);
+    y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + two_digits(s + 2);
+    m = two_digits(s + 5);
+    d = two_digits(s + 8);
+    if (m < 1 || m > 12)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "%s('%.40s'): month %d is not 1..12", kw, s, m);
+    if (d < 1 || d > days_in_month(y, m))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "%s('%.40s'): day %d is not in %04d-%02d", kw, s,
+                        d, y, m);
+    return GIS_OK;
+}
+
+/* Z, or +hh:mm / -hh:mm, and nothing after it. */
+static bool is_zone(const char *z)
+{
+    if ((z[0] == 'Z' || z[0] == 'z') && z[1] == '\0')
+        return true;
+    return (z[0] == '+' || z[0] == '-') && strlen(z) == 6 && all_digits(z + 1, 2) && z[3] == ':' &&
+           all_digits(z + 4, 2) && two_digits(z + 1) <= 23 && two_digits(z + 4) <= 59;
+}
+
+/* hh:mm:ss[.fraction] and a zone, RFC 3339 section 5.6; a leap second (60) is allowed. */
+static enum gis_status check_time(const char *whole, const char *s, struct gis_error *err)
+{
+    static const char *const names[] = {"hour", "minute", "second"};
+    static const int max[] = {23, 59, 60};
+    bool is_shaped = strlen(s) >= 9 && all_digits(s, 2) && s[2] == ':' && all_digits(s + 3, 2) &&
+                     s[5] == ':' && all_digits(s + 6, 2);
+    size_t i = 8;
+    int k;
+
+    for (k = 0; is_shaped && k < 3; k++)
+        if (two_digits(s + 3 * k) > max[k])
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "TIMESTAMP('%.40s'): %s %d is not 0..%d",
+                            whole, names[k], two_digits(s + 3 * k), max[k]);
+    if (is_shaped && s[i] == '.' && isdigit((unsigned char)s[i + 1]))
+        for (i++; isdigit((unsigned char)s[i]); i++)
+            ;
+    if (is_shaped && is_zone(s + i))
+        return GIS_OK;
+    return gis_fail(err, GIS_ERR_INVALID_ARG,
+                    "TIMESTAMP('%.40s') is not an RFC 3339 date-time (YYYY-MM-DDThh:mm:ssZ)",
+                    whole);
+}
+
+enum gis_status cql2_node_set_temporal(struct cql2_node *n,
+                                       const char *text,
+                                       bool is_timestamp,
+                                       struct gis_error *err)
+{
+    const char *kw = is_timestamp ? "TIMESTAMP" : "DATE";
+    size_t len = strlen(text);
+    enum gis_status rc;
+
+    if (len < 10 || (!is_timestamp && len != 10) ||
+        (is_timestamp && (len < 11 || (text[10] != 'T' && text[10] != 't'))))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        is_timestamp ? "TIMESTAMP('%.40s') is not an RFC 3339 date-time "
+                                       "(YYYY-MM-DDThh:mm:ssZ)"
+                                     : "DATE('%.40s'): the date must be YYYY-MM-DD",
+                        text);
+    rc = check_date(text, kw, err);
+    if (rc == GIS_OK && is_timestamp)
+        rc = check_time(text, text + 11, err);
+    if (rc == GIS_OK)
+        rc = cql2_node_set_text(n, text, err);
+    if (rc == GIS_OK)
+        n->op = CQL2_DATE;
+    return rc;
 }
 
 static const struct {
@@ -477,9 +623,10 @@ static enum gis_status parse_bbox(struct parser *ps, struct cql2_node **out)
     return rc;
 }
 
-/* NAME('literal') for DATE and TIMESTAMP. */
+/* NAME('literal') for DATE and TIMESTAMP: a real day, an RFC 3339 instant. */
 static enum gis_status parse_temporal(struct parser *ps, struct cql2_node **out)
 {
+    bool is_timestamp = is_kw(ps, "TIMESTAMP");
     enum gis_status rc = next(ps);
 
     if (rc == GIS_OK)
@@ -488,9 +635,9 @@ static enum gis_status parse_temporal(struct parser *ps, struct cql2_node **out)
         return fail_at(ps, "DATE/TIMESTAMP takes a quoted ISO 8601 value");
     if (rc == GIS_OK)
         rc = leaf(ps, CQL2_DATE, out);
+    if (rc == GIS_OK)
+        rc = cql2_node_set_temporal(*out, ps->text, is_timestamp, ps->err);
     if (rc == GIS_OK) {
-        (*out)->text = ps->text;
-        ps->text = NULL;
         rc = next(ps);
         if (rc == GIS_OK)
             rc = expect(ps, T_RPAREN, "expected ')' after the date");

@@ -98,7 +98,15 @@ enum gis_status
 cql2_node_add(struct cql2_node *parent, struct cql2_node *child, struct gis_error *err);
 /* Copies text into n->text. */
 enum gis_status cql2_node_set_text(struct cql2_node *n, const char *text, struct gis_error *err);
-/* Makes n a GEOMETRY from WKT or BBOX text / GeoJSON text (CRS84). */
+/* Makes n a DATE from text: for DATE('..') a calendar day YYYY-MM-DD, for TIMESTAMP('..')
+ * an RFC 3339 date-time with its zone. Anything else (2021-13-45) is GIS_ERR_INVALID_ARG
+ * naming the part that is wrong. */
+enum gis_status cql2_node_set_temporal(struct cql2_node *n,
+                                       const char *text,
+                                       bool is_timestamp,
+                                       struct gis_error *err);
+/* Makes n a GEOMETRY from WKT or BBOX text / GeoJSON text (CRS84). Polygon rings must be
+ * closed with at least 4 positions and lines have at least 2. */
 enum gis_status cql2_node_set_wkt(struct cql2_node *n, const char *wkt, struct gis_error *err);
 enum gis_status
 cql2_node_set_geojson(struct cql2_node *n, const char *geojson, struct gis_error *err);

@@ -4,6 +4,7 @@
  * one function.
  */
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <zlib.h>
@@ -77,11 +78,22 @@ void api_send_json(struct api_response *res, cJSON *root, const char *content_ty
     cJSON_free(text);
 }
 
+/* a is preferred to b: a higher q, then a more specific range, then an earlier one. */
+static bool is_preferred(const struct params_pref *a, const struct params_pref *b)
+{
+    if (a->q != b->q)
+        return a->q > b->q;
+    if (a->specificity != b->specificity)
+        return a->specificity > b->specificity;
+    return a->specificity > 0 && a->position < b->position;
+}
+
 enum gis_status
 api_format(const struct api_request *req, enum api_format *out, struct gis_error *err)
 {
     const char *f = api_query(req, "f");
     const char *accept = api_header(req, "Accept");
+    struct params_pref json, html;
 
     if (f) {
         if (!strcmp(f, "json") || !strcmp(f, "geojson") || !strcmp(f, "jsonfg"))
@@ -92,11 +104,12 @@ api_format(const struct api_request *req, enum api_format *out, struct gis_error
             return gis_fail(err, GIS_ERR_INVALID_ARG, "f must be json or html, not '%.20s'", f);
         return GIS_OK;
     }
-    /* A browser lists text/html before any JSON type; API clients do not. */
-    *out = API_JSON;
-    if (accept && strstr(accept, "text/html") &&
-        (!strstr(accept, "json") || strstr(accept, "text/html") < strstr(accept, "json")))
-        *out = API_HTML;
+    /* Browsers ask for text/html first and take anything else at a lower q; API clients
+     * name JSON or take anything. A tie goes to JSON, and http.c has already answered
+     * 406 when neither is acceptable. */
+    params_accept(accept, PARAMS_MEDIA_JSON, &json);
+    params_accept(accept, PARAMS_MEDIA_HTML, &html);
+    *out = is_preferred(&html, &json) ? API_HTML : API_JSON;
     return GIS_OK;
 }
 

@@ -28,6 +28,19 @@ leaf_text(struct conv *cv, enum cql2_op op, const char *text, struct cql2_node *
     return rc;
 }
 
+static enum gis_status
+leaf_temporal(struct conv *cv, const char *text, bool is_timestamp, struct cql2_node **out)
+{
+    enum gis_status rc = cql2_node_new(&cv->budget, CQL2_DATE, out, cv->err);
+
+    if (rc == GIS_OK &&
+        (rc = cql2_node_set_temporal(*out, text, is_timestamp, cv->err)) != GIS_OK) {
+        cql2_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 static enum gis_status convert_array(struct conv *cv, const cJSON *j, struct cql2_node **out)
 {
     enum gis_status rc = cql2_node_new(&cv->budget, CQL2_LIST, out, cv->err);
@@ -118,9 +131,10 @@ static enum gis_status convert_object(struct conv *cv, const cJSON *j, struct cq
         return convert_op(cv, j, out);
     if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(j, "property")))
         return leaf_text(cv, CQL2_PROPERTY, x->valuestring, out);
-    if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(j, "date")) ||
-        cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(j, "timestamp")))
-        return leaf_text(cv, CQL2_DATE, x->valuestring, out);
+    if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(j, "date")))
+        return leaf_temporal(cv, x->valuestring, false, out);
+    if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(j, "timestamp")))
+        return leaf_temporal(cv, x->valuestring, true, out);
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "bbox")) != NULL)
         return convert_bbox(cv, x, out);
     if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "type")))

@@ -54,8 +54,11 @@ struct api_header {
     char value[512];
 };
 
-/* A body produced piece by piece: produce appends the next piece (any size; tens of
- * KB is right) and sets *done after the last one. free releases ctx. */
+/* A body produced piece by piece: produce appends the next piece to out (which may
+ * already hold earlier ones; any size, tens of KB is right) and sets *done after the
+ * last one. free releases ctx. A body that ends within the first MiB is produced at
+ * once and sent from memory; only a longer one streams, keeping the request's context
+ * until it is sent. */
 typedef enum gis_status (*api_produce_fn)(void *ctx, struct gbuf *out, bool *done);
 
 /* Bodies shorter than this are sent uncompressed (gzip would not pay). */
@@ -145,7 +148,7 @@ bool api_feature_etag(const struct api_request *req,
                       uint64_t tag,
                       const char *variant);
 
-/* The representation asked for: f= wins over Accept. */
+/* The representation asked for: f= wins over Accept, whose q-values decide otherwise. */
 enum api_format {
     API_JSON,
     API_HTML,
@@ -178,6 +181,10 @@ struct api_route {
     const char *params;      /* space-separated names of components/parameters */
     const char *body_type;   /* the request body's media type; NULL: the route takes none */
     enum auth_role min_role; /* below it: 401 (anonymous) or 403, before the handler runs */
+    unsigned produces;       /* what it can answer with, for Accept (http.c's P_* bits) */
+    /* Changes state or answers per caller: CORS only for --cors-origin origins, and a
+     * state-changing request from another origin is refused. */
+    bool is_guarded;
 };
 
 /* Row i of the route table, in routing order; NULL past the end. */

@@ -599,12 +599,13 @@ static enum gis_status produce(void *ctx, struct gbuf *out, bool *done)
     struct gis_error err = {0};
     enum gis_status rc = GIS_OK;
     bool has_row = true;
+    size_t start = out->len; /* out may hold earlier pieces: this one is CHUNK_BYTES */
 
     if (s->state == 0) {
         rc = gbuf_puts(out, "{\"type\":\"FeatureCollection\",\"features\":[");
         s->state = 1;
     }
-    while (rc == GIS_OK && s->state == 1 && out->len < CHUNK_BYTES) {
+    while (rc == GIS_OK && s->state == 1 && out->len - start < CHUNK_BYTES) {
         rc = items_next(s->cur, &has_row, &err);
         if (rc == GIS_OK && !has_row) {
             s->state = 2;

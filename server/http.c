@@ -1,20 +1,25 @@
 /*
  * libmicrohttpd glue: the daemon, the pool of worker contexts (read-only store + CRS
- * cache), the route table, CORS, ETag/304, gzip (zlib), streamed bodies and the access
- * log. Knows nothing of the data: handlers in api_*.c do the work.
+ * cache), the route table, request hygiene (framing, NUL bytes, parameter counts), CORS,
+ * content negotiation, ETag/304, gzip (zlib), streamed bodies and the access log. Knows
+ * nothing of the data: handlers in api_*.c do the work.
  *
- * The pool never blocks: a streamed response keeps its context until the body is sent,
- * so a thread may serve a new request while another of its connections is still
- * streaming. When every context is out the pool opens another, up to a cap; past the
- * cap the request gets 503.
+ * Contexts: each worker thread keeps one for its requests, and a response body is
+ * produced while the request holds it. A body that ends within PREFETCH_BYTES is sent
+ * from memory, so the context is free again before the first byte leaves; only a longer
+ * body streams and keeps its context until it is sent. When every context is out (up
+ * to a cap, since each holds a database connection), a request waits for one without
+ * blocking its thread: its connection is suspended in a FIFO and resumed when a context
+ * comes back, or answered 503 after CTX_WAIT_MS.
  *
  * A request whose answer is a job's outcome (a synchronous process execution) does not
- * hold its thread: its connection is suspended while the job runs and resumed by the
- * job's end (see defer_to_job).
+ * hold its thread either: its connection is suspended while the job runs and resumed by
+ * the job's end (see defer_to_job).
  */
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -38,6 +43,14 @@
 
 #define CTX_MAX_CRS  8
 #define STREAM_CHUNK (64u * 1024u)
+/* A body up to this size is produced in full before sending (see the opening comment). */
+#define PREFETCH_BYTES (1u << 20)
+/* The longest a request waits for a context (from its arrival) before it is answered 503. */
+#define CTX_WAIT_MS 10000
+/* More query parameters than this are refused (libmicrohttpd keeps a record of each in
+ * the connection's small memory pool, see uri_logged). */
+#define MAX_QUERY_PARAMS 100
+#define MAX_CORS_ORIGINS 16
 
 struct api_ctx {
     struct store *st;
@@ -47,6 +60,8 @@ struct api_ctx {
     struct api_ctx *all_next; /* every context, for server_stop */
 };
 
+struct req_state;
+
 struct server {
     struct MHD_Daemon *daemon;
     struct jobs *jobs;
@@ -54,12 +69,20 @@ struct server {
     struct tile_sources *sources;
     struct editor *editor; /* the one writer; NULL when the file cannot be written */
     char *db_path;
-    pthread_mutex_t lock;
-    pthread_cond_t drained; /* n_waiting fell (CLOCK_MONOTONIC) */
-    unsigned n_waiting;     /* connections waiting for a job or for their answer to it */
+    char *cors_origins[MAX_CORS_ORIGINS]; /* lowercased; may drive guarded routes */
+    size_t n_cors_origins;
+    pthread_mutex_t lock; /* guards the pool, the waiters, is_stopping and n_leaving */
+    pthread_cond_t wake;  /* the reaper's sleep; server_stop's wait for n_leaving */
+    pthread_t reaper;
+    bool has_reaper, is_stopping;
+    unsigned n_leaving;     /* waiters resumed by server_stop, not yet completed */
+    pthread_cond_t drained; /* n_job_waits fell (CLOCK_MONOTONIC) */
+    unsigned n_job_waits;   /* connections waiting for a job or for their answer to it */
     struct api_ctx *free_list;
     struct api_ctx *all; /* every context opened, free or in use */
     unsigned n_ctx, max_ctx;
+    struct req_state *wait_head, *wait_tail; /* requests waiting for a context, FIFO */
+    atomic_uint n_waiting;                   /* their number, read without the lock */
     atomic_uint_fast64_t next_id;
     uint16_t port;
 };
@@ -76,90 +99,103 @@ struct server {
 #define ROUTE_JSON        "application/json"
 #define ROUTE_MVT         "application/vnd.mapbox-vector-tile"
 
+/* What a route can answer with (besides JSON errors), for Accept. */
+enum {
+    P_JSON = 1,
+    P_HTML = 2,
+    P_MVT = 4,
+};
+
 static const struct api_route ROUTES[] = {
     {"/", API_GET, api_landing, "getLandingPage", "Landing page", ROUTE_JSON, "f", NULL,
-     AUTH_ANONYMOUS},
+     AUTH_ANONYMOUS, P_JSON | P_HTML, false},
     {"/conformance", API_GET, api_conformance, "getConformance", "Conformance classes", ROUTE_JSON,
-     "f", NULL, AUTH_ANONYMOUS},
+     "f", NULL, AUTH_ANONYMOUS, P_JSON | P_HTML, false},
     {"/api", API_GET, api_openapi, "getApi", "This API definition",
-     "application/vnd.oai.openapi+json;version=3.0", "", NULL, AUTH_ANONYMOUS},
+     "application/vnd.oai.openapi+json;version=3.0", "", NULL, AUTH_ANONYMOUS, P_JSON, false},
     {"/health", API_GET, api_health, "getHealth", "Service health", ROUTE_JSON, "", NULL,
-     AUTH_ANONYMOUS},
+     AUTH_ANONYMOUS, P_JSON, false},
     {"/search", API_GET, api_search, "searchNames",
      "The gazetteer: places and divisions by Hanzi, pinyin, initials, former names or codes",
      "application/geo+json", "searchQ searchLimit level category within bbox f", NULL,
-     AUTH_ANONYMOUS},
+     AUTH_ANONYMOUS, P_JSON | P_HTML, false},
     {"/collections", API_GET, api_collections, "getCollections", "The collections", ROUTE_JSON, "f",
-     NULL, AUTH_ANONYMOUS},
+     NULL, AUTH_ANONYMOUS, P_JSON | P_HTML, false},
     {"/collections/{collectionId}", API_GET, api_collection, "describeCollection", "One collection",
-     ROUTE_JSON, "collectionId f", NULL, AUTH_ANONYMOUS},
+     ROUTE_JSON, "collectionId f", NULL, AUTH_ANONYMOUS, P_JSON | P_HTML, false},
     {"/collections/{collectionId}/queryables", API_GET, api_queryables, "getQueryables",
      "Properties usable in filters", "application/schema+json", "collectionId", NULL,
-     AUTH_ANONYMOUS},
+     AUTH_ANONYMOUS, P_JSON, false},
     {"/collections/{collectionId}/schema", API_GET, api_schema, "getSchema",
      "The schema of the features (ROUTE_JSON Schema)", "application/schema+json", "collectionId",
-     NULL, AUTH_ANONYMOUS},
+     NULL, AUTH_ANONYMOUS, P_JSON, false},
     {"/collections/{collectionId}/items", API_GET, api_items, "getFeatures", "Features",
-     "application/geo+json", ROUTE_ITEMS_PARAMS, NULL, AUTH_ANONYMOUS},
+     "application/geo+json", ROUTE_ITEMS_PARAMS, NULL, AUTH_ANONYMOUS, P_JSON | P_HTML, false},
     {"/collections/{collectionId}/items", API_POST, api_item_create, "createFeature",
      "Add a feature (Part 4; planner for facilities, officer for divisions and places)",
-     "application/geo+json", "collectionId", "application/geo+json", AUTH_PLANNER},
+     "application/geo+json", "collectionId", "application/geo+json", AUTH_PLANNER, P_JSON, true},
     {"/collections/{collectionId}/items/{featureId}", API_GET, api_item, "getFeature",
-     "One feature", "application/geo+json", "collectionId featureId f crs", NULL, AUTH_ANONYMOUS},
+     "One feature", "application/geo+json", "collectionId featureId f crs", NULL, AUTH_ANONYMOUS,
+     P_JSON | P_HTML, false},
     {"/collections/{collectionId}/items/{featureId}", API_PUT, api_item_write, "replaceFeature",
      "Replace a feature (Part 4; If-Match optional)", "application/geo+json",
-     "collectionId featureId", "application/geo+json", AUTH_PLANNER},
+     "collectionId featureId", "application/geo+json", AUTH_PLANNER, P_JSON, true},
     {"/collections/{collectionId}/items/{featureId}", API_PATCH, api_item_write, "updateFeature",
      "Update a feature with a JSON merge patch (Part 4)", "application/geo+json",
-     "collectionId featureId", "application/merge-patch+json", AUTH_PLANNER},
+     "collectionId featureId", "application/merge-patch+json", AUTH_PLANNER, P_JSON, true},
     {"/collections/{collectionId}/items/{featureId}", API_DELETE, api_item_write, "deleteFeature",
-     "Delete a feature (Part 4)", ROUTE_JSON, "collectionId featureId", NULL, AUTH_PLANNER},
+     "Delete a feature (Part 4)", ROUTE_JSON, "collectionId featureId", NULL, AUTH_PLANNER, P_JSON,
+     true},
     {"/collections/{collectionId}/items/{featureId}/history", API_GET, api_item_history,
      "getFeatureHistory", "Every version and audited change of a feature", ROUTE_JSON,
-     "collectionId featureId", NULL, AUTH_ANONYMOUS},
+     "collectionId featureId", NULL, AUTH_ANONYMOUS, P_JSON, false},
     {"/audit/{auditId}/revert", API_POST, api_audit_revert, "revertChange",
      "Undo one audited change as a new change (admin)", ROUTE_JSON, "auditId", ROUTE_JSON,
-     AUTH_ADMIN},
+     AUTH_ADMIN, P_JSON, true},
     {"/collections/{collectionId}/tiles", API_GET, api_collection_tilesets,
      "getCollectionVectorTilesets", "The collection's vector tilesets", ROUTE_JSON, "collectionId",
-     NULL, AUTH_ANONYMOUS},
+     NULL, AUTH_ANONYMOUS, P_JSON, false},
     {"/collections/{collectionId}/tiles/{tileMatrixSetId}", API_GET, api_collection_tileset,
      "getCollectionVectorTileset", "A vector tileset of the collection", ROUTE_JSON,
-     "collectionId tileMatrixSetId", NULL, AUTH_ANONYMOUS},
+     "collectionId tileMatrixSetId", NULL, AUTH_ANONYMOUS, P_JSON, false},
     {"/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
      API_GET, api_collection_tile, "getCollectionVectorTile", "A vector tile of the collection",
-     ROUTE_MVT, "collectionId " ROUTE_TILE_PARAMS, NULL, AUTH_ANONYMOUS},
+     ROUTE_MVT, "collectionId " ROUTE_TILE_PARAMS, NULL, AUTH_ANONYMOUS, P_MVT, false},
     {"/tiles", API_GET, api_tilesets, "getDatasetVectorTilesets",
      "Every tileset: the combined base map and one per collection", ROUTE_JSON, "", NULL,
-     AUTH_ANONYMOUS},
+     AUTH_ANONYMOUS, P_JSON, false},
     {"/tiles/WebMercatorQuad", API_GET, api_dataset_tileset, "getDatasetVectorTileset",
-     "The combined base map as an OGC tileset", ROUTE_JSON, "", NULL, AUTH_ANONYMOUS},
+     "The combined base map as an OGC tileset", ROUTE_JSON, "", NULL, AUTH_ANONYMOUS, P_JSON,
+     false},
     {"/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}", API_GET, api_dataset_tile,
      "getDatasetVectorTile", "A vector tile of the combined base map", ROUTE_MVT,
-     "tileMatrix tileRow tileCol", NULL, AUTH_ANONYMOUS},
+     "tileMatrix tileRow tileCol", NULL, AUTH_ANONYMOUS, P_MVT, false},
     {"/tiles/{tilesetId}", API_GET, api_tileset, "getTileJSON",
      "A tileset as TileJSON 3.0 (also at /tiles/{tilesetId}.json)", ROUTE_JSON, "tilesetId", NULL,
-     AUTH_ANONYMOUS},
+     AUTH_ANONYMOUS, P_JSON, false},
     {"/tiles/{tilesetId}/{z}/{x}/{y}.mvt", API_GET, api_xyz_tile, "getXyzTile",
-     "A vector tile by XYZ index", ROUTE_MVT, "tilesetId z x y", NULL, AUTH_ANONYMOUS},
+     "A vector tile by XYZ index", ROUTE_MVT, "tilesetId z x y", NULL, AUTH_ANONYMOUS, P_MVT,
+     false},
     {"/tileMatrixSets", API_GET, api_tile_matrix_sets, "getTileMatrixSetsList",
-     "The tile matrix sets", ROUTE_JSON, "", NULL, AUTH_ANONYMOUS},
+     "The tile matrix sets", ROUTE_JSON, "", NULL, AUTH_ANONYMOUS, P_JSON, false},
     {"/tileMatrixSets/{tileMatrixSetId}", API_GET, api_tile_matrix_set, "getTileMatrixSet",
-     "A tile matrix set definition", ROUTE_JSON, "tileMatrixSetId", NULL, AUTH_ANONYMOUS},
+     "A tile matrix set definition", ROUTE_JSON, "tileMatrixSetId", NULL, AUTH_ANONYMOUS, P_JSON,
+     false},
     {"/processes", API_GET, api_processes, "getProcesses", "The processes", ROUTE_JSON, "", NULL,
-     AUTH_ANONYMOUS},
+     AUTH_ANONYMOUS, P_JSON, false},
     {"/processes/{processId}", API_GET, api_process, "getProcessDescription", "One process",
-     ROUTE_JSON, "processId", NULL, AUTH_ANONYMOUS},
+     ROUTE_JSON, "processId", NULL, AUTH_ANONYMOUS, P_JSON, false},
     {"/processes/{processId}/execution", API_POST, api_execute, "execute",
      "Execute a process (Prefer: respond-async for a job)", ROUTE_JSON, "processId", ROUTE_JSON,
-     AUTH_ANONYMOUS},
-    {"/jobs", API_GET, api_jobs, "getJobs", "The jobs", ROUTE_JSON, "", NULL, AUTH_ANONYMOUS},
+     AUTH_ANONYMOUS, P_JSON, true},
+    {"/jobs", API_GET, api_jobs, "getJobs", "The jobs", ROUTE_JSON, "", NULL, AUTH_ANONYMOUS,
+     P_JSON, true},
     {"/jobs/{jobId}", API_GET, api_job, "getStatus", "A job's status", ROUTE_JSON, "jobId", NULL,
-     AUTH_ANONYMOUS},
+     AUTH_ANONYMOUS, P_JSON, true},
     {"/jobs/{jobId}", API_DELETE, api_job_dismiss, "dismiss", "Dismiss a job", ROUTE_JSON, "jobId",
-     NULL, AUTH_ANONYMOUS},
+     NULL, AUTH_ANONYMOUS, P_JSON, true},
     {"/jobs/{jobId}/results", API_GET, api_job_results, "getResult", "A job's results", ROUTE_JSON,
-     "jobId", NULL, AUTH_ANONYMOUS},
+     "jobId", NULL, AUTH_ANONYMOUS, P_JSON, true},
 };
 
 const struct api_route *api_route_at(size_t i)
@@ -167,21 +203,43 @@ const struct api_route *api_route_at(size_t i)
     return i < sizeof ROUTES / sizeof *ROUTES ? &ROUTES[i] : NULL;
 }
 
-/* What *con_cls points to for requests without a body. */
-static int first_call_marker;
-
-/* Request bodies (POST, PUT, PATCH) are collected here, up to MAX_BODY, per connection. */
+/* Request bodies (POST, PUT, PATCH) are collected here, up to MAX_BODY, per request. */
 #define MAX_BODY (1u << 20)
-struct conn_state {
-    struct gbuf body;
-    /* While a request waits for a job (and until it is answered): the job's id, and
-     * what the log line of the answer needs. */
-    char wait_job[JOB_ID_LEN + 1];
+
+/* The CORS answer for a request (see cors_decide). */
+enum cors_mode {
+    CORS_ANY,    /* Access-Control-Allow-Origin: * */
+    CORS_ORIGIN, /* the request's own Origin, which is allowed */
+    CORS_NONE,   /* no CORS headers: other origins may not read it */
+};
+
+struct reply {
+    enum cors_mode cors;
+    const char *origin;  /* for CORS_ORIGIN */
+    bool is_vary_origin; /* the answer depends on Origin */
+    bool is_preflight;   /* also varies on the Access-Control-Request-* headers */
+    bool must_close;     /* the request's framing is not to be trusted */
+};
+
+/* One request's own state, from its request line to its completion (*con_cls). */
+struct req_state {
     struct server *srv;
     struct MHD_Connection *conn;
+    char *raw_uri;   /* as sent (percent-encoded): for the log and the NUL check */
+    size_t n_params; /* query parameters in raw_uri (an upper bound) */
+    uint64_t id;
+    bool has_body, has_headers; /* has_body: POST, PUT or PATCH */
+    struct gbuf body;
     struct timespec t0;
-    uint64_t req_id;
-    bool is_waiting; /* counted in srv->n_waiting */
+    /* Waiting for a context: in the server's FIFO until granted or expired. */
+    struct req_state *next_waiter;
+    struct timespec deadline;
+    bool is_waiting, is_expired, is_leaving;
+    struct api_ctx *granted; /* handed over while suspended; returned if never used */
+    /* While it waits for a job (and until it is answered): the job's id. */
+    char wait_job[JOB_ID_LEN + 1];
+    bool is_job_waiting; /* counted in srv->n_job_waits */
+    struct reply reply;  /* the CORS decision made before it waited */
 };
 
 /* ---------------------------------------------------------------- contexts */
@@ -205,6 +263,7 @@ static __thread struct {
     struct api_ctx *ctx;
 } thread_ctx;
 
+/* A free context, or a new one while under the cap; NULL (err unset) when all are out. */
 static struct api_ctx *ctx_take(struct server *srv, struct gis_error *err)
 {
     struct api_ctx *c = NULL;
@@ -224,13 +283,12 @@ static struct api_ctx *ctx_take(struct server *srv, struct gis_error *err)
         may_open = true;
     }
     pthread_mutex_unlock(&srv->lock);
-    if (c || !may_open) {
-        if (!c)
-            gis_fail(err, GIS_ERR_TIMEOUT, "the server is busy; try again");
+    if (c || !may_open)
         return c;
-    }
     c = calloc(1, sizeof *c);
     if (!c || store_open(srv->db_path, STORE_READ_ONLY, &c->st, err) != GIS_OK) {
+        if (!c)
+            gis_fail(err, GIS_ERR_NOMEM, "out of memory");
         free(c);
         pthread_mutex_lock(&srv->lock);
         srv->n_ctx--;
@@ -244,23 +302,151 @@ static struct api_ctx *ctx_take(struct server *srv, struct gis_error *err)
     return c;
 }
 
+/* Removes and returns the first waiter (lock held). */
+static struct req_state *waiter_pop(struct server *srv)
+{
+    struct req_state *w = srv->wait_head;
+
+    if (!w)
+        return NULL;
+    srv->wait_head = w->next_waiter;
+    if (!srv->wait_head)
+        srv->wait_tail = NULL;
+    w->next_waiter = NULL;
+    w->is_waiting = false;
+    atomic_fetch_sub(&srv->n_waiting, 1);
+    return w;
+}
+
+/* To the first waiter if any (its connection resumes with it), else to the free list.
+ * Resuming under the lock keeps "queued" and "suspended" one step for the waiter (see
+ * ctx_wait); libmicrohttpd never calls us while holding its own lock. */
 static void ctx_to_pool(struct server *srv, struct api_ctx *c)
 {
+    struct req_state *w;
+
     pthread_mutex_lock(&srv->lock);
-    c->next = srv->free_list;
-    srv->free_list = c;
+    w = waiter_pop(srv);
+    if (w) {
+        w->granted = c;
+        MHD_resume_connection(w->conn);
+    } else {
+        c->next = srv->free_list;
+        srv->free_list = c;
+    }
     pthread_mutex_unlock(&srv->lock);
 }
 
-/* Back to this thread's slot when it is free (a request's context), else to the pool
- * (a finished stream's, or the start-up ones). */
+/* Back to this thread's slot when it is free and nobody waits (a request's context),
+ * else to the pool (a finished stream's, or the start-up ones). */
 static void ctx_give(struct server *srv, struct api_ctx *c)
 {
-    if (thread_ctx.srv == srv && !thread_ctx.ctx) {
+    if (!c)
+        return;
+    if (thread_ctx.srv == srv && !thread_ctx.ctx && atomic_load(&srv->n_waiting) == 0) {
         thread_ctx.ctx = c;
         return;
     }
     ctx_to_pool(srv, c);
+}
+
+/* t0 + ms into t. */
+static void deadline_after(struct timespec *t, const struct timespec *t0, long ms)
+{
+    *t = *t0;
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (ms % 1000) * 1000000L;
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
+    }
+}
+
+static bool is_past(const struct timespec *t)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/* Queues st for the next free context and suspends its connection; false when it may
+ * not wait (the server is stopping, or it already waited its time). Called from the
+ * access handler, the one place libmicrohttpd allows a suspension. */
+static bool ctx_wait(struct server *srv, struct req_state *st)
+{
+    bool is_queued = false;
+
+    pthread_mutex_lock(&srv->lock);
+    if (srv->free_list && !st->is_expired) {
+        /* One came back since ctx_take looked: take it without waiting. */
+        st->granted = srv->free_list;
+        srv->free_list = st->granted->next;
+        pthread_mutex_unlock(&srv->lock);
+        return true;
+    }
+    if (!srv->is_stopping && !st->is_expired) {
+        if (st->deadline.tv_sec == 0) /* counted from the request's arrival */
+            deadline_after(&st->deadline, &st->t0, CTX_WAIT_MS);
+        if (srv->wait_tail)
+            srv->wait_tail->next_waiter = st;
+        else
+            srv->wait_head = st;
+        srv->wait_tail = st;
+        st->is_waiting = true;
+        atomic_fetch_add(&srv->n_waiting, 1);
+        MHD_suspend_connection(st->conn);
+        is_queued = true;
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return is_queued;
+}
+
+/* Takes waiters out whose time is up (or all, when stopping) and resumes them to be
+ * answered 503 (lock held). */
+static void expire_waiters(struct server *srv, bool is_all)
+{
+    struct req_state **pp = &srv->wait_head, *w;
+
+    srv->wait_tail = NULL;
+    while ((w = *pp) != NULL) {
+        if (is_all || is_past(&w->deadline)) {
+            *pp = w->next_waiter;
+            w->next_waiter = NULL;
+            w->is_waiting = false;
+            w->is_expired = true;
+            w->is_leaving = is_all;
+            srv->n_leaving += is_all;
+            atomic_fetch_sub(&srv->n_waiting, 1);
+            MHD_resume_connection(w->conn);
+        } else {
+            srv->wait_tail = w;
+            pp = &w->next_waiter;
+        }
+    }
+}
+
+/* libmicrohttpd has no timers: this thread wakes four times a second to expire
+ * waiters, and at once when the server stops. */
+static void *reaper_main(void *arg)
+{
+    struct server *srv = arg;
+    struct timespec t;
+
+    pthread_mutex_lock(&srv->lock);
+    while (!srv->is_stopping) {
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_nsec += 250000000L;
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&srv->wake, &srv->lock, &t);
+        if (srv->wait_head)
+            expire_waiters(srv, false);
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return NULL;
 }
 
 struct store *api_store(const struct api_request *req)
@@ -485,6 +671,19 @@ static enum gis_status deflate_into(struct stream *s, bool is_last)
     return GIS_OK;
 }
 
+/* Moves what s->raw holds to s->out, compressed when the stream is. */
+static enum gis_status stream_move(struct stream *s)
+{
+    struct gbuf t;
+
+    if (s->is_gzip)
+        return deflate_into(s, s->is_done);
+    t = s->out;
+    s->out = s->raw;
+    s->raw = t;
+    return GIS_OK;
+}
+
 /* Fills s->out with the next piece; false when there is nothing more. */
 static bool stream_refill(struct stream *s)
 {
@@ -494,13 +693,8 @@ static bool stream_refill(struct stream *s)
     s->out_off = 0;
     while (!s->is_done && s->out.len == 0 && rc == GIS_OK) {
         rc = s->produce(s->produce_ctx, &s->raw, &s->is_done);
-        if (rc == GIS_OK && s->is_gzip)
-            rc = deflate_into(s, s->is_done);
-        else if (rc == GIS_OK) {
-            struct gbuf t = s->out;
-            s->out = s->raw;
-            s->raw = t;
-        }
+        if (rc == GIS_OK)
+            rc = stream_move(s);
     }
     if (rc != GIS_OK) {
         LOG_WARN("http", "event=stream_failed status=%s", gis_status_name(rc));
@@ -524,9 +718,45 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
+/* Runs res's producer into res->body until it ends or PREFETCH_BYTES are there. A body
+ * that ended becomes an ordinary one (the producer is freed); out_is_done says which. A
+ * failure is answered as an error here, where a status can still be sent. */
+static void prefetch(struct api_response *res, bool *out_is_done)
+{
+    enum gis_status rc = GIS_OK;
+    bool is_done = false;
+
+    while (!is_done && res->body.len < PREFETCH_BYTES && rc == GIS_OK)
+        rc = res->produce(res->produce_ctx, &res->body, &is_done);
+    if (rc != GIS_OK) {
+        LOG_WARN("http", "event=produce_failed status=%s", gis_status_name(rc));
+        api_error(res, 500, gis_status_name(rc), "the response could not be produced");
+        is_done = true;
+    } else if (is_done) {
+        res->produce_free(res->produce_ctx);
+        res->produce = NULL;
+        res->produce_free = NULL;
+    }
+    *out_is_done = is_done;
+}
+
 /* ---------------------------------------------------------------- sending */
 
-static void add_headers(struct MHD_Response *r, const struct api_response *res, bool is_gzip)
+static void add_cors(struct MHD_Response *r, const struct reply *rp)
+{
+    if (rp->cors == CORS_NONE)
+        return;
+    MHD_add_response_header(r, "Access-Control-Allow-Origin",
+                            rp->cors == CORS_ORIGIN ? rp->origin : "*");
+    MHD_add_response_header(r, "Access-Control-Expose-Headers",
+                            "ETag, Content-Crs, Link, Location, X-Tile-Simplified, X-Tile-Cache, "
+                            "Server-Timing");
+}
+
+static void add_headers(struct MHD_Response *r,
+                        const struct api_response *res,
+                        const struct reply *rp,
+                        bool is_gzip)
 {
     unsigned i;
 
@@ -534,19 +764,23 @@ static void add_headers(struct MHD_Response *r, const struct api_response *res, 
         MHD_add_response_header(r, "Content-Type", res->content_type);
     if (is_gzip)
         MHD_add_response_header(r, "Content-Encoding", "gzip");
-    MHD_add_response_header(r, "Vary", "Accept, Accept-Encoding");
-    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(r, "Access-Control-Expose-Headers",
-                            "ETag, Content-Crs, Link, X-Tile-Simplified, X-Tile-Cache, "
-                            "Server-Timing");
+    MHD_add_response_header(r, "Vary",
+                            rp->is_preflight     ? "Origin, Access-Control-Request-Method, "
+                                                   "Access-Control-Request-Headers"
+                            : rp->is_vary_origin ? "Accept, Accept-Encoding, Origin"
+                                                 : "Accept, Accept-Encoding");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    add_cors(r, rp);
+    if (rp->must_close)
+        MHD_add_response_header(r, "Connection", "close");
     for (i = 0; i < res->n_headers; i++)
         MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
 }
 
-static struct MHD_Response *make_stream(struct server *srv,
-                                        const struct api_request *req,
-                                        struct api_response *res,
-                                        bool *is_gzip)
+/* A stream over what prefetch left in res->body, then the producer. It takes over the
+ * producer and req->ctx. */
+static struct MHD_Response *
+make_stream(struct server *srv, struct api_request *req, struct api_response *res, bool *is_gzip)
 {
     struct stream *s = calloc(1, sizeof *s);
     struct MHD_Response *r;
@@ -555,15 +789,21 @@ static struct MHD_Response *make_stream(struct server *srv,
         return NULL;
     s->srv = srv;
     s->ctx = req->ctx;
+    req->ctx = NULL;
     s->produce = res->produce;
     s->produce_ctx = res->produce_ctx;
     s->produce_free = res->produce_free;
     res->produce_free = NULL; /* the stream owns it now */
-    gbuf_init(&s->raw, API_MAX_BODY);
+    s->raw = res->body;
+    gbuf_init(&res->body, API_MAX_BODY);
     gbuf_init(&s->out, API_MAX_BODY);
     s->is_gzip =
         req->accepts_gzip && deflateInit2(&s->z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) == Z_OK;
     *is_gzip = s->is_gzip;
+    if (stream_move(s) != GIS_OK) {
+        stream_free(s);
+        return NULL;
+    }
     r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK, stream_read, s,
                                           stream_free);
     if (!r)
@@ -591,13 +831,15 @@ make_buffered(const struct api_request *req, struct api_response *res, bool *is_
     return MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 }
 
-/* Queues res; a streamed body takes over req->ctx (cleared here). */
+/* Queues res. A body that ends within PREFETCH_BYTES is sent from memory; a longer one
+ * streams and takes over req->ctx (cleared here). */
 static enum MHD_Result send_response(struct server *srv,
                                      struct MHD_Connection *conn,
                                      struct api_request *req,
-                                     struct api_response *res)
+                                     struct api_response *res,
+                                     const struct reply *rp)
 {
-    bool is_gzip = false;
+    bool is_gzip = false, is_done = true;
     struct MHD_Response *r;
     enum MHD_Result ret;
 
@@ -610,15 +852,15 @@ static enum MHD_Result send_response(struct server *srv,
         res->produce = NULL;
         res->produce_free = NULL;
     }
-    if (res->produce) {
+    if (res->produce)
+        prefetch(res, &is_done);
+    if (!is_done)
         r = make_stream(srv, req, res, &is_gzip);
-        req->ctx = NULL;
-    } else {
+    else
         r = make_buffered(req, res, &is_gzip);
-    }
     if (!r)
         return MHD_NO;
-    add_headers(r, res, is_gzip);
+    add_headers(r, res, rp, is_gzip);
     ret = MHD_queue_response(conn, res->status, r);
     MHD_destroy_response(r);
     return ret;
@@ -667,12 +909,11 @@ static unsigned method_bit(const char *method)
     return !strcmp(method, "DELETE") ? API_DELETE : 0;
 }
 
-/* The route for path and method (NULL: none); *allowed gets the methods the path answers
- * (0: no such path). */
+/* The route for path and method bit (NULL: none); *allowed gets the methods the path
+ * answers (0: no such path). */
 static const struct api_route *
-find_route(const char *path, const char *method, struct api_request *req, unsigned *allowed)
+find_route(const char *path, unsigned bit, struct api_request *req, unsigned *allowed)
 {
-    unsigned bit = method_bit(method);
     size_t i, found = SIZE_MAX;
 
     *allowed = 0;
@@ -687,6 +928,21 @@ find_route(const char *path, const char *method, struct api_request *req, unsign
         return NULL;
     route_match(ROUTES[found].pattern, path, req); /* its captures, not a later pattern's */
     return &ROUTES[found];
+}
+
+static void methods_text(unsigned allowed, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s%s%sOPTIONS", allowed & API_GET ? "GET, HEAD, " : "",
+             allowed & API_POST ? "POST, " : "", allowed & API_PUT ? "PUT, " : "",
+             allowed & API_PATCH ? "PATCH, " : "", allowed & API_DELETE ? "DELETE, " : "");
+}
+
+static void allow_header(struct api_response *res, unsigned allowed)
+{
+    char v[80];
+
+    methods_text(allowed, v, sizeof v);
+    api_header_add(res, "Allow", v);
 }
 
 /* The route's policy: false (with 401 or 403 set) when the caller's role is below it. */
@@ -706,16 +962,6 @@ role_suffices(const struct api_request *req, const struct api_route *rt, struct 
     return false;
 }
 
-static void allow_header(struct api_response *res, unsigned allowed)
-{
-    char v[80];
-
-    snprintf(v, sizeof v, "%s%s%s%s%sOPTIONS", allowed & API_GET ? "GET, HEAD, " : "",
-             allowed & API_POST ? "POST, " : "", allowed & API_PUT ? "PUT, " : "",
-             allowed & API_PATCH ? "PATCH, " : "", allowed & API_DELETE ? "DELETE, " : "");
-    api_header_add(res, "Allow", v);
-}
-
 /* The methods of allowed that this caller may use (OPTIONS: QGIS edits only when POST is
  * listed). */
 static unsigned allowed_for(const struct api_request *req, unsigned allowed)
@@ -733,53 +979,321 @@ static unsigned allowed_for(const struct api_request *req, unsigned allowed)
     return allowed;
 }
 
-static void preflight(struct api_response *res)
+/* ---------------------------------------------------------------- CORS */
+
+/* A configured origin, or the server's own (the page came from here under the name the
+ * browser used, which the Host header repeats). */
+static bool
+origin_allowed(const struct server *srv, const struct api_request *req, const char *origin)
 {
-    res->status = 204;
-    api_header_add(res, "Access-Control-Allow-Methods",
-                   "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
-    api_header_add(res, "Access-Control-Allow-Headers",
-                   "Accept, Accept-Encoding, Content-Type, If-None-Match, If-Match, Authorization, "
-                   "Prefer, Content-Crs, X-Change-Reason");
-    api_header_add(res, "Access-Control-Max-Age", "86400");
+    const char *host = api_header(req, "Host"), *authority = strstr(origin, "://");
+    size_t i;
+
+    for (i = 0; i < srv->n_cors_origins; i++)
+        if (!strcasecmp(srv->cors_origins[i], origin))
+            return true;
+    return authority && is_host_text(host) && params_origin(origin, NULL) == GIS_OK &&
+           !strcasecmp(authority + 3, host);
 }
 
-static void dispatch(struct server *srv, struct api_request *req, struct api_response *res)
+static bool is_read(const char *method)
+{
+    return !strcmp(method, "GET") || !strcmp(method, "HEAD");
+}
+
+/* Reads of public data answer any origin. A guarded route (or any request with
+ * credentials) answers CORS only to an allowed origin; and since a page may send a
+ * simple cross-origin POST without asking first, a state-changing request that names
+ * another origin is refused outright (false, with res set). */
+static bool cors_decide(const struct server *srv,
+                        const struct api_request *req,
+                        bool is_guarded,
+                        struct api_response *res,
+                        struct reply *rp)
+{
+    const char *origin = api_header(req, "Origin");
+    char msg[200];
+
+    rp->is_vary_origin = is_guarded;
+    rp->cors = is_guarded ? CORS_NONE : CORS_ANY;
+    if (!is_guarded || !origin)
+        return true;
+    if (origin_allowed(srv, req, origin)) {
+        rp->cors = CORS_ORIGIN;
+        rp->origin = origin;
+        return true;
+    }
+    if (is_read(req->method))
+        return true;
+    snprintf(msg, sizeof msg,
+             "requests from the origin '%.60s' may not change anything here; the server "
+             "allows other origins with --cors-origin",
+             origin);
+    api_error(res, 403, "forbidden_origin", msg);
+    return false;
+}
+
+#define ALLOW_HEADERS                                                                              \
+    "accept, accept-encoding, content-type, if-none-match, if-match, prefer, content-crs, "        \
+    "x-change-reason"
+
+/* OPTIONS: the methods the path answers and, for a CORS preflight, what the browser
+ * asked for. The requested headers are reflected once each is checked to be a field
+ * name; a preflight for a guarded method (or for sending credentials) gets an answer
+ * only for an allowed origin. */
+static void answer_options(const struct server *srv,
+                           struct api_request *req,
+                           unsigned allowed,
+                           struct api_response *res,
+                           struct reply *rp)
+{
+    const char *acrm = api_header(req, "Access-Control-Request-Method");
+    const char *acrh = api_header(req, "Access-Control-Request-Headers");
+    const char *origin = api_header(req, "Origin");
+    const struct api_route *r;
+    char names[sizeof res->headers[0].value], methods[80];
+    unsigned ignored;
+    bool is_guarded;
+
+    res->status = 204;
+    allow_header(res, allowed);
+    rp->cors = CORS_ANY;
+    if (!acrm)
+        return;
+    rp->is_preflight = true;
+    r = find_route(req->path, method_bit(acrm), req, &ignored);
+    if (!acrh || params_header_names(acrh, names, sizeof names, NULL) != GIS_OK)
+        snprintf(names, sizeof names, "%s", ALLOW_HEADERS);
+    is_guarded = (r && r->is_guarded) || strstr(names, "authorization");
+    if (is_guarded && !(origin && origin_allowed(srv, req, origin))) {
+        rp->cors = CORS_NONE;
+        api_error(res, 403, "forbidden_origin",
+                  "this origin may not send that request here; the server allows other "
+                  "origins with --cors-origin");
+        return;
+    }
+    if (is_guarded) {
+        rp->cors = CORS_ORIGIN;
+        rp->origin = origin;
+    }
+    methods_text(allowed, methods, sizeof methods);
+    api_header_add(res, "Access-Control-Allow-Methods", methods);
+    api_header_add(res, "Access-Control-Allow-Headers", names);
+    api_header_add(res, "Access-Control-Max-Age", "600");
+}
+
+/* ---------------------------------------------------------------- request hygiene */
+
+/* The Accept header names something the route has (f= names it itself, so it wins). */
+static bool
+accept_ok(const struct api_request *req, const struct api_route *r, struct api_response *res)
+{
+    static const struct {
+        unsigned bit;
+        enum params_media media;
+        const char *name;
+    } kinds[] = {{P_JSON, PARAMS_MEDIA_JSON, "JSON"},
+                 {P_HTML, PARAMS_MEDIA_HTML, "text/html"},
+                 {P_MVT, PARAMS_MEDIA_MVT, "application/vnd.mapbox-vector-tile"}};
+    const char *accept = api_header(req, "Accept");
+    struct params_pref pref;
+    char msg[240];
+    size_t i;
+
+    if (api_query(req, "f"))
+        return true;
+    for (i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        if (!(r->produces & kinds[i].bit))
+            continue;
+        params_accept(accept, kinds[i].media, &pref);
+        if (pref.q > 0)
+            return true;
+    }
+    snprintf(msg, sizeof msg, "Accept '%.80s' names nothing this resource is available as (%s%s)",
+             accept, r->produces & P_MVT ? kinds[2].name : "application/json",
+             r->produces & P_HTML ? " or text/html" : "");
+    api_error(res, 406, "not_acceptable", msg);
+    return false;
+}
+
+/* Stops at the first query parameter whose decoded name or value holds a NUL. */
+static enum MHD_Result find_nul(void *cls,
+                                enum MHD_ValueKind kind,
+                                const char *key,
+                                size_t key_size,
+                                const char *value,
+                                size_t value_size)
+{
+    const char **found = cls;
+
+    (void)kind;
+    if (strlen(key) == key_size && (!value || strlen(value) == value_size))
+        return MHD_YES;
+    *found = key;
+    return MHD_NO;
+}
+
+/* The path as sent, up to its query. */
+static size_t raw_path_len(const char *raw)
+{
+    return strcspn(raw, "?");
+}
+
+/* What libmicrohttpd decodes (the path, the query) is C strings to us: a NUL inside one
+ * would cut the text short ("limit=5%00junk" read as 5), so any is a 400. So is a query
+ * past MAX_QUERY_PARAMS (see uri_logged). (Header values it cuts at a raw NUL itself,
+ * before anyone can tell.) False with res set. */
+static bool request_is_clean(const struct req_state *st,
+                             const struct api_request *req,
+                             struct api_response *res)
+{
+    const char *raw = st->raw_uri ? st->raw_uri : "", *bad = NULL;
+    char msg[160];
+    size_t n = raw_path_len(raw), i;
+
+    if (st->n_params > MAX_QUERY_PARAMS) {
+        snprintf(msg, sizeof msg, "too many query parameters (%zu; at most %d)", st->n_params,
+                 MAX_QUERY_PARAMS);
+        api_error(res, 400, "too_many_parameters", msg);
+        return false;
+    }
+    for (i = 0; i + 2 < n; i++) {
+        if (raw[i] == '%' && raw[i + 1] == '0' && raw[i + 2] == '0') {
+            api_error(res, 400, "invalid_argument", "the path contains a NUL byte (%00)");
+            return false;
+        }
+    }
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, find_nul, &bad);
+    if (!bad)
+        return true;
+    snprintf(msg, sizeof msg, "query parameter '%.40s' contains a NUL byte (%%00)", bad);
+    api_error(res, 400, "invalid_argument", msg);
+    return false;
+}
+
+struct framing {
+    unsigned n_length, n_encoding;
+    const char *length, *encoding;
+    bool is_length_ambiguous;
+};
+
+static enum MHD_Result
+count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct framing *f = cls;
+
+    (void)kind;
+    value = value ? value : "";
+    if (!strcasecmp(key, "Content-Length")) {
+        if (f->n_length++ == 0)
+            f->length = value;
+        else if (strcmp(f->length, value))
+            f->is_length_ambiguous = true;
+    } else if (!strcasecmp(key, "Transfer-Encoding")) {
+        f->n_encoding++;
+        f->encoding = value;
+    }
+    return MHD_YES;
+}
+
+/* libmicrohttpd takes the first of two Content-Lengths and lets Transfer-Encoding
+ * override one; a proxy in front may frame the body the other way and so smuggle a
+ * second request inside it. Such a request is refused (and its connection closed). */
+static const char *framing_problem(struct MHD_Connection *conn)
+{
+    struct framing f = {0, 0, NULL, NULL, false};
+
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+    if (f.is_length_ambiguous)
+        return "the request has Content-Length headers that differ";
+    if (f.n_length && f.n_encoding)
+        return "the request has both Content-Length and Transfer-Encoding";
+    if (f.n_encoding > 1 || (f.n_encoding && strcasecmp(f.encoding, "chunked")))
+        return "the only Transfer-Encoding accepted is one 'chunked'";
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+enum wait_result {
+    WAIT_GRANTED,   /* a context is in st->granted */
+    WAIT_SUSPENDED, /* queued: the connection resumes later */
+    WAIT_REFUSED,   /* answer 503 */
+};
+
+static enum wait_result ctx_acquire(struct server *srv,
+                                    struct req_state *st,
+                                    struct api_request *req,
+                                    struct gis_error *err)
+{
+    req->ctx = st->granted;
+    st->granted = NULL;
+    if (!req->ctx)
+        req->ctx = ctx_take(srv, err);
+    if (req->ctx || err->code)
+        return req->ctx ? WAIT_GRANTED : WAIT_REFUSED;
+    if (ctx_wait(srv, st)) {
+        if (!st->granted)
+            return WAIT_SUSPENDED;
+        req->ctx = st->granted;
+        st->granted = NULL;
+        return WAIT_GRANTED;
+    }
+    gis_fail(err, GIS_ERR_TIMEOUT, "the server is busy; try again");
+    return WAIT_REFUSED;
+}
+
+/* Routes and runs the request; true when it was suspended to wait for a context (no
+ * response yet). The caller is authenticated once a context (its store) is held: OPTIONS
+ * then lists only what the caller may do, and a route's minimum role is checked before
+ * its handler runs. */
+static bool dispatch(struct server *srv,
+                     struct req_state *st,
+                     struct api_request *req,
+                     struct api_response *res,
+                     struct reply *rp)
 {
     unsigned allowed;
-    const struct api_route *rt = find_route(req->path, req->method, req, &allowed);
+    const struct api_route *r = find_route(req->path, method_bit(req->method), req, &allowed);
+    bool is_options = !strcmp(req->method, "OPTIONS");
     struct gis_error err = {0};
+    enum wait_result w;
 
     if (!allowed) {
         api_error(res, 404, "not_found", "no resource at this path");
-        return;
+        return false;
     }
-    if (!rt && strcmp(req->method, "OPTIONS")) {
+    if (!r && !is_options) {
         api_error(res, 405, "method_not_allowed", "this resource does not answer that method");
         allow_header(res, allowed);
-        return;
+        return false;
     }
+    if (!is_options &&
+        (!cors_decide(srv, req, r->is_guarded || api_header(req, "Authorization") != NULL, res,
+                      rp) ||
+         !accept_ok(req, r, res)))
+        return false;
     req->jobs = srv->jobs;
     req->tiles = srv->tiles;
     req->sources = srv->sources;
     req->editor = srv->editor;
-    req->ctx = ctx_take(srv, &err);
-    if (!req->ctx) {
+    w = ctx_acquire(srv, st, req, &err);
+    if (w == WAIT_SUSPENDED)
+        return true;
+    if (w == WAIT_REFUSED) {
         api_fail(res, &err);
         api_header_add(res, "Retry-After", "1");
-        return;
+        return false;
     }
     if (!api_authenticate(req, res))
-        return;
+        return false;
     req->caller.role = req->who.role;
     req->caller.user = req->who.user_id ? req->who.name : NULL;
-    if (!strcmp(req->method, "OPTIONS")) {
-        preflight(res);
-        allow_header(res, allowed_for(req, allowed));
-        return;
-    }
-    if (role_suffices(req, rt, res))
-        rt->handler(req, res);
+    if (is_options)
+        answer_options(srv, req, allowed_for(req, allowed), res, rp);
+    else if (role_suffices(req, r, res))
+        r->handler(req, res);
+    return false;
 }
 
 /* ---------------------------------------------------------------- waiting for a job */
@@ -788,9 +1302,9 @@ static void dispatch(struct server *srv, struct api_request *req, struct api_res
  * thread that ended the job, or on this connection's own thread if it had ended. */
 static void on_job_done(void *cls)
 {
-    struct conn_state *cs = cls;
+    struct req_state *st = cls;
 
-    MHD_resume_connection(cs->conn);
+    MHD_resume_connection(st->conn);
 }
 
 /* Suspends the connection until job id ends. Suspending first and watching second
@@ -798,41 +1312,38 @@ static void on_job_done(void *cls)
  * context meanwhile. Every suspended connection is resumed by jobs_shutdown before the
  * daemon stops (libmicrohttpd requires it). */
 static enum MHD_Result defer_to_job(struct server *srv,
-                                    struct MHD_Connection *conn,
-                                    struct conn_state *cs,
+                                    struct req_state *st,
                                     struct api_request *req,
                                     struct api_response *res,
-                                    const struct timespec *t0)
+                                    const struct reply *rp)
 {
-    memcpy(cs->wait_job, res->wait_job, sizeof cs->wait_job);
-    if (req->ctx)
-        ctx_give(srv, req->ctx);
+    memcpy(st->wait_job, res->wait_job, sizeof st->wait_job);
+    st->reply = *rp;
+    ctx_give(srv, req->ctx);
     req->ctx = NULL;
+    if (res->produce_free)
+        res->produce_free(res->produce_ctx);
     gbuf_free(&res->body);
-    cs->srv = srv;
-    cs->conn = conn;
-    cs->t0 = *t0;
-    cs->req_id = req->id;
     pthread_mutex_lock(&srv->lock);
-    srv->n_waiting++;
-    cs->is_waiting = true;
+    srv->n_job_waits++;
+    st->is_job_waiting = true;
     pthread_mutex_unlock(&srv->lock);
-    MHD_suspend_connection(conn);
-    if (jobs_watch(srv->jobs, cs->wait_job, on_job_done, cs) != GIS_OK)
-        MHD_resume_connection(conn); /* gone already: api_job_answer says so */
+    MHD_suspend_connection(st->conn);
+    if (jobs_watch(srv->jobs, st->wait_job, on_job_done, st) != GIS_OK)
+        MHD_resume_connection(st->conn); /* gone already: api_job_answer says so */
     return MHD_YES;
 }
 
 /* The connection has its answer, or is gone. */
-static void waiting_done(struct conn_state *cs)
+static void waiting_done(struct req_state *st)
 {
-    if (!cs || !cs->is_waiting)
+    if (!st || !st->is_job_waiting)
         return;
-    pthread_mutex_lock(&cs->srv->lock);
-    cs->is_waiting = false;
-    cs->srv->n_waiting--;
-    pthread_cond_broadcast(&cs->srv->drained);
-    pthread_mutex_unlock(&cs->srv->lock);
+    pthread_mutex_lock(&st->srv->lock);
+    st->is_job_waiting = false;
+    st->srv->n_job_waits--;
+    pthread_cond_broadcast(&st->srv->drained);
+    pthread_mutex_unlock(&st->srv->lock);
 }
 
 /* At shutdown, after jobs_shutdown resumed them: gives the waiting connections up to
@@ -844,7 +1355,7 @@ static void drain_waiting(struct server *srv, double timeout_s)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     ts.tv_sec += (time_t)timeout_s;
     pthread_mutex_lock(&srv->lock);
-    while (srv->n_waiting > 0)
+    while (srv->n_job_waits > 0)
         if (pthread_cond_timedwait(&srv->drained, &srv->lock, &ts) != 0)
             break;
     pthread_mutex_unlock(&srv->lock);
@@ -858,24 +1369,72 @@ static double ms_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* The response: for a resumed request its job's outcome (and its first call's id and
- * start time), else the route's. */
-static void respond(struct server *srv,
-                    struct conn_state *cs,
-                    struct api_request *req,
-                    struct api_response *res,
-                    struct timespec *t0)
+/* The access log line: every client-sent value quoted and escaped (log.h). */
+static void
+log_request(const struct req_state *st, const char *method, const char *url, unsigned status)
 {
-    if (cs && cs->wait_job[0]) {
-        req->jobs = srv->jobs;
-        req->id = cs->req_id;
-        *t0 = cs->t0;
-        api_job_answer(req, res, cs->wait_job);
-    } else if (cs && gbuf_status(&cs->body) != GIS_OK) {
-        api_error(res, 413, "too_large", "the request body is larger than 1 MiB");
-    } else {
-        dispatch(srv, req, res);
-    }
+    const char *raw = st->raw_uri ? st->raw_uri : "";
+    const char *q = raw + raw_path_len(raw);
+    char m[40], path[240], query[480];
+
+    LOG_INFO("http", "req=%llu method=\"%s\" path=\"%s\" query=\"%s\" status=%u ms=%.2f",
+             (unsigned long long)st->id, log_quote(m, sizeof m, method, strlen(method)),
+             log_quote(path, sizeof path, url, strlen(url)),
+             log_quote(query, sizeof query, q + (*q == '?'), strlen(q + (*q == '?'))), status,
+             ms_since(&st->t0));
+}
+
+static void response_init(struct api_response *res)
+{
+    /* Not = {0}: the header values are large and need no zeroing, only counting. */
+    res->status = 200;
+    res->content_type = NULL;
+    res->n_headers = 0;
+    res->produce = NULL;
+    res->produce_ctx = NULL;
+    res->produce_free = NULL;
+    res->is_body_gzip = false;
+    res->wait_job[0] = '\0';
+    gbuf_init(&res->body, API_MAX_BODY);
+}
+
+/* Sends res, releases what the request holds, logs it. */
+static enum MHD_Result finish(struct server *srv,
+                              struct req_state *st,
+                              struct api_request *req,
+                              struct api_response *res,
+                              const struct reply *rp)
+{
+    enum MHD_Result ret = send_response(srv, req->conn, req, res, rp);
+
+    waiting_done(st);
+    if (res->produce_free)
+        res->produce_free(res->produce_ctx);
+    ctx_give(srv, req->ctx);
+    gbuf_free(&res->body);
+    log_request(st, req->method, req->path, res->status);
+    return ret;
+}
+
+/* The first call, with the headers: framing is checked before any body is read. */
+static enum MHD_Result
+on_headers(struct server *srv, struct req_state *st, const char *url, const char *method)
+{
+    const char *problem = framing_problem(st->conn);
+    struct api_request req = {0};
+    struct api_response res;
+    struct reply rp = {CORS_ANY, NULL, false, false, true};
+
+    st->has_headers = true;
+    st->has_body = (method_bit(method) & (API_POST | API_PUT | API_PATCH)) != 0;
+    if (!problem)
+        return MHD_YES;
+    req.method = method;
+    req.path = url;
+    req.conn = st->conn;
+    response_init(&res);
+    api_error(&res, 400, "bad_framing", problem);
+    return finish(srv, st, &req, &res, &rp);
 }
 
 static enum MHD_Result on_request(void *cls,
@@ -888,34 +1447,22 @@ static enum MHD_Result on_request(void *cls,
                                   void **con_cls)
 {
     struct server *srv = cls;
-    struct conn_state *cs;
+    struct req_state *st = *con_cls;
     struct api_request req = {0};
     struct api_response res;
-    struct timespec t0;
-    enum MHD_Result ret;
+    struct reply rp = {CORS_ANY, NULL, false, false, false};
 
     (void)version;
-    if (!*con_cls) {
-        /* Headers only. A POST, PUT or PATCH gets a body buffer; other methods a marker. */
-        if (!(method_bit(method) & (API_POST | API_PUT | API_PATCH))) {
-            *con_cls = &first_call_marker;
-            return MHD_YES;
-        }
-        cs = calloc(1, sizeof *cs);
-        if (!cs)
-            return MHD_NO;
-        gbuf_init(&cs->body, MAX_BODY);
-        *con_cls = cs;
-        return MHD_YES;
-    }
-    cs = *con_cls == &first_call_marker ? NULL : *con_cls;
+    if (!st) /* uri_logged could not allocate it */
+        return MHD_NO;
+    if (!st->has_headers)
+        return on_headers(srv, st, url, method);
     if (*upload_data_size) {
-        if (cs) /* past MAX_BODY the buffer's sticky error answers 413 below */
-            gbuf_append(&cs->body, upload_data, *upload_data_size);
+        if (st->has_body) /* past MAX_BODY the buffer's sticky error answers 413 below */
+            gbuf_append(&st->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (thread_ctx.srv != srv) {
         thread_ctx.srv = srv;
         thread_ctx.ctx = NULL;
@@ -923,52 +1470,94 @@ static enum MHD_Result on_request(void *cls,
     req.method = method;
     req.path = url;
     req.conn = conn;
-    req.id = atomic_fetch_add(&srv->next_id, 1) + 1;
+    req.id = st->id;
     req.accepts_gzip = accepts_gzip(conn);
-    if (cs) {
-        req.body = cs->body.data ? cs->body.data : "";
-        req.body_len = cs->body.len;
+    if (st->has_body) {
+        req.body = st->body.data ? st->body.data : "";
+        req.body_len = st->body.len;
     }
-    /* Not = {0}: the header values are large and need no zeroing, only counting. */
-    res.status = 200;
-    res.content_type = NULL;
-    res.n_headers = 0;
-    res.produce = NULL;
-    res.produce_ctx = NULL;
-    res.produce_free = NULL;
-    res.is_body_gzip = false;
-    res.wait_job[0] = '\0';
-    gbuf_init(&res.body, API_MAX_BODY);
-    respond(srv, cs, &req, &res, &t0);
-    if (res.wait_job[0] && cs && !cs->wait_job[0])
-        return defer_to_job(srv, conn, cs, &req, &res, &t0);
-    ret = send_response(srv, conn, &req, &res);
-    waiting_done(cs);
-    if (res.produce_free)
-        res.produce_free(res.produce_ctx);
-    if (req.ctx)
-        ctx_give(srv, req.ctx);
-    gbuf_free(&res.body);
-    LOG_INFO("http", "req=%llu method=%s path=\"%.200s\" status=%u ms=%.2f",
-             (unsigned long long)req.id, method, url, res.status, ms_since(&t0));
-    return ret;
+    response_init(&res);
+    if (st->wait_job[0]) {
+        /* Resumed by its job's end: the answer is the job's outcome. */
+        req.jobs = srv->jobs;
+        rp = st->reply;
+        api_job_answer(&req, &res, st->wait_job);
+    } else if (st->has_body && gbuf_status(&st->body) != GIS_OK) {
+        api_error(&res, 413, "too_large", "the request body is larger than 1 MiB");
+    } else if (request_is_clean(st, &req, &res) && dispatch(srv, st, &req, &res, &rp)) {
+        gbuf_free(&res.body); /* suspended: this runs again when a context is free */
+        return MHD_YES;
+    } else if (res.wait_job[0]) {
+        return defer_to_job(srv, st, &req, &res, &rp);
+    }
+    return finish(srv, st, &req, &res, &rp);
 }
 
-/* Frees a POST's body buffer when its connection is done with the request. */
+/* Counts the parameters of a raw query as libmicrohttpd will split it (on '&'). */
+static size_t count_params(const char *query)
+{
+    size_t n = *query ? 1 : 0;
+
+    for (; *query; query++)
+        n += *query == '&';
+    return n;
+}
+
+/* Called with the raw request line's target, before libmicrohttpd parses it: starts the
+ * request's state (*con_cls). libmicrohttpd 0.9.x stores a record per query parameter in
+ * the connection's fixed memory pool, and when that runs out (some 450 parameters in 32
+ * KiB) it neither answers nor closes: the connection hangs until its timeout. So past
+ * MAX_QUERY_PARAMS the query is cut here, in the buffer it is about to parse, and the
+ * request is answered 400 (request_is_clean). 1.0 answers such requests itself. */
+static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct server *srv = cls;
+    struct req_state *st = calloc(1, sizeof *st);
+    char *q = strchr(uri, '?');
+
+    if (!st)
+        return NULL;
+    st->srv = srv;
+    st->conn = conn;
+    st->raw_uri = strdup(uri);
+    st->id = atomic_fetch_add(&srv->next_id, 1) + 1;
+    clock_gettime(CLOCK_MONOTONIC, &st->t0);
+    gbuf_init(&st->body, MAX_BODY);
+    if (q) {
+        st->n_params = count_params(q + 1);
+#if MHD_VERSION < 0x01000000
+        if (st->n_params > MAX_QUERY_PARAMS)
+            q[1] = '\0';
+#endif
+    }
+    return st;
+}
+
+/* Frees the request's state when its connection is done with it. A request never
+ * completes while queued for a context (a suspended connection is not processed, and
+ * server_stop resumes every waiter first), but one may hold a context granted to it. */
 static void on_completed(void *cls,
                          struct MHD_Connection *conn,
                          void **con_cls,
                          enum MHD_RequestTerminationCode code)
 {
-    struct conn_state *cs = *con_cls;
+    struct req_state *st = *con_cls;
 
     (void)cls;
     (void)conn;
     (void)code;
-    if (cs && *con_cls != (void *)&first_call_marker) {
-        waiting_done(cs); /* closed before it was answered */
-        gbuf_free(&cs->body);
-        free(cs);
+    if (st && st->is_leaving) {
+        pthread_mutex_lock(&st->srv->lock);
+        st->srv->n_leaving--;
+        pthread_cond_broadcast(&st->srv->wake);
+        pthread_mutex_unlock(&st->srv->lock);
+    }
+    if (st) {
+        waiting_done(st); /* closed before it was answered */
+        ctx_give(st->srv, st->granted);
+        gbuf_free(&st->body);
+        free(st->raw_uri);
+        free(st);
     }
     *con_cls = NULL;
 }
@@ -977,12 +1566,12 @@ static void on_completed(void *cls,
 
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    char msg[512];
+    char msg[512], quoted[600];
 
     (void)cls;
     vsnprintf(msg, sizeof msg, fmt, ap);
     msg[strcspn(msg, "\n")] = '\0';
-    LOG_WARN("mhd", "msg=\"%s\"", msg);
+    LOG_WARN("mhd", "msg=\"%s\"", log_quote(quoted, sizeof quoted, msg, strlen(msg)));
 }
 
 static enum gis_status parse_bind(const struct server_options *opt,
@@ -1048,12 +1637,42 @@ static enum gis_status start_daemon(struct server *srv,
         MHD_start_daemon(flags, opt->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
                          mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE,
                          threads, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT,
-                         60u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+                         60u, MHD_OPTION_URI_LOG_CALLBACK, uri_logged, srv,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (!srv->daemon)
         return gis_fail(err, GIS_ERR_IO, "cannot listen on %s port %u (in use?)",
                         opt->bind ? opt->bind : "127.0.0.1", (unsigned)opt->port);
     info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : opt->port;
+    return GIS_OK;
+}
+
+/* Keeps lowercased copies of the --cors-origin list (browsers send origins lowercased). */
+static enum gis_status
+copy_origins(struct server *srv, const struct server_options *opt, struct gis_error *err)
+{
+    enum gis_status rc = GIS_OK;
+    size_t i, k;
+
+    if (opt->n_cors_origins > MAX_CORS_ORIGINS)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "at most %d CORS origins", MAX_CORS_ORIGINS);
+    for (i = 0; i < opt->n_cors_origins && rc == GIS_OK; i++) {
+        rc = params_origin(opt->cors_origins[i], err);
+        if (rc == GIS_OK && !(srv->cors_origins[i] = strdup(opt->cors_origins[i])))
+            rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+        if (rc == GIS_OK)
+            srv->n_cors_origins++;
+        for (k = 0; rc == GIS_OK && srv->cors_origins[i][k]; k++)
+            srv->cors_origins[i][k] = (char)tolower((unsigned char)srv->cors_origins[i][k]);
+    }
+    return rc;
+}
+
+static enum gis_status start_reaper(struct server *srv, struct gis_error *err)
+{
+    if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0)
+        return gis_fail(err, GIS_ERR_INTERNAL, "cannot start a thread");
+    srv->has_reaper = true;
     return GIS_OK;
 }
 
@@ -1068,40 +1687,60 @@ static void open_editor(struct server *srv)
     }
 }
 
-enum gis_status
-server_start(const struct server_options *opt, struct server **out, struct gis_error *err)
+static void init_sync(struct server *srv)
 {
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = opt->threads ? opt->threads : (unsigned)(ncpu > 0 ? ncpu : 2);
-    struct server *srv = calloc(1, sizeof *srv);
     pthread_condattr_t ca;
-    enum gis_status rc;
 
-    if (!srv)
-        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&srv->lock, NULL);
+    pthread_cond_init(&srv->wake, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&srv->drained, &ca);
     pthread_condattr_destroy(&ca);
-    coverage_layer_install();
-    srv->db_path = strdup(opt->db_path);
-    srv->max_ctx = threads * 8 + 8;
-    rc = srv->db_path ? auth_init(err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    if (rc == GIS_OK)
-        rc = open_contexts(srv, threads, err);
-    if (rc == GIS_OK)
-        open_editor(srv);
-    if (rc == GIS_OK)
-        rc = jobs_start(
-            &(struct jobs_options){opt->db_path, opt->job_workers, opt->job_ttl_s, opt->job_max},
-            &srv->jobs, err);
+}
+
+/* The job pool, the tile cache and the prepared tile layers. */
+static enum gis_status
+start_workers(struct server *srv, const struct server_options *opt, struct gis_error *err)
+{
+    enum gis_status rc = jobs_start(
+        &(struct jobs_options){opt->db_path, opt->job_workers, opt->job_ttl_s, opt->job_max},
+        &srv->jobs, err);
+
     if (rc == GIS_OK && opt->tile_cache_mb &&
         tilecache_new(opt->tile_cache_mb * 1024 * 1024, &srv->tiles) != GIS_OK)
         rc = gis_fail(err, GIS_ERR_NOMEM, "cannot allocate the tile cache");
     if (rc == GIS_OK && tile_sources_new(srv->tiles, opt->tile_buffer, opt->tile_max_kb * 1024,
                                          &srv->sources) != GIS_OK)
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    return rc;
+}
+
+enum gis_status
+server_start(const struct server_options *opt, struct server **out, struct gis_error *err)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = opt->threads ? opt->threads : (unsigned)(ncpu > 0 ? ncpu : 2);
+    struct server *srv = calloc(1, sizeof *srv);
+    enum gis_status rc;
+
+    if (!srv)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    init_sync(srv);
+    coverage_layer_install();
+    srv->db_path = strdup(opt->db_path);
+    srv->max_ctx = threads * 8 + 8;
+    rc = srv->db_path ? copy_origins(srv, opt, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (rc == GIS_OK)
+        rc = auth_init(err);
+    if (rc == GIS_OK)
+        rc = open_contexts(srv, threads, err);
+    if (rc == GIS_OK)
+        open_editor(srv);
+    if (rc == GIS_OK)
+        rc = start_workers(srv, opt, err);
+    if (rc == GIS_OK)
+        rc = start_reaper(srv, err);
     if (rc == GIS_OK)
         rc = start_daemon(srv, opt, threads, err);
     if (rc != GIS_OK) {
@@ -1117,14 +1756,39 @@ uint16_t server_port(const struct server *srv)
     return srv->port;
 }
 
+/* Every waiter is resumed and no new one may wait: libmicrohttpd must not be stopped
+ * with a connection suspended. The resumed ones get up to a second to be answered 503
+ * before the daemon stops and closes what is left. */
+static void stop_waiting(struct server *srv)
+{
+    struct timespec until;
+
+    pthread_mutex_lock(&srv->lock);
+    srv->is_stopping = true;
+    expire_waiters(srv, true);
+    pthread_cond_broadcast(&srv->wake);
+    pthread_mutex_unlock(&srv->lock);
+    if (srv->has_reaper)
+        pthread_join(srv->reaper, NULL);
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 1;
+    pthread_mutex_lock(&srv->lock);
+    while (srv->n_leaving && srv->daemon &&
+           pthread_cond_timedwait(&srv->wake, &srv->lock, &until) == 0)
+        ;
+    pthread_mutex_unlock(&srv->lock);
+}
+
 void server_stop(struct server *srv)
 {
     struct api_ctx *c, *next;
+    size_t i;
 
     if (!srv)
         return;
     jobs_shutdown(srv->jobs); /* resumes every connection waiting for a job */
     drain_waiting(srv, 10);
+    stop_waiting(srv);
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     jobs_stop(srv->jobs);
@@ -1136,8 +1800,11 @@ void server_stop(struct server *srv)
         next = c->all_next;
         ctx_free(c);
     }
-    pthread_mutex_destroy(&srv->lock);
+    for (i = 0; i < srv->n_cors_origins; i++)
+        free(srv->cors_origins[i]);
+    pthread_cond_destroy(&srv->wake);
     pthread_cond_destroy(&srv->drained);
+    pthread_mutex_destroy(&srv->lock);
     free(srv->db_path);
     free(srv);
 }

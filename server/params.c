@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,4 +225,222 @@ const struct params_crs *params_crs_find(const char *uri)
         if (!strcmp(CRSS[i].uri, uri) || !strcasecmp(CRSS[i].proj, uri))
             return &CRSS[i];
     return NULL;
+}
+
+/* ---------------------------------------------------------------- headers */
+
+/* RFC 9110 tchar: the characters of a token (a media type, a field name). */
+static bool is_tchar(char c)
+{
+    return isalnum((unsigned char)c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static size_t token_len(const char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && is_tchar(s[i]))
+        i++;
+    return i;
+}
+
+/* s[0..n) without surrounding spaces and tabs. */
+static void trim(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+        (*n)--;
+}
+
+/* An RFC 9110 qvalue: 0[.ddd] or 1[.000]. */
+static bool parse_qvalue(const char *s, size_t n, double *out)
+{
+    size_t i;
+
+    if (n == 0 || n > 5 || (s[0] != '0' && s[0] != '1') || (n > 1 && s[1] != '.'))
+        return false;
+    for (i = 2; i < n; i++)
+        if (!isdigit((unsigned char)s[i]) || (s[0] == '1' && s[i] != '0'))
+            return false;
+    *out = strtod(s, NULL);
+    return true;
+}
+
+/* One media range of an Accept list: type/subtype and q (parameters other than q are
+ * ignored). False when it is not one. */
+struct media_range {
+    const char *type, *sub;
+    size_t type_len, sub_len;
+    double q;
+};
+
+static bool parse_q_params(const char *s, size_t n, double *q)
+{
+    while (n) {
+        const char *semi = memchr(s, ';', n);
+        size_t len = semi ? (size_t)(semi - s) : n;
+        const char *p = s;
+        size_t m = len;
+        trim(&p, &m);
+        if (m >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=' && !parse_qvalue(p + 2, m - 2, q))
+            return false;
+        if (!semi)
+            break;
+        s = semi + 1;
+        n -= len + 1;
+    }
+    return true;
+}
+
+static bool parse_range(const char *s, size_t n, struct media_range *r)
+{
+    const char *semi = memchr(s, ';', n), *t = s;
+    size_t len = semi ? (size_t)(semi - s) : n;
+
+    trim(&t, &len);
+    r->q = 1.0;
+    r->type = t;
+    r->type_len = token_len(t, len);
+    if (r->type_len == 0 || r->type_len + 1 >= len || t[r->type_len] != '/')
+        return false;
+    r->sub = t + r->type_len + 1;
+    r->sub_len = token_len(r->sub, len - r->type_len - 1);
+    if (r->sub_len != len - r->type_len - 1)
+        return false;
+    return !semi || parse_q_params(semi + 1, n - (size_t)(semi - s) - 1, &r->q);
+}
+
+static bool is_word(const char *s, size_t n, const char *word)
+{
+    return strlen(word) == n && !strncasecmp(s, word, n);
+}
+
+/* How specifically r names media: 3 exactly, 2 by its type's wildcard, 1 by the full
+ * wildcard, 0 not at all. */
+static int range_match(const struct media_range *r, enum params_media media)
+{
+    const char *type = media == PARAMS_MEDIA_HTML ? "text" : "application";
+    bool is_exact;
+
+    if (is_word(r->type, r->type_len, "*"))
+        return is_word(r->sub, r->sub_len, "*") ? 1 : 0;
+    if (!is_word(r->type, r->type_len, type))
+        return 0;
+    if (is_word(r->sub, r->sub_len, "*"))
+        return 2;
+    if (media == PARAMS_MEDIA_HTML)
+        is_exact = is_word(r->sub, r->sub_len, "html");
+    else if (media == PARAMS_MEDIA_MVT)
+        is_exact = is_word(r->sub, r->sub_len, "vnd.mapbox-vector-tile") ||
+                   is_word(r->sub, r->sub_len, "x-protobuf");
+    else
+        is_exact = is_word(r->sub, r->sub_len, "json") ||
+                   (r->sub_len > 5 && !strncasecmp(r->sub + r->sub_len - 5, "+json", 5));
+    return is_exact ? 3 : 0;
+}
+
+void params_accept(const char *accept, enum params_media media, struct params_pref *out)
+{
+    const char *p = accept;
+    unsigned position = 0;
+
+    out->q = 1.0;
+    out->specificity = 0;
+    out->position = 0;
+    if (!accept || !accept[strspn(accept, " \t,")])
+        return;
+    out->q = 0.0;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        struct media_range r;
+        int spec;
+        if (parse_range(p, n, &r)) {
+            spec = range_match(&r, media);
+            if (spec > out->specificity) {
+                out->q = r.q;
+                out->specificity = spec;
+                out->position = position;
+            }
+            position++;
+        }
+        p += n + (p[n] == ',');
+    }
+}
+
+static bool is_host_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '.' || c == '-';
+}
+
+enum gis_status params_origin(const char *text, struct gis_error *err)
+{
+    const char *p = text;
+    size_t n;
+
+    if (!strncmp(p, "http://", 7))
+        p += 7;
+    else if (!strncmp(p, "https://", 8))
+        p += 8;
+    else
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "origin '%.60s' must start with http:// or "
+                        "https://",
+                        text);
+    if (*p == '[') {
+        n = strspn(p + 1, "0123456789abcdefABCDEF:.");
+        if (n == 0 || p[n + 1] != ']')
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "origin '%.60s': bad IPv6 literal", text);
+        p += n + 2;
+    } else {
+        for (n = 0; is_host_char(p[n]); n++)
+            ;
+        if (n == 0)
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "origin '%.60s' has no host", text);
+        p += n;
+    }
+    if (*p == ':') {
+        n = strspn(p + 1, "0123456789");
+        if (n == 0 || n > 5)
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "origin '%.60s': bad port", text);
+        p += n + 1;
+    }
+    if (*p || strlen(text) > 200)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "origin '%.60s' must be scheme://host[:port], with no path", text);
+    return GIS_OK;
+}
+
+enum gis_status params_header_names(const char *text, char *out, size_t size, struct gis_error *err)
+{
+    char buf[PARAMS_HEADER_NAMES_MAX * 66 + 1];
+    const char *p = text;
+    size_t len = 0, count = 0;
+
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        const char *name = p;
+        size_t m = n, i;
+        trim(&name, &m);
+        if (m && (token_len(name, m) != m || m > 64 || ++count > PARAMS_HEADER_NAMES_MAX))
+            return gis_fail(err, GIS_ERR_INVALID_ARG,
+                            "Access-Control-Request-Headers: not a list of at most %d field "
+                            "names",
+                            PARAMS_HEADER_NAMES_MAX);
+        for (i = 0; i < m; i++) {
+            if (i == 0 && len) {
+                buf[len++] = ',';
+                buf[len++] = ' ';
+            }
+            buf[len++] = (char)tolower((unsigned char)name[i]);
+        }
+        p += n + (p[n] == ',');
+    }
+    if (len >= size)
+        return gis_fail(err, GIS_ERR_TOO_LARGE, "Access-Control-Request-Headers is too long");
+    memcpy(out, buf, len);
+    out[len] = '\0';
+    return GIS_OK;
 }

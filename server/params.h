@@ -1,7 +1,8 @@
 /*
- * Parsers of OGC API query parameters. Pure (no HTTP, no store): each takes the raw
- * text and fills a plain struct, or fails with GIS_ERR_INVALID_ARG and a message that
- * names the parameter and the problem.
+ * Parsers of OGC API query parameters and of the request headers the server negotiates
+ * on (Accept, Origin, Access-Control-Request-Headers). Pure (no HTTP library, no store):
+ * each takes the raw text and fills a plain struct, or fails with GIS_ERR_INVALID_ARG
+ * and a message that names the parameter and the problem.
  */
 #ifndef CIVGIS_PARAMS_H
 #define CIVGIS_PARAMS_H
@@ -53,5 +54,35 @@ struct params_crs {
 const struct params_crs *params_crs_find(const char *uri);
 /* CRS i of the supported list (NULL past the end); 0 is CRS84. */
 const struct params_crs *params_crs_at(size_t i);
+
+/* The representations the server answers with, for content negotiation. */
+enum params_media {
+    PARAMS_MEDIA_JSON, /* application/json and every application/...+json */
+    PARAMS_MEDIA_HTML, /* text/html */
+    PARAMS_MEDIA_MVT,  /* application/vnd.mapbox-vector-tile (alias application/x-protobuf) */
+};
+
+/* How much an Accept header (RFC 9110 section 12.5.1) wants a representation. */
+struct params_pref {
+    double q;          /* of the most specific matching range; 0: not acceptable */
+    int specificity;   /* 3 type/subtype, 2 a type's wildcard, 1 the full wildcard, 0 none */
+    unsigned position; /* of that range in the list, from 0 */
+};
+/* Fills out for media under accept. A NULL or blank header accepts everything (q 1,
+ * specificity 0). Ranges that are not type/subtype and q values that are not RFC 9110
+ * qvalues are skipped, so a header of nothing but those accepts nothing. */
+void params_accept(const char *accept, enum params_media media, struct params_pref *out);
+
+/* An origin as browsers send it in Origin and as --cors-origin takes it: "http" or
+ * "https", "://", a host (letters, digits, '.', '-', or a [bracketed] IPv6 literal) and
+ * an optional ":port"; no path, no trailing slash, at most 200 bytes. */
+enum gis_status params_origin(const char *text, struct gis_error *err);
+
+/* An Access-Control-Request-Headers value: comma-separated field names (RFC 9110
+ * tokens), at most 32 of at most 64 bytes each. out: the names lowercased and joined by
+ * ", " (size bytes, NUL-terminated); it is only written on success. */
+#define PARAMS_HEADER_NAMES_MAX 32
+enum gis_status
+params_header_names(const char *text, char *out, size_t size, struct gis_error *err);
 
 #endif

@@ -23,11 +23,15 @@ struct server_options {
     unsigned job_workers; /* job workers besides the short-job one; 0: the number of CPUs */
     double job_ttl_s;     /* how long an ended job is kept; <= 0: an hour */
     size_t job_max;       /* jobs held at once; 0: 256 */
+    /* Origins (scheme://host[:port]) whose pages may run processes and read or cancel
+     * jobs across origins (CORS); reads of public data answer every origin. At most 16. */
+    const char *const *cors_origins;
+    size_t n_cors_origins;
 };
 
 /* Opens one read-only store per worker and starts listening. out: the running server,
  * stopped with server_stop. Fails with GIS_ERR_NOT_FOUND when the database is missing,
- * GIS_ERR_IO when the address cannot be bound. */
+ * GIS_ERR_IO when the address cannot be bound, GIS_ERR_INVALID_ARG for a bad origin. */
 enum gis_status
 server_start(const struct server_options *opt, struct server **out, struct gis_error *err);
 

@@ -1,5 +1,7 @@
-/* libFuzzer harness: the query-parameter parsers on any text; the first byte picks the
- * parser. Invariants: no crash; a parsed bbox is ordered; a parsed interval is ordered. */
+/* libFuzzer harness: the query-parameter and header parsers on any text; the first byte
+ * picks the parser. Invariants: no crash; a parsed bbox is ordered; a parsed interval is
+ * ordered; an Accept q is within 0..1; a reflected header list holds only lowercase
+ * token characters and ", ". */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,30 @@ static enum gis_status count_name(void *ctx, const char *name, bool is_desc, str
     return GIS_OK;
 }
 
+static void check_accept(const char *text)
+{
+    static const enum params_media media[] = {PARAMS_MEDIA_JSON, PARAMS_MEDIA_HTML,
+                                              PARAMS_MEDIA_MVT};
+    struct params_pref p;
+    size_t i;
+
+    for (i = 0; i < 3; i++) {
+        params_accept(text, media[i], &p);
+        FUZZ_CHECK(p.q >= 0.0 && p.q <= 1.0 && p.specificity >= 0 && p.specificity <= 3);
+    }
+}
+
+static void check_header_names(const char *text)
+{
+    char out[512];
+    size_t i;
+
+    if (params_header_names(text, out, sizeof out, NULL) != GIS_OK)
+        return;
+    for (i = 0; out[i]; i++)
+        FUZZ_CHECK(strchr("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~, ", out[i]));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text, a[PARAMS_TIME_MAX], b[PARAMS_TIME_MAX];
@@ -28,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text = fuzz_text(data, size);
     if (!text)
         return 0;
-    switch (data[0] % 5) {
+    switch (data[0] % 8) {
     case 0:
         if (params_bbox(text, box, NULL) == GIS_OK)
             FUZZ_CHECK(box[0] <= box[2] && box[1] <= box[3]);
@@ -44,8 +70,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 3:
         params_names("sortby", text, true, count_name, &n, NULL);
         break;
-    default:
+    case 4:
         params_crs_find(text);
+        break;
+    case 5:
+        check_accept(text);
+        break;
+    case 6:
+        params_origin(text, NULL);
+        break;
+    default:
+        check_header_names(text);
     }
     free(text);
     return 0;

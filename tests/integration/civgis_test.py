@@ -139,20 +139,26 @@ def snapshot(db):
 class Server:
     """`civgis serve` on 127.0.0.1 with an ephemeral port, as a context manager."""
 
-    def __init__(self, db, *extra):
+    def __init__(self, db, *extra, log=None):
+        """log: a file for the server's stderr, with the access log on (else --quiet)."""
         self.db = db
         self.extra = extra
+        self.log = log
         self.proc = None
         self.base = None
 
     def __enter__(self):
-        self.proc = subprocess.Popen([BIN, "serve", "--db", self.db, "--port", "0", "--quiet",
-                                      *self.extra], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+        err = open(self.log, "w") if self.log else subprocess.PIPE
+        quiet = [] if self.log else ["--quiet"]
+        self.proc = subprocess.Popen([BIN, "serve", "--db", self.db, "--port", "0", *quiet,
+                                      *self.extra], stdout=subprocess.PIPE, stderr=err, text=True)
+        if self.log:
+            err.close()
         line = self.proc.stdout.readline()
         if not line.startswith("listening on "):
             self.proc.kill()
-            raise AssertionError("server did not start: " + line + self.proc.stderr.read())
+            raise AssertionError("server did not start: " + line +
+                                 (self.proc.stderr.read() if not self.log else ""))
         self.base = line.split()[-1].rstrip("/")
         return self
 
@@ -164,7 +170,8 @@ class Server:
             return self.proc.wait(timeout=20)
         finally:
             self.proc.stdout.close()
-            self.proc.stderr.close()
+            if self.proc.stderr:
+                self.proc.stderr.close()
 
     def __exit__(self, *exc):
         if self.proc.poll() is None:

@@ -1,4 +1,5 @@
-/* Unit tests of common/: bounded buffers, JSON escaping, UTF-8 checks, string sets. */
+/* Unit tests of common/: bounded buffers, JSON escaping, UTF-8 checks, string sets, the
+ * logger's escaping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gbuf.h"
+#include "log.h"
 #include "status.h"
 #include "strset.h"
 #include "utf8.h"
@@ -113,12 +116,51 @@ static void test_status(void **state)
     assert_int_equal(err.code, GIS_OK);
 }
 
+static void test_log_quote(void **state)
+{
+    char out[32];
+
+    (void)state;
+    assert_string_equal(log_quote(out, sizeof out, "/a b", 4), "/a b");
+    assert_string_equal(log_quote(out, sizeof out, "x\n\"y\\", 5), "x\\n\\\"y\\\\");
+    assert_string_equal(log_quote(out, sizeof out, "a\0b\x1b", 4), "a\\x00b\\x1b");
+    /* cut: ends in "..." and never in a backslash that would eat the closing quote */
+    assert_string_equal(log_quote(out, 8, "abcdefghij", 10), "abcd...");
+    assert_string_equal(log_quote(out, 8, "abc\"\"\"\"", 7), "abc\\...");
+    assert_string_equal(log_quote(out, 8, "", 0), "");
+}
+
+/* A value with a newline stays on its event's line: the forged "event" is escaped. */
+static void test_log_msg_one_line(void **state)
+{
+    FILE *f = tmpfile();
+    int saved = dup(STDERR_FILENO);
+    char buf[2048] = {0};
+    size_t n;
+
+    (void)state;
+    assert_non_null(f);
+    fflush(stderr);
+    dup2(fileno(f), STDERR_FILENO);
+    log_msg(LOG_LEVEL_ERROR, "t", "path=/x\nts=2020 level=info forged=1\r\x7f");
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    rewind(f);
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    assert_true(n > 0 && buf[n - 1] == '\n');
+    assert_null(memchr(buf, '\n', n - 1));
+    assert_non_null(strstr(buf, "path=/x\\nts=2020 level=info forged=1\\r\\x7f\n"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gbuf_cap_is_hard), cmocka_unit_test(test_gbuf_grows),
         cmocka_unit_test(test_json_escape),      cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_strset),           cmocka_unit_test(test_status),
+        cmocka_unit_test(test_log_quote),        cmocka_unit_test(test_log_msg_one_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,11 @@ static struct cql2_node *parse_ok(const char *text)
     return n;
 }
 
+static void parse_ok_free(const char *text)
+{
+    cql2_free(parse_ok(text));
+}
+
 static void expect_error(const char *text, enum gis_status code, const char *part)
 {
     struct cql2_node *n = NULL;
@@ -145,6 +150,47 @@ static void test_errors(void **state)
     expect_error("S_INTERSECTS(geometry, BBOX(1, 2, 3, 4, 5, 6, 7))", GIS_ERR_INVALID_ARG, "')'");
 }
 
+static void test_literals_are_what_they_claim(void **state)
+{
+    struct cql2_budget b = {&CQL2_DEFAULT_LIMITS, 0};
+    struct cql2_node *n = NULL;
+    struct gis_error err = {0};
+
+    (void)state;
+    expect_error("S_INTERSECTS(geometry, POLYGON((1 2, 3 4)))", GIS_ERR_INVALID_ARG,
+                 "at least 4 positions, not 2");
+    expect_error("S_INTERSECTS(geometry, POLYGON((109 36,110 36,110 37)))", GIS_ERR_INVALID_ARG,
+                 "at least 4 positions, not 3");
+    expect_error("S_INTERSECTS(geometry, POLYGON((109 36,110 36,110 37,109 37)))",
+                 GIS_ERR_INVALID_ARG, "not closed (it starts at 109 36 and ends at 109 37)");
+    expect_error("S_INTERSECTS(geometry, POLYGON((0 0,9 0,9 9,0 0),(1 1,2 1,1 2)))",
+                 GIS_ERR_INVALID_ARG, "at least 4 positions, not 3");
+    expect_error("S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(1 1),LINESTRING(1 1)))",
+                 GIS_ERR_INVALID_ARG, "a line needs at least 2 positions");
+    parse_ok_free("S_INTERSECTS(geometry, POLYGON((0 0,9 0,9 9,0 0),(1 1,2 1,1 2,1 1)))");
+    expect_error("d = DATE('2021-13-45')", GIS_ERR_INVALID_ARG, "month 13 is not 1..12");
+    expect_error("d = DATE('2021-02-29')", GIS_ERR_INVALID_ARG, "day 29 is not in 2021-02");
+    expect_error("d = DATE('1900-02-29')", GIS_ERR_INVALID_ARG, "day 29");
+    expect_error("d = DATE('2021-04-31')", GIS_ERR_INVALID_ARG, "day 31");
+    expect_error("d = DATE('2021-4-30')", GIS_ERR_INVALID_ARG, "YYYY-MM-DD");
+    expect_error("d = DATE('2021-04-30T00:00:00Z')", GIS_ERR_INVALID_ARG, "YYYY-MM-DD");
+    expect_error("d = TIMESTAMP('2021-04-30')", GIS_ERR_INVALID_ARG, "RFC 3339");
+    expect_error("d = TIMESTAMP('2021-04-30T12:60:00Z')", GIS_ERR_INVALID_ARG, "minute 60");
+    expect_error("d = TIMESTAMP('2021-04-30T12:00:00')", GIS_ERR_INVALID_ARG, "RFC 3339");
+    expect_error("d = TIMESTAMP('2021-04-30T12:00:00+25:00')", GIS_ERR_INVALID_ARG, "RFC 3339");
+    parse_ok_free("d = DATE('2000-02-29') OR d = TIMESTAMP('2016-12-31T23:59:60.5+08:00')");
+    /* the builders other syntaxes use check the same */
+    assert_int_equal(cql2_node_new(&b, CQL2_DATE, &n, &err), GIS_OK);
+    assert_int_equal(cql2_node_set_temporal(n, "2021-13-45", false, &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(cql2_node_set_geojson(
+                         n, "{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1]]]}", &err),
+                     GIS_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "at least 4 positions"));
+    assert_int_equal(cql2_node_set_temporal(n, "2021-12-31", false, &err), GIS_OK);
+    assert_string_equal(n->text, "2021-12-31");
+    cql2_free(n);
+}
+
 static void test_limits(void **state)
 {
     struct cql2_limits small = {200, 10, 4};
@@ -188,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_op_names),
+        cmocka_unit_test(test_literals_are_what_they_claim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
-/* Unit tests of server/params.h and server/render.h: the query-parameter parsers and
- * the number and geometry writers. */
+/* Unit tests of server/params.h and server/render.h: the query-parameter and header
+ * parsers and the number and geometry writers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,13 +148,97 @@ static void test_box_intersects(void **state)
     assert_true(geom_intersects_box(&g, corner));   /* shares a corner point */
 }
 
+static double q_of(const char *accept, enum params_media m)
+{
+    struct params_pref p;
+
+    params_accept(accept, m, &p);
+    return p.q;
+}
+
+static void test_accept(void **state)
+{
+    struct params_pref p;
+
+    (void)state;
+    /* no header, or a blank one: anything */
+    assert_true(q_of(NULL, PARAMS_MEDIA_HTML) == 1.0 && q_of(" , ", PARAMS_MEDIA_MVT) == 1.0);
+    /* q=0 excludes; the most specific range decides */
+    assert_true(q_of("text/html;q=0", PARAMS_MEDIA_HTML) == 0.0);
+    assert_true(q_of("text/html;q=0", PARAMS_MEDIA_JSON) == 0.0);
+    assert_true(q_of("text/html;q=0, */*", PARAMS_MEDIA_HTML) == 0.0);
+    assert_true(q_of("text/html;q=0, */*", PARAMS_MEDIA_JSON) == 1.0);
+    assert_true(q_of("*/*;q=0.8, text/html ; level=1 ; Q=0.5", PARAMS_MEDIA_HTML) == 0.5);
+    assert_true(q_of("text/*;q=0.3", PARAMS_MEDIA_HTML) == 0.3);
+    assert_true(q_of("text/*;q=0.3", PARAMS_MEDIA_JSON) == 0.0);
+    /* the JSON family: application/json and any +json type stand for one another */
+    assert_true(q_of("application/geo+json", PARAMS_MEDIA_JSON) == 1.0);
+    assert_true(q_of("application/schema+json;q=0.2", PARAMS_MEDIA_JSON) == 0.2);
+    assert_true(q_of("application/*", PARAMS_MEDIA_JSON) == 1.0);
+    assert_true(q_of("application/xml", PARAMS_MEDIA_JSON) == 0.0);
+    assert_true(q_of("application/x-protobuf", PARAMS_MEDIA_MVT) == 1.0);
+    assert_true(q_of("application/vnd.mapbox-vector-tile;q=0", PARAMS_MEDIA_MVT) == 0.0);
+    /* malformed ranges and q values are skipped */
+    assert_true(q_of("text/html;q=2", PARAMS_MEDIA_HTML) == 0.0);
+    assert_true(q_of("text/html;q=0.1234", PARAMS_MEDIA_HTML) == 0.0);
+    assert_true(q_of("text/html;q=1.5", PARAMS_MEDIA_HTML) == 0.0);
+    assert_true(q_of("html, text/ html", PARAMS_MEDIA_HTML) == 0.0);
+    assert_true(q_of("html, */*;q=0.", PARAMS_MEDIA_JSON) == 0.0);
+    /* a browser's list: html at 1 exactly, JSON at 0.8 through the wildcard, 4th range */
+    params_accept("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                  PARAMS_MEDIA_JSON, &p);
+    assert_true(p.q == 0.8 && p.specificity == 1 && p.position == 3);
+    params_accept("application/json, text/html", PARAMS_MEDIA_HTML, &p);
+    assert_true(p.q == 1.0 && p.specificity == 3 && p.position == 1);
+}
+
+static void test_origin_and_header_names(void **state)
+{
+    char out[64];
+    struct gis_error err = {0};
+
+    (void)state;
+    assert_int_equal(params_origin("https://map.example.gov.cn", &err), GIS_OK);
+    assert_int_equal(params_origin("http://127.0.0.1:8080", &err), GIS_OK);
+    assert_int_equal(params_origin("http://[::1]:8080", &err), GIS_OK);
+    assert_int_equal(params_origin("https://map.example.org/", &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_origin("ftp://example.org", &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_origin("http://", &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_origin("http://a:123456", &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_origin("http://a b", &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_origin("null", &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_origin("*", &err), GIS_ERR_INVALID_ARG);
+
+    assert_int_equal(params_header_names(" X-Requested-With ,Content-Type", out, sizeof out, &err),
+                     GIS_OK);
+    assert_string_equal(out, "x-requested-with, content-type");
+    assert_int_equal(params_header_names("", out, sizeof out, &err), GIS_OK);
+    assert_string_equal(out, "");
+    snprintf(out, sizeof out, "untouched");
+    assert_int_equal(params_header_names("x-a\r\nSet-Cookie: a=b", out, sizeof out, &err),
+                     GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_header_names("a:b", out, sizeof out, &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(params_header_names("a, b c", out, sizeof out, &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(
+        params_header_names("aaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbb, cccccccccccc, "
+                            "dddddddddd",
+                            out, sizeof out, &err),
+        GIS_ERR_TOO_LARGE);
+    assert_string_equal(out, "untouched");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bbox),           cmocka_unit_test(test_limit_offset),
-        cmocka_unit_test(test_datetime),       cmocka_unit_test(test_crs),
-        cmocka_unit_test(test_numbers),        cmocka_unit_test(test_geojson_from_wkb),
+        cmocka_unit_test(test_bbox),
+        cmocka_unit_test(test_limit_offset),
+        cmocka_unit_test(test_datetime),
+        cmocka_unit_test(test_crs),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_geojson_from_wkb),
         cmocka_unit_test(test_box_intersects),
+        cmocka_unit_test(test_accept),
+        cmocka_unit_test(test_origin_and_header_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
