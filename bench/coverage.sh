@@ -58,17 +58,29 @@ measure() { # OUTFILE CMD... -> "seconds peak_kb" (nothing when the command fail
   local out=$1; shift
   /usr/bin/time -f "%e %M" -o "$out.time" "$@" >"$out" 2>"$out.err" && cat "$out.time"
 }
-json() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$2" "$1" 2>/dev/null; }
+json() { /usr/bin/python3 -c 'import json,sys; print("%.6f" % json.load(open(sys.argv[1]))[sys.argv[2]])' "$2" "$1" 2>/dev/null; }
 field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 times="" answers=""
-row() { # KEY LABEL DB DEMAND_CSV FACILITIES_CSV RADIUS
-  local cs cm ps pm cl cc pt pc r
-  read -r cs cm <<<"$(measure "$OUT/civgis_$1.json" "$BUILD/civgis" coverage --db "$3" --kind mutual_aid_home --radius "$6" --timings ||
-    bench_fail "civgis coverage failed on $2 (see $OUT/civgis_$1.json.err)")"
-  read -r ps pm <<<"$(measure "$OUT/peer_$1.json" /usr/bin/python3 bench/coverage_peer.py "$4" "$5" "$6" "$OUT/peer_$1.npz" ||
-    bench_fail "the peer failed on $2 (see $OUT/peer_$1.json.err)")"
-  cl=$(json seconds_load "$OUT/civgis_$1.json") cc=$(json seconds_compute "$OUT/civgis_$1.json")
-  pt=$(json seconds_total "$OUT/peer_$1.json") pc=$(json seconds_compute "$OUT/peer_$1.json")
+median() { # FILE -> the median of each column
+  /usr/bin/python3 -c 'import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+print(*("%.6f" % statistics.median(float(r[i]) for r in rows) for i in range(len(rows[0]))) if rows else "")' "$1"
+}
+row() { # KEY LABEL DB DEMAND_CSV FACILITIES_CSV RADIUS RUNS (each figure the median of RUNS runs)
+  local cs cm ps pm cl cc pt pc r k
+  : >"$OUT/civgis_$1.runs"; : >"$OUT/peer_$1.runs"
+  for k in $(seq "$7"); do
+    read -r cs cm <<<"$(measure "$OUT/civgis_$1.json" "$BUILD/civgis" coverage --db "$3" --kind mutual_aid_home --radius "$6" --timings ||
+      bench_fail "civgis coverage failed on $2 (see $OUT/civgis_$1.json.err)")"
+    read -r ps pm <<<"$(measure "$OUT/peer_$1.json" /usr/bin/python3 bench/coverage_peer.py "$4" "$5" "$6" "$OUT/peer_$1.npz" ||
+      bench_fail "the peer failed on $2 (see $OUT/peer_$1.json.err)")"
+    cl=$(json seconds_load "$OUT/civgis_$1.json") cc=$(json seconds_compute "$OUT/civgis_$1.json")
+    pt=$(json seconds_total "$OUT/peer_$1.json") pc=$(json seconds_compute "$OUT/peer_$1.json")
+    is_num "$cs" && is_num "$cc" && echo "$cs $cm $cl $cc" >>"$OUT/civgis_$1.runs"
+    is_num "$ps" && is_num "$pc" && echo "$ps $pm $pt $pc" >>"$OUT/peer_$1.runs"
+  done
+  read -r cs cm cl cc <<<"$(median "$OUT/civgis_$1.runs")"
+  read -r ps pm pt pc <<<"$(median "$OUT/peer_$1.runs")"
   # The answers, point by point (civgis's per-point output, untimed).
   "$BUILD/civgis" coverage --db "$3" --kind mutual_aid_home --radius "$6" --format csv >"$OUT/civgis_$1.csv" ||
     bench_fail "civgis coverage --format csv failed on $2"
@@ -76,12 +88,17 @@ row() { # KEY LABEL DB DEMAND_CSV FACILITIES_CSV RADIUS
     bench_fail "coverage, $2: the covered points differ beyond the tolerance or without a reason ($r; see $OUT/differ_$1.txt)"
   bench_ratio "coverage.$1.end_to_end" "$ps" "$cs" "$2: peer wall s / civgis wall s"
   bench_ratio "coverage.$1.compute" "$pc" "$cc" "$2: peer seconds_compute / civgis seconds_compute"
-  times+="| $2 | ${cs:--} | $(printf '%.3f / %.3f' "${cl:-0}" "${cc:-0}") | $(echo "${cm:-0} / 1024" | bc) | ${ps:--} | $(printf '%.3f / %.3f' "$(echo "${pt:-0} - ${pc:-0}" | bc -l)" "${pc:-0}") | $(echo "${pm:-0} / 1024" | bc) | $(ratio "$ps" "$cs" "coverage $2 end to end") | **$(ratio "$pc" "$cc" "coverage $2 compute")** | $(ratio "$pm" "$cm" "coverage $2 memory") |"$'\n'
+  cm=${cm%.*} pm=${pm%.*}
+  times+="| $2 | $(printf '%.2f' "${cs:-0}") | $(printf '%.3f / %.3f' "${cl:-0}" "${cc:-0}") | $(echo "${cm:-0} / 1024" | bc) | $(printf '%.2f' "${ps:-0}") | $(printf '%.3f / %.3f' "$(echo "${pt:-0} - ${pc:-0}" | bc -l)" "${pc:-0}") | $(echo "${pm:-0} / 1024" | bc) | $(ratio "$ps" "$cs" "coverage $2 end to end") | **$(ratio "$pc" "$cc" "coverage $2 compute")** | $(ratio "$pm" "$cm" "coverage $2 memory") |"$'\n'
   answers+="| $2 | $(field points "$r") | $(field covered_civgis "$r") | $(field covered_peer "$r") | $(field differ "$r") | $(field explained "$r") | $(field unexplained "$r") | $(field allowed "$r") |"$'\n'
   eval "E2E_$1=\$cs PEER_$1=\$ps"
 }
-row yanan "Yan'an (1,953 villages, 150 homes)" var/yanan.sqlite "$OUT/yanan_demand.csv" "$OUT/yanan_facilities.csv" 2000
-row national "national ($ND points, $NF homes)" "$NAT/national.sqlite" "$NAT/demand.csv" "$NAT/facilities.csv" 2000
+# Yan'an takes milliseconds on each side, so its figures are the medians of 5 runs.
+row yanan "Yan'an (1,953 villages, 150 homes)" var/yanan.sqlite "$OUT/yanan_demand.csv" "$OUT/yanan_facilities.csv" 2000 5
+# The national key names its size when it is not the default (a smaller run while
+# developing is not compared with the baseline's full-size ratios).
+NKEY=national; [ "$ND.$NF" = 700000.100000 ] || NKEY=national_${ND}_$NF
+row "$NKEY" "national ($ND points, $NF homes)" "$NAT/national.sqlite" "$NAT/demand.csv" "$NAT/facilities.csv" 2000 1
 
 echo "## Coverage: civgis vs GeoPandas + SciPy k-d tree + pyproj.Geod ($(nproc) cores)"
 echo
@@ -89,17 +106,18 @@ echo "Mutual-aid homes, 2 km reach, weight elderly_60plus. End to end: each whol
 echo "the peer, Python's start-up and imports too), reading, computing, writing the summary."
 echo "Compute: the analysis alone after the data is read, as each side times it (civgis"
 echo "\`coverage --timings\` seconds_compute; the peer's seconds_compute). Load: civgis reading the"
-echo "store; the peer's imports, CSV reading and GeoDataFrames."
+echo "store; the peer's imports, CSV reading and GeoDataFrames. Yan'an: medians of 5 runs."
 echo
 echo "| data | civgis end to end s | civgis load / compute s | civgis peak MB | peer end to end s | peer load / compute s | peer peak MB | ratio, end to end | ratio, compute | memory ratio |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 printf '%s' "$times"
 echo
 if [ -n "$import_s" ]; then
-  from_csv=$(echo "$import_s + ${E2E_national:-0}" | bc -l)
-  bench_ratio coverage.national.from_csv "${PEER_national:-}" "$from_csv" "national from the CSV files: peer wall s / (civgis import + coverage) s"
+  eval "nat_e2e=\${E2E_$NKEY:-0} nat_peer=\${PEER_$NKEY:-}"
+  from_csv=$(echo "$import_s + $nat_e2e" | bc -l)
+  bench_ratio "coverage.$NKEY.from_csv" "$nat_peer" "$from_csv" "national from the CSV files: peer wall s / (civgis import + coverage) s"
   printf 'National, from the CSV files (the peer'"'"'s input as it is): civgis imports them into SpatiaLite in %.1f s (this run), so import + coverage = %.1f s against the peer'"'"'s %s s = %s.\n' \
-    "$import_s" "$from_csv" "${PEER_national:--}" "$(ratio "${PEER_national:-}" "$from_csv" "coverage national from CSV")"
+    "$import_s" "$from_csv" "${nat_peer:--}" "$(ratio "$nat_peer" "$from_csv" "coverage national from CSV")"
 else
   echo "National, from the CSV files: the import was reused (REUSE_IMPORT), not measured in this run."
 fi
