@@ -116,8 +116,8 @@ if [ -n "$import_s" ]; then
   eval "nat_e2e=\${E2E_$NKEY:-0} nat_peer=\${PEER_$NKEY:-}"
   from_csv=$(echo "$import_s + $nat_e2e" | bc -l)
   bench_ratio "coverage.$NKEY.from_csv" "$nat_peer" "$from_csv" "national from the CSV files: peer wall s / (civgis import + coverage) s"
-  printf 'National, from the CSV files (the peer'"'"'s input as it is): civgis imports them into SpatiaLite in %.1f s (this run), so import + coverage = %.1f s against the peer'"'"'s %s s = %s.\n' \
-    "$import_s" "$from_csv" "${nat_peer:--}" "$(ratio "$nat_peer" "$from_csv" "coverage national from CSV")"
+  printf 'National, from the CSV files (the peer'"'"'s input as it is): civgis imports them into SpatiaLite in %.1f s (this run), so import + coverage = %.1f s against the peer'"'"'s %.1f s = %s.\n' \
+    "$import_s" "$from_csv" "${nat_peer:-0}" "$(ratio "$nat_peer" "$from_csv" "coverage national from CSV")"
 else
   echo "National, from the CSV files: the import was reused (REUSE_IMPORT), not measured in this run."
 fi
