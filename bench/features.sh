@@ -32,6 +32,7 @@ bash $PEERS/mapserver.sh "$SHARED" >/dev/null 2>&1 || bench_fail "MapServer did 
 bash $PEERS/mapserver.sh "$BIG" >/dev/null 2>&1 || bench_fail "MapServer did not start on the 40,000 polygons"
 
 serve() { # DB -> prints the base URL of a civgis serve started in the background
+  rm -f "$OUT/serve.$2" # not an earlier run's address: the wait below reads it
   "$BUILD/civgis" serve --db "$1" --port 0 --threads "$THREADS" --quiet >"$OUT/serve.$2" &
   echo $! >>"$OUT/pids"
   for _ in $(seq 50); do grep -q listening "$OUT/serve.$2" && break; sleep 0.1; done
@@ -41,6 +42,7 @@ serve() { # DB -> prints the base URL of a civgis serve started in the backgroun
 trap 'kill $(cat "$OUT/pids") 2>/dev/null || true' EXIT
 CT=$(serve "$OUT/townships.sqlite" town)
 CB=$(serve "$OUT/big.sqlite" big)
+rm -f "$OUT/ceiling.out"
 "$BUILD/bench_ceiling" 58090 "$THREADS" >"$OUT/ceiling.out" 2>&1 & echo $! >>"$OUT/pids"
 for _ in $(seq 50); do grep -q listening "$OUT/ceiling.out" && break; sleep 0.1; done
 grep -q listening "$OUT/ceiling.out" || bench_fail "the ceiling did not start: $(cat "$OUT/ceiling.out")"

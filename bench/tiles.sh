@@ -69,6 +69,7 @@ started() { # FILE WHAT
   grep -q listening "$1" || bench_fail "$2 did not start: $(cat "$1")"
 }
 serve() { # NAME DB CACHE_MB -> base URL
+  rm -f "$OUT/serve.$1" # not an earlier run's address: started() reads it
   "$BUILD/civgis" serve --db "$2" --port 0 --threads 2 --quiet --tile-cache-mb "$3" \
       >"$OUT/serve.$1" 2>"$OUT/serve_err.$1" &
   echo $! >>"$OUT/pids"
@@ -78,6 +79,7 @@ serve() { # NAME DB CACHE_MB -> base URL
 UNCACHED=$(serve nocache "$FEAT/townships.sqlite" 0)
 CACHED=$(serve cache "$FEAT/townships.sqlite" 256)
 BIGURL=$(serve big "$FEAT/big.sqlite" 0)
+rm -f "$OUT/ceiling.out"
 "$BUILD/bench_ceiling" 58091 2 >"$OUT/ceiling.out" 2>&1 & echo $! >>"$OUT/pids"
 started "$OUT/ceiling.out" "the ceiling"
 
