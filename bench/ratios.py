@@ -7,7 +7,8 @@ RATIOS_TSV: "key<TAB>ratio<TAB>what" lines the benchmark scripts wrote (each a r
 higher is better for civgis). Writes them to RATIOS_JSON with the run's date, commit and
 core count, then prints a Markdown table against BASELINE_JSON, flagging every ratio that
 fell by more than 20% ("REGRESSION"), and those missing from either side. --update
-writes this run's ratios as the new baseline (done on purpose, then committed).
+writes this run's ratios as the new baseline (done on purpose, then committed), with
+BENCH_NOTE (how the figures were taken, e.g. the machine's load) as its note.
 Exits 3 when a ratio regressed, so the caller can decide what that means.
 """
 import datetime
@@ -34,7 +35,10 @@ def main():
     except OSError:
         commit = ""
     doc = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-           "commit": commit, "cores": os.cpu_count(), "ratios": ratios}
+           "commit": commit, "cores": os.cpu_count()}
+    if os.environ.get("BENCH_NOTE"):
+        doc["note"] = os.environ["BENCH_NOTE"]
+    doc["ratios"] = ratios
     with open(out_json, "w") as f:
         json.dump(doc, f, indent=2, ensure_ascii=False)
         f.write("\n")
@@ -45,6 +49,8 @@ def main():
         base = b.get("ratios", {})
         print(f"Ratios against `{base_json}` (taken {b.get('date', '?')} at {b.get('commit', '?')}); "
               f"a ratio that fell by more than {FALL:.0%} is flagged. This run: `{out_json}`.")
+        if b.get("note"):
+            print(f"\nBaseline note: {b['note']}")
     else:
         print(f"No baseline at `{base_json}` yet; this run's ratios are in `{out_json}`.")
     print()
