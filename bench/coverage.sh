@@ -67,9 +67,9 @@ rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 print(*("%.6f" % statistics.median(float(r[i]) for r in rows) for i in range(len(rows[0]))) if rows else "")' "$1"
 }
 row() { # KEY LABEL DB DEMAND_CSV FACILITIES_CSV RADIUS RUNS (each figure the median of RUNS runs)
-  local cs cm ps pm cl cc pt pc r k
+  local cs cm ps pm cl cc pt pc r
   : >"$OUT/civgis_$1.runs"; : >"$OUT/peer_$1.runs"
-  for k in $(seq "$7"); do
+  for _ in $(seq "$7"); do
     read -r cs cm <<<"$(measure "$OUT/civgis_$1.json" "$BUILD/civgis" coverage --db "$3" --kind mutual_aid_home --radius "$6" --timings ||
       bench_fail "civgis coverage failed on $2 (see $OUT/civgis_$1.json.err)")"
     read -r ps pm <<<"$(measure "$OUT/peer_$1.json" /usr/bin/python3 bench/coverage_peer.py "$4" "$5" "$6" "$OUT/peer_$1.npz" ||
@@ -91,7 +91,7 @@ row() { # KEY LABEL DB DEMAND_CSV FACILITIES_CSV RADIUS RUNS (each figure the me
   cm=${cm%.*} pm=${pm%.*}
   times+="| $2 | $(printf '%.2f' "${cs:-0}") | $(printf '%.3f / %.3f' "${cl:-0}" "${cc:-0}") | $(echo "${cm:-0} / 1024" | bc) | $(printf '%.2f' "${ps:-0}") | $(printf '%.3f / %.3f' "$(echo "${pt:-0} - ${pc:-0}" | bc -l)" "${pc:-0}") | $(echo "${pm:-0} / 1024" | bc) | $(ratio "$ps" "$cs" "coverage $2 end to end") | **$(ratio "$pc" "$cc" "coverage $2 compute")** | $(ratio "$pm" "$cm" "coverage $2 memory") |"$'\n'
   answers+="| $2 | $(field points "$r") | $(field covered_civgis "$r") | $(field covered_peer "$r") | $(field differ "$r") | $(field explained "$r") | $(field unexplained "$r") | $(field allowed "$r") |"$'\n'
-  eval "E2E_$1=\$cs PEER_$1=\$ps"
+  LAST_E2E=$cs LAST_PEER=$ps
 }
 # Yan'an takes milliseconds on each side, so its figures are the medians of 5 runs.
 row yanan "Yan'an (1,953 villages, 150 homes)" var/yanan.sqlite "$OUT/yanan_demand.csv" "$OUT/yanan_facilities.csv" 2000 5
@@ -99,6 +99,7 @@ row yanan "Yan'an (1,953 villages, 150 homes)" var/yanan.sqlite "$OUT/yanan_dema
 # developing is not compared with the baseline's full-size ratios).
 NKEY=national; [ "$ND.$NF" = 700000.100000 ] || NKEY=national_${ND}_$NF
 row "$NKEY" "national ($ND points, $NF homes)" "$NAT/national.sqlite" "$NAT/demand.csv" "$NAT/facilities.csv" 2000 1
+nat_e2e=${LAST_E2E:-0} nat_peer=${LAST_PEER:-}
 
 echo "## Coverage: civgis vs GeoPandas + SciPy k-d tree + pyproj.Geod ($(nproc) cores)"
 echo
@@ -113,7 +114,6 @@ echo "|---|---|---|---|---|---|---|---|---|---|"
 printf '%s' "$times"
 echo
 if [ -n "$import_s" ]; then
-  eval "nat_e2e=\${E2E_$NKEY:-0} nat_peer=\${PEER_$NKEY:-}"
   from_csv=$(echo "$import_s + $nat_e2e" | bc -l)
   bench_ratio "coverage.$NKEY.from_csv" "$nat_peer" "$from_csv" "national from the CSV files: peer wall s / (civgis import + coverage) s"
   printf 'National, from the CSV files (the peer'"'"'s input as it is): civgis imports them into SpatiaLite in %.1f s (this run), so import + coverage = %.1f s against the peer'"'"'s %.1f s = %s.\n' \

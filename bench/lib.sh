@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers the bench/*.sh scripts source: failures, ratios, numbers.
 #   BENCH_RATIOS: where bench_ratio appends "key<TAB>value<TAB>what" (run.sh sets it;
 #   by default $OUT/ratios.tsv). A script records each failure with bench_fail (into

@@ -175,6 +175,7 @@ run() { # NAME BASE LIST [wrk options] -> "rps p99 bytes_per_req errors"
   r=$(sed -nE 's/^RESULT.*rps=([0-9.]+).*p99_ms=([0-9.]+).*bytes_per_req=([0-9]+).*errors=([0-9]+) non2xx=([0-9]+).*/\1 \2 \3 \4 \5/p' "$OUT/wrk_$1.txt" |
     awk '{print $1, $2, $3, $4 + $5}')
   [ -n "$r" ] || { bench_fail "wrk gave no result for $1 (see $OUT/wrk_$1.txt)"; r="- - - -"; }
+  # shellcheck disable=SC2086 # r is four words
   set -- "$1" $r
   [ "$5" = 0 ] || [ "$5" = - ] || bench_fail "tiles, $1: $5 socket errors or answers outside 2xx"
   echo "$2 $3 $4 $5"
