@@ -1,7 +1,9 @@
 /*
  * The bare HTTP ceiling for the benchmarks: libmicrohttpd answering every request with
- * a fixed 2 KB body, configured like civgis serve (thread pool, epoll). civgis's
- * cached answers (304s, cached tiles) are reported as a fraction of this.
+ * a fixed 2 KB body, or, when the request carries If-None-Match, with a header-only
+ * 304 (an ETag, no body), configured like civgis serve (thread pool, epoll). civgis's
+ * cached tiles are reported as a fraction of the first, its 304s of the second, so
+ * each is set against a server sending the same kind of answer.
  *   bench_ceiling PORT THREADS   (runs until killed; 127.0.0.1 only)
  */
 #include <arpa/inet.h>
@@ -13,6 +15,10 @@
 
 static char body[2048];
 
+struct answers {
+    struct MHD_Response *ok, *not_modified;
+};
+
 static enum MHD_Result answer(void *cls,
                               struct MHD_Connection *conn,
                               const char *url,
@@ -23,7 +29,7 @@ static enum MHD_Result answer(void *cls,
                               void **con_cls)
 {
     static int seen;
-    struct MHD_Response *r = cls;
+    const struct answers *a = cls;
 
     (void)url;
     (void)method;
@@ -36,25 +42,29 @@ static enum MHD_Result answer(void *cls,
         *con_cls = &seen;
         return MHD_YES;
     }
-    return MHD_queue_response(conn, MHD_HTTP_OK, r);
+    if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH))
+        return MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, a->not_modified);
+    return MHD_queue_response(conn, MHD_HTTP_OK, a->ok);
 }
 
 int main(int argc, char **argv)
 {
     struct MHD_Daemon *d;
-    struct MHD_Response *r;
+    struct answers a;
     struct sockaddr_in sa = {0};
     int port = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 58090;
     unsigned threads = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 2;
 
     memset(body, 'x', sizeof body);
-    r = MHD_create_response_from_buffer(sizeof body, body, MHD_RESPMEM_PERSISTENT);
-    MHD_add_response_header(r, "Content-Type", "application/json");
+    a.ok = MHD_create_response_from_buffer(sizeof body, body, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(a.ok, "Content-Type", "application/json");
+    a.not_modified = MHD_create_response_from_buffer(0, body, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(a.not_modified, "ETag", "\"0123456789abcdef\"");
     sa.sin_family = AF_INET;
     sa.sin_port = htons((unsigned short)port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO,
-                         (unsigned short)port, NULL, NULL, answer, r, MHD_OPTION_SOCK_ADDR, &sa,
+                         (unsigned short)port, NULL, NULL, answer, &a, MHD_OPTION_SOCK_ADDR, &sa,
                          MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "bench_ceiling: cannot listen on %d\n", port);
@@ -64,6 +74,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     pause();
     MHD_stop_daemon(d);
-    MHD_destroy_response(r);
+    MHD_destroy_response(a.ok);
+    MHD_destroy_response(a.not_modified);
     return 0;
 }

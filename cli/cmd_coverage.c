@@ -32,6 +32,8 @@ static const char USAGE[] =
     "  --capacity         assign demand nearest-first up to facility capacities\n"
     "  --format F         json (default: the summary), geojson or csv (per point)\n"
     "  --out FILE         write there instead of stdout\n"
+    "  --timings          the JSON summary adds seconds_load (reading the store) and\n"
+    "                     seconds_compute (the analysis alone)\n"
     "  -h, --help         this text\n";
 
 struct opts {
@@ -51,6 +53,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"capacity", no_argument, NULL, 'c'},
         {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
+        {"timings", no_argument, NULL, 't'}, /* bench/coverage.sh: compute against compute */
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -99,6 +102,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
             break;
         case 'o':
             o->out = optarg;
+            break;
+        case 't':
+            o->p.has_timings = true;
             break;
         case 'h':
             fputs(USAGE, stdout);

@@ -21,6 +21,7 @@ struct coverage_params {
     double radius_m;      /* > 0: overrides the service standards */
     const char *weight;   /* demand weight field */
     bool has_capacity;    /* nearest-first assignment up to capacities */
+    bool has_timings;     /* the summary adds seconds_load and seconds_compute */
 };
 
 enum coverage_format {

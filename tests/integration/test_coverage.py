@@ -131,6 +131,14 @@ class Coverage(unittest.TestCase):
         p = fc["features"][0]["properties"]
         self.assertTrue({"covered", "nearest_id", "nearest_m", "weight"} <= set(p))
 
+    def test_timings_add_the_two_seconds_only(self):
+        plain = self.summary("--kind", "mutual_aid_home")
+        timed = self.summary("--kind", "mutual_aid_home", "--timings")
+        self.assertNotIn("seconds_compute", plain)
+        for key in ("seconds_load", "seconds_compute"):
+            self.assertGreaterEqual(timed.pop(key), 0, key)
+        self.assertEqual(timed, plain)
+
     def test_no_facilities_of_a_kind(self):
         s = self.summary("--kind", "canteen")
         self.assertEqual((s["facilities"], s["points_covered"], s["demand_covered"]), (0, 0, 0))
