@@ -147,20 +147,6 @@ static cJSON *add_op(cJSON *paths, const char *path, const struct api_route *rt)
     return op;
 }
 
-static const char *json_type(enum prop_type t)
-{
-    switch (t) {
-    case PROP_INT:
-        return "integer";
-    case PROP_REAL:
-        return "number";
-    case PROP_BOOL:
-        return "boolean";
-    default:
-        return "string";
-    }
-}
-
 /* /collections/{id}/items for one collection: the generic items operation with the
  * collection's queryables added as query parameters (property=value). */
 static void
@@ -179,7 +165,7 @@ add_collection_items(cJSON *paths, const struct api_route *items, const struct l
     op = add_op(paths, path, &rt);
     plist = cJSON_GetObjectItemCaseSensitive(op, "parameters");
     for (i = 0; i < l->n_props; i++) {
-        cJSON *s = schema(json_type(l->props[i].type));
+        cJSON *s = schema(api_json_type(l->props[i].type));
         if (l->props[i].type == PROP_DATE)
             cJSON_AddStringToObject(s, "format", "date");
         cJSON_AddItemToArray(plist,

@@ -11,6 +11,9 @@
 
 cJSON *api_link(const char *href, const char *rel, const char *type, const char *title);
 void api_self_links(cJSON *links, const char *base, const char *path, const char *json_type);
+
+/* The JSON Schema type of a layer property ("integer", "number", "boolean", "string"). */
+const char *api_json_type(enum prop_type t);
 /* Renders root as the body and frees it. */
 void api_send_json(struct api_response *res, cJSON *root, const char *content_type);
 

@@ -11,7 +11,7 @@
 
 #include "api_render.h"
 
-static const char *json_type(enum prop_type t)
+const char *api_json_type(enum prop_type t)
 {
     switch (t) {
     case PROP_INT:
@@ -66,7 +66,7 @@ static void add_property(cJSON *props, const struct layer_def *l, size_t i, bool
 
     add_title(p, lp->title_zh, lp->title);
     cJSON_AddStringToObject(p, "description", lp->description);
-    cJSON_AddStringToObject(p, "type", json_type(lp->type));
+    cJSON_AddStringToObject(p, "type", api_json_type(lp->type));
     if (lp->type == PROP_DATE)
         cJSON_AddStringToObject(p, "format", "date");
     if (with_roles && !strcmp(lp->sql, l->id_sql))
