@@ -12,6 +12,7 @@
 
 #include "api_int.h"
 #include "log.h"
+#include "throttle.h"
 
 void api_unauthorized(struct api_response *res, const char *msg)
 {
@@ -58,10 +59,23 @@ bool api_authenticate(struct api_request *req, struct api_response *res)
     struct gis_error err = {0};
     bool has_token = false;
 
+    char addr[64], msg[128], wait_text[16];
+    unsigned wait_s;
+
     memset(&req->who, 0, sizeof req->who);
     req->who.role = AUTH_ANONYMOUS;
     if (!h)
         return true;
+    api_client_address(req, addr, sizeof addr);
+    wait_s = throttle_wait_s(req->throttle, addr);
+    if (wait_s > 0) {
+        snprintf(msg, sizeof msg, "too many unknown tokens from this address; try again in %u s",
+                 wait_s);
+        snprintf(wait_text, sizeof wait_text, "%u", wait_s);
+        api_error(res, 429, "too_many_requests", msg);
+        api_header_add(res, "Retry-After", wait_text);
+        return false;
+    }
     if (!strncasecmp(h, "Bearer ", 7))
         has_token = bearer_token(h, token);
     else if (!strncasecmp(h, "Basic ", 6))
@@ -74,8 +88,9 @@ bool api_authenticate(struct api_request *req, struct api_response *res)
     if (auth_check(api_store(req), token, &req->who, &err) != GIS_OK) {
         memset(token, 0, sizeof token);
         memset(&req->who, 0, sizeof req->who);
-        LOG_WARN("auth", "req=%llu event=bad_token path=\"%.120s\"", (unsigned long long)req->id,
-                 req->path);
+        throttle_fail(req->throttle, addr);
+        LOG_WARN("auth", "req=%llu event=bad_token addr=%s path=\"%.120s\"",
+                 (unsigned long long)req->id, addr, req->path);
         api_unauthorized(res, "the token is unknown or revoked");
         return false;
     }

@@ -47,6 +47,7 @@ struct api_request {
     struct tile_sources *sources; /* the layers prepared for tiles (tileset.h) */
     struct editor *editor;        /* the one writer (app/editor.h), NULL: read-only */
     struct auth_identity who;     /* who the request acts as (api_authenticate) */
+    struct throttle *throttle;    /* bad tokens per client address (throttle.h) */
 };
 
 struct api_header {

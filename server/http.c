@@ -38,6 +38,7 @@
 #include "editor.h"
 #include "jobs.h"
 #include "log.h"
+#include "throttle.h"
 #include "tilecache.h"
 #include "tileset.h"
 
@@ -67,7 +68,8 @@ struct server {
     struct jobs *jobs;
     struct tilecache *tiles;
     struct tile_sources *sources;
-    struct editor *editor; /* the one writer; NULL when the file cannot be written */
+    struct editor *editor;     /* the one writer; NULL when the file cannot be written */
+    struct throttle *throttle; /* bad tokens per client address */
     char *db_path;
     char *cors_origins[MAX_CORS_ORIGINS]; /* lowercased; may drive guarded routes */
     size_t n_cors_origins;
@@ -1277,6 +1279,7 @@ static bool dispatch(struct server *srv,
     req->tiles = srv->tiles;
     req->sources = srv->sources;
     req->editor = srv->editor;
+    req->throttle = srv->throttle;
     w = ctx_acquire(srv, st, req, &err);
     if (w == WAIT_SUSPENDED)
         return true;
@@ -1687,6 +1690,9 @@ static void open_editor(struct server *srv)
     }
 }
 
+/* Bad tokens one client address may send in a minute before it is refused (429). */
+#define BAD_TOKENS_PER_MINUTE 10
+
 static void init_sync(struct server *srv)
 {
     pthread_condattr_t ca;
@@ -1733,6 +1739,8 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     rc = srv->db_path ? copy_origins(srv, opt, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)
         rc = auth_init(err);
+    if (rc == GIS_OK && throttle_new(BAD_TOKENS_PER_MINUTE, 60, &srv->throttle) != GIS_OK)
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)
         rc = open_contexts(srv, threads, err);
     if (rc == GIS_OK)
@@ -1793,6 +1801,7 @@ void server_stop(struct server *srv)
         MHD_stop_daemon(srv->daemon);
     jobs_stop(srv->jobs);
     editor_close(srv->editor);
+    throttle_free(srv->throttle);
     coverage_layer_uninstall();
     tile_sources_free(srv->sources);
     tilecache_free(srv->tiles);

@@ -1,10 +1,11 @@
 """Users, roles and tokens through the real CLI: `civgis user add` prints the token as
 the only line on stdout, the store keeps only its keyed hash, list/revoke/token do what
 they say, and bad input exits 1 or 2 with a message and changes nothing."""
+import json
 import re
 import unittest
 
-from civgis_test import civgis, connect, demo_copy, snapshot
+from civgis_test import Server, bearer, civgis, connect, demo_copy, snapshot
 
 TOKEN = re.compile(r"^cgt_\d+_[A-Za-z0-9_-]{43}\n$")
 
@@ -73,6 +74,29 @@ class UserCommands(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("'frobnicate' is not add, list, revoke or token", p.stderr)
         self.assertEqual(snapshot(self.db), before)
+
+
+class BadTokens(unittest.TestCase):
+    """Guessing tokens is slowed: past ten unknown tokens a minute from one address, that
+    address gets 429 with Retry-After, for a valid token too, until its minute is over;
+    each bad token is logged with the address."""
+
+    def test_ten_bad_tokens_a_minute_then_429(self):
+        db = demo_copy("bad-tokens")
+        good = civgis("user", "add", "--db", db, "ok", "--role", "viewer", check=0).stdout.strip()
+        log = db + ".log"
+        with Server(db, log=log) as srv:
+            for i in range(10):
+                status, headers, _ = srv.get("/collections", headers=bearer(f"cgt_1_guess{i}"))
+                self.assertEqual(status, 401, i)
+            status, headers, body = srv.get("/collections", headers=bearer("cgt_1_guess10"))
+            self.assertEqual(status, 429, body)
+            self.assertEqual(json.loads(body)["code"], "too_many_requests")
+            self.assertTrue(0 < int(headers["Retry-After"]) <= 60)
+            self.assertEqual(srv.get("/collections", headers=bearer(good))[0], 429)
+            self.assertEqual(srv.get("/collections")[0], 200)  # no token: not throttled
+        text = open(log).read()
+        self.assertEqual(text.count("event=bad_token addr=127.0.0.1"), 10)
 
 
 if __name__ == "__main__":
