@@ -22,6 +22,7 @@
 #define API_MAX_BODY        (64u * 1024u * 1024u)
 #define API_MAX_HEADERS     10
 #define API_MAX_PATH_PARAMS 5
+#define API_PATH_PARAM_MAX  256 /* bytes of one captured segment, NUL included */
 
 /* What a request borrows for its lifetime: a read-only store and cached CRS
  * transformations. A streamed response keeps it until the body is sent. */
@@ -34,7 +35,8 @@ struct tile_sources;
 struct api_request {
     const char *method;
     const char *path;
-    const char *path_params[API_MAX_PATH_PARAMS]; /* the {} segments of the route */
+    const char *path_params[API_MAX_PATH_PARAMS];            /* the {} segments of the route */
+    char path_segs[API_MAX_PATH_PARAMS][API_PATH_PARAM_MAX]; /* where path_params point */
     struct api_ctx *ctx;
     void *conn; /* struct MHD_Connection, for lookups in http.c */
     uint64_t id;

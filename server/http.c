@@ -874,14 +874,14 @@ static enum MHD_Result send_response(struct server *srv,
  * the literal suffix that follows the name in the pattern, e.g. "{y}.mvt"). */
 static bool route_match(const char *pattern, const char *path, struct api_request *req)
 {
-    static __thread char segs[API_MAX_PATH_PARAMS][256];
+    char(*segs)[API_PATH_PARAM_MAX] = req->path_segs;
     size_t n = 0;
 
     while (*pattern && *path) {
         if (*pattern == '{') {
             const char *suffix = strchr(pattern, '}') + 1;
             size_t suffix_len = strcspn(suffix, "/"), len = strcspn(path, "/");
-            if (len <= suffix_len || len - suffix_len >= sizeof segs[0] ||
+            if (len <= suffix_len || len - suffix_len >= API_PATH_PARAM_MAX ||
                 n == API_MAX_PATH_PARAMS || memcmp(path + len - suffix_len, suffix, suffix_len))
                 return false;
             memcpy(segs[n], path, len - suffix_len);
