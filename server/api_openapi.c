@@ -165,8 +165,9 @@ static cJSON *queryable_param(const struct layer_prop *p)
     return par;
 }
 
-/* Anyone may call it; a token of the role x-civgis-min-role names shows more (the
- * sensitive properties): security lists no scheme (anonymous) and the token schemes. */
+/* Anyone may call it; a token of the role its parameters' x-civgis-min-role names shows
+ * more (the sensitive properties): security lists no scheme (anonymous) and the token
+ * schemes. */
 static void add_optional_security(cJSON *op)
 {
     cJSON *sec = cJSON_AddArrayToObject(op, "security");
@@ -176,7 +177,6 @@ static void add_optional_security(cJSON *op)
     cJSON_AddArrayToObject(cJSON_GetArrayItem(sec, 1), "bearer");
     cJSON_AddItemToArray(sec, cJSON_CreateObject());
     cJSON_AddArrayToObject(cJSON_GetArrayItem(sec, 2), "basic");
-    cJSON_AddStringToObject(op, "x-civgis-min-role", auth_role_name(policy_sensitive_role()));
 }
 
 /* /collections/{id}/items for one collection: the generic items operation with the
