@@ -14,8 +14,9 @@
 #include <string.h>
 
 #include "cli_int.h"
-#include "coverage_run.h"
+#include "coverage_analysis.h"
 #include "scenario.h"
+#include "site_inputs.h"
 #include "site_run.h"
 #include "store.h"
 
@@ -145,7 +146,7 @@ struct cov_ctx {
 static enum gis_status write_coverage(void *ctx, FILE *f, struct gis_error *err)
 {
     struct cov_ctx *c = ctx;
-    return coverage_write(c->st, &c->cov, COVERAGE_SUMMARY, f, err);
+    return coverage_analysis_write(c->st, &c->cov, COVERAGE_SUMMARY, f, err);
 }
 
 static double share(const cJSON *d)
@@ -237,7 +238,7 @@ static enum gis_status solve_item(struct store *st,
     cJSON_AddStringToObject(it->report, "scenario", it->name);
     cJSON_AddItemToObject(it->report, "title",
                           cJSON_Duplicate(cJSON_GetObjectItem(problem, "title"), true));
-    rc = site_params_from_json(it->in, &it->p, err);
+    rc = site_inputs_from_json(it->in, &it->p, err);
     it->p.save_name = it->name;
     it->p.user = "civgis plan";
     if (rc == GIS_OK)
@@ -328,7 +329,7 @@ static enum gis_status check_plan(const cJSON *plan, struct gis_error *err)
         cJSON *in = merged_inputs(plan, problem);
         struct site_params p;
         if (rc == GIS_OK)
-            rc = site_params_from_json(in, &p, err);
+            rc = site_inputs_from_json(in, &p, err);
         if (rc == GIS_OK && !p.kinds)
             rc = gis_fail(err, GIS_ERR_INVALID_ARG, "problem %s: \"kind\" is required",
                           cJSON_GetStringValue(cJSON_GetObjectItem(problem, "name")));

@@ -181,7 +181,7 @@ put_tile(struct sink *s, int z, int64_t x, int64_t y, const struct gbuf *gz, str
 
 struct walk {
     struct store *st;
-    struct tile_sources *sources;
+    struct tileset_sources *sources;
     const struct tileset *ts;
     const struct opts *o;
     const double *bounds;
@@ -381,7 +381,7 @@ static enum gis_status run(const struct opts *o, struct store *st, struct gis_er
         return gis_fail(err, GIS_ERR_NOT_FOUND, "no tileset '%.60s'; see /tiles", o->tileset);
     if (!tileset_bounds(st, ts, bounds))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "tileset '%.60s' has no features", o->tileset);
-    if (tile_sources_new(NULL, o->buffer, o->max_kb * 1024, &w.sources) != GIS_OK)
+    if (tileset_sources_new(NULL, o->buffer, o->max_kb * 1024, &w.sources) != GIS_OK)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     rc = o->mbtiles ? mbtiles_create(o->mbtiles, &sink.mb, err)
                     : (pmtiles_writer_new(&sink.pm) == GIS_OK
@@ -392,7 +392,7 @@ static enum gis_status run(const struct opts *o, struct store *st, struct gis_er
     if (sink.mb)
         rc = rc == GIS_OK ? mbtiles_finish(sink.mb, err) : (mbtiles_abort(sink.mb), rc);
     pmtiles_writer_free(sink.pm);
-    tile_sources_free(w.sources);
+    tileset_sources_free(w.sources);
     if (rc == GIS_OK && !o->is_quiet)
         fprintf(stderr, "%ld tiles with features written to %s\n", w.written,
                 o->mbtiles ? o->mbtiles : o->pmtiles);

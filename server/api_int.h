@@ -30,7 +30,7 @@ struct api_ctx;
 struct jobs;
 struct editor;
 
-struct tile_sources;
+struct tileset_sources;
 
 struct api_request {
     const char *method;
@@ -43,13 +43,13 @@ struct api_request {
     bool accepts_gzip;
     const char *body; /* POST, PUT or PATCH body (NUL-terminated), or NULL */
     size_t body_len;
-    struct policy_caller caller;  /* who asks; anonymous until tokens exist (policy.h) */
-    struct jobs *jobs;            /* the jobs (jobs.h) */
-    struct tilecache *tiles;      /* the tile cache, or NULL */
-    struct tile_sources *sources; /* the layers prepared for tiles (tileset.h) */
-    struct editor *editor;        /* the one writer (app/editor.h), NULL: read-only */
-    struct auth_identity who;     /* who the request acts as (api_authenticate) */
-    struct throttle *throttle;    /* bad tokens per client address (throttle.h) */
+    struct policy_caller caller;     /* who asks; anonymous until tokens exist (policy.h) */
+    struct jobs *jobs;               /* the jobs (jobs.h) */
+    struct tilecache *tiles;         /* the tile cache, or NULL */
+    struct tileset_sources *sources; /* the layers prepared for tiles (tileset.h) */
+    struct editor *editor;           /* the one writer (app/editor.h), NULL: read-only */
+    struct auth_identity who;        /* who the request acts as (api_authenticate) */
+    struct throttle *throttle;       /* bad tokens per client address (throttle.h) */
 };
 
 struct api_header {

@@ -11,6 +11,7 @@
 #include "jobs.h"
 #include "json_inputs.h"
 #include "policy.h"
+#include "site_inputs.h"
 #include "site_run.h"
 
 #define SITE_ID "site-selection"
@@ -89,7 +90,7 @@ static enum gis_status parse(const struct api_request *req,
         return gis_fail(err, GIS_ERR_INVALID_ARG, "the body needs an \"inputs\" object");
     rc = outputs ? json_inputs_names(outputs, "output", SITE_OUTPUTS, err) : GIS_OK;
     if (rc == GIS_OK)
-        rc = site_params_from_json(in, p, err);
+        rc = site_inputs_from_json(in, p, err);
     if (rc == GIS_OK)
         rc = policy_weight_check(&req->caller, "weight", p->weight, err);
     if (rc == GIS_OK && p->save_name)

@@ -67,7 +67,7 @@ struct server {
     struct MHD_Daemon *daemon;
     struct jobs *jobs;
     struct tilecache *tiles;
-    struct tile_sources *sources;
+    struct tileset_sources *sources;
     struct editor *editor;     /* the one writer; NULL when the file cannot be written */
     struct throttle *throttle; /* bad tokens per client address */
     char *db_path;
@@ -1720,8 +1720,8 @@ start_workers(struct server *srv, const struct server_options *opt, struct gis_e
     if (rc == GIS_OK && opt->tile_cache_mb &&
         tilecache_new(opt->tile_cache_mb * 1024 * 1024, &srv->tiles) != GIS_OK)
         rc = gis_fail(err, GIS_ERR_NOMEM, "cannot allocate the tile cache");
-    if (rc == GIS_OK && tile_sources_new(srv->tiles, opt->tile_buffer, opt->tile_max_kb * 1024,
-                                         &srv->sources) != GIS_OK)
+    if (rc == GIS_OK && tileset_sources_new(srv->tiles, opt->tile_buffer, opt->tile_max_kb * 1024,
+                                            &srv->sources) != GIS_OK)
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     return rc;
 }
@@ -1807,7 +1807,7 @@ void server_stop(struct server *srv)
     editor_close(srv->editor);
     throttle_free(srv->throttle);
     coverage_layer_uninstall();
-    tile_sources_free(srv->sources);
+    tileset_sources_free(srv->sources);
     tilecache_free(srv->tiles);
     for (c = srv->all; c; c = next) {
         next = c->all_next;

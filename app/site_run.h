@@ -61,19 +61,8 @@ enum site_format {
     SITE_GEOJSON, /* the chosen sites with the demand each serves */
 };
 
-struct cJSON;
-
 /* The longest time limit of a run, in seconds. */
 #define SITE_TIME_LIMIT_MAX_S 600.0
-
-/* Parameters from a JSON object of inputs (the process's and a plan file's): problem,
- * kind, p, radius, weight, candidates, within, candidates_within, existing, capacity,
- * budget, per_county_min/max, exclude_kind, exclude_distance, exact, time_limit (<= 600),
- * gap, seed, force, forbid, save_scenario. Strict: an unknown or repeated name, a value
- * of the wrong type, a fraction where a count is meant or a number out of range is
- * GIS_ERR_INVALID_ARG naming the input. Strings in p point into in. */
-enum gis_status
-site_params_from_json(const struct cJSON *in, struct site_params *p, struct gis_error *err);
 
 /* Builds, solves, saves when p->save_name is set, and writes the answer to f. */
 enum gis_status site_write(struct store *st,

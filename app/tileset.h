@@ -44,7 +44,7 @@ tileset_find(struct store *st, const char *id, struct tileset *one, struct layer
 /* Every layer prepared for tiling (tiles/tilesource.h), one per collection, rebuilt
  * when the version of a table it shows moves on (layer_data_version); what the rebuild
  * shows changed is invalidated in the tile cache. Shared by every thread of a server. */
-struct tile_sources;
+struct tileset_sources;
 
 #define TILESET_BUFFER_DEFAULT 64 /* tile units (of 4096) kept around a tile */
 #define TILESET_BUFFER_MAX     2048
@@ -52,11 +52,11 @@ struct tile_sources;
 /* out: no layers yet; tiles keep buffer units (of 4096) of geometry around them and
  * stay within max_bytes (0: TILESET_MAX_BYTES; see tileset_render); cache (may be NULL)
  * is invalidated on changes, not owned. */
-enum gis_status tile_sources_new(struct tilecache *cache,
-                                 unsigned buffer,
-                                 size_t max_bytes,
-                                 struct tile_sources **out);
-void tile_sources_free(struct tile_sources *r);
+enum gis_status tileset_sources_new(struct tilecache *cache,
+                                    unsigned buffer,
+                                    size_t max_bytes,
+                                    struct tileset_sources **out);
+void tileset_sources_free(struct tileset_sources *r);
 
 /* The layers of a tileset shown at one zoom, at one data version, held while its tiles
  * are read from the cache or rendered. */
@@ -75,12 +75,12 @@ struct tileset_view {
  * tiles of what changed; out->is_rebuilt says which) and holds them in *out until
  * tileset_release. Call before reading the cache. */
 enum gis_status tileset_acquire(struct store *st,
-                                struct tile_sources *r,
+                                struct tileset_sources *r,
                                 const struct tileset *ts,
                                 int z,
                                 struct tileset_view *out,
                                 struct gis_error *err);
-void tileset_release(struct tile_sources *r, struct tileset_view *v);
+void tileset_release(struct tileset_sources *r, struct tileset_view *v);
 
 /* The MVT of tile (v->z)/x/y into out (empty when no layer has a feature there), within
  * the sources' max_bytes: simplified harder (2, 8, 32 pixels), then its lines and

@@ -86,7 +86,7 @@ struct source_entry {
     struct source_entry *next;
 };
 
-struct tile_sources {
+struct tileset_sources {
     pthread_mutex_t lock;
     pthread_cond_t built; /* an entry's build ended */
     struct tilecache *cache;
@@ -95,12 +95,12 @@ struct tile_sources {
     struct source_entry *head;
 };
 
-enum gis_status tile_sources_new(struct tilecache *cache,
-                                 unsigned buffer,
-                                 size_t max_bytes,
-                                 struct tile_sources **out)
+enum gis_status tileset_sources_new(struct tilecache *cache,
+                                    unsigned buffer,
+                                    size_t max_bytes,
+                                    struct tileset_sources **out)
 {
-    struct tile_sources *r = calloc(1, sizeof *r);
+    struct tileset_sources *r = calloc(1, sizeof *r);
 
     *out = r;
     if (!r)
@@ -122,7 +122,7 @@ static void held_release(struct tile_held *h)
     }
 }
 
-void tile_sources_free(struct tile_sources *r)
+void tileset_sources_free(struct tileset_sources *r)
 {
     struct source_entry *e, *next;
 
@@ -213,7 +213,7 @@ static void note_dirty(void *ctx, const double box[4])
 }
 
 /* Invalidates the cached tiles showing what differs between the old and new source. */
-static void invalidate(struct tile_sources *r,
+static void invalidate(struct tileset_sources *r,
                        const struct tile_source *old_src,
                        const struct tile_source *new_src)
 {
@@ -231,7 +231,7 @@ static void invalidate(struct tile_sources *r,
     free(d.box);
 }
 
-static struct source_entry *entry_for(struct tile_sources *r, const char *layer)
+static struct source_entry *entry_for(struct tileset_sources *r, const char *layer)
 {
     struct source_entry *e;
 
@@ -250,7 +250,7 @@ static struct source_entry *entry_for(struct tile_sources *r, const char *layer)
 }
 
 /* Makes src (built at version) e's current source, invalidating what changed. */
-static enum gis_status replace_source(struct tile_sources *r,
+static enum gis_status replace_source(struct tileset_sources *r,
                                       struct source_entry *e,
                                       struct tile_source *src,
                                       int64_t version,
@@ -275,7 +275,7 @@ static enum gis_status replace_source(struct tile_sources *r,
  * *out_is_built says whether this call built it. One thread builds a layer, without the
  * lock, so tiles of other layers go on; threads wanting the same layer wait for it. */
 static enum gis_status source_acquire(struct store *st,
-                                      struct tile_sources *r,
+                                      struct tileset_sources *r,
                                       const struct layer_def *l,
                                       int64_t version,
                                       struct tile_held **out,
@@ -312,7 +312,7 @@ static enum gis_status source_acquire(struct store *st,
     return rc;
 }
 
-static void source_release(struct tile_sources *r, struct tile_held *h)
+static void source_release(struct tileset_sources *r, struct tile_held *h)
 {
     if (!h)
         return;
@@ -322,7 +322,7 @@ static void source_release(struct tile_sources *r, struct tile_held *h)
 }
 
 enum gis_status tileset_acquire(struct store *st,
-                                struct tile_sources *r,
+                                struct tileset_sources *r,
                                 const struct tileset *ts,
                                 int z,
                                 struct tileset_view *out,
@@ -353,7 +353,7 @@ enum gis_status tileset_acquire(struct store *st,
     return rc;
 }
 
-void tileset_release(struct tile_sources *r, struct tileset_view *v)
+void tileset_release(struct tileset_sources *r, struct tileset_view *v)
 {
     size_t i;
 

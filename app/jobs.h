@@ -2,7 +2,7 @@
  * The jobs of OGC API - Processes: every run, synchronous or asynchronous, is a job on
  * this pool, never work on an HTTP thread. A fair queue served by one worker per CPU
  * plus one worker for short jobs only; each worker has its own store. Jobs have an
- * owner, random ids and an expiry. Shared inside server/ only.
+ * owner, random ids and an expiry. Used by server/ (the processes).
  *
  * Owners: a job submitted by an authenticated user belongs to that user, who alone
  * lists and reads it. A job submitted anonymously belongs to no one: its id, 128 bits

@@ -11,14 +11,13 @@
 
 #include "coverage_data.h"
 #include "geodist.h"
-#include "json_inputs.h"
 #include "scenario.h"
 #include "site_io.h"
 
 #define MAX_MATRIX_BYTES ((size_t)1 << 30)
 #define DIST_THREADS     2
 
-struct job {
+struct site_build {
     struct site_instance in;
     struct site_cover cover;
     bool has_cover;
@@ -37,7 +36,7 @@ struct job {
     double radius;
 };
 
-static void job_free(struct job *jb)
+static void site_build_free(struct site_build *jb)
 {
     free(jb->dist);
     site_cover_free(&jb->cover);
@@ -66,8 +65,8 @@ static bool needs_dist(const struct site_params *p)
 }
 
 /* The distance data the problem needs, from coordinates. */
-static enum gis_status
-geometry(struct job *jb, const struct site_params *p, size_t n, size_t m, struct gis_error *err)
+static enum gis_status geometry(
+    struct site_build *jb, const struct site_params *p, size_t n, size_t m, struct gis_error *err)
 {
     enum gis_status rc = GIS_OK;
 
@@ -85,7 +84,7 @@ geometry(struct job *jb, const struct site_params *p, size_t n, size_t m, struct
     return rc;
 }
 
-static enum gis_status alloc_candidates(struct job *jb, size_t m)
+static enum gis_status alloc_candidates(struct site_build *jb, size_t m)
 {
     size_t k = m ? m : 1;
 
@@ -104,7 +103,7 @@ static enum gis_status alloc_candidates(struct job *jb, size_t m)
 /* ---------------------------------------------------------------- sources */
 
 static enum gis_status
-from_orlib(struct job *jb, const struct site_params *p, struct gis_error *err)
+from_orlib(struct site_build *jb, const struct site_params *p, struct gis_error *err)
 {
     size_t n, pp, i;
     enum gis_status rc = site_orlib_parse(p->orlib, p->orlib_len, &n, &pp, &jb->dist, err);
@@ -131,7 +130,8 @@ from_orlib(struct job *jb, const struct site_params *p, struct gis_error *err)
     return rc;
 }
 
-static enum gis_status from_csv(struct job *jb, const struct site_params *p, struct gis_error *err)
+static enum gis_status
+from_csv(struct site_build *jb, const struct site_params *p, struct gis_error *err)
 {
     enum gis_status rc = site_points_parse(p->demand_csv, p->demand_len, &jb->dpts, err);
     size_t j;
@@ -226,7 +226,7 @@ keep_candidate(enum cand_kind kind, const char *code, const char *name, const st
     return true;
 }
 
-static void add_existing(struct job *jb, const struct site_params *p, size_t m)
+static void add_existing(struct site_build *jb, const struct site_params *p, size_t m)
 {
     size_t j;
 
@@ -243,7 +243,7 @@ static void add_existing(struct job *jb, const struct site_params *p, size_t m)
 
 /* Candidates from the store: demand points (all, rural or communities) or township
  * seats, inside the prefixes; then the existing facilities, open. */
-static enum gis_status store_candidates(struct job *jb,
+static enum gis_status store_candidates(struct site_build *jb,
                                         struct store *st,
                                         const struct site_params *p,
                                         struct gis_error *err)
@@ -285,7 +285,7 @@ static enum gis_status store_candidates(struct job *jb,
 }
 
 /* The community demand points, as exclusion points. */
-static enum gis_status community_points(const struct job *jb, struct facility_set *out)
+static enum gis_status community_points(const struct site_build *jb, struct facility_set *out)
 {
     size_t i, k = 0;
 
@@ -303,8 +303,10 @@ static enum gis_status community_points(const struct job *jb, struct facility_se
 }
 
 /* Candidates within exclude_m of facilities of the excluded kinds are forbidden. */
-static enum gis_status
-exclusions(struct job *jb, struct store *st, const struct site_params *p, struct gis_error *err)
+static enum gis_status exclusions(struct site_build *jb,
+                                  struct store *st,
+                                  const struct site_params *p,
+                                  struct gis_error *err)
 {
     struct facility_query q = {p->exclude_kinds,
                                "planned,site_selected,approved,land_acquired,"
@@ -336,7 +338,7 @@ exclusions(struct job *jb, struct store *st, const struct site_params *p, struct
 }
 
 /* Quota groups: the county (first 6 digits of the code) of each new candidate. */
-static size_t group_by_county(struct job *jb, char (*keys)[7])
+static size_t group_by_county(struct site_build *jb, char (*keys)[7])
 {
     size_t j, k, n = 0;
 
@@ -354,7 +356,7 @@ static size_t group_by_county(struct job *jb, char (*keys)[7])
     return n;
 }
 
-static enum gis_status county_groups(struct job *jb, const struct site_params *p)
+static enum gis_status county_groups(struct site_build *jb, const struct site_params *p)
 {
     size_t k, n;
     char(*keys)[7];
@@ -384,8 +386,10 @@ static enum gis_status county_groups(struct job *jb, const struct site_params *p
     return GIS_OK;
 }
 
-static enum gis_status
-load_demand(struct job *jb, struct store *st, const struct site_params *p, struct gis_error *err)
+static enum gis_status load_demand(struct site_build *jb,
+                                   struct store *st,
+                                   const struct site_params *p,
+                                   struct gis_error *err)
 {
     enum gis_status rc =
         demand_set_load(st, p->weight ? p->weight : "elderly_60plus", &jb->dem, err);
@@ -399,8 +403,10 @@ load_demand(struct job *jb, struct store *st, const struct site_params *p, struc
     return GIS_OK;
 }
 
-static enum gis_status
-from_store(struct job *jb, struct store *st, const struct site_params *p, struct gis_error *err)
+static enum gis_status from_store(struct site_build *jb,
+                                  struct store *st,
+                                  const struct site_params *p,
+                                  struct gis_error *err)
 {
     struct facility_query q = {p->kinds, p->statuses, -1, 0};
     enum gis_status rc;
@@ -431,7 +437,7 @@ from_store(struct job *jb, struct store *st, const struct site_params *p, struct
 }
 
 /* The new candidate named id (OR-Library: its 1-based node number), or -1. */
-static int64_t find_candidate(const struct job *jb, const char *id, size_t len)
+static int64_t find_candidate(const struct site_build *jb, const char *id, size_t len)
 {
     size_t j, m = jb->n_cand_own ? jb->n_cand_own : jb->in.m;
     char buf[64];
@@ -449,7 +455,7 @@ static int64_t find_candidate(const struct job *jb, const char *id, size_t len)
 
 /* Candidates listed (comma-separated ids) take the state. */
 static enum gis_status
-mark_ids(struct job *jb, const char *list, uint8_t state, struct gis_error *err)
+mark_ids(struct site_build *jb, const char *list, uint8_t state, struct gis_error *err)
 {
     const char *p = list;
 
@@ -466,7 +472,7 @@ mark_ids(struct job *jb, const char *list, uint8_t state, struct gis_error *err)
 }
 
 static enum gis_status
-build(struct job *jb, struct store *st, const struct site_params *p, struct gis_error *err)
+build(struct site_build *jb, struct store *st, const struct site_params *p, struct gis_error *err)
 {
     enum gis_status rc;
 
@@ -498,117 +504,9 @@ build(struct job *jb, struct store *st, const struct site_params *p, struct gis_
 
 /* ---------------------------------------------------------------- JSON inputs */
 
-static const char *const SITE_INPUTS[] = {
-    "problem",
-    "kind",
-    "p",
-    "radius",
-    "weight",
-    "candidates",
-    "within",
-    "candidates_within",
-    "existing",
-    "capacity",
-    "budget",
-    "per_county_min",
-    "per_county_max",
-    "exclude_kind",
-    "exclude_distance",
-    "exact",
-    "time_limit",
-    "seed",
-    "force",
-    "forbid",
-    "gap",
-    "save_scenario",
-    NULL,
-};
-
-static enum gis_status texts(const cJSON *in, struct site_params *p, struct gis_error *err)
-{
-    const struct {
-        const char *name;
-        const char **out;
-    } t[] = {
-        {"kind", &p->kinds},
-        {"weight", &p->weight},
-        {"candidates", &p->candidates},
-        {"exclude_kind", &p->exclude_kinds},
-        {"within", &p->within},
-        {"candidates_within", &p->candidates_within},
-        {"force", &p->force},
-        {"forbid", &p->forbid},
-        {"save_scenario", &p->save_name},
-    };
-    enum gis_status rc = GIS_OK;
-    size_t i;
-
-    for (i = 0; rc == GIS_OK && i < sizeof t / sizeof *t; i++)
-        rc = json_inputs_string(in, t[i].name, t[i].out, err);
-    return rc;
-}
-
-static enum gis_status numbers(const cJSON *in, struct site_params *p, struct gis_error *err)
-{
-    double pp = 0, lo = -1, hi = -1, seed = 1;
-    const struct {
-        const char *name;
-        double lo, hi;
-        bool is_integer;
-        double *out;
-    } n[] = {
-        {"p", 1, 1e7, true, &pp},
-        {"radius", 1e-3, 4e7, false, &p->radius_m},
-        {"capacity", 1e-9, 1e15, false, &p->capacity},
-        {"budget", 1e-9, 1e15, false, &p->budget},
-        {"per_county_min", 0, 1e6, true, &lo},
-        {"per_county_max", 0, 1e6, true, &hi},
-        {"exclude_distance", 1e-3, 4e7, false, &p->exclude_m},
-        {"time_limit", 1e-3, SITE_TIME_LIMIT_MAX_S, false, &p->time_limit_s},
-        {"seed", 0, 9e15, true, &seed},
-        {"gap", 0, 1, false, &p->gap},
-    };
-    enum gis_status rc = GIS_OK;
-    size_t i;
-
-    for (i = 0; rc == GIS_OK && i < sizeof n / sizeof *n; i++)
-        rc = json_inputs_number(in, n[i].name, n[i].lo, n[i].hi, n[i].is_integer, n[i].out, err);
-    p->p = (size_t)pp;
-    p->per_county_min = (int)lo;
-    p->per_county_max = (int)hi;
-    p->seed = (uint64_t)seed;
-    return rc;
-}
-
-enum gis_status site_params_from_json(const cJSON *in, struct site_params *p, struct gis_error *err)
-{
-    const char *problem = NULL;
-    bool has_existing = true;
-    enum gis_status rc;
-
-    memset(p, 0, sizeof *p);
-    p->time_limit_s = 30;
-    rc = json_inputs_names(in, "input", SITE_INPUTS, err);
-    if (rc == GIS_OK)
-        rc = json_inputs_string(in, "problem", &problem, err);
-    if (rc == GIS_OK && !site_problem_parse(problem, &p->problem))
-        rc = gis_fail(err, GIS_ERR_INVALID_ARG,
-                      "input \"problem\" must be mclp, lscp, pmedian or pcenter");
-    if (rc == GIS_OK)
-        rc = texts(in, p, err);
-    if (rc == GIS_OK)
-        rc = numbers(in, p, err);
-    if (rc == GIS_OK)
-        rc = json_inputs_bool(in, "exact", &p->is_exact, err);
-    if (rc == GIS_OK)
-        rc = json_inputs_bool(in, "existing", &has_existing, err);
-    p->skip_existing = !has_existing;
-    return rc;
-}
-
 /* ---------------------------------------------------------------- output */
 
-static void site_id(const struct job *jb, size_t j, char *buf, size_t size)
+static void site_id(const struct site_build *jb, size_t j, char *buf, size_t size)
 {
     if (jb->cid && jb->cid[j])
         snprintf(buf, size, "%s", jb->cid[j]);
@@ -617,7 +515,8 @@ static void site_id(const struct job *jb, size_t j, char *buf, size_t size)
 }
 
 /* Demand weight and points served by each chosen site. */
-static void served_by(const struct job *jb, const struct site_result *r, double *w, size_t *pts)
+static void
+served_by(const struct site_build *jb, const struct site_result *r, double *w, size_t *pts)
 {
     size_t i;
 
@@ -631,13 +530,13 @@ static void served_by(const struct job *jb, const struct site_result *r, double 
 }
 
 static void summary_head(cJSON *o,
-                         const struct job *jb,
+                         const struct site_build *jb,
                          const struct site_params *p,
                          const struct site_result *r);
-static cJSON *
-site_detail(const struct job *jb, uint32_t j, const double *w, const size_t *pts, cJSON *ids);
+static cJSON *site_detail(
+    const struct site_build *jb, uint32_t j, const double *w, const size_t *pts, cJSON *ids);
 
-static cJSON *summary(const struct job *jb,
+static cJSON *summary(const struct site_build *jb,
                       const struct site_params *p,
                       const struct site_result *r,
                       int64_t scenario)
@@ -660,7 +559,7 @@ static cJSON *summary(const struct job *jb,
 }
 
 static void summary_head(cJSON *o,
-                         const struct job *jb,
+                         const struct site_build *jb,
                          const struct site_params *p,
                          const struct site_result *r)
 {
@@ -689,7 +588,7 @@ static void summary_head(cJSON *o,
 }
 
 static cJSON *
-site_detail(const struct job *jb, uint32_t j, const double *w, const size_t *pts, cJSON *ids)
+site_detail(const struct site_build *jb, uint32_t j, const double *w, const size_t *pts, cJSON *ids)
 {
     cJSON *d = cJSON_CreateObject();
     char id[64];
@@ -709,7 +608,7 @@ site_detail(const struct job *jb, uint32_t j, const double *w, const size_t *pts
 }
 
 static cJSON *
-geojson(const struct job *jb, const struct site_params *p, const struct site_result *r)
+geojson(const struct site_build *jb, const struct site_params *p, const struct site_result *r)
 {
     cJSON *all = summary(jb, p, r, -1), *fc = cJSON_CreateObject();
     cJSON *feats = cJSON_AddArrayToObject(fc, "features"), *d;
@@ -735,7 +634,7 @@ geojson(const struct job *jb, const struct site_params *p, const struct site_res
     return fc;
 }
 
-static char *params_json(const struct job *jb, const struct site_params *p)
+static char *params_json(const struct site_build *jb, const struct site_params *p)
 {
     cJSON *par = cJSON_CreateObject();
     char *text;
@@ -750,8 +649,9 @@ static char *params_json(const struct job *jb, const struct site_params *p)
     return text;
 }
 
-static struct scenario_site *
-proposed_sites(const struct job *jb, const struct site_params *p, const struct site_result *r)
+static struct scenario_site *proposed_sites(const struct site_build *jb,
+                                            const struct site_params *p,
+                                            const struct site_result *r)
 {
     struct scenario_site *sites = calloc(r->n_open + 1, sizeof *sites);
     size_t k;
@@ -766,7 +666,7 @@ proposed_sites(const struct job *jb, const struct site_params *p, const struct s
 }
 
 static enum gis_status save(struct store *st,
-                            const struct job *jb,
+                            const struct site_build *jb,
                             const struct site_params *p,
                             const struct site_result *r,
                             int64_t *out_id,
@@ -816,7 +716,7 @@ static enum gis_status emit(cJSON *o, FILE *f, struct gis_error *err)
 /* ---------------------------------------------------------------- answers */
 
 struct site_answer {
-    struct job jb; /* holds pointers into itself: never moved, hence malloc'd */
+    struct site_build jb; /* holds pointers into itself: never moved, hence malloc'd */
     struct site_result r;
 };
 
@@ -825,13 +725,13 @@ void site_answer_free(struct site_answer *a)
     if (!a)
         return;
     site_result_free(&a->r);
-    job_free(&a->jb);
+    site_build_free(&a->jb);
     free(a);
 }
 
 /* What the answer's output and saving read stays; the distances and coverage lists,
  * which can be the bulk (a plan keeps every problem's answer until it saves), go. */
-static void drop_solver_data(struct job *jb)
+static void drop_solver_data(struct site_build *jb)
 {
     free(jb->dist);
     jb->dist = NULL;

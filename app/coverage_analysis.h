@@ -4,8 +4,8 @@
  * and write a summary (JSON), the points (GeoJSON) or a table (CSV). The CLI and the
  * OGC API - Processes handler both use it, so they answer alike.
  */
-#ifndef CIVGIS_COVERAGE_RUN_H
-#define CIVGIS_COVERAGE_RUN_H
+#ifndef CIVGIS_COVERAGE_ANALYSIS_H
+#define CIVGIS_COVERAGE_ANALYSIS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,10 +32,10 @@ enum coverage_format {
 
 /* Runs the analysis on st and writes it to f. Input errors (unknown kind, weight,
  * status or scenario, negative radius) are GIS_ERR_INVALID_ARG with a message. */
-enum gis_status coverage_write(struct store *st,
-                               const struct coverage_params *p,
-                               enum coverage_format fmt,
-                               FILE *f,
-                               struct gis_error *err);
+enum gis_status coverage_analysis_write(struct store *st,
+                                        const struct coverage_params *p,
+                                        enum coverage_format fmt,
+                                        FILE *f,
+                                        struct gis_error *err);
 
 #endif

@@ -1,9 +1,9 @@
 /*
  * The coverage analysis behind civgis coverage and the coverage process (see
- * coverage_run.h). Rendering uses cJSON for the summary and direct writes for the
+ * coverage_analysis.h). Rendering uses cJSON for the summary and direct writes for the
  * per-point outputs, which can hold hundreds of thousands of features.
  */
-#include "coverage_run.h"
+#include "coverage_analysis.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -254,11 +254,11 @@ static void write_points(FILE *f,
 
 /* ---------------------------------------------------------------- run */
 
-enum gis_status coverage_write(struct store *st,
-                               const struct coverage_params *o,
-                               enum coverage_format fmt,
-                               FILE *f,
-                               struct gis_error *err)
+enum gis_status coverage_analysis_write(struct store *st,
+                                        const struct coverage_params *o,
+                                        enum coverage_format fmt,
+                                        FILE *f,
+                                        struct gis_error *err)
 {
     struct demand_set d = {0};
     struct facility_set fs = {0};
