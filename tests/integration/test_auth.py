@@ -14,6 +14,7 @@ import http.client
 import json
 import math
 import os
+import time
 import unittest
 
 from osgeo import gdal
@@ -236,8 +237,10 @@ class Auth(unittest.TestCase):
                         may = RANK[ROLE_OF[who]] >= RANK[op["x-civgis-min-role"]]
                         self.assertEqual(method.upper() in allow, may, (template, who))
         self.assertEqual(got, want)
-        print(f"\nauth matrix: {len(ops)} operations x {len(WHO)} callers, "
-              f"{len(got)} cases (with HEAD and OPTIONS)")
+        kinds = [k[0] if k[0] in ("HEAD", "OPTIONS") else "op" for k in got]
+        print(f"\nauth matrix: {len(ops)} operations x {len(WHO)} callers = "
+              f"{kinds.count('op')} cases, {kinds.count('HEAD')} HEAD, "
+              f"{kinds.count('OPTIONS')} OPTIONS; {len(got)} in all")
 
     def test_collections_that_need_an_officer(self):
         """Writes to divisions and places need an officer (app/editor), within the scope;
@@ -416,10 +419,11 @@ class Auth(unittest.TestCase):
             self.assertFalse(fields & set(SENSITIVE))
 
     def wait_job(self, job, who):
-        for _ in range(400):
+        for _ in range(1200):  # 60 s, for the sanitizer builds
             _, _, info = self.srv.get_json(f"/jobs/{job}", headers=self.headers(who))
             if info["status"] in ("successful", "failed", "dismissed"):
                 return info
+            time.sleep(0.05)
         self.fail("job did not end")
 
     def test_process_results(self):
