@@ -105,12 +105,16 @@ static enum gis_status set_polygon(struct op_ctx *o,
                                    struct gis_error *err)
 {
     char *json = division_wkb_geojson(wkb, n);
-    struct edit_input in = {.layer_id = "divisions", .action = EDIT_UPDATE, .fid = row->code,
-                            .has_geometry = true, .geometry = json};
-    enum gis_status rc = json ? member(o, st, g, &in, problems, err)
-                              : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    struct edit_input in = {.layer_id = "divisions",
+                            .action = EDIT_UPDATE,
+                            .fid = row->code,
+                            .has_geometry = true,
+                            .geometry = json};
+    enum gis_status rc =
+        json ? member(o, st, g, &in, problems, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
 
-    if (rc == GIS_OK && !result_add(o->res, row->code, NULL, row->parent, "changed", row->name, json))
+    if (rc == GIS_OK &&
+        !result_add(o->res, row->code, NULL, row->parent, "changed", row->name, json))
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     free(json);
     return rc;
@@ -130,8 +134,11 @@ static enum gis_status create_copy(struct op_ctx *o,
     char pop[24], old[24], seat[96], why[GIS_ERROR_MSG_MAX], note[64];
     char *json = row->wkb ? division_wkb_geojson(row->wkb, row->wkb_n) : NULL;
     size_t n = 0;
-    struct edit_input in = {.layer_id = "divisions", .action = EDIT_CREATE, .has_geometry = true,
-                            .props = props, .reason = why};
+    struct edit_input in = {.layer_id = "divisions",
+                            .action = EDIT_CREATE,
+                            .has_geometry = true,
+                            .props = props,
+                            .reason = why};
     enum gis_status rc = GIS_OK;
 
     snprintf(pop, sizeof pop, "%lld", row->population);
@@ -171,7 +178,8 @@ static enum gis_status close_row(struct op_ctx *o,
     struct edit_input in = {.layer_id = "divisions", .action = EDIT_DELETE, .fid = row->code};
     enum gis_status rc = member(o, st, g, &in, problems, err);
 
-    if (rc == GIS_OK && !result_add(o->res, row->code, NULL, row->parent, "closed", row->name, NULL))
+    if (rc == GIS_OK &&
+        !result_add(o->res, row->code, NULL, row->parent, "closed", row->name, NULL))
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     return rc;
 }
@@ -185,8 +193,8 @@ static enum gis_status move_facility(struct op_ctx *o,
                                      struct gis_error *err)
 {
     struct edit_prop p = {"division_code", EDIT_JSON_STRING, code};
-    struct edit_input in = {.layer_id = "facilities", .action = EDIT_UPDATE, .fid = fid,
-                            .props = &p, .n_props = 1};
+    struct edit_input in = {
+        .layer_id = "facilities", .action = EDIT_UPDATE, .fid = fid, .props = &p, .n_props = 1};
     enum gis_status rc = member(o, st, g, &in, problems, err);
 
     if (rc == GIS_OK && !result_add(o->res, fid, NULL, code, "moved", NULL, NULL))
@@ -266,11 +274,15 @@ static enum gis_status transfer_check(const struct division_transfer_input *in,
     char msg[GIS_ERROR_MSG_MAX];
 
     if (x->new_from_parts == 0)
-        snprintf(msg, sizeof msg, "the area covers all of %s: it would be left empty (merge the "
-                 "divisions instead)", from->code);
+        snprintf(msg, sizeof msg,
+                 "the area covers all of %s: it would be left empty (merge the "
+                 "divisions instead)",
+                 from->code);
     else if (x->new_from_parts > x->from_parts && !in->may_split)
-        snprintf(msg, sizeof msg, "%s would be left in %d pieces (it has %d); ask for it with "
-                 "may_split", from->code, x->new_from_parts, x->from_parts);
+        snprintf(msg, sizeof msg,
+                 "%s would be left in %d pieces (it has %d); ask for it with "
+                 "may_split",
+                 from->code, x->new_from_parts, x->from_parts);
     else if (x->gap_m > tol)
         snprintf(msg, sizeof msg, "the piece of %s in the area does not touch %s (%.1f m away)",
                  from->code, to->code, x->gap_m);
@@ -318,7 +330,8 @@ static enum gis_status transfer_write(struct transfer_ctx *tc,
                                       struct edit_problems *problems,
                                       struct gis_error *err)
 {
-    enum gis_status rc = set_polygon(&tc->o, st, g, from, x->from_wkb, x->from_wkb_n, problems, err);
+    enum gis_status rc =
+        set_polygon(&tc->o, st, g, from, x->from_wkb, x->from_wkb_n, problems, err);
 
     if (rc == GIS_OK)
         rc = set_polygon(&tc->o, st, g, to, x->to_wkb, x->to_wkb_n, problems, err);
@@ -379,8 +392,8 @@ static enum gis_status transfer_run(void *ctx,
     if (rc == GIS_OK)
         rc = division_topo_new(from->seat_lon, from->seat_lat, tc->in->c.tolerance_m, &t, err);
     if (rc == GIS_OK)
-        rc = division_topo_transfer(t, from->wkb, from->wkb_n, to->wkb, to->wkb_n, area, area_n,
-                                    &x, err);
+        rc = division_topo_transfer(t, from->wkb, from->wkb_n, to->wkb, to->wkb_n, area, area_n, &x,
+                                    err);
     if (rc == GIS_ERR_REJECTED)
         edit_problem_add(problems, "area", "%s", err ? err->msg : "nothing to move");
     if (rc == GIS_OK)
@@ -397,9 +410,8 @@ static enum gis_status transfer_run(void *ctx,
 
 /* ---------------------------------------------------------------- the frame */
 
-static enum gis_status common_check(const struct division_op_common *c,
-                                    struct edit_problems *p,
-                                    struct gis_error *err)
+static enum gis_status
+common_check(const struct division_op_common *c, struct edit_problems *p, struct gis_error *err)
 {
     char date[11];
 
@@ -410,8 +422,8 @@ static enum gis_status common_check(const struct division_op_common *c,
     return GIS_OK;
 }
 
-typedef enum gis_status (*op_fn)(void *, struct store *, struct edit_group *,
-                                 struct edit_problems *, struct gis_error *);
+typedef enum gis_status (*op_fn)(
+    void *, struct store *, struct edit_group *, struct edit_problems *, struct gis_error *);
 
 /* Runs fn as one group; the result goes to out on success. */
 static enum gis_status run_op(struct editor *ed,
@@ -488,8 +500,8 @@ static enum gis_status rename_run(void *ctx,
     struct division_row *row = NULL;
     struct edit_prop props[2];
     size_t n = 0;
-    struct edit_input in = {.layer_id = "divisions", .action = EDIT_UPDATE, .fid = rc_->code,
-                            .props = props};
+    struct edit_input in = {
+        .layer_id = "divisions", .action = EDIT_UPDATE, .fid = rc_->code, .props = props};
     char note[200], why[GIS_ERROR_MSG_MAX];
     enum gis_status rc = division_row_get(st, rc_->code, &row, err);
 

@@ -41,8 +41,8 @@ struct division_change {
 
 struct division_op_result {
     bool is_dry_run;
-    int64_t audit_id;       /* the group's audit row; 0 in a dry run */
-    size_t parents_checked; /* coverage checks run after the change */
+    int64_t audit_id;                     /* the group's audit row; 0 in a dry run */
+    size_t parents_checked;               /* coverage checks run after the change */
     double area_before_m2, area_after_m2; /* of the divisions changed (transfer) */
     double moved_area_m2;
     size_t n, cap;

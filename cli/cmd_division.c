@@ -46,14 +46,22 @@ struct opts {
 static int parse(int argc, char **argv, struct opts *o)
 {
     static const struct option options[] = {
-        {"db", required_argument, NULL, 'd'},        {"from", required_argument, NULL, 'f'},
-        {"to", required_argument, NULL, 't'},        {"area", required_argument, NULL, 'a'},
-        {"code", required_argument, NULL, 'c'},      {"new-code", required_argument, NULL, 'C'},
-        {"name", required_argument, NULL, 'n'},      {"pinyin", required_argument, NULL, 'p'},
-        {"reason", required_argument, NULL, 'r'},    {"approval", required_argument, NULL, 'A'},
-        {"valid-from", required_argument, NULL, 'v'}, {"dry-run", no_argument, NULL, 'D'},
-        {"may-split", no_argument, NULL, 'S'},       {"json", no_argument, NULL, 'j'},
-        {"tolerance", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
+        {"db", required_argument, NULL, 'd'},
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"area", required_argument, NULL, 'a'},
+        {"code", required_argument, NULL, 'c'},
+        {"new-code", required_argument, NULL, 'C'},
+        {"name", required_argument, NULL, 'n'},
+        {"pinyin", required_argument, NULL, 'p'},
+        {"reason", required_argument, NULL, 'r'},
+        {"approval", required_argument, NULL, 'A'},
+        {"valid-from", required_argument, NULL, 'v'},
+        {"dry-run", no_argument, NULL, 'D'},
+        {"may-split", no_argument, NULL, 'S'},
+        {"json", no_argument, NULL, 'j'},
+        {"tolerance", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char **slot[128] = {0};
@@ -108,8 +116,8 @@ static cJSON *problem_json(const struct division_problem *p)
     return o;
 }
 
-static void print_problems(const struct division_problems *ps, size_t parents, double ms,
-                           double tol, bool is_json)
+static void print_problems(
+    const struct division_problems *ps, size_t parents, double ms, double tol, bool is_json)
 {
     size_t i;
 
@@ -131,8 +139,8 @@ static void print_problems(const struct division_problems *ps, size_t parents, d
     for (i = 0; i < ps->n; i++) {
         const struct division_problem *p = &ps->items[i];
         printf("%s\t%s\t%s%s%s\t%.1f m2\t%.6f %.6f\t%s\n", division_problem_kind_name(p->kind),
-               p->parent, p->codes[0], p->codes[1][0] ? "," : "", p->codes[1], p->area_m2,
-               p->lon, p->lat, p->detail);
+               p->parent, p->codes[0], p->codes[1][0] ? "," : "", p->codes[1], p->area_m2, p->lon,
+               p->lat, p->detail);
     }
     printf("%zu problem(s) in %zu parent(s) checked, tolerance %g m, %.0f ms\n", ps->n, parents,
            tol, ms);
@@ -231,8 +239,11 @@ static char *area_text(const char *arg)
     return buf;
 }
 
-static int finish(enum gis_status rc, const char *op, struct division_op_result *r,
-                  const struct edit_problems *p, const struct gis_error *err)
+static int finish(enum gis_status rc,
+                  const char *op,
+                  struct division_op_result *r,
+                  const struct edit_problems *p,
+                  const struct gis_error *err)
 {
     size_t i;
 
@@ -244,8 +255,8 @@ static int finish(enum gis_status rc, const char *op, struct division_op_result 
     if (rc == GIS_ERR_REJECTED && p->n) {
         fprintf(stderr, "civgis: division %s: refused, nothing changed:\n", op);
         for (i = 0; i < p->n; i++)
-            fprintf(stderr, "  %s%s%s\n", p->items[i].property,
-                    p->items[i].property[0] ? ": " : "", p->items[i].msg);
+            fprintf(stderr, "  %s%s%s\n", p->items[i].property, p->items[i].property[0] ? ": " : "",
+                    p->items[i].msg);
         return CLI_FAILURE;
     }
     fprintf(stderr, "civgis: division %s: %s\n", op, err->msg[0] ? err->msg : "failed");

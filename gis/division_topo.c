@@ -35,11 +35,8 @@ static void on_geos_error(const char *message, void *ctx)
     snprintf(t->msg, sizeof t->msg, "%s", message ? message : "GEOS failed");
 }
 
-enum gis_status division_topo_new(double lon,
-                                  double lat,
-                                  double tolerance_m,
-                                  struct division_topo **out,
-                                  struct gis_error *err)
+enum gis_status division_topo_new(
+    double lon, double lat, double tolerance_m, struct division_topo **out, struct gis_error *err)
 {
     struct division_topo *t;
     char utm[16];
@@ -424,8 +421,8 @@ static const GEOSGeometry *owner_of(struct check *c, const char *code, size_t *o
     return code && c->in->parent_code && !strcmp(code, c->in->parent_code) ? c->parent : NULL;
 }
 
-static enum gis_status check_seat(struct check *c, const struct division_check_seat *s,
-                                  struct gis_error *err)
+static enum gis_status
+check_seat(struct check *c, const struct division_check_seat *s, struct gis_error *err)
 {
     GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->t->h, s->lon, s->lat);
     size_t i;
@@ -454,35 +451,49 @@ static enum gis_status check_seat(struct check *c, const struct division_check_s
     return rc;
 }
 
+/* The arrays and the parent polygon (repaired when invalid). */
+static enum gis_status check_setup(struct check *c, struct gis_error *err)
+{
+    size_t n = c->in->n_children;
+    GEOSGeometry *fixed;
+
+    if ((n && !c->in->children) || (c->in->n_seats && !c->in->seats))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "division_check_run: missing arrays");
+    c->kids = calloc(n ? n : 1, sizeof *c->kids);
+    c->prepared = calloc(n ? n : 1, sizeof *c->prepared);
+    if (!c->kids || !c->prepared)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (!c->in->parent_wkb)
+        return GIS_OK;
+    c->parent = parse(c->t, c->in->parent_wkb, c->in->parent_wkb_n);
+    if (!c->parent)
+        return gis_fail(err, GIS_ERR_GEOMETRY, "division %s: unreadable geometry: %s",
+                        c->in->parent_code ? c->in->parent_code : "?", c->t->msg);
+    if (GEOSisValid_r(c->t->h, c->parent) == 1)
+        return GIS_OK;
+    fixed = GEOSMakeValid_r(c->t->h, c->parent);
+    drop(c->t, c->parent);
+    c->parent = fixed;
+    return fixed ? GIS_OK : geos_fail(c->t, err, "repairing the parent");
+}
+
 enum gis_status division_check_run(struct division_topo *t,
                                    const struct division_check_input *in,
                                    struct division_problems *out,
                                    struct gis_error *err)
 {
     struct check c = {t, in, NULL, NULL, NULL, out};
-    size_t i, n;
-    enum gis_status rc = GIS_OK;
+    size_t i;
+    enum gis_status rc;
 
-    if (!t || !in || !out || (in->n_children && !in->children) || (in->n_seats && !in->seats))
+    if (!t || !in || !out)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "division_check_run: null argument");
-    n = in->n_children;
-    c.kids = calloc(n ? n : 1, sizeof *c.kids);
-    c.prepared = calloc(n ? n : 1, sizeof *c.prepared);
-    if (!c.kids || !c.prepared)
-        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    if (rc == GIS_OK && in->parent_wkb && !(c.parent = parse(t, in->parent_wkb, in->parent_wkb_n)))
-        rc = gis_fail(err, GIS_ERR_GEOMETRY, "division %s: unreadable geometry: %s",
-                      in->parent_code ? in->parent_code : "?", t->msg);
-    if (rc == GIS_OK && c.parent && GEOSisValid_r(t->h, c.parent) != 1) {
-        GEOSGeometry *fixed = GEOSMakeValid_r(t->h, c.parent);
-        drop(t, c.parent);
-        c.parent = fixed;
-    }
-    for (i = 0; i < n && rc == GIS_OK; i++)
+    rc = check_setup(&c, err);
+    for (i = 0; i < in->n_children && rc == GIS_OK; i++)
         rc = load_child(&c, i, err);
     if (rc == GIS_OK)
         rc = check_overlaps(&c, err);
-    if (rc == GIS_OK && c.parent && n)
+    if (rc == GIS_OK && c.parent && in->n_children)
         rc = check_union(&c, err);
     for (i = 0; i < in->n_seats && rc == GIS_OK; i++)
         rc = check_seat(&c, &in->seats[i], err);
@@ -635,9 +646,8 @@ static enum gis_status assign_faces(struct division_topo *t, struct transfer_wor
     return GIS_OK;
 }
 
-static enum gis_status transfer_faces(struct division_topo *t,
-                                      struct transfer_work *w,
-                                      struct gis_error *err)
+static enum gis_status
+transfer_faces(struct division_topo *t, struct transfer_work *w, struct gis_error *err)
 {
     int n;
 
@@ -737,11 +747,8 @@ enum gis_status division_topo_transfer(struct division_topo *t,
     return GIS_OK;
 }
 
-bool division_topo_covers(struct division_topo *t,
-                          const unsigned char *wkb,
-                          size_t n,
-                          double lon,
-                          double lat)
+bool division_topo_covers(
+    struct division_topo *t, const unsigned char *wkb, size_t n, double lon, double lat)
 {
     GEOSGeometry *g = parse(t, wkb, n), *pt = GEOSGeom_createPointFromXY_r(t->h, lon, lat);
     bool is_in = g && pt && GEOSIntersects_r(t->h, g, pt) == 1;

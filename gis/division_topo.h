@@ -31,11 +31,8 @@ struct division_topo;
 
 /* A context for work around (lon, lat) (its UTM zone measures) with tolerance_m (<= 0:
  * the default). out: freed with division_topo_free. */
-enum gis_status division_topo_new(double lon,
-                                  double lat,
-                                  double tolerance_m,
-                                  struct division_topo **out,
-                                  struct gis_error *err);
+enum gis_status division_topo_new(
+    double lon, double lat, double tolerance_m, struct division_topo **out, struct gis_error *err);
 void division_topo_free(struct division_topo *t);
 
 double division_topo_tolerance(const struct division_topo *t);
@@ -140,11 +137,8 @@ enum gis_status division_topo_transfer(struct division_topo *t,
 void division_transfer_clear(struct division_transfer *x);
 
 /* Whether (lon, lat) lies in the polygon wkb (boundary included). */
-bool division_topo_covers(struct division_topo *t,
-                          const unsigned char *wkb,
-                          size_t n,
-                          double lon,
-                          double lat);
+bool division_topo_covers(
+    struct division_topo *t, const unsigned char *wkb, size_t n, double lon, double lat);
 
 /* The area of polygon wkb in m² (its UTM zone); -1 when it does not parse. */
 double division_topo_area_m2(struct division_topo *t, const unsigned char *wkb, size_t n);

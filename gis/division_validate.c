@@ -151,8 +151,8 @@ static enum gis_status judge(const char *code,
 {
     struct division_check_child *kids = calloc(g->n_kids + 1, sizeof *kids);
     struct division_check_seat *seats = calloc(g->n_seats + 1, sizeof *seats);
-    struct division_check_input in = {code, g->parent.wkb, g->parent.n, kids, g->n_kids,
-                                      seats, g->n_seats};
+    struct division_check_input in = {code,      g->parent.wkb, g->parent.n, kids,
+                                      g->n_kids, seats,         g->n_seats};
     struct division_topo *t = NULL;
     enum gis_status rc = kids && seats ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     size_t i;
@@ -190,12 +190,11 @@ enum gis_status division_validate_parent(struct store *st,
     return rc;
 }
 
-enum gis_status division_validate(struct store *st,
-                                  const char *code,
-                                  double tolerance_m,
-                                  struct division_problems *out,
-                                  size_t *out_parents,
-                                  struct gis_error *err)
+typedef char code_buf[DIVISION_CODE_MAX];
+
+/* The parents to check under code (NULL: all). out: malloc'd array. */
+static enum gis_status parents_under(
+    struct store *st, const char *code, code_buf **out, size_t *out_n, struct gis_error *err)
 {
     static const char sql[] =
         "SELECT DISTINCT p.code FROM divisions p WHERE p.valid_to IS NULL AND (p.code = ?1 OR "
@@ -203,19 +202,15 @@ enum gis_status division_validate(struct store *st,
         "AND c.geom IS NOT NULL) AND (?1 IS NULL OR substr(p.code, 1, length(?1)) = ?1))) "
         "ORDER BY p.code";
     sqlite3_stmt *s;
-    char (*codes)[DIVISION_CODE_MAX] = NULL;
-    size_t n = 0, cap = 0, i;
-    enum gis_status rc;
-    int step;
+    code_buf *codes = NULL;
+    size_t n = 0, cap = 0;
+    enum gis_status rc = store__stmt(st, sql, &s, err);
 
-    if (!st || !out)
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "division_validate: null argument");
-    rc = store__stmt(st, sql, &s, err);
     if (rc != GIS_OK)
         return rc;
     if (code)
         sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
-    while (rc == GIS_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+    while (rc == GIS_OK && sqlite3_step(s) == SQLITE_ROW) {
         if (n == cap) {
             void *p = realloc(codes, (cap = cap ? cap * 2 : 32) * sizeof *codes);
             if (!p) {
@@ -227,6 +222,29 @@ enum gis_status division_validate(struct store *st,
         snprintf(codes[n++], DIVISION_CODE_MAX, "%s", (const char *)sqlite3_column_text(s, 0));
     }
     store__done(s);
+    if (rc != GIS_OK) {
+        free(codes);
+        return rc;
+    }
+    *out = codes;
+    *out_n = n;
+    return GIS_OK;
+}
+
+enum gis_status division_validate(struct store *st,
+                                  const char *code,
+                                  double tolerance_m,
+                                  struct division_problems *out,
+                                  size_t *out_parents,
+                                  struct gis_error *err)
+{
+    code_buf *codes = NULL;
+    size_t n = 0, i;
+    enum gis_status rc;
+
+    if (!st || !out)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "division_validate: null argument");
+    rc = parents_under(st, code, &codes, &n, err);
     if (rc == GIS_OK && code && !n)
         rc = gis_fail(err, GIS_ERR_NOT_FOUND, "no current division %.20s", code);
     for (i = 0; i < n && rc == GIS_OK; i++)
@@ -450,10 +468,8 @@ void division_rows_free(struct division_row *rows, size_t n)
     free(rows);
 }
 
-enum gis_status division_geojson_wkb(const char *geojson,
-                                     unsigned char **out,
-                                     size_t *out_n,
-                                     struct gis_error *err)
+enum gis_status
+division_geojson_wkb(const char *geojson, unsigned char **out, size_t *out_n, struct gis_error *err)
 {
     OGRGeometryH g;
     OGRwkbGeometryType type;

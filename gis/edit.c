@@ -949,6 +949,18 @@ static enum gis_status group_touch(struct edit *e, struct gis_error *err)
     return rc;
 }
 
+/* What is read before the write: the group's view of the parents, the image before. */
+static enum gis_status before_write(struct edit *e, struct gis_error *err)
+{
+    enum gis_status rc = GIS_OK;
+
+    if (e->group && e->tab->target == EDIT_DIVISIONS)
+        rc = group_touch(e, err);
+    if (rc == GIS_OK && e->before.exists)
+        rc = image(e, e->cur.row_id, &e->before_json, err);
+    return rc;
+}
+
 enum gis_status edit_apply(struct edit *e, struct edit_problems *problems, struct gis_error *err)
 {
     enum gis_status rc;
@@ -959,10 +971,8 @@ enum gis_status edit_apply(struct edit *e, struct edit_problems *problems, struc
     rc = check(e, problems, err);
     if (rc == GIS_OK && problems->n > 0)
         return gis_fail(err, GIS_ERR_REJECTED, "%s", problems->items[0].msg);
-    if (rc == GIS_OK && e->group && e->tab->target == EDIT_DIVISIONS)
-        rc = group_touch(e, err);
-    if (rc == GIS_OK && e->before.exists)
-        rc = image(e, e->cur.row_id, &e->before_json, err);
+    if (rc == GIS_OK)
+        rc = before_write(e, err);
     if (rc == GIS_OK)
         rc = e->in->action == EDIT_CREATE ? write_create(e, err) : write_change(e, err);
     if (rc == GIS_OK)

@@ -81,22 +81,22 @@ struct edit_group;
 
 struct edit_input {
     struct edit_group *group; /* NULL, or the group (below) the edit joins */
-    const char *layer_id; /* facilities, places, divisions, counties, townships, villages */
+    const char *layer_id;     /* facilities, places, divisions, counties, townships, villages */
     enum edit_action action;
     const char *fid;      /* the feature; for a create NULL (an id is assigned) or one to reuse */
     bool has_geometry;    /* the request has a geometry member */
     const char *geometry; /* its GeoJSON text; NULL when the member is null */
     const struct edit_prop *props;
     size_t n_props;
-    const char *reason;   /* e.g. X-Change-Reason; a change_reason property wins */
-    const char *crs;      /* the geometry's CRS (any PROJ definition); NULL: CRS84 */
-    bool is_north_first;  /* the coordinates come in the CRS's latitude-first axis order */
-    bool is_repair;       /* repair an invalid geometry (MakeValid) instead of rejecting it */
-    bool is_override;     /* any status transition (an administrator's correction) */
-    double tolerance_m;   /* <= 0: EDIT_DEFAULT_TOLERANCE_M */
-    const char *user;     /* who, for the audit row */
-    const char *audit_as; /* the audit action; NULL: create, replace, update or delete */
-    int64_t revert_of;    /* > 0: this undoes that audit row (refused if later ones exist) */
+    const char *reason;         /* e.g. X-Change-Reason; a change_reason property wins */
+    const char *crs;            /* the geometry's CRS (any PROJ definition); NULL: CRS84 */
+    bool is_north_first;        /* the coordinates come in the CRS's latitude-first axis order */
+    bool is_repair;             /* repair an invalid geometry (MakeValid) instead of rejecting it */
+    bool is_override;           /* any status transition (an administrator's correction) */
+    double tolerance_m;         /* <= 0: EDIT_DEFAULT_TOLERANCE_M */
+    const char *user;           /* who, for the audit row */
+    const char *audit_as;       /* the audit action; NULL: create, replace, update or delete */
+    int64_t revert_of;          /* > 0: this undoes that audit row (refused if later ones exist) */
     const char *effective_date; /* a division's change (delete too) takes effect that day
                                    (YYYY-MM-DD); NULL: the valid_from property, or today */
 };
@@ -230,11 +230,8 @@ void edit_group_free(struct edit_group *g);
 
 /* The member audit ids of group row audit_id, newest first (the order that undoes
  * them). GIS_ERR_NOT_FOUND when the row is no group's. out: malloc'd array. */
-enum gis_status edit_group_members(struct store *st,
-                                   int64_t audit_id,
-                                   int64_t **out_ids,
-                                   size_t *out_n,
-                                   struct gis_error *err);
+enum gis_status edit_group_members(
+    struct store *st, int64_t audit_id, int64_t **out_ids, size_t *out_n, struct gis_error *err);
 
 /* ---------------------------------------------------------------- history */
 

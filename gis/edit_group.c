@@ -129,9 +129,9 @@ static void describe(struct edit_problems *p, const struct division_problem *d, 
                          "%s and %s would overlap by %.1f m² (wider than %g m) at %.6f %.6f",
                          d->codes[0], d->codes[1], d->area_m2, tol, d->lon, d->lat);
     else
-        edit_problem_add(p, "geometry", "a new %s of %.1f m² in %s%s%s (wider than %g m) at %.6f %.6f",
-                         kind, d->area_m2, d->parent, d->codes[0][0] ? " by " : "", d->codes[0],
-                         tol, d->lon, d->lat);
+        edit_problem_add(
+            p, "geometry", "a new %s of %.1f m² in %s%s%s (wider than %g m) at %.6f %.6f", kind,
+            d->area_m2, d->parent, d->codes[0][0] ? " by " : "", d->codes[0], tol, d->lon, d->lat);
 }
 
 static enum gis_status check_one(struct edit_group *g,
@@ -197,8 +197,8 @@ enum gis_status edit_group_commit(struct edit_group *g,
     for (i = 0; i < g->n_ids; i++)
         gbuf_printf(&after, "%s%lld", i ? "," : "", (long long)g->ids[i]);
     gbuf_puts(&after, "]}");
-    a = (struct store_audit){s->user, s->action, "divisions", s->target_id, s->reason, NULL,
-                             after.data};
+    a = (struct store_audit){s->user,   s->action, "divisions", s->target_id,
+                             s->reason, NULL,      after.data};
     rc = gbuf_status(&after) == GIS_OK ? store_audit_add(g->st, &a, err)
                                        : gis_fail(err, GIS_ERR_TOO_LARGE, "too many members");
     gbuf_free(&after);
@@ -225,11 +225,8 @@ void edit_group_free(struct edit_group *g)
     free(g);
 }
 
-enum gis_status edit_group_members(struct store *st,
-                                   int64_t audit_id,
-                                   int64_t **out_ids,
-                                   size_t *out_n,
-                                   struct gis_error *err)
+enum gis_status edit_group_members(
+    struct store *st, int64_t audit_id, int64_t **out_ids, size_t *out_n, struct gis_error *err)
 {
     static const char sql[] =
         "SELECT CAST(j.value AS INTEGER) FROM audit a, json_each(a.after, '$.group') j WHERE "
