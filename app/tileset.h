@@ -37,7 +37,8 @@ struct tileset {
 extern const struct tileset TILESET_COMBINED;
 
 /* The tileset named id: "civgis" or a collection's (filled into *one, with scratch for
- * the layer). NULL when there is none. */
+ * the layer, in its public view: tiles never hold the sensitive counts, for any caller).
+ * NULL when there is none. */
 const struct tileset *
 tileset_find(struct store *st, const char *id, struct tileset *one, struct layer_scratch *scratch);
 
