@@ -55,8 +55,10 @@ static const struct layer_prop FACILITY_PROPS[] = {
 static const struct layer_prop PLACE_PROPS[] = {
     {"name", PROP_TEXT, "name", "Standard name", "Name", "标准名称"},
     {"pinyin", PROP_TEXT, "pinyin", "Name in pinyin", "Pinyin", "拼音"},
-    {"aliases", PROP_TEXT, "aliases", "Former names and aliases (JSON array)", "Aliases",
-     "别名和曾用名"},
+    {"aliases", PROP_ARRAY,
+     "CASE WHEN json_valid(aliases) THEN CASE WHEN json_type(aliases) = 'array' THEN "
+     "json(aliases) END END",
+     "Former names and aliases", "Aliases", "别名和曾用名"},
     {"category", PROP_TEXT, "category", "Place category", "Category", "类别"},
     {"division_code", PROP_TEXT, "division_code", "Code of the division it lies in",
      "Division code", "所在区划代码"},

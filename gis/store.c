@@ -336,6 +336,8 @@ static enum gis_status configure(struct store *st, enum store_mode mode, struct 
                                NULL, NULL, NULL);
     if (names__register(st->db) != SQLITE_OK)
         return gis_fail(err, GIS_ERR_NOMEM, "cannot register the name functions");
+    if (textfold__register(st->db) != SQLITE_OK)
+        return gis_fail(err, GIS_ERR_NOMEM, "cannot register the folding functions");
     rc = store__exec(st, "PRAGMA foreign_keys = ON", err);
     if (rc == GIS_OK && mode != STORE_READ_ONLY)
         rc = store__exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", err);

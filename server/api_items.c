@@ -115,7 +115,8 @@ static struct cql2_node *leaf(enum cql2_op op, const char *text, struct gis_erro
     return n;
 }
 
-/* property=value for a queryable: an equality filter on its type. */
+/* property=value for a queryable: an equality filter on its type; for an array, the
+ * array contains the value. */
 static enum gis_status
 equality(struct items_req *r, int p, const char *value, struct gis_error *err)
 {
@@ -125,7 +126,8 @@ equality(struct items_req *r, int p, const char *value, struct gis_error *err)
                                                                          : CQL2_STRING;
     struct cql2_node *eq = NULL;
     enum gis_status rc =
-        binary(CQL2_EQ, leaf(CQL2_PROPERTY, prop->name, err), leaf(lit, value, err), &eq, err);
+        binary(prop->type == PROP_ARRAY ? CQL2_A_CONTAINS : CQL2_EQ,
+               leaf(CQL2_PROPERTY, prop->name, err), leaf(lit, value, err), &eq, err);
 
     if (rc != GIS_OK)
         return err && err->code ? err->code : rc;
@@ -466,6 +468,8 @@ static void render_value(struct gbuf *b, const struct item_value *v)
         gbuf_puts(b, v->i ? "true" : "false");
     else if (v->type == PROP_REAL)
         render_double(b, v->d, 9);
+    else if (v->type == PROP_ARRAY)
+        gbuf_puts(b, v->text); /* valid JSON: the layer's SQL passes it through json() */
     else {
         gbuf_append(b, "\"", 1);
         gbuf_json_escape(b, v->text);

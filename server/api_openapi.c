@@ -165,7 +165,9 @@ add_collection_items(cJSON *paths, const struct api_route *items, const struct l
     op = add_op(paths, path, &rt);
     plist = cJSON_GetObjectItemCaseSensitive(op, "parameters");
     for (i = 0; i < l->n_props; i++) {
-        cJSON *s = schema(api_json_type(l->props[i].type));
+        /* An array queryable's parameter names one element the array must contain. */
+        cJSON *s =
+            schema(l->props[i].type == PROP_ARRAY ? "string" : api_json_type(l->props[i].type));
         if (l->props[i].type == PROP_DATE)
             cJSON_AddStringToObject(s, "format", "date");
         cJSON_AddItemToArray(plist,
