@@ -1115,7 +1115,7 @@ static enum gis_status parse_parens(struct parser *ps, struct cql2_node **out)
     return GIS_OK;
 }
 
-static enum gis_status parse_primary(struct parser *ps, struct cql2_node **out)
+static enum gis_status primary_inner(struct parser *ps, struct cql2_node **out)
 {
     switch (ps->tok) {
     case T_LPAREN:
@@ -1131,6 +1131,21 @@ static enum gis_status parse_primary(struct parser *ps, struct cql2_node **out)
     default:
         return fail_at(ps, "expected a property, a literal or a geometry");
     }
+}
+
+/* A primary, or nothing: a failure part-way (a literal made, then found wrong) frees what
+ * was made, so callers never see a half-built node. */
+static enum gis_status parse_primary(struct parser *ps, struct cql2_node **out)
+{
+    enum gis_status rc;
+
+    *out = NULL;
+    rc = primary_inner(ps, out);
+    if (rc != GIS_OK) {
+        cql2_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 /* [-|+] primary: a minus folds into a number literal, or multiplies by -1. */
@@ -1193,12 +1208,6 @@ static enum gis_status parse_binary(struct parser *ps,
     return GIS_OK;
 }
 
-static bool is_power_op(const struct parser *ps, enum cql2_op *op)
-{
-    *op = CQL2_POW;
-    return is_arith(ps, CQL2_POW);
-}
-
 static bool is_term_op(const struct parser *ps, enum cql2_op *op)
 {
     *op = is_kw(ps, "div") ? CQL2_IDIV : ps->cmp;
@@ -1212,9 +1221,24 @@ static bool is_sum_op(const struct parser *ps, enum cql2_op *op)
     return is_arith(ps, CQL2_ADD) || is_arith(ps, CQL2_SUB);
 }
 
+/* unary [^ unary]: one power, as the BNF has it (2^3^2 is not read either way). */
 static enum gis_status parse_power(struct parser *ps, struct cql2_node **out)
 {
-    return parse_binary(ps, is_power_op, parse_unary, out);
+    struct cql2_node *kids[2] = {NULL, NULL};
+    enum gis_status rc = parse_unary(ps, &kids[0]);
+
+    if (rc != GIS_OK || !is_arith(ps, CQL2_POW)) {
+        *out = kids[0];
+        return rc;
+    }
+    rc = next(ps);
+    if (rc == GIS_OK)
+        rc = parse_unary(ps, &kids[1]);
+    if (rc != GIS_OK) {
+        cql2_free(kids[0]);
+        return rc;
+    }
+    return combine(ps, CQL2_POW, kids, 2, out);
 }
 
 static enum gis_status parse_term(struct parser *ps, struct cql2_node **out)

@@ -343,8 +343,9 @@ static enum gis_status compile_property(struct sqlb *sb,
     return GIS_OK;
 }
 
-/* Emits tmpl with "%1".."%9" replaced by args compiled as want[i] (VC_* or -1: any);
- * out: the last argument's class (arithmetic results are numbers anyway). */
+/* Emits tmpl with "%1".."%9" replaced by args[0..8] compiled as values, each of the class
+ * want[i] or an error naming what (the operator or function) and the argument. Any other
+ * '%' is copied (strftime's "%Y"). */
 static enum gis_status emit_template(struct sqlb *sb,
                                      const struct layer_def *l,
                                      const char *tmpl,
