@@ -5,6 +5,7 @@ class /conformance declares, each against a check of it: a class without one fai
 import datetime
 import json
 import math
+import random
 import time
 import unicodedata
 import unittest
@@ -412,6 +413,16 @@ class DeclaredClasses(unittest.TestCase):
         self.assertEqual(self.ids("villages", **{
             "filter": f"S_INTERSECTS(geometry, POLYGON(({x0} {y0}, {x1} {y0}, {x1} {y1}, "
                       f"{x0} {y1}, {x0} {y0})))", "filter-crs": EPSG + "3857"}), want)
+        # EPSG:4545 (CGCS2000 Gauss-Kruger, northing first), through OGR for the coordinates
+        gk, wgs = osr.SpatialReference(), osr.SpatialReference()
+        gk.ImportFromEPSG(4545)
+        wgs.ImportFromEPSG(4326)
+        north, east, _ = osr.CoordinateTransformation(wgs, gk).TransformPoint(36.6, 109.5)
+        near = self.ids("villages", "S_DWITHIN(geometry, POINT(109.5 36.6), 3000)")
+        self.assertTrue(0 < len(near) < len(self.villages))
+        self.assertEqual(self.ids("villages", **{
+            "filter": f"S_DWITHIN(geometry, POINT({north} {east}), 3000)",
+            "filter-crs": EPSG + "4545"}), near)
         q = urllib.parse.urlencode({"filter": "population > 1", "filter-crs": EPSG + "9999"})
         status, _, body = self.srv.get_json(f"/collections/villages/items?{q}")
         self.assertEqual(status, 400)
@@ -576,6 +587,17 @@ class DeclaredClasses(unittest.TestCase):
         if not hasattr(self, "_counties"):
             type(self)._counties = self.fetch_all("counties")
         return self._counties
+
+    def logical(self, stored, rounds=10):
+        """/conf/*/logical: random combinations of four stored predicates, as the standard's
+        tests build them, against the same combination of their oracles."""
+        rng = random.Random(14)
+        for _ in range(rounds):
+            (t1, f1), (t2, f2), (t3, f3), (t4, f4) = rng.sample(stored, 4)
+            text = (f"((NOT {t1} AND {t2}) OR ({t3} and NOT {t4}) or not ({t1} AND {t4}))")
+            want = sorted(f["id"] for f in self.villages
+                          if (not f1(f) and f2(f)) or (f3(f) and not f4(f)) or not (f1(f) and f4(f)))
+            self.assertEqual(self.ids("villages", text), want, text)
 
     def check_accent_insensitive(self):
         strip = lambda s: "".join(c for c in unicodedata.normalize(  # noqa: E731
@@ -789,6 +811,7 @@ class DeclaredClasses(unittest.TestCase):
         """The standard's arithmetic test predicates, on a population some villages have."""
         p = lambda f: f["properties"]["population"]  # noqa: E731
         v = p(self.villages[100])
+        stored = []
         for text, fn in ((f"population={v - 8}+8", lambda x: x == v),
                          (f"population>={v + 2}-2*2^0", lambda x: x >= v),
                          (f"population>{v + 2}-20/10", lambda x: x > v),
@@ -807,6 +830,8 @@ class DeclaredClasses(unittest.TestCase):
                          ("-population < -1000", lambda x: -x < -1000),
                          ("population - -1 > 1001", lambda x: x + 1 > 1001)):
             self.oracle(text, lambda f, fn=fn: fn(p(f)))
+            stored.append((text, lambda f, fn=fn: fn(p(f))))
+        self.logical(stored)
         self.oracle("population > elderly_60plus * 5 - 100",
                     lambda f: p(f) > f["properties"]["elderly_60plus"] * 5 - 100,
                     js={"op": ">", "args": [{"property": "population"}, {"op": "-", "args": [
