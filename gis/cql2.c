@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "crs.h"
+
 const struct cql2_limits CQL2_DEFAULT_LIMITS = {16 * 1024, 1000, 32};
 
 /* ---------------------------------------------------------------- tree */
@@ -286,6 +288,52 @@ enum gis_status cql2_node_set_temporal(struct cql2_node *n,
     return rc;
 }
 
+enum gis_status
+cql2_node_set_interval_end(struct cql2_node *n, const char *text, struct gis_error *err)
+{
+    enum gis_status rc;
+
+    if (!strcmp(text, "..")) {
+        rc = cql2_node_set_text(n, text, err);
+        if (rc == GIS_OK)
+            n->op = CQL2_STRING;
+        return rc;
+    }
+    return cql2_node_set_temporal(n, text, strlen(text) != 10, err);
+}
+
+/* Literal ends compare as text when they have one form (both dates, or both UTC
+ * timestamps of the same precision); other mixes are left to the database. */
+static bool is_reversed(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+
+    return la == lb && (la == 10 || a[la - 1] == 'Z' || a[la - 1] == 'z') && strcmp(a, b) > 0;
+}
+
+static bool is_interval_end(const struct cql2_node *e)
+{
+    return e->op == CQL2_DATE || e->op == CQL2_PROPERTY || e->op == CQL2_FUNCTION ||
+           (e->op == CQL2_STRING && e->text && !strcmp(e->text, ".."));
+}
+
+enum gis_status cql2_interval_check(const struct cql2_node *n, struct gis_error *err)
+{
+    const struct cql2_node *a, *b;
+
+    if (n->op != CQL2_INTERVAL || n->n_args != 2)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "INTERVAL takes a start and an end");
+    a = n->args[0];
+    b = n->args[1];
+    if (!is_interval_end(a) || !is_interval_end(b))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "INTERVAL's ends are dates, timestamps, '..', properties or functions");
+    if (a->op == CQL2_DATE && b->op == CQL2_DATE && is_reversed(a->text, b->text))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "INTERVAL('%.40s', '%.40s') ends before it starts", a->text, b->text);
+    return GIS_OK;
+}
+
 static const struct {
     const char *name;
     enum cql2_op op;
@@ -309,6 +357,37 @@ static const struct {
     {"s_contains", CQL2_S_CONTAINS},
     {"s_disjoint", CQL2_S_DISJOINT},
     {"s_dwithin", CQL2_S_DWITHIN},
+    {"s_crosses", CQL2_S_CROSSES},
+    {"s_touches", CQL2_S_TOUCHES},
+    {"s_overlaps", CQL2_S_OVERLAPS},
+    {"s_equals", CQL2_S_EQUALS},
+    {"t_after", CQL2_T_AFTER},
+    {"t_before", CQL2_T_BEFORE},
+    {"t_disjoint", CQL2_T_DISJOINT},
+    {"t_equals", CQL2_T_EQUALS},
+    {"t_intersects", CQL2_T_INTERSECTS},
+    {"t_contains", CQL2_T_CONTAINS},
+    {"t_during", CQL2_T_DURING},
+    {"t_finishedBy", CQL2_T_FINISHEDBY},
+    {"t_finishes", CQL2_T_FINISHES},
+    {"t_meets", CQL2_T_MEETS},
+    {"t_metBy", CQL2_T_METBY},
+    {"t_overlappedBy", CQL2_T_OVERLAPPEDBY},
+    {"t_overlaps", CQL2_T_OVERLAPS},
+    {"t_startedBy", CQL2_T_STARTEDBY},
+    {"t_starts", CQL2_T_STARTS},
+    {"a_equals", CQL2_A_EQUALS},
+    {"a_contains", CQL2_A_CONTAINS},
+    {"a_containedBy", CQL2_A_CONTAINEDBY},
+    {"a_overlaps", CQL2_A_OVERLAPS},
+    {"accenti", CQL2_ACCENTI},
+    {"+", CQL2_ADD},
+    {"-", CQL2_SUB},
+    {"*", CQL2_MUL},
+    {"/", CQL2_DIV},
+    {"%", CQL2_MOD},
+    {"div", CQL2_IDIV},
+    {"^", CQL2_POW},
 };
 
 bool cql2_op_from_name(const char *name, enum cql2_op *out)
@@ -324,6 +403,126 @@ bool cql2_op_from_name(const char *name, enum cql2_op *out)
     return false;
 }
 
+const char *cql2_op_name(enum cql2_op op)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof OP_NAMES / sizeof *OP_NAMES; i++)
+        if (OP_NAMES[i].op == op)
+            return OP_NAMES[i].name;
+    return op == CQL2_FUNCTION ? "function" : op == CQL2_INTERVAL ? "interval" : "value";
+}
+
+bool cql2_op_is_spatial(enum cql2_op op)
+{
+    return op >= CQL2_S_INTERSECTS && op <= CQL2_S_EQUALS;
+}
+
+bool cql2_op_is_temporal(enum cql2_op op)
+{
+    return op >= CQL2_T_AFTER && op <= CQL2_T_STARTS;
+}
+
+bool cql2_op_is_array(enum cql2_op op)
+{
+    return op >= CQL2_A_EQUALS && op <= CQL2_A_OVERLAPS;
+}
+
+bool cql2_op_is_arithmetic(enum cql2_op op)
+{
+    return op >= CQL2_ADD && op <= CQL2_POW;
+}
+
+/* ---------------------------------------------------------------- functions */
+
+/* Each template is constant SQL over its compiled arguments; SQLite's math functions and
+ * SpatiaLite's geodesic measures (use_ellipsoid = 1 gives metres on CRS84 data). */
+static const struct cql2_function FUNCTIONS[] = {
+    {"abs", "Absolute value", 1, {CQL2_TYPE_NUMBER}, {"x"}, CQL2_TYPE_NUMBER, "abs(%1)"},
+    {"floor",
+     "Largest integer not above x",
+     1,
+     {CQL2_TYPE_NUMBER},
+     {"x"},
+     CQL2_TYPE_NUMBER,
+     "floor(%1)"},
+    {"ceil",
+     "Smallest integer not below x",
+     1,
+     {CQL2_TYPE_NUMBER},
+     {"x"},
+     CQL2_TYPE_NUMBER,
+     "ceil(%1)"},
+    {"round",
+     "x rounded to the nearest integer",
+     1,
+     {CQL2_TYPE_NUMBER},
+     {"x"},
+     CQL2_TYPE_NUMBER,
+     "round(%1)"},
+    {"char_length",
+     "Number of characters of a string",
+     1,
+     {CQL2_TYPE_STRING},
+     {"s"},
+     CQL2_TYPE_NUMBER,
+     "length(%1)"},
+    {"year",
+     "Calendar year of a date or timestamp",
+     1,
+     {CQL2_TYPE_DATETIME},
+     {"t"},
+     CQL2_TYPE_NUMBER,
+     "CAST(strftime('%Y', %1) AS INTEGER)"},
+    {"month",
+     "Month (1-12) of a date or timestamp",
+     1,
+     {CQL2_TYPE_DATETIME},
+     {"t"},
+     CQL2_TYPE_NUMBER,
+     "CAST(strftime('%m', %1) AS INTEGER)"},
+    {"area_m2",
+     "Area of a geometry on the WGS 84 ellipsoid, square metres",
+     1,
+     {CQL2_TYPE_GEOMETRY},
+     {"g"},
+     CQL2_TYPE_NUMBER,
+     "ST_Area(%1, 1)"},
+    {"distance_m",
+     "Shortest distance between two geometries on the WGS 84 ellipsoid, metres",
+     2,
+     {CQL2_TYPE_GEOMETRY, CQL2_TYPE_GEOMETRY},
+     {"a", "b"},
+     CQL2_TYPE_NUMBER,
+     "ST_Distance(%1, %2, 1)"},
+};
+
+size_t cql2_function_count(void)
+{
+    return sizeof FUNCTIONS / sizeof *FUNCTIONS;
+}
+
+const struct cql2_function *cql2_function_at(size_t i)
+{
+    return i < cql2_function_count() ? &FUNCTIONS[i] : NULL;
+}
+
+const struct cql2_function *cql2_function_find(const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < cql2_function_count(); i++)
+        if (!strcasecmp(FUNCTIONS[i].name, name))
+            return &FUNCTIONS[i];
+    return NULL;
+}
+
+const char *cql2_type_name(enum cql2_type t)
+{
+    static const char *const names[] = {"string", "number", "boolean", "datetime", "geometry"};
+    return names[t];
+}
+
 /* ---------------------------------------------------------------- tokens */
 
 enum tok {
@@ -336,6 +535,7 @@ enum tok {
     T_RPAREN,
     T_COMMA,
     T_CMP,
+    T_ARITH, /* + - * / % ^ (div is an identifier) */
 };
 
 struct parser {
@@ -344,7 +544,7 @@ struct parser {
     const char *tok_start;
     char *text; /* current token's text (identifier, string) */
     double number;
-    enum cql2_op cmp;
+    enum cql2_op cmp; /* T_CMP and T_ARITH: which */
     size_t depth;
     struct cql2_budget budget;
     struct gis_error *err;
@@ -356,6 +556,8 @@ static enum gis_status fail_at(struct parser *ps, const char *what)
                     (size_t)(ps->tok_start - ps->src) + 1, what);
 }
 
+/* A quoted run; a doubled quote stands for one, and in strings \' does too (the BNF's
+ * escapeQuote). */
 static enum gis_status lex_string(struct parser *ps, char quote)
 {
     size_t cap = 16, n = 0;
@@ -369,8 +571,8 @@ static enum gis_status lex_string(struct parser *ps, char quote)
             free(buf);
             return fail_at(ps, "unterminated quote");
         }
-        if (*ps->p == quote && ps->p[1] == quote) {
-            ps->p++; /* a doubled quote stands for one */
+        if ((*ps->p == quote || (quote == '\'' && *ps->p == '\\')) && ps->p[1] == quote) {
+            ps->p++;
         } else if (*ps->p == quote) {
             ps->p++;
             break;
@@ -391,6 +593,7 @@ static enum gis_status lex_string(struct parser *ps, char quote)
     return GIS_OK;
 }
 
+/* Unsigned: a sign is an operator, folded into the literal by the grammar. */
 static enum gis_status lex_number(struct parser *ps)
 {
     char *end;
@@ -410,13 +613,17 @@ static bool is_ident_char(char c)
            (unsigned char)c >= 0x80;
 }
 
-static enum gis_status lex_cmp(struct parser *ps)
+static enum gis_status lex_operator(struct parser *ps)
 {
     static const struct {
         const char *s;
+        enum tok tok;
         enum cql2_op op;
-    } ops[] = {{"<>", CQL2_NE}, {"!=", CQL2_NE}, {"<=", CQL2_LE}, {">=", CQL2_GE},
-               {"=", CQL2_EQ},  {"<", CQL2_LT},  {">", CQL2_GT}};
+    } ops[] = {{"<>", T_CMP, CQL2_NE},   {"!=", T_CMP, CQL2_NE},   {"<=", T_CMP, CQL2_LE},
+               {">=", T_CMP, CQL2_GE},   {"=", T_CMP, CQL2_EQ},    {"<", T_CMP, CQL2_LT},
+               {">", T_CMP, CQL2_GT},    {"+", T_ARITH, CQL2_ADD}, {"-", T_ARITH, CQL2_SUB},
+               {"*", T_ARITH, CQL2_MUL}, {"/", T_ARITH, CQL2_DIV}, {"%", T_ARITH, CQL2_MOD},
+               {"^", T_ARITH, CQL2_POW}};
     size_t i;
 
     for (i = 0; i < sizeof ops / sizeof *ops; i++) {
@@ -424,7 +631,7 @@ static enum gis_status lex_cmp(struct parser *ps)
         if (!strncmp(ps->p, ops[i].s, n)) {
             ps->p += n;
             ps->cmp = ops[i].op;
-            ps->tok = T_CMP;
+            ps->tok = ops[i].tok;
             return GIS_OK;
         }
     }
@@ -433,10 +640,7 @@ static enum gis_status lex_cmp(struct parser *ps)
 
 static bool starts_number(const char *p)
 {
-    if (isdigit((unsigned char)p[0]))
-        return true;
-    return (p[0] == '-' || p[0] == '+' || p[0] == '.') &&
-           (isdigit((unsigned char)p[1]) || p[1] == '.');
+    return isdigit((unsigned char)p[0]) || (p[0] == '.' && isdigit((unsigned char)p[1]));
 }
 
 static enum gis_status lex_ident(struct parser *ps)
@@ -479,12 +683,17 @@ static enum gis_status next(struct parser *ps)
         return lex_number(ps);
     if (is_ident_char(c))
         return lex_ident(ps);
-    return lex_cmp(ps);
+    return lex_operator(ps);
 }
 
 static bool is_kw(const struct parser *ps, const char *kw)
 {
     return ps->tok == T_IDENT && !strcasecmp(ps->text, kw);
+}
+
+static bool is_arith(const struct parser *ps, enum cql2_op op)
+{
+    return ps->tok == T_ARITH && ps->cmp == op;
 }
 
 static enum gis_status expect(struct parser *ps, enum tok t, const char *what)
@@ -494,10 +703,28 @@ static enum gis_status expect(struct parser *ps, enum tok t, const char *what)
     return next(ps);
 }
 
+/* The next character after the current token, past blanks, is c. */
+static bool followed_by(const struct parser *ps, char c)
+{
+    const char *q = ps->p;
+
+    while (isspace((unsigned char)*q))
+        q++;
+    return *q == c;
+}
+
 /* ---------------------------------------------------------------- grammar */
 
 static enum gis_status parse_or(struct parser *ps, struct cql2_node **out);
-static enum gis_status parse_scalar(struct parser *ps, struct cql2_node **out);
+static enum gis_status parse_expr(struct parser *ps, struct cql2_node **out);
+
+static enum gis_status enter(struct parser *ps)
+{
+    if (++ps->depth > ps->budget.limits->max_depth)
+        return gis_fail(ps->err, GIS_ERR_TOO_LARGE, "the filter nests deeper than %zu",
+                        ps->budget.limits->max_depth);
+    return GIS_OK;
+}
 
 static enum gis_status leaf(struct parser *ps, enum cql2_op op, struct cql2_node **out)
 {
@@ -524,6 +751,24 @@ static enum gis_status combine(
     }
     *out = node;
     return GIS_OK;
+}
+
+/* What can stand as a predicate: comparisons, logic, the spatial, temporal and array
+ * functions, TRUE/FALSE, and function calls (their type is checked when compiled). */
+static bool is_boolean_node(const struct cql2_node *n)
+{
+    return n->op <= CQL2_ISNULL || cql2_op_is_spatial(n->op) || cql2_op_is_temporal(n->op) ||
+           cql2_op_is_array(n->op) || n->op == CQL2_BOOLEAN || n->op == CQL2_FUNCTION;
+}
+
+/* A value where a predicate must stand: freed, and the error names what was missing. */
+static enum gis_status need_predicate(struct parser *ps, struct cql2_node **n)
+{
+    if (is_boolean_node(*n))
+        return GIS_OK;
+    cql2_free(*n);
+    *n = NULL;
+    return fail_at(ps, "expected a comparison, LIKE, BETWEEN, IN or IS NULL after a value");
 }
 
 static bool is_wkt_keyword(const struct parser *ps)
@@ -574,6 +819,23 @@ static enum gis_status parse_wkt(struct parser *ps, struct cql2_node **out)
     return next(ps);
 }
 
+/* One BBOX coordinate: a number with an optional sign. */
+static enum gis_status bbox_number(struct parser *ps, double *out)
+{
+    double sign = 1;
+    enum gis_status rc = GIS_OK;
+
+    if (is_arith(ps, CQL2_SUB) || is_arith(ps, CQL2_ADD)) {
+        sign = is_arith(ps, CQL2_SUB) ? -1 : 1;
+        rc = next(ps);
+    }
+    if (rc == GIS_OK && ps->tok != T_NUMBER)
+        return fail_at(ps, "BBOX takes four or six numbers");
+    if (rc == GIS_OK)
+        *out = sign * ps->number;
+    return rc == GIS_OK ? next(ps) : rc;
+}
+
 /* The numbers of a BBOX, after its '(': up to six, comma-separated. out_n: how many. */
 static enum gis_status bbox_numbers(struct parser *ps, double v[6], int *out_n)
 {
@@ -581,11 +843,11 @@ static enum gis_status bbox_numbers(struct parser *ps, double v[6], int *out_n)
     int n = 0;
 
     while (rc == GIS_OK && n < 6) {
-        if (ps->tok != T_NUMBER)
-            return fail_at(ps, "BBOX takes four or six numbers");
-        v[n++] = ps->number;
-        rc = next(ps);
-        if (rc != GIS_OK || ps->tok != T_COMMA)
+        rc = bbox_number(ps, &v[n]);
+        if (rc != GIS_OK)
+            return rc;
+        n++;
+        if (ps->tok != T_COMMA)
             break;
         rc = next(ps);
     }
@@ -645,22 +907,51 @@ static enum gis_status parse_temporal(struct parser *ps, struct cql2_node **out)
     return rc;
 }
 
-static enum gis_status parse_casei(struct parser *ps, struct cql2_node **out)
+/* One end of INTERVAL(..): a quoted instant or '..', else a property or a function. */
+static enum gis_status parse_interval_end(struct parser *ps, struct cql2_node **out)
 {
-    struct cql2_node *arg = NULL;
+    enum gis_status rc;
+
+    if (ps->tok != T_STRING)
+        return parse_expr(ps, out);
+    rc = leaf(ps, CQL2_STRING, out);
+    if (rc == GIS_OK)
+        rc = cql2_node_set_interval_end(*out, ps->text, ps->err);
+    if (rc == GIS_OK)
+        rc = next(ps);
+    if (rc != GIS_OK) {
+        cql2_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+static enum gis_status parse_interval(struct parser *ps, struct cql2_node **out)
+{
+    struct cql2_node *ends[2] = {NULL, NULL};
     enum gis_status rc = next(ps);
 
     if (rc == GIS_OK)
-        rc = expect(ps, T_LPAREN, "expected '(' after CASEI");
+        rc = expect(ps, T_LPAREN, "expected '(' after INTERVAL");
     if (rc == GIS_OK)
-        rc = parse_scalar(ps, &arg);
+        rc = parse_interval_end(ps, &ends[0]);
     if (rc == GIS_OK)
-        rc = expect(ps, T_RPAREN, "expected ')' after CASEI's argument");
+        rc = expect(ps, T_COMMA, "INTERVAL takes a start and an end");
+    if (rc == GIS_OK)
+        rc = parse_interval_end(ps, &ends[1]);
+    if (rc == GIS_OK)
+        rc = expect(ps, T_RPAREN, "expected ')' after INTERVAL's end");
     if (rc != GIS_OK) {
-        cql2_free(arg);
+        cql2_free(ends[0]);
+        cql2_free(ends[1]);
         return rc;
     }
-    return combine(ps, CQL2_CASEI, &arg, 1, out);
+    rc = combine(ps, CQL2_INTERVAL, ends, 2, out);
+    if (rc == GIS_OK && (rc = cql2_interval_check(*out, ps->err)) != GIS_OK) {
+        cql2_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 static enum gis_status parse_literal(struct parser *ps, enum cql2_op op, struct cql2_node **out)
@@ -685,9 +976,150 @@ static enum gis_status parse_literal(struct parser *ps, enum cql2_op op, struct 
     return rc;
 }
 
-static enum gis_status scalar_inner(struct parser *ps, struct cql2_node **out)
+/* The arguments of a call, after its name: '(' [expr {',' expr}] ')' into node. */
+static enum gis_status parse_args(struct parser *ps, struct cql2_node *node)
+{
+    struct cql2_node *arg = NULL;
+    enum gis_status rc = next(ps);
+
+    if (rc == GIS_OK)
+        rc = expect(ps, T_LPAREN, "expected '(' after the name of a function");
+    if (rc == GIS_OK && ps->tok == T_RPAREN)
+        return next(ps);
+    while (rc == GIS_OK) {
+        rc = parse_or(ps, &arg);
+        if (rc == GIS_OK)
+            rc = cql2_node_add(node, arg, ps->err);
+        if (rc != GIS_OK || ps->tok != T_COMMA)
+            break;
+        rc = next(ps);
+    }
+    return rc == GIS_OK ? expect(ps, T_RPAREN, "expected ')' after the arguments") : rc;
+}
+
+/* S_DWITHIN(a, b, d, units): units, if given, must be metres; they are dropped. */
+static enum gis_status drop_units(struct parser *ps, struct cql2_node *n)
+{
+    const struct cql2_node *u = n->args[3];
+    bool is_metres = (u->op == CQL2_PROPERTY || u->op == CQL2_STRING) &&
+                     (!strcasecmp(u->text, "meters") || !strcasecmp(u->text, "metres") ||
+                      !strcasecmp(u->text, "m"));
+
+    if (!is_metres)
+        return fail_at(ps, "S_DWITHIN distances are in meters");
+    cql2_free(n->args[3]);
+    n->n_args = 3;
+    return GIS_OK;
+}
+
+/* How many arguments a built-in operator takes (functions are checked when compiled). */
+static size_t arity(enum cql2_op op)
+{
+    if (op == CQL2_CASEI || op == CQL2_ACCENTI)
+        return 1;
+    return op == CQL2_S_DWITHIN ? 3 : 2;
+}
+
+/* NAME(args): a built-in operator (op) or a function (op CQL2_FUNCTION, named by the
+ * current token). */
+static enum gis_status parse_call(struct parser *ps, enum cql2_op op, struct cql2_node **out)
+{
+    struct cql2_node *node = NULL;
+    enum gis_status rc = enter(ps);
+    char what[96];
+
+    if (rc == GIS_OK)
+        rc = leaf(ps, op, &node);
+    if (rc == GIS_OK && op == CQL2_FUNCTION) {
+        node->text = ps->text;
+        ps->text = NULL;
+    }
+    if (rc == GIS_OK)
+        rc = parse_args(ps, node);
+    if (rc == GIS_OK && op == CQL2_S_DWITHIN && node->n_args == 4)
+        rc = drop_units(ps, node);
+    if (rc == GIS_OK && op != CQL2_FUNCTION && node->n_args != arity(op)) {
+        snprintf(what, sizeof what, "%s takes %zu argument%s, not %zu", cql2_op_name(op), arity(op),
+                 arity(op) == 1 ? "" : "s", node->n_args);
+        rc = fail_at(ps, what);
+    }
+    ps->depth--;
+    if (rc != GIS_OK) {
+        cql2_free(node);
+        return rc;
+    }
+    *out = node;
+    return GIS_OK;
+}
+
+/* The built-in operators written as calls: NAME(args). */
+static bool is_call_op(const struct parser *ps, enum cql2_op *op)
+{
+    return cql2_op_from_name(ps->text, op) &&
+           (*op == CQL2_CASEI || *op == CQL2_ACCENTI || cql2_op_is_spatial(*op) ||
+            cql2_op_is_temporal(*op) || cql2_op_is_array(*op));
+}
+
+/* A named operator or function call, or a keyword literal, or a property. */
+static enum gis_status parse_name(struct parser *ps, struct cql2_node **out)
+{
+    enum cql2_op op;
+
+    if (is_kw(ps, "true") || is_kw(ps, "false"))
+        return parse_literal(ps, CQL2_BOOLEAN, out);
+    if (is_kw(ps, "DATE") || is_kw(ps, "TIMESTAMP"))
+        return parse_temporal(ps, out);
+    if (is_kw(ps, "INTERVAL"))
+        return parse_interval(ps, out);
+    if (is_kw(ps, "BBOX") || is_kw(ps, "ENVELOPE"))
+        return parse_bbox(ps, out);
+    if (is_wkt_keyword(ps))
+        return parse_wkt(ps, out);
+    if (!followed_by(ps, '('))
+        return parse_literal(ps, CQL2_PROPERTY, out);
+    return parse_call(ps, is_call_op(ps, &op) ? op : CQL2_FUNCTION, out);
+}
+
+/* '(' ... ')': a parenthesised expression, or an array: () or (a, b, ...). */
+static enum gis_status parse_parens(struct parser *ps, struct cql2_node **out)
+{
+    struct cql2_node *first = NULL, *list = NULL, *more = NULL;
+    enum gis_status rc = enter(ps);
+
+    if (rc == GIS_OK)
+        rc = next(ps);
+    if (rc == GIS_OK && ps->tok == T_RPAREN) {
+        rc = leaf(ps, CQL2_LIST, &list);
+    } else if (rc == GIS_OK) {
+        rc = parse_or(ps, &first);
+        if (rc == GIS_OK && ps->tok == T_COMMA)
+            rc = combine(ps, CQL2_LIST, &first, 1, &list);
+        else
+            list = first;
+        while (rc == GIS_OK && ps->tok == T_COMMA) {
+            rc = next(ps);
+            if (rc == GIS_OK)
+                rc = parse_or(ps, &more);
+            if (rc == GIS_OK)
+                rc = cql2_node_add(list, more, ps->err);
+        }
+    }
+    if (rc == GIS_OK)
+        rc = expect(ps, T_RPAREN, "expected ')'");
+    ps->depth--;
+    if (rc != GIS_OK) {
+        cql2_free(list);
+        return rc;
+    }
+    *out = list;
+    return GIS_OK;
+}
+
+static enum gis_status primary_inner(struct parser *ps, struct cql2_node **out)
 {
     switch (ps->tok) {
+    case T_LPAREN:
+        return parse_parens(ps, out);
     case T_STRING:
         return parse_literal(ps, CQL2_STRING, out);
     case T_NUMBER:
@@ -695,30 +1127,20 @@ static enum gis_status scalar_inner(struct parser *ps, struct cql2_node **out)
     case T_QIDENT:
         return parse_literal(ps, CQL2_PROPERTY, out);
     case T_IDENT:
-        if (is_kw(ps, "true") || is_kw(ps, "false"))
-            return parse_literal(ps, CQL2_BOOLEAN, out);
-        if (is_kw(ps, "CASEI"))
-            return parse_casei(ps, out);
-        if (is_kw(ps, "DATE") || is_kw(ps, "TIMESTAMP"))
-            return parse_temporal(ps, out);
-        if (is_kw(ps, "BBOX") || is_kw(ps, "ENVELOPE"))
-            return parse_bbox(ps, out);
-        if (is_wkt_keyword(ps))
-            return parse_wkt(ps, out);
-        return parse_literal(ps, CQL2_PROPERTY, out);
+        return parse_name(ps, out);
     default:
         return fail_at(ps, "expected a property, a literal or a geometry");
     }
 }
 
-/* A scalar, or nothing: a failure part-way (a literal made, then a bad token) frees what
+/* A primary, or nothing: a failure part-way (a literal made, then found wrong) frees what
  * was made, so callers never see a half-built node. */
-static enum gis_status parse_scalar(struct parser *ps, struct cql2_node **out)
+static enum gis_status parse_primary(struct parser *ps, struct cql2_node **out)
 {
     enum gis_status rc;
 
     *out = NULL;
-    rc = scalar_inner(ps, out);
+    rc = primary_inner(ps, out);
     if (rc != GIS_OK) {
         cql2_free(*out);
         *out = NULL;
@@ -726,43 +1148,111 @@ static enum gis_status parse_scalar(struct parser *ps, struct cql2_node **out)
     return rc;
 }
 
-/* S_DWITHIN(a, b, d, units): units, if given, must be metres. */
-static enum gis_status parse_units(struct parser *ps)
+/* [-|+] primary: a minus folds into a number literal, or multiplies by -1. */
+static enum gis_status parse_unary(struct parser *ps, struct cql2_node **out)
 {
-    enum gis_status rc = next(ps);
-    bool is_metres = is_kw(ps, "meters") || is_kw(ps, "metres") || is_kw(ps, "m") ||
-                     (ps->tok == T_STRING && !strcmp(ps->text, "meters"));
+    struct cql2_node *kids[2] = {NULL, NULL};
+    bool is_minus = is_arith(ps, CQL2_SUB);
+    enum gis_status rc;
 
+    *out = NULL;
+    if (!is_minus && !is_arith(ps, CQL2_ADD))
+        return parse_primary(ps, out);
+    rc = enter(ps);
+    if (rc == GIS_OK)
+        rc = next(ps);
+    if (rc == GIS_OK)
+        rc = parse_unary(ps, &kids[1]);
+    ps->depth--;
+    if (rc != GIS_OK || !is_minus) {
+        *out = kids[1];
+        return rc;
+    }
+    if (kids[1]->op == CQL2_NUMBER) {
+        kids[1]->number = -kids[1]->number;
+        *out = kids[1];
+        return GIS_OK;
+    }
+    rc = leaf(ps, CQL2_NUMBER, &kids[0]);
+    if (rc != GIS_OK) {
+        cql2_free(kids[1]);
+        return rc;
+    }
+    kids[0]->number = -1;
+    return combine(ps, CQL2_MUL, kids, 2, out);
+}
+
+/* A left-associative run of sub-expressions joined by the operators is_op accepts. */
+static enum gis_status parse_binary(struct parser *ps,
+                                    bool (*is_op)(const struct parser *, enum cql2_op *),
+                                    enum gis_status (*sub)(struct parser *, struct cql2_node **),
+                                    struct cql2_node **out)
+{
+    struct cql2_node *kids[2] = {NULL, NULL};
+    enum gis_status rc = sub(ps, &kids[0]);
+    enum cql2_op op;
+
+    while (rc == GIS_OK && is_op(ps, &op)) {
+        rc = next(ps);
+        if (rc == GIS_OK)
+            rc = sub(ps, &kids[1]);
+        if (rc == GIS_OK)
+            rc = combine(ps, op, kids, 2, &kids[0]);
+        else
+            cql2_free(kids[0]);
+        kids[1] = NULL;
+    }
     if (rc != GIS_OK)
         return rc;
-    return is_metres ? next(ps) : fail_at(ps, "S_DWITHIN distances are in meters");
+    *out = kids[0];
+    return GIS_OK;
 }
 
-static enum gis_status parse_spatial(struct parser *ps, enum cql2_op op, struct cql2_node **out)
+static bool is_term_op(const struct parser *ps, enum cql2_op *op)
 {
-    struct cql2_node *kids[3] = {NULL, NULL, NULL};
-    size_t n = op == CQL2_S_DWITHIN ? 3 : 2, i;
-    enum gis_status rc = next(ps);
+    *op = is_kw(ps, "div") ? CQL2_IDIV : ps->cmp;
+    return is_kw(ps, "div") || is_arith(ps, CQL2_MUL) || is_arith(ps, CQL2_DIV) ||
+           is_arith(ps, CQL2_MOD);
+}
 
-    if (rc == GIS_OK)
-        rc = expect(ps, T_LPAREN, "expected '(' after a spatial operator");
-    for (i = 0; i < n && rc == GIS_OK; i++) {
-        rc = parse_scalar(ps, &kids[i]);
-        if (rc == GIS_OK && i + 1 < n)
-            rc = expect(ps, T_COMMA, "expected ',' between arguments");
-    }
-    if (rc == GIS_OK && op == CQL2_S_DWITHIN && ps->tok == T_COMMA)
-        rc = parse_units(ps);
-    if (rc == GIS_OK)
-        rc = expect(ps, T_RPAREN, "expected ')' after the arguments");
-    if (rc != GIS_OK) {
-        for (i = 0; i < 3; i++)
-            cql2_free(kids[i]);
+static bool is_sum_op(const struct parser *ps, enum cql2_op *op)
+{
+    *op = ps->cmp;
+    return is_arith(ps, CQL2_ADD) || is_arith(ps, CQL2_SUB);
+}
+
+/* unary [^ unary]: one power, as the BNF has it (2^3^2 is not read either way). */
+static enum gis_status parse_power(struct parser *ps, struct cql2_node **out)
+{
+    struct cql2_node *kids[2] = {NULL, NULL};
+    enum gis_status rc = parse_unary(ps, &kids[0]);
+
+    if (rc != GIS_OK || !is_arith(ps, CQL2_POW)) {
+        *out = kids[0];
         return rc;
     }
-    return combine(ps, op, kids, n, out);
+    rc = next(ps);
+    if (rc == GIS_OK)
+        rc = parse_unary(ps, &kids[1]);
+    if (rc != GIS_OK) {
+        cql2_free(kids[0]);
+        return rc;
+    }
+    return combine(ps, CQL2_POW, kids, 2, out);
 }
 
+static enum gis_status parse_term(struct parser *ps, struct cql2_node **out)
+{
+    return parse_binary(ps, is_term_op, parse_power, out);
+}
+
+/* An arithmetic expression, or any single operand. */
+static enum gis_status parse_expr(struct parser *ps, struct cql2_node **out)
+{
+    return parse_binary(ps, is_sum_op, parse_term, out);
+}
+
+/* The list of IN, after IN: '(' expr {',' expr} ')'. */
 static enum gis_status parse_in_list(struct parser *ps, struct cql2_node **out)
 {
     struct cql2_node *list = NULL, *item = NULL;
@@ -771,7 +1261,7 @@ static enum gis_status parse_in_list(struct parser *ps, struct cql2_node **out)
     if (rc == GIS_OK)
         rc = leaf(ps, CQL2_LIST, &list);
     while (rc == GIS_OK) {
-        rc = parse_scalar(ps, &item);
+        rc = parse_expr(ps, &item);
         if (rc == GIS_OK)
             rc = cql2_node_add(list, item, ps->err);
         if (rc != GIS_OK || ps->tok != T_COMMA)
@@ -788,7 +1278,7 @@ static enum gis_status parse_in_list(struct parser *ps, struct cql2_node **out)
     return GIS_OK;
 }
 
-/* IS [NOT] NULL, after the scalar. */
+/* IS [NOT] NULL, after the operand. */
 static enum gis_status parse_is_null(struct parser *ps, bool *negate)
 {
     enum gis_status rc = next(ps);
@@ -802,8 +1292,8 @@ static enum gis_status parse_is_null(struct parser *ps, bool *negate)
     return rc == GIS_OK ? next(ps) : rc;
 }
 
-/* [NOT] LIKE x | [NOT] BETWEEN x AND y | [NOT] IN (...), after the scalar. kids[0] is
- * the scalar; kids[1..] are filled. */
+/* [NOT] LIKE x | [NOT] BETWEEN x AND y | [NOT] IN (...), after the operand. kids[0] is
+ * the operand; kids[1..] are filled. */
 static enum gis_status parse_negatable(
     struct parser *ps, struct cql2_node **kids, enum cql2_op *op, size_t *n, bool *negate)
 {
@@ -818,7 +1308,7 @@ static enum gis_status parse_negatable(
     if (is_kw(ps, "LIKE")) {
         *op = CQL2_LIKE;
         rc = next(ps);
-        return rc == GIS_OK ? parse_scalar(ps, &kids[1]) : rc;
+        return rc == GIS_OK ? parse_expr(ps, &kids[1]) : rc;
     }
     if (is_kw(ps, "IN")) {
         *op = CQL2_IN;
@@ -831,15 +1321,15 @@ static enum gis_status parse_negatable(
     *n = 3;
     rc = next(ps);
     if (rc == GIS_OK)
-        rc = parse_scalar(ps, &kids[1]);
+        rc = parse_expr(ps, &kids[1]);
     if (rc == GIS_OK && !is_kw(ps, "AND"))
         rc = fail_at(ps, "expected AND in BETWEEN");
     if (rc == GIS_OK)
         rc = next(ps);
-    return rc == GIS_OK ? parse_scalar(ps, &kids[2]) : rc;
+    return rc == GIS_OK ? parse_expr(ps, &kids[2]) : rc;
 }
 
-/* What follows a scalar: a comparison, [NOT] LIKE/BETWEEN/IN, or IS [NOT] NULL. */
+/* What follows an operand: a comparison, [NOT] LIKE/BETWEEN/IN, or IS [NOT] NULL. */
 static enum gis_status
 parse_predicate_tail(struct parser *ps, struct cql2_node *left, struct cql2_node **out)
 {
@@ -853,7 +1343,7 @@ parse_predicate_tail(struct parser *ps, struct cql2_node *left, struct cql2_node
         op = ps->cmp;
         rc = next(ps);
         if (rc == GIS_OK)
-            rc = parse_scalar(ps, &kids[1]);
+            rc = parse_expr(ps, &kids[1]);
     } else if (is_kw(ps, "IS")) {
         op = CQL2_ISNULL;
         n = 1;
@@ -873,47 +1363,25 @@ parse_predicate_tail(struct parser *ps, struct cql2_node *left, struct cql2_node
     return rc;
 }
 
-/* TRUE or FALSE standing as a predicate (not the left side of a comparison). */
-static bool is_boolean_predicate(const struct parser *ps)
+static bool starts_tail(const struct parser *ps)
 {
-    const char *q = ps->p;
-
-    if (!is_kw(ps, "true") && !is_kw(ps, "false"))
-        return false;
-    while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
-        q++;
-    return !*q || !strchr("=<>!", *q);
+    return ps->tok == T_CMP || is_kw(ps, "IS") || is_kw(ps, "NOT") || is_kw(ps, "LIKE") ||
+           is_kw(ps, "BETWEEN") || is_kw(ps, "IN");
 }
 
-static enum gis_status parse_primary(struct parser *ps, struct cql2_node **out)
+/* An operand and its comparison, or an operand alone (a predicate itself, or a value
+ * inside parentheses: its user decides). */
+static enum gis_status parse_predicate(struct parser *ps, struct cql2_node **out)
 {
     struct cql2_node *left = NULL;
-    enum cql2_op op;
-    enum gis_status rc;
+    enum gis_status rc = parse_expr(ps, &left);
 
-    if (ps->tok == T_LPAREN) {
-        if (++ps->depth > ps->budget.limits->max_depth)
-            return gis_fail(ps->err, GIS_ERR_TOO_LARGE, "the filter nests deeper than %zu",
-                            ps->budget.limits->max_depth);
-        rc = next(ps);
-        if (rc == GIS_OK)
-            rc = parse_or(ps, out);
-        if (rc == GIS_OK && (rc = expect(ps, T_RPAREN, "expected ')'")) != GIS_OK) {
-            cql2_free(*out);
-            *out = NULL;
-        }
-        ps->depth--;
-        return rc;
-    }
-    if (ps->tok == T_IDENT && cql2_op_from_name(ps->text, &op) && op >= CQL2_S_INTERSECTS &&
-        op <= CQL2_S_DWITHIN)
-        return parse_spatial(ps, op, out);
-    if (is_boolean_predicate(ps))
-        return parse_literal(ps, CQL2_BOOLEAN, out);
-    rc = parse_scalar(ps, &left);
     if (rc != GIS_OK)
         return rc;
-    return parse_predicate_tail(ps, left, out);
+    if (starts_tail(ps))
+        return parse_predicate_tail(ps, left, out);
+    *out = left;
+    return GIS_OK;
 }
 
 static enum gis_status parse_not(struct parser *ps, struct cql2_node **out)
@@ -921,20 +1389,21 @@ static enum gis_status parse_not(struct parser *ps, struct cql2_node **out)
     enum gis_status rc;
 
     if (!is_kw(ps, "NOT"))
-        return parse_primary(ps, out);
-    if (++ps->depth > ps->budget.limits->max_depth)
-        return gis_fail(ps->err, GIS_ERR_TOO_LARGE, "the filter nests deeper than %zu",
-                        ps->budget.limits->max_depth);
-    rc = next(ps);
+        return parse_predicate(ps, out);
+    rc = enter(ps);
+    if (rc == GIS_OK)
+        rc = next(ps);
     if (rc == GIS_OK)
         rc = parse_not(ps, out);
+    if (rc == GIS_OK)
+        rc = need_predicate(ps, out);
     if (rc == GIS_OK)
         rc = combine(ps, CQL2_NOT, out, 1, out);
     ps->depth--;
     return rc;
 }
 
-/* a KW b KW c ... as one n-ary node. */
+/* a KW b KW c ... as one n-ary node; each part must be a predicate. */
 static enum gis_status parse_chain(struct parser *ps,
                                    const char *kw,
                                    enum cql2_op op,
@@ -948,11 +1417,15 @@ static enum gis_status parse_chain(struct parser *ps,
         *out = first;
         return rc;
     }
-    rc = combine(ps, op, &first, 1, &node);
+    rc = need_predicate(ps, &first);
+    if (rc == GIS_OK)
+        rc = combine(ps, op, &first, 1, &node);
     while (rc == GIS_OK && is_kw(ps, kw)) {
         rc = next(ps);
         if (rc == GIS_OK)
             rc = sub(ps, &more);
+        if (rc == GIS_OK)
+            rc = need_predicate(ps, &more);
         if (rc == GIS_OK)
             rc = cql2_node_add(node, more, ps->err);
     }
@@ -999,6 +1472,8 @@ enum gis_status cql2_parse_text(const char *text,
         rc = parse_or(&ps, &root);
     if (rc == GIS_OK && ps.tok != T_EOF)
         rc = fail_at(&ps, "unexpected text after the expression");
+    if (rc == GIS_OK)
+        rc = need_predicate(&ps, &root);
     free(ps.text);
     if (rc != GIS_OK) {
         cql2_free(root);
@@ -1006,4 +1481,79 @@ enum gis_status cql2_parse_text(const char *text,
     }
     *out = root;
     return GIS_OK;
+}
+
+/* ---------------------------------------------------------------- filter-crs */
+
+/* Every position of g (and of its parts) through xf, axes swapped first if asked. depth
+ * bounds collections of collections, as check_shape does. */
+static enum gis_status transform_positions(
+    OGRGeometryH g, struct crs_transform *xf, bool swap, int depth, struct gis_error *err)
+{
+    int i, n = OGR_G_GetGeometryCount(g), np;
+    enum gis_status rc = GIS_OK;
+
+    if (depth > 8)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "geometry literal nested too deeply");
+    for (i = 0; i < n && rc == GIS_OK; i++)
+        rc = transform_positions(OGR_G_GetGeometryRef(g, i), xf, swap, depth + 1, err);
+    np = n ? 0 : OGR_G_GetPointCount(g);
+    for (i = 0; i < np && rc == GIS_OK; i++) {
+        double x = OGR_G_GetX(g, i), y = OGR_G_GetY(g, i), t = x;
+        if (swap) {
+            x = y;
+            y = t;
+        }
+        rc = crs_transform_points(xf, &x, &y, 1, err);
+        if (rc == GIS_OK)
+            OGR_G_SetPoint_2D(g, i, x, y);
+    }
+    return rc;
+}
+
+static enum gis_status
+literal_to_crs84(struct cql2_node *n, struct crs_transform *xf, bool swap, struct gis_error *err)
+{
+    OGRGeometryH g = NULL;
+    enum gis_status rc;
+
+    if (OGR_G_CreateFromWkb(n->wkb, NULL, &g, (int)n->wkb_size) != OGRERR_NONE || !g)
+        return gis_fail(err, GIS_ERR_INTERNAL, "a geometry literal could not be re-read");
+    rc = transform_positions(g, xf, swap, 0, err);
+    if (rc == GIS_OK)
+        rc = set_geometry(n, g, err);
+    OGR_G_DestroyGeometry(g);
+    return rc;
+}
+
+static enum gis_status
+tree_to_crs84(struct cql2_node *n, struct crs_transform *xf, bool swap, struct gis_error *err)
+{
+    enum gis_status rc = GIS_OK;
+    size_t i;
+
+    if (n->op == CQL2_GEOMETRY)
+        return literal_to_crs84(n, xf, swap, err);
+    for (i = 0; i < n->n_args && rc == GIS_OK; i++)
+        rc = tree_to_crs84(n->args[i], xf, swap, err);
+    return rc;
+}
+
+enum gis_status cql2_tree_to_crs84(struct cql2_node *root,
+                                   const char *crs,
+                                   bool is_north_first,
+                                   struct gis_error *err)
+{
+    struct crs_transform *xf = NULL;
+    enum gis_status rc;
+
+    if (!root || !crs)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "cql2_tree_to_crs84: null argument");
+    if (!strcasecmp(crs, "OGC:CRS84") && !is_north_first)
+        return GIS_OK;
+    rc = crs_transform_new(crs, "OGC:CRS84", &xf, err);
+    if (rc == GIS_OK)
+        rc = tree_to_crs84(root, xf, is_north_first, err);
+    crs_transform_free(xf);
+    return rc;
 }

@@ -37,6 +37,10 @@ enum gis_status names__index_all(struct store *st, struct gis_error *err);
  * that makes the index's shadow columns. */
 int names__register(sqlite3 *db);
 
+/* textfold.c: registers civgis_casei(x) and civgis_accenti(x) on db (CQL2 CASEI and
+ * ACCENTI). */
+int textfold__register(sqlite3 *db);
+
 /* names_edit.c, for names_io.c: names_set's checks, and its work inside the caller's
  * transaction. */
 enum gis_status names__check_update(const struct names_update *u, struct gis_error *err);

@@ -16,6 +16,7 @@
 #include "gis_int.h"
 #include "hash.h"
 #include "names.h"
+#include "textfold.h"
 
 #define SQL_MAX       (256u * 1024u)
 #define M_PER_DEG_LAT 111000.0 /* a lower bound, so degree margins are generous */
@@ -262,16 +263,20 @@ static void sb_bbox(struct sqlb *sb, const struct layer_def *l, const double box
 
 /* ---------------------------------------------------------------- filters */
 
+/* What a compiled value is. */
 enum vclass {
     VC_TEXT,
     VC_NUM,
     VC_BOOL,
     VC_DATE,
+    VC_ARRAY,
+    VC_GEOM,
 };
 
 static const char *class_name(enum vclass c)
 {
-    static const char *const names[] = {"a string", "a number", "a boolean", "a date"};
+    static const char *const names[] = {"a string", "a number", "a boolean",
+                                        "a date",   "an array", "a geometry"};
     return names[c];
 }
 
@@ -285,20 +290,46 @@ static enum vclass class_of(enum prop_type t)
         return VC_BOOL;
     case PROP_DATE:
         return VC_DATE;
+    case PROP_ARRAY:
+        return VC_ARRAY;
     default:
         return VC_TEXT;
     }
 }
 
+static enum vclass class_of_type(enum cql2_type t)
+{
+    static const enum vclass map[] = {VC_TEXT, VC_NUM, VC_BOOL, VC_DATE, VC_GEOM};
+    return map[t];
+}
+
 static bool compatible(enum vclass a, enum vclass b)
 {
-    return a == b || (a == VC_DATE && b == VC_TEXT) || (a == VC_TEXT && b == VC_DATE);
+    return (a == b && a != VC_GEOM && a != VC_ARRAY) || (a == VC_DATE && b == VC_TEXT) ||
+           (a == VC_TEXT && b == VC_DATE);
+}
+
+static bool is_predicate(const struct cql2_node *n)
+{
+    return n->op <= CQL2_ISNULL || cql2_op_is_spatial(n->op) || cql2_op_is_temporal(n->op) ||
+           cql2_op_is_array(n->op);
+}
+
+static void sb_sqln(struct sqlb *sb, const char *text, size_t n)
+{
+    if (sb->rc == GIS_OK)
+        sb->rc = gbuf_append(&sb->sql, text, n);
 }
 
 static enum gis_status compile(struct sqlb *sb,
                                const struct layer_def *l,
                                const struct cql2_node *n,
                                struct gis_error *err);
+static enum gis_status compile_value(struct sqlb *sb,
+                                     const struct layer_def *l,
+                                     const struct cql2_node *n,
+                                     enum vclass *out,
+                                     struct gis_error *err);
 
 static enum gis_status
 unknown_property(const struct layer_def *l, const char *name, struct gis_error *err)
@@ -317,26 +348,148 @@ unknown_property(const struct layer_def *l, const char *name, struct gis_error *
                     name, l->id, list);
 }
 
-static enum gis_status compile_scalar(struct sqlb *sb,
-                                      const struct layer_def *l,
-                                      const struct cql2_node *n,
-                                      enum vclass *out,
-                                      struct gis_error *err)
+/* A geometry literal is CRS84 by now (filter-crs applied): its coordinates are degrees. */
+static enum gis_status check_lonlat(const struct cql2_node *g, struct gis_error *err)
 {
-    enum gis_status rc;
-    int p;
+    if (g->bbox[0] < -180 || g->bbox[2] > 180)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "geometry literal: longitude %.10g is outside -180..180 (is filter-crs "
+                        "right?)",
+                        g->bbox[0] < -180 ? g->bbox[0] : g->bbox[2]);
+    if (g->bbox[1] < -90 || g->bbox[3] > 90)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "geometry literal: latitude %.10g is outside -90..90 (is filter-crs "
+                        "right?)",
+                        g->bbox[1] < -90 ? g->bbox[1] : g->bbox[3]);
+    return GIS_OK;
+}
 
-    switch (n->op) {
-    case CQL2_PROPERTY:
-        p = layer_prop_find(l, n->text);
-        if (p < 0)
-            return layer_is_geometry_name(n->text)
-                       ? gis_fail(err, GIS_ERR_INVALID_ARG,
-                                  "the geometry can only be used in spatial operators")
-                       : unknown_property(l, n->text, err);
-        sb_sql(sb, l->props[p].sql);
-        *out = class_of(l->props[p].type);
+static enum gis_status compile_property(struct sqlb *sb,
+                                        const struct layer_def *l,
+                                        const char *name,
+                                        enum vclass *out,
+                                        struct gis_error *err)
+{
+    int p = layer_prop_find(l, name);
+
+    if (p < 0 && layer_is_geometry_name(name)) {
+        sb_sql(sb, l->geom_sql); /* the layer's constant text */
+        *out = VC_GEOM;
         return GIS_OK;
+    }
+    if (p < 0)
+        return unknown_property(l, name, err);
+    sb_sql(sb, l->props[p].sql);
+    *out = class_of(l->props[p].type);
+    return GIS_OK;
+}
+
+/* Emits tmpl with "%1".."%9" replaced by args[0..8] compiled as values, each of the class
+ * want[i] or an error naming what (the operator or function) and the argument. Any other
+ * '%' is copied (strftime's "%Y"). */
+static enum gis_status emit_template(struct sqlb *sb,
+                                     const struct layer_def *l,
+                                     const char *tmpl,
+                                     const struct cql2_node *const *args,
+                                     size_t n,
+                                     const enum vclass *want,
+                                     const char *what,
+                                     struct gis_error *err)
+{
+    enum gis_status rc = GIS_OK;
+    const char *p = tmpl, *q;
+    enum vclass c;
+    size_t k;
+
+    while (rc == GIS_OK && (q = strchr(p, '%')) != NULL) {
+        if (q[1] < '1' || q[1] > '9' || (size_t)(q[1] - '1') >= n) {
+            sb_sqln(sb, p, (size_t)(q - p + 1));
+            p = q + 1;
+            continue;
+        }
+        sb_sqln(sb, p, (size_t)(q - p));
+        k = (size_t)(q[1] - '1');
+        rc = compile_value(sb, l, args[k], &c, err);
+        if (rc == GIS_OK && c != want[k])
+            rc = gis_fail(err, GIS_ERR_INVALID_ARG, "%s takes %s as argument %zu, not %s", what,
+                          class_name(want[k]), k + 1, class_name(c));
+        p = q + 2;
+    }
+    sb_sql(sb, p);
+    return rc;
+}
+
+/* + - * / % div ^ over numbers; '/' divides as reals, div truncates. */
+static enum gis_status compile_arith(struct sqlb *sb,
+                                     const struct layer_def *l,
+                                     const struct cql2_node *n,
+                                     enum vclass *out,
+                                     struct gis_error *err)
+{
+    static const char *const tmpl[] = {"(%1 + %2)",   "(%1 - %2)",
+                                       "(%1 * %2)",   "(CAST(%1 AS REAL) / %2)",
+                                       "mod(%1, %2)", "CAST(CAST(%1 AS REAL) / %2 AS INTEGER)",
+                                       "pow(%1, %2)"};
+    static const enum vclass nums[] = {VC_NUM, VC_NUM};
+    char what[32];
+
+    if (n->n_args != 2)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "'%s' takes two operands, not %zu",
+                        cql2_op_name(n->op), n->n_args);
+    snprintf(what, sizeof what, "'%s'", cql2_op_name(n->op));
+    *out = VC_NUM;
+    return emit_template(sb, l, tmpl[n->op - CQL2_ADD], (const struct cql2_node *const *)n->args, 2,
+                         nums, what, err);
+}
+
+static enum gis_status compile_function(struct sqlb *sb,
+                                        const struct layer_def *l,
+                                        const struct cql2_node *n,
+                                        enum vclass *out,
+                                        struct gis_error *err)
+{
+    const struct cql2_function *f = cql2_function_find(n->text);
+    enum vclass want[CQL2_FUNCTION_MAX_ARGS];
+    char what[80];
+    size_t i;
+
+    if (!f)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "unknown operator or function '%.40s' (GET /functions lists the "
+                        "functions)",
+                        n->text);
+    if (n->n_args != f->n_args)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "%s takes %zu argument%s, not %zu", f->name,
+                        f->n_args, f->n_args == 1 ? "" : "s", n->n_args);
+    for (i = 0; i < f->n_args; i++)
+        want[i] = class_of_type(f->args[i]);
+    snprintf(what, sizeof what, "%s()", f->name);
+    *out = class_of_type(f->returns);
+    return emit_template(sb, l, f->sql, (const struct cql2_node *const *)n->args, n->n_args, want,
+                         what, err);
+}
+
+/* CASEI(x), ACCENTI(x): x folded, on strings only. */
+static enum gis_status compile_fold(struct sqlb *sb,
+                                    const struct layer_def *l,
+                                    const struct cql2_node *n,
+                                    enum vclass *out,
+                                    struct gis_error *err)
+{
+    static const enum vclass text[] = {VC_TEXT};
+    const char *what = n->op == CQL2_CASEI ? "CASEI" : "ACCENTI";
+
+    if (n->n_args != 1)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "%s takes one argument", what);
+    *out = VC_TEXT;
+    return emit_template(sb, l, n->op == CQL2_CASEI ? "civgis_casei(%1)" : "civgis_accenti(%1)",
+                         (const struct cql2_node *const *)n->args, 1, text, what, err);
+}
+
+static enum gis_status
+compile_literal(struct sqlb *sb, const struct cql2_node *n, enum vclass *out, struct gis_error *err)
+{
+    switch (n->op) {
     case CQL2_STRING:
         sb_text(sb, n->text);
         *out = VC_TEXT;
@@ -353,19 +506,41 @@ static enum gis_status compile_scalar(struct sqlb *sb,
         sb_text(sb, n->text);
         *out = VC_DATE;
         return GIS_OK;
-    case CQL2_CASEI:
-        sb_sql(sb, "lower(");
-        rc = compile_scalar(sb, l, n->args[0], out, err);
-        sb_sql(sb, ")");
-        if (rc == GIS_OK && *out != VC_TEXT)
-            return gis_fail(err, GIS_ERR_INVALID_ARG, "CASEI takes a string");
-        return rc;
+    case CQL2_GEOMETRY:
+        sb_sql(sb, "GeomFromWKB(");
+        sb_blob(sb, n->wkb, n->wkb_size);
+        sb_sql(sb, ", 4326)");
+        *out = VC_GEOM;
+        return check_lonlat(n, err);
+    case CQL2_LIST:
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "an array can only be used in IN and the A_ functions");
+    case CQL2_INTERVAL:
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "an interval can only be used in T_ functions");
     default:
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "expected a property or a literal value");
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "a predicate (%s) cannot be used as a value",
+                        cql2_op_name(n->op));
     }
 }
 
-/* Compiles args[0] and args[1..n) as scalars of one class. */
+static enum gis_status compile_value(struct sqlb *sb,
+                                     const struct layer_def *l,
+                                     const struct cql2_node *n,
+                                     enum vclass *out,
+                                     struct gis_error *err)
+{
+    if (n->op == CQL2_PROPERTY)
+        return compile_property(sb, l, n->text, out, err);
+    if (n->op == CQL2_CASEI || n->op == CQL2_ACCENTI)
+        return compile_fold(sb, l, n, out, err);
+    if (cql2_op_is_arithmetic(n->op))
+        return compile_arith(sb, l, n, out, err);
+    if (n->op == CQL2_FUNCTION)
+        return compile_function(sb, l, n, out, err);
+    return compile_literal(sb, n, out, err);
+}
+
+/* Compiles args[0] and args[1..n) as values of one class. */
 static enum gis_status compile_operands(struct sqlb *sb,
                                         const struct layer_def *l,
                                         const struct cql2_node *const *args,
@@ -379,7 +554,7 @@ static enum gis_status compile_operands(struct sqlb *sb,
 
     for (i = 0; i < n && rc == GIS_OK; i++) {
         sb_sql(sb, between[i]);
-        rc = compile_scalar(sb, l, args[i], i ? &c : &first, err);
+        rc = compile_value(sb, l, args[i], i ? &c : &first, err);
         if (rc == GIS_OK && i && !compatible(first, c))
             rc = gis_fail(err, GIS_ERR_INVALID_ARG, "cannot compare %s with %s", class_name(first),
                           class_name(c));
@@ -440,7 +615,7 @@ static enum gis_status compile_in(struct sqlb *sb,
 
 /* CQL2 LIKE pattern -> SQLite GLOB pattern (case-sensitive, as CQL2 requires):
  * % -> *, _ -> ?, GLOB's own * ? [ matched literally, '\' escapes the next char. */
-static char *like_to_glob(const char *p, bool is_casei)
+static char *like_to_glob(const char *p)
 {
     char *out = malloc(strlen(p) * 3 + 1), *o = out;
 
@@ -459,37 +634,55 @@ static char *like_to_glob(const char *p, bool is_casei)
             *o++ = c;
             *o++ = ']';
         } else {
-            *o++ = is_casei ? (char)tolower((unsigned char)c) : c;
+            *o++ = c;
         }
     }
     *o = '\0';
     return out;
 }
 
+/* The folds (textfold flags) of CASEI/ACCENTI wrappers around n; out: what is inside. */
+static unsigned unwrap_folds(const struct cql2_node *n, const struct cql2_node **out)
+{
+    unsigned flags = 0;
+
+    while ((n->op == CQL2_CASEI || n->op == CQL2_ACCENTI) && n->n_args == 1) {
+        flags |= n->op == CQL2_CASEI ? TEXTFOLD_CASE : TEXTFOLD_ACCENTS;
+        n = n->args[0];
+    }
+    *out = n;
+    return flags;
+}
+
+/* x LIKE pattern: a fold on either side applies to both, the pattern folded here. */
 static enum gis_status compile_like(struct sqlb *sb,
                                     const struct layer_def *l,
                                     const struct cql2_node *n,
                                     struct gis_error *err)
 {
-    const struct cql2_node *pat = n->n_args == 2 ? n->args[1] : NULL;
-    bool is_casei = false;
+    const struct cql2_node *pat = NULL, *inner = NULL;
+    unsigned flags;
+    char *folded = NULL;
     enum vclass c;
     enum gis_status rc;
 
-    if (pat && pat->op == CQL2_CASEI && pat->n_args == 1) {
-        pat = pat->args[0];
-        is_casei = true;
-    }
-    if (!pat || pat->op != CQL2_STRING)
+    if (n->n_args != 2)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "LIKE takes a value and a pattern");
+    flags = unwrap_folds(n->args[1], &pat) | unwrap_folds(n->args[0], &inner);
+    if (pat->op != CQL2_STRING)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "LIKE takes a string pattern");
-    is_casei = is_casei || n->args[0]->op == CQL2_CASEI;
-    sb_sql(sb, is_casei ? "(lower(" : "((");
-    rc = compile_scalar(sb, l, n->args[0], &c, err);
+    rc = textfold_apply(pat->text, flags, &folded, err);
+    if (rc != GIS_OK)
+        return rc;
+    sb_sql(sb, flags & TEXTFOLD_ACCENTS ? "(civgis_accenti(" : "((");
+    sb_sql(sb, flags & TEXTFOLD_CASE ? "civgis_casei(" : "(");
+    rc = compile_value(sb, l, inner, &c, err);
     if (rc == GIS_OK && c != VC_TEXT)
         rc = gis_fail(err, GIS_ERR_INVALID_ARG, "LIKE applies to strings, not %s", class_name(c));
-    sb_sql(sb, ") GLOB ");
-    sb_owned_text(sb, like_to_glob(pat->text, is_casei));
+    sb_sql(sb, ")) GLOB ");
+    sb_owned_text(sb, like_to_glob(folded));
     sb_sql(sb, ")");
+    free(folded);
     return rc;
 }
 
@@ -501,19 +694,16 @@ static enum gis_status compile_isnull(struct sqlb *sb,
     enum vclass c;
     enum gis_status rc;
 
-    if (n->n_args != 1 || n->args[0]->op != CQL2_PROPERTY)
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "IS NULL applies to a property");
-    if (layer_prop_find(l, n->args[0]->text) < 0 && layer_is_geometry_name(n->args[0]->text)) {
-        sb_sql(sb, "(");
-        sb_sql(sb, l->geom_sql); /* the layer's constant text */
-        sb_sql(sb, " IS NULL)");
-        return GIS_OK;
-    }
-    sb_sql(sb, "(");
-    rc = compile_scalar(sb, l, n->args[0], &c, err);
-    sb_sql(sb, " IS NULL)");
+    if (n->n_args != 1)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "IS NULL takes one operand");
+    sb_sql(sb, "((");
+    rc = is_predicate(n->args[0]) ? compile(sb, l, n->args[0], err)
+                                  : compile_value(sb, l, n->args[0], &c, err);
+    sb_sql(sb, ") IS NULL)");
     return rc;
 }
+
+/* ---------------------------------------------------------------- spatial */
 
 /* Degrees that surely cover d metres around a box (for the R*Tree prefilter). */
 static void expand_box(const double in[4], double d, double out[4])
@@ -528,27 +718,17 @@ static void expand_box(const double in[4], double d, double out[4])
     out[3] = in[3] + dy;
 }
 
-static enum gis_status spatial_args(const struct cql2_node *n,
-                                    const struct cql2_node **lit,
-                                    bool *is_swapped,
-                                    struct gis_error *err)
+/* The literal the layer's geometry is tested against, if the test is exactly that: it
+ * narrows the candidates through the R*Tree. */
+static const struct cql2_node *prefilter_literal(const struct cql2_node *n)
 {
     const struct cql2_node *a = n->args[0], *b = n->args[1];
 
-    *is_swapped = false;
-    if (a->op == CQL2_GEOMETRY && b->op == CQL2_PROPERTY) {
-        const struct cql2_node *t = a;
-        a = b;
-        b = t;
-        *is_swapped = true;
-    }
-    if (a->op != CQL2_PROPERTY || !layer_is_geometry_name(a->text))
-        return gis_fail(err, GIS_ERR_INVALID_ARG,
-                        "spatial operators compare the property 'geometry' with a literal");
-    if (b->op != CQL2_GEOMETRY)
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "expected a geometry literal (WKT or BBOX)");
-    *lit = b;
-    return GIS_OK;
+    if (a->op == CQL2_GEOMETRY && b->op == CQL2_PROPERTY && layer_is_geometry_name(b->text))
+        return a;
+    if (b->op == CQL2_GEOMETRY && a->op == CQL2_PROPERTY && layer_is_geometry_name(a->text))
+        return b;
+    return NULL;
 }
 
 static enum gis_status compile_spatial(struct sqlb *sb,
@@ -556,40 +736,290 @@ static enum gis_status compile_spatial(struct sqlb *sb,
                                        const struct cql2_node *n,
                                        struct gis_error *err)
 {
-    static const char *const fns[] = {"ST_Intersects(", "ST_Within(", "ST_Contains(",
-                                      "ST_Intersects(", "ST_Distance("};
-    const struct cql2_node *lit = NULL;
+    static const char *const fns[] = {
+        "ST_Intersects(%1, %2) = 1", "ST_Within(%1, %2) = 1",   "ST_Contains(%1, %2) = 1",
+        "ST_Intersects(%1, %2) = 1", "ST_Distance(%1, %2, 1)",  "ST_Crosses(%1, %2) = 1",
+        "ST_Touches(%1, %2) = 1",    "ST_Overlaps(%1, %2) = 1", "ST_Equals(%1, %2) = 1"};
+    static const enum vclass geoms[] = {VC_GEOM, VC_GEOM};
+    const struct cql2_node *lit;
     enum cql2_op op = n->op;
     double box[4], d = 0;
-    bool is_swapped;
     enum gis_status rc;
+    char what[48];
 
     if (n->n_args != (op == CQL2_S_DWITHIN ? 3u : 2u))
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "wrong number of spatial arguments");
-    rc = spatial_args(n, &lit, &is_swapped, err);
-    if (rc != GIS_OK)
-        return rc;
-    if (is_swapped && (op == CQL2_S_WITHIN || op == CQL2_S_CONTAINS))
-        op = op == CQL2_S_WITHIN ? CQL2_S_CONTAINS : CQL2_S_WITHIN;
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "%s takes %d arguments, not %zu",
+                        cql2_op_name(op), op == CQL2_S_DWITHIN ? 3 : 2, n->n_args);
     if (op == CQL2_S_DWITHIN) {
         if (n->args[2]->op != CQL2_NUMBER || !(n->args[2]->number >= 0))
             return gis_fail(err, GIS_ERR_INVALID_ARG, "S_DWITHIN takes a distance >= 0 metres");
         d = n->args[2]->number;
     }
-    expand_box(lit->bbox, d, box);
+    lit = prefilter_literal(n);
     sb_sql(sb, op == CQL2_S_DISJOINT ? "(NOT (" : "((");
-    sb_rtree(sb, l, box);
-    sb_sql(sb, " AND ");
-    sb_sql(sb, fns[op - CQL2_S_INTERSECTS]);
-    sb_sql(sb, l->geom_sql);
-    sb_sql(sb, ", GeomFromWKB(");
-    sb_blob(sb, lit->wkb, lit->wkb_size);
-    sb_sql(sb, op == CQL2_S_DWITHIN ? ", 4326), 1) <= " : ", 4326)) = 1");
-    if (op == CQL2_S_DWITHIN)
+    if (lit) {
+        expand_box(lit->bbox, d, box);
+        sb_rtree(sb, l, box);
+        sb_sql(sb, " AND ");
+    }
+    snprintf(what, sizeof what, "the spatial function %s", cql2_op_name(op));
+    rc = emit_template(sb, l, fns[op - CQL2_S_INTERSECTS], (const struct cql2_node *const *)n->args,
+                       2, geoms, what, err);
+    if (op == CQL2_S_DWITHIN) {
+        sb_sql(sb, " <= ");
         sb_real(sb, d);
+    }
     sb_sql(sb, "))");
+    return rc;
+}
+
+/* ---------------------------------------------------------------- temporal */
+
+#define T_OPEN_START "(-1e18)"
+#define T_OPEN_END   "(1e18)"
+
+/* An instant or an interval, checked; out_is_interval says which. */
+static enum gis_status temporal_operand(const struct layer_def *l,
+                                        const struct cql2_node *n,
+                                        bool *out_is_interval,
+                                        struct gis_error *err)
+{
+    int p;
+
+    *out_is_interval = n->op == CQL2_INTERVAL;
+    if (n->op == CQL2_INTERVAL)
+        return cql2_interval_check(n, err);
+    if (n->op == CQL2_DATE || n->op == CQL2_FUNCTION)
+        return GIS_OK;
+    if (n->op != CQL2_PROPERTY)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "temporal functions take instants (DATE, TIMESTAMP, a date property) "
+                        "and intervals, not a %s",
+                        cql2_op_name(n->op));
+    p = layer_prop_find(l, n->text);
+    if (p < 0)
+        return unknown_property(l, n->text, err);
+    if (l->props[p].type != PROP_DATE)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "'%.40s' is not a date: temporal functions take "
+                        "instants and intervals",
+                        n->text);
     return GIS_OK;
 }
+
+/* The start or end of a temporal operand as a Julian day. An instant is its own start and
+ * end. An interval's '..' is open; so is a property end that is NULL (valid_to NULL: the
+ * version is current). */
+static enum gis_status emit_bound(struct sqlb *sb,
+                                  const struct layer_def *l,
+                                  const struct cql2_node *n,
+                                  bool is_end,
+                                  struct gis_error *err)
+{
+    static const enum vclass dates[] = {VC_DATE};
+    const struct cql2_node *e = n->op == CQL2_INTERVAL ? n->args[is_end] : n;
+    bool is_open_null = n->op == CQL2_INTERVAL && e->op == CQL2_PROPERTY;
+    enum gis_status rc;
+
+    if (e->op == CQL2_STRING) { /* ".." (cql2_interval_check) */
+        sb_sql(sb, is_end ? T_OPEN_END : T_OPEN_START);
+        return GIS_OK;
+    }
+    sb_sql(sb, is_open_null ? "COALESCE(" : "(");
+    rc = emit_template(sb, l, "julianday(%1)", &e, 1, dates, "a temporal function", err);
+    if (is_open_null)
+        sb_sql(sb, is_end ? ", " T_OPEN_END : ", " T_OPEN_START);
+    sb_sql(sb, ")");
+    return rc;
+}
+
+/* Each function as conditions over the bounds: "as>be" is a.start > b.end (OWL-Time's
+ * definitions, intervals closed at both ends). */
+static const struct {
+    enum cql2_op op;
+    bool is_or;
+    const char *conds[3];
+} T_DEFS[] = {
+    {CQL2_T_AFTER, false, {"as>be"}},
+    {CQL2_T_BEFORE, false, {"ae<bs"}},
+    {CQL2_T_DISJOINT, true, {"ae<bs", "as>be"}},
+    {CQL2_T_EQUALS, false, {"as=bs", "ae=be"}},
+    {CQL2_T_INTERSECTS, false, {"as<=be", "ae>=bs"}},
+    {CQL2_T_CONTAINS, false, {"as<bs", "ae>be"}},
+    {CQL2_T_DURING, false, {"as>bs", "ae<be"}},
+    {CQL2_T_FINISHEDBY, false, {"as<bs", "ae=be"}},
+    {CQL2_T_FINISHES, false, {"as>bs", "ae=be"}},
+    {CQL2_T_MEETS, false, {"ae=bs"}},
+    {CQL2_T_METBY, false, {"as=be"}},
+    {CQL2_T_OVERLAPPEDBY, false, {"bs<as", "as<be", "be<ae"}},
+    {CQL2_T_OVERLAPS, false, {"as<bs", "bs<ae", "ae<be"}},
+    {CQL2_T_STARTEDBY, false, {"as=bs", "ae>be"}},
+    {CQL2_T_STARTS, false, {"as=bs", "ae<be"}},
+};
+
+static enum gis_status emit_cond(struct sqlb *sb,
+                                 const struct layer_def *l,
+                                 const struct cql2_node *const *ab,
+                                 const char *cond,
+                                 struct gis_error *err)
+{
+    size_t cmp_len = strspn(cond + 2, "<>=");
+    char cmp[4] = {' ', 0, 0, 0};
+    enum gis_status rc;
+
+    memcpy(cmp + 1, cond + 2, cmp_len);
+    rc = emit_bound(sb, l, ab[cond[0] == 'b'], cond[1] == 'e', err);
+    sb_sql(sb, cmp);
+    sb_sql(sb, " ");
+    if (rc == GIS_OK)
+        rc = emit_bound(sb, l, ab[cond[2 + cmp_len] == 'b'], cond[3 + cmp_len] == 'e', err);
+    return rc;
+}
+
+static enum gis_status compile_temporal(struct sqlb *sb,
+                                        const struct layer_def *l,
+                                        const struct cql2_node *n,
+                                        struct gis_error *err)
+{
+    const struct cql2_node *const *ab = (const struct cql2_node *const *)n->args;
+    bool is_interval[2];
+    enum gis_status rc;
+    size_t i, k = (size_t)(n->op - CQL2_T_AFTER);
+
+    if (n->n_args != 2)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "%s takes two arguments", cql2_op_name(n->op));
+    rc = temporal_operand(l, ab[0], &is_interval[0], err);
+    if (rc == GIS_OK)
+        rc = temporal_operand(l, ab[1], &is_interval[1], err);
+    if (rc == GIS_OK && n->op >= CQL2_T_CONTAINS && !(is_interval[0] && is_interval[1]))
+        rc = gis_fail(err, GIS_ERR_INVALID_ARG,
+                      "%s compares two intervals; an instant is not one (use INTERVAL(a, b))",
+                      cql2_op_name(n->op));
+    sb_sql(sb, "(");
+    for (i = 0; rc == GIS_OK && i < 3 && T_DEFS[k].conds[i]; i++) {
+        if (i)
+            sb_sql(sb, T_DEFS[k].is_or ? " OR " : " AND ");
+        rc = emit_cond(sb, l, ab, T_DEFS[k].conds[i], err);
+    }
+    sb_sql(sb, ")");
+    return rc;
+}
+
+/* ---------------------------------------------------------------- arrays */
+
+static bool is_scalar_literal(const struct cql2_node *n)
+{
+    return n->op == CQL2_STRING || n->op == CQL2_NUMBER || n->op == CQL2_BOOLEAN ||
+           n->op == CQL2_DATE;
+}
+
+/* An array operand as a subquery of one column v: an array property's elements, a list
+ * literal's, or a single literal as a one-element array. */
+static enum gis_status emit_set(struct sqlb *sb,
+                                const struct layer_def *l,
+                                const struct cql2_node *n,
+                                struct gis_error *err)
+{
+    const struct cql2_node *const *items = (const struct cql2_node *const *)n->args;
+    size_t i, count = n->n_args;
+    enum vclass c;
+    enum gis_status rc = GIS_OK;
+
+    if (n->op == CQL2_PROPERTY) {
+        sb_sql(sb, "(SELECT value AS v FROM json_each(");
+        rc = compile_property(sb, l, n->text, &c, err);
+        sb_sql(sb, "))");
+        if (rc == GIS_OK && c != VC_ARRAY)
+            rc = gis_fail(err, GIS_ERR_INVALID_ARG, "'%.40s' is %s, not an array", n->text,
+                          class_name(c));
+        return rc;
+    }
+    if (is_scalar_literal(n)) {
+        items = &n;
+        count = 1;
+    } else if (n->op != CQL2_LIST) {
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "the A_ functions take arrays: an array property or a list like ('a', "
+                        "'b')");
+    }
+    sb_sql(sb, count ? "(SELECT column1 AS v FROM (VALUES " : "(SELECT NULL AS v WHERE 0");
+    for (i = 0; i < count && rc == GIS_OK; i++) {
+        if (!is_scalar_literal(items[i]))
+            return gis_fail(err, GIS_ERR_INVALID_ARG,
+                            "array elements must be strings, numbers, booleans or dates");
+        sb_sql(sb, i ? ", (" : "(");
+        rc = compile_literal(sb, items[i], &c, err);
+        sb_sql(sb, ")");
+    }
+    sb_sql(sb, count ? "))" : ")");
+    return rc;
+}
+
+/* Every element of x is in y (sets: order and repeats do not matter). */
+static enum gis_status emit_subset(struct sqlb *sb,
+                                   const struct layer_def *l,
+                                   const struct cql2_node *x,
+                                   const struct cql2_node *y,
+                                   struct gis_error *err)
+{
+    enum gis_status rc;
+
+    sb_sql(sb, "NOT EXISTS (SELECT 1 FROM ");
+    rc = emit_set(sb, l, x, err);
+    sb_sql(sb, " AS x WHERE x.v IS NOT NULL AND x.v NOT IN (SELECT y.v FROM ");
+    if (rc == GIS_OK)
+        rc = emit_set(sb, l, y, err);
+    sb_sql(sb, " AS y WHERE y.v IS NOT NULL))");
+    return rc;
+}
+
+/* An array property that is NULL makes the predicate NULL, as CQL2 asks. */
+static void emit_null_guard(struct sqlb *sb, const struct layer_def *l, const struct cql2_node *n)
+{
+    int p = n->op == CQL2_PROPERTY ? layer_prop_find(l, n->text) : -1;
+
+    if (p < 0)
+        return;
+    sb_sql(sb, l->props[p].sql);
+    sb_sql(sb, " IS NULL OR ");
+}
+
+static enum gis_status compile_array(struct sqlb *sb,
+                                     const struct layer_def *l,
+                                     const struct cql2_node *n,
+                                     struct gis_error *err)
+{
+    const struct cql2_node *a, *b;
+    enum gis_status rc;
+
+    if (n->n_args != 2)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "%s takes two arrays", cql2_op_name(n->op));
+    a = n->args[0];
+    b = n->args[1];
+    sb_sql(sb, "(CASE WHEN ");
+    emit_null_guard(sb, l, a);
+    emit_null_guard(sb, l, b);
+    sb_sql(sb, "0 THEN NULL ELSE (");
+    if (n->op == CQL2_A_OVERLAPS) {
+        sb_sql(sb, "EXISTS (SELECT 1 FROM ");
+        rc = emit_set(sb, l, a, err);
+        sb_sql(sb, " AS x WHERE x.v IN (SELECT y.v FROM ");
+        if (rc == GIS_OK)
+            rc = emit_set(sb, l, b, err);
+        sb_sql(sb, " AS y))");
+    } else {
+        rc = n->op == CQL2_A_CONTAINS ? emit_subset(sb, l, b, a, err)
+                                      : emit_subset(sb, l, a, b, err);
+        if (rc == GIS_OK && n->op == CQL2_A_EQUALS) {
+            sb_sql(sb, " AND ");
+            rc = emit_subset(sb, l, b, a, err);
+        }
+    }
+    sb_sql(sb, ") END)");
+    return rc;
+}
+
+/* ---------------------------------------------------------------- predicates */
 
 static enum gis_status compile_logical(struct sqlb *sb,
                                        const struct layer_def *l,
@@ -624,18 +1054,17 @@ static enum gis_status compile(struct sqlb *sb,
                                const struct cql2_node *n,
                                struct gis_error *err)
 {
-    switch (n->op) {
-    case CQL2_AND:
-    case CQL2_OR:
-    case CQL2_NOT:
+    if (n->op <= CQL2_NOT)
         return compile_logical(sb, l, n, err);
-    case CQL2_EQ:
-    case CQL2_NE:
-    case CQL2_LT:
-    case CQL2_LE:
-    case CQL2_GT:
-    case CQL2_GE:
+    if (n->op <= CQL2_GE)
         return compile_cmp(sb, l, n, err);
+    if (cql2_op_is_spatial(n->op))
+        return compile_spatial(sb, l, n, err);
+    if (cql2_op_is_temporal(n->op))
+        return compile_temporal(sb, l, n, err);
+    if (cql2_op_is_array(n->op))
+        return compile_array(sb, l, n, err);
+    switch (n->op) {
     case CQL2_LIKE:
         return compile_like(sb, l, n, err);
     case CQL2_BETWEEN:
@@ -644,18 +1073,46 @@ static enum gis_status compile(struct sqlb *sb,
         return compile_in(sb, l, n, err);
     case CQL2_ISNULL:
         return compile_isnull(sb, l, n, err);
-    case CQL2_S_INTERSECTS:
-    case CQL2_S_WITHIN:
-    case CQL2_S_CONTAINS:
-    case CQL2_S_DISJOINT:
-    case CQL2_S_DWITHIN:
-        return compile_spatial(sb, l, n, err);
     case CQL2_BOOLEAN:
         sb_sql(sb, n->boolean ? "1" : "0");
         return GIS_OK;
+    case CQL2_FUNCTION:
+        if (!cql2_function_find(n->text))
+            return compile_function(sb, l, n, NULL, err); /* names the unknown function */
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "a filter must be a predicate, not %s()'s "
+                        "value",
+                        n->text);
     default:
         return gis_fail(err, GIS_ERR_INVALID_ARG, "a filter must be a predicate, not a value");
     }
+}
+
+enum gis_status items_filter_sql(const struct layer_def *layer,
+                                 const struct cql2_node *filter,
+                                 char *sql,
+                                 size_t sql_size,
+                                 size_t *out_n_binds,
+                                 struct gis_error *err)
+{
+    struct sqlb sb;
+    enum gis_status rc;
+
+    if (!layer || !filter || !sql || !sql_size)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "items_filter_sql: null argument");
+    sb_init(&sb);
+    rc = compile(&sb, layer, filter, err);
+    if (rc == GIS_OK && sb.rc != GIS_OK)
+        rc = gis_fail(err, sb.rc, "the query is too large");
+    if (rc == GIS_OK && sb.sql.len >= sql_size)
+        rc = gis_fail(err, GIS_ERR_TOO_LARGE, "the SQL is longer than %zu bytes", sql_size);
+    if (rc == GIS_OK) {
+        memcpy(sql, sb.sql.data ? sb.sql.data : "", sb.sql.len + 1);
+        if (out_n_binds)
+            *out_n_binds = sb.n;
+    }
+    sb_free(&sb);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- query */

@@ -47,7 +47,7 @@ struct item_value {
     bool is_null;
     int64_t i;        /* PROP_INT, PROP_BOOL */
     double d;         /* PROP_REAL */
-    const char *text; /* PROP_TEXT, PROP_DATE; borrowed until the next row */
+    const char *text; /* PROP_TEXT, PROP_DATE, PROP_ARRAY (JSON); borrowed until the next row */
 };
 
 struct items_cursor;
@@ -82,6 +82,18 @@ void items_close(struct items_cursor *c);
 
 /* Counts the features q matches, ignoring its limit and offset, stopping at cap.
  * out: the count (cap + 1 when there are more than cap: then out_is_exact is false). */
+/* Compiles filter for layer to the SQL condition items_open would use, without a store:
+ * what the filter means is checked here (queryables, types, functions, arities, ranges)
+ * and errors say what is wrong (GIS_ERR_INVALID_ARG). out: the SQL text in sql (user
+ * values are '?' placeholders) and, if out_n_binds, how many values are bound. Pure and
+ * thread-safe. */
+enum gis_status items_filter_sql(const struct layer_def *layer,
+                                 const struct cql2_node *filter,
+                                 char *sql,
+                                 size_t sql_size,
+                                 size_t *out_n_binds,
+                                 struct gis_error *err);
+
 enum gis_status items_count(struct store *st,
                             const struct items_query *q,
                             int64_t cap,

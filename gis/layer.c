@@ -57,8 +57,10 @@ static const struct layer_prop FACILITY_PROPS[] = {
 static const struct layer_prop PLACE_PROPS[] = {
     {"name", PROP_TEXT, "name", "Standard name", "Name", "标准名称", false},
     {"pinyin", PROP_TEXT, "pinyin", "Name in pinyin", "Pinyin", "拼音", false},
-    {"aliases", PROP_TEXT, "aliases", "Former names and aliases (JSON array)", "Aliases",
-     "别名和曾用名", false},
+    {"aliases", PROP_ARRAY,
+     "CASE WHEN json_valid(aliases) THEN CASE WHEN json_type(aliases) = 'array' THEN "
+     "json(aliases) END END",
+     "Former names and aliases", "Aliases", "别名和曾用名", false},
     {"category", PROP_TEXT, "category", "Place category", "Category", "类别", false},
     {"division_code", PROP_TEXT, "division_code", "Code of the division it lies in",
      "Division code", "所在区划代码", false},

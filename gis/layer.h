@@ -20,7 +20,8 @@ enum prop_type {
     PROP_INT,
     PROP_REAL,
     PROP_BOOL,
-    PROP_DATE, /* ISO 8601 date text */
+    PROP_DATE,  /* ISO 8601 date text */
+    PROP_ARRAY, /* a JSON array of strings (sql yields valid JSON or NULL) */
 };
 
 struct layer_prop {

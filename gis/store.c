@@ -314,6 +314,8 @@ static enum gis_status configure(struct store *st, enum store_mode mode, struct 
                                NULL, NULL, NULL);
     if (names__register(st->db) != SQLITE_OK)
         return gis_fail(err, GIS_ERR_NOMEM, "cannot register the name functions");
+    if (textfold__register(st->db) != SQLITE_OK)
+        return gis_fail(err, GIS_ERR_NOMEM, "cannot register the folding functions");
     rc = store__exec(st, "PRAGMA foreign_keys = ON", err);
     /* Pages read from the mapped file, not copied by read(2) into SQLite's cache: a
      * seventh of a page of polygons' server time was those copies. Address space only;

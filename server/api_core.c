@@ -11,6 +11,7 @@
 
 #include "api_int.h"
 #include "api_render.h"
+#include "cql2.h"
 #include "version.h"
 
 unsigned api_status_to_http(enum gis_status code)
@@ -200,6 +201,9 @@ static cJSON *landing_json(const char *base)
     cJSON_AddItemToArray(links,
                          api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
                                   "application/json", "Tile matrix sets"));
+    snprintf(href, sizeof href, "%s/functions", base);
+    cJSON_AddItemToArray(links, api_link(href, "http://www.opengis.net/def/rel/ogc/1.0/functions",
+                                         "application/json", "Functions filters may call"));
     snprintf(href, sizeof href, "%s/health", base);
     cJSON_AddItemToArray(links, api_link(href, "service-status", "application/json", "Health"));
     return root;
@@ -225,8 +229,7 @@ void api_landing(const struct api_request *req, struct api_response *res)
 }
 
 /* Only what passes: tests/integration/test_conformance.py checks each class listed here
- * and fails on one it has no check for. (CQL2 spatial-functions waits for S_CROSSES,
- * S_TOUCHES, S_OVERLAPS and S_EQUALS.) */
+ * and fails on one it has no check for. */
 static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
@@ -244,6 +247,13 @@ static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+    "http://www.opengis.net/spec/cql2/1.0/conf/functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/arithmetic",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/advanced-property-roles",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/returnables-and-receivables",
@@ -264,6 +274,40 @@ static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/job-list",
     "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/dismiss",
 };
+
+/* GET /functions (OGC API - Features Part 3, "Functions"): what filters may call, with
+ * the types of their arguments and results, from gis/'s table. */
+void api_functions(const struct api_request *req, struct api_response *res)
+{
+    cJSON *root, *list;
+    size_t i, k;
+
+    (void)req;
+    root = cJSON_CreateObject();
+    list = cJSON_AddArrayToObject(root, "functions");
+    for (i = 0; i < cql2_function_count(); i++) {
+        const struct cql2_function *f = cql2_function_at(i);
+        cJSON *fn = cJSON_CreateObject(), *args = NULL;
+        cJSON_AddStringToObject(fn, "name", f->name);
+        cJSON_AddStringToObject(fn, "description", f->description);
+        args = cJSON_AddArrayToObject(fn, "arguments");
+        for (k = 0; k < f->n_args; k++) {
+            cJSON *a = cJSON_CreateObject();
+            const char *type = cql2_type_name(f->args[k]);
+            cJSON_AddStringToObject(a, "title", f->arg_titles[k]);
+            cJSON_AddItemToObject(a, "type", cJSON_CreateStringArray(&type, 1));
+            cJSON_AddItemToArray(args, a);
+        }
+        {
+            const char *ret = cql2_type_name(f->returns);
+            cJSON_AddItemToObject(fn, "returns", cJSON_CreateStringArray(&ret, 1));
+        }
+        cJSON_AddItemToArray(list, fn);
+    }
+    api_header_add(res, "Cache-Control", "public, max-age=3600");
+    api_send_json(res, root, "application/json");
+    api_etag_body(req, res);
+}
 
 void api_conformance(const struct api_request *req, struct api_response *res)
 {

@@ -1,7 +1,9 @@
 /*
- * cql2-json: {"op": .., "args": [..]} expressions, {"property": ..}, literals, {"date"},
- * {"timestamp"}, {"bbox"} and GeoJSON geometries, converted node by node into the tree
- * the SQL compiler takes. Depth and node count are bounded like cql2-text's.
+ * cql2-json: {"op": .., "args": [..]} expressions (an op that is no CQL2 operator is a
+ * function call), {"property": ..}, literals, arrays, {"date"}, {"timestamp"},
+ * {"interval": [start, end]}, {"bbox"} and GeoJSON geometries, converted node by node
+ * into the tree the SQL compiler takes. Depth and node count are bounded like
+ * cql2-text's.
  */
 #include "api_cql2json.h"
 
@@ -68,16 +70,26 @@ static enum gis_status convert_op(struct conv *cv, const cJSON *j, struct cql2_n
     enum cql2_op code;
     enum gis_status rc;
 
-    if (!cJSON_IsString(op) || !cql2_op_from_name(op->valuestring, &code))
-        return gis_fail(cv->err, GIS_ERR_INVALID_ARG, "cql2-json: unknown operator %.40s",
-                        cJSON_IsString(op) ? op->valuestring : "(not a string)");
+    bool is_function;
+
+    if (!cJSON_IsString(op) || !op->valuestring[0] || strlen(op->valuestring) > 64)
+        return gis_fail(cv->err, GIS_ERR_INVALID_ARG,
+                        "cql2-json: \"op\" must name an operator or a function");
+    is_function = !cql2_op_from_name(op->valuestring, &code);
     if (!cJSON_IsArray(args))
-        return gis_fail(cv->err, GIS_ERR_INVALID_ARG, "cql2-json: '%s' needs an args array",
+        return gis_fail(cv->err, GIS_ERR_INVALID_ARG, "cql2-json: '%.64s' needs an args array",
                         op->valuestring);
     rc = convert_array(cv, args, out);
     if (rc == GIS_OK)
-        (*out)->op = code;
-    /* IN's list arrives as a nested array: it stays a LIST node. */
+        (*out)->op = is_function ? CQL2_FUNCTION : code;
+    if (rc == GIS_OK && is_function) {
+        rc = cql2_node_set_text(*out, op->valuestring, cv->err);
+        if (rc != GIS_OK) {
+            cql2_free(*out);
+            *out = NULL;
+        }
+    }
+    /* IN's list and array literals arrive as nested arrays: they stay LIST nodes. */
     return rc;
 }
 
@@ -123,6 +135,40 @@ static enum gis_status convert_bbox(struct conv *cv, const cJSON *b, struct cql2
     return rc;
 }
 
+/* {"interval": [start, end]}: each end an instant string, "..", or a property/function. */
+static enum gis_status convert_interval(struct conv *cv, const cJSON *a, struct cql2_node **out)
+{
+    enum gis_status rc;
+    const cJSON *e;
+
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 2)
+        return gis_fail(cv->err, GIS_ERR_INVALID_ARG,
+                        "cql2-json: interval takes an array of a start and an end");
+    rc = cql2_node_new(&cv->budget, CQL2_INTERVAL, out, cv->err);
+    cJSON_ArrayForEach(e, a)
+    {
+        struct cql2_node *end = NULL;
+        if (rc == GIS_OK && cJSON_IsString(e)) {
+            rc = cql2_node_new(&cv->budget, CQL2_STRING, &end, cv->err);
+            if (rc == GIS_OK)
+                rc = cql2_node_set_interval_end(end, e->valuestring, cv->err);
+            if (rc != GIS_OK)
+                cql2_free(end);
+        } else if (rc == GIS_OK) {
+            rc = convert(cv, e, &end);
+        }
+        if (rc == GIS_OK)
+            rc = cql2_node_add(*out, end, cv->err);
+    }
+    if (rc == GIS_OK)
+        rc = cql2_interval_check(*out, cv->err);
+    if (rc != GIS_OK) {
+        cql2_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 static enum gis_status convert_object(struct conv *cv, const cJSON *j, struct cql2_node **out)
 {
     const cJSON *x;
@@ -135,13 +181,15 @@ static enum gis_status convert_object(struct conv *cv, const cJSON *j, struct cq
         return leaf_temporal(cv, x->valuestring, false, out);
     if (cJSON_IsString(x = cJSON_GetObjectItemCaseSensitive(j, "timestamp")))
         return leaf_temporal(cv, x->valuestring, true, out);
+    if ((x = cJSON_GetObjectItemCaseSensitive(j, "interval")) != NULL)
+        return convert_interval(cv, x, out);
     if ((x = cJSON_GetObjectItemCaseSensitive(j, "bbox")) != NULL)
         return convert_bbox(cv, x, out);
     if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "type")))
         return convert_geometry(cv, j, out);
     return gis_fail(cv->err, GIS_ERR_INVALID_ARG,
-                    "cql2-json: an object must be an operation, a property, a date, a bbox or "
-                    "a GeoJSON geometry");
+                    "cql2-json: an object must be an operation, a property, a date, a timestamp, "
+                    "an interval, a bbox or a GeoJSON geometry");
 }
 
 static enum gis_status convert(struct conv *cv, const cJSON *j, struct cql2_node **out)

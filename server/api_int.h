@@ -197,6 +197,7 @@ const struct api_route *api_route_at(size_t i);
 void api_health(const struct api_request *req, struct api_response *res);
 void api_landing(const struct api_request *req, struct api_response *res);
 void api_conformance(const struct api_request *req, struct api_response *res);
+void api_functions(const struct api_request *req, struct api_response *res);
 void api_openapi(const struct api_request *req, struct api_response *res);
 void api_collections(const struct api_request *req, struct api_response *res);
 void api_collection(const struct api_request *req, struct api_response *res);

@@ -26,7 +26,7 @@ struct items_req {
     struct layer_scratch scratch; /* when layer is a scenario's */
     struct items_query q;
     enum api_format fmt;
-    const struct params_crs *crs, *bbox_crs;
+    const struct params_crs *crs, *bbox_crs, *filter_crs;
     bool has_props;
     bool want[MAX_PROPS];
     bool skip_geometry;
@@ -115,7 +115,8 @@ static struct cql2_node *leaf(enum cql2_op op, const char *text, struct gis_erro
     return n;
 }
 
-/* property=value for a queryable: an equality filter on its type. */
+/* property=value for a queryable: an equality filter on its type; for an array, the
+ * array contains the value. */
 static enum gis_status
 equality(struct items_req *r, int p, const char *value, struct gis_error *err)
 {
@@ -125,7 +126,8 @@ equality(struct items_req *r, int p, const char *value, struct gis_error *err)
                                                                          : CQL2_STRING;
     struct cql2_node *eq = NULL;
     enum gis_status rc =
-        binary(CQL2_EQ, leaf(CQL2_PROPERTY, prop->name, err), leaf(lit, value, err), &eq, err);
+        binary(prop->type == PROP_ARRAY ? CQL2_A_CONTAINS : CQL2_EQ,
+               leaf(CQL2_PROPERTY, prop->name, err), leaf(lit, value, err), &eq, err);
 
     if (rc != GIS_OK)
         return err && err->code ? err->code : rc;
@@ -210,10 +212,7 @@ static enum gis_status p_crs(struct items_req *r, const char *v, struct gis_erro
 
 static enum gis_status p_filter_crs(struct items_req *r, const char *v, struct gis_error *err)
 {
-    (void)r;
-    if (params_crs_find(v) == params_crs_at(0))
-        return GIS_OK;
-    return gis_fail(err, GIS_ERR_INVALID_ARG, "filter-crs: only CRS84 is supported");
+    return crs_param("filter-crs", v, &r->filter_crs, err);
 }
 
 static enum gis_status p_limit(struct items_req *r, const char *v, struct gis_error *err)
@@ -403,6 +402,13 @@ static enum gis_status parse_filter(struct items_req *r, struct gis_error *err)
         rc = cql2_parse_text(r->filter_text, NULL, &f, err);
     if (rc == GIS_ERR_TOO_LARGE && err)
         rc = err->code = GIS_ERR_INVALID_ARG; /* a filter over the limits is the client's 400 */
+    if (rc == GIS_OK && r->filter_crs != params_crs_at(0)) {
+        rc = cql2_tree_to_crs84(f, r->filter_crs->proj, r->filter_crs->is_north_first, err);
+        if (rc != GIS_OK && err) /* coordinates PROJ cannot place are the client's 400 */
+            rc = err->code = GIS_ERR_INVALID_ARG;
+        if (rc != GIS_OK)
+            cql2_free(f);
+    }
     return rc == GIS_OK ? add_filter(r, f, err) : rc;
 }
 
@@ -433,6 +439,7 @@ parse_request(const struct api_request *req, struct items_req *r, struct gis_err
     r->q.limit = ITEMS_DEFAULT_LIMIT;
     r->crs = params_crs_at(0);
     r->bbox_crs = params_crs_at(0);
+    r->filter_crs = params_crs_at(0);
     rc = api_format(req, &r->fmt, err);
     if (rc == GIS_OK)
         rc = api_query_each(req, one_param, r, err);
@@ -469,6 +476,8 @@ static void render_value(struct gbuf *b, const struct item_value *v)
         gbuf_puts(b, v->i ? "true" : "false");
     else if (v->type == PROP_REAL)
         render_double(b, v->d, 9);
+    else if (v->type == PROP_ARRAY)
+        gbuf_puts(b, v->text); /* valid JSON: the layer's SQL passes it through json() */
     else {
         gbuf_append(b, "\"", 1);
         gbuf_json_escape(b, v->text);

@@ -155,7 +155,8 @@ static cJSON *add_op(cJSON *paths, const char *path, const struct api_route *rt)
  * unknown, as for any name the caller's queryables do not list. */
 static cJSON *queryable_param(const struct layer_prop *p)
 {
-    cJSON *s = schema(api_json_type(p->type)), *par;
+    /* An array queryable's parameter names one element the array must contain. */
+    cJSON *s = schema(p->type == PROP_ARRAY ? "string" : api_json_type(p->type)), *par;
 
     if (p->type == PROP_DATE)
         cJSON_AddStringToObject(s, "format", "date");

@@ -22,6 +22,8 @@ const char *api_json_type(enum prop_type t)
         return "number";
     case PROP_BOOL:
         return "boolean";
+    case PROP_ARRAY:
+        return "array";
     default:
         return "string";
     }
@@ -71,6 +73,8 @@ static void add_property(cJSON *props, const struct layer_def *l, size_t i, bool
     cJSON_AddStringToObject(p, "type", api_json_type(lp->type));
     if (lp->type == PROP_DATE)
         cJSON_AddStringToObject(p, "format", "date");
+    if (lp->type == PROP_ARRAY)
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "items"), "type", "string");
     if (with_roles && !strcmp(lp->sql, l->id_sql))
         role = "id";
     if (role)

@@ -2,13 +2,16 @@
 OAS 3.0) and Part 2 (CRS by reference), in the order of the CITE suite's list, against
 the live server. Each test names the abstract test it checks (/ats/...). Then every
 class /conformance declares, each against a check of it: a class without one fails."""
+import datetime
 import json
 import math
+import random
 import time
+import unicodedata
 import unittest
 import urllib.parse
 
-from osgeo import ogr
+from osgeo import ogr, osr
 
 from civgis_test import Server, civgis, demo_copy, demo_db
 
@@ -212,6 +215,59 @@ class Part2Crs(unittest.TestCase):
 
 SPEC = "http://www.opengis.net/spec/"
 
+# Fixture rows the CQL2 checks add (the demo has no aliases and no due dates): places as
+# (aliases, valid_from), and facilities' due dates. None: the property is left out.
+PLACES = [(["甲", "乙"], "2019-06-01"), (["乙"], "2020-05-01"), ([], "2020-12-31"),
+          (["丙", "甲"], "2021-03-01"), (None, "2021-08-15"), (["乙", "甲", "乙"], "2022-01-01")]
+DUE = ["2021-01-01", "2021-06-30", "2022-04-24", "2022-04-25", "2023-01-01", None]
+
+# OWL-Time's relations, as CQL2 defines its T_ functions: a and b are (start, end), closed.
+OWL = {
+    "T_AFTER": lambda a, b: a[0] > b[1],
+    "T_BEFORE": lambda a, b: a[1] < b[0],
+    "T_DISJOINT": lambda a, b: a[1] < b[0] or a[0] > b[1],
+    "T_EQUALS": lambda a, b: a[0] == b[0] and a[1] == b[1],
+    "T_INTERSECTS": lambda a, b: a[0] <= b[1] and a[1] >= b[0],
+    "T_CONTAINS": lambda a, b: a[0] < b[0] and a[1] > b[1],
+    "T_DURING": lambda a, b: a[0] > b[0] and a[1] < b[1],
+    "T_FINISHEDBY": lambda a, b: a[0] < b[0] and a[1] == b[1],
+    "T_FINISHES": lambda a, b: a[0] > b[0] and a[1] == b[1],
+    "T_MEETS": lambda a, b: a[1] == b[0],
+    "T_METBY": lambda a, b: a[0] == b[1],
+    "T_OVERLAPPEDBY": lambda a, b: b[0] < a[0] < b[1] < a[1],
+    "T_OVERLAPS": lambda a, b: a[0] < b[0] < a[1] < b[1],
+    "T_STARTEDBY": lambda a, b: a[0] == b[0] and a[1] > b[1],
+    "T_STARTS": lambda a, b: a[0] == b[0] and a[1] < b[1],
+}
+
+
+def owl(op, a, b):
+    return OWL[op](a, b)
+
+
+_TRANSFORMS = {}
+
+
+def projected(geojson, srs):
+    """A GeoJSON geometry (lon/lat) in another CRS, by OGR."""
+    key = srs.ExportToProj4()
+    if key not in _TRANSFORMS:
+        wgs84 = osr.SpatialReference()
+        wgs84.ImportFromEPSG(4326)
+        wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        _TRANSFORMS[key] = osr.CoordinateTransformation(wgs84, srs)
+    g = ogr.CreateGeometryFromJson(json.dumps(geojson))
+    g.Transform(_TRANSFORMS[key])
+    return g
+
+
+def gap(values):
+    """A threshold in the widest relative gap of sorted values, away from both ends, so a
+    measure computed two ways falls on the same side of it."""
+    i = max(range(1, len(values) - 2), key=lambda k: (values[k + 1] - values[k]) / values[k + 1])
+    assert (values[i + 1] - values[i]) / values[i + 1] > 0.01, values[i:i + 2]
+    return (values[i] + values[i + 1]) / 2
+
 
 class DeclaredClasses(unittest.TestCase):
     """/conformance declares only what passes: each declared URI maps to a check below
@@ -343,6 +399,34 @@ class DeclaredClasses(unittest.TestCase):
         self.assertEqual(a, self.ids("villages", **{"filter": "population > 5000",
                                                     "filter-crs": CRS84}))
         self.bad_filter("population > 5000", "filter-lang", lang="cql2-xml")
+        # filter-crs: EPSG:4326 is latitude first; EPSG:3857 is in metres.
+        box = (109.3, 36.4, 109.7, 36.8)
+        want = self.ids("villages", "S_INTERSECTS(geometry, BBOX(%r, %r, %r, %r))" % box)
+        self.assertTrue(want)
+        self.assertEqual(self.ids("villages", **{
+            "filter": "S_INTERSECTS(geometry, BBOX(%r, %r, %r, %r))" % (box[1], box[0], box[3],
+                                                                         box[2]),
+            "filter-crs": EPSG + "4326"}), want)
+        merc = lambda x, y: (math.radians(x) * 6378137.0,  # noqa: E731
+                             math.log(math.tan(math.pi / 4 + math.radians(y) / 2)) * 6378137.0)
+        (x0, y0), (x1, y1) = merc(box[0], box[1]), merc(box[2], box[3])
+        self.assertEqual(self.ids("villages", **{
+            "filter": f"S_INTERSECTS(geometry, POLYGON(({x0} {y0}, {x1} {y0}, {x1} {y1}, "
+                      f"{x0} {y1}, {x0} {y0})))", "filter-crs": EPSG + "3857"}), want)
+        # EPSG:4545 (CGCS2000 Gauss-Kruger, northing first), through OGR for the coordinates
+        gk, wgs = osr.SpatialReference(), osr.SpatialReference()
+        gk.ImportFromEPSG(4545)
+        wgs.ImportFromEPSG(4326)
+        north, east, _ = osr.CoordinateTransformation(wgs, gk).TransformPoint(36.6, 109.5)
+        near = self.ids("villages", "S_DWITHIN(geometry, POINT(109.5 36.6), 3000)")
+        self.assertTrue(0 < len(near) < len(self.villages))
+        self.assertEqual(self.ids("villages", **{
+            "filter": f"S_DWITHIN(geometry, POINT({north} {east}), 3000)",
+            "filter-crs": EPSG + "4545"}), near)
+        q = urllib.parse.urlencode({"filter": "population > 1", "filter-crs": EPSG + "9999"})
+        status, _, body = self.srv.get_json(f"/collections/villages/items?{q}")
+        self.assertEqual(status, 400)
+        self.assertIn("filter-crs", body["description"])
 
     def check_features_filter(self):
         self.oracle("population > 5000", lambda f: f["properties"]["population"] > 5000)
@@ -442,6 +526,320 @@ class DeclaredClasses(unittest.TestCase):
                 self.ids("townships", js={"op": "s_intersects", "args": [
                     {"property": "geometry"}, json.loads(g.ExportToJson())]}),
                 self.ids("townships", f"S_INTERSECTS(geometry, {wkt})"), wkt)
+
+    # ---------------------------------------------------------------- CQL2 beyond the basics
+
+    @classmethod
+    def fixtures(cls):
+        """A writable copy with data the demo lacks: places with aliases (arrays) and a start
+        (open intervals), facilities with due dates (instants) and one at an exact spot."""
+        if not hasattr(cls, "fsrv"):
+            db = demo_copy("conformance-cql2")
+            token = civgis("user", "add", "--db", db, "officer", "--role", "officer",
+                           check=0).stdout.strip()
+            cls.fsrv = Server(db).__enter__()
+            cls.addClassCleanup(cls.fsrv.stop)
+
+            def post(collection, x, y, props):
+                props = {k: v for k, v in props.items() if v is not None}
+                status, _, body = cls.fsrv.get(
+                    f"/collections/{collection}/items", method="POST",
+                    data=json.dumps({"type": "Feature", "properties": props, "geometry": {
+                        "type": "Point", "coordinates": [x, y]}}).encode(),
+                    headers={"Authorization": "Bearer " + token,
+                             "Content-Type": "application/geo+json"})
+                assert status == 201, body
+            for i, (aliases, start) in enumerate(PLACES):
+                post("places", 109.4 + i / 100, 36.5, {"name": f"地名{i}", "aliases": aliases,
+                                                       "valid_from": start, "category": "test"})
+            for i, due in enumerate(DUE):
+                post("facilities", 109.45 + i / 100, 36.55, {
+                    "kind": "canteen", "status": "planned", "name": f"到期{i}", "due_date": due})
+            post("facilities", 109.5, 36.6, {"kind": "canteen", "name": "定点"})
+        return cls.fsrv
+
+    def fixture_oracle(self, collection, text, pred, js=None, base="true"):
+        """oracle() over the fixtures' server: base narrows to the fixture features."""
+        srv = self.fixtures()
+
+        def ids(**params):
+            qs = urllib.parse.urlencode(dict(limit=10000, **params))
+            status, _, fc = srv.get_json(f"/collections/{collection}/items?{qs}")
+            self.assertEqual(status, 200, (params, fc))
+            return sorted(f["id"] for f in fc["features"])
+        features = srv.get_json(f"/collections/{collection}/items?" + urllib.parse.urlencode(
+            {"limit": 10000, "filter": base}))[2]["features"]
+        want = sorted(f["id"] for f in features if pred(f["properties"]))
+        self.assertTrue(0 < len(want) < len(features), (text, len(want)))
+        self.assertEqual(ids(filter=f"({base}) AND ({text})"), want, text)
+        if js is not None:
+            self.assertEqual(ids(**{"filter-lang": "cql2-json", "filter": json.dumps(
+                {"op": "and", "args": [{"op": "like", "args": [
+                    {"property": "name"}, base.split("'")[1]]}, js]})}), want, js)
+
+    def constant(self, text, expected):
+        """A filter over literals only is true or false for every feature alike."""
+        got = self.ids("counties", text, skipGeometry="true", properties="code")
+        self.assertEqual(got, [] if not expected else sorted(f["id"] for f in self.counties()),
+                         text)
+
+    def counties(self):
+        if not hasattr(self, "_counties"):
+            type(self)._counties = self.fetch_all("counties")
+        return self._counties
+
+    def logical(self, stored, rounds=10):
+        """/conf/*/logical: random combinations of four stored predicates, as the standard's
+        tests build them, against the same combination of their oracles."""
+        rng = random.Random(14)
+        for _ in range(rounds):
+            (t1, f1), (t2, f2), (t3, f3), (t4, f4) = rng.sample(stored, 4)
+            text = (f"((NOT {t1} AND {t2}) OR ({t3} and NOT {t4}) or not ({t1} AND {t4}))")
+            want = sorted(f["id"] for f in self.villages
+                          if (not f1(f) and f2(f)) or (f3(f) and not f4(f)) or not (f1(f) and f4(f)))
+            self.assertEqual(self.ids("villages", text), want, text)
+
+    def check_accent_insensitive(self):
+        strip = lambda s: "".join(c for c in unicodedata.normalize(  # noqa: E731
+            "NFD", s or "") if unicodedata.category(c) != "Mn")
+        p = lambda f: f["properties"]  # noqa: E731
+        self.oracle("ACCENTI(pinyin) = ACCENTI('Baota Qu')",
+                    lambda f: strip(p(f)["pinyin"]) == "Baota Qu", features=self.counties(),
+                    collection="counties",
+                    js={"op": "=", "args": [{"op": "accenti", "args": [{"property": "pinyin"}]},
+                                            {"op": "accenti", "args": ["Baota Qu"]}]})
+        self.oracle("ACCENTI(pinyin) = ACCENTI('Bǎotǎ Qū')",
+                    lambda f: strip(p(f)["pinyin"]) == "Baota Qu", features=self.counties(),
+                    collection="counties")
+        self.oracle("ACCENTI(pinyin) LIKE ACCENTI('%Xian')",
+                    lambda f: strip(p(f)["pinyin"]).endswith("Xian"),
+                    features=self.counties(), collection="counties")
+        self.oracle("CASEI(ACCENTI(pinyin)) = CASEI(ACCENTI('BAOTA QU'))",
+                    lambda f: strip(p(f)["pinyin"]).lower() == "baota qu",
+                    features=self.counties(), collection="counties")
+        self.assertEqual(self.ids("counties", "pinyin = 'Baota Qu'"), [])  # accents matter
+        self.constant("ACCENTI('débárquér') = ACCENTI('debarquer')", True)
+        self.constant("ACCENTI('はじめ') = ACCENTI('はしめ')", False)  # the voicing mark stays
+        self.constant("CASEI('ÉCOLE') = CASEI('école')", True)
+        self.bad_filter("ACCENTI(population) = 'x'", "ACCENTI takes a string")
+
+    def check_spatial_functions(self):
+        """Every S_ function against OGR over the features as served, and at an exact spot."""
+        shapes = {f["id"]: ogr.CreateGeometryFromJson(json.dumps(f["geometry"]))
+                  for f in self.townships}
+        line = "LINESTRING(109.2 36.4, 109.9 36.9)"
+        poly = "POLYGON((109.3 36.4, 109.7 36.4, 109.7 36.8, 109.3 36.4))"
+        big = "POLYGON((100 30, 120 30, 120 45, 100 45, 100 30))"
+        town = self.townships[0]
+        inner = shapes[town["id"]].PointOnSurface().ExportToWkt()
+        half = "POLYGON((108.5 35.5, 109.6 35.5, 109.6 37.5, 108.5 37.5, 108.5 35.5))"
+        self.assertEqual(self.ids("townships", f"S_WITHIN(geometry, {big})"), sorted(shapes))
+        for op, wkt, fn in (("S_CROSSES", line, "Crosses"), ("S_OVERLAPS", poly, "Overlaps"),
+                            ("S_WITHIN", half, "Within"), ("S_CONTAINS", inner, "Contains"),
+                            ("S_DISJOINT", poly, "Disjoint"), ("S_INTERSECTS", line, "Intersects"),
+                            ("S_TOUCHES", line, "Touches"), ("S_EQUALS", poly, "Equals")):
+            g = ogr.CreateGeometryFromWkt(wkt)
+            want = sorted(i for i in shapes if getattr(shapes[i], fn)(g))
+            self.assertEqual(self.ids("townships", f"{op}(geometry, {wkt})"), want, op)
+            self.assertEqual(self.ids("townships", js={"op": op.lower(), "args": [
+                {"property": "geometry"}, json.loads(g.ExportToJson())]}), want, op)
+            if op not in ("S_TOUCHES", "S_EQUALS"):  # those two are empty here; see below
+                self.assertTrue(0 < len(want) < len(shapes), op)
+        # Exact positions: a facility stored at (109.5, 36.6) equals and touches literals there.
+        self.fixture_oracle("facilities", "S_EQUALS(geometry, POINT(109.5 36.6))",
+                            lambda p: p["name"] == "定点", base="name LIKE '%'")
+        self.fixture_oracle(
+            "facilities", "S_TOUCHES(geometry, POLYGON((109.5 36.6, 109.6 36.6, 109.6 36.7, "
+            "109.5 36.6)))", lambda p: p["name"] == "定点", base="name LIKE '%'",
+            js={"op": "s_touches", "args": [{"property": "geometry"}, {
+                "type": "Polygon", "coordinates": [[[109.5, 36.6], [109.6, 36.6], [109.6, 36.7],
+                                                    [109.5, 36.6]]]}]})
+        # /conf/spatial-functions: BBOX and its polygon agree; an impossible point is a 400.
+        self.assertEqual(self.ids("villages", "S_INTERSECTS(geometry, BBOX(-180,-90,180,90))"),
+                         self.ids("villages", "S_INTERSECTS(geometry, POLYGON((-180 -90,180 -90,"
+                                              "180 90,-180 90,-180 -90)))"))
+        self.assertEqual(self.ids("villages", "S_DISJOINT(geometry, BBOX(-180,-90,180,90))"), [])
+        self.bad_filter("S_INTERSECTS(geometry, POINT(90 180))", "latitude 180")
+        self.bad_filter("S_CROSSES(geometry, population)", "geometry")
+
+    def check_temporal_functions(self):
+        """T_ functions on instants (due dates) and open intervals (places' valid_from ..
+        valid_to), against OWL-Time's definitions; and every function on literal
+        intervals (closed at both ends) where it holds and where it does not."""
+        day = datetime.date.fromisoformat
+        inf_lo, inf_hi = datetime.date.min, datetime.date.max
+        for op, (lo, hi) in (("T_AFTER", ("2022-01-01", "2022-12-31")),
+                             ("T_BEFORE", ("2022-04-24", "2022-04-24")),
+                             ("T_DISJOINT", ("2021-06-30", "2022-04-24")),
+                             ("T_EQUALS", ("2022-04-24", "2022-04-24")),
+                             ("T_INTERSECTS", ("2021-06-30", "2022-04-24"))):
+            lit = (f"DATE('{lo}')" if lo == hi else f"INTERVAL('{lo}', '{hi}')")
+            self.fixture_oracle(
+                "facilities", f"{op}(due_date, {lit})",
+                lambda p, op=op, lo=lo, hi=hi: p["due_date"] is not None and owl(
+                    op, (day(p["due_date"]), day(p["due_date"])), (day(lo), day(hi))),
+                base="name LIKE '到期%'",
+                js={"op": op.lower(), "args": [{"property": "due_date"}, {"date": lo} if lo == hi
+                                               else {"interval": [lo, hi]}]})
+        for op in OWL:
+            for lo, hi in (("2019-01-01", "2021-12-31"), ("2020-05-01", ".."),
+                           ("..", "2021-03-01"), ("2020-01-01", "2021-03-01")):
+                a = lambda p: (day(p["valid_from"]), inf_hi)  # noqa: E731
+                b = (inf_lo if lo == ".." else day(lo), inf_hi if hi == ".." else day(hi))
+                want = [f for f in PLACES if owl(op, (day(f[1]), inf_hi), b)]
+                if not want or len(want) == len(PLACES):
+                    continue  # the oracle wants a split
+                self.fixture_oracle(
+                    "places", f"{op}(INTERVAL(valid_from, valid_to), INTERVAL('{lo}', '{hi}'))",
+                    lambda p, op=op, b=b: owl(op, a(p), b), base="name LIKE '地名%'",
+                    js={"op": op.lower(), "args": [
+                        {"interval": [{"property": "valid_from"}, {"property": "valid_to"}]},
+                        {"interval": [lo, hi]}]})
+        closed = [("2021-01-01", "2021-03-31"), ("2021-03-31", "2021-06-30"),
+                  ("2021-02-01", "2021-12-31"), ("2021-01-01", "2021-12-31"),
+                  ("2021-04-01", "2021-05-01"), ("2021-01-01", "2021-01-01")]
+        for op in OWL:
+            for x in closed:
+                for y in closed:
+                    want = owl(op, (day(x[0]), day(x[1])), (day(y[0]), day(y[1])))
+                    self.constant(f"{op}(INTERVAL('{x[0]}', '{x[1]}'), "
+                                  f"INTERVAL('{y[0]}', '{y[1]}'))", want)
+        self.constant("T_BEFORE(TIMESTAMP('2021-01-01T10:00:00Z'), "
+                      "TIMESTAMP('2021-01-01T18:00:00+08:00'))", False)  # the same instant
+        self.constant("T_EQUALS(TIMESTAMP('2021-01-01T10:00:00Z'), "
+                      "TIMESTAMP('2021-01-01T18:00:00+08:00'))", True)
+        self.bad_filter("T_DURING(valid_from, INTERVAL('2021-01-01', '2021-12-31'))",
+                        "compares two intervals")
+        self.bad_filter("T_AFTER(name, DATE('2021-01-01'))", "not a date")
+        self.bad_filter("T_AFTER(valid_from, INTERVAL('2021-12-31', '2021-01-01'))",
+                        "ends before it starts")
+        self.bad_filter("T_AFTER(valid_from, INTERVAL('2021-02-30', '..'))", "day 30")
+        self.bad_filter('{"op": "t_after", "args": [{"property": "valid_from"}, '
+                        '{"interval": ["2021-01-01"]}]}', "start and an end", lang="cql2-json")
+
+    def check_array_functions(self):
+        p = lambda f: set(f["aliases"]) if f["aliases"] is not None else None  # noqa: E731
+        for op, lit, fn in (("A_CONTAINS", ["甲"], lambda a, b: a >= b),
+                            ("A_CONTAINEDBY", ["甲", "乙"], lambda a, b: a <= b),
+                            ("A_EQUALS", ["乙", "甲"], lambda a, b: a == b),
+                            ("A_OVERLAPS", ["丙", "丁"], lambda a, b: bool(a & b))):
+            text = ", ".join(f"'{x}'" for x in lit)
+            self.fixture_oracle("places", f"{op}(aliases, ({text}))",
+                                lambda f, fn=fn, lit=lit: p(f) is not None and fn(p(f), set(lit)),
+                                base="name LIKE '地名%'",
+                                js={"op": op.lower(), "args": [{"property": "aliases"}, lit]})
+            # a NULL array is neither in nor out: NOT excludes it too
+            self.fixture_oracle("places", f"NOT {op}(aliases, ({text}))",
+                                lambda f, fn=fn, lit=lit: p(f) is not None and not fn(p(f), set(lit)),
+                                base="name LIKE '地名%'")
+        self.fixture_oracle("places", "A_CONTAINEDBY(aliases, ())",
+                            lambda f: p(f) == set(), base="name LIKE '地名%'")
+        self.fixture_oracle("places", "aliases IS NULL", lambda f: p(f) is None,
+                            base="name LIKE '地名%'")
+        srv = self.fixtures()
+        fc = srv.get_json("/collections/places/items?aliases=" + urllib.parse.quote("乙"))[2]
+        self.assertEqual(sorted(f["properties"]["name"] for f in fc["features"]),
+                         sorted(f"地名{i}" for i, (a, _) in enumerate(PLACES) if a and "乙" in a))
+        self.bad_filter("A_CONTAINS(name, ('a'))", "not an array")
+        self.bad_filter("A_CONTAINS(aliases, (POINT(1 1), 'a'))", "array elements")
+
+    def check_property_property(self):
+        """Literals on the left, properties on the right, two properties, two literals."""
+        p = lambda f: f["properties"]  # noqa: E731
+        self.oracle("'community' = kind", lambda f: p(f)["kind"] == "community",
+                    js={"op": "=", "args": ["community", {"property": "kind"}]})
+        self.oracle("elderly_60plus * 4 > population",
+                    lambda f: p(f)["elderly_60plus"] * 4 > p(f)["population"],
+                    js={"op": ">", "args": [{"op": "*", "args": [{"property": "elderly_60plus"},
+                                                                  4]},
+                                            {"property": "population"}]})
+        box = (109.3, 36.4, 109.7, 36.8)
+        self.oracle("S_INTERSECTS(BBOX(109.3, 36.4, 109.7, 36.8), geometry)",
+                    lambda f: (box[0] <= f["geometry"]["coordinates"][0] <= box[2]
+                               and box[1] <= f["geometry"]["coordinates"][1] <= box[3]))
+        self.assertEqual(self.ids("villages", "T_BEFORE(DATE('2020-01-01'), valid_from)"),
+                         sorted(f["id"] for f in self.villages))
+        self.constant("S_INTERSECTS(POINT(109 36), BBOX(108, 35, 110, 37))", True)
+        self.constant("S_CROSSES(LINESTRING(108 36, 110 36), POLYGON((109 35, 110 35, 110 37, "
+                      "109 35)))", True)
+        self.constant("S_EQUALS(POINT(109 36), POINT(109 36.5))", False)
+        self.constant("2 > 1 AND 'a' < 'b'", True)
+        self.constant("T_AFTER(DATE('2021-01-02'), DATE('2021-01-01'))", True)
+
+    def check_functions(self):
+        status, _, doc = self.srv.get_json("/functions")
+        self.assertEqual(status, 200)
+        fns = {f["name"]: f for f in doc["functions"]}
+        for name in ("abs", "floor", "ceil", "round", "char_length", "year", "month",
+                     "area_m2", "distance_m"):
+            self.assertIn("returns", fns[name], name)
+        p = lambda f: f["properties"]  # noqa: E731
+        self.oracle("abs(population - 1000) < 100", lambda f: abs(p(f)["population"] - 1000) < 100)
+        self.oracle("floor(population / 1000) = 2", lambda f: p(f)["population"] // 1000 == 2,
+                    js={"op": "=", "args": [{"op": "floor", "args": [
+                        {"op": "/", "args": [{"property": "population"}, 1000]}]}, 2]})
+        self.oracle("ceil(population / 1000) = 2",
+                    lambda f: math.ceil(p(f)["population"] / 1000) == 2)
+        self.oracle("round(population / 1000) = 2",
+                    lambda f: math.floor(p(f)["population"] / 1000 + 0.5) == 2)
+        self.oracle("char_length(name) = 5", lambda f: len(p(f)["name"]) == 5)
+        self.oracle("year(valid_from) = 2021 AND month(valid_from) = 10 AND population > 5000",
+                    lambda f: p(f)["population"] > 5000)
+        # Geodesic measures, against OGR in an equal-area / an equidistant projection.
+        albers = osr.SpatialReference()
+        albers.ImportFromProj4("+proj=aea +lat_1=35 +lat_2=38 +lat_0=36 +lon_0=109.5 "
+                               "+ellps=WGS84")
+        areas = {f["id"]: projected(f["geometry"], albers).GetArea() for f in self.townships}
+        cut = gap(sorted(areas.values()))
+        self.oracle(f"area_m2(geometry) > {cut}", lambda f: areas[f["id"]] > cut,
+                    features=self.townships, collection="townships")
+        aeqd = osr.SpatialReference()
+        aeqd.ImportFromProj4("+proj=aeqd +lat_0=36.6 +lon_0=109.49 +ellps=WGS84")
+        dist = {f["id"]: projected(f["geometry"], aeqd).Distance(ogr.CreateGeometryFromWkt(
+            "POINT(0 0)")) for f in self.villages}
+        cut = gap(sorted(d for d in dist.values() if d < 20000))
+        self.oracle(f"distance_m(geometry, POINT(109.49 36.6)) < {cut}",
+                    lambda f: dist[f["id"]] < cut)
+        self.bad_filter("nosuch(population) > 1", "unknown operator or function 'nosuch'")
+        self.bad_filter("abs(population, 2) > 1", "abs takes 1 argument, not 2")
+        self.bad_filter("abs(name) > 1", "abs() takes a number as argument 1, not a string")
+        self.bad_filter("abs(population)", "predicate")
+        self.bad_filter('{"op": "nosuch", "args": []}', "unknown operator or function 'nosuch'",
+                        lang="cql2-json")
+
+    def check_arithmetic(self):
+        """The standard's arithmetic test predicates, on a population some villages have."""
+        p = lambda f: f["properties"]["population"]  # noqa: E731
+        v = p(self.villages[100])
+        stored = []
+        for text, fn in ((f"population={v - 8}+8", lambda x: x == v),
+                         (f"population>={v + 2}-2*2^0", lambda x: x >= v),
+                         (f"population>{v + 2}-20/10", lambda x: x > v),
+                         (f"population>{v + 2}-21 div 10", lambda x: x > v),
+                         (f"population>{v + 1}-5%2", lambda x: x > v),
+                         (f"population<={v - 88}+8*11", lambda x: x <= v),
+                         (f"population<{v - 8}+2^3", lambda x: x < v),
+                         (f"population<>{v + 2}-2^1", lambda x: x != v),
+                         ("population between 4000/4 and (3*(900+100))",
+                          lambda x: 1000 <= x <= 3000),
+                         ("population not between 4000/4 and (3*(900+100))",
+                          lambda x: not 1000 <= x <= 3000),
+                         (f"population in ({v - 8}+8, 1000*1000)", lambda x: x == v),
+                         (f"{v - 8}+8=population", lambda x: x == v),
+                         ("population / 2 > 1000", lambda x: x / 2 > 1000),
+                         ("-population < -1000", lambda x: -x < -1000),
+                         ("population - -1 > 1001", lambda x: x + 1 > 1001)):
+            self.oracle(text, lambda f, fn=fn: fn(p(f)))
+            stored.append((text, lambda f, fn=fn: fn(p(f))))
+        self.logical(stored)
+        self.oracle("population > elderly_60plus * 5 - 100",
+                    lambda f: p(f) > f["properties"]["elderly_60plus"] * 5 - 100,
+                    js={"op": ">", "args": [{"property": "population"}, {"op": "-", "args": [
+                        {"op": "*", "args": [{"property": "elderly_60plus"}, 5]}, 100]}]})
+        self.bad_filter("name + 1 > 2", "'+' takes a number as argument 1, not a string")
+        self.bad_filter("population + > 2", "expected a property, a literal")
+        self.assertEqual(self.ids("villages", "population / 0 > 1"), [])  # NULL: no match
+
 
     # ---------------------------------------------------------------- Processes
 
@@ -668,6 +1066,13 @@ class DeclaredClasses(unittest.TestCase):
         SPEC + "cql2/1.0/conf/case-insensitive-comparison": "check_case_insensitive",
         SPEC + "cql2/1.0/conf/basic-spatial-functions": "check_basic_spatial",
         SPEC + "cql2/1.0/conf/basic-spatial-functions-plus": "check_basic_spatial_plus",
+        SPEC + "cql2/1.0/conf/spatial-functions": "check_spatial_functions",
+        SPEC + "cql2/1.0/conf/temporal-functions": "check_temporal_functions",
+        SPEC + "cql2/1.0/conf/array-functions": "check_array_functions",
+        SPEC + "cql2/1.0/conf/accent-insensitive-comparison": "check_accent_insensitive",
+        SPEC + "cql2/1.0/conf/property-property": "check_property_property",
+        SPEC + "cql2/1.0/conf/functions": "check_functions",
+        SPEC + "cql2/1.0/conf/arithmetic": "check_arithmetic",
         SPEC + "ogcapi-features-5/1.0/conf/queryables": "check_schemas_queryables",
         SPEC + "ogcapi-features-5/1.0/conf/schemas": "check_schemas",
         SPEC + "ogcapi-features-5/1.0/conf/advanced-property-roles": "check_property_roles",

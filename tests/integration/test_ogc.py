@@ -267,6 +267,8 @@ class Features(unittest.TestCase):
                 self.assertRegex(p["title"], r"[\u4e00-\u9fff].* \([A-Za-z]", (c["id"], name))
                 if name == "geometry":
                     self.assertTrue(p["format"].startswith("geometry-") and "type" not in p)
+                elif p["type"] == "array":  # the gazetteer's aliases: strings
+                    self.assertEqual(p["items"], {"type": "string"}, (c["id"], name))
                 else:
                     self.assertIn(p["type"], ("string", "integer", "number", "boolean"))
             self.assertEqual(len(roles["id"]), 1, c["id"])
