@@ -355,16 +355,17 @@ class Edit(unittest.TestCase):
         self.assertEqual([(v["valid_from"], v["valid_to"]) for v in h["versions"]],
                          [("2021-10-31", "2023-01-01"), ("2023-01-01", "2024-06-01"),
                           ("2024-06-01", None)])
+        # The import that created it comes first: its batch audit row lists the township.
         self.assertEqual([(c["user"], c["action"], c["reason"]) for c in h["changes"]],
-                         [("officer", "replace", "延政发 2023-01-01"),
+                         [("make-data", "import", "shipped Yan'an data"),
+                          ("officer", "replace", "延政发 2023-01-01"),
                           ("officer", "replace", "延政发 2024-06-01")])
         cli = civgis("history", "--db", self.db, "townships", code, check=0).stdout
         self.assertEqual([l.split("\t")[:3] for l in cli.splitlines()],
                          [["version", "2021-10-31", "2023-01-01"],
-                          ["version", "2023-01-01", "2024-06-01"], ["version", "2024-06-01", "-"],
-                          ["change", str(h["changes"][0]["audit_id"]), h["changes"][0]["at"]],
-                          ["change", str(h["changes"][1]["audit_id"]), h["changes"][1]["at"]]])
-        first_id, second_id = (c["audit_id"] for c in h["changes"])
+                          ["version", "2023-01-01", "2024-06-01"], ["version", "2024-06-01", "-"]]
+                         + [["change", str(c["audit_id"]), c["at"]] for c in h["changes"]])
+        first_id, second_id = (c["audit_id"] for c in h["changes"][1:])
         # The first change has a later one depending on it: refused, over HTTP and the CLI.
         self.assertEqual(self.call("POST", f"/audit/{first_id}/revert", "officer")[0], 403)
         before = snapshot(self.db)
