@@ -55,6 +55,10 @@ struct edit_batch {
     struct strset *written; /* the ids this batch wrote, for the duplicate's message */
     struct gbuf ids;        /* JSON text of the ids written since the last audit row */
     long n_unaudited, n_written;
+    /* The division levels offered to the batch, written or rejected: a level offered
+     * is not absent, so a child of a rejected parent is rejected too (parents come
+     * first, edit_batch_add's callers order them). */
+    bool has_level[DIVISION_VILLAGE + 1];
 };
 
 /* A feature's values as text (NULL: SQL NULL), owned. */

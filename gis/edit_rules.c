@@ -338,22 +338,21 @@ static enum gis_status check_seat(struct edit *e, struct edit_problems *p, struc
     OGRGeometryH seat;
     sqlite3_stmt *s;
     enum gis_status rc;
+    bool is_point, is_ok;
 
-    if (!e->in->seat_wkb)
-        return GIS_OK;
+    if (!e->in->seat_wkb || !e->geom)
+        return GIS_OK; /* no seat, or the geometry was refused already */
     seat = from_wkb(e->in->seat_wkb, e->in->seat_wkb_n);
-    if (!seat || wkbFlatten(OGR_G_GetGeometryType(seat)) != wkbPoint || !is_lonlat(e, seat, p)) {
-        if (!seat || wkbFlatten(OGR_G_GetGeometryType(seat)) != wkbPoint)
-            edit_problem_add(p, "seat", "the seat must be a point");
-        if (seat)
-            OGR_G_DestroyGeometry(seat);
+    is_point = seat && wkbFlatten(OGR_G_GetGeometryType(seat)) == wkbPoint;
+    if (!is_point)
+        edit_problem_add(p, "seat", "the seat must be a point");
+    if (is_point && e->is_point)
+        edit_problem_add(p, "seat", "a seat is given beside a polygon, not beside a point");
+    is_ok = is_point && !e->is_point && is_lonlat(e, seat, p);
+    if (seat)
+        OGR_G_DestroyGeometry(seat);
+    if (!is_ok)
         return GIS_OK;
-    }
-    OGR_G_DestroyGeometry(seat);
-    if (!e->geom || e->is_point) {
-        edit_problem_add(p, "seat", "a seat is given beside a polygon, not alone");
-        return GIS_OK;
-    }
     rc = store__stmt(e->st, sql, &s, err);
     if (rc != GIS_OK)
         return rc;
@@ -622,6 +621,8 @@ static enum gis_status check_parent(struct edit *e,
         return rc;
     snprintf(level, sizeof level, "%d", parent_level);
     rc = edit__exists(e->st, sql_level, level, &found, err);
+    if (e->batch && e->batch->has_level[parent_level])
+        found = true;
     if (rc == GIS_OK && found)
         edit_problem_add(p, "code", "the parent %s of %s does not exist", dc->parent, dc->code);
     return rc;
@@ -650,6 +651,8 @@ static bool division_code(struct edit *e, struct division_code *dc, struct edit_
         return false;
     }
     *dc = g;
+    if (e->batch)
+        e->batch->has_level[g.level] = true;
     return edit__set(&e->next, (size_t)i, g.code) == GIS_OK;
 }
 

@@ -6,13 +6,14 @@ versions of a township read back by datetime, history and revert, and an auth ma
 import base64
 import gzip
 import json
+import os
 import re
 import threading
 import unittest
 import urllib.error
 import urllib.request
 
-from civgis_test import Server, civgis, connect, demo_copy, snapshot
+from civgis_test import Server, civgis, connect, demo_copy, scratch_dir, snapshot
 
 GEOJSON = "application/geo+json"
 PATCH = "application/merge-patch+json"
@@ -268,6 +269,31 @@ class Edit(unittest.TestCase):
         self.assertEqual(self.call("POST", items, "planner", b"x=1", "text/plain")[0], 415)
         self.assertEqual(self.call("POST", "/collections/demand/items", "admin",
                                    self.facility())[0], 405)
+
+    def test_import_gives_the_same_reasons_as_http(self):
+        # One set of rules: the same feature POSTed and imported is rejected for the same
+        # reasons, word for word.
+        f = self.township("610602001")
+        for ring in f["geometry"]["coordinates"][0]:
+            for pt in ring:
+                pt[1] += 0.5
+        f["properties"] = {"code": "610602777", "name": "新镇", "parent_code": "610603",
+                           "population": -1, "kind": "town"}
+        body = self.rejected("POST", "/collections/townships/items", "officer", f, "geometry",
+                             "reaches more than 1 m outside its parent 610602",
+                             headers={"X-Change-Reason": "test"})
+        d = scratch_dir("edit-import")
+        src = os.path.join(d, "one.geojson")
+        with open(src, "w", encoding="utf-8") as out:
+            json.dump({"type": "FeatureCollection", "features": [f]}, out, ensure_ascii=False)
+        before = snapshot(self.db)
+        p = civgis("import", "--db", self.db, "--target", "divisions", "--dry-run", "--json",
+                   src)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(snapshot(self.db), before)
+        got = [(q["property"], q["description"]) for q in json.loads(p.stdout)["problems"]]
+        self.assertEqual(sorted(got), sorted(self.errors(body)))
+        self.assertEqual(len(got), 3, got)
 
     def test_division_rules(self):
         items = "/collections/townships/items"

@@ -320,6 +320,9 @@ class WritePathRules(unittest.TestCase):
             # 5: a code with a letter, and a negative population
             feature({"code": "61060290X", "name": "丁镇", "population": -3},
                     square(lon - 0.05, lat, 0.001)),
+            # 7: a seat (seat_lon/seat_lat) outside its own township
+            feature({"code": "610602904", "name": "戊镇", "seat_lon": lon + 1, "seat_lat": lat},
+                    square(lon - 0.08, lat, 0.01)),
         ]
 
     def test_a_rejected_import_writes_nothing_and_lists_every_reason(self):
@@ -341,10 +344,26 @@ class WritePathRules(unittest.TestCase):
             (6, "61060290X", "code",
              "division code '61060290X' has a non-digit at position 9"),
             (6, "61060290X", "population", "population may not be negative (-3)"),
+            (7, "610602904", "seat", "the seat lies more than 1 m outside the division"),
         })
         self.assertIn("bad.geojson:3: rejected: 610602902: geometry: township 610602902 overlaps",
                       p.stderr)
-        self.assertIn("4 of 6 features rejected; nothing was written", p.stderr)
+        self.assertIn("5 of 7 features rejected; nothing was written", p.stderr)
+
+    def test_a_child_of_a_rejected_parent_is_rejected_too(self):
+        # Even when its level has no other division: it is not a root of the store.
+        src = os.path.join(self.dir, "orphans.geojson")
+        lon, lat = self.lon + 3, self.lat
+        write_geojson(src, [
+            feature({"code": "610602903001", "name": "丙村"}, {"type": "Point",
+                                                              "coordinates": [lon, lat]}),
+            feature({"code": "610602903", "name": "丙镇"}, square(lon, lat, 0.01))])
+        before = snapshot(self.db)
+        p = civgis("import", "--db", self.db, "--target", "divisions", "--skip-rejected", src)
+        self.assertIn("written 0, repaired 0, rejected 2", p.stdout)
+        self.assertIn("orphans.geojson:1: rejected: 610602903001: code: the parent 610602903 of "
+                      "610602903001 does not exist", p.stderr)
+        self.assertEqual(snapshot(self.db), before)
 
     def test_children_with_their_parent_in_one_import(self):
         db = os.path.join(self.dir, "good.sqlite")
