@@ -2,6 +2,7 @@
  * civgis import: argument parsing, the progress bar and the summary. The work is
  * gis/import.c's.
  */
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,21 +162,55 @@ static void print_problems(const struct import_report *rep)
 {
     size_t i;
 
-    for (i = 0; i < rep->n_problems; i++)
-        fprintf(stderr, "%s:%ld: %s: %s\n", rep->problems[i].source, rep->problems[i].feature,
-                rep->problems[i].is_repair ? "repaired" : "rejected", rep->problems[i].msg);
+    for (i = 0; i < rep->n_problems; i++) {
+        const struct import_problem *p = &rep->problems[i];
+        fprintf(stderr, "%s:%ld: %s: %s%s%s%s%s\n", p->source, p->feature,
+                p->is_repair ? "repaired" : "rejected", p->id, p->id[0] ? ": " : "", p->property,
+                p->property[0] ? ": " : "", p->msg);
+    }
     if (rep->problems_omitted)
         fprintf(stderr, "... and %ld more\n", rep->problems_omitted);
+}
+
+/* The summary as JSON, with every problem listed (source, feature number, id, property,
+ * message). */
+static void print_json(const struct import_cli *c, const struct import_report *rep, bool ok)
+{
+    cJSON *o = cJSON_CreateObject(), *list = cJSON_CreateArray();
+    char *text;
+    size_t i;
+
+    cJSON_AddBoolToObject(o, "ok", ok);
+    cJSON_AddBoolToObject(o, "dry_run", c->opt.is_dry_run);
+    cJSON_AddStringToObject(o, "target", import_target_name(c->opt.target));
+    cJSON_AddNumberToObject(o, "read", (double)rep->read);
+    cJSON_AddNumberToObject(o, "written", ok ? (double)rep->written : 0);
+    cJSON_AddNumberToObject(o, "repaired", (double)rep->repaired);
+    cJSON_AddNumberToObject(o, "rejected", (double)rep->rejected);
+    for (i = 0; i < rep->n_problems; i++) {
+        const struct import_problem *p = &rep->problems[i];
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "source", p->source);
+        cJSON_AddNumberToObject(item, "feature", (double)p->feature);
+        cJSON_AddStringToObject(item, "id", p->id);
+        cJSON_AddStringToObject(item, "property", p->property);
+        cJSON_AddBoolToObject(item, "repaired", p->is_repair);
+        cJSON_AddStringToObject(item, "description", p->msg);
+        cJSON_AddItemToArray(list, item);
+    }
+    cJSON_AddItemToObject(o, "problems", list);
+    cJSON_AddNumberToObject(o, "problems_omitted", (double)rep->problems_omitted);
+    text = cJSON_PrintUnformatted(o);
+    if (text)
+        printf("%s\n", text);
+    cJSON_free(text);
+    cJSON_Delete(o);
 }
 
 static void print_summary(const struct import_cli *c, const struct import_report *rep, bool ok)
 {
     if (c->is_json)
-        printf("{\"ok\":%s,\"dry_run\":%s,\"target\":\"%s\",\"read\":%ld,\"written\":%ld,"
-               "\"repaired\":%ld,\"rejected\":%ld}\n",
-               ok ? "true" : "false", c->opt.is_dry_run ? "true" : "false",
-               import_target_name(c->opt.target), rep->read, ok ? rep->written : 0, rep->repaired,
-               rep->rejected);
+        print_json(c, rep, ok);
     else
         printf("%s%s: read %ld, %s %ld, repaired %ld, rejected %ld\n",
                c->opt.is_dry_run ? "dry run: " : "", import_target_name(c->opt.target), rep->read,

@@ -19,6 +19,7 @@
 #include "gis_int.h"
 #include "items.h"
 #include "names.h"
+#include "strset.h"
 
 #define N(a)    (sizeof a / sizeof *a)
 #define SQL_MAX 8192
@@ -32,6 +33,8 @@
 #define P_OLD_SEAT 25
 #define P_FID      26
 #define P_ROW      27
+#define P_SEAT     28 /* a division's seat given beside its polygon */
+#define P_SOURCE   29
 
 /* ---------------------------------------------------------------- tables */
 
@@ -75,10 +78,25 @@ static const struct edit_field PLACE_FIELDS[] = {
     {"valid_to", "valid_to", PROP_DATE, EF_VERSION, NULL},
 };
 
+/* Demand points: written by batches (imports) only; their code is the feature id. */
+static const struct edit_field DEMAND_FIELDS[] = {
+    {"name", "name", PROP_TEXT, 0, NULL},
+    {"division_code", "division_code", PROP_TEXT, 0, NULL},
+    {"population", "population", PROP_INT, EF_COUNT | EF_REQUIRED, "0"},
+    {"elderly_60plus", "elderly_60plus", PROP_INT, EF_COUNT | EF_REQUIRED, "0"},
+    {"poor_households", "poor_households", PROP_INT, EF_COUNT | EF_REQUIRED, "0"},
+    {"poor_people", "poor_people", PROP_INT, EF_COUNT | EF_REQUIRED, "0"},
+    {"assisted_households", "assisted_households", PROP_INT, EF_COUNT | EF_REQUIRED, "0"},
+    {"synthetic", "is_synthetic", PROP_BOOL, EF_REQUIRED, "0"},
+};
+
 static const struct edit_table TABLES[] = {
-    [EDIT_DIVISIONS] = {EDIT_DIVISIONS, "divisions", "code", DIVISION_FIELDS, N(DIVISION_FIELDS)},
-    [EDIT_PLACES] = {EDIT_PLACES, "places", "id", PLACE_FIELDS, N(PLACE_FIELDS)},
-    [EDIT_FACILITIES] = {EDIT_FACILITIES, "facilities", "fid", FACILITY_FIELDS, N(FACILITY_FIELDS)},
+    [EDIT_DIVISIONS] = {EDIT_DIVISIONS, "divisions", "code", DIVISION_FIELDS, N(DIVISION_FIELDS),
+                        true},
+    [EDIT_PLACES] = {EDIT_PLACES, "places", "id", PLACE_FIELDS, N(PLACE_FIELDS), true},
+    [EDIT_FACILITIES] = {EDIT_FACILITIES, "facilities", "fid", FACILITY_FIELDS, N(FACILITY_FIELDS),
+                         false},
+    [EDIT_DEMAND] = {EDIT_DEMAND, "demand", "code", DEMAND_FIELDS, N(DEMAND_FIELDS), false},
 };
 
 static const struct {
@@ -221,7 +239,7 @@ static void select_sql(const struct edit *e, struct gbuf *b)
         gbuf_printf(b, ", %s", t->fields[i].column);
     gbuf_printf(b, ", geom, %s FROM %s WHERE %s = ?1",
                 t->target == EDIT_DIVISIONS ? "seat" : "NULL", t->table, t->id_column);
-    if (t->target != EDIT_FACILITIES)
+    if (t->is_timed)
         gbuf_puts(b, " AND valid_to IS NULL");
     if (e->level)
         gbuf_puts(b, " AND level = ?2");
@@ -369,38 +387,40 @@ static enum gis_status begin_read(struct edit *e, struct gis_error *err)
     return rc;
 }
 
-enum gis_status
-edit_begin(struct store *st, const struct edit_input *in, struct edit **out, struct gis_error *err)
+/* A new edit of target's table; in a batch (b not NULL) inside its transaction. */
+static enum gis_status edit_open(struct store *st,
+                                 const struct edit_input *in,
+                                 enum edit_target target,
+                                 int level,
+                                 struct edit_batch *b,
+                                 struct edit **out,
+                                 struct gis_error *err)
 {
-    enum edit_target target;
-    struct edit *e;
-    enum gis_status rc;
-    int level = 0;
+    struct edit *e = calloc(1, sizeof *e);
+    enum gis_status rc = GIS_OK;
 
-    if (!st || !in || !out)
-        return gis_fail(err, GIS_ERR_INVALID_ARG, "edit_begin: null argument");
-    if (!edit_layer_target(in->layer_id, &target, &level))
-        return gis_fail(err, layer_find(in->layer_id) ? GIS_ERR_INVALID_ARG : GIS_ERR_NOT_FOUND,
-                        "collection '%.60s' cannot be edited%s", in->layer_id ? in->layer_id : "",
-                        layer_find(in->layer_id) ? " (it is derived from others)" : "");
-    e = calloc(1, sizeof *e);
     if (!e)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     e->st = st;
     e->in = in;
+    e->batch = b;
     e->tab = edit__table(target);
-    e->layer = layer_find(in->layer_id);
+    e->layer = b ? b->layer : layer_find(in->layer_id);
     e->level = level;
     e->tol = in->tolerance_m > 0 ? in->tolerance_m : EDIT_DEFAULT_TOLERANCE_M;
     e->reason = in->reason;
     today_utc(e->today);
     memcpy(e->date, e->today, sizeof e->date);
     e->group = in->group;
-    if (e->group && edit__group_store(e->group) != st)
+    if (e->group && b)
+        rc = gis_fail(err, GIS_ERR_INVALID_ARG, "edit_begin: an edit is in a group or a batch");
+    else if (e->group && edit__group_store(e->group) != st)
         rc = gis_fail(err, GIS_ERR_INVALID_ARG, "edit_begin: the group is another store's");
+    else if (e->group || b)
+        rc = GIS_OK; /* a member joins the group's or the batch's transaction */
     else
-        rc = e->group ? GIS_OK : store_begin(st, err); /* a member joins the group's */
-    e->is_in_tx = rc == GIS_OK;
+        rc = store_begin(st, err);
+    e->is_in_tx = rc == GIS_OK; /* a group's or batch's is left to it by edit_free */
     if (rc == GIS_OK)
         rc = begin_read(e, err);
     if (rc != GIS_OK) {
@@ -409,6 +429,21 @@ edit_begin(struct store *st, const struct edit_input *in, struct edit **out, str
     }
     *out = e;
     return GIS_OK;
+}
+
+enum gis_status
+edit_begin(struct store *st, const struct edit_input *in, struct edit **out, struct gis_error *err)
+{
+    enum edit_target target;
+    int level = 0;
+
+    if (!st || !in || !out)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "edit_begin: null argument");
+    if (!edit_layer_target(in->layer_id, &target, &level))
+        return gis_fail(err, layer_find(in->layer_id) ? GIS_ERR_INVALID_ARG : GIS_ERR_NOT_FOUND,
+                        "collection '%.60s' cannot be edited%s", in->layer_id ? in->layer_id : "",
+                        layer_find(in->layer_id) ? " (it is derived from others)" : "");
+    return edit_open(st, in, target, level, NULL, out, err);
 }
 
 const struct edit_state *edit_before(const struct edit *e)
@@ -484,7 +519,8 @@ static void geometry_columns(const struct edit *e, struct gbuf *b, bool is_updat
     static const char geom_div[] =
         "CASE WHEN ?23 IS NOT NULL THEN NULL ELSE COALESCE(GeomFromWKB(?22, 4326), ?24) END";
     static const char seat_div[] =
-        "CASE WHEN ?23 IS NOT NULL THEN GeomFromWKB(?23, 4326) WHEN ?22 IS NULL THEN ?25 "
+        "CASE WHEN ?23 IS NOT NULL THEN GeomFromWKB(?23, 4326) "
+        "WHEN ?28 IS NOT NULL THEN GeomFromWKB(?28, 4326) WHEN ?22 IS NULL THEN ?25 "
         "WHEN ?25 IS NOT NULL AND ST_Covers(GeomFromWKB(?22, 4326), ?25) THEN ?25 "
         "ELSE ST_PointOnSurface(GeomFromWKB(?22, 4326)) END";
     static const char geom_pt[] = "COALESCE(GeomFromWKB(?22, 4326), ?24)";
@@ -508,8 +544,8 @@ static void insert_sql(const struct edit *e, struct gbuf *b)
     if (t->target == EDIT_DIVISIONS)
         gbuf_puts(b, ", valid_from, geom, seat, change_reason");
     else
-        gbuf_puts(b, t->target == EDIT_FACILITIES ? ", fid, geom" : ", id, geom");
-    gbuf_puts(b, ") VALUES ('edit'");
+        gbuf_printf(b, ", %s, geom", t->id_column);
+    gbuf_puts(b, ") VALUES (COALESCE(?29, 'edit')");
     for (i = 0; i < t->n_fields; i++)
         if (is_stored_field(&t->fields[i]))
             gbuf_printf(b, ", ?%zu", i + 1);
@@ -576,6 +612,8 @@ run_write(struct edit *e, void (*make)(const struct edit *, struct gbuf *), stru
     bind_blob(s, P_OLD_SEAT, e->geom && is_seat ? NULL : e->cur.seat, e->cur.seat_n);
     bind_text(s, P_FID, e->after.fid[0] ? e->after.fid : NULL);
     sqlite3_bind_int64(s, P_ROW, e->cur.row_id);
+    bind_blob(s, P_SEAT, e->seat_wkb, e->seat_wkb_n);
+    bind_text(s, P_SOURCE, e->in->source);
     if (sqlite3_step(s) != SQLITE_DONE)
         rc = store__fail(e->st, err, "writing the feature");
     store__done(s);
@@ -853,7 +891,7 @@ static int64_t current_row(struct edit *e)
     int64_t id = 0;
 
     snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s = ?1%s", e->tab->table, e->tab->id_column,
-             e->tab->target == EDIT_FACILITIES ? "" : " AND valid_to IS NULL");
+             e->tab->is_timed ? " AND valid_to IS NULL" : "");
     if (store__stmt(e->st, sql, &s, NULL) != GIS_OK)
         return 0;
     if (bind_fid(e, s, 1, e->after.fid) && sqlite3_step(s) == SQLITE_ROW)
@@ -869,14 +907,31 @@ static const char *action_name(const struct edit *e)
     return e->in->audit_as ? e->in->audit_as : names[e->in->action];
 }
 
+/* In a batch, the id joins the batch's list for its audit row (edit_batch_audit). */
+static enum gis_status audit_in_batch(struct edit *e, struct gis_error *err)
+{
+    struct edit_batch *b = e->batch;
+
+    gbuf_puts(&b->ids, b->n_unaudited ? ",\"" : "\"");
+    gbuf_json_escape(&b->ids, e->after.fid);
+    gbuf_puts(&b->ids, "\"");
+    if (gbuf_status(&b->ids) != GIS_OK || strset_add(b->written, e->after.fid, NULL) != GIS_OK)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory listing the batch's ids");
+    b->n_unaudited++;
+    b->n_written++;
+    return GIS_OK;
+}
+
 static enum gis_status audit(struct edit *e, struct gis_error *err)
 {
     char *after = NULL;
-    int64_t row = e->in->action == EDIT_DELETE ? 0 : current_row(e);
+    int64_t row = e->in->action == EDIT_DELETE || e->batch ? 0 : current_row(e);
     enum gis_status rc = row ? image(e, row, &after, err) : GIS_OK;
     struct store_audit a = {e->in->user, action_name(e), e->tab->table, e->after.fid,
                             e->reason,   e->before_json, after};
 
+    if (e->batch)
+        return audit_in_batch(e, err);
     if (rc == GIS_OK)
         rc = store_audit_add(e->st, &a, err);
     if (rc == GIS_OK && e->group)
@@ -885,15 +940,41 @@ static enum gis_status audit(struct edit *e, struct gis_error *err)
     return rc;
 }
 
+/* A new place's aliases (a JSON array of names) become its name variants, which the
+ * search index reads. */
+static enum gis_status place_aliases(struct edit *e, struct gis_error *err)
+{
+    static const char sql[] =
+        "INSERT INTO name_variants (target, feature, kind, name) SELECT 'places', CAST(p.id AS"
+        " TEXT), 'alias', j.value FROM places p, json_each(p.aliases) j WHERE p.id = ?1 AND"
+        " json_valid(p.aliases) AND j.type = 'text' AND j.value <> ''";
+    sqlite3_stmt *s;
+    enum gis_status rc;
+
+    if (!edit__val(e, &e->next, "aliases"))
+        return GIS_OK;
+    rc = store__stmt(e->st, sql, &s, err);
+    if (rc != GIS_OK)
+        return rc;
+    if (bind_fid(e, s, 1, e->after.fid) && sqlite3_step(s) != SQLITE_DONE)
+        rc = store__fail(e->st, err, "recording the aliases");
+    store__done(s);
+    return rc;
+}
+
 /* The gazetteer's index follows every change of a division's or a place's rows, in the
  * same transaction, so a rename is searchable under both names at once. */
 static enum gis_status reindex_names(struct edit *e, struct gis_error *err)
 {
-    if (!strcmp(e->tab->table, "divisions"))
+    enum gis_status rc = GIS_OK;
+
+    if (e->tab->target == EDIT_DIVISIONS)
         return names_feature_changed(e->st, NAMES_DIVISIONS, e->after.fid, err);
-    if (!strcmp(e->tab->table, "places"))
-        return names_feature_changed(e->st, NAMES_PLACES, e->after.fid, err);
-    return GIS_OK;
+    if (e->tab->target != EDIT_PLACES)
+        return GIS_OK;
+    if (e->in->action == EDIT_CREATE)
+        rc = place_aliases(e, err);
+    return rc == GIS_OK ? names_feature_changed(e->st, NAMES_PLACES, e->after.fid, err) : rc;
 }
 
 /* ---------------------------------------------------------------- apply */
@@ -917,6 +998,8 @@ static enum gis_status check(struct edit *e, struct edit_problems *p, struct gis
         rc = edit__check_division(e, p, err);
     else if (rc == GIS_OK && e->tab->target == EDIT_FACILITIES)
         rc = edit__check_facility(e, p, err);
+    else if (rc == GIS_OK && e->tab->target == EDIT_DEMAND)
+        rc = edit__check_demand(e, p, err);
     else if (rc == GIS_OK)
         rc = edit__check_place(e, p, err);
     return rc;
@@ -930,7 +1013,8 @@ static enum gis_status finish_after(struct edit *e, struct gis_error *err)
         e->after.exists = false;
         return GIS_OK;
     }
-    rc = feature_tag(e, e->after.fid, &e->after, err);
+    if (!e->batch) /* a batch has no use for tags: the version moves at its commit */
+        rc = feature_tag(e, e->after.fid, &e->after, err);
     e->after.exists = true;
     state_fill(e, &e->after, &e->next);
     return rc;
@@ -988,7 +1072,7 @@ enum gis_status edit_commit(struct edit *e, struct gis_error *err)
 {
     enum gis_status rc;
 
-    if (!e || !e->is_in_tx)
+    if (!e || !e->is_in_tx || e->batch)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "edit_commit: no edit in progress");
     /* No version to bump: the tables' triggers count every row written (schema v3). A
      * group's member leaves the commit to the group. */
@@ -1004,13 +1088,152 @@ void edit_free(struct edit *e)
 {
     if (!e)
         return;
-    if (e->is_in_tx && !e->group)
+    if (e->is_in_tx && !e->group && !e->batch)
         store_rollback(e->st);
     row_free(&e->cur);
     row_free(&e->next);
     if (e->geom)
         OGR_G_DestroyGeometry(e->geom);
     free(e->geom_wkb);
+    free(e->seat_wkb);
     free(e->before_json);
     free(e);
+}
+
+/* ---------------------------------------------------------------- batches */
+
+/* While the batch's transaction holds this row, the tables' version triggers stand
+ * aside (schema v5); edit_batch_commit raises the version once instead. */
+static const char SQL_BATCH_MARK[] = "INSERT INTO store_meta (key, value) VALUES ('batch', '1')";
+static const char SQL_BATCH_UNMARK[] = "DELETE FROM store_meta WHERE key = 'batch'";
+
+static enum gis_status batch_sql(struct edit_batch *b, const char *sql, struct gis_error *err)
+{
+    sqlite3_stmt *s;
+    enum gis_status rc = store__stmt(b->st, sql, &s, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    sqlite3_bind_text(s, 1, b->tab->table, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        rc = store__fail(b->st, err, "keeping the batch's versions");
+    store__done(s);
+    return rc;
+}
+
+enum gis_status edit_batch_begin(struct store *st,
+                                 enum edit_target target,
+                                 struct edit_batch **out,
+                                 struct gis_error *err)
+{
+    struct edit_batch *b;
+    enum gis_status rc;
+
+    if (!st || !out || !edit__table(target))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "edit_batch_begin: bad argument");
+    b = calloc(1, sizeof *b);
+    if (!b || strset_new(&b->written) != GIS_OK) {
+        free(b);
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    }
+    b->st = st;
+    b->tab = edit__table(target);
+    b->layer = layer_find(b->tab->table);
+    gbuf_init(&b->ids, (size_t)1 << 30);
+    rc = store_begin(st, err);
+    b->is_in_tx = rc == GIS_OK;
+    if (rc == GIS_OK)
+        rc = batch_sql(b, SQL_BATCH_MARK, err);
+    if (rc != GIS_OK) {
+        edit_batch_free(b);
+        return rc;
+    }
+    *out = b;
+    return GIS_OK;
+}
+
+enum gis_status edit_batch_add(struct edit_batch *b,
+                               const struct edit_input *in,
+                               struct edit_problems *problems,
+                               struct edit_batch_item *out,
+                               struct gis_error *err)
+{
+    struct edit *e = NULL;
+    enum gis_status rc;
+
+    if (!b || !in || !problems || !b->is_in_tx || in->action != EDIT_CREATE)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "edit_batch_add: no batch or not a create");
+    memset(problems, 0, sizeof *problems);
+    rc = edit_open(b->st, in, b->tab->target, 0, b, &e, err);
+    if (rc == GIS_OK)
+        rc = edit_apply(e, problems, err);
+    if (rc == GIS_OK && out) {
+        snprintf(out->fid, sizeof out->fid, "%s", e->after.fid);
+        out->is_repaired = e->is_repaired;
+    }
+    edit_free(e);
+    return rc;
+}
+
+enum gis_status edit_batch_audit(struct edit_batch *b,
+                                 const char *user,
+                                 const char *reason,
+                                 const char *about,
+                                 struct gis_error *err)
+{
+    struct gbuf after;
+    struct store_audit a = {user, "import", NULL, NULL, reason, NULL, NULL};
+    enum gis_status rc;
+
+    if (!b || !b->is_in_tx || !user)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "edit_batch_audit: no batch or no user");
+    a.target = b->tab->table;
+    gbuf_init(&after, (size_t)1 << 30);
+    gbuf_printf(&after, "{%s%s\"features\":%ld,\"ids\":[", about ? about : "", about ? "," : "",
+                b->n_unaudited);
+    if (b->ids.len)
+        gbuf_append(&after, b->ids.data, b->ids.len);
+    gbuf_puts(&after, "]}");
+    rc = gbuf_status(&after) == GIS_OK ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    a.after_json = after.data;
+    if (rc == GIS_OK)
+        rc = store_audit_add(b->st, &a, err);
+    gbuf_free(&after);
+    if (rc == GIS_OK) {
+        gbuf_reset(&b->ids);
+        b->n_unaudited = 0;
+    }
+    return rc;
+}
+
+long edit_batch_count(const struct edit_batch *b)
+{
+    return b ? b->n_written : 0;
+}
+
+enum gis_status edit_batch_commit(struct edit_batch *b, struct gis_error *err)
+{
+    enum gis_status rc;
+
+    if (!b || !b->is_in_tx)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "edit_batch_commit: no batch in progress");
+    rc = batch_sql(b, SQL_BATCH_UNMARK, err);
+    if (rc == GIS_OK && b->n_written > 0)
+        rc = batch_sql(b, "UPDATE store_versions SET version = version + 1 WHERE name = ?1", err);
+    if (rc == GIS_OK)
+        rc = store_commit(b->st, err);
+    if (rc == GIS_OK)
+        b->is_in_tx = false;
+    return rc;
+}
+
+void edit_batch_free(struct edit_batch *b)
+{
+    if (!b)
+        return;
+    if (b->is_in_tx)
+        store_rollback(b->st);
+    strset_free(b->written);
+    gbuf_free(&b->ids);
+    free(b);
 }

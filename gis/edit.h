@@ -26,8 +26,16 @@
  * same day as the current version began corrects that version in place. Places and
  * facilities are changed in place; their history is the audit log.
  *
+ * Batches: edit_batch_begin opens one transaction for many creates (a whole import):
+ * edit_batch_add checks each feature by the same rules as edit_apply, with the same
+ * messages, against the store as the batch has left it so far (so a child added after
+ * its parent finds it, and siblings are checked against each other), and writes it or
+ * nothing of it; edit_batch_audit writes one audit row for the features added since the
+ * last one (their ids, not their images: see edit_batch_audit); edit_batch_commit
+ * raises the table's data version once and commits.
+ *
  * Thread-safety: as struct store. An edit holds the store's write transaction until
- * edit_commit or edit_free.
+ * edit_commit or edit_free, a batch until edit_batch_commit or edit_batch_free.
  */
 #ifndef CIVGIS_EDIT_H
 #define CIVGIS_EDIT_H
@@ -49,6 +57,7 @@ enum edit_target {
     EDIT_DIVISIONS,
     EDIT_PLACES,
     EDIT_FACILITIES,
+    EDIT_DEMAND, /* batches only: over HTTP, demand is derived data */
 };
 
 enum edit_action {
@@ -99,6 +108,14 @@ struct edit_input {
     int64_t revert_of;          /* > 0: this undoes that audit row (refused if later ones exist) */
     const char *effective_date; /* a division's change (delete too) takes effect that day
                                    (YYYY-MM-DD); NULL: the valid_from property, or today */
+    /* What a batch (an import) gives instead or besides: */
+    const unsigned char *wkb; /* the geometry as ISO WKB, lon/lat (has_geometry: one given) */
+    size_t wkb_n;
+    const unsigned char *seat_wkb; /* a division's seat point beside its polygon, lon/lat */
+    size_t seat_wkb_n;
+    const char *source;      /* the row's provenance; NULL: "edit" */
+    const char *hint_crs;    /* advice when the coordinates are no lon/lat; NULL: HTTP's */
+    const char *hint_repair; /* advice when an invalid geometry is refused; NULL: HTTP's */
 };
 
 struct edit_problem {
@@ -161,6 +178,53 @@ int edit_utm_epsg(double lon, double lat);
 /* Parses a property's date: YYYY-MM-DD, or a date-time whose date part is one (QGIS sends
  * either). out: the 10-character date and NUL. Pure. */
 bool edit_date_parse(const char *text, char out[11]);
+
+/* ---------------------------------------------------------------- batches */
+
+struct edit_batch;
+
+/* Opens the write transaction of a batch of creates into target's table. out: freed
+ * with edit_batch_free, which rolls back what was not committed. */
+enum gis_status edit_batch_begin(struct store *st,
+                                 enum edit_target target,
+                                 struct edit_batch **out,
+                                 struct gis_error *err);
+
+/* What edit_batch_add wrote. */
+struct edit_batch_item {
+    char fid[EDIT_FID_MAX];
+    bool is_repaired; /* the geometry was invalid and repaired (in->is_repair) */
+};
+
+/* Checks and writes one create (in->action must be EDIT_CREATE; in->layer_id is not
+ * read). GIS_ERR_REJECTED: a rule is broken, nothing of this feature was written and
+ * problems (required) lists every reason; the batch goes on. Other failures are the
+ * store's and end the batch. out (may be NULL) is written on GIS_OK. */
+enum gis_status edit_batch_add(struct edit_batch *b,
+                               const struct edit_input *in,
+                               struct edit_problems *problems,
+                               struct edit_batch_item *out,
+                               struct gis_error *err);
+
+/* One audit row (action "import") for the features added since the last call: before
+ * is NULL (a batch only creates) and after is {about..., "features": N, "ids": [...]},
+ * about being JSON object members the caller vouches for (e.g. "\"source\":\"a.shp\"")
+ * or NULL. The ids name each feature's own row, which the store keeps (a division's
+ * version valid from its valid_from, a place's or facility's row until it is edited),
+ * so the row stays small for a large import; edit_history lists it for each feature. */
+enum gis_status edit_batch_audit(struct edit_batch *b,
+                                 const char *user,
+                                 const char *reason,
+                                 const char *about,
+                                 struct gis_error *err);
+
+/* Features written so far. */
+long edit_batch_count(const struct edit_batch *b);
+
+/* Raises the table's data version once (when anything was written) and commits. */
+enum gis_status edit_batch_commit(struct edit_batch *b, struct gis_error *err);
+
+void edit_batch_free(struct edit_batch *b);
 
 /* ---------------------------------------------------------------- revert */
 

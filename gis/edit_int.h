@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "edit.h"
+#include "gbuf.h"
 #include "layer.h"
 
 #define EDIT_MAX_FIELDS 16
@@ -40,6 +41,24 @@ struct edit_table {
     const char *id_column; /* what the feature id is: code, fid, or the rowid */
     const struct edit_field *fields;
     size_t n_fields;
+    bool is_timed; /* rows have valid_to: only the current one (valid_to IS NULL) counts */
+};
+
+struct strset;
+
+/* A batch (edit.h): one transaction, many creates. */
+struct edit_batch {
+    struct store *st;
+    const struct edit_table *tab;
+    const struct layer_def *layer;
+    bool is_in_tx;
+    struct strset *written; /* the ids this batch wrote, for the duplicate's message */
+    struct gbuf ids;        /* JSON text of the ids written since the last audit row */
+    long n_unaudited, n_written;
+    /* The division levels offered to the batch, written or rejected: a level offered
+     * is not absent, so a child of a rejected parent is rejected too (parents come
+     * first, edit_batch_add's callers order them). */
+    bool has_level[DIVISION_VILLAGE + 1];
 };
 
 /* A feature's values as text (NULL: SQL NULL), owned. */
@@ -60,6 +79,7 @@ struct edit {
     const struct edit_table *tab;
     int level; /* of a level view, else 0 */
     bool is_in_tx, is_committed;
+    struct edit_batch *batch; /* the batch this create belongs to, or NULL */
     struct edit_state before, after;
     struct edit_row cur, next; /* cur valid when before.exists */
     bool is_given[EDIT_MAX_FIELDS];
@@ -67,8 +87,11 @@ struct edit {
     bool is_point;           /* geom is a point (a division's seat) */
     unsigned char *geom_wkb; /* ISO WKB of geom */
     size_t geom_wkb_n;
-    int epsg;   /* the UTM zone distances are measured in */
-    double tol; /* metres */
+    unsigned char *seat_wkb; /* a seat given beside the polygon (in->seat_wkb, checked) */
+    size_t seat_wkb_n;
+    bool is_repaired; /* geom is the repair of an invalid one */
+    int epsg;         /* the UTM zone distances are measured in */
+    double tol;       /* metres */
     const char *reason;
     char date[11];  /* the day the change takes effect */
     char today[11]; /* UTC */
@@ -97,6 +120,7 @@ edit__check_division(struct edit *e, struct edit_problems *p, struct gis_error *
 enum gis_status
 edit__check_facility(struct edit *e, struct edit_problems *p, struct gis_error *err);
 enum gis_status edit__check_place(struct edit *e, struct edit_problems *p, struct gis_error *err);
+enum gis_status edit__check_demand(struct edit *e, struct edit_problems *p, struct gis_error *err);
 /* Required fields, defaults aside; counts not negative. */
 void edit__check_fields(struct edit *e, struct edit_problems *p);
 

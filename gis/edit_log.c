@@ -70,8 +70,12 @@ static enum gis_status changes(struct store *st,
                                size_t *n,
                                struct gis_error *err)
 {
-    static const char sql[] = "SELECT id, at, user, action, reason FROM audit WHERE target = ?1 "
-                              "AND target_id = ?2 ORDER BY id";
+    /* A batch's row (an import) names its features in after.ids (edit_batch_audit). */
+    static const char sql[] =
+        "SELECT id, at, user, action, reason FROM audit WHERE target = ?1 AND target_id = ?2 "
+        "UNION ALL SELECT id, at, user, action, reason FROM audit a WHERE target = ?1 AND "
+        "target_id IS NULL AND action = 'import' AND json_valid(after) AND EXISTS (SELECT 1 "
+        "FROM json_each(a.after, '$.ids') j WHERE j.value = ?2) ORDER BY 1";
     struct edit_change c;
     sqlite3_stmt *s;
     enum gis_status rc = store__stmt(st, sql, &s, err);

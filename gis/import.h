@@ -1,12 +1,15 @@
 /*
  * civgis import: reads any OGR vector source (Shapefile with .cpg or a given encoding,
  * GeoJSON, GeoPackage, CSV with lon/lat or WKT columns, ...) into one target table,
- * with field mapping, defaults, CRS transformation to EPSG:4326 (PROJ, plus GCJ-02 and
- * BD-09) and validation before anything is written.
+ * with field mapping, defaults and CRS transformation to EPSG:4326 (PROJ, plus GCJ-02 and
+ * BD-09). Every feature then goes through the one write path (edit.h, a batch): the
+ * same rules, messages, versions and audit as an HTTP create.
  *
  * One import = one transaction over all its sources: either every feature is written
- * or none is (unless skip_rejected asks to write the acceptable ones). A dry run does
- * all the work and rolls back.
+ * or none is (unless skip_rejected asks to write the acceptable ones). Divisions are
+ * written a level at a time, parents first, so a child is checked against its parent
+ * and its siblings as this import leaves them. A dry run does all the work and rolls
+ * back. The audit gets one row per source (per level of it), listing the ids written.
  */
 #ifndef CIVGIS_IMPORT_H
 #define CIVGIS_IMPORT_H
@@ -51,12 +54,16 @@ struct import_options {
     void *progress_ctx;
 };
 
-#define IMPORT_MAX_PROBLEMS 100
+#define IMPORT_MAX_PROBLEMS 1000
 
+/* One reason a feature was rejected (a rule of the write path, with its message as the
+ * HTTP 422 gives it), or a repair. */
 struct import_problem {
     char source[96];
-    long feature;   /* 1-based feature number in its source */
-    bool is_repair; /* true: repaired and written; false: rejected */
+    long feature;      /* 1-based feature number in its source */
+    char id[64];       /* its code or fid as the source gives it, "" when none */
+    char property[32]; /* the property the rule is about, "" when none */
+    bool is_repair;    /* true: repaired and written; false: rejected */
     char msg[GIS_ERROR_MSG_MAX];
 };
 

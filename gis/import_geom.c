@@ -1,6 +1,7 @@
 /*
- * The import's geometry pipeline on OGR geometries: CRS transformation point by point
- * through crs.c, range and class checks, and repair with OGR's MakeValid (GEOS).
+ * Geometries on OGR: the import's reading (CRS transformation point by point through
+ * crs.c, after splitting long edges for the non-linear offset systems) and the write
+ * path's geometry rule (range and class checks, repair with OGR's MakeValid, GEOS).
  * Owns only the geometries it creates; never touches the store.
  */
 #include <cpl_error.h>
@@ -169,6 +170,30 @@ enum gis_status import__geom_prepare(OGRGeometryH src,
     *out = g;
     *out_repaired = repaired;
     *out_is_point = is_point;
+    return GIS_OK;
+}
+
+enum gis_status import__geom_transform(OGRGeometryH src,
+                                       struct crs_transform *xf,
+                                       double max_edge_deg,
+                                       OGRGeometryH *out,
+                                       struct gis_error *err)
+{
+    enum gis_status rc;
+    OGRGeometryH g;
+
+    g = OGR_G_HasCurveGeometry(src, 0) ? OGR_G_GetLinearGeometry(src, 0, NULL) : OGR_G_Clone(src);
+    if (!g)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory copying a geometry");
+    OGR_G_FlattenTo2D(g);
+    if (max_edge_deg > 0)
+        OGR_G_Segmentize(g, max_edge_deg);
+    rc = xf ? transform_part(g, xf, err) : GIS_OK;
+    if (rc != GIS_OK) {
+        OGR_G_DestroyGeometry(g);
+        return rc;
+    }
+    *out = g;
     return GIS_OK;
 }
 

@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 #include "crs.h"
+#include "edit.h"
 #include "import.h"
-#include "strset.h"
 
 enum geom_class {
     GEOM_POLYGONAL, /* stored as MULTIPOLYGON; a point is accepted as a seat */
@@ -26,52 +26,37 @@ enum field_type {
     FT_DATE,
 };
 
+/* What a source field becomes in the write path's input (edit.h). */
+enum field_role {
+    FR_PROP,     /* the property of the same name */
+    FR_ID,       /* the feature id (a facility's fid, a demand point's code) */
+    FR_SEAT_LON, /* a division's seat, in the source CRS */
+    FR_SEAT_LAT,
+    FR_SOURCE,   /* the row's provenance (default: the file's name) */
+    FR_SCENARIO, /* a scenario by name: its id becomes scenario_id */
+};
+
 struct field_def {
     const char *name;
     enum field_type type;
-    bool is_required;
+    bool is_required;    /* the source must have it mapped (checked once per source) */
     const char *aliases; /* other source names matched automatically, "|a|b|" */
+    enum field_role role;
 };
 
 #define IMPORT_MAX_FIELDS 16
 
-struct import_ctx;
-
 /* One feature after mapping: val[i] is the text for target field i or NULL. */
 struct import_row {
     const char *val[IMPORT_MAX_FIELDS];
-    long long num[IMPORT_MAX_FIELDS]; /* FT_INT and FT_BOOL values, set by row_parse */
-    double real[IMPORT_MAX_FIELDS];   /* FT_REAL values */
-    OGRGeometryH geom; /* EPSG:4326, valid, of the target's class; NULL when absent */
-    bool is_point;     /* geom is a point (a division's seat) */
 };
-
-/* Validates one row and inserts it. GIS_OK: written. GIS_ERR_INVALID_ARG,
- * GIS_ERR_CONFLICT, GIS_ERR_GEOMETRY: this row is rejected, err says why. Anything else
- * stops the import. */
-typedef enum gis_status (*import_writer_fn)(struct import_ctx *c,
-                                            const struct import_row *r,
-                                            struct gis_error *err);
 
 struct target_def {
     const char *name;
     const struct field_def *fields;
     size_t n_fields;
-    int key_field; /* index of the unique key in fields, -1 when none */
-    enum geom_class geom;
-    bool is_geom_optional; /* divisions may come with seat_lon/seat_lat only */
-    import_writer_fn write;
-};
-
-struct import_ctx {
-    struct store *st;
-    const struct import_options *opt;
-    const struct target_def *def;
-    struct crs_transform *xf; /* source CRS -> EPSG:4326, for seat fields */
-    struct strset *keys;      /* keys of this whole import (pre-pass) */
-    long levels_in_import[6]; /* divisions: count of codes per level (pre-pass) */
-    char valid_from[11];
-    const char *source_label; /* for provenance: the file's base name */
+    int key_field;         /* index of the field ordering a division's levels, -1: none */
+    enum edit_target edit; /* the write path's table */
 };
 
 const struct target_def *import__target(enum import_target target);
@@ -83,22 +68,32 @@ void import__gdal_init(void);
 /* Field index by name in def, -1 when absent. */
 int import__field(const struct target_def *def, const char *name);
 
-/* Converts a row value; false with err filled when it does not parse. A NULL text
- * leaves *out unchanged and returns true. */
-bool import__int(const char *field, const char *text, long long *out, struct gis_error *err);
+/* Parses a real; false with err filled when it does not parse. A NULL text leaves
+ * *out unchanged and returns true. */
 bool import__real(const char *field, const char *text, double *out, struct gis_error *err);
-bool import__bool(const char *field, const char *text, int *out, struct gis_error *err);
 
-/* Parses every present value of r by its field type into num/real; fails (err names
- * the field) on the first malformed one. */
+/* The write path's property of a source value: numbers and booleans as the JSON types
+ * they read as, anything else as a string (which the rules then judge). buf holds a
+ * boolean's text. */
+struct edit_prop import__prop(const struct field_def *f, const char *text, char *buf, size_t size);
+
+/* The id of the scenario called name. GIS_ERR_NOT_FOUND (err says so) when none is. */
 enum gis_status
-import__row_parse(const struct target_def *def, struct import_row *r, struct gis_error *err);
+import__scenario(struct store *st, const char *name, char *out, size_t size, struct gis_error *err);
 
-/* Geometry pipeline: clones g, flattens to 2D, linearises curves, transforms with xf
- * (NULL: already lon/lat),
- * checks coordinate ranges, checks the class, repairs invalid geometry unless strict.
- * out: the new geometry (caller destroys); out_repaired: whether MakeValid changed it;
- * out_is_point: a point where polygons were expected. */
+/* The source geometry in lon/lat: cloned, flattened to 2D, curves linearised, edges
+ * longer than max_edge_deg (0: none) split first, transformed with xf (NULL: already
+ * lon/lat). The write path judges the result. out: caller destroys. */
+enum gis_status import__geom_transform(OGRGeometryH g,
+                                       struct crs_transform *xf,
+                                       double max_edge_deg,
+                                       OGRGeometryH *out,
+                                       struct gis_error *err);
+
+/* The geometry rule the write path applies (edit_rules.c): transforms with xf (NULL:
+ * none), checks lon/lat and the class, repairs invalid
+ * geometry unless strict. out: the new geometry (caller destroys); out_repaired: whether
+ * MakeValid changed it; out_is_point: a point where polygons were expected. */
 enum gis_status import__geom_prepare(OGRGeometryH g,
                                      struct crs_transform *xf,
                                      enum geom_class cls,

@@ -248,11 +248,37 @@ static const char SCHEMA_V4_NAMES[] =
     "ini, code,"
     " tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3 4 5 6');";
 
+/* Version 5: a batch (edit_batch, a whole import in one transaction) raises each table's
+ * version once at its commit instead of once per row: while the batch's transaction
+ * holds the row 'batch' in store_meta, the triggers stand aside. The row never outlives
+ * that transaction (it is deleted before the commit, and a rollback takes it too), so
+ * every other writer, in this process or another, still counts each row. */
+#define BATCH_TRIGGER(table, op, verb)                                                             \
+    "DROP TRIGGER " table "_version_" op ";"                                                       \
+    "CREATE TRIGGER " table "_version_" op " AFTER " verb " ON " table                             \
+    " WHEN NOT EXISTS (SELECT 1 FROM store_meta WHERE key = 'batch')"                              \
+    " BEGIN UPDATE store_versions SET version = version + 1 WHERE name = '" table "'; END;"
+#define BATCH_TRIGGERS(table)                                                                      \
+    BATCH_TRIGGER(table, "insert", "INSERT")                                                       \
+    BATCH_TRIGGER(table, "update", "UPDATE")                                                       \
+    BATCH_TRIGGER(table, "delete", "DELETE")
+
+static const char SCHEMA_V5_BATCH[] =
+    /* clang-format off */
+    BATCH_TRIGGERS("divisions")
+    BATCH_TRIGGERS("places")
+    BATCH_TRIGGERS("facilities")
+    BATCH_TRIGGERS("demand")
+    BATCH_TRIGGERS("scenarios")
+    BATCH_TRIGGERS("service_standards");
+/* clang-format on */
+
 static const char *const MIGRATIONS[] = {
     SCHEMA_V1,          /* 0 -> 1 */
     SCHEMA_V2_USERS,    /* 1 -> 2: users' scope, token and revocation times */
     SCHEMA_V3_VERSIONS, /* 2 -> 3: per-table versions kept by triggers */
     SCHEMA_V4_NAMES,    /* 3 -> 4: the gazetteer and its search index */
+    SCHEMA_V5_BATCH,    /* 4 -> 5: one version bump per table for a batch */
 };
 
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)

@@ -7,13 +7,14 @@ versions of a township read back by datetime, history and revert. Who may write 
 import base64
 import gzip
 import json
+import os
 import re
 import threading
 import unittest
 import urllib.error
 import urllib.request
 
-from civgis_test import Server, civgis, connect, demo_copy, snapshot
+from civgis_test import Server, civgis, connect, demo_copy, scratch_dir, snapshot
 
 GEOJSON = "application/geo+json"
 PATCH = "application/merge-patch+json"
@@ -270,6 +271,31 @@ class Edit(unittest.TestCase):
         self.assertEqual(self.call("POST", "/collections/demand/items", "admin",
                                    self.facility())[0], 405)
 
+    def test_import_gives_the_same_reasons_as_http(self):
+        # One set of rules: the same feature POSTed and imported is rejected for the same
+        # reasons, word for word.
+        f = self.township("610602001")
+        for ring in f["geometry"]["coordinates"][0]:
+            for pt in ring:
+                pt[1] += 0.5
+        f["properties"] = {"code": "610602777", "name": "新镇", "parent_code": "610603",
+                           "population": -1, "kind": "town"}
+        body = self.rejected("POST", "/collections/townships/items", "officer", f, "geometry",
+                             "reaches more than 1 m outside its parent 610602",
+                             headers={"X-Change-Reason": "test"})
+        d = scratch_dir("edit-import")
+        src = os.path.join(d, "one.geojson")
+        with open(src, "w", encoding="utf-8") as out:
+            json.dump({"type": "FeatureCollection", "features": [f]}, out, ensure_ascii=False)
+        before = snapshot(self.db)
+        p = civgis("import", "--db", self.db, "--target", "divisions", "--dry-run", "--json",
+                   src)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(snapshot(self.db), before)
+        got = [(q["property"], q["description"]) for q in json.loads(p.stdout)["problems"]]
+        self.assertEqual(sorted(got), sorted(self.errors(body)))
+        self.assertEqual(len(got), 3, got)
+
     def test_division_rules(self):
         items = "/collections/townships/items"
         reason = {"X-Change-Reason": "test"}
@@ -356,16 +382,17 @@ class Edit(unittest.TestCase):
         self.assertEqual([(v["valid_from"], v["valid_to"]) for v in h["versions"]],
                          [("2021-10-31", "2023-01-01"), ("2023-01-01", "2024-06-01"),
                           ("2024-06-01", None)])
+        # The import that created it comes first: its batch audit row lists the township.
         self.assertEqual([(c["user"], c["action"], c["reason"]) for c in h["changes"]],
-                         [("officer", "replace", "延政发 2023-01-01"),
+                         [("make-data", "import", "shipped Yan'an data"),
+                          ("officer", "replace", "延政发 2023-01-01"),
                           ("officer", "replace", "延政发 2024-06-01")])
         cli = civgis("history", "--db", self.db, "townships", code, check=0).stdout
         self.assertEqual([l.split("\t")[:3] for l in cli.splitlines()],
                          [["version", "2021-10-31", "2023-01-01"],
-                          ["version", "2023-01-01", "2024-06-01"], ["version", "2024-06-01", "-"],
-                          ["change", str(h["changes"][0]["audit_id"]), h["changes"][0]["at"]],
-                          ["change", str(h["changes"][1]["audit_id"]), h["changes"][1]["at"]]])
-        first_id, second_id = (c["audit_id"] for c in h["changes"])
+                          ["version", "2023-01-01", "2024-06-01"], ["version", "2024-06-01", "-"]]
+                         + [["change", str(c["audit_id"]), c["at"]] for c in h["changes"]])
+        first_id, second_id = (c["audit_id"] for c in h["changes"][1:])
         # The first change has a later one depending on it: refused, over HTTP and the CLI.
         self.assertEqual(self.call("POST", f"/audit/{first_id}/revert", "officer")[0], 403)
         before = snapshot(self.db)

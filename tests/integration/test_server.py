@@ -31,8 +31,9 @@ class Serve(unittest.TestCase):
         self.assertEqual(headers["Content-Type"], "application/json")
         self.assertEqual(body["status"], "ok")
         self.assertEqual(body["schema_version"], schema_version())
-        # one per row imported, and per division whose pinyin the fill wrote
-        self.assertEqual(body["data_version"], 2084 + 1953 + 217 + 2084)
+        # one per import (three of divisions, one of demand, one of facilities), and one
+        # per division whose pinyin the fill wrote
+        self.assertEqual(body["data_version"], 3 + 1 + 1 + 2084)
 
     def test_collections_lists_the_layers_with_counts_and_extents(self):
         status, _, body = self.srv.get_json("/collections")
