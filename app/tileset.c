@@ -519,34 +519,20 @@ enum gis_status tileset_render(const struct tileset_view *v,
     return rc;
 }
 
-static const char *field_type(enum prop_type t)
+void tileset_layers_resolve(struct store *st, const struct tileset *ts, struct tileset_layers *out)
 {
-    return t == PROP_INT || t == PROP_REAL ? "Number" : t == PROP_BOOL ? "Boolean" : "String";
-}
+    size_t i;
 
-cJSON *tileset_vector_layers(struct store *st, const struct tileset *ts)
-{
-    cJSON *layers = cJSON_CreateArray();
-    size_t i, k;
-
+    out->n = 0;
     for (i = 0; i < ts->n_layers; i++) {
-        struct layer_scratch scratch;
-        const struct layer_def *l = layer_resolve(st, ts->layers[i].collection, &scratch);
-        cJSON *vl, *fields;
+        const struct layer_def *l =
+            layer_resolve(st, ts->layers[i].collection, &out->scratch[out->n]);
         if (!l)
             continue;
-        vl = cJSON_CreateObject();
-        fields = cJSON_AddObjectToObject(vl, "fields");
-        cJSON_AddStringToObject(vl, "id", l->id);
-        cJSON_AddStringToObject(vl, "description", l->description);
-        cJSON_AddNumberToObject(vl, "minzoom", ts->layers[i].minzoom);
-        cJSON_AddNumberToObject(vl, "maxzoom", 22);
-        for (k = 0; k < l->n_props; k++)
-            cJSON_AddStringToObject(fields, l->props[k].name, field_type(l->props[k].type));
-        cJSON_AddStringToObject(fields, "id", "String");
-        cJSON_AddItemToArray(layers, vl);
+        out->def[out->n] = l;
+        out->minzoom[out->n] = ts->layers[i].minzoom;
+        out->n++;
     }
-    return layers;
 }
 
 bool tileset_bounds(struct store *st, const struct tileset *ts, double out[4])

@@ -7,7 +7,7 @@
 #ifndef CIVGIS_TILESET_H
 #define CIVGIS_TILESET_H
 
-#include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -97,8 +97,20 @@ enum gis_status tileset_render(const struct tileset_view *v,
                                size_t note_size,
                                struct gis_error *err);
 
-/* TileJSON's vector_layers for ts (fields and zooms). */
-cJSON *tileset_vector_layers(struct store *st, const struct tileset *ts);
+#define TILESET_MAXZOOM 22 /* the deepest zoom a tileset's layers are shown at */
+
+/* The layers of a tileset that resolve in a store, with the zoom each starts at: what
+ * TileJSON's vector_layers lists. A def may point into its scratch: fill it in place
+ * and never copy it. */
+struct tileset_layers {
+    size_t n;
+    const struct layer_def *def[TILESET_MAX_LAYERS];
+    int minzoom[TILESET_MAX_LAYERS];
+    struct layer_scratch scratch[TILESET_MAX_LAYERS];
+};
+
+/* Resolves the layers of ts in st into *out (those that do not resolve are left out). */
+void tileset_layers_resolve(struct store *st, const struct tileset *ts, struct tileset_layers *out);
 
 /* The extent of the tileset's first layer in CRS84; false when it has no features. */
 bool tileset_bounds(struct store *st, const struct tileset *ts, double out[4]);

@@ -3,6 +3,7 @@
  * the server renders it (server/tileset.h), gzip-compressed, into an MBTiles 1.3 or a
  * PMTiles v3 archive a static host or CDN can serve. Empty tiles are left out.
  */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -19,6 +20,7 @@
 #include "store.h"
 #include "tile.h"
 #include "tileset.h"
+#include "tileset_json.h"
 
 static const char USAGE[] =
     "usage: civgis tiles export --db FILE --tileset T --minzoom A --maxzoom B\n"
@@ -287,7 +289,7 @@ static enum gis_status describe(struct walk *w, char **out_json, struct gis_erro
     cJSON *meta = cJSON_CreateObject();
     char *text;
 
-    cJSON_AddItemToObject(meta, "vector_layers", tileset_vector_layers(w->st, w->ts));
+    cJSON_AddItemToObject(meta, "vector_layers", tileset_json_vector_layers(w->st, w->ts));
     cJSON_AddStringToObject(meta, "name", w->ts->id);
     cJSON_AddStringToObject(meta, "description", w->ts->title);
     text = cJSON_PrintUnformatted(meta);

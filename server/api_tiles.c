@@ -16,6 +16,7 @@
 #include "tile.h"
 #include "tilecache.h"
 #include "tileset.h"
+#include "tileset_json.h"
 
 static bool parse_index(const char *s, int64_t max, int64_t *out)
 {
@@ -237,7 +238,7 @@ static cJSON *tilejson(const struct api_request *req, const struct tileset *ts)
     cJSON_AddItemToArray(tiles, cJSON_CreateString(url));
     cJSON_AddNumberToObject(j, "minzoom", 0);
     cJSON_AddNumberToObject(j, "maxzoom", 22);
-    cJSON_AddItemToObject(j, "vector_layers", tileset_vector_layers(api_store(req), ts));
+    cJSON_AddItemToObject(j, "vector_layers", tileset_json_vector_layers(api_store(req), ts));
     if (tileset_bounds(api_store(req), ts, bb)) {
         bounds = cJSON_AddArrayToObject(j, "bounds");
         for (k = 0; k < 4; k++)
