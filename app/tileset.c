@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coverage_layer.h"
+#include "coverage_layers.h"
 #include "geom.h"
 #include "items.h"
 #include "mvt.h"
@@ -35,15 +35,18 @@ const struct tileset TILESET_COMBINED = {
     4,
 };
 
-const struct tileset *
-tileset_find(struct store *st, const char *id, struct tileset *one, struct layer_scratch *scratch)
+const struct tileset *tileset_find(struct store *st,
+                                   struct coverage_layers *cov,
+                                   const char *id,
+                                   struct tileset *one,
+                                   struct layer_scratch *scratch)
 {
     const struct layer_def *l;
 
     if (!strcmp(id, TILESET_COMBINED.id))
         return &TILESET_COMBINED;
     l = layer_resolve(st, id, scratch);
-    if (!l || coverage_layer_prepare(st, l->id, NULL) != GIS_OK)
+    if (!l || coverage_layers_prepare(cov, st, l->id, NULL) != GIS_OK)
         return NULL;
     *one = (struct tileset){l->id, l->title, {{l->id, 0}}, 1};
     return one;

@@ -36,10 +36,16 @@ struct tileset {
 
 extern const struct tileset TILESET_COMBINED;
 
+struct coverage_layers;
+
 /* The tileset named id: "civgis" or a collection's (filled into *one, with scratch for
- * the layer). NULL when there is none. */
-const struct tileset *
-tileset_find(struct store *st, const char *id, struct tileset *one, struct layer_scratch *scratch);
+ * the layer); a coverage layer's values are brought up to date in cov (coverage_layers.h;
+ * st must be attached to it). NULL when there is none. */
+const struct tileset *tileset_find(struct store *st,
+                                   struct coverage_layers *cov,
+                                   const char *id,
+                                   struct tileset *one,
+                                   struct layer_scratch *scratch);
 
 /* Every layer prepared for tiling (tiles/tilesource.h), one per collection, rebuilt
  * when the version of a table it shows moves on (layer_data_version); what the rebuild

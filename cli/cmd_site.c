@@ -1,6 +1,6 @@
 /*
  * civgis site: where new facilities should go (MCLP, LSCP, p-median, p-center), from
- * the database, an OR-Library graph or CSV points. See server/site_run.h.
+ * the database, an OR-Library graph or CSV points. See app/site_run.h.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cli_int.h"
-#include "coverage_layer.h"
+#include "coverage_layers.h"
 #include "mbtiles.h"
 #include "pmtiles.h"
 #include "store.h"
@@ -369,11 +369,12 @@ static enum gis_status export_all(struct walk *w, struct gis_error *err)
     return rc;
 }
 
-static enum gis_status run(const struct opts *o, struct store *st, struct gis_error *err)
+static enum gis_status
+run(const struct opts *o, struct store *st, struct coverage_layers *cov, struct gis_error *err)
 {
     struct tileset one;
     struct layer_scratch scratch;
-    const struct tileset *ts = tileset_find(st, o->tileset, &one, &scratch);
+    const struct tileset *ts = tileset_find(st, cov, o->tileset, &one, &scratch);
     struct sink sink = {NULL, NULL};
     double bounds[4];
     struct walk w = {st, NULL, ts, o, bounds, &sink, 0, 0, 0};
@@ -406,6 +407,7 @@ int cli_tiles(int argc, char **argv)
     struct opts o = {0};
     struct gis_error err = {0};
     struct store *st = NULL;
+    struct coverage_layers *cov = NULL; /* the coverage-KIND tilesets */
     enum gis_status rc;
     int prc;
 
@@ -416,14 +418,17 @@ int cli_tiles(int argc, char **argv)
     prc = parse_args(argc - 1, argv + 1, &o);
     if (prc != CLI_OK)
         return prc < 0 ? CLI_OK : prc;
-    coverage_layer_install();             /* the coverage-KIND tilesets */
     rc = store_upgrade(o.db, NULL, &err); /* an older store: its one write */
     if (rc == GIS_OK)
         rc = store_open(o.db, STORE_READ_ONLY, &st, &err);
     if (rc == GIS_OK)
-        rc = run(&o, st, &err);
+        rc = coverage_layers_new(&cov, &err);
+    if (rc == GIS_OK) {
+        coverage_layers_attach(cov, st);
+        rc = run(&o, st, cov, &err);
+    }
     store_close(st);
-    coverage_layer_uninstall();
+    coverage_layers_free(cov);
     if (rc != GIS_OK) {
         cli_report("tiles", &err);
         return CLI_FAILURE;
