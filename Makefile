@@ -15,7 +15,7 @@ DEPS := cmake pkg-config gcc make clang libclang-rt-14-dev \
         libsqlite3-dev libspatialite-dev libsqlite3-mod-spatialite \
         libgdal-dev gdal-bin libproj-dev proj-bin libmicrohttpd-dev libcjson-dev \
         libcmocka-dev zlib1g-dev libglpk-dev libsodium-dev python3 python3-gdal python3-owslib \
-        python3-pyproj curl clang-format pmccabe libicu-dev $(if $(shell command -v npm),,nodejs npm)
+        python3-pyproj curl clang-format pmccabe libicu-dev libgeos-dev $(if $(shell command -v npm),,nodejs npm)
 # Only the tests' clients need these (a headless browser for MapLibre; node and the npm
 # clients below): `make run` goes without them. Debian's nodejs and npm come only when no
 # npm is on PATH (a Node.js from elsewhere provides npm and conflicts with Debian's).

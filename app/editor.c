@@ -175,6 +175,127 @@ enum gis_status editor_write(struct editor *ed,
     return run(ed, who, &mine, pre, out, out_current_tag, problems, err);
 }
 
+/* ---------------------------------------------------------------- groups */
+
+enum gis_status editor_group_edit(struct store *st,
+                                  struct edit_group *g,
+                                  const struct auth_identity *who,
+                                  struct edit_input *in,
+                                  struct edit_problems *problems,
+                                  struct gis_error *err)
+{
+    struct edit *e = NULL;
+    enum gis_status rc;
+
+    in->group = g;
+    in->user = who->name;
+    rc = edit_begin(st, in, &e, err);
+    if (rc == GIS_OK)
+        rc = check_scope(who, edit_before(e), "", err);
+    if (rc == GIS_OK)
+        rc = edit_apply(e, problems, err);
+    if (rc == GIS_OK)
+        rc = check_scope(who, edit_after(e), " after the change", err);
+    if (rc == GIS_OK)
+        rc = edit_commit(e, err);
+    edit_free(e);
+    return rc;
+}
+
+enum gis_status editor_group_run(struct editor *ed,
+                                 const struct auth_identity *who,
+                                 double tolerance_m,
+                                 bool is_dry_run,
+                                 editor_group_fn fn,
+                                 void *ctx,
+                                 struct edit_group_summary *summary,
+                                 int64_t *out_audit_id,
+                                 size_t *out_checked,
+                                 struct edit_problems *problems,
+                                 struct gis_error *err)
+{
+    struct edit_group *g = NULL;
+    int64_t id = 0;
+    enum gis_status rc;
+
+    if (!ed || !fn || !summary || !problems)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "editor_group_run: null argument");
+    memset(problems, 0, sizeof *problems);
+    rc = check_role(who, "divisions", err);
+    if (rc != GIS_OK)
+        return rc;
+    summary->user = who->name;
+    pthread_mutex_lock(&ed->lock);
+    rc = edit_group_begin(ed->st, tolerance_m, &g, err);
+    if (rc == GIS_OK)
+        rc = fn(ctx, ed->st, g, problems, err);
+    if (rc == GIS_OK)
+        rc = edit_group_check(g, problems, out_checked, err);
+    if (rc == GIS_OK && !is_dry_run)
+        rc = edit_group_commit(g, summary, &id, err);
+    edit_group_free(g);
+    pthread_mutex_unlock(&ed->lock);
+    if (rc == GIS_OK && out_audit_id)
+        *out_audit_id = id;
+    return rc;
+}
+
+/* The revert of a group: each member undone, newest first, as one new group. */
+struct group_revert {
+    const int64_t *ids;
+    size_t n;
+    const struct auth_identity *who;
+    const char *reason;
+};
+
+static enum gis_status revert_members(void *ctx,
+                                      struct store *st,
+                                      struct edit_group *g,
+                                      struct edit_problems *problems,
+                                      struct gis_error *err)
+{
+    struct group_revert *gr = ctx;
+    enum gis_status rc = GIS_OK;
+    size_t i;
+
+    for (i = 0; i < gr->n && rc == GIS_OK; i++) {
+        struct edit_revert *r = NULL;
+        rc = edit_revert_plan(st, gr->ids[i], &r, err);
+        if (rc == GIS_OK) {
+            r->in.reason = gr->reason;
+            rc = editor_group_edit(st, g, gr->who, &r->in, problems, err);
+        }
+        edit_revert_free(r);
+    }
+    return rc;
+}
+
+static enum gis_status revert_group(struct editor *ed,
+                                    const struct auth_identity *who,
+                                    int64_t audit_id,
+                                    const int64_t *ids,
+                                    size_t n,
+                                    const char *why,
+                                    struct editor_result *out,
+                                    struct edit_problems *problems,
+                                    struct gis_error *err)
+{
+    struct group_revert gr = {ids, n, who, why};
+    char target[32];
+    struct edit_group_summary sum = {NULL, "revert", target, why};
+    int64_t id = 0;
+    enum gis_status rc;
+
+    snprintf(target, sizeof target, "audit %lld", (long long)audit_id);
+    rc = editor_group_run(ed, who, 0, false, revert_members, &gr, &sum, &id, NULL, problems, err);
+    if (rc == GIS_OK) {
+        snprintf(out->fid, sizeof out->fid, "%s", target);
+        out->exists = true;
+        out->tag = (uint64_t)id;
+    }
+    return rc;
+}
+
 enum gis_status editor_revert(struct editor *ed,
                               const struct auth_identity *who,
                               int64_t audit_id,
@@ -185,6 +306,8 @@ enum gis_status editor_revert(struct editor *ed,
 {
     struct edit_revert *r = NULL;
     char why[GIS_ERROR_MSG_MAX];
+    int64_t *ids = NULL;
+    size_t n = 0;
     enum gis_status rc;
 
     if (!ed || !out || !problems)
@@ -195,13 +318,20 @@ enum gis_status editor_revert(struct editor *ed,
     if (who->role != AUTH_ADMIN)
         return gis_fail(err, GIS_ERR_FORBIDDEN, "reverting needs the admin role; %s is a %s",
                         who->name, auth_role_name(who->role));
-    pthread_mutex_lock(&ed->lock);
-    rc = edit_revert_plan(ed->st, audit_id, &r, err);
-    pthread_mutex_unlock(&ed->lock);
-    if (rc != GIS_OK)
-        return rc;
     snprintf(why, sizeof why, "revert of audit %lld%s%s", (long long)audit_id,
              reason && *reason ? ": " : "", reason && *reason ? reason : "");
+    pthread_mutex_lock(&ed->lock);
+    rc = edit_group_members(ed->st, audit_id, &ids, &n, err);
+    if (rc == GIS_ERR_NOT_FOUND)
+        rc = edit_revert_plan(ed->st, audit_id, &r, err);
+    pthread_mutex_unlock(&ed->lock);
+    if (rc == GIS_OK && ids) {
+        rc = revert_group(ed, who, audit_id, ids, n, why, out, problems, err);
+        free(ids);
+        return rc;
+    }
+    if (rc != GIS_OK)
+        return rc;
     r->in.user = who->name;
     r->in.reason = why;
     rc = run(ed, who, &r->in, NULL, out, NULL, problems, err);

@@ -87,6 +87,43 @@ enum gis_status editor_revert(struct editor *ed,
                               struct edit_problems *problems,
                               struct gis_error *err);
 
+/* ---------------------------------------------------------------- groups */
+
+/* The work of one grouped change: member edits through editor_group_edit, on st (the
+ * writer connection, borrowed for the call). */
+typedef enum gis_status (*editor_group_fn)(void *ctx,
+                                           struct store *st,
+                                           struct edit_group *g,
+                                           struct edit_problems *problems,
+                                           struct gis_error *err);
+
+/* Runs fn as who (an officer or above) under the writer lock inside one edit group
+ * (gis/edit.h) with tolerance_m, then the group's coverage check; commits with summary
+ * (its user is who's name) unless is_dry_run, when everything is rolled back after the
+ * check. GIS_ERR_REJECTED with problems (required) when a member or the check refuses;
+ * nothing is written on any failure. out_audit_id (may be NULL): the group's audit row
+ * (0 in a dry run); out_checked (may be NULL): the parents checked. */
+enum gis_status editor_group_run(struct editor *ed,
+                                 const struct auth_identity *who,
+                                 double tolerance_m,
+                                 bool is_dry_run,
+                                 editor_group_fn fn,
+                                 void *ctx,
+                                 struct edit_group_summary *summary,
+                                 int64_t *out_audit_id,
+                                 size_t *out_checked,
+                                 struct edit_problems *problems,
+                                 struct gis_error *err);
+
+/* One member edit of group g as who: begin, scope before and after, apply. in->group
+ * and in->user are set by the call. */
+enum gis_status editor_group_edit(struct store *st,
+                                  struct edit_group *g,
+                                  const struct auth_identity *who,
+                                  struct edit_input *in,
+                                  struct edit_problems *problems,
+                                  struct gis_error *err);
+
 /* ---------------------------------------------------------------- history */
 
 struct editor_version {

@@ -71,7 +71,7 @@ static enum gis_status geometry(
 
     if (needs_dist(p))
         rc = site_dist_build(jb->metric, jb->dxy, n, jb->cxy, m, DIST_THREADS, MAX_MATRIX_BYTES,
-                             &jb->dist, err);
+                             p->progress, p->progress_ctx, &jb->dist, err);
     if (rc == GIS_OK && (p->problem == SITE_MCLP || p->problem == SITE_LSCP)) {
         if (!(jb->radius > 0))
             return gis_fail(err, GIS_ERR_INVALID_ARG, "%s needs a radius in metres",

@@ -166,10 +166,9 @@ static enum gis_status build_source(struct store *st,
     if (rc == GIS_OK)
         rc = items_open(st, &q, &cur, err);
     while (rc == GIS_OK && (rc = items_next(cur, &has_row, err)) == GIS_OK && has_row) {
-        size_t wkb_n;
-        const unsigned char *wkb = items_wkb(cur, &wkb_n);
-        if (!wkb || geom_from_wkb(&g, wkb, wkb_n, NULL) != GIS_OK)
-            continue;
+        bool has_geom = false;
+        if (items_geom(cur, &g, &has_geom, NULL) != GIS_OK || !has_geom)
+            continue; /* nothing to draw: the row stays out of the tiles */
         for (i = 0; i < n; i++) {
             items_value(cur, i, &v);
             set_value(&vals[i], &v);

@@ -26,6 +26,7 @@ int cli_user(int argc, char **argv);
 int cli_history(int argc, char **argv);
 int cli_revert(int argc, char **argv);
 int cli_names(int argc, char **argv);
+int cli_division(int argc, char **argv);
 
 /* Parses s as a number in [lo, hi] (a whole one if is_whole); false when it is not. */
 bool cli_number(const char *s, double lo, double hi, bool is_whole, double *out);

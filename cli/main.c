@@ -28,6 +28,7 @@ static const char USAGE[] =
     "  history  a feature's versions and audited changes\n"
     "  revert   undo one audited change as a new one\n"
     "  names    the gazetteer: pinyin, corrections, checks, search, export/import\n"
+    "  division coverage check and division operations (transfer, rename, recode)\n"
     "\n"
     "Run 'civgis COMMAND --help' for a command's options.\n"
     "Exit codes: 0 success, 1 failure, 2 usage error.\n";
@@ -58,7 +59,7 @@ static const struct {
     {"import", cli_import}, {"serve", cli_serve}, {"coverage", cli_coverage},
     {"site", cli_site},     {"plan", cli_plan},   {"tiles", cli_tiles},
     {"audit", cli_audit},   {"user", cli_user},   {"history", cli_history},
-    {"revert", cli_revert}, {"names", cli_names},
+    {"revert", cli_revert}, {"names", cli_names}, {"division", cli_division},
 };
 
 int main(int argc, char **argv)

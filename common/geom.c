@@ -323,6 +323,15 @@ enum gis_status geom_add_point(struct geom *g, double x, double y)
     return GIS_OK;
 }
 
+enum gis_status geom_reserve_points(struct geom *g, size_t n)
+{
+    if (n > GEOM_MAX_POINTS - g->n_points)
+        return GIS_ERR_GEOMETRY;
+    if (!grow((void **)&g->coords, &g->cap_points, (g->n_points + n) * 2, sizeof *g->coords))
+        return GIS_ERR_NOMEM;
+    return GIS_OK;
+}
+
 void geom_finish(struct geom *g)
 {
     close_offsets(g);

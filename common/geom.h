@@ -1,6 +1,7 @@
 /*
  * A plain geometry: flat coordinate arrays with part and ring offsets, the shape every
- * pure core (tiles/, plan/, the renderers) takes. Built from WKB by wkb.c.
+ * pure core (tiles/, plan/, the renderers) takes. Built from WKB (geom.c) or from
+ * SpatiaLite's stored BLOB (geom_blob.c).
  *
  * Layout: coords holds x,y pairs. rings[i] is the index (in points) where ring or line
  * i starts; ring i ends where ring i+1 starts (rings[n_rings] == n_points). parts[j] is
@@ -52,6 +53,17 @@ void geom_clear(struct geom *g);
 enum gis_status
 geom_from_wkb(struct geom *g, const unsigned char *wkb, size_t size, struct gis_error *err);
 
+/* Parses SpatiaLite's own geometry BLOB (as stored in a geometry column: either byte
+ * order, plain or compressed rings, Z/M read and dropped) of a point, line, polygon or
+ * their multi forms into g (cleared first), as geom_from_wkb does WKB. Fails with
+ * GIS_ERR_GEOMETRY for anything else (a GeometryCollection included). */
+enum gis_status
+geom_from_spatialite(struct geom *g, const unsigned char *blob, size_t size, struct gis_error *err);
+
+/* The box a SpatiaLite BLOB carries in its header, into out (minx, miny, maxx, maxy);
+ * 0 when blob is not one. For a point it is the point. */
+int geom_spatialite_box(const unsigned char *blob, size_t size, double out[4]);
+
 /* Bounding box of g: out[4] = minx, miny, maxx, maxy. g must have points. */
 void geom_bbox(const struct geom *g, double out[4]);
 
@@ -61,6 +73,8 @@ void geom_bbox(const struct geom *g, double out[4]);
 enum gis_status geom_start_part(struct geom *g);
 enum gis_status geom_start_ring(struct geom *g);
 enum gis_status geom_add_point(struct geom *g, double x, double y);
+/* Room for n more points, so that the next n geom_add_point calls cannot fail. */
+enum gis_status geom_reserve_points(struct geom *g, size_t n);
 void geom_finish(struct geom *g);
 /* Drops the points of the last ring (and the ring). */
 void geom_drop_ring(struct geom *g);

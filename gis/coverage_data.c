@@ -10,6 +10,7 @@
 
 #include "facility.h"
 #include "gbuf.h"
+#include "geom.h"
 #include "gis_int.h"
 
 #define MAX_LIST 32
@@ -62,6 +63,23 @@ static char *dup_col(sqlite3_stmt *s, int col)
 {
     const unsigned char *t = sqlite3_column_text(s, col);
     return strdup(t ? (const char *)t : "");
+}
+
+/* A point's coordinates straight from its stored BLOB: for a point, the box in the
+ * BLOB's header is the point itself. (SQL's X() and Y() would each decode the whole
+ * BLOB through SpatiaLite, for every one of up to a million rows.) 0 when the column
+ * holds no point. */
+static int point_xy(sqlite3_stmt *s, int col, double xy[2])
+{
+    double box[4];
+
+    if (!geom_spatialite_box(sqlite3_column_blob(s, col), (size_t)sqlite3_column_bytes(s, col),
+                             box) ||
+        box[0] != box[2] || box[1] != box[3])
+        return 0;
+    xy[0] = box[0];
+    xy[1] = box[1];
+    return 1;
 }
 
 static void free_strings(char **v, size_t n)
@@ -117,8 +135,8 @@ demand_set_load(struct store *st, const char *weight, struct demand_set *out, st
         return store__fail(st, err, "counting demand");
     rc = demand_alloc(&d, (size_t)n);
     snprintf(sql, sizeof sql,
-             "SELECT code, COALESCE(name, ''), COALESCE(division_code, ''), X(geom), Y(geom), "
-             "%s FROM demand WHERE geom IS NOT NULL ORDER BY id",
+             "SELECT code, COALESCE(name, ''), COALESCE(division_code, ''), geom, %s "
+             "FROM demand WHERE geom IS NOT NULL ORDER BY id",
              w);
     if (rc == GIS_OK)
         rc = store__stmt(st, sql, &s, err);
@@ -126,11 +144,12 @@ demand_set_load(struct store *st, const char *weight, struct demand_set *out, st
         d.code[d.n] = dup_col(s, 0);
         d.name[d.n] = dup_col(s, 1);
         d.division[d.n] = dup_col(s, 2);
-        d.xy[2 * d.n] = sqlite3_column_double(s, 3);
-        d.xy[2 * d.n + 1] = sqlite3_column_double(s, 4);
-        d.weight[d.n] = sqlite3_column_double(s, 5);
+        d.weight[d.n] = sqlite3_column_double(s, 4);
         if (!d.code[d.n] || !d.name[d.n] || !d.division[d.n])
             rc = GIS_ERR_NOMEM;
+        else if (!point_xy(s, 3, d.xy + 2 * d.n))
+            rc = gis_fail(err, GIS_ERR_GEOMETRY, "demand %s: its geometry is not a point",
+                          d.code[d.n]);
         d.n++;
     }
     if (rc == GIS_OK)
@@ -240,8 +259,9 @@ static enum gis_status facility_row(sqlite3_stmt *s,
     f->n++;
     if (!f->fid[i] || !f->kind[i])
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    f->xy[2 * i] = sqlite3_column_double(s, 2);
-    f->xy[2 * i + 1] = sqlite3_column_double(s, 3);
+    if (!point_xy(s, 2, f->xy + 2 * i))
+        return gis_fail(err, GIS_ERR_GEOMETRY, "facility %s: its geometry is not a point",
+                        f->fid[i]);
     f->capacity[i] = sqlite3_column_double(s, 4);
     if (q->radius_m > 0)
         f->reach_m[i] = q->radius_m;
@@ -256,7 +276,7 @@ static enum gis_status facility_row(sqlite3_stmt *s,
 static enum gis_status
 facility_query_sql(const struct list *kinds, const struct list *statuses, struct gbuf *sql)
 {
-    gbuf_puts(sql, "SELECT f.fid, f.kind, X(f.geom), Y(f.geom), COALESCE(f.capacity, 0), "
+    gbuf_puts(sql, "SELECT f.fid, f.kind, f.geom, NULL, COALESCE(f.capacity, 0), "
                    "s.reach_m FROM facilities f LEFT JOIN service_standards s ON s.kind = "
                    "f.kind WHERE f.geom IS NOT NULL AND f.kind IN (");
     placeholders(sql, kinds->n);

@@ -395,7 +395,11 @@ edit_begin(struct store *st, const struct edit_input *in, struct edit **out, str
     e->reason = in->reason;
     today_utc(e->today);
     memcpy(e->date, e->today, sizeof e->date);
-    rc = store_begin(st, err);
+    e->group = in->group;
+    if (e->group && edit__group_store(e->group) != st)
+        rc = gis_fail(err, GIS_ERR_INVALID_ARG, "edit_begin: the group is another store's");
+    else
+        rc = e->group ? GIS_OK : store_begin(st, err); /* a member joins the group's */
     e->is_in_tx = rc == GIS_OK;
     if (rc == GIS_OK)
         rc = begin_read(e, err);
@@ -747,22 +751,20 @@ static void put_part(struct gbuf *b, const struct geom *g, size_t k, bool is_poi
         gbuf_puts(b, "]");
 }
 
-/* GeoJSON of a WKB column with every digit a double needs to read back the same, so a
+/* GeoJSON of WKB with every digit a double needs to read back the same, so a
  * revert restores the very coordinates (SpatiaLite's AsGeoJSON and OGR both round).
  * NULL for NULL. out: malloc'd text. */
-static char *column_geojson(sqlite3_stmt *s, int col)
+char *edit__wkb_geojson(const void *wkb, size_t n)
 {
     static const char *const names[] = {"",           "Point",           "LineString",  "Polygon",
                                         "MultiPoint", "MultiLineString", "MultiPolygon"};
-    const void *wkb = sqlite3_column_blob(s, col);
-    int n = sqlite3_column_bytes(s, col);
     bool is_multi, is_point;
     struct geom g;
     struct gbuf b;
     size_t k;
 
     geom_init(&g);
-    if (!wkb || n <= 0 || geom_from_wkb(&g, wkb, (size_t)n, NULL) != GIS_OK || !g.n_parts) {
+    if (!wkb || !n || geom_from_wkb(&g, wkb, n, NULL) != GIS_OK || !g.n_parts) {
         geom_free(&g);
         return NULL;
     }
@@ -782,6 +784,14 @@ static char *column_geojson(sqlite3_stmt *s, int col)
         return NULL;
     }
     return gbuf_steal(&b);
+}
+
+static char *column_geojson(sqlite3_stmt *s, int col)
+{
+    const void *wkb = sqlite3_column_blob(s, col);
+    int n = sqlite3_column_bytes(s, col);
+
+    return n > 0 ? edit__wkb_geojson(wkb, (size_t)n) : NULL;
 }
 
 /* The geometry and seat of row_id as GeoJSON (out[1] stays NULL but for divisions). */
@@ -869,6 +879,8 @@ static enum gis_status audit(struct edit *e, struct gis_error *err)
 
     if (rc == GIS_OK)
         rc = store_audit_add(e->st, &a, err);
+    if (rc == GIS_OK && e->group)
+        rc = edit__group_member(e->group, sqlite3_last_insert_rowid(store__db(e->st)), err);
     free(after);
     return rc;
 }
@@ -924,6 +936,31 @@ static enum gis_status finish_after(struct edit *e, struct gis_error *err)
     return rc;
 }
 
+/* A member of a group names the divisions it changes before it writes, so the group
+ * sees their parents' coverage as it was. */
+static enum gis_status group_touch(struct edit *e, struct gis_error *err)
+{
+    enum gis_status rc = GIS_OK;
+
+    if (e->before.exists)
+        rc = edit__group_touch(e->group, edit__val(e, &e->cur, "code"), err);
+    if (rc == GIS_OK && e->in->action != EDIT_DELETE)
+        rc = edit__group_touch(e->group, edit__val(e, &e->next, "code"), err);
+    return rc;
+}
+
+/* What is read before the write: the group's view of the parents, the image before. */
+static enum gis_status before_write(struct edit *e, struct gis_error *err)
+{
+    enum gis_status rc = GIS_OK;
+
+    if (e->group && e->tab->target == EDIT_DIVISIONS)
+        rc = group_touch(e, err);
+    if (rc == GIS_OK && e->before.exists)
+        rc = image(e, e->cur.row_id, &e->before_json, err);
+    return rc;
+}
+
 enum gis_status edit_apply(struct edit *e, struct edit_problems *problems, struct gis_error *err)
 {
     enum gis_status rc;
@@ -934,8 +971,8 @@ enum gis_status edit_apply(struct edit *e, struct edit_problems *problems, struc
     rc = check(e, problems, err);
     if (rc == GIS_OK && problems->n > 0)
         return gis_fail(err, GIS_ERR_REJECTED, "%s", problems->items[0].msg);
-    if (rc == GIS_OK && e->before.exists)
-        rc = image(e, e->cur.row_id, &e->before_json, err);
+    if (rc == GIS_OK)
+        rc = before_write(e, err);
     if (rc == GIS_OK)
         rc = e->in->action == EDIT_CREATE ? write_create(e, err) : write_change(e, err);
     if (rc == GIS_OK)
@@ -953,8 +990,9 @@ enum gis_status edit_commit(struct edit *e, struct gis_error *err)
 
     if (!e || !e->is_in_tx)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "edit_commit: no edit in progress");
-    /* No version to bump: the tables' triggers count every row written (schema v3). */
-    rc = store_commit(e->st, err);
+    /* No version to bump: the tables' triggers count every row written (schema v3). A
+     * group's member leaves the commit to the group. */
+    rc = e->group ? GIS_OK : store_commit(e->st, err);
     if (rc == GIS_OK) {
         e->is_in_tx = false;
         e->is_committed = true;
@@ -966,7 +1004,7 @@ void edit_free(struct edit *e)
 {
     if (!e)
         return;
-    if (e->is_in_tx)
+    if (e->is_in_tx && !e->group)
         store_rollback(e->st);
     row_free(&e->cur);
     row_free(&e->next);

@@ -77,23 +77,28 @@ struct edit_prop {
 };
 
 /* One write, as the caller parsed it. Borrowed by the edit until edit_free. */
+struct edit_group;
+
 struct edit_input {
-    const char *layer_id; /* facilities, places, divisions, counties, townships, villages */
+    struct edit_group *group; /* NULL, or the group (below) the edit joins */
+    const char *layer_id;     /* facilities, places, divisions, counties, townships, villages */
     enum edit_action action;
     const char *fid;      /* the feature; for a create NULL (an id is assigned) or one to reuse */
     bool has_geometry;    /* the request has a geometry member */
     const char *geometry; /* its GeoJSON text; NULL when the member is null */
     const struct edit_prop *props;
     size_t n_props;
-    const char *reason;   /* e.g. X-Change-Reason; a change_reason property wins */
-    const char *crs;      /* the geometry's CRS (any PROJ definition); NULL: CRS84 */
-    bool is_north_first;  /* the coordinates come in the CRS's latitude-first axis order */
-    bool is_repair;       /* repair an invalid geometry (MakeValid) instead of rejecting it */
-    bool is_override;     /* any status transition (an administrator's correction) */
-    double tolerance_m;   /* <= 0: EDIT_DEFAULT_TOLERANCE_M */
-    const char *user;     /* who, for the audit row */
-    const char *audit_as; /* the audit action; NULL: create, replace, update or delete */
-    int64_t revert_of;    /* > 0: this undoes that audit row (refused if later ones exist) */
+    const char *reason;         /* e.g. X-Change-Reason; a change_reason property wins */
+    const char *crs;            /* the geometry's CRS (any PROJ definition); NULL: CRS84 */
+    bool is_north_first;        /* the coordinates come in the CRS's latitude-first axis order */
+    bool is_repair;             /* repair an invalid geometry (MakeValid) instead of rejecting it */
+    bool is_override;           /* any status transition (an administrator's correction) */
+    double tolerance_m;         /* <= 0: EDIT_DEFAULT_TOLERANCE_M */
+    const char *user;           /* who, for the audit row */
+    const char *audit_as;       /* the audit action; NULL: create, replace, update or delete */
+    int64_t revert_of;          /* > 0: this undoes that audit row (refused if later ones exist) */
+    const char *effective_date; /* a division's change (delete too) takes effect that day
+                                   (YYYY-MM-DD); NULL: the valid_from property, or today */
 };
 
 struct edit_problem {
@@ -179,6 +184,54 @@ enum gis_status edit_revert_plan(struct store *st,
                                  struct edit_revert **out,
                                  struct gis_error *err);
 void edit_revert_free(struct edit_revert *r);
+
+/* ---------------------------------------------------------------- groups */
+
+/* Several edits as one change (a division operation: a border moved between two
+ * townships, the villages re-coded): one transaction, one audit row naming every
+ * member's, reverted as a whole. An edit whose input names the group joins its
+ * transaction (edit_begin opens none, edit_commit commits nothing, edit_free rolls
+ * nothing back) and leaves the rules that relate a division to others (inside its
+ * parent, clear of its siblings, around its children) to the group: halfway through, a
+ * moved border necessarily overlaps its neighbour. Before a member first writes a
+ * division, the group checks the coverage of the parent it lies in (division_validate);
+ * edit_group_check checks those parents again and reports what is new. */
+
+/* Opens the write transaction (BEGIN IMMEDIATE) with tolerance_m (<= 0: the default).
+ * out: freed with edit_group_free. */
+enum gis_status edit_group_begin(struct store *st,
+                                 double tolerance_m,
+                                 struct edit_group **out,
+                                 struct gis_error *err);
+
+/* What the group's members changed broke: every coverage problem (gap, overlap,
+ * outside, seat outside; see division_topo.h) of a touched parent that was not there
+ * before. GIS_ERR_REJECTED with problems listing them; GIS_OK when there is none.
+ * out_checked (may be NULL): the parents checked. */
+enum gis_status edit_group_check(struct edit_group *g,
+                                 struct edit_problems *problems,
+                                 size_t *out_checked,
+                                 struct gis_error *err);
+
+/* The group's audit row: action (e.g. "transfer-area"), what it names, why. */
+struct edit_group_summary {
+    const char *user, *action, *target_id, *reason;
+};
+
+/* Writes the group's audit row (after: {"group": [member audit ids]}) and commits.
+ * out_audit_id (may be NULL): that row's id, which civgis revert takes. */
+enum gis_status edit_group_commit(struct edit_group *g,
+                                  const struct edit_group_summary *s,
+                                  int64_t *out_audit_id,
+                                  struct gis_error *err);
+
+/* Rolls back what was not committed. */
+void edit_group_free(struct edit_group *g);
+
+/* The member audit ids of group row audit_id, newest first (the order that undoes
+ * them). GIS_ERR_NOT_FOUND when the row is no group's. out: malloc'd array. */
+enum gis_status edit_group_members(
+    struct store *st, int64_t audit_id, int64_t **out_ids, size_t *out_n, struct gis_error *err);
 
 /* ---------------------------------------------------------------- history */
 

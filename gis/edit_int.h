@@ -50,8 +50,11 @@ struct edit_row {
     size_t geom_n, seat_n;
 };
 
+struct edit_group;
+
 struct edit {
     struct store *st;
+    struct edit_group *group; /* the group the edit joined, or NULL */
     const struct edit_input *in;
     const struct layer_def *layer;
     const struct edit_table *tab;
@@ -96,5 +99,15 @@ edit__check_facility(struct edit *e, struct edit_problems *p, struct gis_error *
 enum gis_status edit__check_place(struct edit *e, struct edit_problems *p, struct gis_error *err);
 /* Required fields, defaults aside; counts not negative. */
 void edit__check_fields(struct edit *e, struct edit_problems *p);
+
+/* GeoJSON of ISO WKB with every digit a double needs to read back the same (edit.c).
+ * NULL for none or unreadable WKB. out: malloc'd text. */
+char *edit__wkb_geojson(const void *wkb, size_t n);
+
+/* The group's bookkeeping (edit_group.c): a member edit's audit row, and the division
+ * codes it touched before it writes (the group judges their parents at the end). */
+enum gis_status edit__group_member(struct edit_group *g, int64_t audit_id, struct gis_error *err);
+enum gis_status edit__group_touch(struct edit_group *g, const char *code, struct gis_error *err);
+struct store *edit__group_store(const struct edit_group *g);
 
 #endif

@@ -594,6 +594,9 @@ static void division_date(struct edit *e, struct edit_problems *p)
 
     if (given && !(since && !strcmp(given, since)))
         snprintf(e->date, sizeof e->date, "%s", given);
+    if (e->in->effective_date && !edit_date_parse(e->in->effective_date, e->date))
+        edit_problem_add(p, "valid_from", "the effective date '%.20s' is no date YYYY-MM-DD",
+                         e->in->effective_date);
     if (strcmp(e->date, e->today) > 0)
         edit_problem_add(p, "valid_from", "valid_from %s is in the future (today is %s)", e->date,
                          e->today);
@@ -687,8 +690,8 @@ static enum gis_status division_checks(struct edit *e,
     if (rc == GIS_OK && e->geom && e->is_point && dc->level < DIVISION_VILLAGE)
         edit_problem_add(p, "geometry", "a %s needs a polygon, not a point",
                          division_level_name((int)dc->level));
-    else if (rc == GIS_OK && e->geom)
-        rc = division_spatial(e, dc, p, err);
+    else if (rc == GIS_OK && e->geom && !e->group)
+        rc = division_spatial(e, dc, p, err); /* a group judges its members together */
     return rc;
 }
 
@@ -697,9 +700,9 @@ enum gis_status edit__check_division(struct edit *e, struct edit_problems *p, st
     struct division_code dc;
 
     division_reason(e, p);
+    division_date(e, p);
     if (e->in->action == EDIT_DELETE)
         return division_dependants(e, e->before.fid, p, err);
-    division_date(e, p);
     if (!division_code(e, &dc, p))
         return GIS_OK;
     return division_checks(e, &dc, p, err);

@@ -182,7 +182,10 @@ sb_prepare(struct store *st, struct sqlb *sb, sqlite3_stmt **out, struct gis_err
 /* rowid IN the R*Tree candidates for a box (and the second tree's, if any). */
 static void sb_rtree(struct sqlb *sb, const struct layer_def *l, const double box[4])
 {
+    static const char *const meets[4] = {
+        " WHERE xmax >= ", " AND ymax >= ", " AND xmin <= ", " AND ymin <= "};
     size_t t, n = l->rtree[1] ? 2 : 1;
+    int k;
 
     sb_sql(sb, "(");
     for (t = 0; t < n; t++) {
@@ -190,33 +193,71 @@ static void sb_rtree(struct sqlb *sb, const struct layer_def *l, const double bo
         sb_sql(sb, l->rowid_sql);
         sb_sql(sb, " IN (SELECT pkid FROM ");
         sb_sql(sb, l->rtree[t]);
-        sb_sql(sb, " WHERE xmin <= ");
-        sb_real(sb, box[2]);
-        sb_sql(sb, " AND xmax >= ");
-        sb_real(sb, box[0]);
-        sb_sql(sb, " AND ymin <= ");
-        sb_real(sb, box[3]);
-        sb_sql(sb, " AND ymax >= ");
-        sb_real(sb, box[1]);
+        for (k = 0; k < 4; k++) {
+            sb_sql(sb, meets[k]);
+            sb_real(sb, box[k]);
+        }
         sb_sql(sb, ")");
     }
     sb_sql(sb, ")");
 }
 
-/* Features whose geometry intersects the box: the R*Tree narrows, then an exact test in
- * C (civgis_box_intersects, registered by the store), which costs a fraction of GEOS. */
-static void sb_bbox(struct sqlb *sb, const struct layer_def *l, const double box[4])
+static void sb_box_test(struct sqlb *sb, const struct layer_def *l, const double box[4])
 {
     int k;
 
-    sb_rtree(sb, l, box);
-    sb_sql(sb, " AND civgis_box_intersects(");
+    sb_sql(sb, "civgis_box_intersects(");
     sb_sql(sb, l->geom_sql);
     for (k = 0; k < 4; k++) {
         sb_sql(sb, ", ");
         sb_real(sb, box[k]);
     }
     sb_sql(sb, ") = 1");
+}
+
+/* A count by box (numberMatched) visits every candidate, and reading a geometry is
+ * most of a row's cost. So the count joins the R*Tree: a feature whose tree box (rounded
+ * outwards) lies inside the query box surely intersects it and is counted without its
+ * geometry; only those straddling the edge are read and tested. Layers with one tree. */
+static void sb_count_join(struct sqlb *sb, const struct layer_def *l)
+{
+    sb_sql(sb, " JOIN ");
+    sb_sql(sb, l->rtree[0]);
+    sb_sql(sb, " AS civgis_tree ON civgis_tree.pkid = ");
+    sb_sql(sb, l->rowid_sql);
+}
+
+static void sb_count_bbox(struct sqlb *sb, const struct layer_def *l, const double box[4])
+{
+    static const char *const meets[4] = {"(civgis_tree.xmax >= ", " AND civgis_tree.ymax >= ",
+                                         " AND civgis_tree.xmin <= ", " AND civgis_tree.ymin <= "};
+    static const char *const inside[4] = {
+        " AND ((civgis_tree.xmin >= ", " AND civgis_tree.ymin >= ", " AND civgis_tree.xmax <= ",
+        " AND civgis_tree.ymax <= "};
+    int k;
+
+    for (k = 0; k < 4; k++) {
+        sb_sql(sb, meets[k]);
+        sb_real(sb, box[k]);
+    }
+    for (k = 0; k < 4; k++) {
+        sb_sql(sb, inside[k]);
+        sb_real(sb, box[k]);
+    }
+    sb_sql(sb, ") OR ");
+    sb_box_test(sb, l, box);
+    sb_sql(sb, "))");
+}
+
+/* Features whose geometry intersects the box: the R*Tree narrows, then an exact test in
+ * C (civgis_box_intersects, registered by the store), which costs a fraction of GEOS.
+ * (A page in id order stops at its limit, so only its own rows and a few more are
+ * tested: their geometries are read for the answer anyway.) */
+static void sb_bbox(struct sqlb *sb, const struct layer_def *l, const double box[4])
+{
+    sb_rtree(sb, l, box);
+    sb_sql(sb, " AND ");
+    sb_box_test(sb, l, box);
 }
 
 /* ---------------------------------------------------------------- filters */
@@ -690,13 +731,16 @@ static void where_search(struct sqlb *sb, const struct layer_def *l, const char 
 }
 
 static enum gis_status
-build_where(struct sqlb *sb, const struct items_query *q, struct gis_error *err)
+build_where(struct sqlb *sb, const struct items_query *q, bool is_count, struct gis_error *err)
 {
     const struct layer_def *l = q->layer;
+    bool is_joined = is_count && q->has_bbox && !l->rtree[1];
     enum gis_status rc = GIS_OK;
 
     sb_sql(sb, " FROM ");
     sb_sql(sb, l->table);
+    if (is_joined)
+        sb_count_join(sb, l);
     sb_sql(sb, " WHERE ");
     sb_sql(sb, l->where ? l->where : "1");
     if (l->where_int_sql) {
@@ -713,7 +757,10 @@ build_where(struct sqlb *sb, const struct items_query *q, struct gis_error *err)
     }
     if (q->has_bbox) {
         sb_sql(sb, " AND ");
-        sb_bbox(sb, l, q->bbox);
+        if (is_joined)
+            sb_count_bbox(sb, l, q->bbox);
+        else
+            sb_bbox(sb, l, q->bbox);
     }
     if (q->q && *q->q)
         where_search(sb, l, q->q);
@@ -762,10 +809,10 @@ enum gis_status items_open(struct store *st,
         sb_sql(&c->sb, ", ");
         sb_sql(&c->sb, q->layer->props[i].sql);
     }
-    sb_sql(&c->sb, ", AsBinary(");
+    /* The stored BLOB itself: decoded here (geom_from_spatialite), not by SpatiaLite. */
+    sb_sql(&c->sb, ", ");
     sb_sql(&c->sb, q->layer->geom_sql);
-    sb_sql(&c->sb, ")");
-    rc = build_where(&c->sb, q, err);
+    rc = build_where(&c->sb, q, false, err);
     order_and_page(&c->sb, q);
     if (rc == GIS_OK)
         rc = sb_prepare(st, &c->sb, &c->stmt, err);
@@ -814,12 +861,22 @@ void items_value(struct items_cursor *c, size_t i, struct item_value *out)
         out->text = (const char *)sqlite3_column_text(c->stmt, col);
 }
 
-const unsigned char *items_wkb(struct items_cursor *c, size_t *out_size)
+enum gis_status
+items_geom(struct items_cursor *c, struct geom *g, bool *out_has, struct gis_error *err)
 {
     int col = (int)c->layer->n_props + 1;
+    const unsigned char *blob = sqlite3_column_blob(c->stmt, col);
+    enum gis_status rc;
 
-    *out_size = (size_t)sqlite3_column_bytes(c->stmt, col);
-    return sqlite3_column_blob(c->stmt, col);
+    geom_clear(g);
+    if (!blob) {
+        *out_has = false;
+        return GIS_OK;
+    }
+    rc = geom_from_spatialite(g, blob, (size_t)sqlite3_column_bytes(c->stmt, col), err);
+    if (rc == GIS_OK)
+        *out_has = true;
+    return rc;
 }
 
 uint64_t items_tag(struct items_cursor *c)
@@ -871,7 +928,7 @@ enum gis_status items_count(struct store *st,
 
     sb_init(&sb);
     sb_sql(&sb, "SELECT count(*) FROM (SELECT 1");
-    rc = build_where(&sb, q, err);
+    rc = build_where(&sb, q, true, err);
     sb_sql(&sb, " LIMIT ");
     sb_int(&sb, cap + 1);
     sb_sql(&sb, ")");

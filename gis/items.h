@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cql2.h"
+#include "geom.h"
 #include "layer.h"
 #include "status.h"
 #include "store.h"
@@ -66,8 +67,10 @@ enum gis_status items_next(struct items_cursor *c, bool *out_has_row, struct gis
 const char *items_id(struct items_cursor *c);
 /* The current row's property i (layer order). */
 void items_value(struct items_cursor *c, size_t i, struct item_value *out);
-/* The current row's geometry as ISO WKB (borrowed until the next row); NULL when none. */
-const unsigned char *items_wkb(struct items_cursor *c, size_t *out_size);
+/* The current row's geometry into g (cleared first); out_has: false when the row has
+ * none. A stored geometry civgis cannot read is GIS_ERR_GEOMETRY. */
+enum gis_status
+items_geom(struct items_cursor *c, struct geom *g, bool *out_has, struct gis_error *err);
 
 /* A hash of the current row as the layer shows it: its id, every property (type and
  * value) and its geometry. It changes when, and only when, the feature's own row does,

@@ -9,27 +9,55 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_THREADS 16
 
-struct dist_job {
+/* A matrix of a few million geodesic distances takes seconds (more on a busy machine):
+ * a cancelled job or a server shutting down must not wait for it. Workers take rows a
+ * few at a time from a shared counter (which also balances them); the caller's thread,
+ * one of the workers, asks the progress callback before each of its chunks, and every
+ * worker stops before its next chunk once that said stop. */
+struct dist_shared {
     const struct plan_metric *metric;
     const double *dxy, *cxy;
-    size_t n, m, row0, row1;
+    size_t n, m;
     float *out;
+    site_progress_fn progress; /* may be NULL */
+    void *ctx;
+    atomic_size_t next_row;
+    atomic_bool is_stopped;
+};
+
+#define DIST_ROWS_PER_CHUNK 8
+
+struct dist_job {
+    struct dist_shared *sh;
+    bool asks; /* this worker calls the progress callback */
 };
 
 static void *dist_rows(void *arg)
 {
     struct dist_job *jb = arg;
-    size_t i, j;
+    struct dist_shared *sh = jb->sh;
+    size_t i, j, i0, i1;
 
-    for (i = jb->row0; i < jb->row1; i++)
-        for (j = 0; j < jb->m; j++)
-            jb->out[i * jb->m + j] =
-                (float)jb->metric->distance(jb->metric, jb->dxy + 2 * i, jb->cxy + 2 * j);
+    while (!atomic_load_explicit(&sh->is_stopped, memory_order_relaxed)) {
+        i0 = atomic_fetch_add(&sh->next_row, DIST_ROWS_PER_CHUNK);
+        if (i0 >= sh->n)
+            break;
+        if (jb->asks && sh->progress && sh->progress(sh->ctx, -1, 0)) {
+            atomic_store(&sh->is_stopped, true);
+            break;
+        }
+        i1 = i0 + DIST_ROWS_PER_CHUNK < sh->n ? i0 + DIST_ROWS_PER_CHUNK : sh->n;
+        for (i = i0; i < i1; i++)
+            for (j = 0; j < sh->m; j++)
+                sh->out[i * sh->m + j] =
+                    (float)sh->metric->distance(sh->metric, sh->dxy + 2 * i, sh->cxy + 2 * j);
+    }
     return NULL;
 }
 
@@ -40,9 +68,13 @@ enum gis_status site_dist_build(const struct plan_metric *metric,
                                 size_t m,
                                 unsigned threads,
                                 size_t max_bytes,
+                                site_progress_fn progress,
+                                void *progress_ctx,
                                 float **out,
                                 struct gis_error *err)
 {
+    struct dist_shared sh = {metric, demand_xy, cand_xy,      n, m,
+                             NULL,   progress,  progress_ctx, 0, false};
     struct dist_job jobs[MAX_THREADS];
     pthread_t tid[MAX_THREADS];
     bool started[MAX_THREADS] = {false};
@@ -56,9 +88,9 @@ enum gis_status site_dist_build(const struct plan_metric *metric,
     d = malloc((n && m ? n * m : 1) * sizeof *d);
     if (!d)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory for the distance matrix");
+    sh.out = d;
     for (t = 0; t < nt; t++) {
-        jobs[t] =
-            (struct dist_job){metric, demand_xy, cand_xy, n, m, n * t / nt, n * (t + 1) / nt, d};
+        jobs[t] = (struct dist_job){&sh, t == 0};
         if (t > 0)
             started[t] = !pthread_create(&tid[t], NULL, dist_rows, &jobs[t]);
     }
@@ -68,6 +100,10 @@ enum gis_status site_dist_build(const struct plan_metric *metric,
             pthread_join(tid[t], NULL);
         else
             dist_rows(&jobs[t]);
+    }
+    if (atomic_load(&sh.is_stopped)) {
+        free(d);
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "cancelled while computing distances");
     }
     *out = d;
     return GIS_OK;

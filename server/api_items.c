@@ -496,18 +496,18 @@ static enum gis_status render_props(struct gbuf *b, struct stream *s)
 
 static enum gis_status render_feature(struct gbuf *b, struct stream *s, struct gis_error *err)
 {
-    const unsigned char *wkb;
-    size_t n;
+    bool has_geom = false;
     enum gis_status rc = gbuf_puts(b, "{\"type\":\"Feature\",\"id\":\"");
 
     if (rc == GIS_OK)
         rc = gbuf_json_escape(b, items_id(s->cur));
     if (rc == GIS_OK)
         rc = gbuf_puts(b, "\",\"geometry\":");
-    wkb = items_wkb(s->cur, &n);
-    if (rc == GIS_OK && (!wkb || s->r.skip_geometry))
+    if (rc == GIS_OK && !s->r.skip_geometry)
+        rc = items_geom(s->cur, &s->g, &has_geom, err);
+    if (rc == GIS_OK && !has_geom)
         rc = gbuf_puts(b, "null");
-    else if (rc == GIS_OK && (rc = geom_from_wkb(&s->g, wkb, n, err)) == GIS_OK)
+    else if (rc == GIS_OK)
         rc = render_geojson_geometry(b, &s->g, s->xf, s->r.crs->is_north_first,
                                      s->r.crs->is_geographic ? 7 : 3, err);
     if (rc == GIS_OK)
@@ -875,18 +875,35 @@ static enum gis_status html_row(struct gbuf *b, struct stream *s)
 /* The page's geometries, kept as WKB (each after its length) until the box of them all is
  * known: the map is scaled to every feature of the page, not to the first. */
 struct page_map {
-    struct gbuf wkbs;
-    double box[4]; /* of the features so far */
+    struct gbuf kept; /* each geometry: a map_kept header, then its three arrays */
+    double box[4];    /* of the features so far */
     bool has_box;
 };
 
-static enum gis_status
-map_add(struct page_map *m, struct geom *g, const unsigned char *wkb, size_t n)
+/* Everything in 8-byte units, so the arrays kept after it stay aligned in the buffer
+ * (whose storage is malloc'd). */
+struct map_kept {
+    uint64_t type, n_points, n_rings, n_parts;
+};
+
+static enum gis_status map_keep(struct gbuf *kept, const struct geom *g)
+{
+    struct map_kept h = {(uint64_t)g->type, g->n_points, g->n_rings, g->n_parts};
+    enum gis_status rc = gbuf_append(kept, &h, sizeof h);
+
+    if (rc == GIS_OK)
+        rc = gbuf_append(kept, g->coords, 2 * g->n_points * sizeof *g->coords);
+    if (rc == GIS_OK)
+        rc = gbuf_append(kept, g->rings, (g->n_rings + 1) * sizeof *g->rings);
+    return rc == GIS_OK ? gbuf_append(kept, g->parts, (g->n_parts + 1) * sizeof *g->parts) : rc;
+}
+
+static enum gis_status map_add(struct page_map *m, struct items_cursor *cur, struct geom *g)
 {
     double b[4];
-    enum gis_status rc;
+    bool has_geom = false;
 
-    if (geom_from_wkb(g, wkb, n, NULL) != GIS_OK || g->n_points == 0)
+    if (items_geom(cur, g, &has_geom, NULL) != GIS_OK || !has_geom || g->n_points == 0)
         return GIS_OK; /* drawn nowhere; the row still lists it */
     geom_bbox(g, b);
     if (!m->has_box)
@@ -896,16 +913,15 @@ map_add(struct page_map *m, struct geom *g, const unsigned char *wkb, size_t n)
     m->box[2] = b[2] > m->box[2] ? b[2] : m->box[2];
     m->box[3] = b[3] > m->box[3] ? b[3] : m->box[3];
     m->has_box = true;
-    rc = gbuf_append(&m->wkbs, &n, sizeof n);
-    return rc == GIS_OK ? gbuf_append(&m->wkbs, wkb, n) : rc;
+    return map_keep(&m->kept, g);
 }
 
 /* Draws every kept geometry into svg, in the box of them all (widened to 0.01 degrees
  * when it is a point or a line, so a single feature sits in the middle). */
-static enum gis_status map_draw(struct page_map *m, struct geom *g, struct gbuf *svg)
+static enum gis_status map_draw(struct page_map *m, struct gbuf *svg)
 {
     enum gis_status rc = GIS_OK;
-    size_t off = 0, n;
+    size_t off = 0;
     int k;
 
     for (k = 0; k < 2; k++) {
@@ -915,13 +931,22 @@ static enum gis_status map_draw(struct page_map *m, struct geom *g, struct gbuf 
             m->box[k + 2] += pad;
         }
     }
-    while (rc == GIS_OK && off + sizeof n <= m->wkbs.len) {
-        memcpy(&n, m->wkbs.data + off, sizeof n);
-        off += sizeof n;
-        rc = geom_from_wkb(g, (const unsigned char *)m->wkbs.data + off, n, NULL);
-        if (rc == GIS_OK)
-            rc = svg_path(svg, g, m->box);
-        off += n;
+    while (rc == GIS_OK && off + sizeof(struct map_kept) <= m->kept.len) {
+        struct map_kept h;
+        struct geom view = {0}; /* borrows the kept arrays */
+        memcpy(&h, m->kept.data + off, sizeof h);
+        off += sizeof h;
+        view.type = (enum geom_type)h.type;
+        view.n_points = h.n_points;
+        view.n_rings = h.n_rings;
+        view.n_parts = h.n_parts;
+        view.coords = (double *)(void *)(m->kept.data + off);
+        off += 2 * h.n_points * sizeof *view.coords;
+        view.rings = (size_t *)(void *)(m->kept.data + off);
+        off += (h.n_rings + 1) * sizeof *view.rings;
+        view.parts = (size_t *)(void *)(m->kept.data + off);
+        off += (h.n_parts + 1) * sizeof *view.parts;
+        rc = svg_path(svg, &view, m->box);
     }
     return rc;
 }
@@ -937,13 +962,10 @@ html_table(struct gbuf *b, struct page_map *map, struct stream *s, struct gis_er
         rc = gbuf_printf(b, "<th>%s</th>", s->r.layer->props[i].name);
     rc = rc == GIS_OK ? gbuf_puts(b, "</tr>") : rc;
     while (rc == GIS_OK && (rc = items_next(s->cur, &has_row, err)) == GIS_OK && has_row) {
-        const unsigned char *wkb;
-        size_t n;
         s->returned++;
         rc = html_row(b, s);
-        wkb = items_wkb(s->cur, &n);
-        if (rc == GIS_OK && wkb)
-            rc = map_add(map, &s->g, wkb, n);
+        if (rc == GIS_OK)
+            rc = map_add(map, s->cur, &s->g);
     }
     return rc == GIS_OK ? gbuf_puts(b, "</table>") : rc;
 }
@@ -977,12 +999,12 @@ static void api_render_items_html(struct api_response *res, struct stream *s, st
 
     gbuf_init(&table, API_MAX_BODY);
     gbuf_init(&svg, API_MAX_BODY);
-    gbuf_init(&map.wkbs, API_MAX_BODY);
+    gbuf_init(&map.kept, API_MAX_BODY);
     rc = api_html_begin(b, s->r.layer->title);
     if (rc == GIS_OK)
         rc = html_table(&table, &map, s, err);
     if (rc == GIS_OK && map.has_box)
-        rc = map_draw(&map, &s->g, &svg);
+        rc = map_draw(&map, &svg);
     settle_count(s);
     if (rc == GIS_OK)
         rc = html_note(b, s);
@@ -1000,7 +1022,7 @@ static void api_render_items_html(struct api_response *res, struct stream *s, st
         rc = api_html_end(b);
     gbuf_free(&table);
     gbuf_free(&svg);
-    gbuf_free(&map.wkbs);
+    gbuf_free(&map.kept);
     if (rc != GIS_OK) {
         api_error(res, api_status_to_http(rc), gis_status_name(rc), err->msg);
         return;

@@ -33,34 +33,54 @@ static char *utoa_back(uint64_t u, char *end)
     return end;
 }
 
-/* Formats v into buf (at least 48 bytes); returns the length. */
+static const char DIGIT_PAIRS[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
+/* Formats v into buf (at least 48 bytes); returns the length. v is rounded to an
+ * integer count of 10^-decimals, whose digits are written two at a time (the hot loop
+ * of every GeoJSON answer), then the point goes in and the fraction's trailing zeros
+ * come off. */
 static size_t fmt_double(char *buf, double v, int decimals)
 {
-    char tmp[32], *p = buf, *s;
-    int64_t scaled, ip, fp;
-    int d, i;
+    char tmp[32], *end = tmp + sizeof tmp, *s = end, *p = buf;
+    uint64_t u;
+    int64_t scaled;
+    size_t n, n_int, n_frac;
 
     if (decimals < 0 || decimals > 10 || !(fabs(v) < 1e15 / (double)POW10[decimals]))
         return (size_t)snprintf(buf, 48, isfinite(v) ? "%.17g" : "null", v);
     scaled = llround(v * (double)POW10[decimals]);
     if (scaled == 0)
         return (size_t)(memcpy(buf, "0", 1), 1);
-    if (scaled < 0) {
+    if (scaled < 0)
         *p++ = '-';
-        scaled = -scaled;
+    u = scaled < 0 ? 0 - (uint64_t)scaled : (uint64_t)scaled;
+    while (u >= 100) {
+        s -= 2;
+        memcpy(s, DIGIT_PAIRS + 2 * (u % 100), 2);
+        u /= 100;
     }
-    ip = scaled / POW10[decimals];
-    fp = scaled % POW10[decimals];
-    s = utoa_back((uint64_t)ip, tmp + sizeof tmp);
-    memcpy(p, s, (size_t)(tmp + sizeof tmp - s));
-    p += tmp + sizeof tmp - s;
-    if (fp) {
-        for (d = decimals; fp % 10 == 0; d--)
-            fp /= 10;
+    if (u >= 10) {
+        s -= 2;
+        memcpy(s, DIGIT_PAIRS + 2 * u, 2);
+    } else {
+        *--s = (char)('0' + u);
+    }
+    while ((size_t)(end - s) <= (size_t)decimals) /* at least one integer digit */
+        *--s = '0';
+    n = (size_t)(end - s);
+    n_int = n - (size_t)decimals;
+    n_frac = (size_t)decimals;
+    while (n_frac > 0 && s[n_int + n_frac - 1] == '0')
+        n_frac--;
+    memcpy(p, s, n_int);
+    p += n_int;
+    if (n_frac) {
         *p++ = '.';
-        for (i = d - 1; i >= 0; i--, fp /= 10)
-            p[i] = (char)('0' + fp % 10);
-        p += d;
+        memcpy(p, s + n_int, n_frac);
+        p += n_frac;
     }
     return (size_t)(p - buf);
 }

@@ -89,6 +89,25 @@ class Features(unittest.TestCase):
         self.assertEqual(got, want)
         self.assertTrue(0 < len(want) < 117)
 
+    def test_bbox_counts_are_exact(self):
+        # numberMatched by box counts features whose tree box lies inside without reading
+        # them, and tests the straddling ones exactly: both must agree with SpatiaLite.
+        boxes = [(109.3, 36.4, 109.7, 36.8), (108.5, 35.5, 110.5, 37.5), (109.0, 36.0, 109.05, 36.05),
+                 (110.1, 36.2, 110.9, 37.3)]
+        for layer, where, geom in (("townships", "level = 4", "geom"),
+                                   ("villages", "level = 5", "seat"),
+                                   ("divisions", "1", "COALESCE(geom, seat)")):
+            for box in boxes:
+                bbox = ",".join(map(str, box))
+                _, fc = self.items(layer, limit=1, bbox=bbox)
+                want = self.con.execute(
+                    "SELECT count(*) FROM divisions WHERE %s AND valid_to IS NULL AND "
+                    "ST_Intersects(%s, BuildMbr(?, ?, ?, ?, 4326)) = 1" % (where, geom),
+                    box).fetchone()[0]
+                self.assertEqual(fc["numberMatched"], want, (layer, box))
+                _, page = self.items(layer, limit=2000, bbox=bbox)
+                self.assertEqual(page["numberReturned"], want, (layer, box))
+
     def test_owslib(self):
         from owslib.ogcapi.features import Features as OwsFeatures
         api = OwsFeatures(self.srv.base)

@@ -8,6 +8,7 @@
 /* cmocka needs the four headers above first. */
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,10 +100,73 @@ static void test_numbers(void **state)
     check_double(109.4960693, 7, "109.4960693");
     check_double(36.5, 7, "36.5");
     check_double(-0.00000004, 7, "0");
+    check_double(0.5, 0, "1");
+    check_double(-2.5, 0, "-3");
+    check_double(0.0001, 4, "0.0001");
+    check_double(-0.0001, 3, "0");
     check_double(-0.00000006, 7, "-0.0000001");
     check_double(3, 7, "3");
     check_double(4053169.0672946, 3, "4053169.067");
     check_double(1e300, 7, "1.0000000000000001e+300");
+}
+
+/* The writer as it was before it wrote digit pairs (kept as the reference): the same
+ * rounding, digits one at a time. */
+static size_t reference_double(char *buf, double v, int decimals)
+{
+    static const int64_t pow10[] = {1,       10,       100,       1000,       10000,      100000,
+                                    1000000, 10000000, 100000000, 1000000000, 10000000000};
+    int64_t scaled, ip, fp;
+    int d, i, n = 0;
+    char digits[24];
+
+    if (!(fabs(v) < 1e15 / (double)pow10[decimals]))
+        return (size_t)snprintf(buf, 48, "%.17g", v);
+    scaled = llround(v * (double)pow10[decimals]);
+    if (scaled == 0)
+        return (size_t)snprintf(buf, 48, "0");
+    if (scaled < 0) {
+        buf[n++] = '-';
+        scaled = -scaled;
+    }
+    ip = scaled / pow10[decimals];
+    fp = scaled % pow10[decimals];
+    n += snprintf(buf + n, 48 - (size_t)n, "%lld", (long long)ip);
+    if (fp) {
+        for (d = decimals; fp % 10 == 0; d--)
+            fp /= 10;
+        for (i = d - 1; i >= 0; i--, fp /= 10)
+            digits[i] = (char)('0' + fp % 10);
+        buf[n++] = '.';
+        memcpy(buf + n, digits, (size_t)d);
+        n += d;
+    }
+    buf[n] = 0;
+    return (size_t)n;
+}
+
+static void test_numbers_match_reference(void **state)
+{
+    uint64_t x = 88172645463325252ull;
+    char want[64];
+    int k, d;
+
+    (void)state;
+    for (k = 0; k < 200000; k++) {
+        double v;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        /* Magnitudes from 1e-9 to 1e9, both signs, integers and exact halves too. */
+        v = ldexp((double)(x >> 11), -53) * pow(10.0, (double)(int)(x % 19) - 9.0);
+        if (x & 1)
+            v = -v;
+        if (k % 7 == 0)
+            v = floor(v * 100.0) / 100.0 + 0.005;
+        d = (int)((x >> 20) % 11);
+        reference_double(want, v, d);
+        check_double(v, d, want);
+    }
 }
 
 static void test_geojson_from_wkb(void **state)
@@ -235,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_datetime),
         cmocka_unit_test(test_crs),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_numbers_match_reference),
         cmocka_unit_test(test_geojson_from_wkb),
         cmocka_unit_test(test_box_intersects),
         cmocka_unit_test(test_accept),

@@ -1,0 +1,648 @@
+/*
+ * Division operations (division_ops.h): each reads the divisions it changes, works out
+ * the new geometries with gis/division_topo, and writes every row as a member edit of
+ * one group through editor_group_run, so the write path's rules, versions, audit and
+ * the group's coverage check apply to all of it. No SQL and no HTTP here.
+ */
+#include "division_ops.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PROPS 12
+
+void division_op_result_free(struct division_op_result *r)
+{
+    size_t i;
+
+    if (!r)
+        return;
+    for (i = 0; i < r->n; i++)
+        free(r->items[i].geojson);
+    free(r->items);
+    free(r);
+}
+
+static struct division_change *result_add(struct division_op_result *r,
+                                          const char *code,
+                                          const char *former,
+                                          const char *parent,
+                                          const char *action,
+                                          const char *name,
+                                          const char *geojson)
+{
+    struct division_change *c;
+
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        void *p = realloc(r->items, cap * sizeof *r->items);
+        if (!p)
+            return NULL;
+        r->items = p;
+        r->cap = cap;
+    }
+    c = &r->items[r->n];
+    memset(c, 0, sizeof *c);
+    snprintf(c->code, sizeof c->code, "%s", code);
+    snprintf(c->former_code, sizeof c->former_code, "%s", former ? former : "");
+    snprintf(c->parent, sizeof c->parent, "%s", parent ? parent : "");
+    snprintf(c->action, sizeof c->action, "%s", action);
+    snprintf(c->name, sizeof c->name, "%s", name ? name : "");
+    if (geojson && !(c->geojson = strdup(geojson)))
+        return NULL;
+    r->n++;
+    return c;
+}
+
+/* ---------------------------------------------------------------- members */
+
+/* The reason every member row carries: why, the approval document, a note. */
+struct op_ctx {
+    const struct division_op_common *c;
+    const struct auth_identity *who;
+    struct division_op_result *res;
+    char reason[GIS_ERROR_MSG_MAX];
+};
+
+static void op_reason(struct op_ctx *o, char *out, size_t size, const char *note)
+{
+    if (snprintf(out, size, "%s%s%s", o->reason, note ? "; " : "", note ? note : "") >= (int)size)
+        out[size - 1] = '\0'; /* a long reason loses its note's end, not the reason */
+}
+
+static void prop(struct edit_prop *p, size_t *n, const char *name, enum edit_json t, const char *v)
+{
+    if (!v && t != EDIT_JSON_NULL)
+        return;
+    p[*n] = (struct edit_prop){name, v ? t : EDIT_JSON_NULL, v};
+    (*n)++;
+}
+
+static enum gis_status member(struct op_ctx *o,
+                              struct store *st,
+                              struct edit_group *g,
+                              struct edit_input *in,
+                              struct edit_problems *problems,
+                              struct gis_error *err)
+{
+    in->effective_date = o->c->valid_from;
+    in->tolerance_m = o->c->tolerance_m;
+    if (!in->reason)
+        in->reason = o->reason;
+    return editor_group_edit(st, g, o->who, in, problems, err);
+}
+
+/* Changes a division's polygon (an update: everything else stays). */
+static enum gis_status set_polygon(struct op_ctx *o,
+                                   struct store *st,
+                                   struct edit_group *g,
+                                   const struct division_row *row,
+                                   const unsigned char *wkb,
+                                   size_t n,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err)
+{
+    char *json = division_wkb_geojson(wkb, n);
+    struct edit_input in = {.layer_id = "divisions",
+                            .action = EDIT_UPDATE,
+                            .fid = row->code,
+                            .has_geometry = true,
+                            .geometry = json};
+    enum gis_status rc =
+        json ? member(o, st, g, &in, problems, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+
+    if (rc == GIS_OK &&
+        !result_add(o->res, row->code, NULL, row->parent, "changed", row->name, json))
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    free(json);
+    return rc;
+}
+
+/* A copy of row under new_code (its geometry, or its seat for a village), noting the
+ * former code. */
+static enum gis_status create_copy(struct op_ctx *o,
+                                   struct store *st,
+                                   struct edit_group *g,
+                                   const struct division_row *row,
+                                   const char *new_code,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err)
+{
+    struct edit_prop props[MAX_PROPS];
+    char pop[24], old[24], seat[96], why[GIS_ERROR_MSG_MAX], note[64];
+    char *json = row->wkb ? division_wkb_geojson(row->wkb, row->wkb_n) : NULL;
+    size_t n = 0;
+    struct edit_input in = {.layer_id = "divisions",
+                            .action = EDIT_CREATE,
+                            .has_geometry = true,
+                            .props = props,
+                            .reason = why};
+    enum gis_status rc = GIS_OK;
+
+    snprintf(pop, sizeof pop, "%lld", row->population);
+    snprintf(old, sizeof old, "%lld", row->elderly_60plus);
+    snprintf(seat, sizeof seat, "{\"type\":\"Point\",\"coordinates\":[%.17g,%.17g]}", row->seat_lon,
+             row->seat_lat);
+    snprintf(note, sizeof note, "former code %s", row->code);
+    op_reason(o, why, sizeof why, note);
+    prop(props, &n, "code", EDIT_JSON_STRING, new_code);
+    prop(props, &n, "name", EDIT_JSON_STRING, row->name);
+    prop(props, &n, "kind", EDIT_JSON_STRING, row->kind);
+    prop(props, &n, "urban_rural_code", EDIT_JSON_STRING, row->urban_rural_code);
+    prop(props, &n, "pinyin", EDIT_JSON_STRING, row->pinyin);
+    prop(props, &n, "population", EDIT_JSON_NUMBER, row->population >= 0 ? pop : NULL);
+    prop(props, &n, "elderly_60plus", EDIT_JSON_NUMBER, row->elderly_60plus >= 0 ? old : NULL);
+    prop(props, &n, "synthetic", EDIT_JSON_BOOL, row->is_synthetic ? "true" : "false");
+    in.n_props = n;
+    in.geometry = row->wkb ? json : seat;
+    if (row->wkb && !json)
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (rc == GIS_OK)
+        rc = member(o, st, g, &in, problems, err);
+    if (rc == GIS_OK &&
+        !result_add(o->res, new_code, row->code, NULL, "created", row->name, in.geometry))
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    free(json);
+    return rc;
+}
+
+static enum gis_status close_row(struct op_ctx *o,
+                                 struct store *st,
+                                 struct edit_group *g,
+                                 const struct division_row *row,
+                                 struct edit_problems *problems,
+                                 struct gis_error *err)
+{
+    struct edit_input in = {.layer_id = "divisions", .action = EDIT_DELETE, .fid = row->code};
+    enum gis_status rc = member(o, st, g, &in, problems, err);
+
+    if (rc == GIS_OK &&
+        !result_add(o->res, row->code, NULL, row->parent, "closed", row->name, NULL))
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    return rc;
+}
+
+static enum gis_status move_facility(struct op_ctx *o,
+                                     struct store *st,
+                                     struct edit_group *g,
+                                     const char *fid,
+                                     const char *code,
+                                     struct edit_problems *problems,
+                                     struct gis_error *err)
+{
+    struct edit_prop p = {"division_code", EDIT_JSON_STRING, code};
+    struct edit_input in = {
+        .layer_id = "facilities", .action = EDIT_UPDATE, .fid = fid, .props = &p, .n_props = 1};
+    enum gis_status rc = member(o, st, g, &in, problems, err);
+
+    if (rc == GIS_OK && !result_add(o->res, fid, NULL, code, "moved", NULL, NULL))
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    return rc;
+}
+
+/* The facilities naming old_code get new_code; only those in the piece when piece is
+ * given. */
+static enum gis_status move_facilities(struct op_ctx *o,
+                                       struct store *st,
+                                       struct edit_group *g,
+                                       const char *old_code,
+                                       const char *new_code,
+                                       struct division_topo *t,
+                                       const struct division_transfer *x,
+                                       struct edit_problems *problems,
+                                       struct gis_error *err)
+{
+    struct division_facility *f = NULL;
+    size_t n = 0, i;
+    enum gis_status rc = division_facilities(st, old_code, &f, &n, err);
+
+    for (i = 0; i < n && rc == GIS_OK; i++)
+        if (!x || division_topo_covers(t, x->piece_wkb, x->piece_wkb_n, f[i].lon, f[i].lat))
+            rc = move_facility(o, st, g, f[i].fid, new_code, problems, err);
+    free(f);
+    return rc;
+}
+
+static enum gis_status reject(struct edit_problems *p, struct gis_error *err, const char *msg)
+{
+    edit_problem_add(p, NULL, "%s", msg);
+    return gis_fail(err, GIS_ERR_REJECTED, "%s", msg);
+}
+
+/* The next free code under parent at level (one more than any ever used). */
+static enum gis_status next_code(struct store *st,
+                                 const char *parent,
+                                 int level,
+                                 char out[DIVISION_CODE_MAX],
+                                 struct gis_error *err)
+{
+    char max[DIVISION_CODE_MAX];
+    size_t plen = strlen(parent);
+    long long v = 0;
+    enum gis_status rc = division_code_max(st, parent, level, max, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    if (max[0]) {
+        char *end;
+        v = strtoll(max + plen, &end, 10);
+    }
+    if (v >= 999)
+        return gis_fail(err, GIS_ERR_REJECTED, "no free code is left under %s", parent);
+    if (snprintf(out, DIVISION_CODE_MAX, "%s%03lld", parent, v + 1) >= DIVISION_CODE_MAX)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "%s has no room for a child code", parent);
+    return GIS_OK;
+}
+
+/* ---------------------------------------------------------------- transfer-area */
+
+struct transfer_ctx {
+    struct op_ctx o;
+    const struct division_transfer_input *in;
+};
+
+static enum gis_status transfer_check(const struct division_transfer_input *in,
+                                      const struct division_row *from,
+                                      const struct division_row *to,
+                                      const struct division_transfer *x,
+                                      double tol,
+                                      struct edit_problems *p,
+                                      struct gis_error *err)
+{
+    char msg[GIS_ERROR_MSG_MAX];
+
+    if (x->new_from_parts == 0)
+        snprintf(msg, sizeof msg,
+                 "the area covers all of %s: it would be left empty (merge the "
+                 "divisions instead)",
+                 from->code);
+    else if (x->new_from_parts > x->from_parts && !in->may_split)
+        snprintf(msg, sizeof msg,
+                 "%s would be left in %d pieces (it has %d); ask for it with "
+                 "may_split",
+                 from->code, x->new_from_parts, x->from_parts);
+    else if (x->gap_m > tol)
+        snprintf(msg, sizeof msg, "the piece of %s in the area does not touch %s (%.1f m away)",
+                 from->code, to->code, x->gap_m);
+    else
+        return GIS_OK;
+    return reject(p, err, msg);
+}
+
+static enum gis_status transfer_villages(struct transfer_ctx *tc,
+                                         struct store *st,
+                                         struct edit_group *g,
+                                         struct division_topo *t,
+                                         const struct division_row *to,
+                                         const struct division_transfer *x,
+                                         struct edit_problems *problems,
+                                         struct gis_error *err)
+{
+    struct division_row *kids = NULL;
+    size_t n = 0, i;
+    char code[DIVISION_CODE_MAX];
+    enum gis_status rc = division_rows_children(st, tc->in->from, &kids, &n, err);
+
+    for (i = 0; i < n && rc == GIS_OK; i++) {
+        const struct division_row *v = &kids[i];
+        if (v->wkb || !v->has_seat ||
+            !division_topo_covers(t, x->piece_wkb, x->piece_wkb_n, v->seat_lon, v->seat_lat))
+            continue;
+        rc = next_code(st, to->code, v->level, code, err);
+        if (rc == GIS_OK)
+            rc = create_copy(&tc->o, st, g, v, code, problems, err);
+        if (rc == GIS_OK)
+            rc = close_row(&tc->o, st, g, v, problems, err);
+    }
+    division_rows_free(kids, n);
+    return rc;
+}
+
+static enum gis_status transfer_write(struct transfer_ctx *tc,
+                                      struct store *st,
+                                      struct edit_group *g,
+                                      struct division_topo *t,
+                                      const struct division_row *from,
+                                      const struct division_row *to,
+                                      const struct division_transfer *x,
+                                      struct edit_problems *problems,
+                                      struct gis_error *err)
+{
+    enum gis_status rc =
+        set_polygon(&tc->o, st, g, from, x->from_wkb, x->from_wkb_n, problems, err);
+
+    if (rc == GIS_OK)
+        rc = set_polygon(&tc->o, st, g, to, x->to_wkb, x->to_wkb_n, problems, err);
+    if (rc == GIS_OK)
+        rc = transfer_villages(tc, st, g, t, to, x, problems, err);
+    if (rc == GIS_OK)
+        rc = move_facilities(&tc->o, st, g, from->code, to->code, t, x, problems, err);
+    tc->o.res->area_before_m2 = x->from_area_m2 + x->to_area_m2;
+    tc->o.res->area_after_m2 = x->new_from_area_m2 + x->new_to_area_m2;
+    tc->o.res->moved_area_m2 = x->piece_area_m2;
+    return rc;
+}
+
+static enum gis_status transfer_rows(const struct division_transfer_input *in,
+                                     struct store *st,
+                                     struct division_row **from,
+                                     struct division_row **to,
+                                     struct edit_problems *problems,
+                                     struct gis_error *err)
+{
+    char msg[GIS_ERROR_MSG_MAX];
+    enum gis_status rc = division_row_get(st, in->from, from, err);
+
+    if (rc == GIS_OK)
+        rc = division_row_get(st, in->to, to, err);
+    if (rc != GIS_OK)
+        return rc;
+    if (!strcmp((*from)->code, (*to)->code))
+        return reject(problems, err, "from and to are the same division");
+    if (!(*from)->wkb || !(*to)->wkb)
+        return reject(problems, err, "both divisions need polygons (a village has only a seat)");
+    if (strcmp((*from)->parent, (*to)->parent) || (*from)->level != (*to)->level) {
+        snprintf(msg, sizeof msg,
+                 "%s lies in %s and %s in %s: a transfer across the border of their parent is "
+                 "refused (change the parents first)",
+                 (*from)->code, (*from)->parent, (*to)->code, (*to)->parent);
+        return reject(problems, err, msg);
+    }
+    return GIS_OK;
+}
+
+static enum gis_status transfer_run(void *ctx,
+                                    struct store *st,
+                                    struct edit_group *g,
+                                    struct edit_problems *problems,
+                                    struct gis_error *err)
+{
+    struct transfer_ctx *tc = ctx;
+    struct division_row *from = NULL, *to = NULL;
+    struct division_topo *t = NULL;
+    struct division_transfer x = {0};
+    unsigned char *area = NULL;
+    size_t area_n = 0;
+    enum gis_status rc = transfer_rows(tc->in, st, &from, &to, problems, err);
+
+    if (rc == GIS_OK)
+        rc = division_geojson_wkb(tc->in->area, &area, &area_n, err);
+    if (rc == GIS_OK)
+        rc = division_topo_new(from->seat_lon, from->seat_lat, tc->in->c.tolerance_m, &t, err);
+    if (rc == GIS_OK)
+        rc = division_topo_transfer(t, from->wkb, from->wkb_n, to->wkb, to->wkb_n, area, area_n, &x,
+                                    err);
+    if (rc == GIS_ERR_REJECTED)
+        edit_problem_add(problems, "area", "%s", err ? err->msg : "nothing to move");
+    if (rc == GIS_OK)
+        rc = transfer_check(tc->in, from, to, &x, division_topo_tolerance(t), problems, err);
+    if (rc == GIS_OK)
+        rc = transfer_write(tc, st, g, t, from, to, &x, problems, err);
+    division_transfer_clear(&x);
+    division_topo_free(t);
+    free(area);
+    division_row_free(from);
+    division_row_free(to);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the frame */
+
+static enum gis_status
+common_check(const struct division_op_common *c, struct edit_problems *p, struct gis_error *err)
+{
+    char date[11];
+
+    if (!c->reason || !*c->reason)
+        return reject(p, err, "a division operation needs a reason (and its approval document)");
+    if (c->valid_from && !edit_date_parse(c->valid_from, date))
+        return reject(p, err, "valid_from must be a date YYYY-MM-DD");
+    return GIS_OK;
+}
+
+typedef enum gis_status (*op_fn)(
+    void *, struct store *, struct edit_group *, struct edit_problems *, struct gis_error *);
+
+/* Runs fn as one group; the result goes to out on success. */
+static enum gis_status run_op(struct editor *ed,
+                              struct op_ctx *o,
+                              const char *action,
+                              const char *target,
+                              op_fn fn,
+                              void *ctx,
+                              struct division_op_result **out,
+                              struct edit_problems *problems,
+                              struct gis_error *err)
+{
+    struct edit_group_summary sum = {NULL, action, target, o->reason};
+    struct division_op_result *r;
+    enum gis_status rc;
+
+    if (!ed || !o->who || !out || !problems)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "division operation: null argument");
+    memset(problems, 0, sizeof *problems);
+    rc = common_check(o->c, problems, err);
+    if (rc != GIS_OK)
+        return rc;
+    r = calloc(1, sizeof *r);
+    if (!r)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    r->is_dry_run = o->c->is_dry_run;
+    o->res = r;
+    snprintf(o->reason, sizeof o->reason, "%s%s%s%s", o->c->reason,
+             o->c->approval_doc && *o->c->approval_doc ? " (approval: " : "",
+             o->c->approval_doc && *o->c->approval_doc ? o->c->approval_doc : "",
+             o->c->approval_doc && *o->c->approval_doc ? ")" : "");
+    rc = editor_group_run(ed, o->who, o->c->tolerance_m, o->c->is_dry_run, fn, ctx, &sum,
+                          &r->audit_id, &r->parents_checked, problems, err);
+    if (rc != GIS_OK) {
+        division_op_result_free(r);
+        return rc;
+    }
+    *out = r;
+    return GIS_OK;
+}
+
+enum gis_status division_ops_transfer(struct editor *ed,
+                                      const struct auth_identity *who,
+                                      const struct division_transfer_input *in,
+                                      struct division_op_result **out,
+                                      struct edit_problems *problems,
+                                      struct gis_error *err)
+{
+    struct transfer_ctx tc = {{0}, in};
+    char target[40];
+
+    if (!in || !in->from || !in->to || !in->area)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "transfer-area needs from, to and area");
+    tc.o.c = &in->c;
+    tc.o.who = who;
+    snprintf(target, sizeof target, "%.12s>%.12s", in->from, in->to);
+    return run_op(ed, &tc.o, "transfer-area", target, transfer_run, &tc, out, problems, err);
+}
+
+/* ---------------------------------------------------------------- rename */
+
+struct rename_ctx {
+    struct op_ctx o;
+    const char *code, *name, *pinyin;
+};
+
+static enum gis_status rename_run(void *ctx,
+                                  struct store *st,
+                                  struct edit_group *g,
+                                  struct edit_problems *problems,
+                                  struct gis_error *err)
+{
+    struct rename_ctx *rc_ = ctx;
+    struct division_row *row = NULL;
+    struct edit_prop props[2];
+    size_t n = 0;
+    struct edit_input in = {
+        .layer_id = "divisions", .action = EDIT_UPDATE, .fid = rc_->code, .props = props};
+    char note[200], why[GIS_ERROR_MSG_MAX];
+    enum gis_status rc = division_row_get(st, rc_->code, &row, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    prop(props, &n, "name", EDIT_JSON_STRING, rc_->name);
+    prop(props, &n, "pinyin", EDIT_JSON_STRING, rc_->pinyin);
+    in.n_props = n;
+    snprintf(note, sizeof note, "former name %.150s", row->name);
+    op_reason(&rc_->o, why, sizeof why, note);
+    in.reason = why;
+    rc = member(&rc_->o, st, g, &in, problems, err);
+    if (rc == GIS_OK &&
+        !result_add(rc_->o.res, row->code, NULL, row->parent, "changed", rc_->name, NULL))
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    division_row_free(row);
+    return rc;
+}
+
+enum gis_status division_ops_rename(struct editor *ed,
+                                    const struct auth_identity *who,
+                                    const struct division_op_common *c,
+                                    const char *code,
+                                    const char *name,
+                                    const char *pinyin,
+                                    struct division_op_result **out,
+                                    struct edit_problems *problems,
+                                    struct gis_error *err)
+{
+    struct rename_ctx rc_ = {{c, who, NULL, ""}, code, name, pinyin};
+
+    if (!c || !code || !name || !*name)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "rename-division needs a code and a new name");
+    return run_op(ed, &rc_.o, "rename-division", code, rename_run, &rc_, out, problems, err);
+}
+
+/* ---------------------------------------------------------------- recode */
+
+struct recode_ctx {
+    struct op_ctx o;
+    const char *code;
+    struct division_code to;
+};
+
+/* row and everything below it under new_code: the new rows first (a child's parent must
+ * exist), the facilities moved, the old rows closed last (children before parents). */
+static enum gis_status recode_tree(struct recode_ctx *x,
+                                   struct store *st,
+                                   struct edit_group *g,
+                                   const struct division_row *row,
+                                   const char *new_code,
+                                   int depth,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err)
+{
+    struct division_row *kids = NULL;
+    size_t n = 0, i, plen = strlen(row->code);
+    char code[DIVISION_CODE_MAX];
+    enum gis_status rc = create_copy(&x->o, st, g, row, new_code, problems, err);
+
+    if (rc == GIS_OK)
+        rc = move_facilities(&x->o, st, g, row->code, new_code, NULL, NULL, problems, err);
+    if (rc == GIS_OK && depth < 3)
+        rc = division_rows_children(st, row->code, &kids, &n, err);
+    for (i = 0; i < n && rc == GIS_OK; i++) {
+        snprintf(code, sizeof code, "%s%s", new_code, kids[i].code + plen);
+        rc = recode_tree(x, st, g, &kids[i], code, depth + 1, problems, err);
+    }
+    division_rows_free(kids, n);
+    return rc == GIS_OK ? close_row(&x->o, st, g, row, problems, err) : rc;
+}
+
+static enum gis_status recode_run(void *ctx,
+                                  struct store *st,
+                                  struct edit_group *g,
+                                  struct edit_problems *problems,
+                                  struct gis_error *err)
+{
+    struct recode_ctx *x = ctx;
+    struct division_row *row = NULL, *taken = NULL;
+    char msg[GIS_ERROR_MSG_MAX];
+    enum gis_status rc = division_row_get(st, x->code, &row, err);
+
+    if (rc == GIS_OK && (int)x->to.level != row->level) {
+        snprintf(msg, sizeof msg, "%s is a %s; %s would make it a %s", row->code,
+                 division_level_name(row->level), x->to.code,
+                 division_level_name((int)x->to.level));
+        rc = reject(problems, err, msg);
+    }
+    if (rc == GIS_OK && division_row_get(st, x->to.code, &taken, NULL) == GIS_OK) {
+        snprintf(msg, sizeof msg, "code %s is taken by %s", x->to.code, taken->name);
+        rc = reject(problems, err, msg);
+    }
+    if (rc == GIS_OK)
+        rc = recode_tree(x, st, g, row, x->to.code, 0, problems, err);
+    division_row_free(taken);
+    division_row_free(row);
+    return rc;
+}
+
+enum gis_status division_ops_recode(struct editor *ed,
+                                    const struct auth_identity *who,
+                                    const struct division_op_common *c,
+                                    const char *code,
+                                    const char *new_code,
+                                    struct division_op_result **out,
+                                    struct edit_problems *problems,
+                                    struct gis_error *err)
+{
+    struct recode_ctx x;
+    char target[40];
+    enum gis_status rc;
+
+    if (!c || !code || !new_code)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "recode-division needs a code and a new code");
+    memset(&x, 0, sizeof x);
+    x.o.c = c;
+    x.o.who = who;
+    x.code = code;
+    rc = division_code_parse(new_code, &x.to, err);
+    if (rc != GIS_OK)
+        return rc;
+    snprintf(target, sizeof target, "%.12s>%.12s", code, x.to.code);
+    return run_op(ed, &x.o, "recode-division", target, recode_run, &x, out, problems, err);
+}
+
+/* ---------------------------------------------------------------- validate */
+
+enum gis_status division_ops_validate(struct store *st,
+                                      const char *code,
+                                      double tolerance_m,
+                                      struct division_problems *out,
+                                      size_t *out_parents,
+                                      struct gis_error *err)
+{
+    struct division_code dc;
+    enum gis_status rc = GIS_OK;
+
+    if (code)
+        rc = division_code_parse(code, &dc, err);
+    if (rc != GIS_OK)
+        return rc;
+    return division_validate(st, code ? dc.code : NULL, tolerance_m, out, out_parents, err);
+}

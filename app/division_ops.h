@@ -1,0 +1,108 @@
+/*
+ * Division operations as use cases (issue 15): a piece of one township given to its
+ * neighbour, a rename, a new code, and the coverage check on demand. Each operation is
+ * one edit group (gis/edit.h): one transaction through the write path (validated,
+ * versioned with valid_from = the effective date, audited with the reason and approval
+ * document, reverted as a whole by civgis revert GROUP_AUDIT_ID), refused as a whole when
+ * a member breaks a rule or the coverage of a touched parent gets a problem it did not
+ * have. A dry run does all of it and rolls back, returning what would be written.
+ * Returns plain structs; no SQL, no HTTP.
+ */
+#ifndef CIVGIS_DIVISION_OPS_H
+#define CIVGIS_DIVISION_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "division_validate.h"
+#include "edit.h"
+#include "editor.h"
+
+/* What every operation takes. */
+struct division_op_common {
+    const char *reason;       /* required */
+    const char *approval_doc; /* the approving document's number; kept with the reason */
+    const char *valid_from;   /* the effective date YYYY-MM-DD; NULL: today */
+    bool is_dry_run;
+    double tolerance_m; /* <= 0: 1 m */
+};
+
+/* One division row the operation wrote (or would write). */
+struct division_change {
+    char code[DIVISION_CODE_MAX];
+    char former_code[DIVISION_CODE_MAX]; /* the code it had before, "" when the same */
+    char parent[DIVISION_CODE_MAX];
+    char action[16]; /* "changed", "created", "closed", "moved" (a facility) */
+    char name[128];
+    char *geojson; /* its new polygon or seat (EPSG:4326), NULL for a closed row; owned */
+};
+
+struct division_op_result {
+    bool is_dry_run;
+    int64_t audit_id;                     /* the group's audit row; 0 in a dry run */
+    size_t parents_checked;               /* coverage checks run after the change */
+    double area_before_m2, area_after_m2; /* of the divisions changed (transfer) */
+    double moved_area_m2;
+    size_t n, cap;
+    struct division_change *items;
+};
+
+void division_op_result_free(struct division_op_result *r);
+
+struct division_transfer_input {
+    struct division_op_common c;
+    const char *from, *to;
+    const char *area; /* GeoJSON Polygon or MultiPolygon, CRS84 */
+    bool may_split;   /* `from` may be left in more pieces than it had */
+};
+
+/* transfer-area: the part of from inside area joins to; the villages whose seats lie in
+ * it get to as parent and the next free codes under to (their old ones named as former
+ * codes in the new versions' reasons); the facilities in it follow. Refused
+ * (GIS_ERR_REJECTED, problems say why) when from and to are not siblings (a transfer
+ * across a county border), the piece does not touch to, from would be left empty or in
+ * more pieces. Errors as editor_group_run. out: caller frees. */
+enum gis_status division_ops_transfer(struct editor *ed,
+                                      const struct auth_identity *who,
+                                      const struct division_transfer_input *in,
+                                      struct division_op_result **out,
+                                      struct edit_problems *problems,
+                                      struct gis_error *err);
+
+/* rename-division: a new name (and pinyin, NULL: kept) from the effective date. */
+enum gis_status division_ops_rename(struct editor *ed,
+                                    const struct auth_identity *who,
+                                    const struct division_op_common *c,
+                                    const char *code,
+                                    const char *name,
+                                    const char *pinyin,
+                                    struct division_op_result **out,
+                                    struct edit_problems *problems,
+                                    struct gis_error *err);
+
+/* recode-division: the division gets new_code (same level; its parent must exist), its
+ * children the same suffixes under the new prefix, the facilities naming any of them
+ * the new codes; the old rows close on the effective date. Refused when new_code is
+ * taken (now or by an earlier version). */
+enum gis_status division_ops_recode(struct editor *ed,
+                                    const struct auth_identity *who,
+                                    const struct division_op_common *c,
+                                    const char *code,
+                                    const char *new_code,
+                                    struct division_op_result **out,
+                                    struct edit_problems *problems,
+                                    struct gis_error *err);
+
+/* validate-divisions: the coverage check for code's subtree (NULL: everything) read from
+ * st. out: the problems (cleared by division_problems_clear), out_parents the number of
+ * parents checked. */
+enum gis_status division_ops_validate(struct store *st,
+                                      const char *code,
+                                      double tolerance_m,
+                                      struct division_problems *out,
+                                      size_t *out_parents,
+                                      struct gis_error *err);
+
+#endif

@@ -1,0 +1,189 @@
+/* The coverage check and the transfer geometry on small synthetic polygons (about 1 km
+ * squares near Yan'an, 0.01 degrees), one test per kind of problem. */
+#include <geos_c.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "division_topo.h"
+
+static GEOSContextHandle_t H;
+
+static unsigned char *wkb(const char *wkt, size_t *n)
+{
+    GEOSWKTReader *r = GEOSWKTReader_create_r(H);
+    GEOSWKBWriter *w = GEOSWKBWriter_create_r(H);
+    GEOSGeometry *g = GEOSWKTReader_read_r(H, r, wkt);
+    unsigned char *out = GEOSWKBWriter_write_r(H, w, g, n);
+
+    GEOSGeom_destroy_r(H, g);
+    GEOSWKTReader_destroy_r(H, r);
+    GEOSWKBWriter_destroy_r(H, w);
+    return out;
+}
+
+#define PARENT "POLYGON((109 36, 109.02 36, 109.02 36.01, 109 36.01, 109 36))"
+
+static size_t check(const char *a,
+                    const char *b,
+                    const char *seat_owner,
+                    double sx,
+                    double sy,
+                    struct division_problems *ps)
+{
+    struct division_topo *t = NULL;
+    size_t np, na, nb;
+    unsigned char *p = wkb(PARENT, &np), *wa = wkb(a, &na), *wb = wkb(b, &nb);
+    struct division_check_child kids[2] = {{"610602001", wa, na}, {"610602002", wb, nb}};
+    struct division_check_seat seat = {"610602001001", seat_owner, sx, sy};
+    struct division_check_input in = {"610602", p, np, kids, 2, &seat, seat_owner ? 1 : 0};
+
+    assert_int_equal(division_topo_new(109.01, 36.005, 1.0, &t, NULL), GIS_OK);
+    assert_int_equal(division_check_run(t, &in, ps, NULL), GIS_OK);
+    division_topo_free(t);
+    GEOSFree_r(H, p);
+    GEOSFree_r(H, wa);
+    GEOSFree_r(H, wb);
+    return ps->n;
+}
+
+#define LEFT  "POLYGON((109 36, 109.01 36, 109.01 36.01, 109 36.01, 109 36))"
+#define RIGHT "POLYGON((109.01 36, 109.02 36, 109.02 36.01, 109.01 36.01, 109.01 36))"
+
+static void clean(void **state)
+{
+    struct division_problems ps = {0};
+    (void)state;
+    assert_int_equal(check(LEFT, RIGHT, "610602001", 109.005, 36.005, &ps), 0);
+    division_problems_clear(&ps);
+}
+
+static void gap(void **state)
+{
+    struct division_problems ps = {0};
+    (void)state;
+    /* The right one starts 0.0001 degrees (about 9 m) too far east. */
+    check(LEFT, "POLYGON((109.0101 36, 109.02 36, 109.02 36.01, 109.0101 36.01, 109.0101 36))",
+          NULL, 0, 0, &ps);
+    assert_int_equal(ps.n, 1);
+    assert_int_equal(ps.items[0].kind, DIVISION_PROBLEM_GAP);
+    assert_true(ps.items[0].area_m2 > 9000 && ps.items[0].area_m2 < 11000);
+    assert_non_null(strstr(ps.items[0].geojson, "Polygon"));
+    division_problems_clear(&ps);
+}
+
+static void sliver_under_tolerance(void **state)
+{
+    struct division_problems ps = {0};
+    (void)state;
+    /* 0.000005 degrees is about 0.45 m: under the 1 m tolerance. */
+    check(LEFT,
+          "POLYGON((109.010005 36, 109.02 36, 109.02 36.01, 109.010005 36.01, 109.010005 36))",
+          NULL, 0, 0, &ps);
+    assert_int_equal(ps.n, 0);
+    division_problems_clear(&ps);
+}
+
+static void overlap(void **state)
+{
+    struct division_problems ps = {0};
+    (void)state;
+    check(LEFT, "POLYGON((109.0095 36, 109.02 36, 109.02 36.01, 109.0095 36.01, 109.0095 36))",
+          NULL, 0, 0, &ps);
+    assert_int_equal(ps.n, 1);
+    assert_int_equal(ps.items[0].kind, DIVISION_PROBLEM_OVERLAP);
+    assert_string_equal(ps.items[0].codes[0], "610602001");
+    assert_string_equal(ps.items[0].codes[1], "610602002");
+    division_problems_clear(&ps);
+}
+
+static void outside(void **state)
+{
+    struct division_problems ps = {0};
+    (void)state;
+    check(LEFT, "POLYGON((109.01 36, 109.03 36, 109.03 36.01, 109.01 36.01, 109.01 36))", NULL, 0,
+          0, &ps);
+    assert_int_equal(ps.n, 1);
+    assert_int_equal(ps.items[0].kind, DIVISION_PROBLEM_OUTSIDE);
+    assert_string_equal(ps.items[0].codes[0], "610602002");
+    division_problems_clear(&ps);
+}
+
+static void invalid(void **state)
+{
+    struct division_problems ps = {0};
+    (void)state;
+    /* A bow tie. */
+    check("POLYGON((109 36, 109.01 36.01, 109.01 36, 109 36.01, 109 36))", RIGHT, NULL, 0, 0, &ps);
+    assert_true(ps.n >= 1);
+    assert_int_equal(ps.items[0].kind, DIVISION_PROBLEM_INVALID);
+    division_problems_clear(&ps);
+}
+
+static void seat_outside(void **state)
+{
+    struct division_problems ps = {0};
+    (void)state;
+    check(LEFT, RIGHT, "610602001", 109.015, 36.005, &ps);
+    assert_int_equal(ps.n, 1);
+    assert_int_equal(ps.items[0].kind, DIVISION_PROBLEM_SEAT_OUTSIDE);
+    division_problems_clear(&ps);
+}
+
+static void transfer_shares_the_cut(void **state)
+{
+    struct division_topo *t = NULL;
+    struct division_transfer x = {0};
+    size_t nf, nt, na;
+    unsigned char *f = wkb(LEFT, &nf), *to = wkb(RIGHT, &nt);
+    unsigned char *a = wkb("POLYGON((109.005 36.002, 109.012 36.002, 109.012 36.004, 109.005 "
+                           "36.004, 109.005 36.002))",
+                           &na);
+    (void)state;
+    assert_int_equal(division_topo_new(109.01, 36.005, 1.0, &t, NULL), GIS_OK);
+    assert_int_equal(division_topo_transfer(t, f, nf, to, nt, a, na, &x, NULL), GIS_OK);
+    assert_int_equal(x.new_from_parts, 1);
+    assert_true(x.gap_m <= 1.0);
+    assert_true(x.piece_area_m2 > 0);
+    assert_float_equal(x.from_area_m2 + x.to_area_m2, x.new_from_area_m2 + x.new_to_area_m2, 1.0);
+    /* Both new polygons carry the cut's corners (109.005 36.002 and 109.005 36.004). */
+    assert_true(division_topo_covers(t, x.to_wkb, x.to_wkb_n, 109.006, 36.003));
+    assert_false(division_topo_covers(t, x.from_wkb, x.from_wkb_n, 109.006, 36.003));
+    division_transfer_clear(&x);
+    /* An area inside from, away from `to`, is refused by the caller: the gap says so. */
+    GEOSFree_r(H, a);
+    a = wkb("POLYGON((109.001 36.002, 109.002 36.002, 109.002 36.004, 109.001 36.004, 109.001 "
+            "36.002))",
+            &na);
+    assert_int_equal(division_topo_transfer(t, f, nf, to, nt, a, na, &x, NULL), GIS_OK);
+    assert_true(x.gap_m > 100);
+    division_transfer_clear(&x);
+    division_topo_free(t);
+    GEOSFree_r(H, f);
+    GEOSFree_r(H, to);
+    GEOSFree_r(H, a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(clean),
+        cmocka_unit_test(gap),
+        cmocka_unit_test(sliver_under_tolerance),
+        cmocka_unit_test(overlap),
+        cmocka_unit_test(outside),
+        cmocka_unit_test(invalid),
+        cmocka_unit_test(seat_outside),
+        cmocka_unit_test(transfer_shares_the_cut),
+    };
+    int rc;
+
+    H = GEOS_init_r();
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    GEOS_finish_r(H);
+    return rc;
+}
