@@ -2,9 +2,17 @@
  * Tilesets and their tiles without HTTP (see tileset.h). Each layer is read once per
  * version of the tables it shows (layer_data_version) through the items query into a tile source
  * (tiles/tilesource.h: Web Mercator, shared-border ranks, an R-tree); a tile reads only those.
+ *
+ * Tiles show every layer in its public view (layer.h), for every caller: the sensitive
+ * assistance counts are never in a tile. Tiles are shared artefacts: one cache entry per
+ * tile for all callers, Cache-Control public, exported to MBTiles and PMTiles files that
+ * are handed around; a planner reads the counts through items, filters and the coverage
+ * layers' items instead. So no tile's bytes vary by role, and no planner's tile can be
+ * served from a cache to anyone else.
  */
 #include "tileset.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +53,7 @@ const struct tileset *tileset_find(struct store *st,
 
     if (!strcmp(id, TILESET_COMBINED.id))
         return &TILESET_COMBINED;
-    l = layer_resolve(st, id, scratch);
+    l = layer_resolve_for(st, id, LAYER_VIEW_PUBLIC, scratch);
     if (!l || coverage_layers_prepare(cov, st, l->id, NULL) != GIS_OK)
         return NULL;
     *one = (struct tileset){l->id, l->title, {{l->id, 0}}, 1};
@@ -158,6 +166,7 @@ static enum gis_status build_source(struct store *st,
     bool has_row = true;
     enum gis_status rc;
 
+    assert(!l->shows_sensitive); /* tiles are public (see the top of this file) */
     for (i = 0; i < n; i++)
         keys[i] = l->props[i].name;
     keys[n] = "id";
@@ -340,7 +349,8 @@ enum gis_status tileset_acquire(struct store *st,
     out->max_bytes = r->max_bytes;
     for (i = 0; i < ts->n_layers && rc == GIS_OK; i++) {
         struct layer_scratch scratch;
-        const struct layer_def *l = layer_resolve(st, ts->layers[i].collection, &scratch);
+        const struct layer_def *l =
+            layer_resolve_for(st, ts->layers[i].collection, LAYER_VIEW_PUBLIC, &scratch);
         int64_t version;
         if (!l || z < ts->layers[i].minzoom)
             continue;
@@ -527,8 +537,8 @@ void tileset_layers_resolve(struct store *st, const struct tileset *ts, struct t
 
     out->n = 0;
     for (i = 0; i < ts->n_layers; i++) {
-        const struct layer_def *l =
-            layer_resolve(st, ts->layers[i].collection, &out->scratch[out->n]);
+        const struct layer_def *l = layer_resolve_for(st, ts->layers[i].collection,
+                                                      LAYER_VIEW_PUBLIC, &out->scratch[out->n]);
         if (!l)
             continue;
         out->def[out->n] = l;
@@ -541,7 +551,8 @@ bool tileset_bounds(struct store *st, const struct tileset *ts, double out[4])
 {
     struct layer_scratch scratch;
     struct layer_stats stats = {0};
-    const struct layer_def *l = layer_resolve(st, ts->layers[0].collection, &scratch);
+    const struct layer_def *l =
+        layer_resolve_for(st, ts->layers[0].collection, LAYER_VIEW_PUBLIC, &scratch);
 
     if (!l || layer_stats(st, l, &stats, NULL) != GIS_OK || !stats.has_extent)
         return false;

@@ -39,8 +39,9 @@ extern const struct tileset TILESET_COMBINED;
 struct coverage_layers;
 
 /* The tileset named id: "civgis" or a collection's (filled into *one, with scratch for
- * the layer); a coverage layer's values are brought up to date in cov (coverage_layers.h;
- * st must be attached to it). NULL when there is none. */
+ * the layer, in its public view: tiles never hold the sensitive counts, for any caller);
+ * a coverage layer's values are brought up to date in cov (coverage_layers.h; st must be
+ * attached to it). NULL when there is none. */
 const struct tileset *tileset_find(struct store *st,
                                    struct coverage_layers *cov,
                                    const char *id,

@@ -5,6 +5,7 @@
 
 #include "facility.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,76 +16,93 @@
 
 static const struct layer_prop DIVISION_PROPS[] = {
     {"code", PROP_TEXT, "code", "Official statistical division code (6, 9 or 12 digits)", "Code",
-     "区划代码"},
-    {"name", PROP_TEXT, "name", "Standard name", "Name", "名称"},
+     "区划代码", false},
+    {"name", PROP_TEXT, "name", "Standard name", "Name", "名称", false},
     {"level", PROP_INT, "level", "2 city, 3 county, 4 township/street, 5 village/community",
-     "Level", "级别"},
+     "Level", "级别", false},
     {"parent_code", PROP_TEXT, "parent_code", "Code of the parent division", "Parent code",
-     "上级区划代码"},
-    {"kind", PROP_TEXT, "kind", "street, town, township, village or community", "Kind", "类型"},
+     "上级区划代码", false},
+    {"kind", PROP_TEXT, "kind", "street, town, township, village or community", "Kind", "类型",
+     false},
     {"urban_rural_code", PROP_TEXT, "urban_rural_code", "NBS urban-rural class code",
-     "Urban-rural class", "城乡分类代码"},
-    {"pinyin", PROP_TEXT, "pinyin", "Name in pinyin", "Pinyin", "拼音"},
-    {"population", PROP_INT, "population", "Resident population", "Population", "常住人口"},
+     "Urban-rural class", "城乡分类代码", false},
+    {"pinyin", PROP_TEXT, "pinyin", "Name in pinyin", "Pinyin", "拼音", false},
+    {"population", PROP_INT, "population", "Resident population", "Population", "常住人口", false},
     {"elderly_60plus", PROP_INT, "elderly_60plus", "Residents aged 60 and over", "Aged 60 and over",
-     "60岁及以上人口"},
+     "60岁及以上人口", false},
     {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real",
-     "Synthetic", "合成数据"},
+     "Synthetic", "合成数据", false},
     {"valid_from", PROP_DATE, "valid_from", "First day this version is valid", "Valid from",
-     "生效日期"},
+     "生效日期", false},
     {"valid_to", PROP_DATE, "valid_to", "Day this version ended (null: current)", "Valid to",
-     "失效日期"},
+     "失效日期", false},
 };
 
 static const struct layer_prop FACILITY_PROPS[] = {
-    {"kind", PROP_TEXT, "kind", "Facility kind, e.g. mutual_aid_home", "Kind", "设施类型"},
-    {"status", PROP_TEXT, "status", "planned .. operating, closed", "Status", "状态"},
-    {"name", PROP_TEXT, "name", "Name", "Name", "名称"},
-    {"capacity", PROP_INT, "capacity", "Beds or places", "Capacity", "容量"},
+    {"kind", PROP_TEXT, "kind", "Facility kind, e.g. mutual_aid_home", "Kind", "设施类型", false},
+    {"status", PROP_TEXT, "status", "planned .. operating, closed", "Status", "状态", false},
+    {"name", PROP_TEXT, "name", "Name", "Name", "名称", false},
+    {"capacity", PROP_INT, "capacity", "Beds or places", "Capacity", "容量", false},
     {"division_code", PROP_TEXT, "division_code", "Code of the division it lies in",
-     "Division code", "所在区划代码"},
+     "Division code", "所在区划代码", false},
     {"responsible_unit", PROP_TEXT, "responsible_unit", "Unit responsible for it",
-     "Responsible unit", "责任单位"},
-    {"due_date", PROP_DATE, "due_date", "Date it is due", "Due date", "计划完成日期"},
+     "Responsible unit", "责任单位", false},
+    {"due_date", PROP_DATE, "due_date", "Date it is due", "Due date", "计划完成日期", false},
     {"scenario_id", PROP_INT, "scenario_id", "Planning scenario that proposed it", "Scenario",
-     "规划方案"},
+     "规划方案", false},
     {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real",
-     "Synthetic", "合成数据"},
+     "Synthetic", "合成数据", false},
 };
 
 static const struct layer_prop PLACE_PROPS[] = {
-    {"name", PROP_TEXT, "name", "Standard name", "Name", "标准名称"},
-    {"pinyin", PROP_TEXT, "pinyin", "Name in pinyin", "Pinyin", "拼音"},
+    {"name", PROP_TEXT, "name", "Standard name", "Name", "标准名称", false},
+    {"pinyin", PROP_TEXT, "pinyin", "Name in pinyin", "Pinyin", "拼音", false},
     {"aliases", PROP_TEXT, "aliases", "Former names and aliases (JSON array)", "Aliases",
-     "别名和曾用名"},
-    {"category", PROP_TEXT, "category", "Place category", "Category", "类别"},
+     "别名和曾用名", false},
+    {"category", PROP_TEXT, "category", "Place category", "Category", "类别", false},
     {"division_code", PROP_TEXT, "division_code", "Code of the division it lies in",
-     "Division code", "所在区划代码"},
-    {"status", PROP_TEXT, "status", "Status of the name", "Status", "状态"},
+     "Division code", "所在区划代码", false},
+    {"status", PROP_TEXT, "status", "Status of the name", "Status", "状态", false},
     {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real",
-     "Synthetic", "合成数据"},
+     "Synthetic", "合成数据", false},
     {"valid_from", PROP_DATE, "valid_from", "First day this version is valid", "Valid from",
-     "生效日期"},
+     "生效日期", false},
     {"valid_to", PROP_DATE, "valid_to", "Day this version ended (null: current)", "Valid to",
-     "失效日期"},
+     "失效日期", false},
 };
 
-/* Sensitive assistance counts are left out until roles exist. */
+/* The public properties of demand; the sensitive ones follow in DEMAND_SENSITIVE. */
 static const struct layer_prop DEMAND_PROPS[] = {
-    {"code", PROP_TEXT, "code", "Demand point code (the village code)", "Code", "需求点代码"},
-    {"name", PROP_TEXT, "name", "Name", "Name", "名称"},
-    {"division_code", PROP_TEXT, "division_code", "Township code", "Township code", "所属乡镇代码"},
-    {"population", PROP_INT, "population", "Resident population", "Population", "常住人口"},
+    {"code", PROP_TEXT, "code", "Demand point code (the village code)", "Code", "需求点代码",
+     false},
+    {"name", PROP_TEXT, "name", "Name", "Name", "名称", false},
+    {"division_code", PROP_TEXT, "division_code", "Township code", "Township code", "所属乡镇代码",
+     false},
+    {"population", PROP_INT, "population", "Resident population", "Population", "常住人口", false},
     {"elderly_60plus", PROP_INT, "elderly_60plus", "Residents aged 60 and over", "Aged 60 and over",
-     "60岁及以上人口"},
+     "60岁及以上人口", false},
     {"synthetic", PROP_BOOL, "is_synthetic", "True where the data is synthetic, not real",
-     "Synthetic", "合成数据"},
+     "Synthetic", "合成数据", false},
+};
+
+/* The social-assistance counts (the sensitive weights of coverage_data.c): only the full
+ * view (planner and above) lists them. */
+static const struct layer_prop DEMAND_SENSITIVE[] = {
+    {"poor_households", PROP_INT, "poor_households",
+     "Poor households (a social-assistance count; planner role and above)", "Poor households",
+     "贫困户数", true},
+    {"poor_people", PROP_INT, "poor_people", "People in poor households (planner role and above)",
+     "Poor people", "贫困人口", true},
+    {"assisted_households", PROP_INT, "assisted_households",
+     "Households receiving assistance (planner role and above)", "Assisted households",
+     "受救助户数", true},
 };
 
 #define DIVISION_LAYER(id_, title_, desc_, where_, geom_sql_, rtree0_, rtree1_, kind_)             \
     {                                                                                              \
         id_, title_, desc_, "divisions", where_, "code", geom_sql_, {rtree0_, rtree1_}, "id",      \
-            kind_, true, DIVISION_PROPS, N(DIVISION_PROPS), "name", "pinyin", "code", NULL, 0      \
+            kind_, true, DIVISION_PROPS, N(DIVISION_PROPS), "name", "pinyin", "code", NULL, 0,     \
+            NULL, 0, false                                                                         \
     }
 
 static const struct layer_def LAYERS[] = {
@@ -138,7 +156,10 @@ static const struct layer_def LAYERS[] = {
      NULL,
      "fid",
      NULL,
-     0},
+     0,
+     NULL,
+     0,
+     false},
     {"places",
      "Gazetteer",
      "Standard place names",
@@ -156,7 +177,10 @@ static const struct layer_def LAYERS[] = {
      "pinyin",
      NULL,
      NULL,
-     0},
+     0,
+     NULL,
+     0,
+     false},
     {"demand",
      "Demand points",
      "Village and community points with population and elderly counts",
@@ -174,7 +198,10 @@ static const struct layer_def LAYERS[] = {
      NULL,
      "code",
      NULL,
-     0},
+     0,
+     DEMAND_SENSITIVE,
+     N(DEMAND_SENSITIVE),
+     false},
 };
 
 size_t layer_count(void)
@@ -271,9 +298,28 @@ const char *layer_coverage_kind(const char *id)
     return NULL;
 }
 
+/* Copies l into scratch with its public properties and, in the full view, its sensitive
+ * ones after them; returns how many. */
+static size_t
+with_sensitive(const struct layer_def *l, enum layer_view view, struct layer_scratch *scratch)
+{
+    size_t n = l->n_props, n_s = view == LAYER_VIEW_FULL ? l->n_sensitive : 0;
+
+    assert(n + n_s <= LAYER_COV_PROPS);
+    memcpy(scratch->props, l->props, n * sizeof *scratch->props);
+    if (n_s)
+        memcpy(scratch->props + n, l->sensitive_props, n_s * sizeof *scratch->props);
+    scratch->def = *l;
+    scratch->def.props = scratch->props;
+    scratch->def.n_props = n + n_s;
+    scratch->def.shows_sensitive = n_s > 0;
+    return n + n_s;
+}
+
 /* The demand layer with four computed properties. kind is one of FACILITY_KINDS (our
  * constant, never user text), so it may stand in the SQL. */
-static const struct layer_def *coverage_layer(const char *kind, struct layer_scratch *scratch)
+static const struct layer_def *
+coverage_layer(const char *kind, enum layer_view view, struct layer_scratch *scratch)
 {
     static const struct {
         const char *name, *description, *title, *title_zh;
@@ -290,17 +336,19 @@ static const struct layer_def *coverage_layer(const char *kind, struct layer_scr
          PROP_INT, STORE_COV_N_WITHIN},
     };
     const struct layer_def *demand = layer_find("demand");
-    size_t k, n = demand->n_props;
+    size_t k, n = with_sensitive(demand, view, scratch);
 
-    memcpy(scratch->props, demand->props, n * sizeof *scratch->props);
     for (k = 0; k < 4 && n < LAYER_COV_PROPS; k++, n++) {
         snprintf(scratch->prop_sql[k], sizeof scratch->prop_sql[k],
                  "civgis_coverage('%s', code, %d)", kind, (int)extra[k].what);
-        scratch->props[n] =
-            (struct layer_prop){extra[k].name,        extra[k].type,  scratch->prop_sql[k],
-                                extra[k].description, extra[k].title, extra[k].title_zh};
+        scratch->props[n] = (struct layer_prop){extra[k].name,
+                                                extra[k].type,
+                                                scratch->prop_sql[k],
+                                                extra[k].description,
+                                                extra[k].title,
+                                                extra[k].title_zh,
+                                                false};
     }
-    scratch->def = *demand;
     snprintf(scratch->id, sizeof scratch->id, "coverage-%s", kind);
     snprintf(scratch->title, sizeof scratch->title, "Coverage by %s", kind);
     scratch->def.id = scratch->id;
@@ -312,8 +360,10 @@ static const struct layer_def *coverage_layer(const char *kind, struct layer_scr
     return &scratch->def;
 }
 
-const struct layer_def *
-layer_resolve(struct store *st, const char *id, struct layer_scratch *scratch)
+const struct layer_def *layer_resolve_for(struct store *st,
+                                          const char *id,
+                                          enum layer_view view,
+                                          struct layer_scratch *scratch)
 {
     static const char sql[] = "SELECT name FROM scenarios WHERE id = ?";
     const struct layer_def *fixed = layer_find(id);
@@ -323,7 +373,11 @@ layer_resolve(struct store *st, const char *id, struct layer_scratch *scratch)
     bool found = false;
 
     if (layer_coverage_kind(id))
-        return coverage_layer(layer_coverage_kind(id), scratch);
+        return coverage_layer(layer_coverage_kind(id), view, scratch);
+    if (fixed && view == LAYER_VIEW_FULL && fixed->n_sensitive) {
+        with_sensitive(fixed, view, scratch);
+        return &scratch->def;
+    }
     if (fixed || !id || strncmp(id, "scenario-", 9))
         return fixed;
     n = strtoll(id + 9, &end, 10);
@@ -347,6 +401,12 @@ layer_resolve(struct store *st, const char *id, struct layer_scratch *scratch)
     scratch->def.where_int_sql = "scenario_id = ";
     scratch->def.where_int = n;
     return &scratch->def;
+}
+
+const struct layer_def *
+layer_resolve(struct store *st, const char *id, struct layer_scratch *scratch)
+{
+    return layer_resolve_for(st, id, LAYER_VIEW_PUBLIC, scratch);
 }
 
 enum gis_status layer_data_version(struct store *st,

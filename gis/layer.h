@@ -29,6 +29,19 @@ struct layer_prop {
     const char *sql; /* constant expression over the layer's table */
     const char *description;
     const char *title, *title_zh; /* short labels, English and Chinese (schemas, forms) */
+    /* A social-assistance count (demand_weight_is_sensitive): only in a layer resolved with
+     * LAYER_VIEW_FULL, so the public view's whitelist cannot name it. */
+    bool is_sensitive;
+};
+
+/* What a layer shows its caller. The public view leaves the sensitive assistance counts
+ * out of the property list, the whitelist that items, filters, sorting, property
+ * selection, schemas and queryables read, so below the planner role those names are
+ * simply unknown; the full view (planner and above) lists them. The caller's policy
+ * chooses the view (server/policy.h); gis/ only obeys it. */
+enum layer_view {
+    LAYER_VIEW_PUBLIC,
+    LAYER_VIEW_FULL,
 };
 
 enum layer_geom {
@@ -54,10 +67,17 @@ struct layer_def {
     const char *search_code_sql;
     const char *where_int_sql; /* NULL, or a constant condition prefix bound to where_int */
     int64_t where_int;
+    /* The sensitive properties the full view appends to props (none: NULL, 0), and
+     * whether props holds them (a layer resolved with LAYER_VIEW_FULL that has some).
+     * Caches and ETags of what a layer shows key on shows_sensitive. */
+    const struct layer_prop *sensitive_props;
+    size_t n_sensitive;
+    bool shows_sensitive;
 };
 
-/* Room for a layer made at run time (a scenario's proposed sites). */
-#define LAYER_COV_PROPS 10
+/* Room for a layer made at run time (a scenario's proposed sites, a coverage layer, the
+ * full view of a layer with sensitive properties). */
+#define LAYER_COV_PROPS 16
 
 struct layer_scratch {
     struct layer_def def;
@@ -67,10 +87,19 @@ struct layer_scratch {
     char prop_sql[4][96];
 };
 
-/* The layer named id: a fixed one, "scenario-N" for the facilities scenario N proposes, or
- * "coverage-KIND" for the demand points with their coverage by operating facilities of
- * KIND (covered, nearest_id, nearest_m, n_within from civgis_coverage(); see store.h),
- * built into scratch, which must outlive the use. NULL when there is no such layer. */
+/* The layer named id as view shows it: a fixed one, "scenario-N" for the facilities
+ * scenario N proposes, or "coverage-KIND" for the demand points with their coverage by
+ * operating facilities of KIND (covered, nearest_id, nearest_m, n_within from
+ * civgis_coverage(); see store.h), built into scratch, which must outlive the use. The
+ * full view of a layer with sensitive properties lists them after its public ones (and
+ * before a coverage layer's four). NULL when there is no such layer. */
+const struct layer_def *layer_resolve_for(struct store *st,
+                                          const char *id,
+                                          enum layer_view view,
+                                          struct layer_scratch *scratch);
+
+/* layer_resolve_for with the public view: what tiles, exports and anyone without a role
+ * see. */
 const struct layer_def *
 layer_resolve(struct store *st, const char *id, struct layer_scratch *scratch);
 
@@ -81,9 +110,9 @@ const char *layer_coverage_kind(const char *id);
 size_t layer_scenario_ids(struct store *st, int64_t *out, size_t max);
 
 size_t layer_count(void);
-/* Layer i (0 <= i < layer_count()). */
+/* Layer i (0 <= i < layer_count()), in its public view, as layer_find. */
 const struct layer_def *layer_at(size_t i);
-/* The layer with this id, or NULL. */
+/* The fixed layer with this id in its public view, or NULL. */
 const struct layer_def *layer_find(const char *id);
 /* Index of property name in layer, or -1. */
 int layer_prop_find(const struct layer_def *layer, const char *name);

@@ -174,7 +174,8 @@ const struct layer_def *api_find_layer(const struct api_request *req,
                                        struct api_response *res,
                                        struct layer_scratch *scratch)
 {
-    const struct layer_def *l = layer_resolve(api_store(req), req->path_params[0], scratch);
+    const struct layer_def *l = layer_resolve_for(api_store(req), req->path_params[0],
+                                                  policy_layer_view(&req->caller), scratch);
 
     if (!l)
         api_error(res, 404, "not_found", "no such collection; see /collections");

@@ -419,7 +419,10 @@ parse_request(const struct api_request *req, struct items_req *r, struct gis_err
 
     memset(r, 0, sizeof *r);
     gbuf_init(&r->canonical, 64 * 1024);
-    r->layer = layer_resolve(api_store(req), req->path_params[0], &r->scratch);
+    /* Below the planner role the sensitive counts are not in the layer: a filter, sortby,
+     * properties= or name=value naming one is refused as naming an unknown property. */
+    r->layer = layer_resolve_for(api_store(req), req->path_params[0],
+                                 policy_layer_view(&req->caller), &r->scratch);
     if (!r->layer)
         return gis_fail(err, GIS_ERR_NOT_FOUND, "no collection '%.60s'; see /collections",
                         req->path_params[0]);

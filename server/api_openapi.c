@@ -142,13 +142,46 @@ static cJSON *add_op(cJSON *paths, const char *path, const struct api_route *rt)
     plist = cJSON_AddArrayToObject(op, "parameters");
     add_refs(plist, rt->params, &has_f);
     cJSON_AddItemToObject(op, "responses", responses(rt->media_type, rt->summary, has_f));
-    if (rt->min_role > AUTH_ANONYMOUS)
+    if (rt->min_role > AUTH_ANONYMOUS) {
         add_secured(op);
+        /* The route's minimum role, as dispatch checks it (clients and tests read it). */
+        cJSON_AddStringToObject(op, "x-civgis-min-role", auth_role_name(rt->min_role));
+    }
     return op;
 }
 
+/* One queryable of l as a property=value query parameter. A sensitive one is marked with
+ * the role it needs (x-civgis-min-role); below it the server answers 400 naming it as
+ * unknown, as for any name the caller's queryables do not list. */
+static cJSON *queryable_param(const struct layer_prop *p)
+{
+    cJSON *s = schema(api_json_type(p->type)), *par;
+
+    if (p->type == PROP_DATE)
+        cJSON_AddStringToObject(s, "format", "date");
+    par = param(p->name, "query", p->description, s, false);
+    if (p->is_sensitive)
+        cJSON_AddStringToObject(par, "x-civgis-min-role", auth_role_name(policy_sensitive_role()));
+    return par;
+}
+
+/* Anyone may call it; a token of the role its parameters' x-civgis-min-role names shows
+ * more (the sensitive properties): security lists no scheme (anonymous) and the token
+ * schemes. */
+static void add_optional_security(cJSON *op)
+{
+    cJSON *sec = cJSON_AddArrayToObject(op, "security");
+
+    cJSON_AddItemToArray(sec, cJSON_CreateObject());
+    cJSON_AddItemToArray(sec, cJSON_CreateObject());
+    cJSON_AddArrayToObject(cJSON_GetArrayItem(sec, 1), "bearer");
+    cJSON_AddItemToArray(sec, cJSON_CreateObject());
+    cJSON_AddArrayToObject(cJSON_GetArrayItem(sec, 2), "basic");
+}
+
 /* /collections/{id}/items for one collection: the generic items operation with the
- * collection's queryables added as query parameters (property=value). */
+ * collection's queryables added as query parameters (property=value), the sensitive ones
+ * (planner and above) marked, and the operation then marked as optionally secured. */
 static void
 add_collection_items(cJSON *paths, const struct api_route *items, const struct layer_def *l)
 {
@@ -164,13 +197,12 @@ add_collection_items(cJSON *paths, const struct api_route *items, const struct l
     snprintf(path, sizeof path, "/collections/%s/items", l->id);
     op = add_op(paths, path, &rt);
     plist = cJSON_GetObjectItemCaseSensitive(op, "parameters");
-    for (i = 0; i < l->n_props; i++) {
-        cJSON *s = schema(api_json_type(l->props[i].type));
-        if (l->props[i].type == PROP_DATE)
-            cJSON_AddStringToObject(s, "format", "date");
-        cJSON_AddItemToArray(plist,
-                             param(l->props[i].name, "query", l->props[i].description, s, false));
-    }
+    for (i = 0; i < l->n_props; i++)
+        cJSON_AddItemToArray(plist, queryable_param(&l->props[i]));
+    for (i = 0; i < l->n_sensitive; i++)
+        cJSON_AddItemToArray(plist, queryable_param(&l->sensitive_props[i]));
+    if (l->n_sensitive)
+        add_optional_security(op);
 }
 
 static void add_security(cJSON *comp)

@@ -34,7 +34,8 @@ bool api_data_etag(const struct api_request *req,
                    const char *what,
                    const char *extra);
 
-/* The collection named by the request's first path parameter, or NULL after a 404. */
+/* The collection named by the request's first path parameter, in the caller's view
+ * (policy_layer_view: the sensitive counts for planner and above), or NULL after a 404. */
 const struct layer_def *api_find_layer(const struct api_request *req,
                                        struct api_response *res,
                                        struct layer_scratch *scratch);

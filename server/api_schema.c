@@ -3,8 +3,10 @@
  * every property a feature returns with its type, its title in Chinese and English and
  * its role (id, primary geometry, primary instant or interval), and
  * /collections/{id}/queryables, the properties a filter may name. Both are built from
- * the layer table, the whitelist the items handler reads, so neither can describe a
- * property the server does not return: the sensitive assistance counts are not in it.
+ * the layer table in the caller's view, the whitelist the items handler reads, so neither
+ * can describe a property the server does not return to that caller: below the planner
+ * role the sensitive assistance counts are not in it, and for a planner they are marked
+ * with the role they need (x-civgis-min-role).
  */
 #include <stdio.h>
 #include <string.h>
@@ -75,6 +77,8 @@ static void add_property(cJSON *props, const struct layer_def *l, size_t i, bool
         cJSON_AddStringToObject(p, "x-ogc-role", role);
     if (with_roles)
         cJSON_AddNumberToObject(p, "x-ogc-propertySeq", (double)(i + 3));
+    if (lp->is_sensitive)
+        cJSON_AddStringToObject(p, "x-civgis-min-role", auth_role_name(policy_sensitive_role()));
 }
 
 /* The feature id, when no property already carries it (the GeoJSON "id" member). */
@@ -132,7 +136,8 @@ static void respond(const struct api_request *req, struct api_response *res, boo
     if (!l)
         return;
     api_base_url(req, base, sizeof base);
-    /* A scenario's title comes from the data, the $id from the address asked. */
+    /* A scenario's title comes from the data, the $id from the address asked; the
+     * caller's view is in every ETag (api_etag). */
     if (api_data_etag(req, res, what, base))
         return;
     api_header_add(res, "Cache-Control", "public, no-cache");

@@ -594,8 +594,12 @@ bool api_etag(const struct api_request *req, struct api_response *res, const cha
     uLong crc = crc32(0L, Z_NULL, 0);
     uLong adl = adler32(0L, Z_NULL, 0);
 
-    /* Links in the body carry the Host the client used: a strong tag names that too. */
+    /* Links in the body carry the Host the client used: a strong tag names that too. So
+     * does the caller's view of the layers (policy_layer_view): a planner's body may hold
+     * the sensitive counts, and its tag must never match a viewer's If-None-Match. */
     api_base_url(req, base, sizeof base);
+    if (policy_layer_view(&req->caller) == LAYER_VIEW_FULL)
+        snprintf(base + strlen(base), sizeof base - strlen(base), "|full");
     crc = crc32(crc, (const Bytef *)basis, (uInt)strlen(basis));
     crc = crc32(crc, (const Bytef *)base, (uInt)strlen(base));
     adl = adler32(adl, (const Bytef *)basis, (uInt)strlen(basis));
@@ -771,8 +775,8 @@ static void add_headers(struct MHD_Response *r,
     MHD_add_response_header(r, "Vary",
                             rp->is_preflight     ? "Origin, Access-Control-Request-Method, "
                                                    "Access-Control-Request-Headers"
-                            : rp->is_vary_origin ? "Accept, Accept-Encoding, Origin"
-                                                 : "Accept, Accept-Encoding");
+                            : rp->is_vary_origin ? "Accept, Accept-Encoding, Authorization, Origin"
+                                                 : "Accept, Accept-Encoding, Authorization");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     add_cors(r, rp);
     if (rp->must_close)

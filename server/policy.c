@@ -13,9 +13,20 @@ bool policy_allows(const struct policy_caller *c, enum auth_role role)
     return c && c->role >= role;
 }
 
+enum auth_role policy_sensitive_role(void)
+{
+    return AUTH_PLANNER;
+}
+
 enum auth_role policy_weight_role(const char *weight)
 {
-    return demand_weight_is_sensitive(weight) ? AUTH_PLANNER : AUTH_ANONYMOUS;
+    return demand_weight_is_sensitive(weight) ? policy_sensitive_role() : AUTH_ANONYMOUS;
+}
+
+enum layer_view policy_layer_view(const struct policy_caller *c)
+{
+    /* The same role that may weight an analysis by the counts may read them. */
+    return policy_allows(c, policy_sensitive_role()) ? LAYER_VIEW_FULL : LAYER_VIEW_PUBLIC;
 }
 
 static enum gis_status short_role(const struct policy_caller *c)

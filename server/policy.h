@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "auth.h"
+#include "layer.h"
 #include "status.h"
 
 /* The caller of one request, as dispatch authenticated it (app/auth roles, ordered: a
@@ -17,6 +18,10 @@ struct policy_caller {
     enum auth_role role;
     const char *user; /* the authenticated user; NULL when anonymous */
 };
+
+/* The role that may read the sensitive assistance counts and weight analyses by them:
+ * planner. */
+enum auth_role policy_sensitive_role(void);
 
 /* The role an analysis weighted by weight needs, for its inputs and for reading its
  * results: planner for the sensitive assistance counts, else anyone. */
@@ -34,6 +39,12 @@ enum gis_status policy_weight_check(const struct policy_caller *c,
  * policy_weight_check. */
 enum gis_status
 policy_save_check(const struct policy_caller *c, const char *input, struct gis_error *err);
+
+/* The view of the layers the caller reads (layer.h): the full one, with the sensitive
+ * assistance counts, for planner and above; else the public one. Every route that reads
+ * a layer's properties resolves it with this view, and everything it answers (bodies,
+ * ETags) depends on it. */
+enum layer_view policy_layer_view(const struct policy_caller *c);
 
 /* Whether the caller holds at least role. */
 bool policy_allows(const struct policy_caller *c, enum auth_role role);

@@ -2,7 +2,8 @@
 Yan'an data: the HTTP sequence QGIS 3.32 sends (OPTIONS, POST, Location, PATCH geometry,
 PATCH properties, DELETE, no If-Match, HTTP Basic), a client that uses If-Match, stale
 ETags, two editors at once, every validation rule rejected with nothing changed,
-versions of a township read back by datetime, history and revert, and an auth matrix."""
+versions of a township read back by datetime, history and revert. Who may write what
+(every route, every role, scopes, revoked tokens) is test_auth.py's matrix."""
 import base64
 import gzip
 import json
@@ -388,66 +389,6 @@ class Edit(unittest.TestCase):
         self.assertTrue(h["changes"][-1]["reason"].startswith(f"revert of audit {second_id}"))
         self.assertEqual(self.item("townships", code, "?datetime=2025-01-01")[2]["properties"]
                          ["name"], "第二次")  # the past stays as it was
-
-    # ------------------------------------------------------------------ auth
-
-    def test_auth_matrix(self):
-        fac = "/collections/facilities/items/F0001"   # in 610602 (Baota)
-        twn = "/collections/townships/items/610602001"
-        who_all = [None, "viewer", "planner", "officer", "admin", "baota", "yanchang", "gone"]
-        expect = {
-            ("PATCH", fac): [401, 403, 200, 200, 200, 200, 403, 401],
-            ("DELETE", "/collections/facilities/items/F9999"): [401, 403, 404, 404, 404, 404,
-                                                                 404, 401],
-            ("POST", "/collections/facilities/items"): [401, 403, 422, 422, 422, 422, 422, 401],
-            ("PATCH", twn): [401, 403, 403, 200, 200, 200, 403, 401],
-            ("POST", "/collections/places/items"): [401, 403, 403, 201, 201, 201, 403, 401],
-        }
-        bodies = {
-            ("PATCH", fac): ({"properties": {"responsible_unit": "宝塔区民政局"}}, PATCH),
-            ("DELETE", "/collections/facilities/items/F9999"): (None, None),
-            ("POST", "/collections/facilities/items"): (self.facility(kind="nope"), GEOJSON),
-            ("PATCH", twn): ({"properties": {"pinyin": "Baotashan"}}, PATCH),
-            ("POST", "/collections/places/items"): (
-                {"type": "Feature", "geometry": {"type": "Point",
-                                                 "coordinates": self.inside("610602001")},
-                 "properties": {"name": "宝塔山", "division_code": "610602001"}}, GEOJSON),
-        }
-        got = {}
-        for (method, path), want in expect.items():
-            body, ctype = bodies[(method, path)]
-            row = []
-            for who in who_all:
-                status, h, answer = self.call(method, path, who, body, ctype,
-                                              {"X-Change-Reason": "auth matrix"})
-                row.append(status)
-                if status in (401, 403):
-                    self.assertIn(answer["code"], ("unauthorized", "forbidden"))
-                if status == 401:
-                    self.assertIn("Bearer", h.get_all("WWW-Authenticate")[0])
-            got[(method, path)] = row
-        self.assertEqual(got, expect)
-        # Reads stay anonymous; a revoked token is refused even there.
-        self.assertEqual(self.call("GET", fac)[0], 200)
-        self.assertEqual(self.call("GET", fac, "gone")[0], 401)
-        # A scoped officer may not move a feature out of the scope either.
-        away = {"properties": {"division_code": "610621001"},
-                "geometry": {"type": "Point", "coordinates": self.inside("610621001")}}
-        status, _, body = self.call("PATCH", fac, "baota", away, PATCH)
-        self.assertEqual(status, 403, body)
-        self.assertIn("after the change", body["description"])
-        # OPTIONS lists what each may do.
-        self.assertNotIn("PATCH", self.allow(twn, "planner"))
-        self.assertIn("PATCH", self.allow(twn, "officer"))
-        self.assertNotIn("POST", self.allow("/audit/1/revert", "officer"))
-        self.assertIn("POST", self.allow("/audit/1/revert", "admin"))
-        # Reverts are the administrator's.
-        con = connect(self.db)
-        last = con.execute("SELECT max(id) FROM audit WHERE target = 'places'").fetchone()[0]
-        con.close()
-        for who, want in [(None, 401), ("viewer", 403), ("officer", 403), ("gone", 401),
-                          ("admin", 200)]:
-            self.assertEqual(self.call("POST", f"/audit/{last}/revert", who)[0], want, who)
 
     def test_conformance_declares_part4(self):
         _, _, body = self.call("GET", "/conformance")

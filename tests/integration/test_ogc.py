@@ -239,10 +239,11 @@ class Features(unittest.TestCase):
         _, _, api = self.srv.get_json("/api")
         for c in self.collections():
             op = api["paths"][f"/collections/{c['id']}/items"]["get"]
-            names = {p.get("name") for p in op["parameters"] if "name" in p}
+            names = {p.get("name") for p in op["parameters"]
+                     if "name" in p and "x-civgis-min-role" not in p}
             _, _, q = self.srv.get_json(f"/collections/{c['id']}/queryables")
             self.assertEqual(names, set(q["properties"]) - {"geometry"}, c["id"])
-            self.assertFalse(names & set(SENSITIVE), c["id"])
+            self.assertFalse(names & set(SENSITIVE), c["id"])  # those are the planner's
             refs = {p["$ref"].rsplit("/", 1)[1] for p in op["parameters"] if "$ref" in p}
             self.assertLessEqual({"bbox", "limit", "filter", "datetime"}, refs)
             self.assertNotIn("collectionId", refs)
@@ -282,12 +283,20 @@ class Features(unittest.TestCase):
         self.assertEqual(self.srv.get("/collections/nothing/schema")[0], 404)
 
     def test_no_sensitive_field_anywhere_a_client_reads(self):
-        for path in ("/api", "/collections/demand/schema", "/collections/demand/queryables",
+        for path in ("/collections/demand/schema", "/collections/demand/queryables",
                      "/tiles/demand.json", "/collections/coverage-mutual_aid_home/schema",
                      "/collections/demand/items?limit=5"):
             body = self.srv.get(path)[2].decode()
             for name in SENSITIVE:
                 self.assertNotIn(name, body, path)
+        # /api names them, as the queryables of a role: marked, and the operation secured.
+        _, _, api = self.srv.get_json("/api")
+        for coll in ("demand", "coverage-mutual_aid_home"):
+            op = api["paths"][f"/collections/{coll}/items"]["get"]
+            marked = {p["name"] for p in op["parameters"] if p.get("x-civgis-min-role")}
+            self.assertEqual(marked, set(SENSITIVE), coll)
+            self.assertEqual(op["security"], [{}, {"bearer": []}, {"basic": []}])
+        self.assertNotIn("security", api["paths"]["/collections/facilities/items"]["get"])
 
 
 class Http(unittest.TestCase):
