@@ -125,6 +125,8 @@ lint: deps
 	    END { exit bad }'
 	@! git grep -nE '\b(sprintf|strcpy|strcat|gets|strtok|atoi|atof)\s*\(' -- '*.c' '*.h' \
 	    || (echo "unbounded or unchecked string calls (STYLE.md section 8)"; exit 1)
+	@! git grep -nE 'MHD_|microhttpd|cJSON|cjson|sqlite3' -- 'app/*.c' 'app/*.h' \
+	    || (echo "app/ knows no HTTP, no JSON library and no SQL (STYLE.md section 1)"; exit 1)
 	@echo "lint: ok"
 
 bench: build

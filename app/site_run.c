@@ -4,7 +4,6 @@
  */
 #include "site_run.h"
 
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -529,124 +528,77 @@ served_by(const struct site_build *jb, const struct site_result *r, double *w, s
     }
 }
 
-static void summary_head(cJSON *o,
-                         const struct site_build *jb,
-                         const struct site_params *p,
-                         const struct site_result *r);
-static cJSON *site_detail(
-    const struct site_build *jb, uint32_t j, const double *w, const size_t *pts, cJSON *ids);
-
-static cJSON *summary(const struct site_build *jb,
-                      const struct site_params *p,
-                      const struct site_result *r,
-                      int64_t scenario)
+static enum gis_status chosen_sites(const struct site_build *jb,
+                                    const struct site_result *r,
+                                    struct site_chosen *out,
+                                    struct gis_error *err)
 {
-    cJSON *o = cJSON_CreateObject(), *ids = cJSON_AddArrayToObject(o, "sites");
-    cJSON *detail = cJSON_AddArrayToObject(o, "sites_detail");
-    double *w = calloc(jb->in.m, sizeof *w);
-    size_t *pts = calloc(jb->in.m, sizeof *pts), k;
+    double *w = calloc(jb->in.m + 1, sizeof *w);
+    size_t *pts = calloc(jb->in.m + 1, sizeof *pts), k;
 
-    summary_head(o, jb, p, r);
-    if (scenario >= 0)
-        cJSON_AddNumberToObject(o, "scenario_id", (double)scenario);
-    if (w && pts)
-        served_by(jb, r, w, pts);
-    for (k = 0; k < r->n_open; k++)
-        cJSON_AddItemToArray(detail, site_detail(jb, r->open[k], w, pts, ids));
+    if (!w || !pts) {
+        free(w);
+        free(pts);
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    }
+    served_by(jb, r, w, pts);
+    for (k = 0; k < r->n_open; k++) {
+        uint32_t j = r->open[k];
+        struct site_chosen *c = &out[k];
+        site_id(jb, j, c->id, sizeof c->id);
+        c->name = jb->cname && jb->cname[j] ? jb->cname[j] : NULL;
+        c->has_xy = jb->cxy != NULL;
+        c->x = jb->cxy ? jb->cxy[2 * j] : 0;
+        c->y = jb->cxy ? jb->cxy[2 * j + 1] : 0;
+        c->demand_served = w[j];
+        c->points_served = pts[j];
+    }
     free(w);
     free(pts);
-    return o;
+    return GIS_OK;
 }
 
-static void summary_head(cJSON *o,
-                         const struct site_build *jb,
-                         const struct site_params *p,
-                         const struct site_result *r)
+static enum gis_status summarize(const struct site_build *jb,
+                                 const struct site_params *p,
+                                 const struct site_result *r,
+                                 struct site_summary *out,
+                                 struct gis_error *err)
 {
-    cJSON_AddStringToObject(o, "problem", site_problem_name(p->problem));
-    cJSON_AddNumberToObject(o, "p", (double)jb->in.p);
-    if (jb->has_cover)
-        cJSON_AddNumberToObject(o, "radius_m", jb->radius > 0 ? jb->radius : p->radius_m);
-    cJSON_AddNumberToObject(o, "objective", r->objective);
-    cJSON_AddNumberToObject(o, "bound", r->bound);
-    cJSON_AddNumberToObject(o, "gap", r->gap);
-    cJSON_AddBoolToObject(o, "is_optimal", r->is_optimal);
-    cJSON_AddNumberToObject(o, "n_sites", (double)r->n_open);
-    cJSON_AddNumberToObject(o, "seconds", r->seconds);
-    cJSON_AddNumberToObject(o, "iterations", (double)r->iterations);
-    cJSON_AddStringToObject(o, "method", r->method);
-    cJSON_AddBoolToObject(o, "hit_time_limit", r->hit_time_limit);
-    cJSON_AddBoolToObject(o, "cancelled", r->was_cancelled);
-    cJSON_AddNumberToObject(o, "n_demand", (double)jb->in.n);
-    cJSON_AddNumberToObject(o, "n_candidates", (double)jb->in.m);
-    if (p->problem == SITE_MCLP || p->problem == SITE_LSCP || jb->in.capacity) {
-        cJSON_AddNumberToObject(o, "demand_total", r->demand_total);
-        cJSON_AddNumberToObject(o, "demand_covered", r->demand_covered);
+    struct site_summary s = {0};
+    enum gis_status rc;
+
+    s.problem = p->problem;
+    s.p = jb->in.p;
+    s.has_radius = jb->has_cover;
+    s.radius_m = jb->radius > 0 ? jb->radius : p->radius_m;
+    s.reach_m = jb->radius;
+    s.result = r;
+    s.n_demand = jb->in.n;
+    s.n_candidates = jb->in.m;
+    s.has_demand_totals = p->problem == SITE_MCLP || p->problem == SITE_LSCP || jb->in.capacity;
+    s.has_uncoverable = p->problem == SITE_LSCP;
+    s.kinds = p->kinds;
+    s.weight = p->weight;
+    s.candidates = p->candidates;
+    s.sites = calloc(r->n_open + 1, sizeof *s.sites);
+    s.n_sites = r->n_open;
+    rc =
+        s.sites ? chosen_sites(jb, r, s.sites, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (rc != GIS_OK) {
+        free(s.sites);
+        return rc;
     }
-    if (p->problem == SITE_LSCP)
-        cJSON_AddNumberToObject(o, "uncoverable_points", (double)r->n_uncoverable);
+    *out = s;
+    return GIS_OK;
 }
 
-static cJSON *
-site_detail(const struct site_build *jb, uint32_t j, const double *w, const size_t *pts, cJSON *ids)
+void site_summary_free(struct site_summary *s)
 {
-    cJSON *d = cJSON_CreateObject();
-    char id[64];
-
-    site_id(jb, j, id, sizeof id);
-    cJSON_AddItemToArray(ids, cJSON_CreateString(id));
-    cJSON_AddStringToObject(d, "id", id);
-    if (jb->cname && jb->cname[j])
-        cJSON_AddStringToObject(d, "name", jb->cname[j]);
-    if (jb->cxy) {
-        cJSON_AddNumberToObject(d, "x", jb->cxy[2 * j]);
-        cJSON_AddNumberToObject(d, "y", jb->cxy[2 * j + 1]);
-    }
-    cJSON_AddNumberToObject(d, "demand_served", w ? w[j] : 0);
-    cJSON_AddNumberToObject(d, "points_served", pts ? (double)pts[j] : 0);
-    return d;
-}
-
-static cJSON *
-geojson(const struct site_build *jb, const struct site_params *p, const struct site_result *r)
-{
-    cJSON *all = summary(jb, p, r, -1), *fc = cJSON_CreateObject();
-    cJSON *feats = cJSON_AddArrayToObject(fc, "features"), *d;
-
-    cJSON_AddStringToObject(fc, "type", "FeatureCollection");
-    cJSON_ArrayForEach(d, cJSON_GetObjectItem(all, "sites_detail"))
-    {
-        cJSON *f = cJSON_CreateObject(), *g = cJSON_AddObjectToObject(f, "geometry");
-        cJSON *c = cJSON_AddArrayToObject(g, "coordinates");
-        cJSON_AddStringToObject(f, "type", "Feature");
-        cJSON_AddStringToObject(g, "type", "Point");
-        cJSON_AddItemToArray(c,
-                             cJSON_CreateNumber(cJSON_GetNumberValue(cJSON_GetObjectItem(d, "x"))));
-        cJSON_AddItemToArray(c,
-                             cJSON_CreateNumber(cJSON_GetNumberValue(cJSON_GetObjectItem(d, "y"))));
-        cJSON_AddStringToObject(f, "id", cJSON_GetStringValue(cJSON_GetObjectItem(d, "id")));
-        cJSON_DeleteItemFromObject(d, "x");
-        cJSON_DeleteItemFromObject(d, "y");
-        cJSON_AddItemToObject(f, "properties", cJSON_Duplicate(d, true));
-        cJSON_AddItemToArray(feats, f);
-    }
-    cJSON_Delete(all);
-    return fc;
-}
-
-static char *params_json(const struct site_build *jb, const struct site_params *p)
-{
-    cJSON *par = cJSON_CreateObject();
-    char *text;
-
-    cJSON_AddStringToObject(par, "kind", p->kinds ? p->kinds : "");
-    cJSON_AddNumberToObject(par, "p", (double)jb->in.p);
-    cJSON_AddNumberToObject(par, "radius_m", jb->radius);
-    cJSON_AddStringToObject(par, "weight", p->weight ? p->weight : "elderly_60plus");
-    cJSON_AddStringToObject(par, "candidates", p->candidates ? p->candidates : "villages");
-    text = cJSON_PrintUnformatted(par);
-    cJSON_Delete(par);
-    return text;
+    if (!s)
+        return;
+    free(s->sites);
+    s->sites = NULL;
+    s->n_sites = 0;
 }
 
 static struct scenario_site *proposed_sites(const struct site_build *jb,
@@ -669,47 +621,28 @@ static enum gis_status save(struct store *st,
                             const struct site_build *jb,
                             const struct site_params *p,
                             const struct site_result *r,
+                            const struct site_saved_texts *texts,
                             int64_t *out_id,
                             struct gis_error *err)
 {
     char kind[64];
-    cJSON *res;
-    char *res_text, *par_text;
     struct scenario_site *sites;
     enum gis_status rc;
 
     if (!st || p->orlib || p->demand_csv || !p->kinds)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "only runs on the database can be saved");
+    if (!texts || !texts->results_json || !texts->params_json)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "site_answer_save: no texts");
     snprintf(kind, sizeof kind, "%.*s", (int)strcspn(p->kinds, ","), p->kinds);
-    res = summary(jb, p, r, -1);
-    res_text = cJSON_PrintUnformatted(res);
-    par_text = params_json(jb, p);
     sites = proposed_sites(jb, p, r);
-    rc = !sites || !res_text || !par_text
-             ? gis_fail(err, GIS_ERR_NOMEM, "out of memory")
-             : scenario_save(st,
-                             &(struct scenario_record){
-                                 p->save_name, site_problem_name(p->problem), kind, par_text,
-                                 res_text, p->user ? p->user : "civgis", p->replace_scenario},
-                             sites, r->n_open, out_id, err);
+    rc = !sites ? gis_fail(err, GIS_ERR_NOMEM, "out of memory")
+                : scenario_save(
+                      st,
+                      &(struct scenario_record){p->save_name, site_problem_name(p->problem), kind,
+                                                texts->params_json, texts->results_json,
+                                                p->user ? p->user : "civgis", p->replace_scenario},
+                      sites, r->n_open, out_id, err);
     free(sites);
-    free(res_text);
-    free(par_text);
-    cJSON_Delete(res);
-    return rc;
-}
-
-static enum gis_status emit(cJSON *o, FILE *f, struct gis_error *err)
-{
-    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
-    enum gis_status rc = GIS_OK;
-
-    if (!text)
-        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    else if (fputs(text, f) == EOF || fputc('\n', f) == EOF)
-        rc = gis_fail(err, GIS_ERR_IO, "cannot write the result");
-    free(text);
-    cJSON_Delete(o);
     return rc;
 }
 
@@ -767,40 +700,21 @@ enum gis_status site_answer_solve(struct store *st,
 enum gis_status site_answer_save(struct store *st,
                                  const struct site_answer *a,
                                  const struct site_params *p,
+                                 const struct site_saved_texts *texts,
                                  int64_t *out_id,
                                  struct gis_error *err)
 {
     if (a->r.was_cancelled)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "cancelled: nothing saved");
-    return save(st, &a->jb, p, &a->r, out_id, err);
+    return save(st, &a->jb, p, &a->r, texts, out_id, err);
 }
 
-enum gis_status site_answer_write(const struct site_answer *a,
-                                  const struct site_params *p,
-                                  enum site_format fmt,
-                                  int64_t scenario,
-                                  FILE *f,
-                                  struct gis_error *err)
+enum gis_status site_answer_summary(const struct site_answer *a,
+                                    const struct site_params *p,
+                                    struct site_summary *out,
+                                    struct gis_error *err)
 {
-    return emit(fmt == SITE_GEOJSON ? geojson(&a->jb, p, &a->r)
-                                    : summary(&a->jb, p, &a->r, scenario),
-                f, err);
-}
-
-enum gis_status site_write(struct store *st,
-                           const struct site_params *p,
-                           enum site_format fmt,
-                           FILE *f,
-                           struct gis_error *err)
-{
-    struct site_answer *a = NULL;
-    int64_t scenario = -1;
-    enum gis_status rc = site_answer_solve(st, p, &a, err);
-
-    if (rc == GIS_OK && p->save_name)
-        rc = site_answer_save(st, a, p, &scenario, err);
-    if (rc == GIS_OK)
-        rc = site_answer_write(a, p, fmt, scenario, f, err);
-    site_answer_free(a);
-    return rc;
+    if (!a || !p || !out)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "site_answer_summary: null argument");
+    return summarize(&a->jb, p, &a->r, out, err);
 }

@@ -56,23 +56,11 @@ struct site_params {
     void *progress_ctx;
 };
 
-enum site_format {
-    SITE_SUMMARY, /* JSON */
-    SITE_GEOJSON, /* the chosen sites with the demand each serves */
-};
-
 /* The longest time limit of a run, in seconds. */
 #define SITE_TIME_LIMIT_MAX_S 600.0
 
-/* Builds, solves, saves when p->save_name is set, and writes the answer to f. */
-enum gis_status site_write(struct store *st,
-                           const struct site_params *p,
-                           enum site_format fmt,
-                           FILE *f,
-                           struct gis_error *err);
-
-/* site_write in steps, for a caller that solves first and saves later (a plan saves all
- * its answers in one transaction). An answer: the instance's candidates and the result. */
+/* An answer: the instance's candidates and the result. A caller solves first and saves
+ * later (a plan saves all its answers in one transaction). */
 struct site_answer;
 
 /* Builds the instance from p's source and solves it. Nothing is written (p->save_name
@@ -83,21 +71,59 @@ enum gis_status site_answer_solve(struct store *st,
                                   struct site_answer **out,
                                   struct gis_error *err);
 
+/* One chosen site of an answer and the demand it serves. */
+struct site_chosen {
+    char id[64];      /* the candidate's id (its index + 1 when it has none) */
+    const char *name; /* NULL when the candidates have no names (an OR-Library graph) */
+    bool has_xy;      /* false for an OR-Library graph */
+    double x, y;      /* lon/lat, or metres of a planar CSV */
+    double demand_served;
+    size_t points_served;
+};
+
+/* What an answer says, for rendering. The strings are borrowed from the answer and
+ * from the params it was solved with. */
+struct site_summary {
+    enum site_problem problem;
+    size_t p;
+    bool has_radius; /* a covering problem: radius_m is its reach */
+    double radius_m; /* the reach used (the kind's service standard or the given one) */
+    double reach_m;  /* the reach the instance was built with; 0: the given radius */
+    const struct site_result *result; /* objective, bound, gap, timings, method, ... */
+    size_t n_demand, n_candidates;
+    bool has_demand_totals; /* MCLP, LSCP or capacitated: result's demand_total/covered */
+    bool has_uncoverable;   /* LSCP: result's n_uncoverable */
+    const char *kinds, *weight, *candidates; /* as run: NULL ones are the defaults' */
+    struct site_chosen *sites;               /* result->n_open of them, in result->open's order */
+    size_t n_sites;
+};
+
+/* out: the summary of a (p: the params it was solved with); free with
+ * site_summary_free. a and p must outlive it. */
+enum gis_status site_answer_summary(const struct site_answer *a,
+                                    const struct site_params *p,
+                                    struct site_summary *out,
+                                    struct gis_error *err);
+
+/* Frees what site_answer_summary allocated; a zeroed summary is a no-op. */
+void site_summary_free(struct site_summary *s);
+
+/* The scenario a saved answer keeps: its parameters and its summary, rendered as JSON
+ * by the caller (server/site_render.h), so that a saved scenario reads as the answer
+ * did. */
+struct site_saved_texts {
+    const char *params_json, *results_json;
+};
+
 /* Saves the answer as scenario p->save_name (scenario_save: in the caller's transaction
- * when one is open, else in its own). out_id: the scenario's id. */
+ * when one is open, else in its own), with texts. A cancelled answer or one not from
+ * the store is refused. out_id: the scenario's id. */
 enum gis_status site_answer_save(struct store *st,
                                  const struct site_answer *a,
                                  const struct site_params *p,
+                                 const struct site_saved_texts *texts,
                                  int64_t *out_id,
                                  struct gis_error *err);
-
-/* Writes the answer as a summary (with scenario_id when scenario >= 0) or GeoJSON. */
-enum gis_status site_answer_write(const struct site_answer *a,
-                                  const struct site_params *p,
-                                  enum site_format fmt,
-                                  int64_t scenario,
-                                  FILE *f,
-                                  struct gis_error *err);
 
 void site_answer_free(struct site_answer *a);
 

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coverage_layer.h"
+#include "coverage_layers.h"
 #include "geom.h"
 #include "items.h"
 #include "mvt.h"
@@ -43,15 +43,18 @@ const struct tileset TILESET_COMBINED = {
     4,
 };
 
-const struct tileset *
-tileset_find(struct store *st, const char *id, struct tileset *one, struct layer_scratch *scratch)
+const struct tileset *tileset_find(struct store *st,
+                                   struct coverage_layers *cov,
+                                   const char *id,
+                                   struct tileset *one,
+                                   struct layer_scratch *scratch)
 {
     const struct layer_def *l;
 
     if (!strcmp(id, TILESET_COMBINED.id))
         return &TILESET_COMBINED;
     l = layer_resolve_for(st, id, LAYER_VIEW_PUBLIC, scratch);
-    if (!l || coverage_layer_prepare(st, l->id, NULL) != GIS_OK)
+    if (!l || coverage_layers_prepare(cov, st, l->id, NULL) != GIS_OK)
         return NULL;
     *one = (struct tileset){l->id, l->title, {{l->id, 0}}, 1};
     return one;
@@ -528,35 +531,20 @@ enum gis_status tileset_render(const struct tileset_view *v,
     return rc;
 }
 
-static const char *field_type(enum prop_type t)
+void tileset_layers_resolve(struct store *st, const struct tileset *ts, struct tileset_layers *out)
 {
-    return t == PROP_INT || t == PROP_REAL ? "Number" : t == PROP_BOOL ? "Boolean" : "String";
-}
+    size_t i;
 
-cJSON *tileset_vector_layers(struct store *st, const struct tileset *ts)
-{
-    cJSON *layers = cJSON_CreateArray();
-    size_t i, k;
-
+    out->n = 0;
     for (i = 0; i < ts->n_layers; i++) {
-        struct layer_scratch scratch;
-        const struct layer_def *l =
-            layer_resolve_for(st, ts->layers[i].collection, LAYER_VIEW_PUBLIC, &scratch);
-        cJSON *vl, *fields;
+        const struct layer_def *l = layer_resolve_for(st, ts->layers[i].collection,
+                                                      LAYER_VIEW_PUBLIC, &out->scratch[out->n]);
         if (!l)
             continue;
-        vl = cJSON_CreateObject();
-        fields = cJSON_AddObjectToObject(vl, "fields");
-        cJSON_AddStringToObject(vl, "id", l->id);
-        cJSON_AddStringToObject(vl, "description", l->description);
-        cJSON_AddNumberToObject(vl, "minzoom", ts->layers[i].minzoom);
-        cJSON_AddNumberToObject(vl, "maxzoom", 22);
-        for (k = 0; k < l->n_props; k++)
-            cJSON_AddStringToObject(fields, l->props[k].name, field_type(l->props[k].type));
-        cJSON_AddStringToObject(fields, "id", "String");
-        cJSON_AddItemToArray(layers, vl);
+        out->def[out->n] = l;
+        out->minzoom[out->n] = ts->layers[i].minzoom;
+        out->n++;
     }
-    return layers;
 }
 
 bool tileset_bounds(struct store *st, const struct tileset *ts, double out[4])

@@ -7,7 +7,7 @@
 #ifndef CIVGIS_TILESET_H
 #define CIVGIS_TILESET_H
 
-#include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,11 +36,17 @@ struct tileset {
 
 extern const struct tileset TILESET_COMBINED;
 
+struct coverage_layers;
+
 /* The tileset named id: "civgis" or a collection's (filled into *one, with scratch for
- * the layer, in its public view: tiles never hold the sensitive counts, for any caller).
- * NULL when there is none. */
-const struct tileset *
-tileset_find(struct store *st, const char *id, struct tileset *one, struct layer_scratch *scratch);
+ * the layer, in its public view: tiles never hold the sensitive counts, for any caller);
+ * a coverage layer's values are brought up to date in cov (coverage_layers.h; st must be
+ * attached to it). NULL when there is none. */
+const struct tileset *tileset_find(struct store *st,
+                                   struct coverage_layers *cov,
+                                   const char *id,
+                                   struct tileset *one,
+                                   struct layer_scratch *scratch);
 
 /* Every layer prepared for tiling (tiles/tilesource.h), one per collection, rebuilt
  * when the version of a table it shows moves on (layer_data_version); what the rebuild
@@ -98,8 +104,20 @@ enum gis_status tileset_render(const struct tileset_view *v,
                                size_t note_size,
                                struct gis_error *err);
 
-/* TileJSON's vector_layers for ts (fields and zooms). */
-cJSON *tileset_vector_layers(struct store *st, const struct tileset *ts);
+#define TILESET_MAXZOOM 22 /* the deepest zoom a tileset's layers are shown at */
+
+/* The layers of a tileset that resolve in a store, with the zoom each starts at: what
+ * TileJSON's vector_layers lists. A def may point into its scratch: fill it in place
+ * and never copy it. */
+struct tileset_layers {
+    size_t n;
+    const struct layer_def *def[TILESET_MAX_LAYERS];
+    int minzoom[TILESET_MAX_LAYERS];
+    struct layer_scratch scratch[TILESET_MAX_LAYERS];
+};
+
+/* Resolves the layers of ts in st into *out (those that do not resolve are left out). */
+void tileset_layers_resolve(struct store *st, const struct tileset *ts, struct tileset_layers *out);
 
 /* The extent of the tileset's first layer in CRS84; false when it has no features. */
 bool tileset_bounds(struct store *st, const struct tileset *ts, double out[4]);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli_int.h"
-#include "coverage_analysis.h"
+#include "coverage_render.h"
 #include "store.h"
 
 static const char USAGE[] =
@@ -142,11 +142,11 @@ int cli_coverage(int argc, char **argv)
     if (rc == GIS_OK && o.out && !(f = fopen(o.out, "w")))
         rc = gis_fail(&err, GIS_ERR_IO, "cannot write '%s': %s", o.out, strerror(errno));
     if (rc == GIS_OK)
-        rc = coverage_analysis_write(st, &o.p,
-                                     !strcmp(o.format, "json")      ? COVERAGE_SUMMARY
-                                     : !strcmp(o.format, "geojson") ? COVERAGE_GEOJSON
-                                                                    : COVERAGE_CSV,
-                                     f, &err);
+        rc = coverage_render_run(st, &o.p,
+                                 !strcmp(o.format, "json")      ? COVERAGE_SUMMARY
+                                 : !strcmp(o.format, "geojson") ? COVERAGE_GEOJSON
+                                                                : COVERAGE_CSV,
+                                 f, &err);
     if (f && f != stdout && fclose(f) != 0 && rc == GIS_OK)
         rc = gis_fail(&err, GIS_ERR_IO, "cannot write '%s'", o.out);
     store_close(st);

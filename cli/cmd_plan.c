@@ -14,10 +14,9 @@
 #include <string.h>
 
 #include "cli_int.h"
-#include "coverage_analysis.h"
-#include "scenario.h"
+#include "plan_run.h"
 #include "site_inputs.h"
-#include "site_run.h"
+#include "site_render.h"
 #include "store.h"
 
 #define MAX_PLAN_BYTES (1 << 20)
@@ -98,107 +97,6 @@ static enum gis_status read_plan(const char *path, cJSON **out, struct gis_error
     return GIS_OK;
 }
 
-/* Runs f(ctx) into memory and parses the JSON it wrote. */
-typedef enum gis_status (*writer_fn)(void *ctx, FILE *f, struct gis_error *err);
-
-static enum gis_status capture(writer_fn fn, void *ctx, cJSON **out, struct gis_error *err)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    enum gis_status rc = f ? fn(ctx, f, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-
-    if (f)
-        fclose(f);
-    if (rc == GIS_OK && !(*out = cJSON_ParseWithLength(buf, len)))
-        rc = gis_fail(err, GIS_ERR_INTERNAL, "unreadable result");
-    free(buf);
-    return rc;
-}
-
-/* One problem of the plan: its inputs (p's strings point into them), its answer once
- * solved, and coverage without it. */
-struct item {
-    char name[200];
-    cJSON *in;
-    struct site_params p;
-    struct site_answer *answer;
-    cJSON *before;
-    int64_t scenario;
-    cJSON *report; /* owned by the report's "problems" array */
-};
-
-struct summary_ctx {
-    const struct item *it;
-};
-
-static enum gis_status write_summary(void *ctx, FILE *f, struct gis_error *err)
-{
-    const struct item *it = ((struct summary_ctx *)ctx)->it;
-    return site_answer_write(it->answer, &it->p, SITE_SUMMARY, it->scenario, f, err);
-}
-
-struct cov_ctx {
-    struct store *st;
-    struct coverage_params cov;
-};
-
-static enum gis_status write_coverage(void *ctx, FILE *f, struct gis_error *err)
-{
-    struct cov_ctx *c = ctx;
-    return coverage_analysis_write(c->st, &c->cov, COVERAGE_SUMMARY, f, err);
-}
-
-static double share(const cJSON *d)
-{
-    double total = cJSON_GetNumberValue(cJSON_GetObjectItem(d, "demand_total"));
-    return total > 0 ? cJSON_GetNumberValue(cJSON_GetObjectItem(d, "demand_covered")) / total : 0;
-}
-
-/* The county rows and the city row: share covered before and after. */
-static cJSON *compare(const cJSON *before, const cJSON *after)
-{
-    cJSON *rows = cJSON_CreateArray();
-    const cJSON *b, *a;
-
-    cJSON_ArrayForEach(b, cJSON_GetObjectItem(before, "by_division"))
-    {
-        int level = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(b, "level"));
-        const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(b, "code"));
-        cJSON *row;
-        if (level > 3 || !code)
-            continue;
-        cJSON_ArrayForEach(a, cJSON_GetObjectItem(after, "by_division"))
-        {
-            if (!strcmp(code, cJSON_GetStringValue(cJSON_GetObjectItem(a, "code"))))
-                break;
-        }
-        row = cJSON_CreateObject();
-        cJSON_AddStringToObject(row, "code", code);
-        cJSON_AddStringToObject(row, "name", cJSON_GetStringValue(cJSON_GetObjectItem(b, "name")));
-        cJSON_AddNumberToObject(row, "before", share(b));
-        cJSON_AddNumberToObject(row, "after", a ? share(a) : 0);
-        cJSON_AddItemToArray(rows, row);
-    }
-    return rows;
-}
-
-/* Coverage of the problem's kinds, with its scenario's sites (scenario >= 0) or without. */
-static enum gis_status coverage(
-    struct store *st, const struct item *it, int64_t scenario, cJSON **out, struct gis_error *err)
-{
-    const struct site_params *p = &it->p;
-    struct cov_ctx c = {st, {0}};
-
-    c.cov.kinds = p->kinds;
-    c.cov.weight = p->weight ? p->weight : "elderly_60plus";
-    c.cov.radius_m = p->problem == SITE_MCLP || p->problem == SITE_LSCP
-                         ? p->radius_m
-                         : 0; /* the kind's service standard */
-    c.cov.scenario = scenario;
-    return capture(write_coverage, &c, out, err);
-}
-
 /* The problem's inputs over the plan's defaults. */
 static cJSON *merged_inputs(const cJSON *plan, const cJSON *problem)
 {
@@ -215,86 +113,77 @@ static cJSON *merged_inputs(const cJSON *plan, const cJSON *problem)
     return in;
 }
 
-static void scenario_name(const cJSON *plan, const cJSON *problem, char *buf, size_t size)
+static const char *plan_name(const cJSON *plan)
 {
-    snprintf(buf, size, "%s/%s", cJSON_GetStringValue(cJSON_GetObjectItem(plan, "name")),
-             cJSON_GetStringValue(cJSON_GetObjectItem(problem, "name")) ?: "problem");
+    return cJSON_GetStringValue(cJSON_GetObjectItem(plan, "name"));
 }
 
-/* Phase one, writing nothing: the problem's answer and the coverage before it. */
-static enum gis_status solve_item(struct store *st,
-                                  const cJSON *plan,
-                                  const cJSON *problem,
-                                  struct item *it,
-                                  cJSON *reports,
-                                  struct gis_error *err)
+static const char *problem_name(const cJSON *problem)
 {
-    enum gis_status rc;
-
-    scenario_name(plan, problem, it->name, sizeof it->name);
-    it->in = merged_inputs(plan, problem);
-    it->report = cJSON_CreateObject();
-    cJSON_AddItemToArray(reports, it->report);
-    cJSON_AddStringToObject(it->report, "scenario", it->name);
-    cJSON_AddItemToObject(it->report, "title",
-                          cJSON_Duplicate(cJSON_GetObjectItem(problem, "title"), true));
-    rc = site_inputs_from_json(it->in, &it->p, err);
-    it->p.save_name = it->name;
-    it->p.user = "civgis plan";
-    if (rc == GIS_OK)
-        rc = site_answer_solve(st, &it->p, &it->answer, err);
-    if (rc == GIS_OK)
-        rc = coverage(st, it, -1, &it->before, err);
-    return rc;
+    return cJSON_GetStringValue(cJSON_GetObjectItem(problem, "name")) ?: "problem";
 }
 
-/* Phase two, inside the plan's transaction: the scenario, the answer with its id, and
- * coverage with the new sites. */
-static enum gis_status save_item(struct store *st, struct item *it, struct gis_error *err)
+/* One problem of the plan: its inputs (the params' strings point into them), where it
+ * is in the plan file, and the run's part. */
+struct item {
+    cJSON *in;
+    const cJSON *problem;
+    struct plan_problem pb;
+};
+
+static void print_text(FILE *f, const struct item *items, size_t n)
 {
-    struct summary_ctx sc = {it};
-    cJSON *result = NULL, *after = NULL;
-    enum gis_status rc = site_answer_save(st, it->answer, &it->p, &it->scenario, err);
+    struct gis_error err = {0};
+    size_t k, i;
 
-    if (rc == GIS_OK)
-        rc = capture(write_summary, &sc, &result, err);
-    if (rc == GIS_OK) {
-        cJSON_AddItemToObject(it->report, "result", result);
-        rc = coverage(st, it, it->scenario, &after, err);
-    }
-    if (rc == GIS_OK)
-        cJSON_AddItemToObject(it->report, "coverage", compare(it->before, after));
-    cJSON_Delete(after);
-    return rc;
-}
-
-static void print_text(FILE *f, const cJSON *reports)
-{
-    const cJSON *r, *row;
-
-    cJSON_ArrayForEach(r, reports)
-    {
-        const cJSON *res = cJSON_GetObjectItem(r, "result");
-        fprintf(f, "\n%s  %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(r, "scenario")),
-                cJSON_GetStringValue(cJSON_GetObjectItem(r, "title")) ?: "");
+    for (k = 0; k < n; k++) {
+        const struct plan_problem *pb = &items[k].pb;
+        struct site_summary s = {0};
+        if (site_answer_summary(pb->answer, &pb->params, &s, &err) != GIS_OK)
+            continue;
+        fprintf(f, "\n%s  %s\n", pb->scenario,
+                cJSON_GetStringValue(cJSON_GetObjectItem(items[k].problem, "title")) ?: "");
         fprintf(f, "  %s: %g sites, objective %.6g, bound %.6g, gap %.3f%%, %.2f s\n",
-                cJSON_GetStringValue(cJSON_GetObjectItem(res, "problem")),
-                cJSON_GetNumberValue(cJSON_GetObjectItem(res, "n_sites")),
-                cJSON_GetNumberValue(cJSON_GetObjectItem(res, "objective")),
-                cJSON_GetNumberValue(cJSON_GetObjectItem(res, "bound")),
-                100 * cJSON_GetNumberValue(cJSON_GetObjectItem(res, "gap")),
-                cJSON_GetNumberValue(cJSON_GetObjectItem(res, "seconds")));
+                site_problem_name(s.problem), (double)s.result->n_open, s.result->objective,
+                s.result->bound, 100 * s.result->gap, s.result->seconds);
         /* Names last: printf pads bytes, not the width of Chinese characters. */
         fprintf(f, "  %-8s %8s %8s  %s\n", "code", "before", "after", "division");
-        cJSON_ArrayForEach(row, cJSON_GetObjectItem(r, "coverage"))
-        {
-            fprintf(f, "  %-8s %7.1f%% %7.1f%%  %s\n",
-                    cJSON_GetStringValue(cJSON_GetObjectItem(row, "code")),
-                    100 * cJSON_GetNumberValue(cJSON_GetObjectItem(row, "before")),
-                    100 * cJSON_GetNumberValue(cJSON_GetObjectItem(row, "after")),
-                    cJSON_GetStringValue(cJSON_GetObjectItem(row, "name")));
+        for (i = 0; i < pb->n_shares; i++)
+            fprintf(f, "  %-8s %7.1f%% %7.1f%%  %s\n", pb->shares[i].code,
+                    100 * pb->shares[i].before, 100 * pb->shares[i].after, pb->shares[i].name);
+        site_summary_free(&s);
+    }
+}
+
+/* The report of one problem: its scenario, title, answer and coverage before and after. */
+static enum gis_status problem_report(const struct item *it, cJSON *reports, struct gis_error *err)
+{
+    const struct plan_problem *pb = &it->pb;
+    cJSON *r = cJSON_CreateObject(), *rows, *result = NULL;
+    struct site_summary s = {0};
+    enum gis_status rc = site_answer_summary(pb->answer, &pb->params, &s, err);
+    size_t i;
+
+    cJSON_AddItemToArray(reports, r);
+    cJSON_AddStringToObject(r, "scenario", pb->scenario);
+    cJSON_AddItemToObject(r, "title",
+                          cJSON_Duplicate(cJSON_GetObjectItem(it->problem, "title"), true));
+    if (rc == GIS_OK)
+        rc = site_render_summary(&s, pb->scenario_id, &result, err);
+    if (rc == GIS_OK) {
+        cJSON_AddItemToObject(r, "result", result);
+        rows = cJSON_AddArrayToObject(r, "coverage");
+        for (i = 0; i < pb->n_shares; i++) {
+            cJSON *row = cJSON_CreateObject();
+            cJSON_AddStringToObject(row, "code", pb->shares[i].code);
+            cJSON_AddStringToObject(row, "name", pb->shares[i].name);
+            cJSON_AddNumberToObject(row, "before", pb->shares[i].before);
+            cJSON_AddNumberToObject(row, "after", pb->shares[i].after);
+            cJSON_AddItemToArray(rows, row);
         }
     }
+    site_summary_free(&s);
+    return rc;
 }
 
 /* Every problem's inputs are checked before anything runs or is stored, and the
@@ -309,8 +198,7 @@ static enum gis_status check_names(const cJSON *plan, struct gis_error *err)
         const char *na = cJSON_GetStringValue(cJSON_GetObjectItem(a, "name"));
         if (!na)
             return gis_fail(err, GIS_ERR_INVALID_ARG, "every problem needs a \"name\"");
-        scenario_name(plan, a, name, sizeof name);
-        if (strlen(name) + 1 >= sizeof name)
+        if (!plan_scenario_name(plan_name(plan), na, name, sizeof name))
             return gis_fail(err, GIS_ERR_INVALID_ARG, "problem %.40s: the name is too long", na);
         for (b = a->next; b; b = b->next)
             if (!strcmp(na, cJSON_GetStringValue(cJSON_GetObjectItem(b, "name")) ?: ""))
@@ -338,75 +226,111 @@ static enum gis_status check_plan(const cJSON *plan, struct gis_error *err)
     return rc;
 }
 
+/* Phase one: every problem solved, writing nothing. */
+static enum gis_status
+solve_all(struct store *st, const cJSON *plan, struct item *items, struct gis_error *err)
+{
+    const cJSON *problem;
+    enum gis_status rc = GIS_OK;
+    size_t k = 0;
+
+    cJSON_ArrayForEach(problem, cJSON_GetObjectItem(plan, "problems"))
+    {
+        struct item *it = &items[k++];
+        if (rc != GIS_OK)
+            break;
+        fprintf(stderr, "civgis plan: %s ...\n", problem_name(problem));
+        it->problem = problem;
+        it->in = merged_inputs(plan, problem);
+        plan_scenario_name(plan_name(plan), problem_name(problem), it->pb.scenario,
+                           sizeof it->pb.scenario);
+        rc = site_inputs_from_json(it->in, &it->pb.params, err);
+        if (rc == GIS_OK)
+            rc = plan_run_solve(st, &it->pb, err);
+    }
+    return rc;
+}
+
 /* Phase two: one transaction replaces the plan's scenarios, all or nothing. */
 static enum gis_status
 save_all(struct store *st, const cJSON *plan, struct item *items, size_t n, struct gis_error *err)
 {
-    char prefix[200];
-    size_t k, removed = 0;
-    enum gis_status rc = store_begin(st, err);
+    struct plan_problem *pbs = calloc(n ? n : 1, sizeof *pbs);
+    struct site_saved_texts *texts = calloc(n ? n : 1, sizeof *texts);
+    enum gis_status rc = pbs && texts ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    size_t k;
 
-    snprintf(prefix, sizeof prefix, "%s/", cJSON_GetStringValue(cJSON_GetObjectItem(plan, "name")));
-    if (rc == GIS_OK)
-        rc = scenario_remove_prefix(st, prefix, "civgis plan", "replaced by a new run of the plan",
-                                    &removed, err);
     for (k = 0; rc == GIS_OK && k < n; k++)
-        rc = save_item(st, &items[k], err);
-    if (rc == GIS_OK)
-        rc = store_commit(st, err);
-    if (rc != GIS_OK)
-        store_rollback(st);
-    return rc;
-}
-
-static enum gis_status
-run_plan(struct store *st, const cJSON *plan, cJSON *reports, struct gis_error *err)
-{
-    const cJSON *problems = cJSON_GetObjectItem(plan, "problems"), *problem;
-    size_t n = (size_t)cJSON_GetArraySize(problems), k = 0;
-    struct item *items = calloc(n ? n : 1, sizeof *items);
-    enum gis_status rc =
-        items ? check_plan(plan, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-
-    cJSON_ArrayForEach(problem, problems)
-    {
-        if (rc != GIS_OK)
-            break;
-        fprintf(stderr, "civgis plan: %s ...\n",
-                cJSON_GetStringValue(cJSON_GetObjectItem(problem, "name")) ?: "problem");
-        rc = solve_item(st, plan, problem, &items[k++], reports, err);
-    }
+        rc = site_render_texts(items[k].pb.answer, &items[k].pb.params, &texts[k], err);
+    for (k = 0; pbs && k < n; k++)
+        pbs[k] = items[k].pb; /* moved for the call, moved back after */
     if (rc == GIS_OK) {
         fprintf(stderr, "civgis plan: saving %zu scenarios ...\n", n);
-        rc = save_all(st, plan, items, n, err);
+        rc = plan_run_save(st, plan_name(plan), pbs, texts, n, err);
     }
-    for (k = 0; items && k < n; k++) {
-        site_answer_free(items[k].answer);
-        cJSON_Delete(items[k].in);
-        cJSON_Delete(items[k].before);
-    }
-    free(items);
+    for (k = 0; pbs && k < n; k++)
+        items[k].pb = pbs[k];
+    for (k = 0; texts && k < n; k++)
+        site_render_texts_free(&texts[k]);
+    free(pbs);
+    free(texts);
     return rc;
 }
 
-static enum gis_status
-write_report(const struct opts *o, const cJSON *report, struct gis_error *err)
+/* The report, in text or as JSON. */
+static enum gis_status write_report(const struct opts *o,
+                                    const cJSON *plan,
+                                    const struct item *items,
+                                    size_t n,
+                                    struct gis_error *err)
 {
     FILE *f = o->out ? fopen(o->out, "w") : stdout;
+    cJSON *report = NULL;
+    enum gis_status rc = GIS_OK;
+    size_t k;
     char *text;
 
     if (!f)
         return gis_fail(err, GIS_ERR_IO, "cannot write '%s': %s", o->out, strerror(errno));
     if (!strcmp(o->format, "json")) {
-        text = cJSON_Print(report);
-        fprintf(f, "%s\n", text ? text : "null");
+        report = cJSON_CreateObject();
+        cJSON_AddStringToObject(report, "plan", plan_name(plan));
+        cJSON *reports = cJSON_AddArrayToObject(report, "problems");
+        for (k = 0; rc == GIS_OK && k < n; k++)
+            rc = problem_report(&items[k], reports, err);
+        text = rc == GIS_OK ? cJSON_Print(report) : NULL;
+        if (rc == GIS_OK)
+            fprintf(f, "%s\n", text ? text : "null");
         free(text);
+        cJSON_Delete(report);
     } else {
-        print_text(f, cJSON_GetObjectItem(report, "problems"));
+        print_text(f, items, n);
     }
-    if (f != stdout && fclose(f) != 0)
+    if (f != stdout && fclose(f) != 0 && rc == GIS_OK)
         return gis_fail(err, GIS_ERR_IO, "cannot write '%s'", o->out);
-    return GIS_OK;
+    return rc;
+}
+
+static enum gis_status
+run_plan(struct store *st, const cJSON *plan, const struct opts *o, struct gis_error *err)
+{
+    size_t n = (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(plan, "problems")), k;
+    struct item *items = calloc(n ? n : 1, sizeof *items);
+    enum gis_status rc =
+        items ? check_plan(plan, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+
+    if (rc == GIS_OK)
+        rc = solve_all(st, plan, items, err);
+    if (rc == GIS_OK)
+        rc = save_all(st, plan, items, n, err);
+    if (rc == GIS_OK)
+        rc = write_report(o, plan, items, n, err);
+    for (k = 0; items && k < n; k++) {
+        plan_problem_clear(&items[k].pb);
+        cJSON_Delete(items[k].in);
+    }
+    free(items);
+    return rc;
 }
 
 int cli_plan(int argc, char **argv)
@@ -414,27 +338,19 @@ int cli_plan(int argc, char **argv)
     struct opts o = {0};
     struct gis_error err = {0};
     struct store *st = NULL;
-    cJSON *plan = NULL, *report = cJSON_CreateObject();
+    cJSON *plan = NULL;
     enum gis_status rc;
     int prc = parse_args(argc, argv, &o);
 
-    if (prc != CLI_OK) {
-        cJSON_Delete(report);
+    if (prc != CLI_OK)
         return prc < 0 ? CLI_OK : prc;
-    }
     rc = read_plan(o.file, &plan, &err);
     if (rc == GIS_OK)
         rc = store_open(o.db, STORE_READ_WRITE, &st, &err);
-    if (rc == GIS_OK) {
-        cJSON_AddStringToObject(report, "plan",
-                                cJSON_GetStringValue(cJSON_GetObjectItem(plan, "name")));
-        rc = run_plan(st, plan, cJSON_AddArrayToObject(report, "problems"), &err);
-    }
     if (rc == GIS_OK)
-        rc = write_report(&o, report, &err);
+        rc = run_plan(st, plan, &o, &err);
     store_close(st);
     cJSON_Delete(plan);
-    cJSON_Delete(report);
     if (rc != GIS_OK) {
         cli_report("plan", &err);
         return CLI_FAILURE;

@@ -1,6 +1,6 @@
 /*
  * civgis site: where new facilities should go (MCLP, LSCP, p-median, p-center), from
- * the database, an OR-Library graph or CSV points. See server/site_run.h.
+ * the database, an OR-Library graph or CSV points. See app/site_run.h.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli_int.h"
-#include "site_run.h"
+#include "site_render.h"
 #include "store.h"
 
 static const char USAGE[] =
@@ -284,8 +284,8 @@ static enum gis_status run(struct opts *op, struct gis_error *err)
     if (rc == GIS_OK && o.out && !(f = fopen(o.out, "w")))
         rc = gis_fail(err, GIS_ERR_IO, "cannot write '%s': %s", o.out, strerror(errno));
     if (rc == GIS_OK)
-        rc =
-            site_write(st, &o.p, strcmp(o.format, "geojson") ? SITE_SUMMARY : SITE_GEOJSON, f, err);
+        rc = site_render_run(st, &o.p, strcmp(o.format, "geojson") ? SITE_SUMMARY : SITE_GEOJSON, f,
+                             err);
     if (f && f != stdout && fclose(f) != 0 && rc == GIS_OK)
         rc = gis_fail(err, GIS_ERR_IO, "cannot write '%s'", o.out);
     store_close(st);

@@ -50,6 +50,8 @@ struct store {
     int schema_version;
     struct stmt_slot cache[STMT_CACHE_SIZE];
     size_t cache_used;
+    store_cov_fn cov_fn; /* civgis_coverage's source (store_cov_source_attach), or NULL */
+    void *cov_ctx;
 };
 
 sqlite3 *store__db(struct store *st)
@@ -266,26 +268,25 @@ static void box_intersects(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_int(ctx, hit);
 }
 
-static store_cov_fn cov_fn;
-static void *cov_ctx;
-
-void store_cov_source_set(store_cov_fn fn, void *ctx)
+void store_cov_source_attach(struct store *st, store_cov_fn fn, void *ctx)
 {
-    cov_fn = fn;
-    cov_ctx = ctx;
+    st->cov_fn = fn;
+    st->cov_ctx = ctx;
 }
 
-/* civgis_coverage(kind, demand_code, what): see store_cov_source_set. */
+/* civgis_coverage(kind, demand_code, what): see store_cov_source_attach. */
 static void coverage_value(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
+    const struct store *st = sqlite3_user_data(ctx);
     const unsigned char *kind = sqlite3_value_text(argv[0]);
     const unsigned char *code = sqlite3_value_text(argv[1]);
     int what = sqlite3_value_int(argv[2]);
     struct store_cov_value v = {0, "", false};
 
     (void)argc;
-    if (!cov_fn || !kind || !code || what < STORE_COV_NEAREST_M || what > STORE_COV_COVERED ||
-        !cov_fn(cov_ctx, (const char *)kind, (const char *)code, (enum store_cov_field)what, &v))
+    if (!st->cov_fn || !kind || !code || what < STORE_COV_NEAREST_M || what > STORE_COV_COVERED ||
+        !st->cov_fn(st->cov_ctx, (const char *)kind, (const char *)code, (enum store_cov_field)what,
+                    &v))
         sqlite3_result_null(ctx);
     else if (v.is_text)
         sqlite3_result_text(ctx, v.text, -1, SQLITE_TRANSIENT);
@@ -310,8 +311,8 @@ static enum gis_status configure(struct store *st, enum store_mode mode, struct 
     sqlite3_create_function_v2(st->db, "civgis_box_intersects", 5,
                                SQLITE_UTF8 | SQLITE_DETERMINISTIC, st, box_intersects, NULL, NULL,
                                NULL);
-    sqlite3_create_function_v2(st->db, "civgis_coverage", 3, SQLITE_UTF8, NULL, coverage_value,
-                               NULL, NULL, NULL);
+    sqlite3_create_function_v2(st->db, "civgis_coverage", 3, SQLITE_UTF8, st, coverage_value, NULL,
+                               NULL, NULL);
     if (names__register(st->db) != SQLITE_OK)
         return gis_fail(err, GIS_ERR_NOMEM, "cannot register the name functions");
     if (textfold__register(st->db) != SQLITE_OK)

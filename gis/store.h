@@ -68,8 +68,8 @@ enum gis_status store_upgrade(const char *path, int *out_from, struct gis_error 
 
 /* Values computed outside the store that layers may show (the coverage layers): the SQL
  * function civgis_coverage(kind, demand_code, what) asks this source; it answers what =
- * STORE_COV_* for one demand point or returns false (SQL NULL). One source per process,
- * set before stores are opened; NULL: every call is NULL. */
+ * STORE_COV_* for one demand point or returns false (SQL NULL). Each store has its own
+ * source (store_cov_source_attach); none: every call is NULL. */
 enum store_cov_field {
     STORE_COV_NEAREST_M,
     STORE_COV_N_WITHIN,
@@ -86,7 +86,9 @@ typedef bool (*store_cov_fn)(void *ctx,
                              const char *demand_code,
                              enum store_cov_field what,
                              struct store_cov_value *out);
-void store_cov_source_set(store_cov_fn fn, void *ctx);
+/* Makes fn(ctx) st's coverage source (NULL fn: none). ctx must outlive st or the next
+ * attach; fn is called on the thread using st. */
+void store_cov_source_attach(struct store *st, store_cov_fn fn, void *ctx);
 
 /* Appends an audit row inside the caller's transaction: who, what, why, and optional
  * JSON before/after images (NULL when not applicable). */

@@ -31,6 +31,7 @@ struct jobs;
 struct editor;
 
 struct tileset_sources;
+struct coverage_layers;
 
 struct api_request {
     const char *method;
@@ -43,13 +44,14 @@ struct api_request {
     bool accepts_gzip;
     const char *body; /* POST, PUT or PATCH body (NUL-terminated), or NULL */
     size_t body_len;
-    struct policy_caller caller;     /* who asks; anonymous until tokens exist (policy.h) */
-    struct jobs *jobs;               /* the jobs (jobs.h) */
-    struct tilecache *tiles;         /* the tile cache, or NULL */
-    struct tileset_sources *sources; /* the layers prepared for tiles (tileset.h) */
-    struct editor *editor;           /* the one writer (app/editor.h), NULL: read-only */
-    struct auth_identity who;        /* who the request acts as (api_authenticate) */
-    struct throttle *throttle;       /* bad tokens per client address (throttle.h) */
+    struct policy_caller caller;      /* who asks; anonymous until tokens exist (policy.h) */
+    struct jobs *jobs;                /* the jobs (jobs.h) */
+    struct tilecache *tiles;          /* the tile cache, or NULL */
+    struct tileset_sources *sources;  /* the layers prepared for tiles (tileset.h) */
+    struct coverage_layers *coverage; /* the coverage layers' values (coverage_layers.h) */
+    struct editor *editor;            /* the one writer (app/editor.h), NULL: read-only */
+    struct auth_identity who;         /* who the request acts as (api_authenticate) */
+    struct throttle *throttle;        /* bad tokens per client address (throttle.h) */
 };
 
 struct api_header {

@@ -9,7 +9,7 @@
 
 #include "api_cql2json.h"
 #include "api_render.h"
-#include "coverage_layer.h"
+#include "coverage_layers.h"
 #include "geom.h"
 #include "items.h"
 #include "render.h"
@@ -432,7 +432,7 @@ parse_request(const struct api_request *req, struct items_req *r, struct gis_err
     if (!r->layer)
         return gis_fail(err, GIS_ERR_NOT_FOUND, "no collection '%.60s'; see /collections",
                         req->path_params[0]);
-    rc = coverage_layer_prepare(api_store(req), r->layer->id, err);
+    rc = coverage_layers_prepare(req->coverage, api_store(req), r->layer->id, err);
     if (rc != GIS_OK)
         return rc;
     r->q.layer = r->layer;

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "api_render.h"
-#include "coverage_analysis.h"
+#include "coverage_render.h"
 #include "jobs.h"
 #include "json_inputs.h"
 #include "policy.h"
@@ -350,7 +350,7 @@ static enum gis_status coverage_job_run(
     struct coverage_job *cj = ctx;
 
     (void)pr;
-    return coverage_analysis_write(st, &cj->p, cj->fmt, f, err);
+    return coverage_render_run(st, &cj->p, cj->fmt, f, err);
 }
 
 static struct coverage_job *coverage_job_new(const struct coverage_params *p,

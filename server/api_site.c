@@ -12,7 +12,7 @@
 #include "json_inputs.h"
 #include "policy.h"
 #include "site_inputs.h"
-#include "site_run.h"
+#include "site_render.h"
 
 #define SITE_ID "site-selection"
 /* The longest time limit of a synchronous run: a client waits on its connection. */
@@ -137,7 +137,7 @@ site_job_run(void *ctx, struct store *st, FILE *f, struct job_progress *pr, stru
 
     sj->p.progress = on_progress;
     sj->p.progress_ctx = pr;
-    return site_write(st, &sj->p, sj->fmt, f, err);
+    return site_render_run(st, &sj->p, sj->fmt, f, err);
 }
 
 /* Every run is a job, a synchronous one too (its request waits, not its thread). */

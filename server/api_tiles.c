@@ -16,6 +16,7 @@
 #include "tile.h"
 #include "tilecache.h"
 #include "tileset.h"
+#include "tileset_json.h"
 
 static bool parse_index(const char *s, int64_t max, int64_t *out)
 {
@@ -161,7 +162,7 @@ static void serve_tile(const struct api_request *req,
 {
     struct tileset one;
     struct layer_scratch scratch;
-    const struct tileset *ts = tileset_find(api_store(req), coll, &one, &scratch);
+    const struct tileset *ts = tileset_find(api_store(req), req->coverage, coll, &one, &scratch);
     int64_t z, x, y;
     uint64_t tag = 0;
     char basis[256];
@@ -237,7 +238,7 @@ static cJSON *tilejson(const struct api_request *req, const struct tileset *ts)
     cJSON_AddItemToArray(tiles, cJSON_CreateString(url));
     cJSON_AddNumberToObject(j, "minzoom", 0);
     cJSON_AddNumberToObject(j, "maxzoom", 22);
-    cJSON_AddItemToObject(j, "vector_layers", tileset_vector_layers(api_store(req), ts));
+    cJSON_AddItemToObject(j, "vector_layers", tileset_json_vector_layers(api_store(req), ts));
     if (tileset_bounds(api_store(req), ts, bb)) {
         bounds = cJSON_AddArrayToObject(j, "bounds");
         for (k = 0; k < 4; k++)
@@ -360,9 +361,9 @@ void api_tilesets(const struct api_request *req, struct api_response *res)
 
     api_base_url(req, base, sizeof base);
     for (i = 0; i <= layer_count(); i++) {
-        const struct tileset *ts =
-            i == 0 ? &TILESET_COMBINED
-                   : tileset_find(api_store(req), layer_at(i - 1)->id, &one, &scratch);
+        const struct tileset *ts = i == 0 ? &TILESET_COMBINED
+                                          : tileset_find(api_store(req), req->coverage,
+                                                         layer_at(i - 1)->id, &one, &scratch);
         cJSON *t;
         if (i == 0)
             snprintf(path, sizeof path, "/tiles/WebMercatorQuad");
@@ -407,7 +408,7 @@ void api_tileset(const struct api_request *req, struct api_response *res)
     memcpy(id, req->path_params[0], n + 1);
     if (n > 5 && !strcmp(id + n - 5, ".json"))
         id[n - 5] = '\0';
-    ts = tileset_find(api_store(req), id, &one, &scratch);
+    ts = tileset_find(api_store(req), req->coverage, id, &one, &scratch);
     if (!ts) {
         api_error(res, 404, "not_found", "no such tileset; see /tiles");
         return;
@@ -443,7 +444,8 @@ void api_collection_tileset(const struct api_request *req, struct api_response *
 {
     struct tileset one;
     struct layer_scratch scratch;
-    const struct tileset *ts = tileset_find(api_store(req), req->path_params[0], &one, &scratch);
+    const struct tileset *ts =
+        tileset_find(api_store(req), req->coverage, req->path_params[0], &one, &scratch);
     char path[160];
 
     if (!ts) {

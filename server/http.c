@@ -34,7 +34,7 @@
 
 #include "api_int.h"
 #include "api_search.h"
-#include "coverage_layer.h"
+#include "coverage_layers.h"
 #include "editor.h"
 #include "jobs.h"
 #include "log.h"
@@ -68,8 +68,9 @@ struct server {
     struct jobs *jobs;
     struct tilecache *tiles;
     struct tileset_sources *sources;
-    struct editor *editor;     /* the one writer; NULL when the file cannot be written */
-    struct throttle *throttle; /* bad tokens per client address */
+    struct coverage_layers *coverage; /* the coverage-KIND layers' values, for every store */
+    struct editor *editor;            /* the one writer; NULL when the file cannot be written */
+    struct throttle *throttle;        /* bad tokens per client address */
     char *db_path;
     char *cors_origins[MAX_CORS_ORIGINS]; /* lowercased; may drive guarded routes */
     size_t n_cors_origins;
@@ -300,6 +301,7 @@ static struct api_ctx *ctx_take(struct server *srv, struct gis_error *err)
         pthread_mutex_unlock(&srv->lock);
         return NULL;
     }
+    coverage_layers_attach(srv->coverage, c->st);
     pthread_mutex_lock(&srv->lock);
     c->all_next = srv->all;
     srv->all = c;
@@ -1285,6 +1287,7 @@ static bool dispatch(struct server *srv,
     req->jobs = srv->jobs;
     req->tiles = srv->tiles;
     req->sources = srv->sources;
+    req->coverage = srv->coverage;
     req->editor = srv->editor;
     req->throttle = srv->throttle;
     w = ctx_acquire(srv, st, req, &err);
@@ -1740,10 +1743,11 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     if (!srv)
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     init_sync(srv);
-    coverage_layer_install();
     srv->db_path = strdup(opt->db_path);
     srv->max_ctx = threads * 8 + 8;
     rc = srv->db_path ? copy_origins(srv, opt, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (rc == GIS_OK)
+        rc = coverage_layers_new(&srv->coverage, err);
     if (rc == GIS_OK)
         rc = auth_init(err);
     if (rc == GIS_OK && throttle_new(BAD_TOKENS_PER_MINUTE, 60, &srv->throttle) != GIS_OK)
@@ -1809,13 +1813,13 @@ void server_stop(struct server *srv)
     jobs_stop(srv->jobs);
     editor_close(srv->editor);
     throttle_free(srv->throttle);
-    coverage_layer_uninstall();
     tileset_sources_free(srv->sources);
     tilecache_free(srv->tiles);
     for (c = srv->all; c; c = next) {
         next = c->all_next;
         ctx_free(c);
     }
+    coverage_layers_free(srv->coverage); /* after the stores it was attached to */
     for (i = 0; i < srv->n_cors_origins; i++)
         free(srv->cors_origins[i]);
     pthread_cond_destroy(&srv->wake);

@@ -1,5 +1,5 @@
 /*
- * Unit tests of server/jobs.h with real worker threads on a real (empty) store: owners
+ * Unit tests of app/jobs.h with real worker threads on a real (empty) store: owners
  * and anonymous capabilities, hidden synchronous jobs and their watchers, the fair
  * queue (fewest running per key first, a worker for short jobs only), per-key limits,
  * expiry, random ids and shutdown. Jobs here are gates the test opens.

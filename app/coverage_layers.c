@@ -1,10 +1,10 @@
 /*
- * Coverage layer values (see coverage_layer.h). One entry per facility kind, replaced
+ * Coverage layer values (see coverage_layers.h). One entry per facility kind, replaced
  * whole when the version of demand, facilities or service_standards moves; a mutex guards the
  * table, and lookups (one per property per row, from SQLite) are a binary search by demand code
  * under it.
  */
-#include "coverage_layer.h"
+#include "coverage_layers.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -30,8 +30,10 @@ struct entry {
     bool *is_covered;
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct entry *table[MAX_KINDS];
+struct coverage_layers {
+    pthread_mutex_t lock;
+    struct entry *table[MAX_KINDS];
+};
 
 static void entry_free(struct entry *e)
 {
@@ -74,15 +76,15 @@ static bool lookup(void *ctx,
                    struct store_cov_value *out)
 {
     int k = kind_index(kind);
+    struct coverage_layers *cl = ctx;
     struct entry *e;
     size_t lo = 0, hi;
     bool found = false;
 
-    (void)ctx;
     if (k < 0)
         return false;
-    pthread_mutex_lock(&lock);
-    e = table[k];
+    pthread_mutex_lock(&cl->lock);
+    e = cl->table[k];
     hi = e ? e->n : 0;
     while (lo < hi && !found) {
         size_t mid = (lo + hi) / 2;
@@ -102,26 +104,39 @@ static bool lookup(void *ctx,
         else
             hi = mid;
     }
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&cl->lock);
     return found;
 }
 
-void coverage_layer_install(void)
+enum gis_status coverage_layers_new(struct coverage_layers **out, struct gis_error *err)
 {
-    store_cov_source_set(lookup, NULL);
+    struct coverage_layers *cl = calloc(1, sizeof *cl);
+
+    if (!cl)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (pthread_mutex_init(&cl->lock, NULL) != 0) {
+        free(cl);
+        return gis_fail(err, GIS_ERR_INTERNAL, "cannot create a mutex");
+    }
+    *out = cl;
+    return GIS_OK;
 }
 
-void coverage_layer_uninstall(void)
+void coverage_layers_free(struct coverage_layers *cl)
 {
     size_t k;
 
-    store_cov_source_set(NULL, NULL);
-    pthread_mutex_lock(&lock);
-    for (k = 0; k < MAX_KINDS; k++) {
-        entry_free(table[k]);
-        table[k] = NULL;
-    }
-    pthread_mutex_unlock(&lock);
+    if (!cl)
+        return;
+    for (k = 0; k < MAX_KINDS; k++)
+        entry_free(cl->table[k]);
+    pthread_mutex_destroy(&cl->lock);
+    free(cl);
+}
+
+void coverage_layers_attach(struct coverage_layers *cl, struct store *st)
+{
+    store_cov_source_attach(st, cl ? lookup : NULL, cl);
 }
 
 static enum gis_status entry_alloc(struct entry *e, size_t n)
@@ -194,8 +209,10 @@ static enum gis_status compute(struct store *st, struct entry *e, struct gis_err
     return rc;
 }
 
-enum gis_status
-coverage_layer_prepare(struct store *st, const char *layer_id, struct gis_error *err)
+enum gis_status coverage_layers_prepare(struct coverage_layers *cl,
+                                        struct store *st,
+                                        const char *layer_id,
+                                        struct gis_error *err)
 {
     const char *kind = layer_coverage_kind(layer_id);
     int k = kind ? kind_index(kind) : -1;
@@ -206,7 +223,7 @@ coverage_layer_prepare(struct store *st, const char *layer_id, struct gis_error 
     bool is_fresh;
     enum gis_status rc;
 
-    if (k < 0)
+    if (k < 0 || !cl)
         return GIS_OK;
     l = layer_resolve(st, layer_id, &scratch);
     if (!l)
@@ -216,9 +233,9 @@ coverage_layer_prepare(struct store *st, const char *layer_id, struct gis_error 
     rc = layer_data_version(st, l, &version, err);
     if (rc != GIS_OK)
         return rc;
-    pthread_mutex_lock(&lock);
-    is_fresh = table[k] && table[k]->version == version;
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_lock(&cl->lock);
+    is_fresh = cl->table[k] && cl->table[k]->version == version;
+    pthread_mutex_unlock(&cl->lock);
     if (is_fresh)
         return GIS_OK;
     e = calloc(1, sizeof *e);
@@ -231,10 +248,10 @@ coverage_layer_prepare(struct store *st, const char *layer_id, struct gis_error 
         entry_free(e);
         return rc;
     }
-    pthread_mutex_lock(&lock);
-    old = table[k];
-    table[k] = e;
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_lock(&cl->lock);
+    old = cl->table[k];
+    cl->table[k] = e;
+    pthread_mutex_unlock(&cl->lock);
     entry_free(old);
     return GIS_OK;
 }
