@@ -267,7 +267,7 @@ static void record_json(const struct record *r, struct gbuf *b)
     gbuf_puts(b, "}");
 }
 
-static bool is_date(const char *s)
+bool names__is_date(const char *s)
 {
     int y, m, d;
     char tail;
@@ -305,7 +305,7 @@ enum gis_status names__check_update(const struct names_update *u, struct gis_err
     size_t i;
 
     for (i = 0; i < 3; i++)
-        if (dates[i] && !is_date(dates[i]))
+        if (dates[i] && (*dates[i] || i == 2) && !names__is_date(dates[i]))
             return gis_fail(err, GIS_ERR_INVALID_ARG, "'%.20s' is not a date (YYYY-MM-DD)",
                             dates[i]);
     if (!is_one_of(u->filing_status, statuses))
@@ -360,7 +360,7 @@ static enum gis_status check_sibling(struct store *st,
     return rc;
 }
 
-static void today(char out[11])
+void names__today(char out[11])
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -519,7 +519,7 @@ static enum gis_status write_record(struct store *st,
     if (rc != GIS_OK)
         return rc;
     for (i = F_NAME; i <= F_FILING_DATE; i++)
-        if (r->f[i])
+        if (r->f[i] && *r->f[i]) /* "" clears a field */
             sqlite3_bind_text(s, i, r->f[i], -1, SQLITE_TRANSIENT);
     if (reason && t == NAMES_DIVISIONS)
         sqlite3_bind_text(s, 9, reason, -1, SQLITE_TRANSIENT);
@@ -578,7 +578,7 @@ enum gis_status names__set_in_transaction(struct store *st,
     if (u->valid_from)
         snprintf(day, sizeof day, "%s", u->valid_from);
     else
-        today(day);
+        names__today(day);
     is_rename = rc == GIS_OK && u->name && strcmp(u->name, old.f[F_NAME]);
     if (is_rename && !u->is_forced)
         rc = check_sibling(st, t, feature, &old, u->name, err);

@@ -248,11 +248,20 @@ static const char SCHEMA_V4_NAMES[] =
     "ini, code,"
     " tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3 4 5 6');";
 
+/* Version 5: a version counter for the aliases and former names too, so the gazetteer's
+ * readers (the /search ETag, a name record's) see a change to them, whoever writes. */
+static const char SCHEMA_V5_NAME_VERSIONS[] =
+    "INSERT INTO store_versions (name, version) VALUES ('name_variants', 0);"
+    /* clang-format off */
+    VERSION_TRIGGERS("name_variants");
+/* clang-format on */
+
 static const char *const MIGRATIONS[] = {
-    SCHEMA_V1,          /* 0 -> 1 */
-    SCHEMA_V2_USERS,    /* 1 -> 2: users' scope, token and revocation times */
-    SCHEMA_V3_VERSIONS, /* 2 -> 3: per-table versions kept by triggers */
-    SCHEMA_V4_NAMES,    /* 3 -> 4: the gazetteer and its search index */
+    SCHEMA_V1,               /* 0 -> 1 */
+    SCHEMA_V2_USERS,         /* 1 -> 2: users' scope, token and revocation times */
+    SCHEMA_V3_VERSIONS,      /* 2 -> 3: per-table versions kept by triggers */
+    SCHEMA_V4_NAMES,         /* 3 -> 4: the gazetteer and its search index */
+    SCHEMA_V5_NAME_VERSIONS, /* 4 -> 5: name_variants versioned */
 };
 
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)

@@ -136,7 +136,8 @@ class ShippedData(unittest.TestCase):
         # the imports, then the fill's update of every division's pinyin.
         self.assertEqual(dict(self.q("SELECT name, version FROM store_versions")),
                          {"divisions": 2084 + 2084, "demand": 1953, "facilities": 217,
-                          "places": 0, "scenarios": 0, "service_standards": 0})
+                          "places": 0, "scenarios": 0, "service_standards": 0,
+                          "name_variants": 0})
         self.assertEqual(self.q("SELECT count(*) FROM store_meta WHERE key = 'data_version'"),
                          [(0,)])
 

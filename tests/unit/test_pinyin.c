@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "names.h"
 #include "pinyin.h"
 
 static struct pinyin *p;
@@ -135,6 +136,30 @@ static void test_mark_and_fold(void **state)
     assert_false(pinyin_fold("延长", out, sizeof out));
 }
 
+/* An officer's pinyin must read the name: each Han character by one of its readings, in
+ * order, tones and spacing aside; the message names the first character that does not. */
+static void test_pinyin_reads_the_name(void **state)
+{
+    char why[256];
+
+    (void)state;
+    assert_true(names_pinyin_reads("延长县", "Yáncháng Xiàn", why, sizeof why));
+    assert_true(names_pinyin_reads("延长县", "Yánzhǎng Xiàn", why, sizeof why)); /* a reading */
+    assert_true(names_pinyin_reads("延长县", "yan chang xian", why, sizeof why));
+    assert_true(names_pinyin_reads("瓦窑堡街道", "Wǎyáobǔ Jiēdào", why, sizeof why));
+    assert_true(names_pinyin_reads("十里堡", "Shílǐpù", why, sizeof why));
+    assert_true(names_pinyin_reads("西安", "Xī'ān", why, sizeof why));
+    assert_true(names_pinyin_reads("G210国道", "G Guódào", why, sizeof why));
+    assert_false(names_pinyin_reads("延长县", "Yáncháng", why, sizeof why));
+    assert_non_null(strstr(why, "县"));
+    assert_false(names_pinyin_reads("长官庙镇", "Chángguānsì Zhèn", why, sizeof why));
+    assert_non_null(strstr(why, "庙"));
+    assert_false(names_pinyin_reads("延长县", "Yáncháng Xiàn Shì", why, sizeof why));
+    assert_false(names_pinyin_reads("延长县", "延长", why, sizeof why));
+    assert_non_null(strstr(why, "not pinyin"));
+    assert_false(names_pinyin_reads("", "Yán", why, sizeof why));
+}
+
 static void test_bad_input(void **state)
 {
     struct pinyin_reading r;
@@ -160,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_generic_terms_and_words),
         cmocka_unit_test(test_origins),
         cmocka_unit_test(test_mark_and_fold),
+        cmocka_unit_test(test_pinyin_reads_the_name),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
