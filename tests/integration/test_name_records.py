@@ -241,6 +241,46 @@ class NameRecords(unittest.TestCase):
             self.assertEqual((first["id"], first["properties"]["matched"]["as"]),
                              ("divisions/610626106", want), text)
 
+    def test_search_etags_follow_the_names_data_version(self):
+        q = "/search?" + urllib.parse.urlencode({"q": "白豹"})
+        status, h, body = self.srv.get(q)
+        self.assertEqual(status, 200)
+        tag = h["ETag"]
+        self.assertRegex(tag, r'^"[0-9a-f]{16}"$')  # strong
+        self.assertEqual(h["Cache-Control"], "public, no-cache")
+        status, h304, body = self.srv.get(q, headers={"If-None-Match": tag})
+        self.assertEqual((status, body, h304["ETag"]), (304, b"", tag))
+        # every parameter that shapes the bytes names a different tag
+        others = {self.srv.get(q + extra)[1]["ETag"]
+                  for extra in ("&limit=3", "&f=html", "&level=4", "&within=610626",
+                                "&category=town", "&bbox=107,36,109,38")}
+        others.add(self.srv.get(q, headers={"Accept-Encoding": "gzip"})[1]["ETag"])
+        self.assertEqual(len(others), 7)
+        self.assertNotIn(tag, others)
+        # an edit elsewhere (a facility) keeps it; a name change anywhere moves it
+        con = connect(self.db)
+        con.execute("UPDATE facilities SET capacity = capacity + 1 WHERE fid = 'F0001'")
+        con.commit()
+        self.assertEqual(self.srv.get(q, headers={"If-None-Match": tag})[0], 304)
+        status, _, rec = self.send("POST", "/collections/townships/items/610626103/name/variants",
+                                   {"kind": "alias", "name": "白豹川"})
+        self.assertEqual(status, 201, rec)
+        status, h2, _ = self.srv.get(q, headers={"If-None-Match": tag})
+        self.assertEqual(status, 200)
+        self.assertNotEqual(h2["ETag"], tag)
+        # another program's write to the variants (the sqlite3 shell) moves it too
+        con.execute("UPDATE name_variants SET note = 'checked' WHERE name = '白豹川'")
+        con.commit()
+        con.close()
+        status, h3, _ = self.srv.get(q, headers={"If-None-Match": h2["ETag"]})
+        self.assertEqual(status, 200)
+        self.assertNotEqual(h3["ETag"], h2["ETag"])
+        # an error is neither tagged nor cached
+        status, he, _ = self.srv.get("/search?q=%20")
+        self.assertEqual(status, 400)
+        self.assertIsNone(he["ETag"])
+        self.assertIsNone(he["Cache-Control"])
+
     def test_the_api_definition_describes_the_record(self):
         _, _, api = self.srv.get_json("/api")
         item = api["paths"]["/collections/{collectionId}/items/{featureId}/name"]
