@@ -71,6 +71,27 @@ enum gis_status names_fill(struct store *st,
                            long *out_guessed,
                            struct gis_error *err);
 
+/* How many current names still carry a guessed reading: those whose pinyin the
+ * dictionary made ('generated'; never an official or edited one) and in which some
+ * character is read by a guess when read afresh (pinyin_place_name's out_is_guessed).
+ * Calls fn (may be NULL) for each. Reads only. out_guessed: the count. */
+enum gis_status names_guessed(
+    struct store *st, names_fill_fn fn, void *ctx, long *out_guessed, struct gis_error *err);
+
+/* Reads every generated pinyin afresh (after the dictionary or the reviewed overrides
+ * changed) and rewrites those that read differently now, calling fn (may be NULL) for
+ * each rewritten one; official and edited pinyin are left alone. One transaction with
+ * one audit row (rolled back when is_dry_run). out_changed: rewritten; out_guessed: the
+ * generated names that remain guessed. */
+enum gis_status names_refresh(struct store *st,
+                              const struct names_who *who,
+                              bool is_dry_run,
+                              names_fill_fn fn,
+                              void *ctx,
+                              long *out_changed,
+                              long *out_guessed,
+                              struct gis_error *err);
+
 /* ---------------------------------------------------------------- corrections */
 
 /* A change to one feature's standard name record; NULL fields stay as they are. */

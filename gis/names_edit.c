@@ -28,7 +28,7 @@ static char *column_dup(sqlite3_stmt *s, int col)
 
 struct blank {
     enum names_target target;
-    char *feature, *name;
+    char *feature, *name, *pinyin; /* pinyin: as stored, NULL when none */
 };
 
 struct blanks {
@@ -43,16 +43,25 @@ static void blanks_free(struct blanks *bl)
     for (i = 0; i < bl->n; i++) {
         free(bl->b[i].feature);
         free(bl->b[i].name);
+        free(bl->b[i].pinyin);
     }
     free(bl->b);
 }
 
-static enum gis_status blanks_read(struct store *st, struct blanks *bl, struct gis_error *err)
+/* The current names without pinyin. */
+static const char BLANK_SQL[] =
+    "SELECT 0, code, name, pinyin FROM divisions WHERE valid_to IS NULL AND (pinyin IS NULL OR"
+    " pinyin = '') UNION ALL SELECT 1, CAST(id AS TEXT), name, pinyin FROM places WHERE"
+    " valid_to IS NULL AND (pinyin IS NULL OR pinyin = '') ORDER BY 1, 2";
+/* The current names whose pinyin the dictionary made (never an official or edited one). */
+static const char GENERATED_SQL[] =
+    "SELECT 0, code, name, pinyin FROM divisions WHERE valid_to IS NULL AND pinyin_source ="
+    " 'generated' UNION ALL SELECT 1, CAST(id AS TEXT), name, pinyin FROM places WHERE"
+    " valid_to IS NULL AND pinyin_source = 'generated' ORDER BY 1, 2";
+
+static enum gis_status
+blanks_read(struct store *st, const char *sql, struct blanks *bl, struct gis_error *err)
 {
-    static const char sql[] =
-        "SELECT 0, code, name FROM divisions WHERE valid_to IS NULL AND (pinyin IS NULL OR"
-        " pinyin = '') UNION ALL SELECT 1, CAST(id AS TEXT), name FROM places WHERE valid_to IS"
-        " NULL AND (pinyin IS NULL OR pinyin = '') ORDER BY 1, 2";
     sqlite3_stmt *s;
     enum gis_status rc = store__stmt(st, sql, &s, err);
     int step;
@@ -73,6 +82,7 @@ static enum gis_status blanks_read(struct store *st, struct blanks *bl, struct g
         b->target = sqlite3_column_int(s, 0) ? NAMES_PLACES : NAMES_DIVISIONS;
         b->feature = column_dup(s, 1);
         b->name = column_dup(s, 2);
+        b->pinyin = column_dup(s, 3);
         if (!b->feature || !b->name)
             rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     }
@@ -161,7 +171,7 @@ enum gis_status names_fill(struct store *st,
         return rc;
     rc = pinyin_new(&p, err);
     if (rc == GIS_OK)
-        rc = blanks_read(st, &bl, err);
+        rc = blanks_read(st, BLANK_SQL, &bl, err);
     for (i = 0; rc == GIS_OK && i < bl.n; i++) {
         bool is_guessed = false;
         rc = fill_one(st, p, &bl.b[i], &is_guessed, fn, ctx, err);
@@ -177,6 +187,119 @@ enum gis_status names_fill(struct store *st,
     blanks_free(&bl);
     if (rc == GIS_OK) {
         *out_filled = filled;
+        *out_guessed = guessed;
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- guesses */
+
+/* Reads b's name afresh. out_roman: ROMAN_MAX bytes. */
+static enum gis_status generate(struct pinyin *p,
+                                const struct blank *b,
+                                char *out_roman,
+                                bool *out_is_guessed,
+                                struct gis_error *err)
+{
+    return pinyin_place_name(p, b->name, out_roman, ROMAN_MAX, out_is_guessed, err);
+}
+
+static enum gis_status refresh_audit(struct store *st,
+                                     const struct names_who *who,
+                                     long changed,
+                                     long guessed,
+                                     struct gis_error *err)
+{
+    char after[128];
+    struct store_audit a = {who ? who->user : NULL,
+                            "names_refresh",
+                            "divisions,places",
+                            NULL,
+                            who && who->reason ? who->reason : "regenerate the generated pinyin",
+                            NULL,
+                            after};
+
+    snprintf(after, sizeof after, "{\"changed\":%ld,\"guessed\":%ld}", changed, guessed);
+    return store_audit_add(st, &a, err);
+}
+
+/* Walks the generated names: each is read afresh; when is_writing, one that reads
+ * differently now is rewritten (and reported to fn), else each guessed one is reported.
+ * out_changed, out_guessed: counts. Inside the caller's transaction, if any. */
+static enum gis_status walk_generated(struct store *st,
+                                      bool is_writing,
+                                      names_fill_fn fn,
+                                      void *ctx,
+                                      long *out_changed,
+                                      long *out_guessed,
+                                      struct gis_error *err)
+{
+    struct blanks bl = {0};
+    struct pinyin *p = NULL;
+    char roman[ROMAN_MAX];
+    enum gis_status rc = pinyin_new(&p, err);
+    size_t i;
+
+    if (rc == GIS_OK)
+        rc = blanks_read(st, GENERATED_SQL, &bl, err);
+    for (i = 0; rc == GIS_OK && i < bl.n; i++) {
+        const struct blank *b = &bl.b[i];
+        bool is_guessed = false, is_changed;
+        rc = generate(p, b, roman, &is_guessed, err);
+        is_changed = rc == GIS_OK && (!b->pinyin || strcmp(roman, b->pinyin));
+        if (rc == GIS_OK && is_writing && is_changed)
+            rc = set_generated(st, b, roman, err);
+        *out_changed += rc == GIS_OK && is_changed;
+        *out_guessed += rc == GIS_OK && is_guessed;
+        if (rc == GIS_OK && fn && (is_writing ? is_changed : is_guessed)) {
+            struct names_filled f = {b->target, b->feature, b->name, roman, is_guessed};
+            fn(ctx, &f);
+        }
+    }
+    pinyin_free(p);
+    blanks_free(&bl);
+    return rc;
+}
+
+enum gis_status names_guessed(
+    struct store *st, names_fill_fn fn, void *ctx, long *out_guessed, struct gis_error *err)
+{
+    long changed = 0, guessed = 0;
+    enum gis_status rc;
+
+    if (!st || !out_guessed)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "names_guessed: null argument");
+    rc = walk_generated(st, false, fn, ctx, &changed, &guessed, err);
+    if (rc == GIS_OK)
+        *out_guessed = guessed;
+    return rc;
+}
+
+enum gis_status names_refresh(struct store *st,
+                              const struct names_who *who,
+                              bool is_dry_run,
+                              names_fill_fn fn,
+                              void *ctx,
+                              long *out_changed,
+                              long *out_guessed,
+                              struct gis_error *err)
+{
+    long changed = 0, guessed = 0;
+    enum gis_status rc;
+
+    if (!st || !out_changed || !out_guessed)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "names_refresh: null argument");
+    rc = store_begin(st, err);
+    if (rc != GIS_OK)
+        return rc;
+    rc = walk_generated(st, true, fn, ctx, &changed, &guessed, err);
+    if (rc == GIS_OK && changed)
+        rc = refresh_audit(st, who, changed, guessed, err);
+    if (rc == GIS_OK && !is_dry_run)
+        rc = store_commit(st, err);
+    store_rollback(st);
+    if (rc == GIS_OK) {
+        *out_changed = changed;
         *out_guessed = guessed;
     }
     return rc;
