@@ -145,6 +145,12 @@ struct names_version {
     char reason[NAMES_TEXT_MAX];
 };
 
+/* A sibling that reads the same (toneless pinyin) under other characters. */
+struct names_homophone {
+    char feature[32];
+    char name[NAMES_TEXT_MAX], pinyin[NAMES_TEXT_MAX];
+};
+
 /* The full standard name record of one current feature. Every text is "" when unset. */
 struct names_record {
     enum names_target target;
@@ -159,9 +165,10 @@ struct names_record {
     char filing_status[16], filing_date[NAMES_DATE_MAX];
     char valid_from[NAMES_DATE_MAX];
     uint64_t tag; /* names this record's state (variants included): an ETag's basis */
-    size_t n_variants, n_versions;
-    struct names_variant *variants; /* oldest first */
-    struct names_version *versions; /* oldest first */
+    size_t n_variants, n_versions, n_homophones;
+    struct names_variant *variants;     /* oldest first */
+    struct names_version *versions;     /* oldest first */
+    struct names_homophone *homophones; /* siblings reading the same: people confuse them */
 };
 
 /* Reads the record of the current feature (level: 0 any, else the feature must be a
@@ -266,6 +273,20 @@ enum gis_status names_check(struct store *st,
                             long *out_duplicates,
                             long *out_homophones,
                             struct gis_error *err);
+
+/* The uniqueness rule's question: the current sibling of feature (NULL for one not yet
+ * written) already called name: a division under the same parent (parent: its parent's
+ * code), or a place of the same category (NULL: none) in the same division (parent).
+ * out: that sibling's code or id, "" when there is none. */
+enum gis_status names_sibling_named(struct store *st,
+                                    enum names_target t,
+                                    const char *feature,
+                                    const char *parent,
+                                    const char *category,
+                                    const char *name,
+                                    char *out,
+                                    size_t size,
+                                    struct gis_error *err);
 
 /* ---------------------------------------------------------------- search */
 

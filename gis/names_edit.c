@@ -458,28 +458,25 @@ static enum gis_status check_sibling(struct store *st,
                                      const char *name,
                                      struct gis_error *err)
 {
-    static const char division_sql[] =
-        "SELECT code FROM divisions WHERE valid_to IS NULL AND parent_code IS ? AND name = ?"
-        " AND code <> ? LIMIT 1";
-    static const char place_sql[] =
-        "SELECT CAST(id AS TEXT) FROM places WHERE valid_to IS NULL AND division_code IS ? AND"
-        " name = ? AND id <> ? AND category IS (SELECT category FROM places WHERE id = ?3)"
-        " LIMIT 1";
+    static const char category_sql[] = "SELECT category FROM places WHERE id = ?";
+    char other[32], category[64] = "";
     sqlite3_stmt *s;
-    enum gis_status rc = store__stmt(st, t == NAMES_PLACES ? place_sql : division_sql, &s, err);
+    enum gis_status rc = GIS_OK;
 
-    if (rc != GIS_OK)
-        return rc;
-    if (r->f[F_PARENT])
-        sqlite3_bind_text(s, 1, r->f[F_PARENT], -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, feature, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) == SQLITE_ROW)
+    if (t == NAMES_PLACES && (rc = store__stmt(st, category_sql, &s, err)) == GIS_OK) {
+        sqlite3_bind_text(s, 1, feature, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+            snprintf(category, sizeof category, "%s", (const char *)sqlite3_column_text(s, 0));
+        store__done(s);
+    }
+    if (rc == GIS_OK)
+        rc = names_sibling_named(st, t, feature, r->f[F_PARENT], category[0] ? category : NULL,
+                                 name, other, sizeof other, err);
+    if (rc == GIS_OK && other[0])
         rc = gis_fail(err, GIS_ERR_CONFLICT,
                       "'%.80s' is already the name of %s under the same parent; names must be "
-                      "unique there (--force to allow it)",
-                      name, (const char *)sqlite3_column_text(s, 0));
-    store__done(s);
+                      "unique there (force it: --force, or force=true over HTTP)",
+                      name, other);
     return rc;
 }
 

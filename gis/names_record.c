@@ -51,11 +51,27 @@ void names_record_free(struct names_record *r)
         return;
     free(r->variants);
     free(r->versions);
+    free(r->homophones);
     free(r);
 }
 
-static enum gis_status
-record_head(struct store *st, struct names_record *r, int level, struct gis_error *err)
+static enum gis_status grow(void **items, size_t n, size_t *cap, size_t size, struct gis_error *err)
+{
+    void *p;
+    size_t want = *cap ? *cap * 2 : 4;
+
+    if (n < *cap)
+        return GIS_OK;
+    p = realloc(*items, want * size);
+    if (!p)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    *items = p;
+    *cap = want;
+    return GIS_OK;
+}
+
+static enum gis_status record_head(
+    struct store *st, struct names_record *r, int level, char parent[32], struct gis_error *err)
 {
     static const char division_sql[] =
         "SELECT name, pinyin, pinyin_source, kind, level, code, parent_code, approved_by,"
@@ -65,7 +81,6 @@ record_head(struct store *st, struct names_record *r, int level, struct gis_erro
         "SELECT name, pinyin, pinyin_source, category, 0, division_code, division_code,"
         " approved_by, approval_doc, approval_date, filing_status, filing_date, valid_from"
         " FROM places WHERE id = ? AND valid_to IS NULL";
-    char parent[32] = "";
     sqlite3_stmt *s;
     enum gis_status rc =
         store__stmt(st, r->target == NAMES_PLACES ? place_sql : division_sql, &s, err);
@@ -80,7 +95,7 @@ record_head(struct store *st, struct names_record *r, int level, struct gis_erro
         copy_col(r->category, sizeof r->category, s, 3);
         r->level = sqlite3_column_int(s, 4);
         copy_col(r->scope, sizeof r->scope, s, 5);
-        copy_col(parent, sizeof parent, s, 6);
+        copy_col(parent, 32, s, 6);
         copy_col(r->approved_by, sizeof r->approved_by, s, 7);
         copy_col(r->approval_doc, sizeof r->approval_doc, s, 8);
         copy_col(r->approval_date, sizeof r->approval_date, s, 9);
@@ -98,19 +113,62 @@ record_head(struct store *st, struct names_record *r, int level, struct gis_erro
     return rc;
 }
 
-static enum gis_status grow(void **items, size_t n, size_t *cap, size_t size, struct gis_error *err)
+static enum gis_status
+homophone_add(struct names_record *r, sqlite3_stmt *s, size_t *cap, struct gis_error *err)
 {
-    void *p;
-    size_t want = *cap ? *cap * 2 : 4;
+    struct names_homophone *h;
+    enum gis_status rc =
+        grow((void **)&r->homophones, r->n_homophones, cap, sizeof *r->homophones, err);
 
-    if (n < *cap)
-        return GIS_OK;
-    p = realloc(*items, want * size);
-    if (!p)
-        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    *items = p;
-    *cap = want;
+    if (rc != GIS_OK)
+        return rc;
+    h = &r->homophones[r->n_homophones++];
+    copy_col(h->feature, sizeof h->feature, s, 0);
+    copy_col(h->name, sizeof h->name, s, 1);
+    copy_col(h->pinyin, sizeof h->pinyin, s, 2);
     return GIS_OK;
+}
+
+/* Siblings (as names_check groups them) whose pinyin folds to the record's under other
+ * characters. */
+static enum gis_status record_homophones(struct store *st,
+                                         struct names_record *r,
+                                         const char *parent,
+                                         struct gis_error *err)
+{
+    static const char division_sql[] =
+        "SELECT code, name, pinyin FROM divisions WHERE valid_to IS NULL AND parent_code IS ?1"
+        " AND code <> ?2 AND name <> ?3 AND pinyin IS NOT NULL";
+    static const char place_sql[] =
+        "SELECT CAST(id AS TEXT), name, pinyin FROM places WHERE valid_to IS NULL AND"
+        " division_code IS ?1 AND CAST(id AS TEXT) <> ?2 AND name <> ?3 AND pinyin IS NOT NULL"
+        " AND category IS ?4";
+    char mine[FOLD_MAX], theirs[FOLD_MAX];
+    size_t cap = 0;
+    sqlite3_stmt *s;
+    enum gis_status rc;
+    int step = SQLITE_DONE;
+
+    if (!pinyin_fold(r->pinyin, mine, sizeof mine) || !mine[0])
+        return GIS_OK; /* nothing to compare */
+    rc = store__stmt(st, r->target == NAMES_PLACES ? place_sql : division_sql, &s, err);
+    if (rc != GIS_OK)
+        return rc;
+    if (parent[0])
+        sqlite3_bind_text(s, 1, parent, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, r->feature, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, r->name, -1, SQLITE_TRANSIENT);
+    if (r->target == NAMES_PLACES && r->category[0])
+        sqlite3_bind_text(s, 4, r->category, -1, SQLITE_TRANSIENT);
+    while (rc == GIS_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *py = (const char *)sqlite3_column_text(s, 2);
+        if (py && pinyin_fold(py, theirs, sizeof theirs) && !strcmp(mine, theirs))
+            rc = homophone_add(r, s, &cap, err);
+    }
+    if (rc == GIS_OK && step != SQLITE_DONE)
+        rc = store__fail(st, err, "reading the siblings' names");
+    store__done(s);
+    return rc;
 }
 
 static void variant_fill(struct names_variant *v, sqlite3_stmt *s)
@@ -233,6 +291,11 @@ static uint64_t record_tag(const struct names_record *r)
         h = hash_text(h, f[i]);
     for (i = 0; i < r->n_variants; i++)
         h = hash_variant(h, &r->variants[i]);
+    for (i = 0; i < r->n_homophones; i++) {
+        h = hash_text(h, r->homophones[i].feature);
+        h = hash_text(h, r->homophones[i].name);
+        h = hash_text(h, r->homophones[i].pinyin);
+    }
     for (i = 0; i < r->n_versions; i++) {
         h = hash_text(h, r->versions[i].name);
         h = hash_text(h, r->versions[i].pinyin);
@@ -250,6 +313,7 @@ enum gis_status names_record_read(struct store *st,
                                   struct gis_error *err)
 {
     struct names_record *r;
+    char parent[32] = "";
     enum gis_status rc;
 
     if (!st || !feature || !out)
@@ -261,11 +325,13 @@ enum gis_status names_record_read(struct store *st,
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     r->target = t;
     snprintf(r->feature, sizeof r->feature, "%s", feature);
-    rc = record_head(st, r, level, err);
+    rc = record_head(st, r, level, parent, err);
     if (rc == GIS_OK)
         rc = record_variants(st, r, err);
     if (rc == GIS_OK)
         rc = record_versions(st, r, err);
+    if (rc == GIS_OK)
+        rc = record_homophones(st, r, parent, err);
     if (rc != GIS_OK) {
         names_record_free(r);
         return rc;

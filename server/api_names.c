@@ -239,6 +239,14 @@ static cJSON *record_json(const struct api_request *req,
     for (i = 0; i < r->n_variants; i++)
         if (strcmp(r->variants[i].kind, "alias"))
             cJSON_AddItemToArray(list, variant_json(req, &r->variants[i]));
+    list = cJSON_AddArrayToObject(root, "homophones");
+    for (i = 0; i < r->n_homophones; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", r->homophones[i].feature);
+        cJSON_AddStringToObject(o, "name", r->homophones[i].name);
+        cJSON_AddStringToObject(o, "pinyin", r->homophones[i].pinyin);
+        cJSON_AddItemToArray(list, o);
+    }
     add_history(root, r, h);
     add_links(req, root);
     return root;

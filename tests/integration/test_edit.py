@@ -417,7 +417,11 @@ class Edit(unittest.TestCase):
         for (method, path), want in expect.items():
             body, ctype = bodies[(method, path)]
             row = []
-            for who in who_all:
+            for i, who in enumerate(who_all):
+                if method == "POST" and path == "/collections/places/items":
+                    # standard names are unique in a division: one name per caller
+                    body = json.loads(json.dumps(body))
+                    body["properties"]["name"] = f"宝塔山{i}"
                 status, h, answer = self.call(method, path, who, body, ctype,
                                               {"X-Change-Reason": "auth matrix"})
                 row.append(status)

@@ -281,6 +281,58 @@ class NameRecords(unittest.TestCase):
         self.assertIsNone(he["ETag"])
         self.assertIsNone(he["Cache-Control"])
 
+    def part4(self, method, path, props, geometry=None):
+        body = {"type": "Feature", "properties": props}
+        if geometry:
+            body["geometry"] = geometry
+        ctype = "application/merge-patch+json" if method == "PATCH" else "application/geo+json"
+        return self.send(method, path, body, headers={"Content-Type": ctype,
+                                                      "X-Change-Reason": "uniqueness"})
+
+    def test_standard_names_are_unique_per_level_through_part_4_too(self):
+        before = names_state(self.db)
+        # two villages of one township (庙沟镇)
+        status, _, err = self.part4("PATCH", "/collections/villages/items/610626108201",
+                                    {"name": "吴水口村委会"})
+        self.assertEqual(status, 422, err)
+        self.assertEqual(err["errors"][0]["property"], "name")
+        self.assertIn("610626108200", err["errors"][0]["description"])
+        # two townships of one county
+        status, _, err = self.part4("PATCH", "/collections/townships/items/610626102",
+                                    {"name": "白豹镇", "change_reason": "test"})
+        self.assertEqual(status, 422, err)
+        self.assertIn("610626103", err["errors"][0]["description"])
+        self.assertEqual(names_state(self.db), before)
+        # the same name in another township is no conflict
+        status, _, out = self.part4("PATCH", "/collections/villages/items/610626101202",
+                                    {"name": "吴水口村委会"})
+        self.assertEqual(status, 200, out)
+        # places: one name per category in a division
+        _, _, seat = self.srv.get_json("/collections/villages/items/610626108200")
+        point = {"type": "Point", "coordinates": seat["geometry"]["coordinates"]
+                 if seat["geometry"]["type"] == "Point" else [108.1, 36.9]}
+        bridge = {"name": "庙沟大桥", "category": "bridge", "division_code": "610626108"}
+        status, _, out = self.part4("POST", "/collections/places/items", bridge, point)
+        self.assertEqual(status, 201, out)
+        status, _, err = self.part4("POST", "/collections/places/items", bridge, point)
+        self.assertEqual(status, 422, err)
+        self.assertIn(out["id"], err["errors"][0]["description"])
+        status, _, out2 = self.part4("POST", "/collections/places/items",
+                                     {**bridge, "category": "road"}, point)
+        self.assertEqual(status, 201, out2)
+
+    def test_homophones_are_reported_on_the_record(self):
+        # 郑庄镇 and a sibling renamed to read the same under other characters
+        status, _, rec = self.send("PATCH", "/collections/townships/items/610621103/name",
+                                   {"name": "正庄镇", "pinyin": "Zhèngzhuāng Zhèn"})
+        self.assertEqual(status, 200, rec)
+        self.assertEqual(rec["homophones"], [{"id": "610621102", "name": "郑庄镇",
+                                              "pinyin": "Zhèngzhuāng Zhèn"}])
+        _, _, other = self.srv.get_json("/collections/townships/items/610621102/name")
+        self.assertEqual([h["id"] for h in other["homophones"]], ["610621103"])
+        _, _, alone = self.srv.get_json("/collections/townships/items/610621104/name")
+        self.assertEqual(alone["homophones"], [])
+
     def test_the_api_definition_describes_the_record(self):
         _, _, api = self.srv.get_json("/api")
         item = api["paths"]["/collections/{collectionId}/items/{featureId}/name"]
