@@ -267,6 +267,7 @@ static enum gis_status run_name(struct editor *ed,
     if (rc == GIS_OK) {
         out->tag = names_edit_after(e)->tag;
         out->variant_id = c->kind == NAMES_CHANGE_RECORD ? 0 : names_edit_variant_id(e);
+        out->record = names_edit_take_after(e);
     }
     names_edit_free(e);
     pthread_mutex_unlock(&ed->lock);

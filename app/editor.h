@@ -96,8 +96,10 @@ bool editor_name_target(const char *layer_id, enum names_target *out_target, int
 
 /* The record after a change. */
 struct editor_name_result {
-    uint64_t tag;       /* the record's tag (names_record.tag), the basis of its ETag */
-    int64_t variant_id; /* the variant added or changed; 0 for the record itself */
+    uint64_t tag;                /* the record's tag (names_record.tag), the basis of its ETag */
+    int64_t variant_id;          /* the variant added or changed; 0 for the record itself */
+    struct names_record *record; /* as written, read in the write's transaction: the
+                                    caller frees it with names_record_free */
 };
 
 /* Changes the standard name record of feature fid of layer_id as who, with reason for

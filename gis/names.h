@@ -243,6 +243,9 @@ enum gis_status names_edit_apply(struct names_edit *e,
 /* After names_edit_apply: the record as written (borrowed) and, for an addition, the
  * new variant's id. */
 const struct names_record *names_edit_after(const struct names_edit *e);
+/* The record as written, handed over: the caller frees it (names_record_free); NULL
+ * before names_edit_apply succeeded. */
+struct names_record *names_edit_take_after(struct names_edit *e);
 int64_t names_edit_variant_id(const struct names_edit *e);
 enum gis_status names_edit_commit(struct names_edit *e, struct gis_error *err);
 void names_edit_free(struct names_edit *e);

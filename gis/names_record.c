@@ -519,6 +519,15 @@ const struct names_record *names_edit_after(const struct names_edit *e)
     return e ? e->after : NULL;
 }
 
+struct names_record *names_edit_take_after(struct names_edit *e)
+{
+    struct names_record *r = e ? e->after : NULL;
+
+    if (e)
+        e->after = NULL;
+    return r;
+}
+
 int64_t names_edit_variant_id(const struct names_edit *e)
 {
     return e ? e->variant_id : 0;

@@ -484,22 +484,17 @@ static void respond_failure(const struct api_request *req,
     }
 }
 
-/* After a write: the record as it is now (201 and the new variant's Location for an
- * addition), with the ETag a GET from this host would send. */
+/* After a write: the record as the write left it (201 and the new variant's Location
+ * for an addition), with the ETag a GET from this host would send for it. */
 static void respond_written(const struct api_request *req,
                             struct api_response *res,
                             const struct editor_name_result *out,
                             bool is_created)
 {
-    struct names_record *r = NULL;
+    const struct names_record *r = out->record;
     struct editor_history *h = NULL;
-    struct gis_error err = {0};
     char base[160], etag[64], rec[600], href[700];
 
-    if (read_record(req, &r, &err) != GIS_OK) {
-        api_fail(res, &err);
-        return;
-    }
     if (editor_history(api_store(req), req->path_params[0], req->path_params[1], &h, NULL) !=
         GIS_OK)
         h = NULL;
@@ -515,7 +510,6 @@ static void respond_written(const struct api_request *req,
         api_header_add(res, "Location", href);
         res->status = 201;
     }
-    names_record_free(r);
 }
 
 /* Parses the body into c as kind, then lets app/editor write it. */
@@ -559,6 +553,7 @@ write_name(const struct api_request *req, struct api_response *res, enum names_c
         respond_failure(req, res, &err, &problems, current);
     else
         respond_written(req, res, &out, kind == NAMES_CHANGE_VARIANT_ADD);
+    names_record_free(out.record);
     cJSON_Delete(root);
 }
 
