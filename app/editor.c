@@ -339,6 +339,103 @@ enum gis_status editor_revert(struct editor *ed,
     return rc;
 }
 
+/* ---------------------------------------------------------------- name records */
+
+bool editor_name_target(const char *layer_id, enum names_target *out_target, int *out_level)
+{
+    enum edit_target t;
+    int level;
+
+    if (!edit_layer_target(layer_id, &t, &level) || t == EDIT_FACILITIES)
+        return false;
+    *out_target = t == EDIT_PLACES ? NAMES_PLACES : NAMES_DIVISIONS;
+    *out_level = level;
+    return true;
+}
+
+/* The state check_scope and check_precondition judge, from a name record. */
+static void name_state(const struct names_record *r, struct edit_state *out)
+{
+    memset(out, 0, sizeof *out);
+    out->exists = true;
+    snprintf(out->fid, sizeof out->fid, "%s", r->feature);
+    snprintf(out->scope_code, sizeof out->scope_code, "%.12s", r->scope);
+    out->tag = r->tag;
+}
+
+static enum gis_status run_name(struct editor *ed,
+                                const struct auth_identity *who,
+                                enum names_target t,
+                                int level,
+                                const char *fid,
+                                const struct names_change *c,
+                                const struct names_who *by,
+                                const struct editor_precondition *pre,
+                                struct editor_name_result *out,
+                                uint64_t *out_current,
+                                struct names_problems *problems,
+                                struct gis_error *err)
+{
+    struct names_edit *e = NULL;
+    struct edit_state state;
+    enum gis_status rc;
+
+    pthread_mutex_lock(&ed->lock);
+    rc = names_edit_begin(ed->st, t, fid, level, &e, err);
+    if (rc == GIS_ERR_NOT_FOUND && pre && pre->is_set)
+        rc = gis_fail(err, GIS_ERR_PRECONDITION, "If-Match: %s does not exist", fid);
+    if (rc == GIS_OK) {
+        name_state(names_edit_before(e), &state);
+        rc = check_scope(who, &state, "", err);
+    }
+    if (rc == GIS_OK)
+        rc = check_precondition(pre, &state, out_current, err);
+    if (rc == GIS_OK)
+        rc = names_edit_apply(e, c, by, problems, err);
+    if (rc == GIS_OK)
+        rc = names_edit_commit(e, err);
+    if (rc == GIS_OK) {
+        out->tag = names_edit_after(e)->tag;
+        out->variant_id = c->kind == NAMES_CHANGE_RECORD ? 0 : names_edit_variant_id(e);
+        out->record = names_edit_take_after(e);
+    }
+    names_edit_free(e);
+    pthread_mutex_unlock(&ed->lock);
+    return rc;
+}
+
+enum gis_status editor_name_write(struct editor *ed,
+                                  const struct auth_identity *who,
+                                  const char *layer_id,
+                                  const char *fid,
+                                  const struct names_change *c,
+                                  const char *reason,
+                                  const struct editor_precondition *pre,
+                                  struct editor_name_result *out,
+                                  uint64_t *out_current_tag,
+                                  struct names_problems *problems,
+                                  struct gis_error *err)
+{
+    struct names_who by;
+    enum names_target t;
+    int level;
+    enum gis_status rc;
+
+    if (!ed || !fid || !c || !out || !problems)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "editor_name_write: null argument");
+    memset(problems, 0, sizeof *problems);
+    rc = check_role(who, layer_id, err);
+    if (rc != GIS_OK)
+        return rc;
+    if (!editor_name_target(layer_id, &t, &level))
+        return gis_fail(err, GIS_ERR_NOT_FOUND,
+                        "%.40s keeps no standard name records (divisions and places do)",
+                        layer_id ? layer_id : "");
+    by.user = who->name;
+    by.reason = reason;
+    return run_name(ed, who, t, level, fid, c, &by, pre, out, out_current_tag, problems, err);
+}
+
 /* ---------------------------------------------------------------- history */
 
 struct collect {

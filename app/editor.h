@@ -25,6 +25,7 @@
 
 #include "auth.h"
 #include "edit.h"
+#include "names.h"
 #include "status.h"
 #include "store.h"
 
@@ -122,6 +123,40 @@ enum gis_status editor_group_edit(struct store *st,
                                   const struct auth_identity *who,
                                   struct edit_input *in,
                                   struct edit_problems *problems,
+                                  struct gis_error *err);
+
+/* ---------------------------------------------------------------- name records */
+
+/* Which features of layer_id keep a standard name record (divisions and their level
+ * views, places): their target and level (0: any). False for any other collection. */
+bool editor_name_target(const char *layer_id, enum names_target *out_target, int *out_level);
+
+/* The record after a change. */
+struct editor_name_result {
+    uint64_t tag;                /* the record's tag (names_record.tag), the basis of its ETag */
+    int64_t variant_id;          /* the variant added or changed; 0 for the record itself */
+    struct names_record *record; /* as written, read in the write's transaction: the
+                                    caller frees it with names_record_free */
+};
+
+/* Changes the standard name record of feature fid of layer_id as who, with reason for
+ * the audit row, through gis/names' change transaction under the writer lock. The same
+ * policy as editor_write: GIS_ERR_UNAUTHORIZED anonymous, GIS_ERR_FORBIDDEN below the
+ * officer role or outside who's scope (judged on the division the feature lies in),
+ * GIS_ERR_NOT_FOUND for no such feature (or variant), GIS_ERR_PRECONDITION when pre
+ * (If-Match against the record's tag) does not hold (out_current_tag, may be NULL, gets
+ * the current tag), GIS_ERR_REJECTED with problems (required) listing every broken rule.
+ * Nothing is written on any failure. */
+enum gis_status editor_name_write(struct editor *ed,
+                                  const struct auth_identity *who,
+                                  const char *layer_id,
+                                  const char *fid,
+                                  const struct names_change *c,
+                                  const char *reason,
+                                  const struct editor_precondition *pre,
+                                  struct editor_name_result *out,
+                                  uint64_t *out_current_tag,
+                                  struct names_problems *problems,
                                   struct gis_error *err);
 
 /* ---------------------------------------------------------------- history */

@@ -17,7 +17,7 @@
 
 static const char USAGE[] =
     "usage: civgis names pinyin NAME...\n"
-    "       civgis names fill --db FILE [--dry-run] [--user U] [--reason R]\n"
+    "       civgis names fill --db FILE [--refresh] [--dry-run] [--user U] [--reason R]\n"
     "       civgis names set --db FILE TARGET FEATURE [--name N] [--pinyin P]\n"
     "                        [--approved-by A] [--approval-doc D] [--approval-date DATE]\n"
     "                        [--filing-status pending|filed|announced] [--filing-date DATE]\n"
@@ -37,10 +37,13 @@ static const char USAGE[] =
     "  pinyin    print the romanised place name of each NAME (GB/T 16159 / 17693.1);\n"
     "            'guessed' marks a character read by its most frequent reading or by ICU\n"
     "  fill      generate the pinyin of every name that has none; lists the guessed ones\n"
+    "            and counts the generated names that remain guessed; --refresh reads\n"
+    "            every generated pinyin afresh (after the reviewed overrides changed)\n"
     "  set       correct one feature's record (TARGET divisions or places, FEATURE its code\n"
     "            or id): a new pinyin becomes 'edited'; --name renames it (a new version;\n"
     "            the old name stays a searchable former name). Audited.\n"
-    "  check     names shared under one parent (exit 1) and homophones (reported)\n"
+    "  check     names shared under one parent (exit 1), homophones and the generated\n"
+    "            names that remain guessed (reported)\n"
     "  search    what GET /search answers, as text\n"
     "  export    every name row with every field (CSV by default; - is stdout)\n"
     "  import    a file in export's layout (CSV or GeoJSON): updates records, adds names\n"
@@ -53,7 +56,7 @@ struct opts {
     const char *db, *user, *reason, *format, *out, *from, *to;
     const char *limit, *level, *category, *within;
     struct names_update u;
-    bool is_dry_run;
+    bool is_dry_run, is_refresh;
 };
 
 /* Options that take a value, and where it goes. */
@@ -87,6 +90,7 @@ static const struct {
 enum {
     OPT_DRY_RUN = 1000,
     OPT_FORCE,
+    OPT_REFRESH,
     OPT_HELP,
 };
 
@@ -100,7 +104,7 @@ static void set_value(struct opts *o, size_t i, const char *v)
 /* Parses the options after the subcommand; returns CLI_OK, CLI_USAGE, or -1 for --help. */
 static int parse(int argc, char **argv, struct opts *o)
 {
-    struct option options[N_VALUES + 4];
+    struct option options[N_VALUES + 5];
     size_t i;
     int ch;
 
@@ -108,8 +112,9 @@ static int parse(int argc, char **argv, struct opts *o)
         options[i] = (struct option){VALUES[i].name, required_argument, NULL, (int)i};
     options[N_VALUES] = (struct option){"dry-run", no_argument, NULL, OPT_DRY_RUN};
     options[N_VALUES + 1] = (struct option){"force", no_argument, NULL, OPT_FORCE};
-    options[N_VALUES + 2] = (struct option){"help", no_argument, NULL, OPT_HELP};
-    options[N_VALUES + 3] = (struct option){NULL, 0, NULL, 0};
+    options[N_VALUES + 2] = (struct option){"refresh", no_argument, NULL, OPT_REFRESH};
+    options[N_VALUES + 3] = (struct option){"help", no_argument, NULL, OPT_HELP};
+    options[N_VALUES + 4] = (struct option){NULL, 0, NULL, 0};
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", options, NULL)) != -1) {
         if (ch >= 0 && (size_t)ch < N_VALUES)
@@ -118,6 +123,8 @@ static int parse(int argc, char **argv, struct opts *o)
             o->is_dry_run = true;
         else if (ch == OPT_FORCE)
             o->u.is_forced = true;
+        else if (ch == OPT_REFRESH)
+            o->is_refresh = true;
         else if (ch == OPT_HELP) {
             fputs(USAGE, stdout);
             return -1;
@@ -194,21 +201,41 @@ static void on_filled(void *ctx, const struct names_filled *f)
                f->pinyin);
 }
 
+static void on_refreshed(void *ctx, const struct names_filled *f)
+{
+    (void)ctx;
+    printf("rewritten\t%s\t%s\t%s\t%s%s\n", names_target_name(f->target), f->feature, f->name,
+           f->pinyin, f->is_guessed ? "\tguessed" : "");
+}
+
 static int cmd_fill(const struct opts *o)
 {
     struct names_who who = {o->user, o->reason};
     struct gis_error err = {0};
     struct store *st = NULL;
-    long filled = 0, guessed = 0;
+    long filled = 0, guessed = 0, remain = 0;
     int code = open_store(o, STORE_READ_WRITE, &st);
     enum gis_status rc;
 
     if (code != CLI_OK)
         return code;
-    rc = names_fill(st, &who, o->is_dry_run, on_filled, NULL, &filled, &guessed, &err);
+    if (o->is_refresh) {
+        rc = names_refresh(st, &who, o->is_dry_run, on_refreshed, NULL, &filled, &remain, &err);
+        if (rc == GIS_OK)
+            printf("%s the pinyin of %ld generated names (listed above)\n",
+                   o->is_dry_run ? "would rewrite" : "rewrote", filled);
+    } else {
+        rc = names_fill(st, &who, o->is_dry_run, on_filled, NULL, &filled, &guessed, &err);
+        if (rc == GIS_OK)
+            printf("%s pinyin of %ld names; %ld read by a guess (listed above): review them\n",
+                   o->is_dry_run ? "would fill" : "filled", filled, guessed);
+        if (rc == GIS_OK && !o->is_dry_run)
+            rc = names_guessed(st, NULL, NULL, &remain, &err);
+        else
+            remain = guessed;
+    }
     if (rc == GIS_OK)
-        printf("%s pinyin of %ld names; %ld read by a guess (listed above): review them\n",
-               o->is_dry_run ? "would fill" : "filled", filled, guessed);
+        printf("%ld generated names remain guessed (civgis names check lists them)\n", remain);
     return finish(st, rc, &err);
 }
 
@@ -242,15 +269,21 @@ static int cmd_check(const struct opts *o)
 {
     struct gis_error err = {0};
     struct store *st = NULL;
-    long dup = 0, homo = 0;
+    long dup = 0, homo = 0, guessed = 0;
     int code = open_store(o, STORE_READ_ONLY, &st);
+    enum gis_status rc;
 
     if (code != CLI_OK)
         return code;
-    code = finish(st, names_check(st, on_issue, NULL, &dup, &homo, &err), &err);
+    rc = names_check(st, on_issue, NULL, &dup, &homo, &err);
+    if (rc == GIS_OK)
+        rc = names_guessed(st, on_filled, NULL, &guessed, &err);
+    code = finish(st, rc, &err);
     if (code != CLI_OK)
         return code;
-    printf("%ld duplicate standard names, %ld homophone groups\n", dup, homo);
+    printf("%ld duplicate standard names, %ld homophone groups, %ld generated names remain "
+           "guessed\n",
+           dup, homo, guessed);
     return dup ? CLI_FAILURE : CLI_OK;
 }
 

@@ -18,6 +18,7 @@
 #include "gis_int.h"
 #include "import_int.h"
 #include "strset.h"
+#include "names.h"
 
 #define MAX_LISTED 5 /* codes named in one problem */
 
@@ -769,6 +770,12 @@ static void division_reason(struct edit *e, struct edit_problems *p)
                          "approval document number belongs there) or the X-Change-Reason header");
 }
 
+static enum gis_status unique_name(struct edit *e,
+                                   enum names_target t,
+                                   const char *parent,
+                                   struct edit_problems *p,
+                                   struct gis_error *err);
+
 static enum gis_status division_checks(struct edit *e,
                                        const struct division_code *dc,
                                        struct edit_problems *p,
@@ -785,6 +792,8 @@ static enum gis_status division_checks(struct edit *e,
         rc = division_new(e, dc, p, err);
     if (rc == GIS_OK)
         rc = check_parent(e, dc, p, err);
+    if (rc == GIS_OK)
+        rc = unique_name(e, NAMES_DIVISIONS, dc->parent, p, err);
     if (rc == GIS_OK && e->geom && e->is_point && dc->level < DIVISION_VILLAGE)
         edit_problem_add(p, "geometry", "a %s needs a polygon, not a point",
                          division_level_name((int)dc->level));
@@ -815,6 +824,35 @@ static bool is_changed(const struct edit *e, const char *name)
     if (!e->before.exists)
         return true;
     return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+/* The uniqueness rule of standard names (地名管理条例): no two townships of a county,
+ * villages of a township, or places of one category in one division share a standard
+ * name. Judged when a feature is made or its name, division or category changes, so a
+ * group that shares one already (names check reports it) can still be edited. */
+static enum gis_status unique_name(struct edit *e,
+                                   enum names_target t,
+                                   const char *parent,
+                                   struct edit_problems *p,
+                                   struct gis_error *err)
+{
+    const char *name = edit__val(e, &e->next, "name");
+    const char *category = t == NAMES_PLACES ? edit__val(e, &e->next, "category") : NULL;
+    char other[32];
+    enum gis_status rc;
+
+    if (!name || !*name ||
+        !(is_changed(e, "name") ||
+          (t == NAMES_PLACES && (is_changed(e, "division_code") || is_changed(e, "category")))))
+        return GIS_OK;
+    rc = names_sibling_named(e->st, t, e->before.exists ? e->before.fid : NULL, parent, category,
+                             name, other, sizeof other, err);
+    if (rc == GIS_OK && other[0])
+        edit_problem_add(p, "name",
+                         "'%.80s' is already the standard name of %s beside it (the same %s); "
+                         "standard names are unique there",
+                         name, other, t == NAMES_PLACES ? "division and category" : "parent");
+    return rc;
 }
 
 /* The feature's geometry (the new one, else the stored one) inside division code. */
@@ -977,5 +1015,9 @@ enum gis_status edit__check_place(struct edit *e, struct edit_problems *p, struc
     if (e->in->action == EDIT_DELETE)
         return GIS_OK;
     rc = aliases(e, p, err);
-    return rc == GIS_OK ? division_ref(e, p, err) : rc;
+    if (rc == GIS_OK)
+        rc = division_ref(e, p, err);
+    return rc == GIS_OK
+               ? unique_name(e, NAMES_PLACES, edit__val(e, &e->next, "division_code"), p, err)
+               : rc;
 }

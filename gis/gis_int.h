@@ -51,4 +51,12 @@ enum gis_status names__set_in_transaction(struct store *st,
                                           const struct names_who *who,
                                           struct gis_error *err);
 
+/* names_edit.c: whether s is a date YYYY-MM-DD; today's date (UTC). */
+bool names__is_date(const char *s);
+void names__today(char out[11]);
+
+/* names_search.c: the names of the divisions from the top down to code, " / " between
+ * them ("" for none), for search hits and records. */
+void names__division_path(struct store *st, const char *code, char *out, size_t size);
+
 #endif

@@ -22,6 +22,8 @@
 #include "status.h"
 #include "store.h"
 
+#define NAMES_TEXT_MAX 256
+
 enum names_target {
     NAMES_DIVISIONS, /* a feature is a division code */
     NAMES_PLACES,    /* a feature is a place id */
@@ -69,6 +71,27 @@ enum gis_status names_fill(struct store *st,
                            long *out_guessed,
                            struct gis_error *err);
 
+/* How many current names still carry a guessed reading: those whose pinyin the
+ * dictionary made ('generated'; never an official or edited one) and in which some
+ * character is read by a guess when read afresh (pinyin_place_name's out_is_guessed).
+ * Calls fn (may be NULL) for each. Reads only. out_guessed: the count. */
+enum gis_status names_guessed(
+    struct store *st, names_fill_fn fn, void *ctx, long *out_guessed, struct gis_error *err);
+
+/* Reads every generated pinyin afresh (after the dictionary or the reviewed overrides
+ * changed) and rewrites those that read differently now, calling fn (may be NULL) for
+ * each rewritten one; official and edited pinyin are left alone. One transaction with
+ * one audit row (rolled back when is_dry_run). out_changed: rewritten; out_guessed: the
+ * generated names that remain guessed. */
+enum gis_status names_refresh(struct store *st,
+                              const struct names_who *who,
+                              bool is_dry_run,
+                              names_fill_fn fn,
+                              void *ctx,
+                              long *out_changed,
+                              long *out_guessed,
+                              struct gis_error *err);
+
 /* ---------------------------------------------------------------- corrections */
 
 /* A change to one feature's standard name record; NULL fields stay as they are. */
@@ -94,6 +117,146 @@ enum gis_status names_set(struct store *st,
                           const struct names_who *who,
                           struct gis_error *err);
 
+/* ---------------------------------------------------------------- the record over HTTP */
+
+/* The version of everything the gazetteer shows (divisions, places, name variants): it
+ * grows whenever any of them changes, whoever writes. The basis of /search's ETag.
+ * out: the value. */
+enum gis_status names_data_version(struct store *st, int64_t *out, struct gis_error *err);
+
+#define NAMES_DATE_MAX 11 /* "YYYY-MM-DD" and its NUL */
+
+/* An alias or former name (name_variants). */
+struct names_variant {
+    int64_t id;
+    char kind[8]; /* alias | former */
+    char name[NAMES_TEXT_MAX], pinyin[NAMES_TEXT_MAX], pinyin_source[16];
+    char valid_from[NAMES_DATE_MAX], valid_to[NAMES_DATE_MAX]; /* "": open */
+    char approved_by[NAMES_TEXT_MAX], approval_doc[NAMES_TEXT_MAX];
+    char approval_date[NAMES_DATE_MAX];
+    char note[NAMES_TEXT_MAX];
+};
+
+/* One stored version of the standard name (divisions: each row of the code; places: the
+ * current row only, its earlier names are former-name variants). */
+struct names_version {
+    char name[NAMES_TEXT_MAX], pinyin[NAMES_TEXT_MAX], pinyin_source[16];
+    char valid_from[NAMES_DATE_MAX], valid_to[NAMES_DATE_MAX];
+    char reason[NAMES_TEXT_MAX];
+};
+
+/* A sibling that reads the same (toneless pinyin) under other characters. */
+struct names_homophone {
+    char feature[32];
+    char name[NAMES_TEXT_MAX], pinyin[NAMES_TEXT_MAX];
+};
+
+/* The full standard name record of one current feature. Every text is "" when unset. */
+struct names_record {
+    enum names_target target;
+    char feature[32];
+    char name[NAMES_TEXT_MAX], pinyin[NAMES_TEXT_MAX], pinyin_source[16];
+    char category[64]; /* a division's kind, a place's category */
+    int level;         /* divisions 1..5; places 0 */
+    char scope[32];    /* the division it lies in: a division's own code, a place's division */
+    char division[NAMES_TEXT_MAX * 2]; /* "延安市 / 宝塔区 / 枣园街道" */
+    char approved_by[NAMES_TEXT_MAX], approval_doc[NAMES_TEXT_MAX];
+    char approval_date[NAMES_DATE_MAX];
+    char filing_status[16], filing_date[NAMES_DATE_MAX];
+    char valid_from[NAMES_DATE_MAX];
+    uint64_t tag; /* names this record's state (variants included): an ETag's basis */
+    size_t n_variants, n_versions, n_homophones;
+    struct names_variant *variants;     /* oldest first */
+    struct names_version *versions;     /* oldest first */
+    struct names_homophone *homophones; /* siblings reading the same: people confuse them */
+};
+
+/* Reads the record of the current feature (level: 0 any, else the feature must be a
+ * division of that level). GIS_ERR_NOT_FOUND when there is none. out: caller frees with
+ * names_record_free. */
+enum gis_status names_record_read(struct store *st,
+                                  enum names_target t,
+                                  const char *feature,
+                                  int level,
+                                  struct names_record **out,
+                                  struct gis_error *err);
+void names_record_free(struct names_record *r);
+
+/* A change to aliases and former names: NULL fields stay as they are (for an addition:
+ * unset), "" clears one. */
+struct names_variant_change {
+    const char *kind; /* alias | former; required for an addition, fixed after */
+    const char *name, *pinyin;
+    const char *valid_from, *valid_to; /* closing a name is setting its valid_to */
+    const char *approved_by, *approval_doc, *approval_date, *note;
+};
+
+enum names_change_kind {
+    NAMES_CHANGE_RECORD,      /* record: the standard name's record (names_update) */
+    NAMES_CHANGE_VARIANT_ADD, /* variant: a new alias or former name */
+    NAMES_CHANGE_VARIANT_SET, /* variant_id, variant: correct or close one */
+};
+
+struct names_change {
+    enum names_change_kind kind;
+    struct names_update record;
+    int64_t variant_id;
+    struct names_variant_change variant;
+};
+
+/* Every reason a change was refused (the same shape as the write path's problems). */
+#define NAMES_MAX_PROBLEMS 16
+struct names_problems {
+    size_t n;
+    struct {
+        char property[32];
+        char msg[GIS_ERROR_MSG_MAX];
+    } items[NAMES_MAX_PROBLEMS];
+};
+
+/* One change to a standard name record, in one write transaction, like gis/edit's:
+ *   names_edit_begin   opens it (BEGIN IMMEDIATE) and reads the record as it is;
+ *   names_edit_apply   checks every rule (dates, statuses, a pinyin that reads the
+ *                      name's characters, unique names among siblings unless forced, a
+ *                      variant's dates in order) and either writes nothing
+ *                      (GIS_ERR_REJECTED, problems listing every reason) or writes the
+ *                      change versioned as names_set versions it, its audit row (before
+ *                      and after) and the index;
+ *   names_edit_commit  commits; names_edit_free rolls back what was not.
+ * The caller decides in between whether the change is allowed (roles, scope, If-Match
+ * against the record's tag): app/editor. */
+struct names_edit;
+
+enum gis_status names_edit_begin(struct store *st,
+                                 enum names_target t,
+                                 const char *feature,
+                                 int level,
+                                 struct names_edit **out,
+                                 struct gis_error *err);
+/* The record before the change: borrowed until names_edit_free. */
+const struct names_record *names_edit_before(const struct names_edit *e);
+enum gis_status names_edit_apply(struct names_edit *e,
+                                 const struct names_change *c,
+                                 const struct names_who *who,
+                                 struct names_problems *problems,
+                                 struct gis_error *err);
+/* After names_edit_apply: the record as written (borrowed) and, for an addition, the
+ * new variant's id. */
+const struct names_record *names_edit_after(const struct names_edit *e);
+/* The record as written, handed over: the caller frees it (names_record_free); NULL
+ * before names_edit_apply succeeded. */
+struct names_record *names_edit_take_after(struct names_edit *e);
+int64_t names_edit_variant_id(const struct names_edit *e);
+enum gis_status names_edit_commit(struct names_edit *e, struct gis_error *err);
+void names_edit_free(struct names_edit *e);
+
+/* Whether pinyin reads name: its letters, folded (pinyin_fold), split into one reading
+ * of each Han character in turn (any reading the table knows, tones aside; one to six
+ * letters for a character it does not know) and the name's Latin letters as they are
+ * (digits and punctuation are not read). On false, why (may be NULL) says which
+ * character did not read. Pure but for the table. */
+bool names_pinyin_reads(const char *name, const char *pinyin, char *why, size_t why_size);
+
 /* ---------------------------------------------------------------- checks */
 
 struct names_issue {
@@ -114,9 +277,21 @@ enum gis_status names_check(struct store *st,
                             long *out_homophones,
                             struct gis_error *err);
 
-/* ---------------------------------------------------------------- search */
+/* The uniqueness rule's question: the current sibling of feature (NULL for one not yet
+ * written) already called name: a division under the same parent (parent: its parent's
+ * code), or a place of the same category (NULL: none) in the same division (parent).
+ * out: that sibling's code or id, "" when there is none. */
+enum gis_status names_sibling_named(struct store *st,
+                                    enum names_target t,
+                                    const char *feature,
+                                    const char *parent,
+                                    const char *category,
+                                    const char *name,
+                                    char *out,
+                                    size_t size,
+                                    struct gis_error *err);
 
-#define NAMES_TEXT_MAX 256
+/* ---------------------------------------------------------------- search */
 
 struct names_query {
     const char *q;

@@ -182,3 +182,46 @@ enum gis_status names_check(struct store *st,
     }
     return rc;
 }
+
+enum gis_status names_sibling_named(struct store *st,
+                                    enum names_target t,
+                                    const char *feature,
+                                    const char *parent,
+                                    const char *category,
+                                    const char *name,
+                                    char *out,
+                                    size_t size,
+                                    struct gis_error *err)
+{
+    static const char division_sql[] =
+        "SELECT code FROM divisions WHERE valid_to IS NULL AND parent_code IS ?1 AND name = ?2"
+        " AND code IS NOT ?3 LIMIT 1";
+    static const char place_sql[] =
+        "SELECT CAST(id AS TEXT) FROM places WHERE valid_to IS NULL AND division_code IS ?1 AND"
+        " name = ?2 AND CAST(id AS TEXT) IS NOT ?3 AND category IS ?4 LIMIT 1";
+    sqlite3_stmt *s;
+    enum gis_status rc;
+    int step;
+
+    if (!st || !name || !out || !size)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "names_sibling_named: null argument");
+    rc = store__stmt(st, t == NAMES_PLACES ? place_sql : division_sql, &s, err);
+    if (rc != GIS_OK)
+        return rc;
+    if (parent && *parent)
+        sqlite3_bind_text(s, 1, parent, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
+    if (feature)
+        sqlite3_bind_text(s, 3, feature, -1, SQLITE_TRANSIENT);
+    if (t == NAMES_PLACES && category)
+        sqlite3_bind_text(s, 4, category, -1, SQLITE_TRANSIENT);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        copy_text(out, size, s, 0);
+    else if (step == SQLITE_DONE)
+        out[0] = '\0';
+    else
+        rc = store__fail(st, err, "looking for a sibling's name");
+    store__done(s);
+    return rc;
+}

@@ -28,7 +28,7 @@ static char *column_dup(sqlite3_stmt *s, int col)
 
 struct blank {
     enum names_target target;
-    char *feature, *name;
+    char *feature, *name, *pinyin; /* pinyin: as stored, NULL when none */
 };
 
 struct blanks {
@@ -43,16 +43,25 @@ static void blanks_free(struct blanks *bl)
     for (i = 0; i < bl->n; i++) {
         free(bl->b[i].feature);
         free(bl->b[i].name);
+        free(bl->b[i].pinyin);
     }
     free(bl->b);
 }
 
-static enum gis_status blanks_read(struct store *st, struct blanks *bl, struct gis_error *err)
+/* The current names without pinyin. */
+static const char BLANK_SQL[] =
+    "SELECT 0, code, name, pinyin FROM divisions WHERE valid_to IS NULL AND (pinyin IS NULL OR"
+    " pinyin = '') UNION ALL SELECT 1, CAST(id AS TEXT), name, pinyin FROM places WHERE"
+    " valid_to IS NULL AND (pinyin IS NULL OR pinyin = '') ORDER BY 1, 2";
+/* The current names whose pinyin the dictionary made (never an official or edited one). */
+static const char GENERATED_SQL[] =
+    "SELECT 0, code, name, pinyin FROM divisions WHERE valid_to IS NULL AND pinyin_source ="
+    " 'generated' UNION ALL SELECT 1, CAST(id AS TEXT), name, pinyin FROM places WHERE"
+    " valid_to IS NULL AND pinyin_source = 'generated' ORDER BY 1, 2";
+
+static enum gis_status
+blanks_read(struct store *st, const char *sql, struct blanks *bl, struct gis_error *err)
 {
-    static const char sql[] =
-        "SELECT 0, code, name FROM divisions WHERE valid_to IS NULL AND (pinyin IS NULL OR"
-        " pinyin = '') UNION ALL SELECT 1, CAST(id AS TEXT), name FROM places WHERE valid_to IS"
-        " NULL AND (pinyin IS NULL OR pinyin = '') ORDER BY 1, 2";
     sqlite3_stmt *s;
     enum gis_status rc = store__stmt(st, sql, &s, err);
     int step;
@@ -73,6 +82,7 @@ static enum gis_status blanks_read(struct store *st, struct blanks *bl, struct g
         b->target = sqlite3_column_int(s, 0) ? NAMES_PLACES : NAMES_DIVISIONS;
         b->feature = column_dup(s, 1);
         b->name = column_dup(s, 2);
+        b->pinyin = column_dup(s, 3);
         if (!b->feature || !b->name)
             rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     }
@@ -161,7 +171,7 @@ enum gis_status names_fill(struct store *st,
         return rc;
     rc = pinyin_new(&p, err);
     if (rc == GIS_OK)
-        rc = blanks_read(st, &bl, err);
+        rc = blanks_read(st, BLANK_SQL, &bl, err);
     for (i = 0; rc == GIS_OK && i < bl.n; i++) {
         bool is_guessed = false;
         rc = fill_one(st, p, &bl.b[i], &is_guessed, fn, ctx, err);
@@ -177,6 +187,119 @@ enum gis_status names_fill(struct store *st,
     blanks_free(&bl);
     if (rc == GIS_OK) {
         *out_filled = filled;
+        *out_guessed = guessed;
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- guesses */
+
+/* Reads b's name afresh. out_roman: ROMAN_MAX bytes. */
+static enum gis_status generate(struct pinyin *p,
+                                const struct blank *b,
+                                char *out_roman,
+                                bool *out_is_guessed,
+                                struct gis_error *err)
+{
+    return pinyin_place_name(p, b->name, out_roman, ROMAN_MAX, out_is_guessed, err);
+}
+
+static enum gis_status refresh_audit(struct store *st,
+                                     const struct names_who *who,
+                                     long changed,
+                                     long guessed,
+                                     struct gis_error *err)
+{
+    char after[128];
+    struct store_audit a = {who ? who->user : NULL,
+                            "names_refresh",
+                            "divisions,places",
+                            NULL,
+                            who && who->reason ? who->reason : "regenerate the generated pinyin",
+                            NULL,
+                            after};
+
+    snprintf(after, sizeof after, "{\"changed\":%ld,\"guessed\":%ld}", changed, guessed);
+    return store_audit_add(st, &a, err);
+}
+
+/* Walks the generated names: each is read afresh; when is_writing, one that reads
+ * differently now is rewritten (and reported to fn), else each guessed one is reported.
+ * out_changed, out_guessed: counts. Inside the caller's transaction, if any. */
+static enum gis_status walk_generated(struct store *st,
+                                      bool is_writing,
+                                      names_fill_fn fn,
+                                      void *ctx,
+                                      long *out_changed,
+                                      long *out_guessed,
+                                      struct gis_error *err)
+{
+    struct blanks bl = {0};
+    struct pinyin *p = NULL;
+    char roman[ROMAN_MAX];
+    enum gis_status rc = pinyin_new(&p, err);
+    size_t i;
+
+    if (rc == GIS_OK)
+        rc = blanks_read(st, GENERATED_SQL, &bl, err);
+    for (i = 0; rc == GIS_OK && i < bl.n; i++) {
+        const struct blank *b = &bl.b[i];
+        bool is_guessed = false, is_changed;
+        rc = generate(p, b, roman, &is_guessed, err);
+        is_changed = rc == GIS_OK && (!b->pinyin || strcmp(roman, b->pinyin));
+        if (rc == GIS_OK && is_writing && is_changed)
+            rc = set_generated(st, b, roman, err);
+        *out_changed += rc == GIS_OK && is_changed;
+        *out_guessed += rc == GIS_OK && is_guessed;
+        if (rc == GIS_OK && fn && (is_writing ? is_changed : is_guessed)) {
+            struct names_filled f = {b->target, b->feature, b->name, roman, is_guessed};
+            fn(ctx, &f);
+        }
+    }
+    pinyin_free(p);
+    blanks_free(&bl);
+    return rc;
+}
+
+enum gis_status names_guessed(
+    struct store *st, names_fill_fn fn, void *ctx, long *out_guessed, struct gis_error *err)
+{
+    long changed = 0, guessed = 0;
+    enum gis_status rc;
+
+    if (!st || !out_guessed)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "names_guessed: null argument");
+    rc = walk_generated(st, false, fn, ctx, &changed, &guessed, err);
+    if (rc == GIS_OK)
+        *out_guessed = guessed;
+    return rc;
+}
+
+enum gis_status names_refresh(struct store *st,
+                              const struct names_who *who,
+                              bool is_dry_run,
+                              names_fill_fn fn,
+                              void *ctx,
+                              long *out_changed,
+                              long *out_guessed,
+                              struct gis_error *err)
+{
+    long changed = 0, guessed = 0;
+    enum gis_status rc;
+
+    if (!st || !out_changed || !out_guessed)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "names_refresh: null argument");
+    rc = store_begin(st, err);
+    if (rc != GIS_OK)
+        return rc;
+    rc = walk_generated(st, true, fn, ctx, &changed, &guessed, err);
+    if (rc == GIS_OK && changed)
+        rc = refresh_audit(st, who, changed, guessed, err);
+    if (rc == GIS_OK && !is_dry_run)
+        rc = store_commit(st, err);
+    store_rollback(st);
+    if (rc == GIS_OK) {
+        *out_changed = changed;
         *out_guessed = guessed;
     }
     return rc;
@@ -267,7 +390,7 @@ static void record_json(const struct record *r, struct gbuf *b)
     gbuf_puts(b, "}");
 }
 
-static bool is_date(const char *s)
+bool names__is_date(const char *s)
 {
     int y, m, d;
     char tail;
@@ -305,7 +428,7 @@ enum gis_status names__check_update(const struct names_update *u, struct gis_err
     size_t i;
 
     for (i = 0; i < 3; i++)
-        if (dates[i] && !is_date(dates[i]))
+        if (dates[i] && (*dates[i] || i == 2) && !names__is_date(dates[i]))
             return gis_fail(err, GIS_ERR_INVALID_ARG, "'%.20s' is not a date (YYYY-MM-DD)",
                             dates[i]);
     if (!is_one_of(u->filing_status, statuses))
@@ -335,32 +458,29 @@ static enum gis_status check_sibling(struct store *st,
                                      const char *name,
                                      struct gis_error *err)
 {
-    static const char division_sql[] =
-        "SELECT code FROM divisions WHERE valid_to IS NULL AND parent_code IS ? AND name = ?"
-        " AND code <> ? LIMIT 1";
-    static const char place_sql[] =
-        "SELECT CAST(id AS TEXT) FROM places WHERE valid_to IS NULL AND division_code IS ? AND"
-        " name = ? AND id <> ? AND category IS (SELECT category FROM places WHERE id = ?3)"
-        " LIMIT 1";
+    static const char category_sql[] = "SELECT category FROM places WHERE id = ?";
+    char other[32], category[64] = "";
     sqlite3_stmt *s;
-    enum gis_status rc = store__stmt(st, t == NAMES_PLACES ? place_sql : division_sql, &s, err);
+    enum gis_status rc = GIS_OK;
 
-    if (rc != GIS_OK)
-        return rc;
-    if (r->f[F_PARENT])
-        sqlite3_bind_text(s, 1, r->f[F_PARENT], -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, feature, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) == SQLITE_ROW)
+    if (t == NAMES_PLACES && (rc = store__stmt(st, category_sql, &s, err)) == GIS_OK) {
+        sqlite3_bind_text(s, 1, feature, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+            snprintf(category, sizeof category, "%s", (const char *)sqlite3_column_text(s, 0));
+        store__done(s);
+    }
+    if (rc == GIS_OK)
+        rc = names_sibling_named(st, t, feature, r->f[F_PARENT], category[0] ? category : NULL,
+                                 name, other, sizeof other, err);
+    if (rc == GIS_OK && other[0])
         rc = gis_fail(err, GIS_ERR_CONFLICT,
                       "'%.80s' is already the name of %s under the same parent; names must be "
-                      "unique there (--force to allow it)",
-                      name, (const char *)sqlite3_column_text(s, 0));
-    store__done(s);
+                      "unique there (force it: --force, or force=true over HTTP)",
+                      name, other);
     return rc;
 }
 
-static void today(char out[11])
+void names__today(char out[11])
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -519,7 +639,7 @@ static enum gis_status write_record(struct store *st,
     if (rc != GIS_OK)
         return rc;
     for (i = F_NAME; i <= F_FILING_DATE; i++)
-        if (r->f[i])
+        if (r->f[i] && *r->f[i]) /* "" clears a field */
             sqlite3_bind_text(s, i, r->f[i], -1, SQLITE_TRANSIENT);
     if (reason && t == NAMES_DIVISIONS)
         sqlite3_bind_text(s, 9, reason, -1, SQLITE_TRANSIENT);
@@ -578,7 +698,7 @@ enum gis_status names__set_in_transaction(struct store *st,
     if (u->valid_from)
         snprintf(day, sizeof day, "%s", u->valid_from);
     else
-        today(day);
+        names__today(day);
     is_rename = rc == GIS_OK && u->name && strcmp(u->name, old.f[F_NAME]);
     if (is_rename && !u->is_forced)
         rc = check_sibling(st, t, feature, &old, u->name, err);

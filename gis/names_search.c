@@ -167,8 +167,7 @@ static void copy_col(char *dst, size_t size, sqlite3_stmt *s, int col)
     snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
-/* The names of the divisions from the top down to code, " / " between them. */
-static void division_path(struct store *st, const char *code, char *out, size_t size)
+void names__division_path(struct store *st, const char *code, char *out, size_t size)
 {
     static const char sql[] = "SELECT name, parent_code FROM divisions WHERE code = ?"
                               " ORDER BY valid_to IS NULL DESC, valid_from DESC LIMIT 1";
@@ -223,7 +222,7 @@ static enum gis_status record_fill(struct store *st, struct names_hit *h, struct
         h->y = sqlite3_column_double(s, 7);
     }
     store__done(s);
-    division_path(st, parent, h->division, sizeof h->division);
+    names__division_path(st, parent, h->division, sizeof h->division);
     return GIS_OK;
 }
 

@@ -273,12 +273,22 @@ static const char SCHEMA_V5_BATCH[] =
     BATCH_TRIGGERS("service_standards");
 /* clang-format on */
 
+/* Version 6: a version counter for the aliases and former names too, so the gazetteer's
+ * readers (the /search ETag, a name record's) see a change to them, whoever writes. It
+ * counts every row, a batch's too (an import's new places' aliases are few). */
+static const char SCHEMA_V6_NAME_VERSIONS[] =
+    "INSERT INTO store_versions (name, version) VALUES ('name_variants', 0);"
+    /* clang-format off */
+    VERSION_TRIGGERS("name_variants");
+/* clang-format on */
+
 static const char *const MIGRATIONS[] = {
-    SCHEMA_V1,          /* 0 -> 1 */
-    SCHEMA_V2_USERS,    /* 1 -> 2: users' scope, token and revocation times */
-    SCHEMA_V3_VERSIONS, /* 2 -> 3: per-table versions kept by triggers */
-    SCHEMA_V4_NAMES,    /* 3 -> 4: the gazetteer and its search index */
-    SCHEMA_V5_BATCH,    /* 4 -> 5: one version bump per table for a batch */
+    SCHEMA_V1,               /* 0 -> 1 */
+    SCHEMA_V2_USERS,         /* 1 -> 2: users' scope, token and revocation times */
+    SCHEMA_V3_VERSIONS,      /* 2 -> 3: per-table versions kept by triggers */
+    SCHEMA_V4_NAMES,         /* 3 -> 4: the gazetteer and its search index */
+    SCHEMA_V5_BATCH,         /* 4 -> 5: one version bump per table for a batch */
+    SCHEMA_V6_NAME_VERSIONS, /* 5 -> 6: name_variants versioned */
 };
 
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)

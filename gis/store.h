@@ -23,7 +23,7 @@ enum store_mode {
 };
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Opens path (":memory:" for a scratch store in CREATE mode). out: the store, closed
  * with store_close. Fails with GIS_ERR_NOT_FOUND for a missing file in the non-CREATE
@@ -46,12 +46,13 @@ bool store_in_transaction(struct store *st);
 int store_schema_version(struct store *st);
 
 /* The version of one data table ("divisions", "places", "facilities", "demand",
- * "scenarios", "service_standards"): a counter that triggers in the file raise on every
- * row inserted, updated or deleted, whichever program writes it (civgis, QGIS, the
- * sqlite3 shell). Only ever grows. Tile sources, items ETags and coverage layers key on
- * the versions of the tables they show. Read from a per-connection cache, refreshed when
- * another connection has committed (PRAGMA data_version) or this one has written.
- * out: the value; GIS_ERR_NOT_FOUND for a table without a version. */
+ * "scenarios", "service_standards", "name_variants"): a counter that triggers in the
+ * file raise on every row inserted, updated or deleted, whichever program writes it
+ * (civgis, QGIS, the sqlite3 shell). Only ever grows. Tile sources, items ETags and
+ * coverage layers key on the versions of the tables they show. Read from a
+ * per-connection cache, refreshed when another connection has committed (PRAGMA
+ * data_version) or this one has written. out: the value; GIS_ERR_NOT_FOUND for a table
+ * without a version. */
 enum gis_status
 store_table_version(struct store *st, const char *table, int64_t *out, struct gis_error *err);
 

@@ -153,6 +153,13 @@ bool api_feature_etag(const struct api_request *req,
                       uint64_t tag,
                       const char *variant);
 
+/* The text of api_feature_etag's tag (quotes included) for tag and variant. */
+void api_feature_etag_text(uint64_t tag, const char *variant, bool is_gzip, char *out, size_t size);
+
+/* If-Match, parsed for app/editor: "*" or our strong tags (weak ones never match). */
+struct editor_precondition;
+void api_if_match_parse(const char *h, struct editor_precondition *pre);
+
 /* The representation asked for: f= wins over Accept, whose q-values decide otherwise. */
 enum api_format {
     API_JSON,
@@ -190,6 +197,7 @@ struct api_route {
     /* Changes state or answers per caller: CORS only for --cors-origin origins, and a
      * state-changing request from another origin is refused. */
     bool is_guarded;
+    const char *body_schema; /* the body's schema in /api's components/schemas; NULL: any object */
 };
 
 /* Row i of the route table, in routing order; NULL past the end. */
@@ -227,6 +235,14 @@ void api_job_results(const struct api_request *req, struct api_response *res);
 void api_item_create(const struct api_request *req, struct api_response *res);
 void api_item_write(const struct api_request *req, struct api_response *res);
 void api_item_history(const struct api_request *req, struct api_response *res);
+void api_name_record(const struct api_request *req, struct api_response *res);
+void api_name_update(const struct api_request *req, struct api_response *res);
+void api_name_variant(const struct api_request *req, struct api_response *res);
+void api_name_variant_add(const struct api_request *req, struct api_response *res);
+void api_name_variant_update(const struct api_request *req, struct api_response *res);
+/* The JSON Schemas of the name record's request bodies, for /api's components. */
+struct cJSON;
+void api_names_schemas(struct cJSON *schemas);
 void api_audit_revert(const struct api_request *req, struct api_response *res);
 /* The response of a request that waited for job id (see wait_job): the job's result,
  * or its error as the run reported it. Takes the job out of the table. */

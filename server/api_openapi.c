@@ -133,9 +133,15 @@ static cJSON *add_op(cJSON *paths, const char *path, const struct api_route *rt)
         cJSON *body = cJSON_AddObjectToObject(op, "requestBody"), *content;
         cJSON_AddBoolToObject(body, "required", 1);
         content = cJSON_AddObjectToObject(body, "content");
-        cJSON_AddStringToObject(
-            cJSON_AddObjectToObject(cJSON_AddObjectToObject(content, rt->body_type), "schema"),
-            "type", "object");
+        cJSON *sch =
+            cJSON_AddObjectToObject(cJSON_AddObjectToObject(content, rt->body_type), "schema");
+        char where[128];
+        if (rt->body_schema) {
+            snprintf(where, sizeof where, "#/components/schemas/%s", rt->body_schema);
+            cJSON_AddStringToObject(sch, "$ref", where);
+        } else {
+            cJSON_AddStringToObject(sch, "type", "object");
+        }
     }
     cJSON_AddStringToObject(op, "operationId", rt->operation_id);
     cJSON_AddStringToObject(op, "summary", rt->summary);
@@ -252,6 +258,7 @@ static void add_path_params(cJSON *p)
         {"jobId", "A job"},
         {"featureId", "Official code for divisions, the stable id otherwise"},
         {"auditId", "An audit row (civgis audit)"},
+        {"variantId", "An alias or former name of the feature (its id in the name record)"},
         {"tilesetId", "A tileset: civgis (the combined base map) or a collection id"},
     };
     static const struct {
@@ -325,6 +332,9 @@ static void add_query_params(cJSON *p)
         {"sortby", "Comma-separated properties, '-' for descending", "string"},
         {"q", "Text search on names, pinyin and code prefixes", "string"},
         {"skipGeometry", "Leave geometries out", "boolean"},
+        {"force",
+         "Name records: take a pinyin that does not read the name, or a name a sibling has",
+         "boolean"},
     };
     const char *crs[16];
     cJSON *s;
@@ -423,6 +433,7 @@ void api_openapi(const struct api_request *req, struct api_response *res)
     add_paths(cJSON_AddObjectToObject(root, "paths"), list);
     comp = cJSON_AddObjectToObject(root, "components");
     add_params(comp);
+    api_names_schemas(cJSON_AddObjectToObject(comp, "schemas"));
     add_security(comp);
     free(list);
     api_header_add(res, "Cache-Control", "public, no-cache");

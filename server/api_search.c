@@ -1,7 +1,9 @@
 /*
  * GET /search: the gazetteer search (gis/names.h) as a GeoJSON FeatureCollection ranked
  * best first, or an HTML table for people (f=html). Parses and renders only: every
- * parameter known or 400, the search itself is names_search.
+ * parameter known or 400, the search itself is names_search. A strong ETag ties each
+ * answer to the gazetteer's data version, so If-None-Match gets a 304 until a name
+ * changes.
  */
 #include "api_search.h"
 
@@ -12,6 +14,7 @@
 #include "api_render.h"
 #include "names.h"
 #include "render.h"
+#include "version.h"
 
 #define SEARCH_DEFAULT_LIMIT 10
 #define SEARCH_MAX_LIMIT     100
@@ -213,23 +216,60 @@ static void send_html(struct api_response *res,
     res->content_type = "text/html; charset=utf-8";
 }
 
+/* A strong ETag naming the bytes: this build, the gazetteer's data version (divisions,
+ * places and name variants, whoever wrote them), every parameter that shapes the answer
+ * and the format; api_etag adds the host the links name and the coding. Answers true
+ * when the client's copy is current (a 304 is set). */
+static bool
+search_etag(const struct api_request *req, struct api_response *res, const struct search_req *r)
+{
+    struct gis_error err = {0};
+    struct gbuf basis;
+    int64_t v = 0;
+    bool hit;
+
+    if (names_data_version(api_store(req), &v, &err) != GIS_OK)
+        return false; /* no tag rather than a wrong one */
+    gbuf_init(&basis, 4096);
+    gbuf_printf(&basis, "%s|search|%lld|%d|%zu|%d|", CIVGIS_VERSION, (long long)v, (int)r->fmt,
+                r->q.limit, r->q.level);
+    gbuf_json_escape(&basis, r->q.q);
+    gbuf_puts(&basis, "|");
+    gbuf_json_escape(&basis, r->q.category ? r->q.category : "");
+    gbuf_printf(&basis, "|%d|", r->q.category != NULL);
+    gbuf_json_escape(&basis, r->q.within ? r->q.within : "");
+    gbuf_printf(&basis, "|%d|%d|%.17g,%.17g,%.17g,%.17g", r->q.within != NULL, r->q.has_bbox,
+                r->q.bbox[0], r->q.bbox[1], r->q.bbox[2], r->q.bbox[3]);
+    hit = gbuf_status(&basis) == GIS_OK && api_etag(req, res, basis.data);
+    gbuf_free(&basis);
+    return hit;
+}
+
 void api_search(const struct api_request *req, struct api_response *res)
 {
     struct gis_error err = {0};
     struct search_req r;
     struct names_hit *hits = NULL;
     size_t n = 0;
+    unsigned n_headers = res->n_headers;
     enum gis_status rc = parse(req, &r, &err);
 
+    if (rc == GIS_OK) {
+        api_header_add(res, "Cache-Control", "public, no-cache");
+        if (search_etag(req, res, &r))
+            return;
+    }
     if (rc == GIS_OK && !(hits = calloc(r.q.limit, sizeof *hits)))
         rc = gis_fail(&err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)
         rc = names_search(api_store(req), &r.q, hits, r.q.limit, &n, &err);
-    if (rc != GIS_OK)
+    if (rc != GIS_OK) {
+        res->n_headers = n_headers; /* an error is neither tagged nor cached */
         api_fail(res, &err);
-    else if (r.fmt == API_HTML)
+    } else if (r.fmt == API_HTML) {
         send_html(res, &r, hits, n);
-    else
+    } else {
         send_geojson(req, res, &r, hits, n);
+    }
     free(hits);
 }

@@ -24,7 +24,7 @@
 
 /* ---------------------------------------------------------------- ETags */
 
-static void etag_text(uint64_t tag, const char *variant, bool is_gzip, char *out, size_t size)
+void api_feature_etag_text(uint64_t tag, const char *variant, bool is_gzip, char *out, size_t size)
 {
     uLong crc = crc32(0L, Z_NULL, 0);
 
@@ -66,7 +66,7 @@ bool api_feature_etag(const struct api_request *req,
 {
     char etag[64];
 
-    etag_text(tag, variant, req->accepts_gzip, etag, sizeof etag);
+    api_feature_etag_text(tag, variant, req->accepts_gzip, etag, sizeof etag);
     api_header_add(res, "ETag", etag);
     if (!etag_listed(api_header(req, "If-None-Match"), etag))
         return false;
@@ -97,7 +97,7 @@ static bool etag_tag(const char *p, uint64_t *out)
 }
 
 /* If-Match: "*", or a list of entity-tags; weak ones never match (RFC 9110 13.1.1). */
-static void parse_if_match(const char *h, struct editor_precondition *pre)
+void api_if_match_parse(const char *h, struct editor_precondition *pre)
 {
     const char *p = h;
 
@@ -399,7 +399,7 @@ static void respond_failure(const struct api_request *req,
     if (err->code == GIS_ERR_PRECONDITION && current_tag) {
         char base[160];
         api_base_url(req, base, sizeof base);
-        etag_text(current_tag, base, false, etag, sizeof etag);
+        api_feature_etag_text(current_tag, base, false, etag, sizeof etag);
         api_header_add(res, "ETag", etag);
     }
 }
@@ -419,7 +419,7 @@ static void respond_written(const struct api_request *req,
     api_base_url(req, base, sizeof base);
     snprintf(href, sizeof href, "%s/collections/%s/items/%s", base, req->path_params[0], r->fid);
     /* The tag GET from this host (JSON, no coding) would send: links name the host. */
-    etag_text(r->tag, base, false, etag, sizeof etag);
+    api_feature_etag_text(r->tag, base, false, etag, sizeof etag);
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "id", r->fid);
     cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "links"),
@@ -476,7 +476,7 @@ static void write_feature(const struct api_request *req,
         return;
     }
     in.fid = action == EDIT_CREATE ? NULL : req->path_params[1];
-    parse_if_match(api_header(req, "If-Match"), &pre);
+    api_if_match_parse(api_header(req, "If-Match"), &pre);
     rc = write_options(req, &in, &err);
     if (rc == GIS_OK && has_body)
         rc = parse_body(req, action == EDIT_UPDATE, &b, &in, &err);

@@ -138,7 +138,8 @@ class ShippedData(unittest.TestCase):
         # path), then the fill raised divisions' once per row it updated (triggers).
         self.assertEqual(dict(self.q("SELECT name, version FROM store_versions")),
                          {"divisions": 3 + 2084, "demand": 1, "facilities": 1,
-                          "places": 0, "scenarios": 0, "service_standards": 0})
+                          "places": 0, "scenarios": 0, "service_standards": 0,
+                          "name_variants": 0})
         # The batch's audit rows list the features each wrote, by id.
         ids = [json.loads(a)["ids"] for a, in self.q("SELECT after FROM audit WHERE action = "
                                                      "'import' ORDER BY id")]

@@ -22,7 +22,11 @@ SENSITIVE = ("poor_households", "poor_people", "assisted_households")
 # Values for the path parameters when every route of /api is walked.
 SAMPLE = {"collectionId": "facilities", "featureId": "F0001", "tileMatrixSetId": "WebMercatorQuad",
           "tileMatrix": "9", "tileRow": "199", "tileCol": "411", "tilesetId": "townships",
-          "z": "9", "x": "411", "y": "199", "processId": "coverage", "jobId": "no-such-job"}
+          "z": "9", "x": "411", "y": "199", "processId": "coverage", "jobId": "no-such-job",
+          "variantId": "no-such-variant"}
+# Paths whose sample differs: facilities keep no standard name record, townships do.
+SAMPLE_PREFIX = {"/collections/{collectionId}/items/{featureId}/name":
+                 "/collections/townships/items/610602001/name"}
 
 # Headers whose values differ between two requests (the time, the time taken): HEAD and GET
 # are compared on every other header, and on these by name.
@@ -319,6 +323,9 @@ class Http(unittest.TestCase):
         out = []
         for template, item in api["paths"].items():
             if "get" in item:
+                for prefix, sample in SAMPLE_PREFIX.items():
+                    if template.startswith(prefix):
+                        template = sample + template[len(prefix):]
                 path = re.sub(r"\{(\w+)\}", lambda m: SAMPLE[m.group(1)], template)
                 out.append(path + REQUIRED_QUERY.get(template, ""))
         return api, out
@@ -334,9 +341,10 @@ class Http(unittest.TestCase):
             self.assertIn("get", api["paths"][p], p)
         ops = [op["operationId"] for item in api["paths"].values() for op in item.values()]
         self.assertEqual(len(ops), len(set(ops)))  # /ats/oas30/operation-id
-        # Each path answers (a sample job id is the only one that may not exist).
+        # Each path answers (a sample job or name variant id is the only one that may not
+        # exist).
         for path in paths:
-            self.assertIn(self.srv.get(path)[0], (200, 204) if "no-such-job" not in path
+            self.assertIn(self.srv.get(path)[0], (200, 204) if "no-such-" not in path
                           else (404,), path)
 
     def test_head_sends_the_headers_of_get_on_every_route(self):

@@ -176,7 +176,7 @@ class Migration(unittest.TestCase):
             versions = dict(con.execute("SELECT name, version FROM store_versions"))
             con.close()
             self.assertEqual(versions, {**{t: 5 for t in TABLES}, "facilities": 6,
-                                        "divisions": 5 + 2084})
+                                        "divisions": 5 + 2084, "name_variants": 0})
             _, h2, body = srv.get("/collections/facilities/items/F0001")
             self.assertNotEqual(h2["ETag"], h1["ETag"])
             self.assertTrue(json.loads(body)["properties"]["name"].endswith("*"))
