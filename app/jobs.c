@@ -476,7 +476,9 @@ bool jobs_progress(struct job_progress *pr, double fraction)
     bool is_dismissed;
 
     pthread_mutex_lock(&pr->j->lock);
-    if (fraction >= 0 && fraction <= 1)
+    /* Never backwards: a run's phases (say, distances, then the search) each report
+     * their own fractions, and a client polling must not see it go down. */
+    if (fraction >= 0 && fraction <= 1 && 10 + (int)(fraction * 89) > pr->jb->info.progress)
         pr->jb->info.progress = 10 + (int)(fraction * 89);
     is_dismissed = pr->jb->info.status == JOB_DISMISSED;
     pthread_mutex_unlock(&pr->j->lock);

@@ -63,15 +63,30 @@ static bool needs_dist(const struct site_params *p)
            (p->problem == SITE_MCLP && p->capacity > 0);
 }
 
+/* The distance matrix is the first tenth of a run's progress; the search reports the
+ * rest from there on (its own fractions; the job keeps the larger). */
+struct matrix_progress {
+    site_progress_fn fn;
+    void *ctx;
+};
+
+static bool on_matrix_progress(void *ctx, double fraction, double objective)
+{
+    const struct matrix_progress *mp = ctx;
+
+    return mp->fn(mp->ctx, fraction * 0.1, objective);
+}
+
 /* The distance data the problem needs, from coordinates. */
 static enum gis_status geometry(
     struct site_build *jb, const struct site_params *p, size_t n, size_t m, struct gis_error *err)
 {
+    struct matrix_progress mp = {p->progress, p->progress_ctx};
     enum gis_status rc = GIS_OK;
 
     if (needs_dist(p))
         rc = site_dist_build(jb->metric, jb->dxy, n, jb->cxy, m, DIST_THREADS, MAX_MATRIX_BYTES,
-                             p->progress, p->progress_ctx, &jb->dist, err);
+                             p->progress ? on_matrix_progress : NULL, &mp, &jb->dist, err);
     if (rc == GIS_OK && (p->problem == SITE_MCLP || p->problem == SITE_LSCP)) {
         if (!(jb->radius > 0))
             return gis_fail(err, GIS_ERR_INVALID_ARG, "%s needs a radius in metres",

@@ -110,9 +110,9 @@ enum gis_status site_solve(const struct site_instance *in,
 void site_result_free(struct site_result *r);
 
 /* The distance matrix n x m (row i = demand i) by a metric, on up to `threads` threads.
- * Fails with GIS_ERR_TOO_LARGE beyond max_bytes. progress (may be NULL; fraction -1,
- * objective 0) is asked every few rows from the caller's thread: true stops the build,
- * which then fails with GIS_ERR_INVALID_ARG "cancelled". out: malloc'd. */
+ * Fails with GIS_ERR_TOO_LARGE beyond max_bytes. progress (may be NULL; the share of
+ * rows begun, objective 0) is called every few rows from the caller's thread: true
+ * stops the build, which then fails with GIS_ERR_INVALID_ARG "cancelled". out: malloc'd. */
 enum gis_status site_dist_build(const struct plan_metric *metric,
                                 const double *demand_xy,
                                 size_t n,

@@ -18,8 +18,8 @@
 /* A matrix of a few million geodesic distances takes seconds (more on a busy machine):
  * a cancelled job or a server shutting down must not wait for it. Workers take rows a
  * few at a time from a shared counter (which also balances them); the caller's thread,
- * one of the workers, asks the progress callback before each of its chunks, and every
- * worker stops before its next chunk once that said stop. */
+ * one of the workers, tells the progress callback the share of rows taken before each
+ * of its chunks, and every worker stops before its next chunk once that said stop. */
 struct dist_shared {
     const struct plan_metric *metric;
     const double *dxy, *cxy;
@@ -48,7 +48,7 @@ static void *dist_rows(void *arg)
         i0 = atomic_fetch_add(&sh->next_row, DIST_ROWS_PER_CHUNK);
         if (i0 >= sh->n)
             break;
-        if (jb->asks && sh->progress && sh->progress(sh->ctx, -1, 0)) {
+        if (jb->asks && sh->progress && sh->progress(sh->ctx, (double)i0 / (double)sh->n, 0)) {
             atomic_store(&sh->is_stopped, true);
             break;
         }
