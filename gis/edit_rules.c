@@ -17,8 +17,8 @@
 #include "facility.h"
 #include "gis_int.h"
 #include "import_int.h"
-#include "strset.h"
 #include "names.h"
+#include "strset.h"
 
 #define MAX_LISTED 5 /* codes named in one problem */
 
