@@ -157,6 +157,7 @@ static enum gis_status create_copy(struct op_ctx *o,
     prop(props, &n, "synthetic", EDIT_JSON_BOOL, row->is_synthetic ? "true" : "false");
     in.n_props = n;
     in.geometry = row->wkb ? json : seat;
+    in.replaces = row->code;
     if (row->wkb && !json)
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)

@@ -841,12 +841,19 @@ static enum gis_status unique_name(struct edit *e,
     char other[32];
     enum gis_status rc;
 
+    /* A group's revert restores rows together, each name beside the one it held then; one
+     * at a time, a restored row meets the copy its group is about to close. */
+    if (e->group && e->in->revert_of > 0)
+        return GIS_OK;
     if (!name || !*name ||
         !(is_changed(e, "name") ||
           (t == NAMES_PLACES && (is_changed(e, "division_code") || is_changed(e, "category")))))
         return GIS_OK;
-    rc = names_sibling_named(e->st, t, e->before.exists ? e->before.fid : NULL, parent, category,
-                             name, other, sizeof other, err);
+    /* The feature itself holds its name; so does the row a new one replaces in the same
+     * change (a recode's copy, written before the old row closes). */
+    rc = names_sibling_named(
+        e->st, t, e->before.exists ? e->before.fid : (e->in->replaces ? e->in->replaces : NULL),
+        parent, category, name, other, sizeof other, err);
     if (rc == GIS_OK && other[0])
         edit_problem_add(p, "name",
                          "'%.80s' is already the standard name of %s beside it (the same %s); "
