@@ -231,6 +231,17 @@ static enum gis_status reject(struct edit_problems *p, struct gis_error *err, co
     return gis_fail(err, GIS_ERR_REJECTED, "%s", msg);
 }
 
+/* Whether who's scope holds code, asked before any geometry is worked out, so that a
+ * caller outside it learns nothing of the divisions' state (the write path asks again
+ * for every member). */
+static enum gis_status scope_check(const struct op_ctx *o, const char *code, struct gis_error *err)
+{
+    if (auth_scope_covers(o->who, code))
+        return GIS_OK;
+    return gis_fail(err, GIS_ERR_FORBIDDEN, "%s is outside the scope of %s (division %s)", code,
+                    o->who->name, o->who->scope);
+}
+
 /* The next free code under parent at level (one more than any ever used). */
 static enum gis_status next_code(struct store *st,
                                  const char *parent,
@@ -345,7 +356,8 @@ static enum gis_status transfer_write(struct transfer_ctx *tc,
     return rc;
 }
 
-static enum gis_status transfer_rows(const struct division_transfer_input *in,
+static enum gis_status transfer_rows(const struct op_ctx *o,
+                                     const struct division_transfer_input *in,
                                      struct store *st,
                                      struct division_row **from,
                                      struct division_row **to,
@@ -357,6 +369,10 @@ static enum gis_status transfer_rows(const struct division_transfer_input *in,
 
     if (rc == GIS_OK)
         rc = division_row_get(st, in->to, to, err);
+    if (rc == GIS_OK)
+        rc = scope_check(o, (*from)->code, err);
+    if (rc == GIS_OK)
+        rc = scope_check(o, (*to)->code, err);
     if (rc != GIS_OK)
         return rc;
     if (!strcmp((*from)->code, (*to)->code))
@@ -385,7 +401,7 @@ static enum gis_status transfer_run(void *ctx,
     struct division_transfer x = {0};
     unsigned char *area = NULL;
     size_t area_n = 0;
-    enum gis_status rc = transfer_rows(tc->in, st, &from, &to, problems, err);
+    enum gis_status rc = transfer_rows(&tc->o, tc->in, st, &from, &to, problems, err);
 
     if (rc == GIS_OK)
         rc = division_geojson_wkb(tc->in->area, &area, &area_n, err);
@@ -505,8 +521,12 @@ static enum gis_status rename_run(void *ctx,
     char note[200], why[GIS_ERROR_MSG_MAX];
     enum gis_status rc = division_row_get(st, rc_->code, &row, err);
 
-    if (rc != GIS_OK)
+    if (rc == GIS_OK)
+        rc = scope_check(&rc_->o, row->code, err);
+    if (rc != GIS_OK) {
+        division_row_free(row);
         return rc;
+    }
     prop(props, &n, "name", EDIT_JSON_STRING, rc_->name);
     prop(props, &n, "pinyin", EDIT_JSON_STRING, rc_->pinyin);
     in.n_props = n;
@@ -585,6 +605,10 @@ static enum gis_status recode_run(void *ctx,
     char msg[GIS_ERROR_MSG_MAX];
     enum gis_status rc = division_row_get(st, x->code, &row, err);
 
+    if (rc == GIS_OK)
+        rc = scope_check(&x->o, row->code, err);
+    if (rc == GIS_OK)
+        rc = scope_check(&x->o, x->to.code, err);
     if (rc == GIS_OK && (int)x->to.level != row->level) {
         snprintf(msg, sizeof msg, "%s is a %s; %s would make it a %s", row->code,
                  division_level_name(row->level), x->to.code,

@@ -70,8 +70,13 @@ static enum gis_status changes(struct store *st,
                                size_t *n,
                                struct gis_error *err)
 {
-    static const char sql[] = "SELECT id, at, user, action, reason FROM audit WHERE target = ?1 "
-                              "AND target_id = ?2 ORDER BY id";
+    /* A feature's own rows, and the rows of the groups they are members of (a division
+     * operation: its reason and approval are the group's). */
+    static const char sql[] =
+        "SELECT id, at, user, action, reason FROM audit WHERE (target = ?1 AND target_id = ?2) "
+        "OR id IN (SELECT g.id FROM audit g, json_each(g.after, '$.group') m WHERE g.after "
+        "LIKE '{\"group\":%' AND m.value IN (SELECT id FROM audit WHERE target = ?1 AND "
+        "target_id = ?2)) ORDER BY id";
     struct edit_change c;
     sqlite3_stmt *s;
     enum gis_status rc = store__stmt(st, sql, &s, err);
