@@ -157,6 +157,9 @@ static enum gis_status create_copy(struct op_ctx *o,
     prop(props, &n, "synthetic", EDIT_JSON_BOOL, row->is_synthetic ? "true" : "false");
     in.n_props = n;
     in.geometry = row->wkb ? json : seat;
+    in.has_seat = row->has_seat; /* a township keeps its seat, not a computed one */
+    in.seat_lon = row->seat_lon;
+    in.seat_lat = row->seat_lat;
     if (row->wkb && !json)
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)

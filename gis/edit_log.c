@@ -263,6 +263,11 @@ static enum gis_status plan(struct store *st,
         return rs->layer ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     r->in.has_geometry = true;
     r->in.geometry = rs->geometry = geometry ? strdup(geometry) : NULL;
+    /* A division re-created keeps the seat it had, not one computed from its polygon. */
+    r->in.has_seat =
+        sqlite3_column_type(s, 6) != SQLITE_NULL && sqlite3_column_type(s, 7) != SQLITE_NULL;
+    r->in.seat_lon = sqlite3_column_double(s, 6);
+    r->in.seat_lat = sqlite3_column_double(s, 7);
     if (!rs->layer || (geometry && !rs->geometry))
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     return image_input(st, r->audit_id, r, rs, err);
@@ -273,8 +278,10 @@ enum gis_status edit_revert_plan(struct store *st,
                                  struct edit_revert **out,
                                  struct gis_error *err)
 {
-    static const char sql[] = "SELECT target, target_id, action, before, after, "
-                              "json_extract(before, '$.geometry') FROM audit WHERE id = ?1";
+    static const char sql[] =
+        "SELECT target, target_id, action, before, after, "
+        "json_extract(before, '$.geometry'), json_extract(before, '$.seat.coordinates[0]'), "
+        "json_extract(before, '$.seat.coordinates[1]') FROM audit WHERE id = ?1";
     struct edit_revert *r;
     sqlite3_stmt *s;
     enum gis_status rc;

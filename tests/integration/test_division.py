@@ -256,7 +256,7 @@ class RenameRecode(unittest.TestCase):
 
     def test_recode_children_follow_then_revert(self):
         db = demo_copy("division-recode")
-        before = current(db, ["610602003"], seats=False)
+        before = current(db, ["610602003"])
         con = connect(db)
         kids = [c for (c,) in con.execute("SELECT code FROM divisions WHERE parent_code = "
                                           "'610602003' AND valid_to IS NULL ORDER BY code")]
@@ -277,7 +277,7 @@ class RenameRecode(unittest.TestCase):
         self.assertEqual(sorted(moved), sorted(facilities))
         civgis("division", "validate", "--db", db, "610602", check=0)
         civgis("revert", "--db", db, str(r["audit_id"]), check=0)
-        self.assertEqual(current(db, ["610602003"], seats=False), before)
+        self.assertEqual(current(db, ["610602003"]), before)
 
 
 class RandomTransfers(unittest.TestCase):
