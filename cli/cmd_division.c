@@ -30,6 +30,9 @@ static const char USAGE[] =
     "                           facilities follow); --may-split lets FROM fall in pieces\n"
     "  rename-division --code CODE --name NAME [--pinyin PINYIN]\n"
     "  recode-division --code CODE --new-code CODE   (children follow the new prefix)\n"
+    "  merge-divisions --codes A,B[,...] (--into A | --new-code CODE --name NAME)\n"
+    "                           one polygon, the union; the others' children re-coded under\n"
+    "                           it, their rows closed\n"
     "\n"
     "operations also take --reason TEXT (required), --approval DOC, --valid-from YYYY-MM-DD\n"
     "(the effective date, default today), --dry-run (everything but the commit: prints what\n"
@@ -37,7 +40,7 @@ static const char USAGE[] =
     "revert AUDIT_ID (the printed audit_id) undoes it as a whole.\n";
 
 struct opts {
-    const char *db, *from, *to, *area, *code, *new_code, *name, *pinyin;
+    const char *db, *from, *to, *area, *code, *new_code, *name, *pinyin, *codes, *into;
     const char *reason, *approval, *valid_from, *arg;
     bool is_dry_run, may_split, is_json;
     double tol;
@@ -61,6 +64,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"may-split", no_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'},
         {"tolerance", required_argument, NULL, 'T'},
+        {"codes", required_argument, NULL, 'L'},
+        {"into", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -70,7 +75,7 @@ static int parse(int argc, char **argv, struct opts *o)
     slot['d'] = &o->db, slot['f'] = &o->from, slot['t'] = &o->to, slot['a'] = &o->area;
     slot['c'] = &o->code, slot['C'] = &o->new_code, slot['n'] = &o->name;
     slot['p'] = &o->pinyin, slot['r'] = &o->reason, slot['A'] = &o->approval;
-    slot['v'] = &o->valid_from;
+    slot['v'] = &o->valid_from, slot['L'] = &o->codes, slot['I'] = &o->into;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         if (ch > 0 && ch < 128 && slot[ch])
@@ -263,6 +268,43 @@ static int finish(enum gis_status rc,
     return CLI_FAILURE;
 }
 
+/* --codes A,B,...: the list split in place (text is a copy). */
+static size_t split_codes(char *text, const char **out, size_t max)
+{
+    size_t n = 0;
+    char *p = text;
+
+    while (p && *p && n < max) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        out[n++] = p;
+        p = comma ? comma + 1 : NULL;
+    }
+    return p && *p ? max + 1 : n; /* more than max: refused */
+}
+
+static enum gis_status merge(struct editor *ed,
+                             const struct auth_identity *who,
+                             const struct division_op_common *c,
+                             const struct opts *o,
+                             struct division_op_result **r,
+                             struct edit_problems *p,
+                             struct gis_error *err)
+{
+    const char *codes[DIVISION_MERGE_MAX + 1];
+    char *text = o->codes ? strdup(o->codes) : NULL;
+    struct division_merge_input in = {*c, codes, 0, o->into, o->new_code, o->name};
+    enum gis_status rc;
+
+    if (!text)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "merge-divisions needs --codes A,B,...");
+    in.n_codes = split_codes(text, codes, DIVISION_MERGE_MAX);
+    rc = division_ops_merge(ed, who, &in, r, p, err);
+    free(text);
+    return rc;
+}
+
 static int operate(const char *op, const struct opts *o)
 {
     struct auth_identity who = {.role = AUTH_ADMIN};
@@ -284,6 +326,8 @@ static int operate(const char *op, const struct opts *o)
                               : division_ops_transfer(ed, &who, &in, &r, &p, &err);
     } else if (rc == GIS_OK && !strcmp(op, "rename-division")) {
         rc = division_ops_rename(ed, &who, &c, o->code, o->name, o->pinyin, &r, &p, &err);
+    } else if (rc == GIS_OK && !strcmp(op, "merge-divisions")) {
+        rc = merge(ed, &who, &c, o, &r, &p, &err);
     } else if (rc == GIS_OK) {
         rc = division_ops_recode(ed, &who, &c, o->code, o->new_code, &r, &p, &err);
     }
@@ -294,7 +338,8 @@ static int operate(const char *op, const struct opts *o)
 
 int cli_division(int argc, char **argv)
 {
-    static const char *const ops[] = {"transfer-area", "rename-division", "recode-division"};
+    static const char *const ops[] = {"transfer-area", "rename-division", "recode-division",
+                                      "merge-divisions"};
     struct opts o = {0};
     const char *op = argc > 1 ? argv[1] : "";
     int code;

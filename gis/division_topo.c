@@ -747,6 +747,96 @@ enum gis_status division_topo_transfer(struct division_topo *t,
     return GIS_OK;
 }
 
+/* ---------------------------------------------------------------- merge */
+
+/* poly without its holes narrower than the tolerance; *filled gets their area. */
+static GEOSGeometry *fill_slivers(struct division_topo *t, const GEOSGeometry *poly, double *filled)
+{
+    int i, n = GEOSGetNumInteriorRings_r(t->h, poly), k = 0;
+    GEOSGeometry **holes = calloc((size_t)(n ? n : 1), sizeof *holes), *shell;
+
+    if (!holes)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        const GEOSGeometry *ring = GEOSGetInteriorRingN_r(t->h, poly, i);
+        GEOSGeometry *hole = GEOSGeom_createPolygon_r(t->h, GEOSGeom_clone_r(t->h, ring), NULL, 0);
+        double a = 0;
+        if (hole && measure(t, hole, &a))
+            holes[k++] = GEOSGeom_clone_r(t->h, ring); /* a real hole: kept */
+        else
+            *filled += a;
+        drop(t, hole);
+    }
+    shell = GEOSGeom_clone_r(t->h, GEOSGetExteriorRing_r(t->h, poly));
+    poly = shell ? GEOSGeom_createPolygon_r(t->h, shell, holes, (unsigned)k) : NULL;
+    free(holes);
+    return (GEOSGeometry *)poly;
+}
+
+static GEOSGeometry *
+merge_union(struct division_topo *t, GEOSGeometry **g, size_t n, double *filled)
+{
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(t->h, GEOS_GEOMETRYCOLLECTION, g, (unsigned)n);
+    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(t->h, coll) : NULL, **polys, *out = NULL;
+    int i, m = u ? GEOSGetNumGeometries_r(t->h, u) : 0;
+
+    drop(t, coll); /* it owned g's members */
+    polys = u ? calloc((size_t)(m ? m : 1), sizeof *polys) : NULL;
+    for (i = 0; polys && i < m; i++)
+        polys[i] = fill_slivers(t, GEOSGetGeometryN_r(t->h, u, i), filled);
+    for (i = 0; polys && i < m; i++)
+        if (!polys[i])
+            m = -1;
+    if (polys && m >= 0)
+        out = GEOSGeom_createCollection_r(t->h, GEOS_MULTIPOLYGON, polys, (unsigned)m);
+    else if (polys)
+        for (i = 0; i < GEOSGetNumGeometries_r(t->h, u); i++)
+            drop(t, polys[i]);
+    free(polys);
+    drop(t, u);
+    return out;
+}
+
+enum gis_status division_topo_merge(struct division_topo *t,
+                                    const unsigned char *const *wkb,
+                                    const size_t *wkb_n,
+                                    size_t n,
+                                    struct division_merge *out,
+                                    struct gis_error *err)
+{
+    GEOSGeometry **g = calloc(n ? n : 1, sizeof *g), *u = NULL;
+    struct division_merge m = {0};
+    size_t i;
+
+    if (!t || !out || !g || n < 2) {
+        free(g);
+        return gis_fail(err, g ? GIS_ERR_INVALID_ARG : GIS_ERR_NOMEM,
+                        "division_topo_merge: needs two polygons or more");
+    }
+    for (i = 0; i < n; i++) {
+        g[i] = parse(t, wkb[i], wkb_n[i]);
+        if (!g[i]) {
+            while (i--)
+                drop(t, g[i]);
+            free(g);
+            return gis_fail(err, GIS_ERR_GEOMETRY, "unreadable geometry: %s", t->msg);
+        }
+        m.area_before_m2 += area_of(t, g[i]);
+    }
+    u = merge_union(t, g, n, &m.slivers_m2);
+    free(g);
+    if (!u)
+        return geos_fail(t, err, "joining the polygons");
+    m.parts = polygon_count(t, u);
+    m.area_after_m2 = area_of(t, u);
+    m.wkb = to_wkb(t, u, &m.wkb_n);
+    drop(t, u);
+    if (!m.wkb)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    *out = m;
+    return GIS_OK;
+}
+
 bool division_topo_covers(
     struct division_topo *t, const unsigned char *wkb, size_t n, double lon, double lat)
 {

@@ -136,6 +136,26 @@ enum gis_status division_topo_transfer(struct division_topo *t,
                                        struct gis_error *err);
 void division_transfer_clear(struct division_transfer *x);
 
+/* The union of n polygons (WKB each), merge-divisions' geometry: their shared borders
+ * dissolve, and holes narrower than the tolerance (slivers where two borders did not
+ * meet exactly) are filled, so the result has none. out: a MultiPolygon (malloc'd WKB),
+ * out_parts its polygons (more than one: the divisions do not all touch), the areas in
+ * m² of the inputs together and of the union. */
+struct division_merge {
+    unsigned char *wkb;
+    size_t wkb_n;
+    int parts;
+    double area_before_m2, area_after_m2;
+    double slivers_m2; /* the holes filled */
+};
+
+enum gis_status division_topo_merge(struct division_topo *t,
+                                    const unsigned char *const *wkb,
+                                    const size_t *wkb_n,
+                                    size_t n,
+                                    struct division_merge *out,
+                                    struct gis_error *err);
+
 /* Whether (lon, lat) lies in the polygon wkb (boundary included). */
 bool division_topo_covers(
     struct division_topo *t, const unsigned char *wkb, size_t n, double lon, double lat);

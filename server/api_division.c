@@ -23,6 +23,7 @@ enum division_process {
     DP_TRANSFER,
     DP_RENAME,
     DP_RECODE,
+    DP_MERGE,
     DP_VALIDATE,
 };
 
@@ -33,6 +34,7 @@ static const char *const TRANSFER_INPUTS[] = {"from",      "to",          "area"
                                               "may_split", COMMON_INPUTS, NULL};
 static const char *const RENAME_INPUTS[] = {"code", "name", "pinyin", COMMON_INPUTS, NULL};
 static const char *const RECODE_INPUTS[] = {"code", "new_code", COMMON_INPUTS, NULL};
+static const char *const MERGE_INPUTS[] = {"codes", "into", "new", COMMON_INPUTS, NULL};
 static const char *const VALIDATE_INPUTS[] = {"code", "tolerance", NULL};
 static const char *const OUTPUTS[] = {"result", NULL};
 
@@ -57,6 +59,12 @@ static const struct process_def PROCESSES[] = {
                    "date; the old rows close; facilities follow. One audited change (officer "
                    "within scope).",
                    RECODE_INPUTS},
+    [DP_MERGE] = {"merge-divisions", "Merge divisions",
+                  "Siblings that touch become one polygon, their union (shared borders "
+                  "dissolved, no slivers), kept by one of them (\"into\") or given to a new "
+                  "division (\"new\"); the others' children move under it with new codes, their "
+                  "rows close on the effective date. One audited change (officer within scope).",
+                  MERGE_INPUTS},
     [DP_VALIDATE] = {"validate-divisions", "Check the coverage of divisions",
                      "For every parent in a subtree (or everywhere): each child valid, their "
                      "union the parent, no overlaps, every village seat inside its township; "
@@ -123,6 +131,12 @@ static void describe_inputs(int id, cJSON *in)
         api_process_input(in, "new_code", "string",
                           "Its new code, of the same level under an existing parent");
         break;
+    case DP_MERGE:
+        api_process_input(in, "codes", "array", "The codes of the divisions merged (2 to 16)");
+        api_process_input(in, "into", "string", "The one of them that keeps its code");
+        api_process_input(in, "new", "object",
+                          "Or {\"code\", \"name\"}: a new division of the same level and parent");
+        break;
     default:
         api_process_input(in, "code", "string",
                           "The subtree's division code (default: everything)");
@@ -166,6 +180,8 @@ struct division_job {
     struct division_op_common c;
     struct division_transfer_input transfer;
     const char *code, *name, *pinyin, *new_code;
+    struct division_merge_input merge;
+    const char *codes[DIVISION_MERGE_MAX];
 };
 
 static void division_job_free(void *ctx)
@@ -253,6 +269,51 @@ names_parse(const cJSON *in, struct division_job *dj, const char *id, struct gis
     return rc == GIS_OK ? need(dj->name, "name", id, err) : rc;
 }
 
+static enum gis_status
+merge_new_parse(const cJSON *nw, struct division_merge_input *m, struct gis_error *err)
+{
+    static const char *const NEW_MEMBERS[] = {"code", "name", NULL};
+    enum gis_status rc;
+
+    if (!cJSON_IsObject(nw))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"new\": {\"code\", \"name\"}");
+    rc = json_inputs_names(nw, "member of \"new\":", NEW_MEMBERS, err);
+    if (rc == GIS_OK)
+        rc = json_inputs_string(nw, "code", &m->new_code, err);
+    return rc == GIS_OK ? json_inputs_string(nw, "name", &m->new_name, err) : rc;
+}
+
+/* merge-divisions: "codes" an array of strings, "into" or "new": {"code", "name"}. */
+static enum gis_status merge_parse(const cJSON *in, struct division_job *dj, struct gis_error *err)
+{
+    const cJSON *codes = cJSON_GetObjectItemCaseSensitive(in, "codes"), *c;
+    const cJSON *nw = cJSON_GetObjectItemCaseSensitive(in, "new");
+    struct division_merge_input *m = &dj->merge;
+    enum gis_status rc = json_inputs_string(in, "into", &m->into, err);
+
+    if (rc != GIS_OK)
+        return rc;
+    if (!cJSON_IsArray(codes) || cJSON_GetArraySize(codes) < 2 ||
+        cJSON_GetArraySize(codes) > DIVISION_MERGE_MAX)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "input \"codes\" (required): an array of 2 to %d division codes",
+                        DIVISION_MERGE_MAX);
+    cJSON_ArrayForEach(c, codes)
+    {
+        if (!cJSON_IsString(c))
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"codes\": strings only");
+        dj->codes[m->n_codes++] = c->valuestring;
+    }
+    m->codes = dj->codes;
+    rc = nw ? merge_new_parse(nw, m, err) : GIS_OK;
+    if (rc == GIS_OK && !m->into == !m->new_code)
+        rc = gis_fail(err, GIS_ERR_INVALID_ARG,
+                      "merge-divisions needs either \"into\" or \"new\": {\"code\", \"name\"}");
+    if (rc == GIS_OK && m->new_code)
+        rc = need(m->new_name, "new.name", "merge-divisions", err);
+    return rc;
+}
+
 static enum gis_status inputs_parse(const cJSON *in, struct division_job *dj, struct gis_error *err)
 {
     const char *id = PROCESSES[dj->process].id;
@@ -267,6 +328,8 @@ static enum gis_status inputs_parse(const cJSON *in, struct division_job *dj, st
     rc = common_parse(in, &dj->c, err);
     if (rc == GIS_OK && dj->process == DP_TRANSFER)
         return transfer_parse(in, dj, err);
+    if (rc == GIS_OK && dj->process == DP_MERGE)
+        return merge_parse(in, dj, err);
     if (rc == GIS_OK)
         rc = need(dj->code, "code", id, err);
     return rc == GIS_OK ? names_parse(in, dj, id, err) : rc;
@@ -409,6 +472,8 @@ static enum gis_status division_job_run(
         return validate_run(dj, st, f, err);
     if (dj->process == DP_TRANSFER)
         rc = division_ops_transfer(dj->ed, &dj->who, &dj->transfer, &r, &problems, err);
+    else if (dj->process == DP_MERGE)
+        rc = division_ops_merge(dj->ed, &dj->who, &dj->merge, &r, &problems, err);
     else if (dj->process == DP_RENAME)
         rc = division_ops_rename(dj->ed, &dj->who, &dj->c, dj->code, dj->name, dj->pinyin, &r,
                                  &problems, err);
@@ -485,7 +550,7 @@ void api_division_execute(const struct api_request *req, struct api_response *re
         api_fail(res, &err);
         return;
     }
-    dj->transfer.c = dj->c;
+    dj->transfer.c = dj->merge.c = dj->c;
     spec.process = PROCESSES[process].id;
     spec.ctx = dj;
     spec.is_long = process == DP_VALIDATE && !dj->code; /* everything: a few seconds */

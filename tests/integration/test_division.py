@@ -280,6 +280,95 @@ class RenameRecode(unittest.TestCase):
         self.assertEqual(current(db, ["610602003"]), before)
 
 
+class Merge(unittest.TestCase):
+    """merge-divisions: 蟠龙镇 (610602106) and its neighbour 柳林镇 (610602107)."""
+
+    A, B = "610602106", "610602107"
+
+    def children(self, db, code):
+        con = connect(db)
+        rows = [r for (r,) in con.execute("SELECT code FROM divisions WHERE parent_code = ? AND "
+                                          "valid_to IS NULL ORDER BY code", (code,))]
+        con.close()
+        return rows
+
+    def test_into_keeps_one_row_moves_the_children_and_reverts(self):
+        db = demo_copy("division-merge")
+        before_rows = current(db, [self.A, self.B])
+        kids_b = self.children(db, self.B)
+        con = connect(db)
+        area = area_m2(con, self.A) + area_m2(con, self.B)
+        fac_b = sorted(f for (f,) in con.execute("SELECT fid FROM facilities WHERE division_code "
+                                                 "= ?", (self.B,)))
+        con.close()
+        args = ["--codes", f"{self.A},{self.B}", "--into", self.A, "--reason", "撤并",
+                "--approval", "陕政函〔2024〕1号", "--valid-from", DAY]
+        snap = snapshot(db)
+        dry = op(db, "merge-divisions", *args, "--dry-run")
+        self.assertEqual(snapshot(db), snap)
+        r = op(db, "merge-divisions", *args)
+        self.assertEqual([(c["code"], c["action"]) for c in dry["changes"]],
+                         [(c["code"], c["action"]) for c in r["changes"]])
+        con = connect(db)
+        self.assertLess(abs(area_m2(con, self.A) - area), 50.0)
+        self.assertEqual(con.execute("SELECT ST_NumGeometries(geom), ST_NumInteriorRing("
+                                     "ST_GeometryN(geom, 1)) FROM divisions WHERE code = ? AND "
+                                     "valid_to IS NULL", (self.A,)).fetchone(), (1, 0))
+        self.assertEqual(con.execute("SELECT valid_to FROM divisions WHERE code = ? ORDER BY "
+                                     "valid_from DESC", (self.B,)).fetchone()[0], DAY)
+        # Before the day: both as they were; from it, one.
+        self.assertEqual(con.execute(
+            "SELECT count(*) FROM divisions WHERE code IN (?, ?) AND valid_from <= '2023-12-31' "
+            "AND (valid_to IS NULL OR valid_to > '2023-12-31')", (self.A, self.B)).fetchone()[0], 2)
+        moved = sorted(f for (f,) in con.execute("SELECT fid FROM facilities WHERE division_code "
+                                                 "= ?", (self.A,)))
+        con.close()
+        self.assertTrue(set(fac_b) <= set(moved))
+        self.assertEqual(self.children(db, self.B), [])
+        formers = sorted(c["former_code"] for c in r["changes"] if c["action"] == "created")
+        self.assertEqual(formers, kids_b)
+        for c in self.children(db, self.A):
+            self.assertTrue(c.startswith(self.A))
+        civgis("division", "validate", "--db", db, "610602", check=0)
+        civgis("revert", "--db", db, str(r["audit_id"]), check=0)
+        self.assertEqual(current(db, [self.A, self.B]), before_rows)
+        civgis("division", "validate", "--db", db, "610602", check=0)
+
+    def test_new_division_takes_both(self):
+        db = demo_copy("division-merge-new")
+        n = len(self.children(db, self.A)) + len(self.children(db, self.B))
+        r = op(db, "merge-divisions", "--codes", f"{self.A},{self.B}", "--new-code", "610602130",
+               "--name", "蟠柳镇", "--reason", "撤并", "--valid-from", DAY)
+        self.assertEqual(len(self.children(db, "610602130")), n)
+        self.assertEqual(self.children(db, self.A) + self.children(db, self.B), [])
+        con = connect(db)
+        row = con.execute("SELECT name, population FROM divisions WHERE code = '610602130' AND "
+                          "valid_to IS NULL").fetchone()
+        pops = con.execute("SELECT sum(population) FROM divisions WHERE code IN (?, ?) AND "
+                           "valid_to = ?", (self.A, self.B, DAY)).fetchone()[0]
+        con.close()
+        self.assertEqual(row, ("蟠柳镇", pops))
+        civgis("division", "validate", "--db", db, "610602", check=0)
+        self.assertGreater(r["audit_id"], 0)
+
+    def test_refusals_write_nothing(self):
+        db = demo_copy("division-merge-refusals")
+        snap = snapshot(db)
+        for args, says in [
+            (["--codes", "610602001,610602113", "--into", "610602001"], "do not all touch"),
+            (["--codes", "610602106,610603001", "--into", "610602106"], "one parent"),
+            (["--codes", f"{self.A},{self.B}", "--new-code", "610602001", "--name", "x"],
+             "taken"),
+            (["--codes", f"{self.A},{self.B}", "--into", "610602001"], "one of codes"),
+            (["--codes", f"{self.A},{self.B}", "--new-code", "610602130001", "--name", "x"],
+             "must be a"),
+        ]:
+            p = civgis("division", "merge-divisions", "--db", db, *args, "--reason", "r",
+                       check=1)
+            self.assertIn(says, p.stderr, args)
+        self.assertEqual(snapshot(db), snap)
+
+
 class RandomTransfers(unittest.TestCase):
     """Random transfers between random neighbours in a row; then the coverage is clean and
     every county's area unchanged. CIVGIS_DIVISION_STEPS sets how many (default 40, so make test stays near a minute; 200 was run by hand)."""

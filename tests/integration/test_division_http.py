@@ -16,7 +16,7 @@ from civgis_test import Server, add_user, bearer, connect, demo_copy, snapshot  
 from test_division import border_pick, current, shared_border_exact  # noqa: E402
 
 DAY = "2024-01-01"
-WRITERS = ("transfer-area", "rename-division", "recode-division")
+WRITERS = ("transfer-area", "rename-division", "recode-division", "merge-divisions")
 
 
 class DivisionProcesses(unittest.TestCase):
@@ -201,6 +201,43 @@ class DivisionProcesses(unittest.TestCase):
             f"/audit/{r['audit_id']}/revert", method="POST", data=b'{"reason":"undo"}',
             headers={**bearer(self.officer), "Content-Type": "application/json"})
         self.assertEqual(status, 403, body)
+        status, _, body = self.srv.get_json(
+            f"/audit/{r['audit_id']}/revert", method="POST", data=b'{"reason":"undo"}',
+            headers={**bearer(self.admin), "Content-Type": "application/json"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(current(self.db, [a, b]), rows)
+
+    def test_merge_then_revert(self):
+        a, b = "610602110", "610602111"  # 甘谷驿镇, 万花山镇
+        con = connect(self.db)
+        touching = con.execute("SELECT ST_Intersects(x.geom, y.geom) FROM divisions x, divisions "
+                               "y WHERE x.code = ? AND y.code = ? AND x.valid_to IS NULL AND "
+                               "y.valid_to IS NULL", (a, b)).fetchone()[0]
+        con.close()
+        if not touching:
+            a, b = "610602106", "610602107"
+        rows = current(self.db, [a, b])
+        before = snapshot(self.db)
+        status, _, body = self.run_op("merge-divisions", self.outsider, codes=[a, b], into=a,
+                                      reason="撤并")
+        self.assert_error(status, body, 403, "scope")
+        status, _, body = self.run_op("merge-divisions", self.officer, codes=[a, b], into=a,
+                                      new={"code": "610602130", "name": "x"}, reason="撤并")
+        self.assert_error(status, body, 400, "either")
+        status, _, body = self.run_op("merge-divisions", self.officer, codes=[a], into=a,
+                                      reason="撤并")
+        self.assert_error(status, body, 400, "codes")
+        status, _, dry = self.run_op("merge-divisions", self.officer, codes=[a, b], into=a,
+                                     reason="撤并", dry_run=True)
+        self.assertEqual(status, 200, dry)
+        self.assertEqual(snapshot(self.db), before)
+        # Today: an earlier test may have changed (and reverted) these today.
+        status, _, r = self.run_op("merge-divisions", self.officer, codes=[a, b], into=a,
+                                   reason="撤并")
+        self.assertEqual(status, 200, r)
+        self.assertEqual(self.srv.get_json(f"/collections/townships/items/{b}")[0], 404)
+        _, _, h = self.srv.get_json(f"/collections/townships/items/{a}/history")
+        self.assertIn(r["audit_id"], [c["audit_id"] for c in h["changes"]])
         status, _, body = self.srv.get_json(
             f"/audit/{r['audit_id']}/revert", method="POST", data=b'{"reason":"undo"}',
             headers={**bearer(self.admin), "Content-Type": "application/json"})
