@@ -256,15 +256,15 @@ static enum gis_status move_facility(struct op_ctx *o,
     return rc;
 }
 
-/* The facilities naming old_code get new_code; only those in the piece when piece is
- * given. */
+/* The facilities naming old_code get new_code; only those in piece (WKB) when given. */
 static enum gis_status move_facilities(struct op_ctx *o,
                                        struct store *st,
                                        struct edit_group *g,
                                        const char *old_code,
                                        const char *new_code,
                                        struct division_topo *t,
-                                       const struct division_transfer *x,
+                                       const unsigned char *piece,
+                                       size_t piece_n,
                                        struct edit_problems *problems,
                                        struct gis_error *err)
 {
@@ -273,7 +273,7 @@ static enum gis_status move_facilities(struct op_ctx *o,
     enum gis_status rc = division_facilities(st, old_code, &f, &n, err);
 
     for (i = 0; i < n && rc == GIS_OK; i++)
-        if (!x || division_topo_covers(t, x->piece_wkb, x->piece_wkb_n, f[i].lon, f[i].lat))
+        if (!piece || division_topo_covers(t, piece, piece_n, f[i].lon, f[i].lat))
             rc = move_facility(o, st, g, f[i].fid, new_code, problems, err);
     free(f);
     return rc;
@@ -403,7 +403,8 @@ static enum gis_status transfer_write(struct transfer_ctx *tc,
     if (rc == GIS_OK)
         rc = transfer_villages(tc, st, g, t, to, x, problems, err);
     if (rc == GIS_OK)
-        rc = move_facilities(&tc->o, st, g, from->code, to->code, t, x, problems, err);
+        rc = move_facilities(&tc->o, st, g, from->code, to->code, t, x->piece_wkb, x->piece_wkb_n,
+                             problems, err);
     tc->o.res->area_before_m2 = x->from_area_m2 + x->to_area_m2;
     tc->o.res->area_after_m2 = x->new_from_area_m2 + x->new_to_area_m2;
     tc->o.res->moved_area_m2 = x->piece_area_m2;
@@ -637,7 +638,7 @@ static enum gis_status recode_tree(struct op_ctx *o,
     enum gis_status rc = create_copy(o, st, g, row, new_code, problems, err);
 
     if (rc == GIS_OK)
-        rc = move_facilities(o, st, g, row->code, new_code, NULL, NULL, problems, err);
+        rc = move_facilities(o, st, g, row->code, new_code, NULL, NULL, 0, problems, err);
     if (rc == GIS_OK && depth < 3)
         rc = division_rows_children(st, row->code, &kids, &n, err);
     for (i = 0; i < n && rc == GIS_OK; i++) {
@@ -833,7 +834,7 @@ static enum gis_status merge_members(struct merge_ctx *m,
         kids = NULL;
         n = 0;
         if (rc == GIS_OK)
-            rc = move_facilities(&m->o, st, g, b->code, target, NULL, NULL, problems, err);
+            rc = move_facilities(&m->o, st, g, b->code, target, NULL, NULL, 0, problems, err);
         if (rc == GIS_OK)
             rc = close_row(&m->o, st, g, b, problems, err);
     }
@@ -968,6 +969,263 @@ enum gis_status division_ops_merge(struct editor *ed,
     for (i = 0; i < in->n_codes; i++)
         division_row_free(m.rows[i]);
     free(m.rows);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- split */
+
+struct split_ctx {
+    struct op_ctx o;
+    const struct division_split_input *in;
+    struct division_row *row, *kids;
+    size_t n_kids;
+    struct division_topo *t;
+    struct division_split x;
+    int *kid_part; /* the part each child's seat lies in */
+};
+
+/* The new codes: as many as parts, each the row's level under its parent, once, free
+ * (or the row's own: that part keeps the row). */
+static enum gis_status
+split_codes(struct split_ctx *s, struct store *st, struct edit_problems *p, struct gis_error *err)
+{
+    char msg[GIS_ERROR_MSG_MAX];
+    struct division_row *taken = NULL;
+    struct division_code dc;
+    enum gis_status rc = GIS_OK;
+    size_t i, j;
+
+    if (s->in->n_new != s->x.n) {
+        snprintf(msg, sizeof msg, "the division falls in %zu parts; \"new\" names %zu", s->x.n,
+                 s->in->n_new);
+        return reject(p, err, msg);
+    }
+    for (i = 0; i < s->x.n && rc == GIS_OK; i++) {
+        const char *code = s->in->news[i].code;
+        rc = division_code_parse(code, &dc, err);
+        if (rc != GIS_OK)
+            return rc;
+        for (j = 0; j < i; j++)
+            if (!strcmp(s->in->news[j].code, code))
+                return reject(p, err, "a code is named twice in new");
+        if (strcmp(dc.parent, s->row->parent) || (int)dc.level != s->row->level) {
+            snprintf(msg, sizeof msg, "the new code %s must be a %s under %s", code,
+                     division_level_name(s->row->level), s->row->parent);
+            return reject(p, err, msg);
+        }
+        rc = scope_check(&s->o, dc.code, err);
+        if (rc == GIS_OK && strcmp(dc.code, s->row->code) &&
+            division_row_get(st, dc.code, &taken, NULL) == GIS_OK) {
+            snprintf(msg, sizeof msg, "code %s is taken by %s", code, taken->name);
+            rc = reject(p, err, msg);
+        }
+        division_row_free(taken);
+        taken = NULL;
+    }
+    return rc;
+}
+
+/* Which part each child's seat (or a point of its polygon) lies in. */
+static enum gis_status split_children(struct split_ctx *s,
+                                      struct store *st,
+                                      struct edit_problems *p,
+                                      struct gis_error *err)
+{
+    char msg[GIS_ERROR_MSG_MAX];
+    enum gis_status rc = division_rows_children(st, s->row->code, &s->kids, &s->n_kids, err);
+    size_t i, k;
+
+    if (rc == GIS_OK && !(s->kid_part = calloc(s->n_kids ? s->n_kids : 1, sizeof *s->kid_part)))
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    for (i = 0; i < s->n_kids && rc == GIS_OK; i++) {
+        s->kid_part[i] = -1;
+        for (k = 0; k < s->x.n && s->kid_part[i] < 0; k++)
+            if (s->kids[i].has_seat &&
+                division_topo_covers(s->t, s->x.wkb[k], s->x.wkb_n[k], s->kids[i].seat_lon,
+                                     s->kids[i].seat_lat))
+                s->kid_part[i] = (int)k;
+        if (s->kid_part[i] < 0) {
+            snprintf(msg, sizeof msg, "%s (%s) has no seat inside any part", s->kids[i].code,
+                     s->kids[i].name);
+            rc = reject(p, err, msg);
+        }
+    }
+    return rc;
+}
+
+/* Part k: its row (the original's, kept, or a new one with the counts of its children). */
+static enum gis_status split_part(struct split_ctx *s,
+                                  struct store *st,
+                                  struct edit_group *g,
+                                  size_t k,
+                                  struct edit_problems *p,
+                                  struct gis_error *err)
+{
+    struct row_override ov = {s->in->news[k].name, s->x.wkb[k], s->x.wkb_n[k], 0, 0, true};
+    size_t i;
+
+    if (!strcmp(s->in->news[k].code, s->row->code))
+        return set_polygon(&s->o, st, g, s->row, s->x.wkb[k], s->x.wkb_n[k], p, err);
+    for (i = 0; i < s->n_kids; i++)
+        if (s->kid_part[i] == (int)k) {
+            ov.population = sum_known(ov.population, s->kids[i].population);
+            ov.elderly_60plus = sum_known(ov.elderly_60plus, s->kids[i].elderly_60plus);
+        }
+    return create_row(&s->o, st, g, s->row, s->in->news[k].code, &ov, p, err);
+}
+
+/* Each child whose part is not the kept row's, under its part's code. */
+static enum gis_status split_move_children(struct split_ctx *s,
+                                           struct store *st,
+                                           struct edit_group *g,
+                                           struct edit_problems *p,
+                                           struct gis_error *err)
+{
+    char code[DIVISION_CODE_MAX];
+    enum gis_status rc = GIS_OK;
+    size_t i;
+
+    for (i = 0; i < s->n_kids && rc == GIS_OK; i++) {
+        const char *to = s->in->news[s->kid_part[i]].code;
+        if (!strcmp(to, s->row->code))
+            continue;
+        rc = next_code(st, to, s->kids[i].level, code, err);
+        if (rc == GIS_OK)
+            rc = recode_tree(&s->o, st, g, &s->kids[i], code, 1, p, err);
+    }
+    return rc;
+}
+
+static enum gis_status split_write(struct split_ctx *s,
+                                   struct store *st,
+                                   struct edit_group *g,
+                                   struct edit_problems *p,
+                                   struct gis_error *err)
+{
+    bool is_kept = false;
+    enum gis_status rc = GIS_OK;
+    size_t k;
+
+    /* New rows first (children need their parents), the kept row's polygon last: a
+     * revert undoes the members in reverse, so the original grows back before anything
+     * returns into it. */
+    for (k = 0; k < s->x.n && rc == GIS_OK; k++)
+        if (strcmp(s->in->news[k].code, s->row->code))
+            rc = split_part(s, st, g, k, p, err);
+        else
+            is_kept = true;
+    if (rc == GIS_OK)
+        rc = split_move_children(s, st, g, p, err);
+    for (k = 0; k < s->x.n && rc == GIS_OK; k++)
+        if (strcmp(s->in->news[k].code, s->row->code))
+            rc = move_facilities(&s->o, st, g, s->row->code, s->in->news[k].code, s->t, s->x.wkb[k],
+                                 s->x.wkb_n[k], p, err);
+    for (k = 0; k < s->x.n && rc == GIS_OK && is_kept; k++)
+        if (!strcmp(s->in->news[k].code, s->row->code))
+            rc = split_part(s, st, g, k, p, err);
+    if (rc == GIS_OK && !is_kept)
+        rc = close_row(&s->o, st, g, s->row, p, err);
+    s->o.res->area_before_m2 = s->x.area_m2_before;
+    for (k = 0; k < s->x.n; k++)
+        s->o.res->area_after_m2 += s->x.area_m2[k];
+    return rc;
+}
+
+static enum gis_status split_by_line(struct split_ctx *s, struct gis_error *err)
+{
+    unsigned char *w = NULL;
+    size_t wn = 0;
+    enum gis_status rc = division_geojson_wkb(s->in->line, &w, &wn, err);
+
+    if (rc == GIS_OK)
+        rc = division_topo_split_line(s->t, s->row->wkb, s->row->wkb_n, w, wn, &s->x, err);
+    free(w);
+    return rc;
+}
+
+/* The parts' geometry, by line or by parts. */
+static enum gis_status split_geometry(struct split_ctx *s, struct gis_error *err)
+{
+    const struct division_split_input *in = s->in;
+    size_t n = in->n_parts ? in->n_parts : 1, i;
+    unsigned char **w = in->line ? NULL : calloc(n, sizeof *w);
+    size_t *wn = in->line ? NULL : calloc(n, sizeof *wn);
+    enum gis_status rc = w && wn ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+
+    if (in->line)
+        return split_by_line(s, err);
+    for (i = 0; i < in->n_parts && rc == GIS_OK; i++)
+        rc = division_geojson_wkb(in->parts[i], &w[i], &wn[i], err);
+    if (rc == GIS_OK)
+        rc =
+            division_topo_split_parts(s->t, s->row->wkb, s->row->wkb_n,
+                                      (const unsigned char *const *)w, wn, in->n_parts, &s->x, err);
+    for (i = 0; w && i < in->n_parts; i++)
+        free(w[i]);
+    free(w);
+    free(wn);
+    return rc;
+}
+
+static enum gis_status split_run(void *ctx,
+                                 struct store *st,
+                                 struct edit_group *g,
+                                 struct edit_problems *problems,
+                                 struct gis_error *err)
+{
+    struct split_ctx *s = ctx;
+    enum gis_status rc = division_row_get(st, s->in->code, &s->row, err);
+
+    if (rc == GIS_OK)
+        rc = scope_check(&s->o, s->row->code, err);
+    if (rc == GIS_OK && !s->row->wkb)
+        rc = reject(problems, err, "a village has only a seat: nothing to split");
+    if (rc == GIS_OK)
+        rc =
+            division_topo_new(s->row->seat_lon, s->row->seat_lat, s->in->c.tolerance_m, &s->t, err);
+    if (rc == GIS_OK)
+        rc = split_geometry(s, err);
+    if (rc == GIS_ERR_REJECTED && !problems->n)
+        edit_problem_add(problems, s->in->line ? "line" : "parts", "%s",
+                         err ? err->msg : "refused");
+    if (rc == GIS_OK)
+        rc = split_codes(s, st, problems, err);
+    if (rc == GIS_OK)
+        rc = split_children(s, st, problems, err);
+    if (rc == GIS_OK)
+        rc = split_write(s, st, g, problems, err);
+    return rc;
+}
+
+enum gis_status division_ops_split(struct editor *ed,
+                                   const struct auth_identity *who,
+                                   const struct division_split_input *in,
+                                   struct division_op_result **out,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err)
+{
+    struct split_ctx s;
+    char target[40];
+    enum gis_status rc;
+
+    if (!in || !in->code || !in->line == !in->parts || !in->news ||
+        (in->parts && (in->n_parts < 2 || in->n_parts > DIVISION_MERGE_MAX)) ||
+        in->n_new > DIVISION_MERGE_MAX)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "split-division needs a code, either a line or 2 to %d parts, and the "
+                        "new divisions",
+                        DIVISION_MERGE_MAX);
+    memset(&s, 0, sizeof s);
+    s.o.c = &in->c;
+    s.o.who = who;
+    s.in = in;
+    snprintf(target, sizeof target, "%.12s/%zu", in->code, in->n_new);
+    rc = run_op(ed, &s.o, "split-division", target, split_run, &s, out, problems, err);
+    division_split_clear(&s.x);
+    division_topo_free(s.t);
+    division_rows_free(s.kids, s.n_kids);
+    division_row_free(s.row);
+    free(s.kid_part);
     return rc;
 }
 

@@ -118,6 +118,35 @@ enum gis_status division_ops_merge(struct editor *ed,
                                    struct edit_problems *problems,
                                    struct gis_error *err);
 
+struct division_new {
+    const char *code, *name;
+};
+
+struct division_split_input {
+    struct division_op_common c;
+    const char *code;
+    const char *line;         /* a GeoJSON LineString, or NULL and: */
+    const char *const *parts; /* GeoJSON Polygons covering it */
+    size_t n_parts;
+    const struct division_new *news; /* one per part (by line: west to east) */
+    size_t n_new;
+};
+
+/* split-division: the division cut by a line (its parts ordered west to east) or into
+ * the given parts (clipped to it; together they must cover it within the tolerance), the
+ * parts sharing their borders vertex for vertex; part i becomes news[i] (a new division
+ * of the same level and parent, or the division itself, which then keeps its row); the
+ * children go by location (the part holding their seat), re-coded under their new
+ * parent; facilities follow; the original row closes unless kept. Refused when the line
+ * does not cross, a part holds nothing, the parts leave a gap, the number of new
+ * divisions differs from the parts', or a code is taken. */
+enum gis_status division_ops_split(struct editor *ed,
+                                   const struct auth_identity *who,
+                                   const struct division_split_input *in,
+                                   struct division_op_result **out,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err);
+
 /* validate-divisions: the coverage check for code's subtree (NULL: everything) read from
  * st. out: the problems (cleared by division_problems_clear), out_parents the number of
  * parents checked. */

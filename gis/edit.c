@@ -553,16 +553,18 @@ static void bind_fields(const struct edit *e, sqlite3_stmt *s)
     }
 }
 
-/* The seat a created division was given (edit_input.has_seat), as a stored point in
- * cur.seat: the write keeps it where the polygon covers it, as it keeps an existing
- * row's. */
+/* The seat a division was given (edit_input.has_seat), as a stored point in cur.seat:
+ * the write keeps it where the polygon covers it, as it keeps an existing row's. */
 static enum gis_status given_seat(struct edit *e, struct gis_error *err)
 {
     sqlite3_stmt *s;
     enum gis_status rc;
 
-    if (!e->in->has_seat || e->cur.seat || e->tab->target != EDIT_DIVISIONS)
+    if (!e->in->has_seat || e->tab->target != EDIT_DIVISIONS)
         return GIS_OK;
+    free(e->cur.seat); /* the given seat wins over the row's (a revert restores its own) */
+    e->cur.seat = NULL;
+    e->cur.seat_n = 0;
     rc = store__stmt(e->st, "SELECT MakePoint(?1, ?2, 4326)", &s, err);
     if (rc != GIS_OK)
         return rc;

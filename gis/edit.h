@@ -99,9 +99,10 @@ struct edit_input {
     int64_t revert_of;          /* > 0: this undoes that audit row (refused if later ones exist) */
     const char *effective_date; /* a division's change (delete too) takes effect that day
                                    (YYYY-MM-DD); NULL: the valid_from property, or today */
-    /* A division created with a polygon keeps this seat (CRS84) where it lies inside it
-     * (a re-created township: its stored seat, not a computed one); else a point on
-     * the polygon's surface. Ignored when the row exists (its seat is kept so). */
+    /* A division written with a polygon gets this seat (CRS84) where it lies inside it
+     * (a re-created township: its stored seat, not a computed one; a revert: the seat of
+     * the image it restores); else a point on the polygon's surface. Unset: the row's
+     * current seat is kept the same way. */
     bool has_seat;
     double seat_lon, seat_lat;
 };

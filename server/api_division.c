@@ -24,6 +24,7 @@ enum division_process {
     DP_RENAME,
     DP_RECODE,
     DP_MERGE,
+    DP_SPLIT,
     DP_VALIDATE,
 };
 
@@ -35,6 +36,8 @@ static const char *const TRANSFER_INPUTS[] = {"from",      "to",          "area"
 static const char *const RENAME_INPUTS[] = {"code", "name", "pinyin", COMMON_INPUTS, NULL};
 static const char *const RECODE_INPUTS[] = {"code", "new_code", COMMON_INPUTS, NULL};
 static const char *const MERGE_INPUTS[] = {"codes", "into", "new", COMMON_INPUTS, NULL};
+static const char *const SPLIT_INPUTS[] = {"code",     "line",        "parts", "new",
+                                           "children", COMMON_INPUTS, NULL};
 static const char *const VALIDATE_INPUTS[] = {"code", "tolerance", NULL};
 static const char *const OUTPUTS[] = {"result", NULL};
 
@@ -65,6 +68,12 @@ static const struct process_def PROCESSES[] = {
                   "division (\"new\"); the others' children move under it with new codes, their "
                   "rows close on the effective date. One audited change (officer within scope).",
                   MERGE_INPUTS},
+    [DP_SPLIT] = {"split-division", "Split a division",
+                  "One division cut by a line or into given parts that cover it, the parts "
+                  "sharing their borders; each part a new division (or the original, keeping its "
+                  "row), the children going by location under new codes. One audited change "
+                  "(officer within scope).",
+                  SPLIT_INPUTS},
     [DP_VALIDATE] = {"validate-divisions", "Check the coverage of divisions",
                      "For every parent in a subtree (or everywhere): each child valid, their "
                      "union the parent, no overlaps, every village seat inside its township; "
@@ -137,6 +146,15 @@ static void describe_inputs(int id, cJSON *in)
         api_process_input(in, "new", "object",
                           "Or {\"code\", \"name\"}: a new division of the same level and parent");
         break;
+    case DP_SPLIT:
+        api_process_input(in, "code", "string", "The division split");
+        api_process_input(in, "line", "object", "A GeoJSON LineString across it");
+        api_process_input(in, "parts", "array", "Or GeoJSON Polygons that cover it");
+        api_process_input(in, "new", "array",
+                          "[{\"code\", \"name\"}, ...]: one per part (by line: west to east); "
+                          "the division's own code keeps its row");
+        api_process_input(in, "children", "string", "by-location (the only way, the default)");
+        break;
     default:
         api_process_input(in, "code", "string",
                           "The subtree's division code (default: everything)");
@@ -182,6 +200,9 @@ struct division_job {
     const char *code, *name, *pinyin, *new_code;
     struct division_merge_input merge;
     const char *codes[DIVISION_MERGE_MAX];
+    struct division_split_input split;
+    char *texts[DIVISION_MERGE_MAX + 1]; /* the line or parts printed */
+    struct division_new news[DIVISION_MERGE_MAX];
 };
 
 static void division_job_free(void *ctx)
@@ -192,6 +213,8 @@ static void division_job_free(void *ctx)
         return;
     cJSON_Delete(dj->root);
     free(dj->area);
+    for (size_t i = 0; i <= DIVISION_MERGE_MAX; i++)
+        cJSON_free(dj->texts[i]);
     free(dj);
 }
 
@@ -314,6 +337,89 @@ static enum gis_status merge_parse(const cJSON *in, struct division_job *dj, str
     return rc;
 }
 
+/* A GeoJSON object input printed into dj->texts[slot]. */
+static enum gis_status geo_text(
+    const cJSON *v, const char *name, struct division_job *dj, size_t slot, struct gis_error *err)
+{
+    if (!cJSON_IsObject(v))
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"%s\": GeoJSON geometry objects", name);
+    dj->texts[slot] = cJSON_PrintUnformatted(v);
+    return dj->texts[slot] ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+}
+
+/* "new": [{"code", "name"}, ...]. */
+static enum gis_status split_news(const cJSON *nw, struct division_job *dj, struct gis_error *err)
+{
+    static const char *const MEMBERS[] = {"code", "name", NULL};
+    struct division_split_input *x = &dj->split;
+    const cJSON *e;
+    enum gis_status rc = GIS_OK;
+
+    if (!cJSON_IsArray(nw) || cJSON_GetArraySize(nw) < 2 ||
+        cJSON_GetArraySize(nw) > DIVISION_MERGE_MAX)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "input \"new\" (required): 2 to %d objects {\"code\", \"name\"}",
+                        DIVISION_MERGE_MAX);
+    cJSON_ArrayForEach(e, nw)
+    {
+        struct division_new *d = &dj->news[x->n_new++];
+        rc = cJSON_IsObject(e) ? json_inputs_names(e, "member of \"new\":", MEMBERS, err)
+                               : gis_fail(err, GIS_ERR_INVALID_ARG,
+                                          "input \"new\": objects {\"code\", \"name\"}");
+        if (rc == GIS_OK)
+            rc = json_inputs_string(e, "code", &d->code, err);
+        if (rc == GIS_OK)
+            rc = json_inputs_string(e, "name", &d->name, err);
+        if (rc == GIS_OK && (!d->code || !d->name))
+            rc = gis_fail(err, GIS_ERR_INVALID_ARG, "input \"new\": each needs code and name");
+        if (rc != GIS_OK)
+            return rc;
+    }
+    x->news = dj->news;
+    return GIS_OK;
+}
+
+/* "parts": GeoJSON Polygons, printed. */
+static enum gis_status
+split_parts(const cJSON *parts, struct division_job *dj, struct gis_error *err)
+{
+    struct division_split_input *x = &dj->split;
+    const cJSON *p;
+    enum gis_status rc = GIS_OK;
+
+    if (!cJSON_IsArray(parts) || cJSON_GetArraySize(parts) > DIVISION_MERGE_MAX)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "input \"parts\": an array of up to %d Polygons",
+                        DIVISION_MERGE_MAX);
+    cJSON_ArrayForEach(p, parts)
+    {
+        if (rc == GIS_OK)
+            rc = geo_text(p, "parts", dj, x->n_parts++, err);
+    }
+    x->parts = (const char *const *)dj->texts;
+    return rc;
+}
+
+static enum gis_status split_parse(const cJSON *in, struct division_job *dj, struct gis_error *err)
+{
+    const cJSON *line = cJSON_GetObjectItemCaseSensitive(in, "line");
+    const cJSON *parts = cJSON_GetObjectItemCaseSensitive(in, "parts");
+    const char *children = NULL;
+    struct division_split_input *x = &dj->split;
+    enum gis_status rc = json_inputs_string(in, "children", &children, err);
+
+    x->code = dj->code;
+    if (rc == GIS_OK && children && strcmp(children, "by-location"))
+        rc = gis_fail(err, GIS_ERR_INVALID_ARG, "input \"children\": only \"by-location\"");
+    if (rc == GIS_OK && !line == !parts)
+        rc =
+            gis_fail(err, GIS_ERR_INVALID_ARG, "split-division needs either \"line\" or \"parts\"");
+    if (rc == GIS_OK && line && (rc = geo_text(line, "line", dj, 0, err)) == GIS_OK)
+        x->line = dj->texts[0];
+    if (rc == GIS_OK && parts)
+        rc = split_parts(parts, dj, err);
+    return rc == GIS_OK ? split_news(cJSON_GetObjectItemCaseSensitive(in, "new"), dj, err) : rc;
+}
+
 static enum gis_status inputs_parse(const cJSON *in, struct division_job *dj, struct gis_error *err)
 {
     const char *id = PROCESSES[dj->process].id;
@@ -330,6 +436,10 @@ static enum gis_status inputs_parse(const cJSON *in, struct division_job *dj, st
         return transfer_parse(in, dj, err);
     if (rc == GIS_OK && dj->process == DP_MERGE)
         return merge_parse(in, dj, err);
+    if (rc == GIS_OK && dj->process == DP_SPLIT)
+        rc = need(dj->code, "code", id, err);
+    if (rc == GIS_OK && dj->process == DP_SPLIT)
+        return split_parse(in, dj, err);
     if (rc == GIS_OK)
         rc = need(dj->code, "code", id, err);
     return rc == GIS_OK ? names_parse(in, dj, id, err) : rc;
@@ -472,6 +582,8 @@ static enum gis_status division_job_run(
         return validate_run(dj, st, f, err);
     if (dj->process == DP_TRANSFER)
         rc = division_ops_transfer(dj->ed, &dj->who, &dj->transfer, &r, &problems, err);
+    else if (dj->process == DP_SPLIT)
+        rc = division_ops_split(dj->ed, &dj->who, &dj->split, &r, &problems, err);
     else if (dj->process == DP_MERGE)
         rc = division_ops_merge(dj->ed, &dj->who, &dj->merge, &r, &problems, err);
     else if (dj->process == DP_RENAME)
@@ -550,7 +662,7 @@ void api_division_execute(const struct api_request *req, struct api_response *re
         api_fail(res, &err);
         return;
     }
-    dj->transfer.c = dj->merge.c = dj->c;
+    dj->transfer.c = dj->merge.c = dj->split.c = dj->c;
     spec.process = PROCESSES[process].id;
     spec.ctx = dj;
     spec.is_long = process == DP_VALIDATE && !dj->code; /* everything: a few seconds */

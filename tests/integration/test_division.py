@@ -369,6 +369,104 @@ class Merge(unittest.TestCase):
         self.assertEqual(snapshot(db), snap)
 
 
+class Split(unittest.TestCase):
+    """split-division of 蟠龙镇 (610602106) and 柳林镇 (610602107): by a north-south line
+    through the middle, and into two boxes that meet there."""
+
+    def geo(self, db, sql, *params):
+        con = connect(db)
+        v = con.execute(sql, params).fetchone()[0]
+        con.close()
+        return v
+
+    def line(self, db, code, dx=0.0):
+        return self.geo(db, "SELECT '{\"type\":\"LineString\",\"coordinates\":[[' || (X(ST_Centroid"
+                        "(geom)) + ?2) || ',' || (MbrMinY(geom) - 0.01) || '],[' || (X(ST_Centroid"
+                        "(geom)) + ?2) || ',' || (MbrMaxY(geom) + 0.01) || ']]}' FROM divisions "
+                        "WHERE code = ?1 AND valid_to IS NULL", code, dx)
+
+    def boxes(self, db, code, gap=0.0):
+        west = self.geo(db, "SELECT AsGeoJSON(BuildMbr(MbrMinX(geom) - 0.01, MbrMinY(geom) - 0.01,"
+                        " X(ST_Centroid(geom)), MbrMaxY(geom) + 0.01), 15) FROM divisions WHERE "
+                        "code = ? AND valid_to IS NULL", code)
+        east = self.geo(db, "SELECT AsGeoJSON(BuildMbr(X(ST_Centroid(geom)) + ?2, MbrMinY(geom) - "
+                        "0.01, MbrMaxX(geom) + 0.01, MbrMaxY(geom) + 0.01), 15) FROM divisions "
+                        "WHERE code = ?1 AND valid_to IS NULL", code, gap)
+        return west, east
+
+    def test_by_line_keeps_the_west_part_then_reverts(self):
+        db = demo_copy("division-split-line")
+        code = "610602106"
+        before = current(db, [code])
+        con = connect(db)
+        area = area_m2(con, code)
+        con.close()
+        r = op(db, "split-division", "--code", code, "--line", self.line(db, code), "--new",
+               f"{code}=蟠龙镇", "--new", "610602130=新城镇", "--reason", "拆分", "--valid-from",
+               DAY)
+        con = connect(db)
+        self.assertLess(abs(area_m2(con, code) + area_m2(con, "610602130") - area), 50.0)
+        west, east = con.execute("SELECT X(ST_Centroid(a.geom)) < X(ST_Centroid(b.geom)), "
+                                 "ST_Intersects(a.geom, b.geom) FROM divisions a, divisions b "
+                                 "WHERE a.code = ? AND b.code = '610602130' AND a.valid_to IS "
+                                 "NULL AND b.valid_to IS NULL", (code,)).fetchone()
+        self.assertEqual((west, east), (1, 1))
+        # Every child lies in its new parent.
+        bad = con.execute("SELECT count(*) FROM divisions v, divisions t WHERE v.parent_code = "
+                          "t.code AND t.code IN (?, '610602130') AND v.valid_to IS NULL AND "
+                          "t.valid_to IS NULL AND NOT ST_Covers(t.geom, v.seat)",
+                          (code,)).fetchone()[0]
+        moved = con.execute("SELECT count(*) FROM divisions WHERE parent_code = '610602130' AND "
+                            "valid_to IS NULL").fetchone()[0]
+        con.close()
+        self.assertEqual(bad, 0)
+        self.assertGreater(moved, 0)
+        self.assertEqual(moved, len([c for c in r["changes"] if c["action"] == "created"]) - 1)
+        self.assertTrue(shared_border_exact(db, code, "610602130"))
+        civgis("division", "validate", "--db", db, "610602", check=0)
+        civgis("revert", "--db", db, str(r["audit_id"]), check=0)
+        self.assertEqual(current(db, [code]), before)
+        self.assertEqual(current(db, ["610602130"]), [])
+
+    def test_by_parts_closes_the_original(self):
+        db = demo_copy("division-split-parts")
+        code = "610602107"
+        n_kids = len(current(db, [code])) - 1
+        west, east = self.boxes(db, code)
+        r = op(db, "split-division", "--code", code, "--part", west, "--part", east, "--new",
+               "610602131=柳林西镇", "--new", "610602132=柳林东镇", "--reason", "拆分",
+               "--valid-from", DAY)
+        con = connect(db)
+        self.assertEqual(con.execute("SELECT count(*) FROM divisions WHERE code = ? AND valid_to "
+                                     "IS NULL", (code,)).fetchone()[0], 0)
+        kids = con.execute("SELECT count(*) FROM divisions WHERE parent_code IN ('610602131', "
+                           "'610602132') AND valid_to IS NULL").fetchone()[0]
+        con.close()
+        self.assertEqual(kids, n_kids)
+        self.assertTrue(shared_border_exact(db, "610602131", "610602132"))
+        civgis("division", "validate", "--db", db, "610602", check=0)
+        self.assertGreater(r["audit_id"], 0)
+
+    def test_refusals_write_nothing(self):
+        db = demo_copy("division-split-refusals")
+        code = "610602107"
+        west, east = self.boxes(db, code, gap=0.01)
+        snap = snapshot(db)
+        far = ('{"type":"LineString","coordinates":[[100,30],[100.1,30.1]]}')
+        for args, says in [
+            (["--line", far, "--new", "610602131=a", "--new", "610602132=b"], "does not cross"),
+            (["--part", west, "--part", east, "--new", "610602131=a", "--new", "610602132=b"],
+             "uncovered"),
+            (["--line", self.line(db, code), "--new", "610602131=a"], "names 1"),
+            (["--line", self.line(db, code), "--new", "610602131=a", "--new", "610602001=b"],
+             "taken"),
+        ]:
+            p = civgis("division", "split-division", "--db", db, "--code", code, *args,
+                       "--reason", "r", check=1)
+            self.assertIn(says, p.stderr, args)
+        self.assertEqual(snapshot(db), snap)
+
+
 class RandomTransfers(unittest.TestCase):
     """Random transfers between random neighbours in a row; then the coverage is clean and
     every county's area unchanged. CIVGIS_DIVISION_STEPS sets how many (default 40, so make test stays near a minute; 200 was run by hand)."""

@@ -16,7 +16,8 @@ from civgis_test import Server, add_user, bearer, connect, demo_copy, snapshot  
 from test_division import border_pick, current, shared_border_exact  # noqa: E402
 
 DAY = "2024-01-01"
-WRITERS = ("transfer-area", "rename-division", "recode-division", "merge-divisions")
+WRITERS = ("transfer-area", "rename-division", "recode-division", "merge-divisions",
+           "split-division")
 
 
 class DivisionProcesses(unittest.TestCase):
@@ -243,6 +244,35 @@ class DivisionProcesses(unittest.TestCase):
             headers={**bearer(self.admin), "Content-Type": "application/json"})
         self.assertEqual(status, 200, body)
         self.assertEqual(current(self.db, [a, b]), rows)
+
+    def test_split_by_line_dry_run(self):
+        code = "610602113"
+        con = connect(self.db)
+        line = json.loads(con.execute(
+            "SELECT '{\"type\":\"LineString\",\"coordinates\":[[' || X(ST_Centroid(geom)) || ',' "
+            "|| (MbrMinY(geom) - 0.01) || '],[' || X(ST_Centroid(geom)) || ',' || (MbrMaxY(geom) "
+            "+ 0.01) || ']]}' FROM divisions WHERE code = ? AND valid_to IS NULL",
+            (code,)).fetchone()[0])
+        con.close()
+        new = [{"code": code, "name": "麻洞川镇"}, {"code": "610602140", "name": "东镇"}]
+        before = snapshot(self.db)
+        status, _, body = self.run_op("split-division", self.outsider, code=code, line=line,
+                                      new=new, reason="拆分")
+        self.assert_error(status, body, 403, "scope")
+        status, _, body = self.run_op("split-division", self.officer, code=code, line=line,
+                                      parts=[line], new=new, reason="拆分")
+        self.assert_error(status, body, 400, "either")
+        status, _, body = self.run_op("split-division", self.officer, code=code, line=line,
+                                      new=new[:1], reason="拆分")
+        self.assert_error(status, body, 400, "new")
+        status, _, dry = self.run_op("split-division", self.officer, code=code, line=line,
+                                     new=new, reason="拆分", dry_run=True)
+        self.assertEqual(status, 200, dry)
+        self.assertEqual(snapshot(self.db), before)
+        kinds = {(c["code"], c["action"]) for c in dry["changes"]}
+        self.assertIn((code, "changed"), kinds)
+        self.assertIn(("610602140", "created"), kinds)
+        self.assertAlmostEqual(dry["area_before_m2"], dry["area_after_m2"], delta=50.0)
 
     def test_rename_async_job(self):
         status, headers, job = self.run_op("rename-division", self.officer,

@@ -228,6 +228,45 @@ static void merge_apart_is_two_pieces(void **state)
     free(m.wkb);
 }
 
+static void split_by_line_and_by_parts(void **state)
+{
+    struct division_topo *t = NULL;
+    struct division_split x = {0};
+    size_t np, nl, nf, na, nb, ng;
+    unsigned char *p = wkb(PARENT, &np);
+    unsigned char *line = wkb("LINESTRING(109.01 35.99, 109.01 36.02)", &nl);
+    unsigned char *far = wkb("LINESTRING(110 35, 110.1 35.1)", &nf);
+    unsigned char *a = wkb(LEFT, &na), *b = wkb(RIGHT, &nb);
+    unsigned char *gap = wkb("POLYGON((109.0105 36, 109.02 36, 109.02 36.01, 109.0105 36.01, "
+                             "109.0105 36))",
+                             &ng);
+    const unsigned char *halves[2] = {a, b}, *gapped[2] = {a, gap};
+    size_t halves_n[2] = {na, nb}, gapped_n[2] = {na, ng};
+
+    (void)state;
+    assert_int_equal(division_topo_new(109.01, 36.005, 1.0, &t, NULL), GIS_OK);
+    assert_int_equal(division_topo_split_line(t, p, np, line, nl, &x, NULL), GIS_OK);
+    assert_int_equal(x.n, 2);
+    assert_true(x.area_m2[0] > 0 && fabs(x.area_m2[0] - x.area_m2[1]) < 1e-3 * x.area_m2[0]);
+    assert_true(fabs(x.area_m2[0] + x.area_m2[1] - x.area_m2_before) < 1.0);
+    division_split_clear(&x);
+    assert_int_equal(division_topo_split_line(t, p, np, far, nf, &x, NULL), GIS_ERR_REJECTED);
+    assert_int_equal(division_topo_split_parts(t, p, np, halves, halves_n, 2, &x, NULL), GIS_OK);
+    assert_int_equal(x.n, 2);
+    assert_true(fabs(x.area_m2[0] + x.area_m2[1] - x.area_m2_before) < 1.0);
+    division_split_clear(&x);
+    /* A 45 m strip between the parts lies in neither. */
+    assert_int_equal(division_topo_split_parts(t, p, np, gapped, gapped_n, 2, &x, NULL),
+                     GIS_ERR_REJECTED);
+    division_topo_free(t);
+    GEOSFree_r(H, p);
+    GEOSFree_r(H, line);
+    GEOSFree_r(H, far);
+    GEOSFree_r(H, a);
+    GEOSFree_r(H, b);
+    GEOSFree_r(H, gap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +281,7 @@ int main(void)
         cmocka_unit_test(merge_dissolves_the_shared_border),
         cmocka_unit_test(merge_fills_slivers_keeps_holes),
         cmocka_unit_test(merge_apart_is_two_pieces),
+        cmocka_unit_test(split_by_line_and_by_parts),
     };
     int rc;
 
