@@ -1148,12 +1148,15 @@ static enum gis_status split_geometry(struct split_ctx *s, struct gis_error *err
 {
     const struct division_split_input *in = s->in;
     size_t n = in->n_parts ? in->n_parts : 1, i;
-    unsigned char **w = in->line ? NULL : calloc(n, sizeof *w);
-    size_t *wn = in->line ? NULL : calloc(n, sizeof *wn);
-    enum gis_status rc = w && wn ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    unsigned char **w;
+    size_t *wn;
+    enum gis_status rc;
 
     if (in->line)
         return split_by_line(s, err);
+    w = calloc(n, sizeof *w);
+    wn = calloc(n, sizeof *wn);
+    rc = w && wn ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     for (i = 0; i < in->n_parts && rc == GIS_OK; i++)
         rc = division_geojson_wkb(in->parts[i], &w[i], &wn[i], err);
     if (rc == GIS_OK)

@@ -208,12 +208,13 @@ struct division_job {
 static void division_job_free(void *ctx)
 {
     struct division_job *dj = ctx;
+    size_t i;
 
     if (!dj)
         return;
     cJSON_Delete(dj->root);
-    free(dj->area);
-    for (size_t i = 0; i <= DIVISION_MERGE_MAX; i++)
+    cJSON_free(dj->area);
+    for (i = 0; i <= DIVISION_MERGE_MAX; i++)
         cJSON_free(dj->texts[i]);
     free(dj);
 }

@@ -9,7 +9,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from civgis_test import civgis, connect, demo_copy, demo_db, snapshot  # noqa: E402
+from civgis_test import civgis, connect, demo_copy, demo_db, run_client, snapshot  # noqa: E402
 
 DAY = "2024-01-01"
 
@@ -468,34 +468,36 @@ class Split(unittest.TestCase):
 
 
 class RandomTransfers(unittest.TestCase):
-    """Random transfers between random neighbours in a row; then the coverage is clean and
-    every county's area unchanged. CIVGIS_DIVISION_STEPS sets how many (default 40, so make test stays near a minute; 200 was run by hand)."""
+    """Random transfers between random neighbours, 200 in a row on a copy (the walk runs
+    in one process through the same use case as the CLI: tests/tools/division_walk.c);
+    then the coverage is clean and every county's area unchanged. CIVGIS_DIVISION_STEPS
+    sets how many."""
 
     def test_random_transfers_keep_coverage_and_areas(self):
         db = demo_copy("division-random")
-        steps = int(os.environ.get("CIVGIS_DIVISION_STEPS", "40"))
+        steps = int(os.environ.get("CIVGIS_DIVISION_STEPS", "200"))
+        walk = os.environ.get("CIVGIS_DIVISION_WALK", "build/tests/division_walk")
         county = "610602"
         con = connect(db)
-        total = con.execute("SELECT sum(ST_Area(ST_Transform(geom, 32649))) FROM divisions "
-                            "WHERE parent_code = ? AND valid_to IS NULL", (county,)).fetchone()[0]
+        total = dict(con.execute("SELECT parent_code, sum(ST_Area(ST_Transform(geom, 32649))) "
+                                 "FROM divisions WHERE level = 4 AND valid_to IS NULL GROUP BY "
+                                 "parent_code").fetchall())
         con.close()
-        rnd = random.Random(15)
-        done = 0
-        for i in range(steps):
-            cands = border_pick(db, county, tries=1, seed=rnd.randrange(1 << 30))
-            if not cands:
-                continue
-            a, b, _, area = cands[0]
-            p = civgis("division", "transfer-area", "--db", db, "--from", a, "--to", b, "--area",
-                       area, "--reason", f"step {i}", "--valid-from", DAY)
-            done += p.returncode == 0
-        self.assertGreater(done, steps // 3)
+        out = json.loads(run_client(walk, db, county, str(steps), "15", timeout=900))
+        self.assertEqual(out["steps"], steps)
+        self.assertGreater(out["done"], steps // 3)
         civgis("division", "validate", "--db", db, county, check=0)
         con = connect(db)
-        after = con.execute("SELECT sum(ST_Area(ST_Transform(geom, 32649))) FROM divisions "
-                            "WHERE parent_code = ? AND valid_to IS NULL", (county,)).fetchone()[0]
+        after = dict(con.execute("SELECT parent_code, sum(ST_Area(ST_Transform(geom, 32649))) "
+                                 "FROM divisions WHERE level = 4 AND valid_to IS NULL GROUP BY "
+                                 "parent_code").fetchall())
+        n_groups = con.execute("SELECT count(*) FROM audit WHERE action = 'transfer-area'"
+                               ).fetchone()[0]
         con.close()
-        self.assertAlmostEqual(after, total, delta=1.0 * done)
+        self.assertEqual(n_groups, out["done"])
+        self.assertEqual(sorted(after), sorted(total))
+        for c in total:
+            self.assertAlmostEqual(after[c], total[c], delta=1.0 * out["done"], msg=c)
 
 
 if __name__ == "__main__":
