@@ -122,6 +122,24 @@ static enum gis_status set_polygon(struct op_ctx *o,
 
 /* A copy of row under new_code (its geometry, or its seat for a village), noting the
  * former code. */
+/* What a created row takes from elsewhere than its template (NULL: the template's). */
+struct row_override {
+    const char *name;
+    const unsigned char *wkb;
+    size_t wkb_n;
+    long long population, elderly_60plus; /* used when is_counted */
+    bool is_counted;
+};
+
+static enum gis_status create_row(struct op_ctx *o,
+                                  struct store *st,
+                                  struct edit_group *g,
+                                  const struct division_row *row,
+                                  const char *new_code,
+                                  const struct row_override *ov,
+                                  struct edit_problems *problems,
+                                  struct gis_error *err);
+
 static enum gis_status create_copy(struct op_ctx *o,
                                    struct store *st,
                                    struct edit_group *g,
@@ -130,40 +148,76 @@ static enum gis_status create_copy(struct op_ctx *o,
                                    struct edit_problems *problems,
                                    struct gis_error *err)
 {
-    struct edit_prop props[MAX_PROPS];
-    char pop[24], old[24], seat[96], why[GIS_ERROR_MSG_MAX], note[64];
-    char *json = row->wkb ? division_wkb_geojson(row->wkb, row->wkb_n) : NULL;
+    static const struct row_override none = {0};
+
+    return create_row(o, st, g, row, new_code, &none, problems, err);
+}
+
+/* The properties of a row created from row (with ov's): text in buf. */
+struct row_texts {
+    char pop[24], old[24];
+};
+
+static size_t row_props(struct edit_prop *props,
+                        const struct division_row *row,
+                        const char *new_code,
+                        const char *name,
+                        const struct row_override *ov,
+                        struct row_texts *t)
+{
+    long long n_pop = ov->is_counted ? ov->population : row->population;
+    long long n_old = ov->is_counted ? ov->elderly_60plus : row->elderly_60plus;
     size_t n = 0;
+
+    snprintf(t->pop, sizeof t->pop, "%lld", n_pop);
+    snprintf(t->old, sizeof t->old, "%lld", n_old);
+    prop(props, &n, "code", EDIT_JSON_STRING, new_code);
+    prop(props, &n, "name", EDIT_JSON_STRING, name);
+    prop(props, &n, "kind", EDIT_JSON_STRING, row->kind);
+    prop(props, &n, "urban_rural_code", EDIT_JSON_STRING, row->urban_rural_code);
+    prop(props, &n, "pinyin", EDIT_JSON_STRING, row->pinyin);
+    prop(props, &n, "population", EDIT_JSON_NUMBER, n_pop >= 0 ? t->pop : NULL);
+    prop(props, &n, "elderly_60plus", EDIT_JSON_NUMBER, n_old >= 0 ? t->old : NULL);
+    prop(props, &n, "synthetic", EDIT_JSON_BOOL, row->is_synthetic ? "true" : "false");
+    return n;
+}
+
+static enum gis_status create_row(struct op_ctx *o,
+                                  struct store *st,
+                                  struct edit_group *g,
+                                  const struct division_row *row,
+                                  const char *new_code,
+                                  const struct row_override *ov,
+                                  struct edit_problems *problems,
+                                  struct gis_error *err)
+{
+    struct edit_prop props[MAX_PROPS];
+    struct row_texts texts;
+    char seat[96], why[GIS_ERROR_MSG_MAX], note[64];
+    const unsigned char *wkb = ov->wkb ? ov->wkb : row->wkb;
+    const char *name = ov->name ? ov->name : row->name;
+    char *json = wkb ? division_wkb_geojson(wkb, ov->wkb ? ov->wkb_n : row->wkb_n) : NULL;
     struct edit_input in = {.layer_id = "divisions",
                             .action = EDIT_CREATE,
                             .has_geometry = true,
                             .props = props,
                             .reason = why};
-    enum gis_status rc = GIS_OK;
+    enum gis_status rc = wkb && !json ? gis_fail(err, GIS_ERR_NOMEM, "out of memory") : GIS_OK;
 
-    snprintf(pop, sizeof pop, "%lld", row->population);
-    snprintf(old, sizeof old, "%lld", row->elderly_60plus);
     snprintf(seat, sizeof seat, "{\"type\":\"Point\",\"coordinates\":[%.17g,%.17g]}", row->seat_lon,
              row->seat_lat);
-    snprintf(note, sizeof note, "former code %s", row->code);
+    snprintf(note, sizeof note, "%s %s", ov->wkb ? "made from" : "former code", row->code);
     op_reason(o, why, sizeof why, note);
-    prop(props, &n, "code", EDIT_JSON_STRING, new_code);
-    prop(props, &n, "name", EDIT_JSON_STRING, row->name);
-    prop(props, &n, "kind", EDIT_JSON_STRING, row->kind);
-    prop(props, &n, "urban_rural_code", EDIT_JSON_STRING, row->urban_rural_code);
-    prop(props, &n, "pinyin", EDIT_JSON_STRING, row->pinyin);
-    prop(props, &n, "population", EDIT_JSON_NUMBER, row->population >= 0 ? pop : NULL);
-    prop(props, &n, "elderly_60plus", EDIT_JSON_NUMBER, row->elderly_60plus >= 0 ? old : NULL);
-    prop(props, &n, "synthetic", EDIT_JSON_BOOL, row->is_synthetic ? "true" : "false");
-    in.n_props = n;
-    in.geometry = row->wkb ? json : seat;
+    in.n_props = row_props(props, row, new_code, name, ov, &texts);
+    in.geometry = wkb ? json : seat;
+    in.has_seat = row->has_seat; /* a township keeps its seat, not a computed one */
+    in.seat_lon = row->seat_lon;
+    in.seat_lat = row->seat_lat;
     in.replaces = row->code;
-    if (row->wkb && !json)
-        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)
         rc = member(o, st, g, &in, problems, err);
-    if (rc == GIS_OK &&
-        !result_add(o->res, new_code, row->code, NULL, "created", row->name, in.geometry))
+    if (rc == GIS_OK && !result_add(o->res, new_code, ov->wkb ? NULL : row->code, NULL, "created",
+                                    name, in.geometry))
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     free(json);
     return rc;
@@ -203,15 +257,15 @@ static enum gis_status move_facility(struct op_ctx *o,
     return rc;
 }
 
-/* The facilities naming old_code get new_code; only those in the piece when piece is
- * given. */
+/* The facilities naming old_code get new_code; only those in piece (WKB) when given. */
 static enum gis_status move_facilities(struct op_ctx *o,
                                        struct store *st,
                                        struct edit_group *g,
                                        const char *old_code,
                                        const char *new_code,
                                        struct division_topo *t,
-                                       const struct division_transfer *x,
+                                       const unsigned char *piece,
+                                       size_t piece_n,
                                        struct edit_problems *problems,
                                        struct gis_error *err)
 {
@@ -220,7 +274,7 @@ static enum gis_status move_facilities(struct op_ctx *o,
     enum gis_status rc = division_facilities(st, old_code, &f, &n, err);
 
     for (i = 0; i < n && rc == GIS_OK; i++)
-        if (!x || division_topo_covers(t, x->piece_wkb, x->piece_wkb_n, f[i].lon, f[i].lat))
+        if (!piece || division_topo_covers(t, piece, piece_n, f[i].lon, f[i].lat))
             rc = move_facility(o, st, g, f[i].fid, new_code, problems, err);
     free(f);
     return rc;
@@ -230,6 +284,17 @@ static enum gis_status reject(struct edit_problems *p, struct gis_error *err, co
 {
     edit_problem_add(p, NULL, "%s", msg);
     return gis_fail(err, GIS_ERR_REJECTED, "%s", msg);
+}
+
+/* Whether who's scope holds code, asked before any geometry is worked out, so that a
+ * caller outside it learns nothing of the divisions' state (the write path asks again
+ * for every member). */
+static enum gis_status scope_check(const struct op_ctx *o, const char *code, struct gis_error *err)
+{
+    if (auth_scope_covers(o->who, code))
+        return GIS_OK;
+    return gis_fail(err, GIS_ERR_FORBIDDEN, "%s is outside the scope of %s (division %s)", code,
+                    o->who->name, o->who->scope);
 }
 
 /* The next free code under parent at level (one more than any ever used). */
@@ -339,14 +404,16 @@ static enum gis_status transfer_write(struct transfer_ctx *tc,
     if (rc == GIS_OK)
         rc = transfer_villages(tc, st, g, t, to, x, problems, err);
     if (rc == GIS_OK)
-        rc = move_facilities(&tc->o, st, g, from->code, to->code, t, x, problems, err);
+        rc = move_facilities(&tc->o, st, g, from->code, to->code, t, x->piece_wkb, x->piece_wkb_n,
+                             problems, err);
     tc->o.res->area_before_m2 = x->from_area_m2 + x->to_area_m2;
     tc->o.res->area_after_m2 = x->new_from_area_m2 + x->new_to_area_m2;
     tc->o.res->moved_area_m2 = x->piece_area_m2;
     return rc;
 }
 
-static enum gis_status transfer_rows(const struct division_transfer_input *in,
+static enum gis_status transfer_rows(const struct op_ctx *o,
+                                     const struct division_transfer_input *in,
                                      struct store *st,
                                      struct division_row **from,
                                      struct division_row **to,
@@ -358,6 +425,10 @@ static enum gis_status transfer_rows(const struct division_transfer_input *in,
 
     if (rc == GIS_OK)
         rc = division_row_get(st, in->to, to, err);
+    if (rc == GIS_OK)
+        rc = scope_check(o, (*from)->code, err);
+    if (rc == GIS_OK)
+        rc = scope_check(o, (*to)->code, err);
     if (rc != GIS_OK)
         return rc;
     if (!strcmp((*from)->code, (*to)->code))
@@ -386,7 +457,7 @@ static enum gis_status transfer_run(void *ctx,
     struct division_transfer x = {0};
     unsigned char *area = NULL;
     size_t area_n = 0;
-    enum gis_status rc = transfer_rows(tc->in, st, &from, &to, problems, err);
+    enum gis_status rc = transfer_rows(&tc->o, tc->in, st, &from, &to, problems, err);
 
     if (rc == GIS_OK)
         rc = division_geojson_wkb(tc->in->area, &area, &area_n, err);
@@ -506,8 +577,12 @@ static enum gis_status rename_run(void *ctx,
     char note[200], why[GIS_ERROR_MSG_MAX];
     enum gis_status rc = division_row_get(st, rc_->code, &row, err);
 
-    if (rc != GIS_OK)
+    if (rc == GIS_OK)
+        rc = scope_check(&rc_->o, row->code, err);
+    if (rc != GIS_OK) {
+        division_row_free(row);
         return rc;
+    }
     prop(props, &n, "name", EDIT_JSON_STRING, rc_->name);
     prop(props, &n, "pinyin", EDIT_JSON_STRING, rc_->pinyin);
     in.n_props = n;
@@ -549,7 +624,7 @@ struct recode_ctx {
 
 /* row and everything below it under new_code: the new rows first (a child's parent must
  * exist), the facilities moved, the old rows closed last (children before parents). */
-static enum gis_status recode_tree(struct recode_ctx *x,
+static enum gis_status recode_tree(struct op_ctx *o,
                                    struct store *st,
                                    struct edit_group *g,
                                    const struct division_row *row,
@@ -561,18 +636,18 @@ static enum gis_status recode_tree(struct recode_ctx *x,
     struct division_row *kids = NULL;
     size_t n = 0, i, plen = strlen(row->code);
     char code[DIVISION_CODE_MAX];
-    enum gis_status rc = create_copy(&x->o, st, g, row, new_code, problems, err);
+    enum gis_status rc = create_copy(o, st, g, row, new_code, problems, err);
 
     if (rc == GIS_OK)
-        rc = move_facilities(&x->o, st, g, row->code, new_code, NULL, NULL, problems, err);
+        rc = move_facilities(o, st, g, row->code, new_code, NULL, NULL, 0, problems, err);
     if (rc == GIS_OK && depth < 3)
         rc = division_rows_children(st, row->code, &kids, &n, err);
     for (i = 0; i < n && rc == GIS_OK; i++) {
         snprintf(code, sizeof code, "%s%s", new_code, kids[i].code + plen);
-        rc = recode_tree(x, st, g, &kids[i], code, depth + 1, problems, err);
+        rc = recode_tree(o, st, g, &kids[i], code, depth + 1, problems, err);
     }
     division_rows_free(kids, n);
-    return rc == GIS_OK ? close_row(&x->o, st, g, row, problems, err) : rc;
+    return rc == GIS_OK ? close_row(o, st, g, row, problems, err) : rc;
 }
 
 static enum gis_status recode_run(void *ctx,
@@ -586,6 +661,10 @@ static enum gis_status recode_run(void *ctx,
     char msg[GIS_ERROR_MSG_MAX];
     enum gis_status rc = division_row_get(st, x->code, &row, err);
 
+    if (rc == GIS_OK)
+        rc = scope_check(&x->o, row->code, err);
+    if (rc == GIS_OK)
+        rc = scope_check(&x->o, x->to.code, err);
     if (rc == GIS_OK && (int)x->to.level != row->level) {
         snprintf(msg, sizeof msg, "%s is a %s; %s would make it a %s", row->code,
                  division_level_name(row->level), x->to.code,
@@ -597,7 +676,7 @@ static enum gis_status recode_run(void *ctx,
         rc = reject(problems, err, msg);
     }
     if (rc == GIS_OK)
-        rc = recode_tree(x, st, g, row, x->to.code, 0, problems, err);
+        rc = recode_tree(&x->o, st, g, row, x->to.code, 0, problems, err);
     division_row_free(taken);
     division_row_free(row);
     return rc;
@@ -627,6 +706,531 @@ enum gis_status division_ops_recode(struct editor *ed,
         return rc;
     snprintf(target, sizeof target, "%.12s>%.12s", code, x.to.code);
     return run_op(ed, &x.o, "recode-division", target, recode_run, &x, out, problems, err);
+}
+
+/* ---------------------------------------------------------------- merge */
+
+struct merge_ctx {
+    struct op_ctx o;
+    const struct division_merge_input *in;
+    struct division_row **rows; /* in->codes' rows, in order */
+    const struct division_row *into;
+    struct division_code new_code;
+    long long population, elderly_60plus; /* summed; -1 when one is unknown */
+};
+
+/* Each code's current row, in the caller's scope. */
+static enum gis_status merge_read(struct merge_ctx *m, struct store *st, struct gis_error *err)
+{
+    enum gis_status rc = GIS_OK;
+    size_t i;
+
+    for (i = 0; i < m->in->n_codes && rc == GIS_OK; i++) {
+        rc = division_row_get(st, m->in->codes[i], &m->rows[i], err);
+        if (rc == GIS_OK)
+            rc = scope_check(&m->o, m->rows[i]->code, err);
+    }
+    return rc;
+}
+
+static long long sum_known(long long a, long long b)
+{
+    return a < 0 || b < 0 ? -1 : a + b;
+}
+
+/* Polygons of one parent and level, each named once; into found; the counts summed. */
+static enum gis_status
+merge_siblings(struct merge_ctx *m, struct edit_problems *p, struct gis_error *err)
+{
+    const struct division_row *a = m->rows[0];
+    char msg[GIS_ERROR_MSG_MAX];
+    size_t i, j;
+
+    m->population = m->elderly_60plus = 0;
+    for (i = 0; i < m->in->n_codes; i++) {
+        const struct division_row *b = m->rows[i];
+        for (j = 0; j < i; j++)
+            if (!strcmp(m->rows[j]->code, b->code))
+                return reject(p, err, "a division is named twice in codes");
+        if (!b->wkb)
+            return reject(p, err, "merge-divisions needs polygons (a village has only a seat)");
+        if (strcmp(a->parent, b->parent) || a->level != b->level) {
+            snprintf(msg, sizeof msg,
+                     "%s lies in %s and %s in %s: only divisions of one parent merge", a->code,
+                     a->parent, b->code, b->parent);
+            return reject(p, err, msg);
+        }
+        if (m->in->into && !strcmp(b->code, m->in->into))
+            m->into = b;
+        m->population = sum_known(m->population, b->population);
+        m->elderly_60plus = sum_known(m->elderly_60plus, b->elderly_60plus);
+    }
+    if (m->in->into && !m->into)
+        return reject(p, err, "into must be one of codes");
+    return GIS_OK;
+}
+
+/* A new code: of their level under their parent, in scope, not taken. */
+static enum gis_status merge_new_code(struct merge_ctx *m,
+                                      struct store *st,
+                                      struct edit_problems *p,
+                                      struct gis_error *err)
+{
+    const struct division_row *a = m->rows[0];
+    struct division_row *taken = NULL;
+    char msg[GIS_ERROR_MSG_MAX];
+    enum gis_status rc;
+
+    if (strcmp(m->new_code.parent, a->parent) || (int)m->new_code.level != a->level) {
+        snprintf(msg, sizeof msg, "the new code %s must be a %s under %s", m->new_code.code,
+                 division_level_name(a->level), a->parent);
+        return reject(p, err, msg);
+    }
+    rc = scope_check(&m->o, m->new_code.code, err);
+    if (rc == GIS_OK && division_row_get(st, m->new_code.code, &taken, NULL) == GIS_OK) {
+        snprintf(msg, sizeof msg, "code %s is taken by %s", m->new_code.code, taken->name);
+        rc = reject(p, err, msg);
+    }
+    division_row_free(taken);
+    return rc;
+}
+
+static enum gis_status
+merge_rows(struct merge_ctx *m, struct store *st, struct edit_problems *p, struct gis_error *err)
+{
+    enum gis_status rc = merge_read(m, st, err);
+
+    if (rc == GIS_OK)
+        rc = merge_siblings(m, p, err);
+    if (rc == GIS_OK && !m->in->into)
+        rc = merge_new_code(m, st, p, err);
+    return rc;
+}
+
+/* The divisions' children under target (next free codes), the facilities naming a
+ * merged division moved to target, the merged rows closed (all but target). */
+static enum gis_status merge_members(struct merge_ctx *m,
+                                     struct store *st,
+                                     struct edit_group *g,
+                                     const char *target,
+                                     struct edit_problems *problems,
+                                     struct gis_error *err)
+{
+    struct division_row *kids = NULL;
+    char code[DIVISION_CODE_MAX];
+    enum gis_status rc = GIS_OK;
+    size_t i, k, n = 0;
+
+    for (i = 0; i < m->in->n_codes && rc == GIS_OK; i++) {
+        const struct division_row *b = m->rows[i];
+        if (!strcmp(b->code, target))
+            continue;
+        rc = division_rows_children(st, b->code, &kids, &n, err);
+        for (k = 0; k < n && rc == GIS_OK; k++) {
+            rc = next_code(st, target, kids[k].level, code, err);
+            if (rc == GIS_OK)
+                rc = recode_tree(&m->o, st, g, &kids[k], code, 1, problems, err);
+        }
+        division_rows_free(kids, n);
+        kids = NULL;
+        n = 0;
+        if (rc == GIS_OK)
+            rc = move_facilities(&m->o, st, g, b->code, target, NULL, NULL, 0, problems, err);
+        if (rc == GIS_OK)
+            rc = close_row(&m->o, st, g, b, problems, err);
+    }
+    return rc;
+}
+
+/* into keeps its code and row: its polygon becomes the union, its counts the sums. */
+static enum gis_status merge_into(struct merge_ctx *m,
+                                  struct store *st,
+                                  struct edit_group *g,
+                                  const struct division_merge *u,
+                                  struct edit_problems *problems,
+                                  struct gis_error *err)
+{
+    struct edit_prop props[2];
+    char pop[24], old[24];
+    size_t n = 0;
+    char *json = division_wkb_geojson(u->wkb, u->wkb_n);
+    struct edit_input in = {.layer_id = "divisions",
+                            .action = EDIT_UPDATE,
+                            .fid = m->into->code,
+                            .has_geometry = true,
+                            .geometry = json,
+                            .props = props};
+    enum gis_status rc = json ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+
+    snprintf(pop, sizeof pop, "%lld", m->population);
+    snprintf(old, sizeof old, "%lld", m->elderly_60plus);
+    prop(props, &n, "population", EDIT_JSON_NUMBER, m->population >= 0 ? pop : NULL);
+    prop(props, &n, "elderly_60plus", EDIT_JSON_NUMBER, m->elderly_60plus >= 0 ? old : NULL);
+    in.n_props = n;
+    if (rc == GIS_OK)
+        rc = member(&m->o, st, g, &in, problems, err);
+    if (rc == GIS_OK &&
+        !result_add(m->o.res, m->into->code, NULL, m->into->parent, "changed", m->into->name, json))
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    free(json);
+    return rc;
+}
+
+static enum gis_status merge_write(struct merge_ctx *m,
+                                   struct store *st,
+                                   struct edit_group *g,
+                                   const struct division_merge *u,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err)
+{
+    struct row_override ov = {m->in->new_name,   u->wkb, u->wkb_n, m->population,
+                              m->elderly_60plus, true};
+    enum gis_status rc;
+
+    m->o.res->area_before_m2 = u->area_before_m2;
+    m->o.res->area_after_m2 = u->area_after_m2;
+    if (m->into) {
+        rc = merge_into(m, st, g, u, problems, err);
+        return rc == GIS_OK ? merge_members(m, st, g, m->into->code, problems, err) : rc;
+    }
+    rc = create_row(&m->o, st, g, m->rows[0], m->new_code.code, &ov, problems, err);
+    return rc == GIS_OK ? merge_members(m, st, g, m->new_code.code, problems, err) : rc;
+}
+
+static enum gis_status merge_run(void *ctx,
+                                 struct store *st,
+                                 struct edit_group *g,
+                                 struct edit_problems *problems,
+                                 struct gis_error *err)
+{
+    struct merge_ctx *m = ctx;
+    size_t n = m->in->n_codes, i;
+    const unsigned char **wkb = calloc(n, sizeof *wkb);
+    size_t *wkb_n = calloc(n, sizeof *wkb_n);
+    struct division_topo *t = NULL;
+    struct division_merge u = {0};
+    char msg[GIS_ERROR_MSG_MAX];
+    enum gis_status rc = wkb && wkb_n ? merge_rows(m, st, problems, err)
+                                      : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+
+    for (i = 0; i < n && rc == GIS_OK; i++) {
+        wkb[i] = m->rows[i]->wkb;
+        wkb_n[i] = m->rows[i]->wkb_n;
+    }
+    if (rc == GIS_OK)
+        rc = division_topo_new(m->rows[0]->seat_lon, m->rows[0]->seat_lat, m->in->c.tolerance_m, &t,
+                               err);
+    if (rc == GIS_OK)
+        rc = division_topo_merge(t, wkb, wkb_n, n, &u, err);
+    if (rc == GIS_OK && u.parts != 1) {
+        snprintf(msg, sizeof msg, "the divisions do not all touch: their union would be %d pieces",
+                 u.parts);
+        rc = reject(problems, err, msg);
+    }
+    if (rc == GIS_OK)
+        rc = merge_write(m, st, g, &u, problems, err);
+    free(u.wkb);
+    division_topo_free(t);
+    free(wkb);
+    free(wkb_n);
+    return rc;
+}
+
+enum gis_status division_ops_merge(struct editor *ed,
+                                   const struct auth_identity *who,
+                                   const struct division_merge_input *in,
+                                   struct division_op_result **out,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err)
+{
+    struct merge_ctx m;
+    char target[40];
+    enum gis_status rc;
+    size_t i;
+
+    if (!in || !in->codes || in->n_codes < 2 || in->n_codes > DIVISION_MERGE_MAX ||
+        !in->into == !in->new_code || (in->new_code && (!in->new_name || !*in->new_name)))
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "merge-divisions needs 2 to %d codes and either into (one of them) or "
+                        "a new code and name",
+                        DIVISION_MERGE_MAX);
+    memset(&m, 0, sizeof m);
+    m.o.c = &in->c;
+    m.o.who = who;
+    m.in = in;
+    rc = in->new_code ? division_code_parse(in->new_code, &m.new_code, err) : GIS_OK;
+    if (rc != GIS_OK)
+        return rc;
+    m.rows = calloc(in->n_codes, sizeof *m.rows);
+    if (!m.rows)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    snprintf(target, sizeof target, "%.12s+%zu>%.12s", in->codes[0], in->n_codes - 1,
+             in->into ? in->into : m.new_code.code);
+    rc = run_op(ed, &m.o, "merge-divisions", target, merge_run, &m, out, problems, err);
+    for (i = 0; i < in->n_codes; i++)
+        division_row_free(m.rows[i]);
+    free(m.rows);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- split */
+
+struct split_ctx {
+    struct op_ctx o;
+    const struct division_split_input *in;
+    struct division_row *row, *kids;
+    size_t n_kids;
+    struct division_topo *t;
+    struct division_split x;
+    int *kid_part; /* the part each child's seat lies in */
+};
+
+/* The new codes: as many as parts, each the row's level under its parent, once, free
+ * (or the row's own: that part keeps the row). */
+static enum gis_status
+split_codes(struct split_ctx *s, struct store *st, struct edit_problems *p, struct gis_error *err)
+{
+    char msg[GIS_ERROR_MSG_MAX];
+    struct division_row *taken = NULL;
+    struct division_code dc;
+    enum gis_status rc = GIS_OK;
+    size_t i, j;
+
+    if (s->in->n_new != s->x.n) {
+        snprintf(msg, sizeof msg, "the division falls in %zu parts; \"new\" names %zu", s->x.n,
+                 s->in->n_new);
+        return reject(p, err, msg);
+    }
+    for (i = 0; i < s->x.n && rc == GIS_OK; i++) {
+        const char *code = s->in->news[i].code;
+        rc = division_code_parse(code, &dc, err);
+        if (rc != GIS_OK)
+            return rc;
+        for (j = 0; j < i; j++)
+            if (!strcmp(s->in->news[j].code, code))
+                return reject(p, err, "a code is named twice in new");
+        if (strcmp(dc.parent, s->row->parent) || (int)dc.level != s->row->level) {
+            snprintf(msg, sizeof msg, "the new code %s must be a %s under %s", code,
+                     division_level_name(s->row->level), s->row->parent);
+            return reject(p, err, msg);
+        }
+        rc = scope_check(&s->o, dc.code, err);
+        if (rc == GIS_OK && strcmp(dc.code, s->row->code) &&
+            division_row_get(st, dc.code, &taken, NULL) == GIS_OK) {
+            snprintf(msg, sizeof msg, "code %s is taken by %s", code, taken->name);
+            rc = reject(p, err, msg);
+        }
+        division_row_free(taken);
+        taken = NULL;
+    }
+    return rc;
+}
+
+/* Which part each child's seat (or a point of its polygon) lies in. */
+static enum gis_status split_children(struct split_ctx *s,
+                                      struct store *st,
+                                      struct edit_problems *p,
+                                      struct gis_error *err)
+{
+    char msg[GIS_ERROR_MSG_MAX];
+    enum gis_status rc = division_rows_children(st, s->row->code, &s->kids, &s->n_kids, err);
+    size_t i, k;
+
+    if (rc == GIS_OK && !(s->kid_part = calloc(s->n_kids ? s->n_kids : 1, sizeof *s->kid_part)))
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    for (i = 0; i < s->n_kids && rc == GIS_OK; i++) {
+        s->kid_part[i] = -1;
+        for (k = 0; k < s->x.n && s->kid_part[i] < 0; k++)
+            if (s->kids[i].has_seat &&
+                division_topo_covers(s->t, s->x.wkb[k], s->x.wkb_n[k], s->kids[i].seat_lon,
+                                     s->kids[i].seat_lat))
+                s->kid_part[i] = (int)k;
+        if (s->kid_part[i] < 0) {
+            snprintf(msg, sizeof msg, "%s (%s) has no seat inside any part", s->kids[i].code,
+                     s->kids[i].name);
+            rc = reject(p, err, msg);
+        }
+    }
+    return rc;
+}
+
+/* Part k: its row (the original's, kept, or a new one with the counts of its children). */
+static enum gis_status split_part(struct split_ctx *s,
+                                  struct store *st,
+                                  struct edit_group *g,
+                                  size_t k,
+                                  struct edit_problems *p,
+                                  struct gis_error *err)
+{
+    struct row_override ov = {s->in->news[k].name, s->x.wkb[k], s->x.wkb_n[k], 0, 0, true};
+    size_t i;
+
+    if (!strcmp(s->in->news[k].code, s->row->code))
+        return set_polygon(&s->o, st, g, s->row, s->x.wkb[k], s->x.wkb_n[k], p, err);
+    for (i = 0; i < s->n_kids; i++)
+        if (s->kid_part[i] == (int)k) {
+            ov.population = sum_known(ov.population, s->kids[i].population);
+            ov.elderly_60plus = sum_known(ov.elderly_60plus, s->kids[i].elderly_60plus);
+        }
+    return create_row(&s->o, st, g, s->row, s->in->news[k].code, &ov, p, err);
+}
+
+/* Each child whose part is not the kept row's, under its part's code. */
+static enum gis_status split_move_children(struct split_ctx *s,
+                                           struct store *st,
+                                           struct edit_group *g,
+                                           struct edit_problems *p,
+                                           struct gis_error *err)
+{
+    char code[DIVISION_CODE_MAX];
+    enum gis_status rc = GIS_OK;
+    size_t i;
+
+    for (i = 0; i < s->n_kids && rc == GIS_OK; i++) {
+        const char *to = s->in->news[s->kid_part[i]].code;
+        if (!strcmp(to, s->row->code))
+            continue;
+        rc = next_code(st, to, s->kids[i].level, code, err);
+        if (rc == GIS_OK)
+            rc = recode_tree(&s->o, st, g, &s->kids[i], code, 1, p, err);
+    }
+    return rc;
+}
+
+static enum gis_status split_write(struct split_ctx *s,
+                                   struct store *st,
+                                   struct edit_group *g,
+                                   struct edit_problems *p,
+                                   struct gis_error *err)
+{
+    bool is_kept = false;
+    enum gis_status rc = GIS_OK;
+    size_t k;
+
+    /* New rows first (children need their parents), the kept row's polygon last: a
+     * revert undoes the members in reverse, so the original grows back before anything
+     * returns into it. */
+    for (k = 0; k < s->x.n && rc == GIS_OK; k++)
+        if (strcmp(s->in->news[k].code, s->row->code))
+            rc = split_part(s, st, g, k, p, err);
+        else
+            is_kept = true;
+    if (rc == GIS_OK)
+        rc = split_move_children(s, st, g, p, err);
+    for (k = 0; k < s->x.n && rc == GIS_OK; k++)
+        if (strcmp(s->in->news[k].code, s->row->code))
+            rc = move_facilities(&s->o, st, g, s->row->code, s->in->news[k].code, s->t, s->x.wkb[k],
+                                 s->x.wkb_n[k], p, err);
+    for (k = 0; k < s->x.n && rc == GIS_OK && is_kept; k++)
+        if (!strcmp(s->in->news[k].code, s->row->code))
+            rc = split_part(s, st, g, k, p, err);
+    if (rc == GIS_OK && !is_kept)
+        rc = close_row(&s->o, st, g, s->row, p, err);
+    s->o.res->area_before_m2 = s->x.area_m2_before;
+    for (k = 0; k < s->x.n; k++)
+        s->o.res->area_after_m2 += s->x.area_m2[k];
+    return rc;
+}
+
+static enum gis_status split_by_line(struct split_ctx *s, struct gis_error *err)
+{
+    unsigned char *w = NULL;
+    size_t wn = 0;
+    enum gis_status rc = division_geojson_wkb(s->in->line, &w, &wn, err);
+
+    if (rc == GIS_OK)
+        rc = division_topo_split_line(s->t, s->row->wkb, s->row->wkb_n, w, wn, &s->x, err);
+    free(w);
+    return rc;
+}
+
+/* The parts' geometry, by line or by parts. */
+static enum gis_status split_geometry(struct split_ctx *s, struct gis_error *err)
+{
+    const struct division_split_input *in = s->in;
+    size_t n = in->n_parts ? in->n_parts : 1, i;
+    unsigned char **w;
+    size_t *wn;
+    enum gis_status rc;
+
+    if (in->line)
+        return split_by_line(s, err);
+    w = calloc(n, sizeof *w);
+    wn = calloc(n, sizeof *wn);
+    rc = w && wn ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    for (i = 0; i < in->n_parts && rc == GIS_OK; i++)
+        rc = division_geojson_wkb(in->parts[i], &w[i], &wn[i], err);
+    if (rc == GIS_OK)
+        rc =
+            division_topo_split_parts(s->t, s->row->wkb, s->row->wkb_n,
+                                      (const unsigned char *const *)w, wn, in->n_parts, &s->x, err);
+    for (i = 0; w && i < in->n_parts; i++)
+        free(w[i]);
+    free(w);
+    free(wn);
+    return rc;
+}
+
+static enum gis_status split_run(void *ctx,
+                                 struct store *st,
+                                 struct edit_group *g,
+                                 struct edit_problems *problems,
+                                 struct gis_error *err)
+{
+    struct split_ctx *s = ctx;
+    enum gis_status rc = division_row_get(st, s->in->code, &s->row, err);
+
+    if (rc == GIS_OK)
+        rc = scope_check(&s->o, s->row->code, err);
+    if (rc == GIS_OK && !s->row->wkb)
+        rc = reject(problems, err, "a village has only a seat: nothing to split");
+    if (rc == GIS_OK)
+        rc =
+            division_topo_new(s->row->seat_lon, s->row->seat_lat, s->in->c.tolerance_m, &s->t, err);
+    if (rc == GIS_OK)
+        rc = split_geometry(s, err);
+    if (rc == GIS_ERR_REJECTED && !problems->n)
+        edit_problem_add(problems, s->in->line ? "line" : "parts", "%s",
+                         err ? err->msg : "refused");
+    if (rc == GIS_OK)
+        rc = split_codes(s, st, problems, err);
+    if (rc == GIS_OK)
+        rc = split_children(s, st, problems, err);
+    if (rc == GIS_OK)
+        rc = split_write(s, st, g, problems, err);
+    return rc;
+}
+
+enum gis_status division_ops_split(struct editor *ed,
+                                   const struct auth_identity *who,
+                                   const struct division_split_input *in,
+                                   struct division_op_result **out,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err)
+{
+    struct split_ctx s;
+    char target[40];
+    enum gis_status rc;
+
+    if (!in || !in->code || !in->line == !in->parts || !in->news ||
+        (in->parts && (in->n_parts < 2 || in->n_parts > DIVISION_MERGE_MAX)) ||
+        in->n_new > DIVISION_MERGE_MAX)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "split-division needs a code, either a line or 2 to %d parts, and the "
+                        "new divisions",
+                        DIVISION_MERGE_MAX);
+    memset(&s, 0, sizeof s);
+    s.o.c = &in->c;
+    s.o.who = who;
+    s.in = in;
+    snprintf(target, sizeof target, "%.12s/%zu", in->code, in->n_new);
+    rc = run_op(ed, &s.o, "split-division", target, split_run, &s, out, problems, err);
+    division_split_clear(&s.x);
+    division_topo_free(s.t);
+    division_rows_free(s.kids, s.n_kids);
+    division_row_free(s.row);
+    free(s.kid_part);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- validate */

@@ -95,6 +95,58 @@ enum gis_status division_ops_recode(struct editor *ed,
                                     struct edit_problems *problems,
                                     struct gis_error *err);
 
+#define DIVISION_MERGE_MAX 16
+
+struct division_merge_input {
+    struct division_op_common c;
+    const char *const *codes; /* 2..DIVISION_MERGE_MAX siblings */
+    size_t n_codes;
+    const char *into;                /* one of codes, which keeps its row; or NULL and: */
+    const char *new_code, *new_name; /* a new division of the same level and parent */
+};
+
+/* merge-divisions: one polygon, the union of the codes' (shared borders dissolved, no
+ * slivers), kept by into or given to a new division (its counts the sums); the others'
+ * children re-parented under it with the next free codes (their own children following
+ * the new prefix, their old codes named as former codes), their facilities moved, their
+ * rows closed on the effective date. Refused when the codes are not current siblings with
+ * polygons, do not all touch, lie outside the caller's scope, or the new code is taken. */
+enum gis_status division_ops_merge(struct editor *ed,
+                                   const struct auth_identity *who,
+                                   const struct division_merge_input *in,
+                                   struct division_op_result **out,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err);
+
+struct division_new {
+    const char *code, *name;
+};
+
+struct division_split_input {
+    struct division_op_common c;
+    const char *code;
+    const char *line;         /* a GeoJSON LineString, or NULL and: */
+    const char *const *parts; /* GeoJSON Polygons covering it */
+    size_t n_parts;
+    const struct division_new *news; /* one per part (by line: west to east) */
+    size_t n_new;
+};
+
+/* split-division: the division cut by a line (its parts ordered west to east) or into
+ * the given parts (clipped to it; together they must cover it within the tolerance), the
+ * parts sharing their borders vertex for vertex; part i becomes news[i] (a new division
+ * of the same level and parent, or the division itself, which then keeps its row); the
+ * children go by location (the part holding their seat), re-coded under their new
+ * parent; facilities follow; the original row closes unless kept. Refused when the line
+ * does not cross, a part holds nothing, the parts leave a gap, the number of new
+ * divisions differs from the parts', or a code is taken. */
+enum gis_status division_ops_split(struct editor *ed,
+                                   const struct auth_identity *who,
+                                   const struct division_split_input *in,
+                                   struct division_op_result **out,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err);
+
 /* validate-divisions: the coverage check for code's subtree (NULL: everything) read from
  * st. out: the problems (cleared by division_problems_clear), out_parents the number of
  * parents checked. */

@@ -83,8 +83,8 @@ static enum gis_status check_scope(const struct auth_identity *who,
 {
     if (!s->exists || auth_scope_covers(who, s->scope_code[0] ? s->scope_code : NULL))
         return GIS_OK;
-    return gis_fail(err, GIS_ERR_FORBIDDEN, "%s %s is outside the scope of %s (division %s)%s",
-                    s->fid, s->scope_code[0] ? "lies" : "names no division and so lies", who->name,
+    return gis_fail(err, GIS_ERR_FORBIDDEN, "%s %s outside the scope of %s (division %s)%s", s->fid,
+                    s->scope_code[0] ? "lies" : "names no division and so lies", who->name,
                     who->scope, when);
 }
 

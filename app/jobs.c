@@ -193,7 +193,12 @@ static void end_job(struct job *jb, enum gis_status rc, char *buf, size_t len, c
         jb->info.status = JOB_FAILED;
         jb->info.error = rc;
         snprintf(jb->info.message, sizeof jb->info.message, "%s", msg);
-        free(buf);
+        if (len && jb->spec.has_error_body) { /* the failure's details (jobs_result_take) */
+            jb->result = buf;
+            jb->result_len = len;
+        } else {
+            free(buf);
+        }
     }
 }
 

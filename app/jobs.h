@@ -92,6 +92,7 @@ struct job_spec {
     const char *queue_key; /* whose turn it is in the queue: the user or the client's
                               address (copied); NULL: owner */
     int read_role;         /* copied to job_info.read_role */
+    bool has_error_body;   /* what a failing run wrote is its failure's details (JSON) */
 };
 
 /* Queues a job. out_id: the new job's id. GIS_ERR_TIMEOUT when the table is full, the
@@ -132,7 +133,9 @@ typedef void (*job_done_fn)(void *cls);
 enum gis_status jobs_watch(struct jobs *j, const char *id, job_done_fn done, void *cls);
 
 /* Takes an ended job out of the table (hidden ones included): its final state, and for
- * a successful one its result (out: malloc'd, caller frees; else NULL). GIS_ERR_NOT_FOUND
+ * a successful one its result, for a failed one with has_error_body what its run wrote (the
+ * failure's details, e.g. every reason of a refusal), if anything (out: malloc'd, caller
+ * frees; else NULL). GIS_ERR_NOT_FOUND
  * for an unknown id, GIS_ERR_INVALID_ARG (nothing taken) while it is still queued or
  * running. */
 enum gis_status jobs_result_take(struct jobs *j,

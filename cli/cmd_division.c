@@ -30,6 +30,12 @@ static const char USAGE[] =
     "                           facilities follow); --may-split lets FROM fall in pieces\n"
     "  rename-division --code CODE --name NAME [--pinyin PINYIN]\n"
     "  recode-division --code CODE --new-code CODE   (children follow the new prefix)\n"
+    "  merge-divisions --codes A,B[,...] (--into A | --new-code CODE --name NAME)\n"
+    "                           one polygon, the union; the others' children re-coded under\n"
+    "                           it, their rows closed\n"
+    "  split-division --code CODE (--line GEOJSON|@FILE | --part GEOJSON|@FILE ...)\n"
+    "                 --new CODE=NAME ...  one --new per part (by line: west to east); the\n"
+    "                           division's own code keeps its row; children go by location\n"
     "\n"
     "operations also take --reason TEXT (required), --approval DOC, --valid-from YYYY-MM-DD\n"
     "(the effective date, default today), --dry-run (everything but the commit: prints what\n"
@@ -37,11 +43,39 @@ static const char USAGE[] =
     "revert AUDIT_ID (the printed audit_id) undoes it as a whole.\n";
 
 struct opts {
-    const char *db, *from, *to, *area, *code, *new_code, *name, *pinyin;
+    const char *db, *from, *to, *area, *code, *new_code, *name, *pinyin, *codes, *into;
     const char *reason, *approval, *valid_from, *arg;
     bool is_dry_run, may_split, is_json;
     double tol;
+    const char *line, *parts[DIVISION_MERGE_MAX], *news[DIVISION_MERGE_MAX];
+    size_t n_parts, n_new;
+    bool is_too_many;
 };
+
+/* --part and --new, given once per part. */
+static void repeat(struct opts *o, int ch, const char *arg)
+{
+    size_t *n = ch == 'P' ? &o->n_parts : &o->n_new;
+
+    if (*n == DIVISION_MERGE_MAX) {
+        o->is_too_many = true;
+        return;
+    }
+    (ch == 'P' ? o->parts : o->news)[(*n)++] = arg;
+}
+
+/* --dry-run, --may-split, --json. */
+static bool flag(struct opts *o, int ch)
+{
+    bool *f = ch == 'D'   ? &o->is_dry_run
+              : ch == 'S' ? &o->may_split
+              : ch == 'j' ? &o->is_json
+                          : NULL;
+
+    if (f)
+        *f = true;
+    return f != NULL;
+}
 
 static int parse(int argc, char **argv, struct opts *o)
 {
@@ -61,6 +95,11 @@ static int parse(int argc, char **argv, struct opts *o)
         {"may-split", no_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'},
         {"tolerance", required_argument, NULL, 'T'},
+        {"codes", required_argument, NULL, 'L'},
+        {"into", required_argument, NULL, 'I'},
+        {"line", required_argument, NULL, 'l'},
+        {"part", required_argument, NULL, 'P'},
+        {"new", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -70,17 +109,16 @@ static int parse(int argc, char **argv, struct opts *o)
     slot['d'] = &o->db, slot['f'] = &o->from, slot['t'] = &o->to, slot['a'] = &o->area;
     slot['c'] = &o->code, slot['C'] = &o->new_code, slot['n'] = &o->name;
     slot['p'] = &o->pinyin, slot['r'] = &o->reason, slot['A'] = &o->approval;
-    slot['v'] = &o->valid_from;
+    slot['v'] = &o->valid_from, slot['L'] = &o->codes, slot['I'] = &o->into;
+    slot['l'] = &o->line;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         if (ch > 0 && ch < 128 && slot[ch])
             *slot[ch] = optarg;
-        else if (ch == 'D')
-            o->is_dry_run = true;
-        else if (ch == 'S')
-            o->may_split = true;
-        else if (ch == 'j')
-            o->is_json = true;
+        else if (ch == 'P' || ch == 'N')
+            repeat(o, ch, optarg);
+        else if (flag(o, ch))
+            continue;
         else if (ch == 'T' && cli_number(optarg, 0.001, 1000, false, &o->tol))
             continue;
         else if (ch == 'h')
@@ -263,6 +301,105 @@ static int finish(enum gis_status rc,
     return CLI_FAILURE;
 }
 
+/* --codes A,B,...: the list split in place (text is a copy). */
+static size_t split_codes(char *text, const char **out, size_t max)
+{
+    size_t n = 0;
+    char *p = text;
+
+    while (p && *p && n < max) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        out[n++] = p;
+        p = comma ? comma + 1 : NULL;
+    }
+    return p && *p ? max + 1 : n; /* more than max: refused */
+}
+
+static enum gis_status merge(struct editor *ed,
+                             const struct auth_identity *who,
+                             const struct division_op_common *c,
+                             const struct opts *o,
+                             struct division_op_result **r,
+                             struct edit_problems *p,
+                             struct gis_error *err)
+{
+    const char *codes[DIVISION_MERGE_MAX + 1];
+    char *text = o->codes ? strdup(o->codes) : NULL;
+    struct division_merge_input in = {*c, codes, 0, o->into, o->new_code, o->name};
+    enum gis_status rc;
+
+    if (!text)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "merge-divisions needs --codes A,B,...");
+    in.n_codes = split_codes(text, codes, DIVISION_MERGE_MAX);
+    rc = division_ops_merge(ed, who, &in, r, p, err);
+    free(text);
+    return rc;
+}
+
+/* split-division's texts: the line or parts read (@FILE), each --new split at '='. */
+struct split_texts {
+    char *line, *parts[DIVISION_MERGE_MAX], *news[DIVISION_MERGE_MAX];
+    struct division_new nw[DIVISION_MERGE_MAX];
+};
+
+static void split_texts_free(struct split_texts *x)
+{
+    size_t i;
+
+    free(x->line);
+    for (i = 0; i < DIVISION_MERGE_MAX; i++) {
+        free(x->parts[i]);
+        free(x->news[i]);
+    }
+}
+
+static enum gis_status
+split_read(const struct opts *o, struct split_texts *x, struct gis_error *err)
+{
+    size_t i;
+
+    if (o->is_too_many)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "at most %d parts", DIVISION_MERGE_MAX);
+    if (o->line && !(x->line = area_text(o->line)))
+        return gis_fail(err, GIS_ERR_IO, "cannot read %s", o->line);
+    for (i = 0; i < o->n_parts; i++)
+        if (!(x->parts[i] = area_text(o->parts[i])))
+            return gis_fail(err, GIS_ERR_IO, "cannot read %s", o->parts[i]);
+    for (i = 0; i < o->n_new; i++) {
+        char *eq;
+        if (!(x->news[i] = strdup(o->news[i])) || !(eq = strchr(x->news[i], '=')))
+            return gis_fail(err, GIS_ERR_INVALID_ARG, "--new CODE=NAME, not '%s'", o->news[i]);
+        *eq = '\0';
+        x->nw[i] = (struct division_new){x->news[i], eq + 1};
+    }
+    return GIS_OK;
+}
+
+static enum gis_status split(struct editor *ed,
+                             const struct auth_identity *who,
+                             const struct division_op_common *c,
+                             const struct opts *o,
+                             struct division_op_result **r,
+                             struct edit_problems *p,
+                             struct gis_error *err)
+{
+    struct split_texts x;
+    struct division_split_input in = {*c, o->code, NULL, NULL, o->n_parts, NULL, o->n_new};
+    enum gis_status rc;
+
+    memset(&x, 0, sizeof x);
+    rc = split_read(o, &x, err);
+    in.line = x.line;
+    in.parts = o->n_parts ? (const char *const *)x.parts : NULL;
+    in.news = x.nw;
+    if (rc == GIS_OK)
+        rc = division_ops_split(ed, who, &in, r, p, err);
+    split_texts_free(&x);
+    return rc;
+}
+
 static int operate(const char *op, const struct opts *o)
 {
     struct auth_identity who = {.role = AUTH_ADMIN};
@@ -284,6 +421,10 @@ static int operate(const char *op, const struct opts *o)
                               : division_ops_transfer(ed, &who, &in, &r, &p, &err);
     } else if (rc == GIS_OK && !strcmp(op, "rename-division")) {
         rc = division_ops_rename(ed, &who, &c, o->code, o->name, o->pinyin, &r, &p, &err);
+    } else if (rc == GIS_OK && !strcmp(op, "split-division")) {
+        rc = split(ed, &who, &c, o, &r, &p, &err);
+    } else if (rc == GIS_OK && !strcmp(op, "merge-divisions")) {
+        rc = merge(ed, &who, &c, o, &r, &p, &err);
     } else if (rc == GIS_OK) {
         rc = division_ops_recode(ed, &who, &c, o->code, o->new_code, &r, &p, &err);
     }
@@ -294,7 +435,8 @@ static int operate(const char *op, const struct opts *o)
 
 int cli_division(int argc, char **argv)
 {
-    static const char *const ops[] = {"transfer-area", "rename-division", "recode-division"};
+    static const char *const ops[] = {"transfer-area", "rename-division", "recode-division",
+                                      "merge-divisions", "split-division"};
     struct opts o = {0};
     const char *op = argc > 1 ? argv[1] : "";
     int code;

@@ -747,6 +747,412 @@ enum gis_status division_topo_transfer(struct division_topo *t,
     return GIS_OK;
 }
 
+/* ---------------------------------------------------------------- merge */
+
+/* poly without its holes narrower than the tolerance; *filled gets their area. */
+static GEOSGeometry *fill_slivers(struct division_topo *t, const GEOSGeometry *poly, double *filled)
+{
+    int i, n = GEOSGetNumInteriorRings_r(t->h, poly), k = 0;
+    GEOSGeometry **holes = calloc((size_t)(n ? n : 1), sizeof *holes), *shell;
+
+    if (!holes)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        const GEOSGeometry *ring = GEOSGetInteriorRingN_r(t->h, poly, i);
+        GEOSGeometry *hole = GEOSGeom_createPolygon_r(t->h, GEOSGeom_clone_r(t->h, ring), NULL, 0);
+        double a = 0;
+        if (hole && measure(t, hole, &a))
+            holes[k++] = GEOSGeom_clone_r(t->h, ring); /* a real hole: kept */
+        else
+            *filled += a;
+        drop(t, hole);
+    }
+    shell = GEOSGeom_clone_r(t->h, GEOSGetExteriorRing_r(t->h, poly));
+    poly = shell ? GEOSGeom_createPolygon_r(t->h, shell, holes, (unsigned)k) : NULL;
+    free(holes);
+    return (GEOSGeometry *)poly;
+}
+
+static GEOSGeometry *
+merge_union(struct division_topo *t, GEOSGeometry **g, size_t n, double *filled)
+{
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(t->h, GEOS_GEOMETRYCOLLECTION, g, (unsigned)n);
+    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(t->h, coll) : NULL, **polys, *out = NULL;
+    int i, m = u ? GEOSGetNumGeometries_r(t->h, u) : 0;
+
+    drop(t, coll); /* it owned g's members */
+    polys = u ? calloc((size_t)(m ? m : 1), sizeof *polys) : NULL;
+    for (i = 0; polys && i < m; i++)
+        polys[i] = fill_slivers(t, GEOSGetGeometryN_r(t->h, u, i), filled);
+    for (i = 0; polys && i < m; i++)
+        if (!polys[i])
+            m = -1;
+    if (polys && m >= 0)
+        out = GEOSGeom_createCollection_r(t->h, GEOS_MULTIPOLYGON, polys, (unsigned)m);
+    else if (polys)
+        for (i = 0; i < GEOSGetNumGeometries_r(t->h, u); i++)
+            drop(t, polys[i]);
+    free(polys);
+    drop(t, u);
+    return out;
+}
+
+enum gis_status division_topo_merge(struct division_topo *t,
+                                    const unsigned char *const *wkb,
+                                    const size_t *wkb_n,
+                                    size_t n,
+                                    struct division_merge *out,
+                                    struct gis_error *err)
+{
+    GEOSGeometry **g = calloc(n ? n : 1, sizeof *g), *u = NULL;
+    struct division_merge m = {0};
+    size_t i;
+
+    if (!t || !out || !g || n < 2) {
+        free(g);
+        return gis_fail(err, g ? GIS_ERR_INVALID_ARG : GIS_ERR_NOMEM,
+                        "division_topo_merge: needs two polygons or more");
+    }
+    for (i = 0; i < n; i++) {
+        g[i] = parse(t, wkb[i], wkb_n[i]);
+        if (!g[i]) {
+            while (i--)
+                drop(t, g[i]);
+            free(g);
+            return gis_fail(err, GIS_ERR_GEOMETRY, "unreadable geometry: %s", t->msg);
+        }
+        m.area_before_m2 += area_of(t, g[i]);
+    }
+    u = merge_union(t, g, n, &m.slivers_m2);
+    free(g);
+    if (!u)
+        return geos_fail(t, err, "joining the polygons");
+    m.parts = polygon_count(t, u);
+    m.area_after_m2 = area_of(t, u);
+    m.wkb = to_wkb(t, u, &m.wkb_n);
+    drop(t, u);
+    if (!m.wkb)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    *out = m;
+    return GIS_OK;
+}
+
+/* ---------------------------------------------------------------- split */
+
+void division_split_clear(struct division_split *x)
+{
+    size_t i;
+
+    if (!x)
+        return;
+    for (i = 0; x->wkb && i < x->n; i++)
+        free(x->wkb[i]);
+    free(x->wkb);
+    free(x->wkb_n);
+    free(x->area_m2);
+    memset(x, 0, sizeof *x);
+}
+
+/* The faces of the overlay of g[0..n) (their boundaries, or lines, noded together). */
+static GEOSGeometry *faces_of_n(struct division_topo *t, const GEOSGeometry *const *g, size_t n)
+{
+    GEOSGeometry **lines = calloc(n, sizeof *lines), *all, *noded = NULL, *faces = NULL;
+    const GEOSGeometry *one[1];
+    size_t i, k = 0;
+
+    if (!lines)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        int type = GEOSGeomTypeId_r(t->h, g[i]);
+        bool is_line = type == GEOS_LINESTRING || type == GEOS_MULTILINESTRING;
+        if ((lines[k] = is_line ? GEOSGeom_clone_r(t->h, g[i]) : GEOSBoundary_r(t->h, g[i])))
+            k++;
+    }
+    all = k == n ? GEOSGeom_createCollection_r(t->h, GEOS_GEOMETRYCOLLECTION, lines, (unsigned)k)
+                 : NULL;
+    if (!all)
+        for (i = 0; i < k; i++)
+            drop(t, lines[i]);
+    free(lines);
+    if (all)
+        noded = GEOSUnaryUnion_r(t->h, all);
+    drop(t, all);
+    one[0] = noded;
+    if (noded)
+        faces = GEOSPolygonize_r(t->h, one, 1);
+    drop(t, noded);
+    return faces;
+}
+
+static enum gis_status split_alloc(struct division_split *x, size_t n, struct gis_error *err)
+{
+    x->n = n;
+    x->wkb = calloc(n ? n : 1, sizeof *x->wkb);
+    x->wkb_n = calloc(n ? n : 1, sizeof *x->wkb_n);
+    x->area_m2 = calloc(n ? n : 1, sizeof *x->area_m2);
+    if (x->wkb && x->wkb_n && x->area_m2)
+        return GIS_OK;
+    division_split_clear(x);
+    return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+}
+
+/* owner[i]: the part face i goes to, -1 none (outside the polygon: -2). */
+static enum gis_status split_out(struct division_topo *t,
+                                 const GEOSGeometry *faces,
+                                 const int *owner,
+                                 int nf,
+                                 struct division_split *x,
+                                 struct gis_error *err)
+{
+    bool *pick = calloc((size_t)(nf ? nf : 1), sizeof *pick);
+    enum gis_status rc = pick ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    size_t p;
+    int i;
+
+    for (p = 0; p < x->n && rc == GIS_OK; p++) {
+        GEOSGeometry *u;
+        for (i = 0; i < nf; i++)
+            pick[i] = owner[i] == (int)p;
+        u = faces_union(t, faces, pick, nf);
+        if (!u)
+            rc = geos_fail(t, err, "joining the faces");
+        else if (GEOSisEmpty_r(t->h, u) || !measure(t, u, &x->area_m2[p]))
+            rc = gis_fail(err, GIS_ERR_REJECTED,
+                          "part %zu holds nothing of the division wider "
+                          "than %g m",
+                          p + 1, t->tol);
+        else if (!(x->wkb[p] = to_wkb(t, u, &x->wkb_n[p])))
+            rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+        drop(t, u);
+    }
+    free(pick);
+    return rc;
+}
+
+/* A point inside face i of faces, and whether prepared pg holds it. */
+static bool face_in(struct division_topo *t,
+                    const GEOSGeometry *faces,
+                    int i,
+                    const GEOSPreparedGeometry *pg,
+                    double *x,
+                    double *y)
+{
+    GEOSGeometry *pt = GEOSPointOnSurface_r(t->h, GEOSGetGeometryN_r(t->h, faces, i));
+    bool is_in = pt && GEOSPreparedIntersects_r(t->h, pg, pt) == 1;
+
+    if (pt && x) {
+        GEOSGeomGetX_r(t->h, pt, x);
+        GEOSGeomGetY_r(t->h, pt, y);
+    }
+    drop(t, pt);
+    return is_in;
+}
+
+struct face_key {
+    int i;
+    double x, y;
+};
+
+static int by_west(const void *a, const void *b)
+{
+    const struct face_key *p = a, *q = b;
+
+    if (p->x != q->x)
+        return p->x < q->x ? -1 : 1;
+    return p->y < q->y ? -1 : p->y > q->y;
+}
+
+/* Faces inside the polygon, west to east: owner[face] = its rank. */
+static size_t line_owners(struct division_topo *t,
+                          const GEOSGeometry *poly,
+                          const GEOSGeometry *faces,
+                          int nf,
+                          int *owner)
+{
+    const GEOSPreparedGeometry *pg = GEOSPrepare_r(t->h, poly);
+    struct face_key *keys = calloc((size_t)(nf ? nf : 1), sizeof *keys);
+    size_t k = 0, r;
+    int i;
+
+    for (i = 0; pg && keys && i < nf; i++) {
+        owner[i] = -2;
+        if (face_in(t, faces, i, pg, &keys[k].x, &keys[k].y))
+            keys[k++].i = i;
+    }
+    if (keys)
+        qsort(keys, k, sizeof *keys, by_west);
+    for (r = 0; keys && r < k; r++)
+        owner[keys[r].i] = (int)r;
+    free(keys);
+    if (pg)
+        GEOSPreparedGeom_destroy_r(t->h, pg);
+    return keys ? k : 0;
+}
+
+/* The parts from the faces and their owners: n parts, the original's area. */
+static enum gis_status split_finish(struct division_topo *t,
+                                    const GEOSGeometry *poly,
+                                    const GEOSGeometry *faces,
+                                    const int *owner,
+                                    size_t n,
+                                    struct division_split *out,
+                                    struct gis_error *err)
+{
+    struct division_split x = {0};
+    enum gis_status rc = split_alloc(&x, n, err);
+
+    if (rc == GIS_OK)
+        rc = split_out(t, faces, owner, GEOSGetNumGeometries_r(t->h, faces), &x, err);
+    if (rc != GIS_OK) {
+        division_split_clear(&x);
+        return rc;
+    }
+    x.area_m2_before = area_of(t, poly);
+    *out = x;
+    return GIS_OK;
+}
+
+/* The faces of g[0..n) and an owner slot for each. */
+static enum gis_status split_faces(struct division_topo *t,
+                                   GEOSGeometry **g,
+                                   size_t n,
+                                   GEOSGeometry **faces,
+                                   int **owner,
+                                   struct gis_error *err)
+{
+    int nf;
+
+    *faces = faces_of_n(t, (const GEOSGeometry *const *)g, n);
+    if (!*faces)
+        return geos_fail(t, err, "noding the boundaries");
+    nf = GEOSGetNumGeometries_r(t->h, *faces);
+    *owner = calloc((size_t)(nf ? nf : 1), sizeof **owner);
+    return *owner ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+}
+
+enum gis_status division_topo_split_line(struct division_topo *t,
+                                         const unsigned char *poly_wkb,
+                                         size_t poly_n,
+                                         const unsigned char *line_wkb,
+                                         size_t line_n,
+                                         struct division_split *out,
+                                         struct gis_error *err)
+{
+    GEOSGeometry *g[2] = {parse(t, poly_wkb, poly_n), parse(t, line_wkb, line_n)}, *faces = NULL;
+    int *owner = NULL;
+    size_t k = 0;
+    enum gis_status rc = g[0] && g[1]
+                             ? split_faces(t, g, 2, &faces, &owner, err)
+                             : gis_fail(err, GIS_ERR_GEOMETRY, "unreadable geometry: %s", t->msg);
+
+    if (rc == GIS_OK)
+        k = line_owners(t, g[0], faces, GEOSGetNumGeometries_r(t->h, faces), owner);
+    if (rc == GIS_OK && k < 2)
+        rc = gis_fail(err, GIS_ERR_REJECTED, "the line does not cross the division");
+    if (rc == GIS_OK)
+        rc = split_finish(t, g[0], faces, owner, k, out, err);
+    free(owner);
+    drop(t, faces);
+    drop(t, g[0]);
+    drop(t, g[1]);
+    return rc;
+}
+
+/* The part face i goes to: the first holding a point inside it, else (a sliver between
+ * parts that missed each other) the first it touches, so that the parts still cover the
+ * division exactly; -2 outside the division, -1 none (refused when wide). */
+static enum gis_status face_owner(struct division_topo *t,
+                                  const GEOSPreparedGeometry *const *pg,
+                                  size_t n,
+                                  const GEOSGeometry *faces,
+                                  int i,
+                                  int *owner,
+                                  struct gis_error *err)
+{
+    const GEOSGeometry *f = GEOSGetGeometryN_r(t->h, faces, i);
+    bool is_wide;
+    double a = 0;
+    size_t p;
+
+    *owner = -2;
+    if (!face_in(t, faces, i, pg[0], NULL, NULL))
+        return GIS_OK; /* outside the division: cut off */
+    for (p = 1; p < n; p++)
+        if (face_in(t, faces, i, pg[p], NULL, NULL)) {
+            *owner = (int)p - 1;
+            return GIS_OK;
+        }
+    is_wide = measure(t, f, &a);
+    for (p = 1; p < n && !is_wide; p++)
+        if (GEOSPreparedIntersects_r(t->h, pg[p], f) == 1) {
+            *owner = (int)p - 1;
+            return GIS_OK;
+        }
+    *owner = -1;
+    if (is_wide)
+        return gis_fail(err, GIS_ERR_REJECTED, "the parts leave %.0f m² of the division uncovered",
+                        a);
+    return GIS_OK;
+}
+
+static enum gis_status parts_owners(struct division_topo *t,
+                                    GEOSGeometry **g,
+                                    size_t n,
+                                    const GEOSGeometry *faces,
+                                    int nf,
+                                    int *owner,
+                                    struct gis_error *err)
+{
+    const GEOSPreparedGeometry **pg = calloc(n, sizeof *pg);
+    enum gis_status rc = pg ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    size_t p;
+    int i;
+
+    for (p = 0; p < n && rc == GIS_OK; p++)
+        if (!(pg[p] = GEOSPrepare_r(t->h, g[p])))
+            rc = geos_fail(t, err, "preparing the parts");
+    for (i = 0; i < nf && rc == GIS_OK; i++)
+        rc = face_owner(t, pg, n, faces, i, &owner[i], err);
+    for (p = 0; pg && p < n; p++)
+        if (pg[p])
+            GEOSPreparedGeom_destroy_r(t->h, pg[p]);
+    free(pg);
+    return rc;
+}
+
+enum gis_status division_topo_split_parts(struct division_topo *t,
+                                          const unsigned char *poly_wkb,
+                                          size_t poly_n,
+                                          const unsigned char *const *part_wkb,
+                                          const size_t *part_n,
+                                          size_t n_parts,
+                                          struct division_split *out,
+                                          struct gis_error *err)
+{
+    size_t n = n_parts + 1, i;
+    GEOSGeometry **g = calloc(n, sizeof *g), *faces = NULL;
+    int *owner = NULL;
+    enum gis_status rc = g && n_parts >= 2 ? GIS_OK
+                                           : gis_fail(err, g ? GIS_ERR_INVALID_ARG : GIS_ERR_NOMEM,
+                                                      "a split needs two parts or more");
+
+    for (i = 0; i < n && rc == GIS_OK; i++)
+        if (!(g[i] = i ? parse(t, part_wkb[i - 1], part_n[i - 1]) : parse(t, poly_wkb, poly_n)))
+            rc = gis_fail(err, GIS_ERR_GEOMETRY, "unreadable geometry: %s", t->msg);
+    if (rc == GIS_OK)
+        rc = split_faces(t, g, n, &faces, &owner, err);
+    if (rc == GIS_OK)
+        rc = parts_owners(t, g, n, faces, GEOSGetNumGeometries_r(t->h, faces), owner, err);
+    if (rc == GIS_OK)
+        rc = split_finish(t, g[0], faces, owner, n_parts, out, err);
+    free(owner);
+    drop(t, faces);
+    for (i = 0; g && i < n; i++)
+        drop(t, g[i]);
+    free(g);
+    return rc;
+}
+
 bool division_topo_covers(
     struct division_topo *t, const unsigned char *wkb, size_t n, double lon, double lat)
 {

@@ -136,6 +136,62 @@ enum gis_status division_topo_transfer(struct division_topo *t,
                                        struct gis_error *err);
 void division_transfer_clear(struct division_transfer *x);
 
+/* The union of n polygons (WKB each), merge-divisions' geometry: their shared borders
+ * dissolve, and holes narrower than the tolerance (slivers where two borders did not
+ * meet exactly) are filled, so the result has none. out: a MultiPolygon (malloc'd WKB),
+ * out_parts its polygons (more than one: the divisions do not all touch), the areas in
+ * m² of the inputs together and of the union. */
+struct division_merge {
+    unsigned char *wkb;
+    size_t wkb_n;
+    int parts;
+    double area_before_m2, area_after_m2;
+    double slivers_m2; /* the holes filled */
+};
+
+enum gis_status division_topo_merge(struct division_topo *t,
+                                    const unsigned char *const *wkb,
+                                    const size_t *wkb_n,
+                                    size_t n,
+                                    struct division_merge *out,
+                                    struct gis_error *err);
+
+/* split-division's geometry: the parts of one polygon, each a MultiPolygon (malloc'd
+ * WKB) made of the same noded edges, so neighbouring parts share their border vertex
+ * for vertex and together cover the original exactly. */
+struct division_split {
+    size_t n;
+    unsigned char **wkb;
+    size_t *wkb_n;
+    double *area_m2;
+    double area_m2_before;
+};
+
+/* By a line: the faces the line cuts the polygon into, ordered west to east (by the
+ * longitude of a point inside each, then south to north). GIS_ERR_REJECTED when the line
+ * does not cross it (one face). */
+enum gis_status division_topo_split_line(struct division_topo *t,
+                                         const unsigned char *poly_wkb,
+                                         size_t poly_n,
+                                         const unsigned char *line_wkb,
+                                         size_t line_n,
+                                         struct division_split *out,
+                                         struct gis_error *err);
+
+/* By parts: polygons that should cover it; each face of the overlay inside it goes to the
+ * first part holding it, what lies outside it is cut off. GIS_ERR_REJECTED when a part
+ * holds none of it, or a piece of it wider than the tolerance lies in no part. out: one
+ * entry per part, in order. */
+enum gis_status division_topo_split_parts(struct division_topo *t,
+                                          const unsigned char *poly_wkb,
+                                          size_t poly_n,
+                                          const unsigned char *const *part_wkb,
+                                          const size_t *part_n,
+                                          size_t n_parts,
+                                          struct division_split *out,
+                                          struct gis_error *err);
+void division_split_clear(struct division_split *x);
+
 /* Whether (lon, lat) lies in the polygon wkb (boundary included). */
 bool division_topo_covers(
     struct division_topo *t, const unsigned char *wkb, size_t n, double lon, double lat);

@@ -589,6 +589,29 @@ static void bind_fields(const struct edit *e, sqlite3_stmt *s)
     }
 }
 
+/* The seat a division was given (edit_input.has_seat), as a stored point in cur.seat:
+ * the write keeps it where the polygon covers it, as it keeps an existing row's. */
+static enum gis_status given_seat(struct edit *e, struct gis_error *err)
+{
+    sqlite3_stmt *s;
+    enum gis_status rc;
+
+    if (!e->in->has_seat || e->tab->target != EDIT_DIVISIONS)
+        return GIS_OK;
+    free(e->cur.seat); /* the given seat wins over the row's (a revert restores its own) */
+    e->cur.seat = NULL;
+    e->cur.seat_n = 0;
+    rc = store__stmt(e->st, "SELECT MakePoint(?1, ?2, 4326)", &s, err);
+    if (rc != GIS_OK)
+        return rc;
+    sqlite3_bind_double(s, 1, e->in->seat_lon);
+    sqlite3_bind_double(s, 2, e->in->seat_lat);
+    if (sqlite3_step(s) != SQLITE_ROW || copy_blob(s, 0, &e->cur.seat, &e->cur.seat_n) != GIS_OK)
+        rc = store__fail(e->st, err, "making the seat");
+    store__done(s);
+    return rc;
+}
+
 /* Runs one write statement made by make, with the row's values bound. */
 static enum gis_status
 run_write(struct edit *e, void (*make)(const struct edit *, struct gbuf *), struct gis_error *err)
@@ -598,6 +621,9 @@ run_write(struct edit *e, void (*make)(const struct edit *, struct gbuf *), stru
     sqlite3_stmt *s = NULL;
     enum gis_status rc;
 
+    rc = given_seat(e, err);
+    if (rc != GIS_OK)
+        return rc;
     gbuf_init(&sql, SQL_MAX);
     make(e, &sql);
     rc = gbuf_status(&sql) == GIS_OK ? store__stmt(e->st, sql.data, &s, err) : GIS_ERR_INTERNAL;

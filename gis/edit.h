@@ -118,6 +118,12 @@ struct edit_input {
     const char *source;      /* the row's provenance; NULL: "edit" */
     const char *hint_crs;    /* advice when the coordinates are no lon/lat; NULL: HTTP's */
     const char *hint_repair; /* advice when an invalid geometry is refused; NULL: HTTP's */
+    /* A division written with a polygon gets this seat (CRS84) where it lies inside it
+     * (a re-created township: its stored seat, not a computed one; a revert: the seat of
+     * the image it restores); else a point on the polygon's surface. Unset: the row's
+     * current seat is kept the same way. */
+    bool has_seat;
+    double seat_lon, seat_lat;
 };
 
 struct edit_problem {

@@ -70,9 +70,14 @@ static enum gis_status changes(struct store *st,
                                size_t *n,
                                struct gis_error *err)
 {
-    /* A batch's row (an import) names its features in after.ids (edit_batch_audit). */
+    /* A feature's own rows, the rows of the groups they are members of (a division
+     * operation: its reason and approval are the group's), and a batch's row (an
+     * import) that names it in after.ids (edit_batch_audit). */
     static const char sql[] =
-        "SELECT id, at, user, action, reason FROM audit WHERE target = ?1 AND target_id = ?2 "
+        "SELECT id, at, user, action, reason FROM audit WHERE (target = ?1 AND target_id = ?2) "
+        "OR id IN (SELECT g.id FROM audit g, json_each(g.after, '$.group') m WHERE g.after "
+        "LIKE '{\"group\":%' AND m.value IN (SELECT id FROM audit WHERE target = ?1 AND "
+        "target_id = ?2)) "
         "UNION ALL SELECT id, at, user, action, reason FROM audit a WHERE target = ?1 AND "
         "target_id IS NULL AND action = 'import' AND json_valid(after) AND EXISTS (SELECT 1 "
         "FROM json_each(a.after, '$.ids') j WHERE j.value = ?2) ORDER BY 1";
@@ -262,6 +267,11 @@ static enum gis_status plan(struct store *st,
         return rs->layer ? GIS_OK : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     r->in.has_geometry = true;
     r->in.geometry = rs->geometry = geometry ? strdup(geometry) : NULL;
+    /* A division re-created keeps the seat it had, not one computed from its polygon. */
+    r->in.has_seat =
+        sqlite3_column_type(s, 6) != SQLITE_NULL && sqlite3_column_type(s, 7) != SQLITE_NULL;
+    r->in.seat_lon = sqlite3_column_double(s, 6);
+    r->in.seat_lat = sqlite3_column_double(s, 7);
     if (!rs->layer || (geometry && !rs->geometry))
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     return image_input(st, r->audit_id, r, rs, err);
@@ -272,8 +282,10 @@ enum gis_status edit_revert_plan(struct store *st,
                                  struct edit_revert **out,
                                  struct gis_error *err)
 {
-    static const char sql[] = "SELECT target, target_id, action, before, after, "
-                              "json_extract(before, '$.geometry') FROM audit WHERE id = ?1";
+    static const char sql[] =
+        "SELECT target, target_id, action, before, after, "
+        "json_extract(before, '$.geometry'), json_extract(before, '$.seat.coordinates[0]'), "
+        "json_extract(before, '$.seat.coordinates[1]') FROM audit WHERE id = ?1";
     struct edit_revert *r;
     sqlite3_stmt *s;
     enum gis_status rc;

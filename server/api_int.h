@@ -228,6 +228,8 @@ void api_tile_matrix_set(const struct api_request *req, struct api_response *res
 void api_processes(const struct api_request *req, struct api_response *res);
 void api_process(const struct api_request *req, struct api_response *res);
 void api_execute(const struct api_request *req, struct api_response *res);
+/* POST /processes/{transfer-area,rename-division,recode-division,validate-divisions}/execution */
+void api_division_execute(const struct api_request *req, struct api_response *res);
 void api_jobs(const struct api_request *req, struct api_response *res);
 void api_job(const struct api_request *req, struct api_response *res);
 void api_job_dismiss(const struct api_request *req, struct api_response *res);

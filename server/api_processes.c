@@ -99,6 +99,7 @@ void api_processes(const struct api_request *req, struct api_response *res)
     links = cJSON_AddArrayToObject(root, "processes");
     cJSON_AddItemToArray(links, summary_json(base));
     cJSON_AddItemToArray(links, site_summary_json(base));
+    api_division_summaries(links, base);
     links = cJSON_AddArrayToObject(root, "links");
     snprintf(href, sizeof href, "%s/processes", base);
     cJSON_AddItemToArray(links, api_link(href, "self", "application/json", "Processes"));
@@ -114,6 +115,8 @@ void api_process(const struct api_request *req, struct api_response *res)
         api_site_describe(req, res);
         return;
     }
+    if (api_division_describe(req, res))
+        return;
     if (strcmp(req->path_params[0], PROCESS_ID)) {
         api_error(res, 404, "not_found", "no such process; see /processes");
         return;
@@ -315,6 +318,9 @@ void api_job_answer(const struct api_request *req, struct api_response *res, con
     }
     if (info.status == JOB_SUCCESSFUL) {
         api_body(res, is_geojson ? "application/geo+json" : "application/json", buf, len);
+    } else if (info.status == JOB_FAILED && buf && len) { /* the details the run wrote */
+        api_body(res, "application/json", buf, len);
+        res->status = api_status_to_http(info.error);
     } else if (info.status == JOB_FAILED) { /* answered as the run itself would have been */
         gis_fail(&err, info.error, "%s", info.message);
         api_fail(res, &err);

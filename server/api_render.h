@@ -60,6 +60,10 @@ void api_job_run(const struct api_request *req,
 bool api_is_async(const struct api_request *req);
 void api_site_describe(const struct api_request *req, struct api_response *res);
 void api_site_execute(const struct api_request *req, struct api_response *res, const cJSON *root);
+/* The division processes (api_division.c): their summaries added to a /processes list,
+ * and their description (false, nothing sent, when the request names another process). */
+void api_division_summaries(cJSON *list, const char *base);
+bool api_division_describe(const struct api_request *req, struct api_response *res);
 
 /* HTML pages; every value is escaped. */
 void api_render_landing_html(struct api_response *res, const char *base);

@@ -46,7 +46,10 @@ class Processes(unittest.TestCase):
 
     def test_list_and_describe(self):
         _, _, doc = self.srv.get_json("/processes")
-        self.assertEqual([p["id"] for p in doc["processes"]], ["coverage", "site-selection"])
+        self.assertEqual([p["id"] for p in doc["processes"]],
+                         ["coverage", "site-selection", "transfer-area", "rename-division",
+                          "recode-division", "merge-divisions", "split-division",
+                          "validate-divisions"])
         _, _, p = self.srv.get_json("/processes/coverage")
         self.assertIn("async-execute", p["jobControlOptions"])
         self.assertTrue({"kind", "radius", "weight", "capacity"} <= set(p["inputs"]))
