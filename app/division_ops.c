@@ -213,7 +213,7 @@ static enum gis_status create_row(struct op_ctx *o,
     in.has_seat = row->has_seat; /* a township keeps its seat, not a computed one */
     in.seat_lon = row->seat_lon;
     in.seat_lat = row->seat_lat;
-    in.replaces = row->code;
+    in.replaces = strcmp(name, row->name) ? NULL : row->code; /* a copy keeps its name */
     if (rc == GIS_OK)
         rc = member(o, st, g, &in, problems, err);
     if (rc == GIS_OK && !result_add(o->res, new_code, ov->wkb ? NULL : row->code, NULL, "created",

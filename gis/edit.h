@@ -108,8 +108,8 @@ struct edit_input {
     int64_t revert_of;          /* > 0: this undoes that audit row (refused if later ones exist) */
     const char *effective_date; /* a division's change (delete too) takes effect that day
                                    (YYYY-MM-DD); NULL: the valid_from property, or today */
-    const char *replaces;       /* a create: the feature this one supersedes in the same group (a
-                                   recode's copy of it): its standard name is no sibling's */
+    const char *replaces;       /* a create: the feature this one copies under a new code in the
+                                   same group, keeping its name (not checked as a new name) */
     /* What a batch (an import) gives instead or besides: */
     const unsigned char *wkb; /* the geometry as ISO WKB, lon/lat (has_geometry: one given) */
     size_t wkb_n;

@@ -841,19 +841,18 @@ static enum gis_status unique_name(struct edit *e,
     char other[32];
     enum gis_status rc;
 
-    /* A group's revert restores rows together, each name beside the one it held then; one
-     * at a time, a restored row meets the copy its group is about to close. */
-    if (e->group && e->in->revert_of > 0)
+    /* A copy that keeps the name of the row it replaces (a recode, a transfer's or a
+     * merge's re-parented villages) is not named anew: a merge may bring two 王家沟村 into
+     * one township, which `names check` then reports for a rename. A group's revert
+     * restores rows together, each beside the names it had then. */
+    if (e->in->replaces || (e->group && e->in->revert_of > 0))
         return GIS_OK;
     if (!name || !*name ||
         !(is_changed(e, "name") ||
           (t == NAMES_PLACES && (is_changed(e, "division_code") || is_changed(e, "category")))))
         return GIS_OK;
-    /* The feature itself holds its name; so does the row a new one replaces in the same
-     * change (a recode's copy, written before the old row closes). */
-    rc = names_sibling_named(
-        e->st, t, e->before.exists ? e->before.fid : (e->in->replaces ? e->in->replaces : NULL),
-        parent, category, name, other, sizeof other, err);
+    rc = names_sibling_named(e->st, t, e->before.exists ? e->before.fid : NULL, parent, category,
+                             name, other, sizeof other, err);
     if (rc == GIS_OK && other[0])
         edit_problem_add(p, "name",
                          "'%.80s' is already the standard name of %s beside it (the same %s); "

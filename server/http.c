@@ -1017,19 +1017,32 @@ role_suffices(const struct api_request *req, const struct api_route *rt, struct 
 }
 
 /* The methods of allowed that this caller may use (OPTIONS: QGIS edits only when POST is
- * listed). */
-static unsigned allowed_for(const struct api_request *req, unsigned allowed)
+ * listed): for each, the route dispatch would pick (the first in the table: a literal
+ * process path before /processes/{processId}/execution) must admit the caller's role,
+ * and a write the editor's policy. The request's captures are the first route's again
+ * afterwards. */
+static unsigned allowed_for(struct api_request *req, unsigned allowed)
 {
     static const struct {
         unsigned bit;
         const char *name;
-    } writes[] = {
-        {API_POST, "POST"}, {API_PUT, "PUT"}, {API_PATCH, "PATCH"}, {API_DELETE, "DELETE"}};
+    } methods[] = {{API_GET, "GET"},
+                   {API_POST, "POST"},
+                   {API_PUT, "PUT"},
+                   {API_PATCH, "PATCH"},
+                   {API_DELETE, "DELETE"}};
+    const struct api_route *rt;
+    unsigned ignored;
     size_t i;
 
-    for (i = 0; i < sizeof writes / sizeof *writes; i++)
-        if ((allowed & writes[i].bit) && !api_write_may(req, writes[i].name))
-            allowed &= ~writes[i].bit;
+    for (i = 0; i < sizeof methods / sizeof *methods; i++) {
+        if (!(allowed & methods[i].bit))
+            continue;
+        rt = find_route(req->path, methods[i].bit, req, &ignored);
+        if (!rt || req->who.role < rt->min_role || !api_write_may(req, methods[i].name))
+            allowed &= ~methods[i].bit;
+    }
+    find_route(req->path, API_GET | API_POST | API_PUT | API_PATCH | API_DELETE, req, &ignored);
     return allowed;
 }
 

@@ -159,6 +159,15 @@ class Auth(unittest.TestCase):
                               {"properties": {"responsible_unit": "宝塔区民政局"}}, PATCH, 200)
         s[("DELETE", item)] = ("/collections/facilities/items/F9999", None, None, 404)
         s[("POST", "/audit/{auditId}/revert")] = ("/audit/999999/revert", None, None, 404)
+        # The division processes: a subtree checked; each operation without its inputs
+        # (400 once the role suffices: the operations themselves are test_division_http's).
+        s[("POST", "/processes/validate-divisions/execution")] = (
+            "/processes/validate-divisions/execution", {"inputs": {"code": "610602"}},
+            "application/json", 200)
+        for op in ("transfer-area", "rename-division", "recode-division", "merge-divisions",
+                   "split-division"):
+            s[("POST", f"/processes/{op}/execution")] = (
+                f"/processes/{op}/execution", {"inputs": {}}, "application/json", 400)
         # The standard name record of a township; writes name a township that is not.
         name = "/collections/{collectionId}/items/{featureId}/name"
         s[("GET", name)] = ("/collections/townships/items/610602001/name", None, None, 200)
