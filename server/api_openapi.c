@@ -220,6 +220,9 @@ static void add_path_params(cJSON *p)
         {"featureId", "Official code for divisions, the stable id otherwise"},
         {"auditId", "An audit row (civgis audit)"},
         {"tilesetId", "A tileset: civgis (the combined base map) or a collection id"},
+        {"webFile", "A file of the web application, such as index.html or app.js"},
+        {"fontStack", "A font stack of the map style"},
+        {"glyphRange", "A range of 256 code points, such as 0-255"},
     };
     static const struct {
         const char *name, *desc;
