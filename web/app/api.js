@@ -21,7 +21,11 @@ export async function request(path, { method = "GET", body, headers = {}, type }
   const h = { Accept: "application/json", ...headers };
   if (token) h.Authorization = "Bearer " + token;
   if (body !== undefined) h["Content-Type"] = type || "application/json";
-  const r = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  // credentials "omit": the token travels in our own Authorization header; without
+  // cookies or browser credentials a 401 (which offers HTTP Basic) cannot make the
+  // browser pop up its password dialog.
+  const r = await fetch(path, { method, headers: h, credentials: "omit",
+    body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }

@@ -3,7 +3,7 @@
 // output), the covered share per county as a bar chart, a sortable table, CSV.
 import { request } from "./api.js";
 import { t } from "./i18n.js";
-import { KIND_COLORS } from "./main.js";
+import { KIND_COLORS, showResultLayer } from "./main.js";
 
 let rows = [], sortKey = "code", sortDir = 1, chart = null;
 
@@ -32,6 +32,7 @@ function showUncovered(map, fc) {
     map.addLayer({ id: "uncovered", type: "circle", source: "uncovered",
       paint: { "circle-color": "#d7301f", "circle-radius": 4, "circle-stroke-color": "#fff", "circle-stroke-width": 1 } });
   }
+  showResultLayer();
   return data.features.length;
 }
 

@@ -146,7 +146,10 @@ async function beginBoundary(map) {
       startDraw(map, [new TerraDrawSelectMode({ flags: { polygon: { feature: { coordinates: { draggable: true } } } } }),
         new TerraDrawPolygonMode()]);
       draw.setMode("select");
-      const [res] = draw.addFeatures([{ type: "Feature", geometry: { type: "Polygon", coordinates: polys[big] }, properties: { mode: "polygon" } }]);
+      // terra-draw keeps at most 9 decimals (about 0.1 mm): rounded to that, or it refuses the feature.
+      const rings = polys[big].map((r) => r.map((c) => [Math.round(c[0] * 1e9) / 1e9, Math.round(c[1] * 1e9) / 1e9]));
+      const [res] = draw.addFeatures([{ type: "Feature", geometry: { type: "Polygon", coordinates: rings }, properties: { mode: "polygon" } }]);
+      if (!res?.valid) say(t("error", { msg: res?.reason || "terra-draw" }));
       if (res?.id !== undefined) draw.selectFeature(res.id);
       draw.on("change", () => {
         const snap = draw.getSnapshot().find((x) => x.geometry.type === "Polygon");
@@ -168,6 +171,7 @@ async function save(map) {
   if (!pending || !target) return;
   const base = `/collections/${target.collection}/items`;
   clearReasons();
+  delete statusEl().dataset.state;
   try {
     if (mode === "add") {
       await request(base, { method: "POST", type: "application/geo+json", body: { type: "Feature", geometry: pending,

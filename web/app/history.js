@@ -2,6 +2,7 @@
 // slider that shows the counties as they were on a day (datetime=).
 import { getJson } from "./api.js";
 import { t } from "./i18n.js";
+import { showResultLayer } from "./main.js";
 
 const DAY = 86400000;
 const FIRST = Date.UTC(2020, 0, 1);
@@ -27,17 +28,20 @@ export async function showHistory(collection, id) {
 
 function dateOf(days) { return new Date(FIRST + days * DAY).toISOString().slice(0, 10); }
 
-async function showAsOf(map, date) {
+async function showAsOf(map, date, isToday) {
   // Counties for the whole city; townships (many more) within the view.
   const level = document.getElementById("hist-level").value;
   const b = map.getBounds().toArray().flat().map((v) => v.toFixed(5)).join(",");
   const where = level === "4" ? `&bbox=${b}` : "";
-  const fc = await getJson(`/collections/divisions/items?level=${level}&datetime=${date}&limit=1000${where}`);
+  // The slider's right end is now: the current state, edits made today included.
+  const when = isToday ? "" : `&datetime=${date}`;
+  const fc = await getJson(`/collections/divisions/items?level=${level}${when}&limit=1000${where}`);
   if (map.getSource("asof")) map.getSource("asof").setData(fc);
   else {
     map.addSource("asof", { type: "geojson", data: fc });
     map.addLayer({ id: "asof", type: "line", source: "asof", paint: { "line-color": "#7a0177", "line-width": 2.5, "line-dasharray": [2, 1] } });
   }
+  showResultLayer();
   document.getElementById("hist-date-out").dataset.features = String(fc.features.length);
   window.civgis.asOf = fc;
 }
@@ -50,7 +54,7 @@ export function initHistory(map) {
   slider.value = String(today);
   const update = () => {
     out.textContent = dateOf(Number(slider.value));
-    if (show.checked) showAsOf(map, out.textContent).catch((e) => window.civgis.toast(e.message));
+    if (show.checked) showAsOf(map, out.textContent, slider.value === slider.max).catch((e) => window.civgis.toast(e.message));
     else if (map.getLayer("asof")) map.setLayoutProperty("asof", "visibility", "none");
     if (show.checked && map.getLayer("asof")) map.setLayoutProperty("asof", "visibility", "visible");
   };

@@ -73,10 +73,12 @@ function collectionStyle(c) {
   if (id.startsWith("coverage-"))
     return [{ id: src, type: "circle", source: src, "source-layer": id,
       paint: { "circle-radius": 3.5, "circle-color": ["case", ["get", "covered"], "#2ca25f", "#d7301f"] } }];
-  if (id.startsWith("scenario-") || id === "places" || id === "demand")
+  if (id.startsWith("scenario-"))
+    return [{ id: src, type: "circle", source: src,
+      paint: { "circle-radius": 6, "circle-color": "#ff7f00", "circle-stroke-color": "#7f2704", "circle-stroke-width": 1.5 } }];
+  if (id === "places" || id === "demand")
     return [{ id: src, type: "circle", source: src, "source-layer": id,
-      paint: { "circle-radius": id.startsWith("scenario-") ? 6 : 3, "circle-color": id.startsWith("scenario-") ? "#ff7f00" : "#6a3d9a",
-        "circle-stroke-color": "#fff", "circle-stroke-width": 1 } }];
+      paint: { "circle-radius": 3, "circle-color": "#6a3d9a", "circle-stroke-color": "#fff", "circle-stroke-width": 1 } }];
   return [{ id: src, type: "line", source: src, "source-layer": id, paint: { "line-color": "#6a3d9a", "line-width": 1 } }];
 }
 
@@ -89,7 +91,10 @@ export function collectionColor(id) {
 function ensureCollectionLayer(c) {
   const map = civgis.map, src = "col-" + c.id;
   if (map.getSource(src)) return;
-  map.addSource(src, { type: "vector", minzoom: 0, maxzoom: 16,
+  // A scenario's proposed sites are few: all of them at every zoom, as GeoJSON.
+  if (c.id.startsWith("scenario-"))
+    map.addSource(src, { type: "geojson", data: `${ORIGIN}/collections/${encodeURIComponent(c.id)}/items?limit=1000` });
+  else map.addSource(src, { type: "vector", minzoom: 0, maxzoom: 16,
     tiles: [`${ORIGIN}/collections/${encodeURIComponent(c.id)}/tiles/WebMercatorQuad/{z}/{y}/{x}`] });
   for (const l of collectionStyle(c)) map.addLayer(l, "townships-label");
 }
@@ -128,6 +133,24 @@ function layerRow(id, text, color, isPoint, on) {
   return li;
 }
 
+// Results drawn by the panels (uncovered villages, proposed sites, divisions as of a
+// date): listed with the collections once they exist, so they can be switched off.
+const RESULTS = [
+  { id: "uncovered", key: "lyrUncovered", color: "#d7301f", point: true },
+  { id: "proposed", key: "lyrProposed", color: "#ff7f00", point: true },
+  { id: "asof", key: "asOf", color: "#7a0177" },
+];
+
+function resultRows(ul) {
+  for (const r of RESULTS) {
+    if (!civgis.map.getLayer(r.id) || ul.querySelector(`input[data-id="${r.id}"]`)) continue;
+    const li = layerRow(r.id, t(r.key), r.color, r.point, civgis.map.getLayoutProperty(r.id, "visibility") !== "none");
+    li.querySelector("input").onchange = (e) => civgis.map.setLayoutProperty(r.id, "visibility", e.target.checked ? "visible" : "none");
+    ul.prepend(li);
+  }
+}
+export function showResultLayer() { resultRows(document.getElementById("layer-list")); }
+
 export async function refreshLayerList() {
   const j = await getJson("/collections");
   civgis.collections = j.collections;
@@ -143,6 +166,7 @@ export async function refreshLayerList() {
     const on = !!lyr && civgis.map.getLayoutProperty("col-" + c.id, "visibility") !== "none";
     ul.append(layerRow(c.id, c.title || c.id, collectionColor(c.id), c.id !== "divisions", on));
   }
+  resultRows(ul);
   document.dispatchEvent(new CustomEvent("civgis:collections", { detail: j.collections }));
 }
 
@@ -246,7 +270,8 @@ export function reloadTiles() {
   map.getSource("civgis").setUrl(`${ORIGIN}/tiles/civgis.json`);
   for (const c of civgis.collections) {
     const src = map.getSource("col-" + c.id);
-    if (src) src.setTiles(src.tiles);
+    if (src?.setTiles) src.setTiles(src.tiles);
+    else if (src?.setData) src.setData(`${ORIGIN}/collections/${encodeURIComponent(c.id)}/items?limit=1000`);
   }
 }
 
@@ -304,6 +329,7 @@ async function main() {
     localIdeographFontFamily: CJK_FONTS, fadeDuration: 0, attributionControl: false,
   });
   civgis.map = map;
+  civgis.home = () => map.fitBounds(tj.bounds, { padding: 20, duration: 0 });
   map.addControl(new maplibregl.NavigationControl(), "bottom-right");
   map.addControl(new maplibregl.ScaleControl(), "bottom-left");
   map.on("click", onMapClick);

@@ -4,7 +4,7 @@
 // (the bureau's plan, yanan-2024/*, among them) listed, shown and compared.
 import { getJson, request } from "./api.js";
 import { t } from "./i18n.js";
-import { refreshLayerList, setCollectionVisible, KIND_COLORS } from "./main.js";
+import { refreshLayerList, setCollectionVisible, showResultLayer, KIND_COLORS } from "./main.js";
 import { runCoverage } from "./coverage.js";
 
 let job = null, lastInputs = null;
@@ -50,6 +50,7 @@ function showSites(map, fc) {
       paint: { "circle-color": "#ff7f00", "circle-radius": ["interpolate", ["linear"], ["get", "demand_served"], 0, 5, 20000, 14],
         "circle-opacity": 0.75, "circle-stroke-color": "#7f2704", "circle-stroke-width": 1.5 } });
   }
+  showResultLayer();
   const ol = document.getElementById("site-results");
   ol.replaceChildren(...fc.features.map((f) => {
     const li = document.createElement("li");
