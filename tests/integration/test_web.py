@@ -15,15 +15,22 @@ REPO = os.path.dirname(ROOT)
 JS = os.path.join(REPO, "tests", "js")
 ARTIFACTS = os.path.join(REPO, "var", "artifacts", "web")
 WEB = os.path.join(os.path.dirname(os.path.abspath(BIN)), "web")
-# What the browser may log as an error while the test provokes it: the bad token's 401
-# and the rejected boundary's 422 (Chromium reports every 4xx a fetch receives).
+# What the browser may log as an error while the test provokes it: the bad token's 401,
+# the stale save's 412 and the rejected boundary's 422 (Chromium reports every 4xx a
+# fetch receives).
 EXPECTED_CONSOLE = re.compile(r"^Failed to load resource: the server responded with a status of "
-                              r"(401 \(Unauthorized\)|422 \(Unprocessable (Entity|Content)\))$")
+                              r"(401 \(Unauthorized\)|412 \(Precondition Failed\)|"
+                              r"422 \(Unprocessable (Entity|Content)\))$")
 
 
 def read(path):
     with open(path, "rb") as f:
         return f.read()
+
+
+def after_unit(srv, facility):
+    return srv.get_json(f"/collections/facilities/items/{facility}")[2]["properties"][
+        "responsible_unit"]
 
 
 class WebFiles(unittest.TestCase):
@@ -182,6 +189,14 @@ class WebApp(unittest.TestCase):
         self.assertTrue(saved["listed"] and saved["layerOn"], saved)
         self.assertTrue(any(n.endswith(": yanan-2024/baota-canteens") for n in saved["scenarios"]))
         self.assertEqual(s["sites"]["scenarioRendered"], 3)
+        # Compared: the city and its 13 counties, before and with each of two scenarios.
+        cmp = s["sites"]["compare"]
+        self.assertEqual(len(cmp), 1 + 14, cmp)
+        self.assertEqual(len(cmp[1]), 4)
+        # A save after someone else's change: refused, explained, the feature reloaded.
+        self.assertEqual(s["concurrent"], 200)
+        self.assertIn("412", s["stale"])
+        self.assertEqual(after_unit(self.srv, facility), "另一位工作人员")
         # The move: stored, drawn there, and in the history.
         _, _, after = self.srv.get_json(f"/collections/facilities/items/{facility}")
         self.assertNotEqual(after["geometry"], before["geometry"])

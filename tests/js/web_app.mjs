@@ -147,7 +147,7 @@ try {
   await page.click("#site-form button[type=submit]");
   await page.waitForSelector("#site-status[data-state=successful]", { timeout: 60000 });
   out.steps.sites = { results: await page.$$eval("#site-results li", (l) => l.map((x) => x.textContent)) };
-  const name = `web-test-${W}`;
+  const name = `web-test-${W}-${Date.now()}`;
   await page.fill("#site-save-name", name);
   await page.click("#site-save-btn");
   await page.waitForSelector("#site-status[data-saved]", { timeout: 60000 });
@@ -157,6 +157,9 @@ try {
     scenarios: [...document.querySelectorAll("#scenario-list button")].map((b) => b.textContent),
     layerOn: [...document.querySelectorAll("#layer-list input")].some((x) => x.checked && x.parentElement.textContent.endsWith(": " + name)),
   }), name);
+  await page.click("#cmp-run");
+  await page.waitForSelector("#cmp-table tbody tr", { timeout: 60000 });
+  out.steps.sites.compare = await page.$$eval("#cmp-table tr", (l) => l.map((tr) => [...tr.children].map((c) => c.textContent)));
   await hidePanel();
   await page.evaluate(() => window.civgis.home());
   await idle();
@@ -173,6 +176,22 @@ try {
   await hidePanel();
   await mapClick(fac);
   await page.waitForSelector(".maplibregl-marker");
+  // Meanwhile another officer changes the facility: the save is refused (412), the page
+  // says so and reloads it; placed again, it saves.
+  out.steps.concurrent = await page.evaluate(async ([id, token]) => {
+    const url = `/collections/facilities/items/${id}`;
+    const r = await fetch(url);
+    const w = await fetch(url, { method: "PATCH", headers: { Authorization: "Bearer " + token,
+      "Content-Type": "application/merge-patch+json", "If-Match": r.headers.get("ETag") },
+      body: JSON.stringify({ properties: { responsible_unit: "另一位工作人员" } }) });
+    return w.status;
+  }, [facilityId, token]);
+  await mapClick(fac, 60, 30);
+  await panel("edit");
+  await page.click("#ed-save");
+  await page.waitForSelector("#edit-status[data-state=stale]", { timeout: 30000 });
+  out.steps.stale = await page.textContent("#edit-status");
+  await hidePanel();
   await mapClick(fac, 60, 30);
   await page.evaluate(() => { delete document.getElementById("hist-list").dataset.count; });
   await panel("edit");

@@ -97,7 +97,11 @@ async function beginMove(map) {
       pickFacility(map, e).then(async (id) => {
         if (!id) return;
         target = { collection: "facilities", id };
-        const f = await getJson(`/collections/facilities/items/${encodeURIComponent(id)}`);
+        // Its ETag as read now: If-Match sends it back, so a change made meanwhile by
+        // someone else is a 412, never silently overwritten.
+        const r = await request(`/collections/facilities/items/${encodeURIComponent(id)}`);
+        const f = r.json;
+        target.etag = r.headers.get("ETag");
         marker = new maplibregl.Marker({ draggable: true, color: "#f5a623" }).setLngLat(f.geometry.coordinates).addTo(map);
         marker.on("dragend", () => setPending({ type: "Point", coordinates: marker.getLngLat().toArray() }));
         say(t("pickTarget"));
@@ -134,7 +138,8 @@ async function beginBoundary(map) {
     if (!hit) return true;
     const code = String(hit.properties.code || hit.properties.id);
     target = { collection: "divisions", id: code };
-    getJson(`/collections/divisions/items/${code}`).then((f) => {
+    request(`/collections/divisions/items/${code}`).then(({ json: f, headers }) => {
+      target.etag = headers.get("ETag");
       target.original = f.geometry;
       const polys = f.geometry.type === "MultiPolygon" ? f.geometry.coordinates : [f.geometry.coordinates];
       // The largest part is edited; the others are kept as they are.
@@ -178,12 +183,11 @@ async function save(map) {
         properties: { kind: "mutual_aid_home", status: "planned", name: "新设施" } } });
     } else {
       const url = `${base}/${encodeURIComponent(target.id)}`;
-      const head = await fetch(url, { method: "HEAD" });
       const reason = document.getElementById("ed-reason").value.trim();
       const body = { geometry: pending };
       if (reason) body.properties = { change_reason: reason };
       await request(url, { method: "PATCH", type: "application/merge-patch+json", body,
-        headers: { "If-Match": target.etag || head.headers.get("ETag") } });
+        headers: { "If-Match": target.etag } });
     }
     say(t("editSaved"));
     statusEl().dataset.state = "saved";
@@ -195,13 +199,15 @@ async function save(map) {
     if (!(err instanceof ApiError)) { say(t("error", { msg: err.message })); return; }
     if (err.status === 422) showReasons(map, err, pending);
     else if (err.status === 412) {
-      const f = await getJson(`${base}/${encodeURIComponent(target.id)}`);
+      // Someone saved first: reload their version (and its ETag) to edit again from.
+      const r = await request(`${base}/${encodeURIComponent(target.id)}`);
       say(t("stale"));
       statusEl().dataset.state = "stale";
-      if (marker && f.geometry.type === "Point") marker.setLngLat(f.geometry.coordinates);
-      target.etag = null;
+      if (marker && r.json.geometry.type === "Point") marker.setLngLat(r.json.geometry.coordinates);
+      target.etag = r.headers.get("ETag");
       pending = null;
       setButtons();
+      reloadTiles();
     } else if (err.status === 401 || err.status === 403) say(t("forbidden", { msg: err.message }));
     else say(t("error", { msg: err.message }));
   }
