@@ -22,7 +22,8 @@ SENSITIVE = ("poor_households", "poor_people", "assisted_households")
 # Values for the path parameters when every route of /api is walked.
 SAMPLE = {"collectionId": "facilities", "featureId": "F0001", "tileMatrixSetId": "WebMercatorQuad",
           "tileMatrix": "9", "tileRow": "199", "tileCol": "411", "tilesetId": "townships",
-          "z": "9", "x": "411", "y": "199", "processId": "coverage", "jobId": "no-such-job"}
+          "z": "9", "x": "411", "y": "199", "processId": "coverage", "jobId": "no-such-job",
+          "webFile": "index.html", "fontStack": "Noto", "glyphRange": "0-255"}
 
 # Headers whose values differ between two requests (the time, the time taken): HEAD and GET
 # are compared on every other header, and on these by name.

@@ -205,6 +205,13 @@ class WebApp(unittest.TestCase):
             self.assertAlmostEqual(a, b, places=3)
         self.assertTrue(any("officer1 · update" in h for h in s["move"]["history"]),
                         s["move"]["history"])
+        # Added where clicked, drawn, then deleted (gone from the store and the map).
+        added = s["added"]
+        self.assertTrue(s["addedOnMap"])
+        self.assertFalse(s["deletedOnMap"])
+        self.assertEqual(self.srv.get(f"/collections/facilities/items/{added}")[0], 404)
+        _, _, hist = self.srv.get_json(f"/collections/facilities/items/{added}/history")
+        self.assertEqual([c["action"] for c in hist["changes"]], ["create", "delete"])
         # The boundary: refused with the server's reasons shown on the map, then accepted.
         self.assertEqual(s["boundaryTarget"], township)
         reasons = s["rejected"]["reasons"]

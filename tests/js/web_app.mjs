@@ -208,6 +208,35 @@ try {
     .filter((f) => String(f.properties.id) === id).map((f) => f.geometry.coordinates), facilityId);
   await shot("moved");
 
+  // A new facility where the officer clicks (terra-draw's point mode), then deleted.
+  const addAt = await page.evaluate((c) => { const m = window.civgis.map, p = m.project(c);
+    return m.unproject([p.x - 60, p.y - 40]).toArray(); }, fac);
+  await panel("edit");
+  await page.fill("#ed-name", "测试新设施");
+  await page.click("#ed-add");
+  await hidePanel();
+  await mapClick(addAt);
+  await page.waitForFunction(() => !document.getElementById("ed-save").disabled, null, { timeout: 10000 });
+  await panel("edit");
+  await page.click("#ed-save");
+  await page.waitForSelector("#edit-status[data-state=saved]", { timeout: 30000 });
+  out.steps.added = await page.evaluate(() => document.getElementById("edit-status").dataset.created);
+  await hidePanel();
+  await sleep(500);
+  await idle();
+  out.steps.addedOnMap = await page.evaluate((id) => window.civgis.map.queryRenderedFeatures({ layers: ["facilities-circle"] })
+    .some((f) => String(f.properties.id) === id), out.steps.added);
+  await shot("added");
+  await panel("edit");
+  await page.click("#ed-delete");
+  await hidePanel();
+  await mapClick(addAt);
+  await page.waitForSelector("#edit-status[data-state=deleted]", { state: "attached", timeout: 30000 });
+  await sleep(500);
+  await idle();
+  out.steps.deletedOnMap = await page.evaluate((id) => window.civgis.map.queryRenderedFeatures({ layers: ["facilities-circle"] })
+    .some((f) => String(f.properties.id) === id), out.steps.added);
+
   // 6. Boundary edits of a township, drawn with terra-draw: a vertex dragged far out (the
   // server refuses and says why, on the map), then one nudged in (accepted).
   const tw = await page.evaluate(async (code) => (await (await fetch(`/collections/divisions/items/${code}`)).json()).geometry, township);

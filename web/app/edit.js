@@ -3,7 +3,7 @@
 // reasons on the map where they apply; a 412 reloads the feature and says why.
 import { ApiError, getJson, hasToken, request, setToken } from "./api.js";
 import { t } from "./i18n.js";
-import { reloadTiles } from "./main.js";
+import { KIND_COLORS, reloadTiles } from "./main.js";
 import { showHistory } from "./history.js";
 
 let mode = null, target = null, pending = null, marker = null, draw = null, popups = [];
@@ -179,8 +179,10 @@ async function save(map) {
   delete statusEl().dataset.state;
   try {
     if (mode === "add") {
-      await request(base, { method: "POST", type: "application/geo+json", body: { type: "Feature", geometry: pending,
-        properties: { kind: "mutual_aid_home", status: "planned", name: "新设施" } } });
+      const name = document.getElementById("ed-name").value.trim() || "新设施";
+      const r = await request(base, { method: "POST", type: "application/geo+json", body: { type: "Feature", geometry: pending,
+        properties: { kind: document.getElementById("ed-kind").value, status: "planned", name } } });
+      statusEl().dataset.created = r.json.id;
     } else {
       const url = `${base}/${encodeURIComponent(target.id)}`;
       const reason = document.getElementById("ed-reason").value.trim();
@@ -221,11 +223,13 @@ async function remove(map) {
     pickFacility(map, e).then(async (id) => {
       if (!id) return;
       if (!confirm(t("confirmDelete"))) { reset(); return; }
+      delete statusEl().dataset.state;
       const url = `/collections/facilities/items/${encodeURIComponent(id)}`;
       try {
         const head = await fetch(url, { method: "HEAD" });
         await request(url, { method: "DELETE", headers: { "If-Match": head.headers.get("ETag") } });
         say(t("deleted"));
+        statusEl().dataset.state = "deleted";
         reloadTiles();
       } catch (err) { say(t("error", { msg: err.message })); }
       reset();
@@ -259,6 +263,7 @@ function initSignIn() {
 
 export function initEdit(map) {
   initSignIn();
+  document.getElementById("ed-kind").replaceChildren(...Object.keys(KIND_COLORS).map((k) => new Option(k, k)));
   document.getElementById("ed-move").addEventListener("click", () => beginMove(map));
   document.getElementById("ed-add").addEventListener("click", () => beginAdd(map));
   document.getElementById("ed-delete").addEventListener("click", () => remove(map));

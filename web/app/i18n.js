@@ -25,6 +25,7 @@ const WORDS = {
   scenarios: ["方案", "Scenarios"], compare: ["方案对比", "Compare scenarios"], compareRun: ["对比", "Compare"],
   notSignedIn: ["未登录：请先登录。", "Not signed in: sign in first."], signedIn: ["已登录（令牌仅保存在本会话）", "Signed in (token kept for this session only)"],
   moveFacility: ["移动设施", "Move facility"], addFacility: ["新增设施", "Add facility"], deleteFacility: ["删除设施", "Delete facility"],
+  newKind: ["新设施类型", "New facility's kind"], newName: ["新设施名称", "New facility's name"],
   editBoundary: ["修改区划边界", "Edit boundary"], saveEdit: ["保存", "Save"],
   reason: ["变更理由（区划修改必填，如批准文号）", "Reason (required for divisions, e.g. the approval number)"],
   divOpsHook: ["区划调整操作（划转、合并、拆分）由服务器流程提供后在此启用。", "Division operations (transfer, merge, split) appear here once the server offers them as processes."],
