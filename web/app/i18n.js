@@ -20,6 +20,8 @@ const WORDS = {
   candidates: ["候选点", "Candidates"], cVillages: ["村/社区", "Villages"], cRural: ["农村", "Rural villages"],
   cCommunities: ["社区", "Communities"], cTownships: ["乡镇驻地", "Township seats"],
   within: ["范围（区划代码，可选）", "Within (division code, optional)"], perCountyMax: ["每县最多（可选）", "At most per county (optional)"],
+  perCountyMin: ["每县至少（可选）", "At least per county (optional)"],
+  excludeKind: ["避开已有设施类型（可选）", "Keep away from facilities of (optional)"], excludeDistance: ["避开距离（米）", "Keep-away distance (m)"],
   exact: ["精确求解（GLPK，较慢）", "Exact (GLPK, slower)"], timeLimit: ["时间上限（秒）", "Time limit (s)"],
   scenarioName: ["方案名称", "Scenario name"], saveScenario: ["保存为方案", "Save as scenario"],
   scenarios: ["方案", "Scenarios"], compare: ["方案对比", "Compare scenarios"], compareRun: ["对比", "Compare"],

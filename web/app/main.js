@@ -54,7 +54,6 @@ function baseLayers() {
       paint: { "circle-color": "#4477aa", "circle-radius": 2.5, "circle-opacity": 0.8 } },
     { id: "facilities-circle", type: "circle", source: "civgis", "source-layer": "facilities",
       paint: { "circle-color": kindColor, "circle-radius": 5, "circle-stroke-color": "#fff", "circle-stroke-width": 1 } },
-    label("townships-label", "townships", 10, 12),
     label("villages-label", "villages", 12, 11),
   ];
 }
@@ -96,7 +95,7 @@ function ensureCollectionLayer(c) {
     map.addSource(src, { type: "geojson", data: `${ORIGIN}/collections/${encodeURIComponent(c.id)}/items?limit=1000` });
   else map.addSource(src, { type: "vector", minzoom: 0, maxzoom: 16,
     tiles: [`${ORIGIN}/collections/${encodeURIComponent(c.id)}/tiles/WebMercatorQuad/{z}/{y}/{x}`] });
-  for (const l of collectionStyle(c)) map.addLayer(l, "townships-label");
+  for (const l of collectionStyle(c)) map.addLayer(l, "villages-label");
 }
 
 export function setCollectionVisible(id, on) {
@@ -173,13 +172,15 @@ export async function refreshLayerList() {
 // The collection a rendered feature belongs to.
 function collectionOf(f) {
   const id = f.layer.id;
+  if (id === "proposed") return "sites";
+  if (id === "uncovered") return "demand";
   if (id.startsWith("col-")) return id.slice(4);
   return f.sourceLayer;
 }
 
 export async function schemaOf(collection) {
   if (!civgis.schemas[collection]) {
-    const base = collection.startsWith("scenario-") ? "facilities" : collection;
+    const base = collection.startsWith("scenario-") ? "facilities" : collection === "sites" ? "villages" : collection;
     civgis.schemas[collection] = getJson(`/collections/${encodeURIComponent(base)}/schema`).catch(() => ({ properties: {} }));
   }
   return civgis.schemas[collection];
@@ -211,7 +212,7 @@ export async function showInfo(collection, id, props) {
 
 function onMapClick(e) {
   if (civgis.clickHandler && civgis.clickHandler(e)) return;
-  const layers = ["facilities-circle", "villages-circle", "townships-fill", "counties-fill"];
+  const layers = ["proposed", "uncovered", "facilities-circle", "villages-circle", "townships-fill", "counties-fill"];
   for (const c of civgis.collections) if (civgis.map.getLayer("col-" + c.id)) layers.unshift("col-" + c.id);
   const hits = civgis.map.queryRenderedFeatures(e.point, { layers: layers.filter((l) => civgis.map.getLayer(l)) });
   if (!hits.length) return;
@@ -248,7 +249,41 @@ async function addCountyLabels(map) {
   map.addSource("county-labels", { type: "geojson", data: { type: "FeatureCollection", features: points } });
   map.addLayer({ id: "counties-label", type: "symbol", source: "county-labels", maxzoom: 11,
     layout: { "text-field": ["get", "name"], "text-font": ["Noto Sans Regular"], "text-size": 15 },
-    paint: { "text-color": "#17415f", "text-halo-color": "#fff", "text-halo-width": 1.5 } }, "townships-label");
+    paint: { "text-color": "#17415f", "text-halo-color": "#fff", "text-halo-width": 1.5 } }, "villages-label");
+}
+
+// Township labels likewise, once from zoom 10: the townships in view, fetched as the
+// map moves and kept.
+function addTownshipLabels(map) {
+  const seen = new Map();
+  map.addSource("township-labels", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+  map.addLayer({ id: "townships-label", type: "symbol", source: "township-labels", minzoom: 10,
+    layout: { "text-field": ["get", "name"], "text-font": ["Noto Sans Regular"], "text-size": 12 },
+    paint: { "text-color": "#34526b", "text-halo-color": "#fff", "text-halo-width": 1.5 } }, "villages-label");
+  let busy = false;
+  const load = async () => {
+    if (busy || map.getZoom() < 10) return;
+    busy = true;
+    try {
+      const b = map.getBounds().toArray().flat().map((v) => v.toFixed(5)).join(",");
+      const fc = await getJson(`/collections/townships/items?limit=200&bbox=${b}`);
+      let added = false;
+      for (const f of fc.features) {
+        if (seen.has(f.id)) continue;
+        const polys = f.geometry.type === "MultiPolygon" ? f.geometry.coordinates : [f.geometry.coordinates];
+        const big = polys.reduce((a, c) => (c[0].length > a[0].length ? c : a));
+        seen.set(f.id, { type: "Feature", properties: { name: f.properties.name }, geometry: { type: "Point", coordinates: ringCentre(big[0]) } });
+        added = true;
+      }
+      if (added) map.getSource("township-labels").setData({ type: "FeatureCollection", features: [...seen.values()] });
+    } catch (e) {
+      console.warn("township labels", e);
+    } finally {
+      busy = false;
+    }
+  };
+  map.on("moveend", load);
+  load();
 }
 
 // A raster basemap (e.g. Tianditu with its key) under everything, from the settings.
@@ -345,6 +380,7 @@ async function main() {
   });
   await new Promise((resolve) => map.once("load", resolve));
   await addCountyLabels(map);
+  addTownshipLabels(map);
   const raster = localStorage.getItem("civgis.raster");
   if (raster) setRaster(raster);
   await refreshLayerList();

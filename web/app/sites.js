@@ -16,6 +16,11 @@ function formInputs() {
   if (v("site-radius")) inputs.radius = Number(v("site-radius"));
   if (v("site-within")) inputs.within = v("site-within");
   if (v("site-pcmax")) inputs.per_county_max = Number(v("site-pcmax"));
+  if (v("site-pcmin")) inputs.per_county_min = Number(v("site-pcmin"));
+  if (v("site-exkind")) {
+    inputs.exclude_kind = v("site-exkind");
+    if (v("site-exdist")) inputs.exclude_distance = Number(v("site-exdist"));
+  }
   if (document.getElementById("site-exact").checked) inputs.exact = true;
   if (v("site-time")) inputs.time_limit = Number(v("site-time"));
   return inputs;
@@ -113,6 +118,7 @@ async function compare() {
 export function initSites(map) {
   const kind = document.getElementById("site-kind");
   kind.replaceChildren(...Object.keys(KIND_COLORS).map((k) => new Option(k, k)));
+  document.getElementById("site-exkind").append(...Object.keys(KIND_COLORS).map((k) => new Option(k, k)));
   const status = document.getElementById("site-status"), bar = document.getElementById("site-progress");
   const runBtn = document.querySelector("#site-form button[type=submit]"), cancel = document.getElementById("site-cancel");
   const progress = (st) => {
