@@ -20,6 +20,8 @@ DEPS := cmake pkg-config gcc make clang libclang-rt-14-dev \
 # clients below): `make run` goes without them. Debian's nodejs and npm come only when no
 # npm is on PATH (a Node.js from elsewhere provides npm and conflicts with Debian's).
 TEST_DEPS := chromium sqlite3
+# a CJK font, so the web map's screenshots show its Chinese labels
+TEST_DEPS += fonts-wqy-microhei
 NODE_DEPS = $(if $(shell command -v npm),,nodejs npm)
 
 .PHONY: all deps test-deps build install data run test test-unit test-asan lint fuzz bench format \

@@ -23,7 +23,8 @@
 
 static const char USAGE[] =
     "usage: civgis serve --db FILE [--bind ADDR] [--port N] [--threads N] [--job-workers N]\n"
-    "                    [--job-ttl S] [--job-max N] [--cors-origin URL]... [--quiet]\n"
+    "                    [--job-ttl S] [--job-max N] [--cors-origin URL]... [--web DIR]\n"
+    "                    [--quiet]\n"
     "\n"
     "Serves the database over HTTP until SIGINT or SIGTERM.\n"
     "\n"
@@ -46,6 +47,10 @@ static const char USAGE[] =
     "  --cors-origin URL  an origin (scheme://host[:port]) whose web pages may run\n"
     "                     processes and read or cancel jobs; repeatable, up to 16.\n"
     "                     Reads of public data answer every origin.\n"
+    "  --web DIR       the web application's folder, served at / to browsers and\n"
+    "                  under /app/ (default: build/web beside a built binary, or\n"
+    "                  PREFIX/share/civgis/web once installed; none: / answers\n"
+    "                  the OGC landing page only)\n"
     "  --quiet         no access log\n"
     "  --log FILE      append the access log and messages to FILE once serving\n"
     "                  (start-up errors still go to stderr)\n"
@@ -68,6 +73,7 @@ static const struct option OPTIONS[] = {
     {"job-ttl", required_argument, NULL, 'T'},
     {"job-max", required_argument, NULL, 'm'},
     {"cors-origin", required_argument, NULL, 'o'},
+    {"web", required_argument, NULL, 'W'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -209,6 +215,9 @@ int cli_serve(int argc, char **argv)
             if (!origin_option(optarg, origins, &opt.n_cors_origins))
                 return CLI_USAGE;
             opt.cors_origins = origins;
+            break;
+        case 'W':
+            opt.web_dir = optarg;
             break;
         case 'q':
             log_level_set(LOG_LEVEL_WARN);

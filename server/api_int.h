@@ -52,6 +52,7 @@ struct api_request {
     struct editor *editor;            /* the one writer (app/editor.h), NULL: read-only */
     struct auth_identity who;         /* who the request acts as (api_authenticate) */
     struct throttle *throttle;        /* bad tokens per client address (throttle.h) */
+    const char *web_dir;              /* the browser application's folder (api_web.h), or NULL */
 };
 
 struct api_header {
@@ -206,6 +207,9 @@ const struct api_route *api_route_at(size_t i);
 /* handlers */
 void api_health(const struct api_request *req, struct api_response *res);
 void api_landing(const struct api_request *req, struct api_response *res);
+void api_root(const struct api_request *req, struct api_response *res);
+void api_web_file(const struct api_request *req, struct api_response *res);
+void api_web_glyphs(const struct api_request *req, struct api_response *res);
 void api_conformance(const struct api_request *req, struct api_response *res);
 void api_functions(const struct api_request *req, struct api_response *res);
 void api_openapi(const struct api_request *req, struct api_response *res);

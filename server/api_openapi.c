@@ -260,6 +260,9 @@ static void add_path_params(cJSON *p)
         {"auditId", "An audit row (civgis audit)"},
         {"variantId", "An alias or former name of the feature (its id in the name record)"},
         {"tilesetId", "A tileset: civgis (the combined base map) or a collection id"},
+        {"webFile", "A file of the web application, such as index.html or app.js"},
+        {"fontStack", "A font stack of the map style"},
+        {"glyphRange", "A range of 256 code points, such as 0-255"},
     };
     static const struct {
         const char *name, *desc;

@@ -34,6 +34,7 @@
 
 #include "api_int.h"
 #include "api_search.h"
+#include "api_web.h"
 #include "coverage_layers.h"
 #include "editor.h"
 #include "jobs.h"
@@ -72,6 +73,7 @@ struct server {
     struct editor *editor;            /* the one writer; NULL when the file cannot be written */
     struct throttle *throttle;        /* bad tokens per client address */
     char *db_path;
+    char *web_dir; /* the browser application's folder, or NULL (api_web.h) */
     char *cors_origins[MAX_CORS_ORIGINS]; /* lowercased; may drive guarded routes */
     size_t n_cors_origins;
     pthread_mutex_t lock; /* guards the pool, the waiters, is_stopping and n_leaving */
@@ -110,8 +112,15 @@ enum {
 };
 
 static const struct api_route ROUTES[] = {
-    {"/", API_GET, api_landing, "getLandingPage", "Landing page", ROUTE_JSON, "f", NULL,
-     AUTH_ANONYMOUS, P_JSON | P_HTML, false, NULL},
+    {"/", API_GET, api_root, "getLandingPage",
+     "Landing page (a browser gets the web application; f=html the HTML landing page)", ROUTE_JSON,
+     "f", NULL, AUTH_ANONYMOUS, P_JSON | P_HTML, false, NULL},
+    {"/app/{webFile}", API_GET, api_web_file, "getWebFile",
+     "A file of the web application (its scripts, styles and libraries)", "text/html", "webFile",
+     NULL, AUTH_ANONYMOUS, P_JSON | P_HTML, false, NULL},
+    {"/app/glyphs/{fontStack}/{glyphRange}.pbf", API_GET, api_web_glyphs, "getWebGlyphs",
+     "Map label glyphs (empty: the browser draws the Chinese labels with its own font)",
+     "application/x-protobuf", "fontStack glyphRange", NULL, AUTH_ANONYMOUS, P_JSON | P_MVT, false, NULL},
     {"/conformance", API_GET, api_conformance, "getConformance", "Conformance classes", ROUTE_JSON,
      "f", NULL, AUTH_ANONYMOUS, P_JSON | P_HTML, false, NULL},
     {"/functions", API_GET, api_functions, "getFunctions",
@@ -1346,6 +1355,7 @@ static bool dispatch(struct server *srv,
     req->coverage = srv->coverage;
     req->editor = srv->editor;
     req->throttle = srv->throttle;
+    req->web_dir = srv->web_dir;
     w = ctx_acquire(srv, st, req, &err);
     if (w == WAIT_SUSPENDED)
         return true;
@@ -1805,6 +1815,8 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     if (rc == GIS_OK)
         rc = coverage_layers_new(&srv->coverage, err);
     if (rc == GIS_OK)
+        rc = api_web_dir_find(opt->web_dir, &srv->web_dir, err);
+    if (rc == GIS_OK)
         rc = auth_init(err);
     if (rc == GIS_OK && throttle_new(BAD_TOKENS_PER_MINUTE, 60, &srv->throttle) != GIS_OK)
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
@@ -1882,5 +1894,6 @@ void server_stop(struct server *srv)
     pthread_cond_destroy(&srv->drained);
     pthread_mutex_destroy(&srv->lock);
     free(srv->db_path);
+    free(srv->web_dir);
     free(srv);
 }

@@ -27,11 +27,15 @@ struct server_options {
      * jobs across origins (CORS); reads of public data answer every origin. At most 16. */
     const char *const *cors_origins;
     size_t n_cors_origins;
+    /* The browser application's folder (holding index.html); NULL: beside the binary
+     * (build/web) or where it is installed (PREFIX/share/civgis/web), if there. */
+    const char *web_dir;
 };
 
 /* Opens one read-only store per worker and starts listening. out: the running server,
  * stopped with server_stop. Fails with GIS_ERR_NOT_FOUND when the database is missing,
- * GIS_ERR_IO when the address cannot be bound, GIS_ERR_INVALID_ARG for a bad origin. */
+ * GIS_ERR_IO when the address cannot be bound, GIS_ERR_INVALID_ARG for a bad origin,
+ * GIS_ERR_NOT_FOUND when web_dir has no index.html. */
 enum gis_status
 server_start(const struct server_options *opt, struct server **out, struct gis_error *err);
 

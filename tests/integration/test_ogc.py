@@ -23,7 +23,8 @@ SENSITIVE = ("poor_households", "poor_people", "assisted_households")
 SAMPLE = {"collectionId": "facilities", "featureId": "F0001", "tileMatrixSetId": "WebMercatorQuad",
           "tileMatrix": "9", "tileRow": "199", "tileCol": "411", "tilesetId": "townships",
           "z": "9", "x": "411", "y": "199", "processId": "coverage", "jobId": "no-such-job",
-          "variantId": "no-such-variant"}
+          "variantId": "no-such-variant",
+          "webFile": "index.html", "fontStack": "Noto", "glyphRange": "0-255"}
 # Paths whose sample differs: facilities keep no standard name record, townships do.
 SAMPLE_PREFIX = {"/collections/{collectionId}/items/{featureId}/name":
                  "/collections/townships/items/610602001/name"}
