@@ -1799,6 +1799,25 @@ start_workers(struct server *srv, const struct server_options *opt, struct gis_e
     return rc;
 }
 
+/* What the server holds before it opens anything: its options' copies, the coverage
+ * layers, the web folder, the token key and the bad-token throttle. */
+static enum gis_status
+server_prepare(struct server *srv, const struct server_options *opt, struct gis_error *err)
+{
+    enum gis_status rc =
+        srv->db_path ? copy_origins(srv, opt, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+
+    if (rc == GIS_OK)
+        rc = coverage_layers_new(&srv->coverage, err);
+    if (rc == GIS_OK)
+        rc = api_web_dir_find(opt->web_dir, &srv->web_dir, err);
+    if (rc == GIS_OK)
+        rc = auth_init(err);
+    if (rc == GIS_OK && throttle_new(BAD_TOKENS_PER_MINUTE, 60, &srv->throttle) != GIS_OK)
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    return rc;
+}
+
 enum gis_status
 server_start(const struct server_options *opt, struct server **out, struct gis_error *err)
 {
@@ -1812,15 +1831,7 @@ server_start(const struct server_options *opt, struct server **out, struct gis_e
     init_sync(srv);
     srv->db_path = strdup(opt->db_path);
     srv->max_ctx = threads * 8 + 8;
-    rc = srv->db_path ? copy_origins(srv, opt, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    if (rc == GIS_OK)
-        rc = coverage_layers_new(&srv->coverage, err);
-    if (rc == GIS_OK)
-        rc = api_web_dir_find(opt->web_dir, &srv->web_dir, err);
-    if (rc == GIS_OK)
-        rc = auth_init(err);
-    if (rc == GIS_OK && throttle_new(BAD_TOKENS_PER_MINUTE, 60, &srv->throttle) != GIS_OK)
-        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    rc = server_prepare(srv, opt, err);
     if (rc == GIS_OK)
         rc = open_contexts(srv, threads, err);
     if (rc == GIS_OK)
