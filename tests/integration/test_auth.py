@@ -124,7 +124,8 @@ class Auth(unittest.TestCase):
         values = {"collectionId": coll, "featureId": fid, "tileMatrixSetId": "WebMercatorQuad",
                   "tileMatrix": z, "tileRow": y, "tileCol": x, "z": z, "x": x, "y": y,
                   "tilesetId": "civgis" if coll == "facilities" else coll,
-                  "processId": "coverage", "jobId": "no-such-job", "auditId": "999999"}
+                  "processId": "coverage", "jobId": "no-such-job", "auditId": "999999",
+                  "webFile": "index.html", "fontStack": "Noto", "glyphRange": "0-255"}
         path = template
         for k, v in values.items():
             path = path.replace("{" + k + "}", str(v))
