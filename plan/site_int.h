@@ -73,11 +73,29 @@ struct search_ops {
     double (*gain)(void *ctx, size_t j); /* cost decrease of adding j (greedy) */
     double (*cost)(void *ctx);
     void (*refresh)(void *ctx); /* after ops->sel was replaced wholesale */
+    /* A candidate near the open site j, drawn at random (the run's generator), for the
+     * ILS's perturbation; NULL: any candidate. */
+    size_t (*near)(void *ctx, size_t j);
+    /* Optional (all three or none): the candidates whose best move a move may have
+     * changed, kept by the problem while tracking is on, so that the ILS's descents
+     * evaluate those instead of every candidate. track(on) also empties the queue. */
+    void (*track)(void *ctx, bool on);
+    /* Optional, for the ILS: close k sites of a neighbourhood at once and reopen as many
+     * greedily nearby (no site closed may come back: listed in gone, set in is_tabu);
+     * returns how many were closed. NULL: k random near swaps. */
+    size_t (*kick)(void *ctx, size_t k, uint8_t *is_tabu, uint32_t *gone);
+    void (*mark)(void *ctx, size_t j);
+    bool (*next_dirty)(void *ctx, size_t *out_j);
 };
 
 enum gis_status site__greedy(struct site_run *r, const struct search_ops *ops);
 void site__local_search(struct site_run *r, const struct search_ops *ops);
-enum gis_status site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost);
+/* is_patient: the stall limit grows with the rounds the best took (site_search.c). */
+enum gis_status
+site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost, bool is_patient);
+/* Iterated local search from ops->sel (a local optimum) until proven, stalled, out of
+ * time or cancelled; ends on the best answer seen. */
+enum gis_status site__ils(struct site_run *r, const struct search_ops *ops, double bound_cost);
 /* Whether the search may stop: cost proven optimal by a bound on it (integral data:
  * rounded up), or within the caller's gap tolerance. */
 bool site__is_proven(const struct site_run *r, double cost, double bound_cost);
