@@ -67,7 +67,7 @@ struct search_ops {
     void *ctx;
     struct site_sel *sel;
     /* Change of cost of the best move bringing j in: *out_j = the site it replaces, -1
-     * for a plain addition, -2 when no move is allowed. */
+     * for a plain addition, -2 when no move is allowed (MCLP: or none can improve). */
     double (*best_move)(void *ctx, size_t j, int64_t *out_j);
     void (*move)(void *ctx, size_t in_j, int64_t out_j);
     double (*gain)(void *ctx, size_t j); /* cost decrease of adding j (greedy) */
@@ -76,16 +76,6 @@ struct search_ops {
     /* A candidate near the open site j, drawn at random (the run's generator), for the
      * ILS's perturbation; NULL: any candidate. */
     size_t (*near)(void *ctx, size_t j);
-    /* Optional (all three or none): the candidates whose best move a move may have
-     * changed, kept by the problem while tracking is on, so that the ILS's descents
-     * evaluate those instead of every candidate. track(on) also empties the queue. */
-    void (*track)(void *ctx, bool on);
-    /* Optional, for the ILS: close k sites of a neighbourhood at once and reopen as many
-     * greedily nearby (no site closed may come back: listed in gone, set in is_tabu);
-     * returns how many were closed. NULL: k random near swaps. */
-    size_t (*kick)(void *ctx, size_t k, uint8_t *is_tabu, uint32_t *gone);
-    void (*mark)(void *ctx, size_t j);
-    bool (*next_dirty)(void *ctx, size_t *out_j);
 };
 
 enum gis_status site__greedy(struct site_run *r, const struct search_ops *ops);

@@ -41,46 +41,14 @@ static void mc_loss(struct mc *mc)
     mc->is_sorted = false;
 }
 
-static void mc_mark(void *ctx, size_t j)
-{
-    struct mc *mc = ctx;
-
-    if (!mc->is_dirty[j]) {
-        mc->is_dirty[j] = 1;
-        mc->dirty[mc->n_dirty++] = (uint32_t)j;
-    }
-}
-
-static void mc_track(void *ctx, bool on)
-{
-    struct mc *mc = ctx;
-
-    while (mc->n_dirty)
-        mc->is_dirty[mc->dirty[--mc->n_dirty]] = 0;
-    mc->is_tracking = on;
-}
-
-static bool mc_next_dirty(void *ctx, size_t *out_j)
-{
-    struct mc *mc = ctx;
-
-    if (!mc->n_dirty)
-        return false;
-    *out_j = mc->dirty[--mc->n_dirty];
-    mc->is_dirty[*out_j] = 0;
-    return true;
-}
-
-/* Point i's count went from `was` to cnt[i]: the candidates covering it may have a new
- * best move, and their reach changes when the count crosses between 1 and 2. */
+/* Point i's count went from `was` to cnt[i]: the reach of the candidates covering it
+ * changes when the count crosses between 1 and 2. */
 static void reach_update(struct mc *mc, size_t i, uint32_t was)
 {
     const struct site_cover *c = mc->in->cover;
     double w = mc->weight[i];
     size_t k;
 
-    for (k = c->dem_start[i]; mc->is_tracking && k < c->dem_start[i + 1]; k++)
-        mc_mark(mc, c->dem_item[k]);
     if (!mc->is_plain || !((was == 1 && mc->cnt[i] == 2) || (was == 2 && mc->cnt[i] == 1)))
         return;
     if (mc->cnt[i] == 2)
@@ -132,10 +100,8 @@ static bool mc_alloc(struct mc *mc, size_t n, size_t m)
     mc->is_touched = calloc(m, 1);
     mc->reach = calloc(m, sizeof *mc->reach);
     mc->reach0 = calloc(m, sizeof *mc->reach0);
-    mc->dirty = malloc(m * sizeof *mc->dirty);
-    mc->is_dirty = calloc(m, 1);
     return mc->cnt && mc->who && mc->loss && mc->extra && mc->by_loss && mc->touched &&
-           mc->is_touched && mc->reach && mc->reach0 && mc->dirty && mc->is_dirty;
+           mc->is_touched && mc->reach && mc->reach0;
 }
 
 enum gis_status mc__init(struct mc *mc, struct site_run *r, const double *weight)
@@ -169,8 +135,6 @@ void mc__free(struct mc *mc)
     free(mc->is_touched);
     free(mc->reach);
     free(mc->reach0);
-    free(mc->dirty);
-    free(mc->is_dirty);
     site__sel_free(&mc->sel);
 }
 
@@ -378,78 +342,6 @@ static size_t mc_near(void *ctx, size_t j)
     return b > a ? c->dem_item[a + site__rand(mc->r) % (b - a)] : j;
 }
 
-#define KICK_SAMPLES 24
-
-/* The open free site among near samples of o, or o's own slot again: -1 when none. */
-static int64_t open_near(struct mc *mc, size_t o, const uint8_t *is_tabu)
-{
-    size_t t;
-
-    for (t = 0; t < KICK_SAMPLES; t++) {
-        size_t j = mc_near(mc, o);
-        if (mc->sel.is_open[j] && !is_tabu[j] && site__state(mc->in, j) == SITE_FREE)
-            return (int64_t)j;
-    }
-    return -1;
-}
-
-/* The best-gaining of KICK_SAMPLES free candidates near the closed sites; failing that
- * any free one; failing that (no other site at all) the closed gone[t] itself. */
-static size_t
-refill_choice(struct mc *mc, const uint8_t *is_tabu, const uint32_t *gone, size_t n_gone, size_t t)
-{
-    size_t best_j = SIZE_MAX, s;
-    double best = -1;
-
-    for (s = 0; s < KICK_SAMPLES; s++) {
-        size_t j = mc_near(mc, gone[site__rand(mc->r) % n_gone]);
-        double g;
-        if (mc->sel.is_open[j] || is_tabu[j] || site__state(mc->in, j) != SITE_FREE)
-            continue;
-        g = mc_gain(mc, j);
-        if (g > best) {
-            best = g;
-            best_j = j;
-        }
-    }
-    for (s = 0; best_j == SIZE_MAX && s < 4 * mc->in->m; s++) {
-        size_t j = (size_t)(site__rand(mc->r) % mc->in->m);
-        if (!mc->sel.is_open[j] && !is_tabu[j] && site__state(mc->in, j) == SITE_FREE)
-            best_j = j;
-    }
-    return best_j == SIZE_MAX ? gone[t] : best_j;
-}
-
-/* Ruin and recreate: close a random free site and up to k - 1 open ones near it, then
- * refill each slot with the best-gaining of KICK_SAMPLES candidates near the sites
- * closed. A region rebuilt at once reaches answers that one swap at a time (each must
- * pay for itself) does not. Plain instances only (no budget or quotas to keep). */
-static size_t mc_kick(void *ctx, size_t k, uint8_t *is_tabu, uint32_t *gone)
-{
-    struct mc *mc = ctx;
-    size_t n_gone = 0, t;
-    uint32_t o = mc->sel.list[site__rand(mc->r) % mc->sel.n_list];
-
-    if (site__state(mc->in, o) != SITE_FREE)
-        return 0;
-    while (n_gone < k) {
-        int64_t next = n_gone ? open_near(mc, gone[site__rand(mc->r) % n_gone], is_tabu) : o;
-        if (next < 0)
-            break;
-        site__sel_remove(mc->in, &mc->sel, (size_t)next);
-        close_site(mc, (size_t)next);
-        is_tabu[next] = 1;
-        gone[n_gone++] = (uint32_t)next;
-    }
-    for (t = 0; t < n_gone; t++) {
-        size_t j = refill_choice(mc, is_tabu, gone, n_gone, t);
-        site__sel_add(mc->in, &mc->sel, j);
-        open_site(mc, j);
-    }
-    mc->is_sorted = false;
-    return n_gone;
-}
-
 static double mc_cost(void *ctx)
 {
     return -((struct mc *)ctx)->covered;
@@ -464,11 +356,7 @@ struct search_ops mc__ops(struct mc *mc)
                                .gain = mc_gain,
                                .cost = mc_cost,
                                .refresh = mc_refresh,
-                               .near = mc_near,
-                               .track = mc_track,
-                               .mark = mc_mark,
-                               .next_dirty = mc_next_dirty,
-                               .kick = mc->is_plain ? mc_kick : NULL};
+                               .near = mc_near};
 }
 
 /* ---------------------------------------------------------------- bound */

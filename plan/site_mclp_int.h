@@ -31,12 +31,6 @@ struct mc {
      * open site has no improving swap and is skipped unevaluated. */
     double *reach;  /* m */
     double *reach0; /* m: the weight of j's list, reach with nothing open */
-    /* The candidates covering a point whose count changed since the queue was last
-     * emptied (search_ops.track): their moves are the ones that may have changed. */
-    bool is_tracking;
-    uint32_t *dirty; /* m: queue */
-    size_t n_dirty;
-    uint8_t *is_dirty; /* m */
 };
 
 enum gis_status mc__init(struct mc *mc, struct site_run *r, const double *weight);

@@ -29,7 +29,6 @@
 #define ILS_STALL_MIN      10000
 #define ILS_STALL_PER_SITE 20
 #define ILS_STALL_FACTOR   2
-#define ILS_RESTART        100
 
 /* First improvement from a random start until no candidate improves; candidates with
  * is_tabu set (or NULL: none) are not brought in. */
@@ -64,31 +63,8 @@ static void descend(struct site_run *r, const struct search_ops *ops, const uint
     }
 }
 
-/* The descent over the queue of candidates whose moves changed (ops->next_dirty), the
- * ones a move makes dirty joining it; ends when the queue is empty. */
-static void descend_dirty(struct site_run *r, const struct search_ops *ops, const uint8_t *is_tabu)
-{
-    const struct site_instance *in = r->in;
-    size_t j, t = 0;
-
-    while (ops->next_dirty(ops->ctx, &j)) {
-        int64_t out_j;
-        double delta;
-        if (ops->sel->is_open[j] || site__state(in, j) != SITE_FREE || (is_tabu && is_tabu[j]))
-            continue;
-        delta = ops->best_move(ops->ctx, j, &out_j);
-        if (out_j >= -1 && delta < -1e-9 * (1 + fabs(ops->cost(ops->ctx)))) {
-            ops->move(ops->ctx, j, out_j);
-            r->iterations++;
-        }
-        if ((++t & 31) == 0 && site__should_stop(r, 0, ops->cost(ops->ctx)))
-            return;
-    }
-}
-
 /* The ILS's descent after a perturbation: first with the closed sites tabu, then with
- * them allowed back. Over the dirty queue when the problem keeps one (a local optimum
- * for the candidates the perturbation touched; a new best is checked by a full pass). */
+ * them allowed back. */
 static void ils_descend(struct site_run *r,
                         const struct search_ops *ops,
                         uint8_t *is_tabu,
@@ -97,19 +73,10 @@ static void ils_descend(struct site_run *r,
 {
     size_t t;
 
-    if (!ops->next_dirty) {
-        descend(r, ops, is_tabu);
-        for (t = 0; t < n_gone; t++)
-            is_tabu[gone[t]] = 0;
-        descend(r, ops, NULL);
-        return;
-    }
-    descend_dirty(r, ops, is_tabu);
-    for (t = 0; t < n_gone; t++) {
+    descend(r, ops, is_tabu);
+    for (t = 0; t < n_gone; t++)
         is_tabu[gone[t]] = 0;
-        ops->mark(ops->ctx, gone[t]);
-    }
-    descend_dirty(r, ops, NULL);
+    descend(r, ops, NULL);
 }
 
 void site__local_search(struct site_run *r, const struct search_ops *ops)
@@ -326,7 +293,7 @@ struct ils {
     double best_cost, cur_cost;
     uint64_t it, it_best;
     uint8_t *is_tabu; /* m */
-    uint32_t *gone;   /* ILS_K_MAX + 1 */
+    uint32_t *gone;   /* ILS_K_MAX */
     size_t k;
 };
 
@@ -351,15 +318,9 @@ static void ils_iterate(struct site_run *r, const struct search_ops *ops, struct
     size_t n_gone;
 
     s->it++;
-    /* Half the time a region rebuilt (when the problem can), else near swaps. */
-    n_gone = ops->kick && site__rand(r) % 2 ? ops->kick(ops->ctx, s->k + 1, s->is_tabu, s->gone)
-                                            : perturb(r, ops, s->k, s->is_tabu, s->gone);
+    n_gone = perturb(r, ops, s->k, s->is_tabu, s->gone);
     ils_descend(r, ops, s->is_tabu, s->gone, n_gone);
     c = ops->cost(ops->ctx);
-    if (c < s->best_cost - tiny && ops->next_dirty) {
-        descend(r, ops, NULL); /* a local optimum for every candidate */
-        c = ops->cost(ops->ctx);
-    }
     if (c < s->best_cost - tiny) {
         s->best_cost = c;
         s->it_best = s->it;
@@ -368,11 +329,6 @@ static void ils_iterate(struct site_run *r, const struct search_ops *ops, struct
     /* Back at the same cost (most likely the same answer): perturb harder. */
     s->k = fabs(c - s->cur_cost) <= tiny ? s->k % ILS_K_MAX + 1 : 1;
     is_accepted = c <= s->cur_cost + tiny || c <= window_threshold(&s->w, s->best_cost) + tiny;
-    /* Long without a new best: the walk goes back to the best and starts again. */
-    if (!is_accepted && (s->it - s->it_best) % ILS_RESTART == 0) {
-        site__sel_copy(r->in, &s->cur, &s->best);
-        s->cur_cost = s->best_cost;
-    }
     /* Ties are accepted but not counted: the rate is that of moves elsewhere. */
     window_push(&s->w, c, is_accepted && fabs(c - s->cur_cost) > tiny);
     if (is_accepted) {
@@ -382,8 +338,6 @@ static void ils_iterate(struct site_run *r, const struct search_ops *ops, struct
     }
     site__sel_copy(r->in, ops->sel, &s->cur);
     ops->refresh(ops->ctx);
-    if (ops->track)
-        ops->track(ops->ctx, true); /* cur's moves are as they were */
 }
 
 enum gis_status site__ils(struct site_run *r, const struct search_ops *ops, double bound_cost)
@@ -393,18 +347,14 @@ enum gis_status site__ils(struct site_run *r, const struct search_ops *ops, doub
 
     s.best_cost = s.cur_cost = ops->cost(ops->ctx);
     s.is_tabu = calloc(r->in->m, 1);
-    s.gone = malloc((ILS_K_MAX + 1) * sizeof *s.gone);
+    s.gone = malloc(ILS_K_MAX * sizeof *s.gone);
     if (site__sel_init(r->in, &s.best) != GIS_OK || site__sel_init(r->in, &s.cur) != GIS_OK ||
         !s.is_tabu || !s.gone)
         goto cleanup;
     site__sel_copy(r->in, &s.best, ops->sel);
     site__sel_copy(r->in, &s.cur, ops->sel);
-    if (ops->track)
-        ops->track(ops->ctx, true);
     while (ils_goes_on(r, ops, &s, bound_cost))
         ils_iterate(r, ops, &s);
-    if (ops->track)
-        ops->track(ops->ctx, false);
     site__sel_copy(r->in, ops->sel, &s.best);
     ops->refresh(ops->ctx);
     rc = GIS_OK;

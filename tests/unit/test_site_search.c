@@ -164,7 +164,6 @@ static void mclp_moves(bool with_states, size_t p)
     make(&t, p, with_states);
     assert_int_equal(mc__init(&mc, &t.run, t.w), GIS_OK);
     ops = mc__ops(&mc);
-    ops.track(ops.ctx, true); /* the queue is kept as in the ILS */
     for (step = 0; step < 60; step++) {
         size_t j = rnd(M);
         if (mc.sel.is_open[j] || !is_movable(&t.in, j))
@@ -181,7 +180,6 @@ static void mclp_moves(bool with_states, size_t p)
     }
     ops.refresh(ops.ctx);
     check_mclp_state(&t, &mc, &ops);
-    ops.track(ops.ctx, false);
     mc__free(&mc);
     site_cover_free(&t.cover);
 }
@@ -194,47 +192,6 @@ static void test_mclp_moves_match_brute_force(void **state)
     for (round = 0; round < 30; round++) {
         mclp_moves(false, 1 + rnd(8));
         mclp_moves(true, 2 + rnd(7));
-    }
-}
-
-/* Every candidate a move changes is in the queue: after draining it, the best moves of
- * the candidates left out are those they had before the move. */
-static void test_mclp_dirty_queue_covers_changes(void **state)
-{
-    int round;
-
-    (void)state;
-    for (round = 0; round < 30; round++) {
-        struct inst t;
-        struct mc mc;
-        struct search_ops ops;
-        double before[M];
-        uint8_t seen[M] = {0};
-        size_t j, k, o;
-        int64_t out_j;
-
-        make(&t, 4, false);
-        assert_int_equal(mc__init(&mc, &t.run, t.w), GIS_OK);
-        ops = mc__ops(&mc);
-        for (j = 0; j < 4; j++)
-            ops.move(ops.ctx, j * 5, -1);
-        /* What each candidate gains alone (its partner-free part) before the move. */
-        for (j = 0; j < M; j++)
-            before[j] = mc.sel.is_open[j] ? 0 : ops.gain(ops.ctx, j);
-        ops.track(ops.ctx, true);
-        o = mc.sel.list[rnd((unsigned)mc.sel.n_list)];
-        for (j = 0; j < M && mc.sel.is_open[j]; j++)
-            ;
-        ops.move(ops.ctx, j, (int64_t)o);
-        while (ops.next_dirty(ops.ctx, &k))
-            seen[k] = 1;
-        for (k = 0; k < M; k++)
-            if (!seen[k] && !mc.sel.is_open[k] && k != o)
-                assert_true(fabs(ops.gain(ops.ctx, k) - before[k]) < 1e-9);
-        (void)ops.best_move(ops.ctx, o, &out_j); /* leaves the scratch clean */
-        ops.track(ops.ctx, false);
-        mc__free(&mc);
-        site_cover_free(&t.cover);
     }
 }
 
@@ -356,7 +313,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mclp_moves_match_brute_force),
-        cmocka_unit_test(test_mclp_dirty_queue_covers_changes),
         cmocka_unit_test(test_pmedian_moves_match_brute_force),
         cmocka_unit_test(test_ils_same_answer_for_a_seed),
     };
