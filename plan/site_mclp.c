@@ -565,7 +565,9 @@ enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct g
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory for MCLP");
     rc = mc__start(&mc, &ops, &bound);
     if (rc == GIS_OK)
-        rc = site__ils(r, &ops, -bound);
+        /* --exact: GLPK proves the answer, so a short VNS start is enough; the ILS's
+         * long walk is for the heuristic alone. */
+        rc = r->opt->is_exact ? site__vns(r, &ops, -bound, false) : site__ils(r, &ops, -bound);
     if (rc == GIS_OK)
         rc = site__result_open(r->in, &mc.sel, res);
     if (rc == GIS_OK) {
@@ -573,7 +575,8 @@ enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct g
         res->objective = res->demand_covered = mc.covered;
         res->demand_total = total(r->in->weight, r->in->n);
         res->bound = bound;
-        snprintf(res->method, sizeof res->method, "greedy+interchange+ils+lagrangian");
+        snprintf(res->method, sizeof res->method, "greedy+interchange+%s+lagrangian",
+                 r->opt->is_exact ? "vns" : "ils");
     }
     mc__free(&mc);
     return rc == GIS_OK ? GIS_OK : gis_fail(err, rc, "out of memory for MCLP");

@@ -302,7 +302,7 @@ enum gis_status site__pmedian(struct site_run *r, struct site_result *res, struc
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory for p-median");
     rc = pm__start(&pm, &ops, &bound);
     if (rc == GIS_OK)
-        rc = site__vns(r, &ops, bound, true);
+        rc = site__vns(r, &ops, bound, !r->opt->is_exact); /* --exact: GLPK proves it */
     if (rc == GIS_OK)
         rc = site__result_open(r->in, &pm.sel, res);
     if (rc == GIS_OK) {
