@@ -67,17 +67,25 @@ struct search_ops {
     void *ctx;
     struct site_sel *sel;
     /* Change of cost of the best move bringing j in: *out_j = the site it replaces, -1
-     * for a plain addition, -2 when no move is allowed. */
+     * for a plain addition, -2 when no move is allowed (MCLP: or none can improve). */
     double (*best_move)(void *ctx, size_t j, int64_t *out_j);
     void (*move)(void *ctx, size_t in_j, int64_t out_j);
     double (*gain)(void *ctx, size_t j); /* cost decrease of adding j (greedy) */
     double (*cost)(void *ctx);
     void (*refresh)(void *ctx); /* after ops->sel was replaced wholesale */
+    /* A candidate near the open site j, drawn at random (the run's generator), for the
+     * ILS's perturbation; NULL: any candidate. */
+    size_t (*near)(void *ctx, size_t j);
 };
 
 enum gis_status site__greedy(struct site_run *r, const struct search_ops *ops);
 void site__local_search(struct site_run *r, const struct search_ops *ops);
-enum gis_status site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost);
+/* is_patient: the stall limit grows with the rounds the best took (site_search.c). */
+enum gis_status
+site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost, bool is_patient);
+/* Iterated local search from ops->sel (a local optimum) until proven, stalled, out of
+ * time or cancelled; ends on the best answer seen. */
+enum gis_status site__ils(struct site_run *r, const struct search_ops *ops, double bound_cost);
 /* Whether the search may stop: cost proven optimal by a bound on it (integral data:
  * rounded up), or within the caller's gap tolerance. */
 bool site__is_proven(const struct site_run *r, double cost, double bound_cost);

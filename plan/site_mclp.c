@@ -38,6 +38,36 @@ static void mc_loss(struct mc *mc)
         if (mc->cnt[i] == 1)
             mc->loss[mc->who[i]] += mc->weight[i];
     }
+    mc->is_sorted = false;
+}
+
+/* Point i's count went from `was` to cnt[i]: the reach of the candidates covering it
+ * changes when the count crosses between 1 and 2. */
+static void reach_update(struct mc *mc, size_t i, uint32_t was)
+{
+    const struct site_cover *c = mc->in->cover;
+    double w = mc->weight[i];
+    size_t k;
+
+    if (!mc->is_plain || !((was == 1 && mc->cnt[i] == 2) || (was == 2 && mc->cnt[i] == 1)))
+        return;
+    if (mc->cnt[i] == 2)
+        w = -w;
+    for (k = c->dem_start[i]; k < c->dem_start[i + 1]; k++)
+        mc->reach[c->dem_item[k]] += w;
+}
+
+static void reach_refresh(struct mc *mc)
+{
+    const struct site_cover *c = mc->in->cover;
+    size_t i, k;
+
+    if (!mc->is_plain)
+        return;
+    memcpy(mc->reach, mc->reach0, mc->in->m * sizeof *mc->reach);
+    for (i = 0; i < mc->in->n; i++)
+        for (k = c->dem_start[i]; mc->cnt[i] >= 2 && k < c->dem_start[i + 1]; k++)
+            mc->reach[c->dem_item[k]] -= mc->weight[i];
 }
 
 static void mc_refresh(void *ctx)
@@ -56,25 +86,40 @@ static void mc_refresh(void *ctx)
         }
     }
     mc_loss(mc);
+    reach_refresh(mc);
+}
+
+static bool mc_alloc(struct mc *mc, size_t n, size_t m)
+{
+    mc->cnt = calloc(n ? n : 1, sizeof *mc->cnt);
+    mc->who = calloc(n ? n : 1, sizeof *mc->who);
+    mc->loss = calloc(m, sizeof *mc->loss);
+    mc->extra = calloc(m, sizeof *mc->extra);
+    mc->by_loss = malloc(m * sizeof *mc->by_loss);
+    mc->touched = malloc(m * sizeof *mc->touched);
+    mc->is_touched = calloc(m, 1);
+    mc->reach = calloc(m, sizeof *mc->reach);
+    mc->reach0 = calloc(m, sizeof *mc->reach0);
+    return mc->cnt && mc->who && mc->loss && mc->extra && mc->by_loss && mc->touched &&
+           mc->is_touched && mc->reach && mc->reach0;
 }
 
 enum gis_status mc__init(struct mc *mc, struct site_run *r, const double *weight)
 {
-    size_t n = r->in->n, m = r->in->m;
+    size_t j, t;
 
     memset(mc, 0, sizeof *mc);
     mc->r = r;
     mc->in = r->in;
     mc->weight = weight;
-    mc->cnt = calloc(n ? n : 1, sizeof *mc->cnt);
-    mc->who = calloc(n ? n : 1, sizeof *mc->who);
-    mc->loss = calloc(m, sizeof *mc->loss);
-    mc->extra = calloc(m, sizeof *mc->extra);
-    if (!mc->cnt || !mc->who || !mc->loss || !mc->extra ||
-        site__sel_init(r->in, &mc->sel) != GIS_OK) {
+    mc->is_plain = !r->in->group && !(r->in->budget > 0);
+    if (!mc_alloc(mc, r->in->n, r->in->m) || site__sel_init(r->in, &mc->sel) != GIS_OK) {
         mc__free(mc);
         return GIS_ERR_NOMEM;
     }
+    for (j = 0; j < r->in->m; j++)
+        for (t = 0; t < cov_len(r->in->cover, j); t++)
+            mc->reach0[j] += weight[cov_begin(r->in->cover, j)[t]];
     mc_refresh(mc);
     return GIS_OK;
 }
@@ -85,6 +130,11 @@ void mc__free(struct mc *mc)
     free(mc->who);
     free(mc->loss);
     free(mc->extra);
+    free(mc->by_loss);
+    free(mc->touched);
+    free(mc->is_touched);
+    free(mc->reach);
+    free(mc->reach0);
     site__sel_free(&mc->sel);
 }
 
@@ -101,20 +151,12 @@ static double mc_gain(void *ctx, size_t j)
     return gain;
 }
 
-static double mc_best_move(void *ctx, size_t j, int64_t *out_j)
+/* The general case: every open site is tried as the partner, under the side rules. */
+static double best_move_checked(struct mc *mc, size_t j, double gain, int64_t *out_j)
 {
-    struct mc *mc = ctx;
-    const struct site_cover *c = mc->in->cover;
-    double gain = 0, best = INFINITY;
-    size_t t, k;
+    double best = INFINITY;
+    size_t k;
 
-    for (t = 0; t < cov_len(c, j); t++) {
-        uint32_t i = cov_begin(c, j)[t];
-        if (mc->cnt[i] == 0)
-            gain += mc->weight[i];
-        else if (mc->cnt[i] == 1)
-            mc->extra[mc->who[i]] += mc->weight[i];
-    }
     *out_j = -2;
     if (site__sel_can_add(mc->in, &mc->sel, j)) {
         best = -gain;
@@ -132,25 +174,172 @@ static double mc_best_move(void *ctx, size_t j, int64_t *out_j)
     return best;
 }
 
-static void mc_move(void *ctx, size_t in_j, int64_t out_j)
+static int cmp_loss(const void *a, const void *b, void *ctx)
+{
+    const double *loss = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    if (loss[x] != loss[y])
+        return (loss[x] > loss[y]) - (loss[x] < loss[y]);
+    return (x > y) - (x < y);
+}
+
+static void sort_by_loss(struct mc *mc)
+{
+    size_t k;
+
+    mc->n_by_loss = 0;
+    for (k = 0; k < mc->sel.n_list; k++)
+        if (site__state(mc->in, mc->sel.list[k]) == SITE_FREE)
+            mc->by_loss[mc->n_by_loss++] = mc->sel.list[k];
+    qsort_r(mc->by_loss, mc->n_by_loss, sizeof *mc->by_loss, cmp_loss, mc->loss);
+    mc->is_sorted = true;
+}
+
+/* No side rules: the best partner is either a site j's list touches (loss less what j
+ * takes over) or the untouched free open site of least loss, the first untouched one in
+ * by_loss; O(|list of j|) instead of O(p) per entering site. */
+static double
+best_move_plain(struct mc *mc, size_t j, double gain, size_t n_touched, int64_t *out_j)
+{
+    double best = INFINITY;
+    size_t k;
+
+    *out_j = -2;
+    if (!mc->is_sorted)
+        sort_by_loss(mc);
+    if (mc->sel.n_new < mc->in->p && site__state(mc->in, j) == SITE_FREE && !mc->sel.is_open[j]) {
+        best = -gain;
+        *out_j = -1;
+    }
+    for (k = 0; k < mc->n_by_loss; k++) {
+        uint32_t o = mc->by_loss[k];
+        if (mc->is_touched[o])
+            continue;
+        if (-gain + mc->loss[o] < best) {
+            best = -gain + mc->loss[o];
+            *out_j = o;
+        }
+        break;
+    }
+    for (k = 0; k < n_touched; k++) {
+        uint32_t o = mc->touched[k];
+        double delta = -gain + mc->loss[o] - mc->extra[o];
+        if (delta < best && site__state(mc->in, o) == SITE_FREE) {
+            best = delta;
+            *out_j = o;
+        }
+        mc->extra[o] = 0;
+        mc->is_touched[o] = 0;
+    }
+    if (site__state(mc->in, j) != SITE_FREE || mc->sel.is_open[j])
+        *out_j = -2;
+    return best;
+}
+
+static double mc_best_move(void *ctx, size_t j, int64_t *out_j)
 {
     struct mc *mc = ctx;
     const struct site_cover *c = mc->in->cover;
-    size_t t;
+    double gain = 0;
+    size_t t, n_touched = 0;
 
-    site__sel_add(mc->in, &mc->sel, in_j);
-    for (t = 0; t < cov_len(c, in_j); t++) {
-        mc->cnt[cov_begin(c, in_j)[t]]++;
-        mc->who[cov_begin(c, in_j)[t]] += in_j;
-    }
-    if (out_j >= 0) {
-        site__sel_remove(mc->in, &mc->sel, (size_t)out_j);
-        for (t = 0; t < cov_len(c, (size_t)out_j); t++) {
-            mc->cnt[cov_begin(c, (size_t)out_j)[t]]--;
-            mc->who[cov_begin(c, (size_t)out_j)[t]] -= (uint64_t)out_j;
+    if (mc->is_plain && mc->sel.n_new >= mc->in->p) {
+        if (!mc->is_sorted)
+            sort_by_loss(mc);
+        /* No swap wins more than reach[j]; closing any site costs at least by_loss[0]'s
+         * loss (the margin keeps rounding drift from skipping a real improvement). */
+        if (mc->n_by_loss && mc->reach[j] + 1e-9 * (1 + mc->covered) < mc->loss[mc->by_loss[0]]) {
+            *out_j = -2;
+            return 0;
         }
     }
-    mc_loss(mc);
+    for (t = 0; t < cov_len(c, j); t++) {
+        uint32_t i = cov_begin(c, j)[t];
+        if (mc->cnt[i] == 0) {
+            gain += mc->weight[i];
+        } else if (mc->cnt[i] == 1) {
+            uint64_t o = mc->who[i];
+            mc->extra[o] += mc->weight[i];
+            if (mc->is_plain && !mc->is_touched[o]) {
+                mc->is_touched[o] = 1;
+                mc->touched[n_touched++] = (uint32_t)o;
+            }
+        }
+    }
+    if (mc->is_plain)
+        return best_move_plain(mc, j, gain, n_touched, out_j);
+    return best_move_checked(mc, j, gain, out_j);
+}
+
+/* Opening j: counts and losses of its list's points only. */
+static void open_site(struct mc *mc, size_t j)
+{
+    const struct site_cover *c = mc->in->cover;
+    size_t t;
+
+    mc->loss[j] = 0;
+    for (t = 0; t < cov_len(c, j); t++) {
+        uint32_t i = cov_begin(c, j)[t];
+        if (mc->cnt[i] == 0) {
+            mc->covered += mc->weight[i];
+            mc->loss[j] += mc->weight[i];
+        } else if (mc->cnt[i] == 1) {
+            mc->loss[mc->who[i]] -= mc->weight[i];
+        }
+        mc->cnt[i]++;
+        mc->who[i] += j;
+        reach_update(mc, i, mc->cnt[i] - 1);
+    }
+}
+
+static void close_site(struct mc *mc, size_t j)
+{
+    const struct site_cover *c = mc->in->cover;
+    size_t t;
+
+    for (t = 0; t < cov_len(c, j); t++) {
+        uint32_t i = cov_begin(c, j)[t];
+        mc->cnt[i]--;
+        mc->who[i] -= j;
+        reach_update(mc, i, mc->cnt[i] + 1);
+        if (mc->cnt[i] == 0)
+            mc->covered -= mc->weight[i];
+        else if (mc->cnt[i] == 1)
+            mc->loss[mc->who[i]] += mc->weight[i];
+    }
+    mc->loss[j] = 0;
+}
+
+/* Incremental: the losses change only where the two sites' lists reach. With weights
+ * that are not integers the sums drift by rounding; refresh (after every restore, and
+ * at the end) recomputes them. */
+static void mc_move(void *ctx, size_t in_j, int64_t out_j)
+{
+    struct mc *mc = ctx;
+
+    site__sel_add(mc->in, &mc->sel, in_j);
+    open_site(mc, in_j);
+    if (out_j >= 0) {
+        site__sel_remove(mc->in, &mc->sel, (size_t)out_j);
+        close_site(mc, (size_t)out_j);
+    }
+    mc->is_sorted = false;
+}
+
+/* A site within twice the radius of j: one covering a random point j covers. */
+static size_t mc_near(void *ctx, size_t j)
+{
+    struct mc *mc = ctx;
+    const struct site_cover *c = mc->in->cover;
+    size_t len = cov_len(c, j), i, a, b;
+
+    if (!len)
+        return (size_t)(site__rand(mc->r) % mc->in->m);
+    i = cov_begin(c, j)[site__rand(mc->r) % len];
+    a = c->dem_start[i];
+    b = c->dem_start[i + 1];
+    return b > a ? c->dem_item[a + site__rand(mc->r) % (b - a)] : j;
 }
 
 static double mc_cost(void *ctx)
@@ -160,7 +349,14 @@ static double mc_cost(void *ctx)
 
 struct search_ops mc__ops(struct mc *mc)
 {
-    return (struct search_ops){mc, &mc->sel, mc_best_move, mc_move, mc_gain, mc_cost, mc_refresh};
+    return (struct search_ops){.ctx = mc,
+                               .sel = &mc->sel,
+                               .best_move = mc_best_move,
+                               .move = mc_move,
+                               .gain = mc_gain,
+                               .cost = mc_cost,
+                               .refresh = mc_refresh,
+                               .near = mc_near};
 }
 
 /* ---------------------------------------------------------------- bound */
@@ -172,11 +368,43 @@ struct mlag {
     size_t n_free, p_free;
 };
 
-static int cmp_val_desc(const void *a, const void *b, void *ctx)
+static void swap_u32(uint32_t *a, uint32_t *b)
 {
-    const double *val = ctx;
-    double x = val[*(const uint32_t *)a], y = val[*(const uint32_t *)b];
-    return (x < y) - (x > y);
+    uint32_t t = *a;
+
+    *a = *b;
+    *b = t;
+}
+
+/* Puts the k largest val[idx[.]] first (in no order): quickselect with a three-way
+ * partition (ties are common: sites with the same list), median-of-three pivot, O(n) on
+ * average where a sort of every step's values was O(n log n) and most of the bound's
+ * time. Deterministic. */
+static void top_k(uint32_t *idx, size_t n, size_t k, const double *val)
+{
+    size_t lo = 0, hi = n;
+
+    while (k > lo && k < hi) {
+        double x = val[idx[lo]], y = val[idx[lo + (hi - lo) / 2]], z = val[idx[hi - 1]];
+        double pv = fmax(fmin(x, y), fmin(fmax(x, y), z));
+        size_t a = lo, b = lo, c = hi;
+        /* [lo, a) > pv, [a, b) == pv, [b, c) unread, [c, hi) < pv */
+        while (b < c) {
+            double v = val[idx[b]];
+            if (v > pv)
+                swap_u32(&idx[a++], &idx[b++]);
+            else if (v < pv)
+                swap_u32(&idx[b], &idx[--c]);
+            else
+                b++;
+        }
+        if (k < a)
+            hi = a;
+        else if (k > b)
+            lo = b;
+        else
+            return;
+    }
 }
 
 /* L(lambda) = sum max(0, w_i - lambda_i) + the p best sums of lambda over sites' lists. */
@@ -195,7 +423,7 @@ static double mlag_eval(const struct mc *mc, struct mlag *lg, double *out_norm)
         lg->y[j] = st == SITE_EXISTING || st == SITE_FORCED;
         L += lg->y[j] ? lg->val[j] : 0;
     }
-    qsort_r(lg->free_j, lg->n_free, sizeof *lg->free_j, cmp_val_desc, lg->val);
+    top_k(lg->free_j, lg->n_free, lg->p_free, lg->val);
     for (k = 0; k < lg->p_free && k < lg->n_free; k++) {
         lg->y[lg->free_j[k]] = 1;
         L += lg->val[lg->free_j[k]];
@@ -337,7 +565,9 @@ enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct g
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory for MCLP");
     rc = mc__start(&mc, &ops, &bound);
     if (rc == GIS_OK)
-        rc = site__vns(r, &ops, -bound);
+        /* --exact: GLPK proves the answer, so a short VNS start is enough; the ILS's
+         * long walk is for the heuristic alone. */
+        rc = r->opt->is_exact ? site__vns(r, &ops, -bound, false) : site__ils(r, &ops, -bound);
     if (rc == GIS_OK)
         rc = site__result_open(r->in, &mc.sel, res);
     if (rc == GIS_OK) {
@@ -345,7 +575,8 @@ enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct g
         res->objective = res->demand_covered = mc.covered;
         res->demand_total = total(r->in->weight, r->in->n);
         res->bound = bound;
-        snprintf(res->method, sizeof res->method, "greedy+interchange+vns+lagrangian");
+        snprintf(res->method, sizeof res->method, "greedy+interchange+%s+lagrangian",
+                 r->opt->is_exact ? "vns" : "ils");
     }
     mc__free(&mc);
     return rc == GIS_OK ? GIS_OK : gis_fail(err, rc, "out of memory for MCLP");

@@ -16,6 +16,21 @@ struct mc {
     double *loss, *extra;           /* m */
     double covered;
     struct site_sel sel;
+    /* Without budget or quotas every swap of free sites is allowed, and the best partner
+     * of an entering site is read off the free open sites sorted by loss (by_loss, kept
+     * lazily: is_sorted false after a move) plus the few its list touches (touched). */
+    bool is_plain;
+    bool is_sorted;
+    uint32_t *by_loss; /* m: free open sites, least loss first (n_by_loss of them) */
+    size_t n_by_loss;
+    uint32_t *touched;   /* m: scratch */
+    uint8_t *is_touched; /* m: scratch */
+    /* Plain only: reach[j] = the weight of j's points that no more than one open site
+     * covers, the most a swap bringing j in can win (what it newly covers plus what it
+     * takes over from a partner); a candidate whose reach is below the least loss of an
+     * open site has no improving swap and is skipped unevaluated. */
+    double *reach;  /* m */
+    double *reach0; /* m: the weight of j's list, reach with nothing open */
 };
 
 enum gis_status mc__init(struct mc *mc, struct site_run *r, const double *weight);

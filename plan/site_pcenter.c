@@ -112,7 +112,7 @@ static enum probe probe(struct pc *pc, size_t k, double slice_end)
     ops = mc__ops(&mc);
     if (site__greedy(pc->r, &ops) == GIS_OK) {
         site__local_search(pc->r, &ops);
-        if (mc.covered < pc->need && site__vns(pc->r, &ops, -pc->need) != GIS_OK)
+        if (mc.covered < pc->need && site__vns(pc->r, &ops, -pc->need, false) != GIS_OK)
             out = PROBE_FAILED;
     }
     if (out != PROBE_FAILED && mc.covered >= pc->need) {

@@ -235,8 +235,13 @@ static void ops_refresh(void *ctx)
 
 struct search_ops pm__ops(struct pm *pm)
 {
-    return (struct search_ops){pm,       &pm->sel, ops_best_move, ops_move,
-                               ops_gain, ops_cost, ops_refresh};
+    return (struct search_ops){.ctx = pm,
+                               .sel = &pm->sel,
+                               .best_move = ops_best_move,
+                               .move = ops_move,
+                               .gain = ops_gain,
+                               .cost = ops_cost,
+                               .refresh = ops_refresh};
 }
 
 /* ---------------------------------------------------------------- solve */
@@ -297,7 +302,7 @@ enum gis_status site__pmedian(struct site_run *r, struct site_result *res, struc
         return gis_fail(err, GIS_ERR_NOMEM, "out of memory for p-median");
     rc = pm__start(&pm, &ops, &bound);
     if (rc == GIS_OK)
-        rc = site__vns(r, &ops, bound);
+        rc = site__vns(r, &ops, bound, !r->opt->is_exact); /* --exact: GLPK proves it */
     if (rc == GIS_OK)
         rc = site__result_open(r->in, &pm.sel, res);
     if (rc == GIS_OK) {

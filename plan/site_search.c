@@ -1,7 +1,10 @@
 /*
  * The search every site problem shares, over a problem's own move evaluation: lazy
- * greedy construction, first-improvement interchange, and variable neighbourhood search
- * (shake k random swaps, descend, keep the better; k grows while nothing improves).
+ * greedy construction, first-improvement interchange, variable neighbourhood search
+ * (shake k random swaps, descend, keep the better; k grows while nothing improves), and
+ * an iterated local search with an adaptive acceptance threshold (after Maximo et al.'s
+ * AILS): it walks from local optimum to local optimum, accepting a worse one when it is
+ * within a threshold of the recent ones, which VNS (always back to the best) does not.
  */
 #include "site_int.h"
 
@@ -10,8 +13,26 @@
 
 #define VNS_STALL_LIMIT 400
 #define VNS_K_MAX       10
+/* p-median's VNS is patient (see vns_stalled): its bound often proves the answer, and
+ * when it cannot, rounds are cheap next to the time limit. */
+#define VNS_PATIENT_MIN    3000
+#define VNS_PATIENT_FACTOR 3
+/* ILS: local optima per adaptation of the threshold, the acceptance rate aimed at, the
+ * largest perturbation, and the stop without improvement (iterations: at least
+ * ILS_STALL_MIN and ILS_STALL_PER_SITE per candidate, as bigger instances need longer
+ * walks, and at least ILS_STALL_FACTOR times the iteration of the last best, so a run
+ * that still improves late goes on; iteration counts keep a seed's answer the same on
+ * any machine, unlike a time rule). */
+#define ILS_WINDOW         32
+#define ILS_ACCEPT_RATE    0.1
+#define ILS_K_MAX          6
+#define ILS_STALL_MIN      10000
+#define ILS_STALL_PER_SITE 20
+#define ILS_STALL_FACTOR   2
 
-void site__local_search(struct site_run *r, const struct search_ops *ops)
+/* First improvement from a random start until no candidate improves; candidates with
+ * is_tabu set (or NULL: none) are not brought in. */
+static void descend(struct site_run *r, const struct search_ops *ops, const uint8_t *is_tabu)
 {
     const struct site_instance *in = r->in;
     bool is_improved = true;
@@ -24,7 +45,7 @@ void site__local_search(struct site_run *r, const struct search_ops *ops)
             size_t j = (start + t) % in->m;
             int64_t out_j;
             double delta;
-            if (ops->sel->is_open[j] || site__state(in, j) != SITE_FREE)
+            if (ops->sel->is_open[j] || site__state(in, j) != SITE_FREE || (is_tabu && is_tabu[j]))
                 continue;
             delta = ops->best_move(ops->ctx, j, &out_j);
             if (out_j >= -1 && delta < -1e-9 * (1 + fabs(ops->cost(ops->ctx)))) {
@@ -32,10 +53,35 @@ void site__local_search(struct site_run *r, const struct search_ops *ops)
                 r->iterations++;
                 is_improved = true;
             }
-            if (site__should_stop(r, 0, ops->cost(ops->ctx)))
+            /* The clock is read every 32 candidates: a read costs as much as a cheap
+             * evaluation. */
+            if ((t & 31) == 31 && site__should_stop(r, 0, ops->cost(ops->ctx)))
                 return;
         }
+        if (site__should_stop(r, 0, ops->cost(ops->ctx)))
+            return;
     }
+}
+
+/* The ILS's descent after a perturbation: first with the closed sites tabu, then with
+ * them allowed back. */
+static void ils_descend(struct site_run *r,
+                        const struct search_ops *ops,
+                        uint8_t *is_tabu,
+                        const uint32_t *gone,
+                        size_t n_gone)
+{
+    size_t t;
+
+    descend(r, ops, is_tabu);
+    for (t = 0; t < n_gone; t++)
+        is_tabu[gone[t]] = 0;
+    descend(r, ops, NULL);
+}
+
+void site__local_search(struct site_run *r, const struct search_ops *ops)
+{
+    descend(r, ops, NULL);
 }
 
 struct heap_item {
@@ -121,33 +167,201 @@ static void shake(struct site_run *r, const struct search_ops *ops, size_t k)
     }
 }
 
-enum gis_status site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost)
+/* Patient: at least VNS_PATIENT_MIN rounds without improvement, and at least
+ * VNS_PATIENT_FACTOR times the rounds it took to find the best. */
+static bool vns_stalled(bool is_patient, uint64_t round, uint64_t round_best)
+{
+    uint64_t stall = round - round_best;
+
+    if (!is_patient)
+        return stall >= VNS_STALL_LIMIT;
+    return stall >= VNS_PATIENT_MIN && stall >= VNS_PATIENT_FACTOR * round_best;
+}
+
+enum gis_status
+site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost, bool is_patient)
 {
     struct site_sel best;
     double best_cost = ops->cost(ops->ctx);
-    size_t k = 1, stall = 0, k_max = ops->sel->n_new < VNS_K_MAX ? ops->sel->n_new : VNS_K_MAX;
+    size_t k = 1, k_max = ops->sel->n_new < VNS_K_MAX ? ops->sel->n_new : VNS_K_MAX;
+    uint64_t round = 0, round_best = 0;
 
     if (site__sel_init(r->in, &best) != GIS_OK)
         return GIS_ERR_NOMEM;
     site__sel_copy(r->in, &best, ops->sel);
-    while (k_max && stall < VNS_STALL_LIMIT && !site__is_proven(r, best_cost, bound_cost) &&
-           !site__should_stop(r, 0, best_cost)) {
+    while (k_max && !vns_stalled(is_patient, round, round_best) &&
+           !site__is_proven(r, best_cost, bound_cost) && !site__should_stop(r, 0, best_cost)) {
+        round++;
         shake(r, ops, k);
         site__local_search(r, ops);
         if (ops->cost(ops->ctx) < best_cost - 1e-9 * (1 + fabs(best_cost))) {
             best_cost = ops->cost(ops->ctx);
             site__sel_copy(r->in, &best, ops->sel);
             k = 1;
-            stall = 0;
+            round_best = round;
         } else {
             site__sel_copy(r->in, ops->sel, &best);
             ops->refresh(ops->ctx);
             k = k % k_max + 1;
-            stall++;
         }
     }
     site__sel_copy(r->in, ops->sel, &best);
     ops->refresh(ops->ctx);
     site__sel_free(&best);
     return GIS_OK;
+}
+
+/* A random new, unforced open site, or -1. */
+static int64_t random_open_free(struct site_run *r, const struct search_ops *ops)
+{
+    size_t t;
+
+    for (t = 0; t < 8 && ops->sel->n_list; t++) {
+        uint32_t o = ops->sel->list[site__rand(r) % ops->sel->n_list];
+        if (site__state(r->in, o) == SITE_FREE)
+            return o;
+    }
+    return -1;
+}
+
+/* k swaps, each closing a random site and opening one near it (ops->near) or, without a
+ * notion of near or when that one may not replace it, a random site. The closed sites
+ * are marked in is_tabu (and listed in gone): the descent that follows may not bring
+ * them straight back, or it would mostly undo the perturbation. */
+static size_t perturb(
+    struct site_run *r, const struct search_ops *ops, size_t k, uint8_t *is_tabu, uint32_t *gone)
+{
+    const struct site_instance *in = r->in;
+    size_t tries = 0, n_gone = 0;
+
+    while (k && tries++ < 50 * (k + 1)) {
+        int64_t o = random_open_free(r, ops);
+        size_t j;
+        if (o < 0)
+            break;
+        j = ops->near ? ops->near(ops->ctx, (size_t)o) : site__rand(r) % in->m;
+        if (!site__sel_can_swap(in, ops->sel, j, (size_t)o))
+            j = site__rand(r) % in->m;
+        if (!site__sel_can_swap(in, ops->sel, j, (size_t)o))
+            continue;
+        ops->move(ops->ctx, j, o);
+        is_tabu[o] = 1;
+        gone[n_gone++] = (uint32_t)o;
+        k--;
+    }
+    return n_gone;
+}
+
+/* The recent local optima: their least cost and their mean. */
+struct ils_window {
+    double cost[ILS_WINDOW];
+    size_t n, at, n_accepted, n_seen;
+    double eta; /* threshold = least + eta * (mean - least) */
+};
+
+static double window_threshold(const struct ils_window *w, double lo)
+{
+    double sum = 0;
+    size_t k;
+
+    for (k = 0; k < w->n; k++)
+        sum += w->cost[k];
+    return w->n ? lo + w->eta * (sum / (double)w->n - lo) : INFINITY;
+}
+
+/* Records a local optimum; every ILS_WINDOW of them, eta moves so that about
+ * ILS_ACCEPT_RATE of them are accepted. */
+static void window_push(struct ils_window *w, double cost, bool is_accepted)
+{
+    w->cost[w->at] = cost;
+    w->at = (w->at + 1) % ILS_WINDOW;
+    w->n += w->n < ILS_WINDOW;
+    w->n_accepted += is_accepted;
+    if (++w->n_seen < ILS_WINDOW)
+        return;
+    if ((double)w->n_accepted > ILS_ACCEPT_RATE * ILS_WINDOW)
+        w->eta = fmax(w->eta * 0.8, 1e-3);
+    else
+        w->eta = fmin(w->eta * 1.25, 1.0);
+    w->n_seen = w->n_accepted = 0;
+}
+
+/* The walk: the best answer, the current one, and the perturbation's scratch. */
+struct ils {
+    struct site_sel best, cur;
+    struct ils_window w;
+    double best_cost, cur_cost;
+    uint64_t it, it_best;
+    uint8_t *is_tabu; /* m */
+    uint32_t *gone;   /* ILS_K_MAX */
+    size_t k;
+};
+
+static bool ils_goes_on(struct site_run *r,
+                        const struct search_ops *ops,
+                        const struct ils *s,
+                        double bound_cost)
+{
+    uint64_t stall = s->it - s->it_best;
+
+    if (!ops->sel->n_new || (stall >= ILS_STALL_MIN && stall >= ILS_STALL_PER_SITE * r->in->m &&
+                             stall >= ILS_STALL_FACTOR * s->it_best))
+        return false;
+    return !site__is_proven(r, s->best_cost, bound_cost) && !site__should_stop(r, 0, s->best_cost);
+}
+
+/* Perturb, descend, keep a new best; then accept the local optimum or go back. */
+static void ils_iterate(struct site_run *r, const struct search_ops *ops, struct ils *s)
+{
+    double c, tiny = 1e-9 * (1 + fabs(s->best_cost));
+    bool is_accepted;
+    size_t n_gone;
+
+    s->it++;
+    n_gone = perturb(r, ops, s->k, s->is_tabu, s->gone);
+    ils_descend(r, ops, s->is_tabu, s->gone, n_gone);
+    c = ops->cost(ops->ctx);
+    if (c < s->best_cost - tiny) {
+        s->best_cost = c;
+        s->it_best = s->it;
+        site__sel_copy(r->in, &s->best, ops->sel);
+    }
+    /* Back at the same cost (most likely the same answer): perturb harder. */
+    s->k = fabs(c - s->cur_cost) <= tiny ? s->k % ILS_K_MAX + 1 : 1;
+    is_accepted = c <= s->cur_cost + tiny || c <= window_threshold(&s->w, s->best_cost) + tiny;
+    /* Ties are accepted but not counted: the rate is that of moves elsewhere. */
+    window_push(&s->w, c, is_accepted && fabs(c - s->cur_cost) > tiny);
+    if (is_accepted) {
+        s->cur_cost = c;
+        site__sel_copy(r->in, &s->cur, ops->sel);
+        return;
+    }
+    site__sel_copy(r->in, ops->sel, &s->cur);
+    ops->refresh(ops->ctx);
+}
+
+enum gis_status site__ils(struct site_run *r, const struct search_ops *ops, double bound_cost)
+{
+    struct ils s = {.w = {.eta = 0.2}, .k = 1};
+    enum gis_status rc = GIS_ERR_NOMEM;
+
+    s.best_cost = s.cur_cost = ops->cost(ops->ctx);
+    s.is_tabu = calloc(r->in->m, 1);
+    s.gone = malloc(ILS_K_MAX * sizeof *s.gone);
+    if (site__sel_init(r->in, &s.best) != GIS_OK || site__sel_init(r->in, &s.cur) != GIS_OK ||
+        !s.is_tabu || !s.gone)
+        goto cleanup;
+    site__sel_copy(r->in, &s.best, ops->sel);
+    site__sel_copy(r->in, &s.cur, ops->sel);
+    while (ils_goes_on(r, ops, &s, bound_cost))
+        ils_iterate(r, ops, &s);
+    site__sel_copy(r->in, ops->sel, &s.best);
+    ops->refresh(ops->ctx);
+    rc = GIS_OK;
+cleanup:
+    free(s.is_tabu);
+    free(s.gone);
+    site__sel_free(&s.cur);
+    site__sel_free(&s.best);
+    return rc;
 }
