@@ -508,25 +508,7 @@ static void result_write(FILE *f, const struct division_op_result *r)
 /* The 422 body of a refusal, kept as the failed job's details (api_job_answer). */
 static void rejected_write(FILE *f, const struct edit_problems *p)
 {
-    cJSON *o = cJSON_CreateObject(), *list, *item;
-    char msg[160];
-    size_t i;
-
-    snprintf(msg, sizeof msg, "refused, nothing was written: %zu reason%s", p->n + p->n_omitted,
-             p->n + p->n_omitted == 1 ? "" : "s");
-    cJSON_AddStringToObject(o, "code", "rejected");
-    cJSON_AddStringToObject(o, "description", msg);
-    list = cJSON_AddArrayToObject(o, "errors");
-    for (i = 0; i < p->n; i++) {
-        item = cJSON_CreateObject();
-        if (p->items[i].property[0])
-            cJSON_AddStringToObject(item, "property", p->items[i].property);
-        else
-            cJSON_AddNullToObject(item, "property");
-        cJSON_AddStringToObject(item, "description", p->items[i].msg);
-        cJSON_AddItemToArray(list, item);
-    }
-    print_json(f, o);
+    print_json(f, api_rejected_json(p, "refused, nothing was written"));
 }
 
 static cJSON *problem_json(const struct division_problem *p)

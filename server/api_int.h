@@ -144,6 +144,12 @@ void api_unauthorized(struct api_response *res, const char *msg);
  * administrator; everything else is open to all. */
 bool api_write_may(const struct api_request *req, const char *method);
 
+struct edit_problems;
+struct cJSON;
+/* The 422 body of a refused write: {"code": "rejected", "description": "WHAT: N
+ * reasons", "errors": [{"property", "description"}, ...]}; the caller owns it. */
+struct cJSON *api_rejected_json(const struct edit_problems *p, const char *what);
+
 /* The strong ETag of one feature: its tag (items_tag) for the GeoJSON in CRS84 without
  * other parameters, "TAG-VARIANT" for any other representation of the same state (another
  * format, CRS, property selection, compression). If-Match compares the TAG part, so any

@@ -355,14 +355,13 @@ write_options(const struct api_request *req, struct edit_input *in, struct gis_e
 
 /* ---------------------------------------------------------------- responses */
 
-static void respond_rejected(struct api_response *res, const struct edit_problems *p)
+cJSON *api_rejected_json(const struct edit_problems *p, const char *what)
 {
-    cJSON *root = cJSON_CreateObject(), *list = NULL, *item;
-    size_t i;
-    char msg[120];
+    cJSON *root = cJSON_CreateObject(), *list, *item;
+    size_t i, n = p->n + p->n_omitted;
+    char msg[160];
 
-    snprintf(msg, sizeof msg, "the feature was not written: %zu rule%s broken", p->n + p->n_omitted,
-             p->n + p->n_omitted == 1 ? "" : "s");
+    snprintf(msg, sizeof msg, "%s: %zu reason%s", what, n, n == 1 ? "" : "s");
     cJSON_AddStringToObject(root, "code", "rejected");
     cJSON_AddStringToObject(root, "description", msg);
     list = cJSON_AddArrayToObject(root, "errors");
@@ -375,7 +374,12 @@ static void respond_rejected(struct api_response *res, const struct edit_problem
         cJSON_AddStringToObject(item, "description", p->items[i].msg);
         cJSON_AddItemToArray(list, item);
     }
-    api_send_json(res, root, "application/json");
+    return root;
+}
+
+static void respond_rejected(struct api_response *res, const struct edit_problems *p)
+{
+    api_send_json(res, api_rejected_json(p, "the feature was not written"), "application/json");
     res->status = 422;
 }
 
