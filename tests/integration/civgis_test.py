@@ -6,6 +6,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -167,7 +168,10 @@ class Server:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(timeout=20)
+            code = self.proc.wait(timeout=20)
+            if code != 0 and self.proc.stderr:  # say why (a sanitizer's report, say)
+                sys.stderr.write(f"civgis serve exited {code}:\n" + self.proc.stderr.read()[-4000:])
+            return code
         finally:
             self.proc.stdout.close()
             if self.proc.stderr:
