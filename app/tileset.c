@@ -150,16 +150,20 @@ void tileset_sources_free(struct tileset_sources *r)
     free(r);
 }
 
-/* Every feature of layer l, read through the items query, into a new source. */
-static enum gis_status build_source(struct store *st,
-                                    const struct layer_def *l,
-                                    struct tile_source **out,
-                                    struct gis_error *err)
+/* The features of layer l (those with the n rowids only, when rowids is not NULL), read
+ * through the items query, into a new source (not finished). */
+static enum gis_status read_layer(struct store *st,
+                                  const struct layer_def *l,
+                                  const int64_t *rowids,
+                                  size_t n_rowids,
+                                  struct tile_source **out,
+                                  struct gis_error *err)
 {
     const char *keys[TILESET_MAX_PROPS + 1];
     struct mvt_value vals[TILESET_MAX_PROPS + 1];
-    struct items_query q = {.layer = l, .limit = -1};
+    struct items_query q = {.layer = l, .limit = -1, .rowids = rowids, .n_rowids = n_rowids};
     struct items_cursor *cur = NULL;
+    struct tile_source *src = NULL;
     struct item_value v;
     struct geom g;
     size_t i, n = l->n_props < TILESET_MAX_PROPS ? l->n_props : TILESET_MAX_PROPS;
@@ -171,7 +175,7 @@ static enum gis_status build_source(struct store *st,
         keys[i] = l->props[i].name;
     keys[n] = "id";
     geom_init(&g);
-    rc = tile_source_new(keys, n + 1, out);
+    rc = tile_source_new(keys, n + 1, &src);
     if (rc == GIS_OK)
         rc = items_open(st, &q, &cur, err);
     while (rc == GIS_OK && (rc = items_next(cur, &has_row, err)) == GIS_OK && has_row) {
@@ -183,18 +187,36 @@ static enum gis_status build_source(struct store *st,
             set_value(&vals[i], &v);
         }
         vals[n] = (struct mvt_value){.type = MVT_STRING, .s = items_id(cur)};
-        rc = tile_source_add(*out, items_id(cur), &g, vals);
+        rc = tile_source_add(src, items_rowid(cur), items_id(cur), &g, vals);
     }
     items_close(cur);
     geom_free(&g);
-    if (rc == GIS_OK)
-        rc = tile_source_finish(*out);
     if (rc == GIS_ERR_NOMEM)
         gis_fail(err, rc, "out of memory preparing the layer for tiles");
     if (rc != GIS_OK) {
-        tile_source_free(*out);
-        *out = NULL;
+        tile_source_free(src);
+        return rc;
     }
+    *out = src;
+    return GIS_OK;
+}
+
+/* Every feature of layer l into a new source. */
+static enum gis_status build_source(struct store *st,
+                                    const struct layer_def *l,
+                                    struct tile_source **out,
+                                    struct gis_error *err)
+{
+    struct tile_source *src = NULL;
+    enum gis_status rc = read_layer(st, l, NULL, 0, &src, err);
+
+    if (rc == GIS_OK && (rc = tile_source_finish(src)) != GIS_OK) {
+        gis_fail(err, rc, "out of memory preparing the layer for tiles");
+        tile_source_free(src);
+        return rc;
+    }
+    if (rc == GIS_OK)
+        *out = src;
     return rc;
 }
 
@@ -223,21 +245,65 @@ static void note_dirty(void *ctx, const double box[4])
     memcpy(d->box[d->n++], box, 4 * sizeof(double));
 }
 
-/* Invalidates the cached tiles showing what differs between the old and new source. */
+/* The most changes an update takes, for a source of n features: past about an eighth
+ * of the layer, reading it whole costs less than reading the rows one by one. */
+static size_t most_changes(size_t n)
+{
+    size_t most = n / 8 + 16;
+
+    return most < 4096 ? most : 4096;
+}
+
+/* old (l at version since) brought up to version upto in *out, re-reading only the rows
+ * written in between (layer_changes); what it shows differently is listed in *dirty.
+ * GIS_ERR_NOT_FOUND when the store cannot list the changes, or they are too many: build
+ * from scratch then. */
+static enum gis_status update_source(struct store *st,
+                                     const struct layer_def *l,
+                                     const struct tile_source *old,
+                                     int64_t since,
+                                     int64_t upto,
+                                     struct tile_source **out,
+                                     struct dirty_list *dirty,
+                                     struct gis_error *err)
+{
+    struct tile_source *add = NULL;
+    int64_t *rows = NULL;
+    size_t n = 0;
+    enum gis_status rc =
+        layer_changes(st, l, since, upto, most_changes(tile_source_count(old)), &rows, &n, err);
+
+    if (rc == GIS_OK)
+        rc = read_layer(st, l, rows, n, &add, err);
+    if (rc == GIS_OK) {
+        rc = tile_source_update(old, rows, n, add, note_dirty, dirty, out);
+        if (rc != GIS_OK)
+            gis_fail(err, rc, "cannot update the layer's tiles in place");
+    }
+    free(rows);
+    return rc;
+}
+
+/* Invalidates the cached tiles showing what differs between the old and new source:
+ * the boxes in known (an update's list) or else their diff. */
 static void invalidate(struct tileset_sources *r,
                        const struct tile_source *old_src,
-                       const struct tile_source *new_src)
+                       const struct tile_source *new_src,
+                       const struct dirty_list *known)
 {
     static const double world[1][4] = {
         {-TILE_WEBMERC_HALF, -TILE_WEBMERC_HALF, TILE_WEBMERC_HALF, TILE_WEBMERC_HALF}};
     struct dirty_list d = {0};
+    const struct dirty_list *list = known ? known : &d;
 
     if (!r->cache)
         return;
-    if (tile_source_diff(old_src, new_src, note_dirty, &d) != GIS_OK || d.is_all)
+    if (!known && tile_source_diff(old_src, new_src, note_dirty, &d) != GIS_OK)
+        d.is_all = true;
+    if (list->is_all)
         tilecache_invalidate(r->cache, world, 1, 0);
-    else if (d.n)
-        tilecache_invalidate(r->cache, (const double(*)[4])d.box, d.n,
+    else if (list->n)
+        tilecache_invalidate(r->cache, (const double(*)[4])list->box, list->n,
                              (double)r->buffer / TILE_EXTENT);
     free(d.box);
 }
@@ -260,11 +326,13 @@ static struct source_entry *entry_for(struct tileset_sources *r, const char *lay
     return e;
 }
 
-/* Makes src (built at version) e's current source, invalidating what changed. */
+/* Makes src (built at version) e's current source, invalidating what changed (known:
+ * an update's list, or NULL). */
 static enum gis_status replace_source(struct tileset_sources *r,
                                       struct source_entry *e,
                                       struct tile_source *src,
                                       int64_t version,
+                                      const struct dirty_list *known,
                                       struct gis_error *err)
 {
     struct tile_held *h = malloc(sizeof *h);
@@ -275,27 +343,52 @@ static enum gis_status replace_source(struct tileset_sources *r,
     }
     *h = (struct tile_held){src, 1};
     if (e->cur)
-        invalidate(r, e->cur->src, src);
+        invalidate(r, e->cur->src, src, known);
     held_release(e->cur);
     e->cur = h;
     e->version = version;
     return GIS_OK;
 }
 
+/* e's source brought to version: updated in place of the rows that changed when the
+ * store lists them (*out_is_updated), else built again. Runs without the lock: e->cur
+ * stays while e->is_building, as only the thread building replaces it. */
+static enum gis_status bring_up(struct store *st,
+                                const struct layer_def *l,
+                                const struct source_entry *e,
+                                int64_t version,
+                                struct tile_source **out,
+                                struct dirty_list *dirty,
+                                bool *out_is_updated,
+                                struct gis_error *err)
+{
+    *out_is_updated =
+        e->cur && e->version >= 0 && e->version < version &&
+        update_source(st, l, e->cur->src, e->version, version, out, dirty, NULL) == GIS_OK;
+    if (*out_is_updated)
+        return GIS_OK;
+    free(dirty->box);
+    *dirty = (struct dirty_list){0};
+    return build_source(st, l, out, err);
+}
+
 /* The source of l at its data version, referenced (release with source_release);
- * *out_is_built says whether this call built it. One thread builds a layer, without the
- * lock, so tiles of other layers go on; threads wanting the same layer wait for it. */
+ * *out_how says whether this call built it (SOURCE_BUILT) or updated it from the rows
+ * that changed (SOURCE_UPDATED). One thread builds a layer, without the lock, so tiles
+ * of other layers go on; threads wanting the same layer wait for it. */
 static enum gis_status source_acquire(struct store *st,
                                       struct tileset_sources *r,
                                       const struct layer_def *l,
                                       int64_t version,
                                       struct tile_held **out,
-                                      bool *out_is_built,
+                                      enum tileset_prepared *out_how,
                                       struct gis_error *err)
 {
     struct source_entry *e;
     struct tile_source *src = NULL;
+    struct dirty_list dirty = {0};
     enum gis_status rc = GIS_OK;
+    bool is_updated = false;
 
     *out = NULL;
     pthread_mutex_lock(&r->lock);
@@ -307,11 +400,12 @@ static enum gis_status source_acquire(struct store *st,
     if (rc == GIS_OK && (!e->cur || e->version != version)) {
         e->is_building = true;
         pthread_mutex_unlock(&r->lock);
-        rc = build_source(st, l, &src, err);
+        rc = bring_up(st, l, e, version, &src, &dirty, &is_updated, err);
         pthread_mutex_lock(&r->lock);
         if (src)
-            rc = replace_source(r, e, src, version, err);
-        *out_is_built = rc == GIS_OK;
+            rc = replace_source(r, e, src, version, is_updated ? &dirty : NULL, err);
+        if (rc == GIS_OK)
+            *out_how = is_updated ? TILESET_UPDATED : TILESET_BUILT;
         e->is_building = false;
         pthread_cond_broadcast(&r->built);
     }
@@ -320,6 +414,7 @@ static enum gis_status source_acquire(struct store *st,
         *out = e->cur;
     }
     pthread_mutex_unlock(&r->lock);
+    free(dirty.box);
     return rc;
 }
 
@@ -358,7 +453,7 @@ enum gis_status tileset_acquire(struct store *st,
          * layers that show it. */
         rc = layer_data_version(st, l, &version, err);
         if (rc == GIS_OK)
-            rc = source_acquire(st, r, l, version, &out->held[i], &out->is_rebuilt[i], err);
+            rc = source_acquire(st, r, l, version, &out->held[i], &out->prepared[i], err);
     }
     if (rc != GIS_OK)
         tileset_release(r, out);

@@ -65,6 +65,13 @@ enum gis_status tileset_sources_new(struct tilecache *cache,
                                     struct tileset_sources **out);
 void tileset_sources_free(struct tileset_sources *r);
 
+/* What an acquire did to a layer's source. */
+enum tileset_prepared {
+    TILESET_KEPT,    /* it was up to date */
+    TILESET_BUILT,   /* read whole: first use, or a change the store cannot list */
+    TILESET_UPDATED, /* the rows written since re-read, the rest kept (tile_source_update) */
+};
+
 /* The layers of a tileset shown at one zoom, at one data version, held while its tiles
  * are read from the cache or rendered. */
 struct tile_held;
@@ -73,14 +80,16 @@ struct tileset_view {
     int z;
     unsigned buffer;
     size_t max_bytes;
-    struct tile_held *held[TILESET_MAX_LAYERS]; /* NULL: not shown at z */
-    bool is_rebuilt[TILESET_MAX_LAYERS];        /* built by this acquire (its tables changed) */
+    struct tile_held *held[TILESET_MAX_LAYERS];         /* NULL: not shown at z */
+    enum tileset_prepared prepared[TILESET_MAX_LAYERS]; /* by this acquire */
 };
 
-/* Brings the layers of ts shown at z up to the versions of their tables in st (layers
- * built on first use or after a change to a table they show, invalidating the cached
- * tiles of what changed; out->is_rebuilt says which) and holds them in *out until
- * tileset_release. Call before reading the cache. */
+/* Brings the layers of ts shown at z up to the versions of their tables in st and holds
+ * them in *out until tileset_release. Call before reading the cache. A layer is built
+ * on first use; after a change to the table it shows, only the rows written since are
+ * read again when the store lists them (layer_changes) and they are few, else the
+ * layer is read whole; the cached tiles of what changed are invalidated either way.
+ * out->prepared says what was done. */
 enum gis_status tileset_acquire(struct store *st,
                                 struct tileset_sources *r,
                                 const struct tileset *ts,

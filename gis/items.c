@@ -1187,6 +1187,26 @@ static void where_search(struct sqlb *sb, const struct layer_def *l, const char 
     sb_sql(sb, ")");
 }
 
+/* AND rowid IN (the list): one bound JSON array, so the statement's text (and the
+ * prepared statement cached by it) is the same for any number of rows. */
+static void where_rowids(struct sqlb *sb, const struct layer_def *l, const int64_t *ids, size_t n)
+{
+    size_t size = 3 + 21 * n, at = 1, i;
+    char *json = malloc(size);
+
+    if (json) {
+        json[0] = '[';
+        for (i = 0; i < n; i++)
+            at += (size_t)snprintf(json + at, size - at, "%s%lld", i ? "," : "", (long long)ids[i]);
+        snprintf(json + at, size - at, "]");
+    }
+    sb_sql(sb, " AND ");
+    sb_sql(sb, l->rowid_sql);
+    sb_sql(sb, " IN (SELECT value FROM json_each(");
+    sb_owned_text(sb, json);
+    sb_sql(sb, "))");
+}
+
 static enum gis_status
 build_where(struct sqlb *sb, const struct items_query *q, bool is_count, struct gis_error *err)
 {
@@ -1206,6 +1226,8 @@ build_where(struct sqlb *sb, const struct items_query *q, bool is_count, struct 
         sb_int(sb, l->where_int);
     }
     where_time(sb, q);
+    if (q->rowids)
+        where_rowids(sb, l, q->rowids, q->n_rowids);
     if (q->id) {
         sb_sql(sb, " AND ");
         sb_sql(sb, l->id_sql);
@@ -1269,6 +1291,8 @@ enum gis_status items_open(struct store *st,
     /* The stored BLOB itself: decoded here (geom_from_spatialite), not by SpatiaLite. */
     sb_sql(&c->sb, ", ");
     sb_sql(&c->sb, q->layer->geom_sql);
+    sb_sql(&c->sb, ", ");
+    sb_sql(&c->sb, q->layer->rowid_sql);
     rc = build_where(&c->sb, q, false, err);
     order_and_page(&c->sb, q);
     if (rc == GIS_OK)
@@ -1299,6 +1323,11 @@ enum gis_status items_next(struct items_cursor *c, bool *out_has_row, struct gis
 const char *items_id(struct items_cursor *c)
 {
     return (const char *)sqlite3_column_text(c->stmt, 0);
+}
+
+int64_t items_rowid(struct items_cursor *c)
+{
+    return sqlite3_column_int64(c->stmt, (int)c->layer->n_props + 2);
 }
 
 void items_value(struct items_cursor *c, size_t i, struct item_value *out)

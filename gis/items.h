@@ -40,6 +40,10 @@ struct items_query {
     size_t n_sort;
     int64_t limit; /* < 0: no limit */
     int64_t offset;
+    /* Not NULL: only the rows with these rowids (the layer's rowid_sql; n_rowids of them,
+     * none when 0), as a prepared layer re-reads what changed (layer_changes). */
+    const int64_t *rowids;
+    size_t n_rowids;
 };
 
 struct item_value {
@@ -65,6 +69,9 @@ enum gis_status items_next(struct items_cursor *c, bool *out_has_row, struct gis
 
 /* The current row's id (borrowed until the next row). */
 const char *items_id(struct items_cursor *c);
+/* The current row's rowid (the layer's rowid_sql): the order rows come in when no sort
+ * is given, and what layer_changes lists. */
+int64_t items_rowid(struct items_cursor *c);
 /* The current row's property i (layer order). */
 void items_value(struct items_cursor *c, size_t i, struct item_value *out);
 /* The current row's geometry into g (cleared first); out_has: false when the row has

@@ -439,6 +439,21 @@ enum gis_status layer_data_version(struct store *st,
     return GIS_OK;
 }
 
+enum gis_status layer_changes(struct store *st,
+                              const struct layer_def *layer,
+                              int64_t since,
+                              int64_t upto,
+                              size_t max,
+                              int64_t **out,
+                              size_t *out_n,
+                              struct gis_error *err)
+{
+    /* The layers whose data version is more than their own table's (layer_data_version). */
+    if (layer_coverage_kind(layer->id) || !strncmp(layer->id, "scenario-", 9))
+        return gis_fail(err, GIS_ERR_NOT_FOUND, "'%.40s' shows several tables", layer->id);
+    return store_table_changes(st, layer->table, since, upto, max, out, out_n, err);
+}
+
 size_t layer_scenario_ids(struct store *st, int64_t *out, size_t max)
 {
     sqlite3_stmt *s;

@@ -129,6 +129,22 @@ enum gis_status layer_data_version(struct store *st,
                                    int64_t *out,
                                    struct gis_error *err);
 
+/* The features of layer whose rows were written after its data version since and up to
+ * upto (layer_data_version values), as sorted, distinct rowids (the layer's rowid_sql)
+ * into *out (malloc'd; the caller frees it) and *out_n: what to read again to bring
+ * something prepared from the layer at since up to upto (items_query.rowids). A row may
+ * have left the layer (deleted, a division's closed version, another level) or never
+ * been in it. GIS_ERR_NOT_FOUND when that cannot be told (store_table_changes), or for a
+ * layer over several tables (scenario-N, coverage-KIND): read the layer whole. */
+enum gis_status layer_changes(struct store *st,
+                              const struct layer_def *layer,
+                              int64_t since,
+                              int64_t upto,
+                              size_t max,
+                              int64_t **out,
+                              size_t *out_n,
+                              struct gis_error *err);
+
 struct layer_stats {
     int64_t count; /* current features */
     bool has_extent;

@@ -282,6 +282,41 @@ static const char SCHEMA_V6_NAME_VERSIONS[] =
     VERSION_TRIGGERS("name_variants");
 /* clang-format on */
 
+/* Version 7: which rows each write touched, so a reader keyed on a table's version can
+ * bring what it prepared up to date by re-reading only those rows (the tile sources,
+ * app/tileset.c) instead of the whole table. The same triggers that raise a table's
+ * version log, under the version they raised it to, the rowid written (an update both
+ * the old and the new, should the rowid change). A version with no entry is a batch's
+ * (counted once at its commit), so a reader finds a gap and reads everything again; so
+ * it does past the window kept, the last 4096 versions of each table (one index seek per
+ * write prunes it). Only the tables layers show are logged. */
+#define LOG_TRIGGER(table, op, verb, rows)                                                         \
+    "DROP TRIGGER " table "_version_" op ";"                                                       \
+    "CREATE TRIGGER " table "_version_" op " AFTER " verb " ON " table                             \
+    " WHEN NOT EXISTS (SELECT 1 FROM store_meta WHERE key = 'batch')"                              \
+    " BEGIN UPDATE store_versions SET version = version + 1 WHERE name = '" table "';"             \
+    " INSERT OR IGNORE INTO store_changes (name, version, row_id)"                                 \
+    " SELECT '" table "', v.version, r.row_id FROM store_versions AS v, (" rows ") AS r"           \
+    " WHERE v.name = '" table "';"                                                                 \
+    " DELETE FROM store_changes WHERE name = '" table "' AND version <="                           \
+    " (SELECT version FROM store_versions WHERE name = '" table "') - 4096; END;"
+#define LOG_TRIGGERS(table)                                                                        \
+    LOG_TRIGGER(table, "insert", "INSERT", "SELECT NEW.rowid AS row_id")                           \
+    LOG_TRIGGER(table, "update", "UPDATE", "SELECT OLD.rowid AS row_id UNION SELECT NEW.rowid")    \
+    LOG_TRIGGER(table, "delete", "DELETE", "SELECT OLD.rowid AS row_id")
+
+static const char SCHEMA_V7_CHANGES[] = "CREATE TABLE store_changes ("
+                                        " name TEXT NOT NULL,"
+                                        " version INTEGER NOT NULL,"
+                                        " row_id INTEGER NOT NULL,"
+                                        " PRIMARY KEY (name, version, row_id)) WITHOUT ROWID;"
+    /* clang-format off */
+    LOG_TRIGGERS("divisions")
+    LOG_TRIGGERS("places")
+    LOG_TRIGGERS("facilities")
+    LOG_TRIGGERS("demand");
+/* clang-format on */
+
 static const char *const MIGRATIONS[] = {
     SCHEMA_V1,               /* 0 -> 1 */
     SCHEMA_V2_USERS,         /* 1 -> 2: users' scope, token and revocation times */
@@ -289,6 +324,7 @@ static const char *const MIGRATIONS[] = {
     SCHEMA_V4_NAMES,         /* 3 -> 4: the gazetteer and its search index */
     SCHEMA_V5_BATCH,         /* 4 -> 5: one version bump per table for a batch */
     SCHEMA_V6_NAME_VERSIONS, /* 5 -> 6: name_variants versioned */
+    SCHEMA_V7_CHANGES,       /* 6 -> 7: the rows each write touched */
 };
 
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)

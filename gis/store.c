@@ -539,6 +539,99 @@ store_table_version(struct store *st, const char *table, int64_t *out, struct gi
     return gis_fail(err, GIS_ERR_NOT_FOUND, "no version is kept for table '%.40s'", table);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Appends v to *ids (grown by doubling). */
+static bool push_i64(int64_t **ids, size_t *n, size_t *cap, int64_t v)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        int64_t *q = realloc(*ids, c * sizeof *q);
+        if (!q)
+            return false;
+        *ids = q;
+        *cap = c;
+    }
+    (*ids)[(*n)++] = v;
+    return true;
+}
+
+/* The rowids listed in stmt's rows (version, row_id ascending by version) into *ids;
+ * out_n_versions: how many versions they name. */
+static enum gis_status read_changes(struct store *st,
+                                    sqlite3_stmt *stmt,
+                                    int64_t since,
+                                    int64_t **ids,
+                                    size_t *n,
+                                    int64_t *out_n_versions,
+                                    struct gis_error *err)
+{
+    int64_t last = since, n_versions = 0;
+    size_t cap = 0;
+    int step;
+
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t v = sqlite3_column_int64(stmt, 0);
+        n_versions += v != last;
+        last = v;
+        if (!push_i64(ids, n, &cap, sqlite3_column_int64(stmt, 1)))
+            return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    }
+    if (step != SQLITE_DONE)
+        return store__fail(st, err, "reading the list of changes");
+    *out_n_versions = n_versions;
+    return GIS_OK;
+}
+
+enum gis_status store_table_changes(struct store *st,
+                                    const char *table,
+                                    int64_t since,
+                                    int64_t upto,
+                                    size_t max,
+                                    int64_t **out,
+                                    size_t *out_n,
+                                    struct gis_error *err)
+{
+    static const char sql[] = "SELECT version, row_id FROM store_changes WHERE name = ?1 AND "
+                              "version > ?2 AND version <= ?3 ORDER BY version";
+    sqlite3_stmt *stmt = NULL;
+    int64_t *ids = NULL, n_versions = 0;
+    size_t n = 0, i, k;
+    enum gis_status rc;
+
+    if (!st || !table || !out || !out_n || since > upto)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "store_table_changes: bad argument");
+    if (upto - since > (int64_t)max || st->schema_version < 7)
+        return gis_fail(err, GIS_ERR_NOT_FOUND, "no list of the changes to '%.40s'", table);
+    rc = store__stmt(st, sql, &stmt, err);
+    if (rc != GIS_OK)
+        return rc;
+    sqlite3_bind_text(stmt, 1, table, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(stmt, 2, since);
+    sqlite3_bind_int64(stmt, 3, upto);
+    rc = read_changes(st, stmt, since, &ids, &n, &n_versions, err);
+    store__done(stmt);
+    /* Every version in between must have left its rows: a gap is a batch or the window. */
+    if (rc == GIS_OK && n_versions != upto - since)
+        rc = gis_fail(err, GIS_ERR_NOT_FOUND, "the changes to '%.40s' are not all listed", table);
+    if (rc != GIS_OK) {
+        free(ids);
+        return rc;
+    }
+    qsort(ids, n, sizeof *ids, cmp_i64);
+    for (i = k = 0; i < n; i++)
+        if (k == 0 || ids[i] != ids[k - 1])
+            ids[k++] = ids[i];
+    *out = ids;
+    *out_n = k;
+    return GIS_OK;
+}
+
 enum gis_status store_data_version(struct store *st, int64_t *out, struct gis_error *err)
 {
     enum gis_status rc;

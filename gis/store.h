@@ -10,6 +10,7 @@
 #define CIVGIS_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "status.h"
@@ -23,7 +24,7 @@ enum store_mode {
 };
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Opens path (":memory:" for a scratch store in CREATE mode). out: the store, closed
  * with store_close. Fails with GIS_ERR_NOT_FOUND for a missing file in the non-CREATE
@@ -55,6 +56,22 @@ int store_schema_version(struct store *st);
  * without a version. */
 enum gis_status
 store_table_version(struct store *st, const char *table, int64_t *out, struct gis_error *err);
+
+/* The rows of table ("divisions", "places", "facilities" or "demand") written after its
+ * version since and up to version upto (store_table_version values), as their rowids,
+ * ascending and each once, into *out (malloc'd, the caller frees it; NULL when none) and
+ * *out_n. GIS_ERR_NOT_FOUND when the store cannot tell, and the caller must read the
+ * table whole: more than max versions apart, a batch in between (it leaves no list), a
+ * change older than the 4096 versions kept, a table without a list or a file from before
+ * schema version 7. */
+enum gis_status store_table_changes(struct store *st,
+                                    const char *table,
+                                    int64_t since,
+                                    int64_t upto,
+                                    size_t max,
+                                    int64_t **out,
+                                    size_t *out_n,
+                                    struct gis_error *err);
 
 /* The data version of the whole store: the sum of the table versions, so it moves
  * whenever any table changes. out: the value. */

@@ -79,8 +79,9 @@ static void keep(const struct api_request *req,
     }
 }
 
-/* "prepare;dur=MS" and, when this request rebuilt layers (their tables changed), the
- * layers rebuilt: ';desc="rebuilt townships"'. */
+/* "prepare;dur=MS" and, when this request prepared layers again (their tables changed),
+ * which and how: ';desc="rebuilt townships"' for a layer read whole, "updated" for one
+ * that re-read only the rows written since. */
 static void prepare_timing(const struct tileset_view *v, double ms, char *buf, size_t size)
 {
     size_t i, n;
@@ -88,9 +89,10 @@ static void prepare_timing(const struct tileset_view *v, double ms, char *buf, s
 
     n = (size_t)snprintf(buf, size, "prepare;dur=%.3f", ms);
     for (i = 0; i < v->ts->n_layers && n < size; i++) {
-        if (!v->is_rebuilt[i])
+        if (v->prepared[i] == TILESET_KEPT)
             continue;
-        n += (size_t)snprintf(buf + n, size - n, "%s%s", is_any ? " " : ";desc=\"rebuilt ",
+        n += (size_t)snprintf(buf + n, size - n, "%s%s %s", is_any ? ", " : ";desc=\"",
+                              v->prepared[i] == TILESET_UPDATED ? "updated" : "rebuilt",
                               v->ts->layers[i].collection);
         is_any = true;
     }

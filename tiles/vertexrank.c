@@ -162,33 +162,46 @@ static void flag_junctions(const struct occ *o, size_t n, unsigned char *flags)
     }
 }
 
-/* Marks the junctions of every ring and line in the ranks (INFINITY; 0 elsewhere),
- * which ranking then reads and overwrites chain by chain. Sorting the occurrences by
- * point (rather than a hash table of points) keeps memory access sequential. */
-static enum gis_status
-mark_junctions(const struct geom *const *g, double *const *rank, size_t n_geoms)
+/* The occurrences' flags (in list_occ's order) onto each geometry's points; returns
+ * how many occurrences g took. */
+static size_t
+spread_flags(const struct geom *g, const unsigned char *occ_flags, unsigned char *flags)
 {
-    size_t n = list_occ(g, n_geoms, NULL), at = 0, i, r, k;
-    struct occ *o = n < UINT32_MAX ? malloc((n ? n : 1) * sizeof *o) : NULL;
-    unsigned char *flags = calloc(n ? n : 1, 1);
-    enum gis_status rc = o && flags ? GIS_OK : GIS_ERR_NOMEM;
+    bool is_ring = is_ring_type(g->type);
+    size_t at = 0, r, k;
 
+    if (g->n_points)
+        memset(flags, 0, g->n_points);
+    for (r = 0; !is_point_type(g->type) && r < g->n_rings; r++) {
+        size_t m = ring_len(g, r, is_ring), a = g->rings[r];
+        for (k = 0; k < m; k++)
+            flags[a + k] = occ_flags[at++];
+        if (m && g->rings[r + 1] - a > m) /* the closing repeat, as its first point */
+            flags[a + m] = flags[a];
+    }
+    return at;
+}
+
+enum gis_status
+vertexrank_junctions(const struct geom *const *g, unsigned char *const *flags, size_t n_geoms)
+{
+    size_t n = list_occ(g, n_geoms, NULL), at = 0, i;
+    struct occ *o = n < UINT32_MAX ? malloc((n ? n : 1) * sizeof *o) : NULL;
+    unsigned char *occ_flags = calloc(n ? n : 1, 1);
+    enum gis_status rc = o && occ_flags ? GIS_OK : GIS_ERR_NOMEM;
+
+    /* Sorting the occurrences by point (rather than a hash table of points) keeps memory
+     * access sequential. */
     if (rc == GIS_OK) {
         list_occ(g, n_geoms, o);
         rc = sort_occ(o, n);
     }
     if (rc == GIS_OK)
-        flag_junctions(o, n, flags);
-    for (i = 0; i < n_geoms && rc == GIS_OK; i++) {
-        bool is_ring = is_ring_type(g[i]->type);
-        for (r = 0; !is_point_type(g[i]->type) && r < g[i]->n_rings; r++) {
-            size_t m = ring_len(g[i], r, is_ring), a = g[i]->rings[r];
-            for (k = 0; k < m; k++)
-                rank[i][a + k] = flags[at++] ? INFINITY : 0;
-        }
-    }
+        flag_junctions(o, n, occ_flags);
+    for (i = 0; i < n_geoms && rc == GIS_OK; i++)
+        at += spread_flags(g[i], occ_flags + at, flags[i]);
     free(o);
-    free(flags);
+    free(occ_flags);
     return rc;
 }
 
@@ -361,19 +374,22 @@ static enum gis_status rank_ring(const struct geom *g, double *ranks, size_t r, 
     return GIS_OK;
 }
 
-enum gis_status vertexrank_compute(const struct geom *const *g, double *const *rank, size_t n)
+enum gis_status vertexrank_rank(const struct geom *const *g,
+                                const unsigned char *const *flags,
+                                double *const *rank,
+                                size_t n)
 {
     struct chain_buf b = {0};
-    enum gis_status rc = mark_junctions(g, rank, n);
+    enum gis_status rc = GIS_OK;
     size_t i, r, k;
 
     for (i = 0; i < n && rc == GIS_OK; i++) {
-        if (is_point_type(g[i]->type)) {
-            for (k = 0; k < g[i]->n_points; k++)
-                rank[i][k] = INFINITY;
-            continue;
-        }
-        for (r = 0; r < g[i]->n_rings && rc == GIS_OK; r++)
+        bool is_points = is_point_type(g[i]->type);
+        /* The junctions marked in the ranks (INFINITY), which ranking reads and
+         * overwrites chain by chain. */
+        for (k = 0; k < g[i]->n_points; k++)
+            rank[i][k] = is_points || flags[i][k] ? INFINITY : 0;
+        for (r = 0; !is_points && r < g[i]->n_rings && rc == GIS_OK; r++)
             rc = rank_ring(g[i], rank[i], r, &b);
     }
     free(b.xy);

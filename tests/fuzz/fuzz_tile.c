@@ -98,8 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     geom_init(&in);
     if (geom_from_wkb(&in, data + 3, size - 3, NULL) == GIS_OK) {
         FUZZ_CHECK(tile_source_new(&key, 1, &src) == GIS_OK);
-        FUZZ_CHECK(tile_source_add(src, "1", &in, &v) == GIS_OK);
-        FUZZ_CHECK(tile_source_add(src, "2", &in, &v) == GIS_OK);
+        FUZZ_CHECK(tile_source_add(src, 1, "1", &in, &v) == GIS_OK);
+        FUZZ_CHECK(tile_source_add(src, 2, "2", &in, &v) == GIS_OK);
         FUZZ_CHECK(tile_source_finish(src) == GIS_OK);
         tile_bounds_3857(f.z, f.x, f.y, b);
         FUZZ_CHECK(tile_source_query(src, b, &hits, &cap) != (size_t)-1);

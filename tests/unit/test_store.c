@@ -192,6 +192,91 @@ static void test_table_versions_follow_every_writer(void **state)
     store_close(st);
 }
 
+/* A writer with SpatiaLite loaded (the places table's geometry triggers call it). */
+static void spatial_writer(const char *path, const char *sql)
+{
+    other_writer_with(path, sql, true);
+}
+
+/* The rowids store_table_changes lists from since to upto, as "1,2,3", or "none" when it
+ * cannot tell. */
+static const char *changes(struct store *st, const char *table, int64_t since, int64_t upto)
+{
+    static char out[256];
+    struct gis_error err = {0};
+    int64_t *ids = NULL;
+    size_t n = 0, i, at = 0;
+    enum gis_status rc = store_table_changes(st, table, since, upto, 8000, &ids, &n, &err);
+
+    if (rc == GIS_ERR_NOT_FOUND)
+        return "none";
+    assert_int_equal(rc, GIS_OK);
+    out[0] = '\0';
+    for (i = 0; i < n && at < sizeof out; i++)
+        at +=
+            (size_t)snprintf(out + at, sizeof out - at, "%s%lld", i ? "," : "", (long long)ids[i]);
+    free(ids);
+    return out;
+}
+
+/* Every writer's rows are listed under the versions they raised (an update's old and
+ * new rowid, a delete's), whoever writes; a batch (counted once at its commit), a span
+ * past the 4096 versions kept, more versions than asked for, and a table without a
+ * list give none, so a reader reads the table whole. */
+static void test_changes_list_the_rows_written(void **state)
+{
+    struct store *st = NULL;
+    struct gis_error err = {0};
+    int64_t *ids = NULL, v;
+    size_t n = 0;
+    char path[128];
+
+    (void)state;
+    path_of(path, sizeof path, "changes.sqlite");
+    assert_int_equal(store_open(path, STORE_CREATE, &st, &err), GIS_OK);
+    spatial_writer(path, "INSERT INTO places (name, valid_from) VALUES ('a', '2020-01-01'), "
+                         "('b', '2020-01-01'), ('c', '2020-01-01')");
+    assert_int_equal(table_version(st, "places"), 3);
+    assert_string_equal(changes(st, "places", 0, 3), "1,2,3");
+    assert_string_equal(changes(st, "places", 1, 2), "2");
+    spatial_writer(path, "UPDATE places SET name = 'x' WHERE id = 2");
+    spatial_writer(path, "DELETE FROM places WHERE id = 3");
+    spatial_writer(path, "UPDATE places SET id = 10 WHERE id = 1");
+    assert_int_equal(table_version(st, "places"), 6);
+    assert_string_equal(changes(st, "places", 3, 4), "2");
+    assert_string_equal(changes(st, "places", 4, 5), "3");
+    assert_string_equal(changes(st, "places", 5, 6), "1,10");
+    assert_string_equal(changes(st, "places", 0, 6), "1,2,3,10");
+    assert_string_equal(changes(st, "places", 6, 6), "");
+    assert_string_equal(changes(st, "facilities", 0, 0), "");
+    assert_int_equal(store_table_changes(st, "places", 0, 6, 5, &ids, &n, &err),
+                     GIS_ERR_NOT_FOUND); /* more versions than asked for */
+    /* A batch as edit_batch writes one: the triggers stand aside, the version moves once. */
+    spatial_writer(path, "BEGIN; INSERT INTO store_meta VALUES ('batch', '1'); INSERT INTO places "
+                         "(name, valid_from) VALUES ('d', '2020-01-01'); DELETE FROM store_meta "
+                         "WHERE key = 'batch'; UPDATE store_versions SET version = version + 1 "
+                         "WHERE name = 'places'; COMMIT");
+    assert_int_equal(table_version(st, "places"), 7);
+    assert_string_equal(changes(st, "places", 6, 7), "none");
+    assert_string_equal(changes(st, "places", 0, 7), "none");
+    spatial_writer(path, "UPDATE places SET name = 'y' WHERE id = 2");
+    assert_string_equal(changes(st, "places", 7, 8), "2"); /* after the batch: listed again */
+    /* 4100 rows more: the first versions fall out of the window. */
+    spatial_writer(path, "INSERT INTO places (name, valid_from) WITH RECURSIVE n(i) AS (SELECT 1 "
+                         "UNION ALL SELECT i + 1 FROM n WHERE i < 4100) SELECT 'p', '2020-01-01' "
+                         "FROM n");
+    v = table_version(st, "places");
+    assert_int_equal(v, 8 + 4100);
+    assert_string_equal(changes(st, "places", 7, 8), "none");
+    assert_string_equal(changes(st, "places", v - 4000, v - 3999), "112");
+    assert_string_equal(changes(st, "places", v - 2, v), "4110,4111");
+    spatial_writer(path, "UPDATE service_standards SET reach_m = 5 WHERE kind = 'canteen'");
+    assert_string_equal(changes(st, "service_standards", 0, 1), "none"); /* not listed */
+    assert_int_equal(store_table_changes(st, "places", 5, 4, 10, &ids, &n, &err),
+                     GIS_ERR_INVALID_ARG);
+    store_close(st);
+}
+
 /* A version 1 file (as civgis wrote before the per-table versions): its store-wide
  * data_version and no version table or triggers. */
 static void make_v1(const char *path)
@@ -216,8 +301,9 @@ static void make_v1(const char *path)
             other_writer_with(path, sql, true);
         }
     }
-    other_writer(path, "DROP TABLE store_versions; INSERT INTO store_meta VALUES "
-                       "('data_version', '7'); PRAGMA user_version = 1");
+    other_writer(
+        path, "DROP TABLE store_versions; DROP TABLE store_changes; INSERT INTO store_meta VALUES "
+              "('data_version', '7'); PRAGMA user_version = 1");
     /* Schema 2's columns (users' scope and token times) go too: the v1 users table. */
     other_writer(path, "DROP TABLE users; CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT "
                        "NOT NULL UNIQUE, role TEXT NOT NULL, token_hash TEXT UNIQUE, created_at "
@@ -268,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_foreign_and_newer_files_refused),
         cmocka_unit_test(test_transactions_and_audit),
         cmocka_unit_test(test_table_versions_follow_every_writer),
+        cmocka_unit_test(test_changes_list_the_rows_written),
         cmocka_unit_test(test_upgrade_from_version_1),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -28,7 +28,7 @@ prepare_lonlat(const struct geom *g, const struct tile_frame *f, struct geom *ou
     enum gis_status rc;
 
     assert_int_equal(tile_source_new(NULL, 0, &src), GIS_OK);
-    assert_int_equal(tile_source_add(src, "1", g, NULL), GIS_OK);
+    assert_int_equal(tile_source_add(src, 1, "1", g, NULL), GIS_OK);
     assert_int_equal(tile_source_finish(src), GIS_OK);
     tf = tile_source_feature(src, 0);
     rc = tilegeom_prepare(&tf->g, tf->rank, f, out, is_empty);

@@ -61,7 +61,7 @@ static struct tile_source *source_of(const struct geom *g, size_t n)
     assert_int_equal(tile_source_new(NULL, 0, &s), GIS_OK);
     for (i = 0; i < n; i++) {
         snprintf(id, sizeof id, "%zu", i + 1);
-        assert_int_equal(tile_source_add(s, id, &g[i], NULL), GIS_OK);
+        assert_int_equal(tile_source_add(s, (int64_t)i + 1, id, &g[i], NULL), GIS_OK);
     }
     assert_int_equal(tile_source_finish(s), GIS_OK);
     return s;
@@ -295,7 +295,7 @@ static struct tile_source *keyed_source(const struct geom *g, const struct mvt_v
 
     assert_int_equal(tile_source_new(&key, 1, &s), GIS_OK);
     for (i = 0; i < 3; i++)
-        assert_int_equal(tile_source_add(s, ids[i], &g[i], &v[i]), GIS_OK);
+        assert_int_equal(tile_source_add(s, (int64_t)i + 1, ids[i], &g[i], &v[i]), GIS_OK);
     assert_int_equal(tile_source_finish(s), GIS_OK);
     return s;
 }
@@ -342,6 +342,321 @@ static void test_diff_names_what_changed(void **state)
     tile_source_free(b);
 }
 
+/* ------------------------------------------------------------- updates */
+
+/* A layer for the update tests: a jittered grid of cells sharing every border exactly
+ * (each border made once, walked the other way by the neighbour), as divisions do. */
+enum {
+    GRID_W = 12,
+    GRID_H = 9,
+    GRID_N = GRID_W * GRID_H,
+    EDGE_IN = 4,                     /* points inside each border */
+    CELL_MAX = 4 * (EDGE_IN + 1) + 1 /* a cell's ring, closed */
+};
+
+struct cell {
+    int64_t key; /* 0: not in the layer */
+    double c[2 * CELL_MAX];
+    size_t m;
+    char name[16];
+};
+
+static double jitter(unsigned seed)
+{
+    unsigned h = seed * 2654435761u;
+    h ^= h >> 15;
+    h *= 2246822519u;
+    h ^= h >> 13;
+    return (double)(h % 2001) / 1000.0 - 1; /* -1..1 */
+}
+
+/* Corner (i, j) of the grid, lon/lat. */
+static void corner(size_t i, size_t j, double *p)
+{
+    bool is_frame_x = i == 0 || i == GRID_W, is_frame_y = j == 0 || j == GRID_H;
+
+    p[0] = 100 + 0.05 * (double)i + (is_frame_x ? 0 : 0.01 * jitter((unsigned)(i * 97 + j)));
+    p[1] = 30 + 0.05 * (double)j + (is_frame_y ? 0 : 0.01 * jitter((unsigned)(i * 89 + j + 5000)));
+}
+
+/* The border from corner a to corner b (edge number e), without b, forward or back. */
+static size_t
+border(double *c, size_t m, const size_t a[2], const size_t b[2], unsigned e, bool back)
+{
+    double pa[2], pb[2], pts[EDGE_IN + 1][2];
+    size_t k;
+
+    corner(a[0], a[1], pa);
+    corner(b[0], b[1], pb);
+    for (k = 0; k <= EDGE_IN; k++) {
+        double t = (double)k / (EDGE_IN + 1), off = k ? 0.004 * jitter(e * 31 + (unsigned)k) : 0;
+        pts[k][0] = pa[0] + (pb[0] - pa[0]) * t - (pb[1] - pa[1]) * off * 20;
+        pts[k][1] = pa[1] + (pb[1] - pa[1]) * t + (pb[0] - pa[0]) * off * 20;
+    }
+    for (k = 0; k <= EDGE_IN; k++) {
+        if (!back) {
+            memcpy(c + 2 * m++, pts[k], sizeof pts[k]);
+        } else if (k == 0) {
+            memcpy(c + 2 * m++, pb, sizeof pb); /* walked back: from b down to a's next */
+        } else {
+            memcpy(c + 2 * m++, pts[EDGE_IN + 1 - k], sizeof pts[k]);
+        }
+    }
+    return m;
+}
+
+static void grid_cell(struct cell *cl, size_t i, size_t j, int64_t key)
+{
+    const size_t c00[2] = {i, j}, c10[2] = {i + 1, j}, c11[2] = {i + 1, j + 1}, c01[2] = {i, j + 1};
+    unsigned h = (unsigned)(2 * (j * (GRID_W + 1) + i)), v = h + 1;
+    unsigned h_top = (unsigned)(2 * ((j + 1) * (GRID_W + 1) + i)),
+             v_right = (unsigned)(2 * (j * (GRID_W + 1) + i + 1)) + 1;
+    size_t m = 0;
+
+    m = border(cl->c, m, c00, c10, h, false);
+    m = border(cl->c, m, c10, c11, v_right, false);
+    m = border(cl->c, m, c01, c11, h_top, true);
+    m = border(cl->c, m, c00, c01, v, true);
+    memcpy(cl->c + 2 * m++, cl->c, 2 * sizeof(double));
+    cl->m = m;
+    cl->key = key;
+    snprintf(cl->name, sizeof cl->name, "cell %zu-%zu", j, i);
+}
+
+static struct geom cell_geom(struct cell *cl, size_t *rings, size_t *parts)
+{
+    struct geom g = line_of(cl->c, cl->m, rings, parts);
+
+    g.type = GEOM_POLYGON;
+    return g;
+}
+
+/* The cells in the layer, ascending key, into s (finished when is_whole). */
+static struct tile_source *
+cells_source(struct cell *cells, size_t n, const int64_t *only, size_t n_only, bool is_whole)
+{
+    const char *key = "name";
+    struct tile_source *s = NULL;
+    size_t order[2 * GRID_N], n_order = 0, i, k, rings[2], parts[2];
+    char id[24];
+
+    for (i = 0; i < n; i++) {
+        bool is_asked = !only;
+        for (k = 0; only && k < n_only; k++)
+            is_asked = is_asked || only[k] == cells[i].key;
+        if (cells[i].key && is_asked)
+            order[n_order++] = i;
+    }
+    for (i = 1; i < n_order; i++) /* by key */
+        for (k = i; k > 0 && cells[order[k - 1]].key > cells[order[k]].key; k--) {
+            size_t t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+    assert_int_equal(tile_source_new(&key, 1, &s), GIS_OK);
+    for (i = 0; i < n_order; i++) {
+        struct cell *cl = &cells[order[i]];
+        struct geom g = cell_geom(cl, rings, parts);
+        struct mvt_value v = {.type = MVT_STRING, .s = cl->name};
+        snprintf(id, sizeof id, "%lld", (long long)cl->key);
+        assert_int_equal(tile_source_add(s, cl->key, id, &g, &v), GIS_OK);
+    }
+    if (is_whole)
+        assert_int_equal(tile_source_finish(s), GIS_OK);
+    return s;
+}
+
+/* Feature for feature the same: order, keys, ids, geometry, ranks, values, boxes,
+ * hashes; and the index finds the same. */
+static void assert_same_source(const struct tile_source *a, const struct tile_source *b)
+{
+    size_t i, n = tile_source_count(a), *ha = NULL, *hb = NULL, ca = 0, cb = 0;
+    double q[4] = {-INFINITY, -INFINITY, INFINITY, INFINITY};
+
+    assert_int_equal(n, tile_source_count(b));
+    for (i = 0; i < n; i++) {
+        const struct tile_feature *fa = tile_source_feature(a, i), *fb = tile_source_feature(b, i);
+        assert_int_equal(fa->key, fb->key);
+        assert_string_equal(fa->id, fb->id);
+        assert_int_equal(fa->g.n_points, fb->g.n_points);
+        assert_memory_equal(fa->g.coords, fb->g.coords, 2 * fa->g.n_points * sizeof(double));
+        assert_memory_equal(fa->rank, fb->rank, fa->g.n_points * sizeof(double));
+        assert_string_equal(fa->values[0].s, fb->values[0].s);
+        assert_memory_equal(fa->bbox, fb->bbox, sizeof fa->bbox);
+        assert_true(fa->hash == fb->hash);
+    }
+    for (i = 0; i < 20; i++) {
+        size_t na, nb;
+        double x, y;
+        tile_lonlat_to_3857(100 + 0.03 * (double)i, 30 + 0.02 * (double)i, &x, &y);
+        if (i) { /* the first: everything */
+            q[0] = x;
+            q[1] = y;
+            q[2] = x + 9000;
+            q[3] = y + 7000;
+        }
+        na = tile_source_query(a, q, &ha, &ca);
+        nb = tile_source_query(b, q, &hb, &cb);
+        assert_int_equal(na, nb);
+        assert_memory_equal(ha, hb, na * sizeof *ha);
+    }
+    free(ha);
+    free(hb);
+}
+
+struct box_set {
+    double (*b)[4];
+    size_t n, cap;
+};
+
+static void box_note(void *ctx, const double box[4])
+{
+    struct box_set *d = ctx;
+
+    if (d->n == d->cap) {
+        d->cap = d->cap ? 2 * d->cap : 16;
+        d->b = realloc(d->b, d->cap * sizeof *d->b);
+        assert_non_null(d->b);
+    }
+    memcpy(d->b[d->n++], box, 4 * sizeof(double));
+}
+
+static bool box_in(const struct box_set *d, const double *b)
+{
+    size_t i;
+
+    for (i = 0; i < d->n; i++)
+        if (!memcmp(d->b[i], b, 4 * sizeof(double)))
+            return true;
+    return false;
+}
+
+/* Moves point k of a cell's ring (and its closing repeat with the first). */
+static void move_point(struct cell *cl, size_t k, double dx, double dy)
+{
+    cl->c[2 * k] += dx;
+    cl->c[2 * k + 1] += dy;
+    if (k == 0) {
+        cl->c[2 * (cl->m - 1)] = cl->c[0];
+        cl->c[2 * (cl->m - 1) + 1] = cl->c[1];
+    }
+}
+
+/* One random edit of the model into cells, listing the keys written in changed. */
+static void random_edit(
+    struct cell *cells, size_t *n_cells, int64_t *next_key, int64_t *changed, size_t *n_changed)
+{
+    size_t i = (size_t)rand() % *n_cells, k, t;
+    struct cell *cl = &cells[i];
+    int op = rand() % 6;
+    double p[2];
+
+    if (!cl->key && op != 4)
+        return;
+    switch (op) {
+    case 0: /* move a vertex where every cell through it moves it: still clean */
+        k = (size_t)rand() % (cl->m - 1);
+        memcpy(p, cl->c + 2 * k, sizeof p);
+        for (t = 0; t < *n_cells; t++) {
+            size_t j;
+            for (j = 0; cells[t].key && j + 1 < cells[t].m; j++) {
+                if (cells[t].c[2 * j] == p[0] && cells[t].c[2 * j + 1] == p[1]) {
+                    move_point(&cells[t], j, 0.0013, -0.0007);
+                    changed[(*n_changed)++] = cells[t].key;
+                }
+            }
+        }
+        break;
+    case 1: /* move a vertex of one cell only: the border is no longer shared there */
+    case 2:
+        move_point(cl, (size_t)rand() % (cl->m - 1), -0.0021, 0.0011);
+        changed[(*n_changed)++] = cl->key;
+        break;
+    case 3: /* deleted */
+        changed[(*n_changed)++] = cl->key;
+        cl->key = 0;
+        break;
+    case 4: /* a deleted cell back: under its old key (in the middle) or a new one */
+        if (cl->key)
+            return;
+        cells[*n_cells] = *cl;
+        cl = &cells[(*n_cells)++];
+        grid_cell(cl, i % GRID_W, i / GRID_W % GRID_H, rand() % 2 ? (int64_t)i + 1 : (*next_key)++);
+        if (cl->key == (int64_t)i + 1) { /* the old key: the deleted slot itself */
+            cells[i] = *cl;
+            cl->key = 0;
+        }
+        changed[(*n_changed)++] = cells[i].key ? cells[i].key : cl->key;
+        break;
+    default: /* an attribute */
+        snprintf(cl->name, sizeof cl->name, "renamed %d", rand() % 1000);
+        changed[(*n_changed)++] = cl->key;
+    }
+}
+
+/* An update gives what a full build of the changed layer gives, feature for feature,
+ * through 60 rounds of random edits (vertices moved where shared and where not, cells
+ * deleted and brought back under old and new keys, attributes), each round's source
+ * derived from the last; and what it calls dirty is what the diff against a full
+ * build finds. */
+static void test_update_equals_a_fresh_build(void **state)
+{
+    static struct cell cells[4 * GRID_N];
+    size_t n_cells = GRID_N, i, round;
+    int64_t next_key = GRID_N + 1;
+    struct tile_source *cur;
+
+    (void)state;
+    srand(23);
+    for (i = 0; i < GRID_N; i++)
+        grid_cell(&cells[i], i % GRID_W, i / GRID_W, (int64_t)i + 1);
+    cur = cells_source(cells, n_cells, NULL, 0, true);
+    for (round = 0; round < 60; round++) {
+        int64_t changed[4 * GRID_N];
+        size_t n_changed = 0, e, n_edits = 1 + (size_t)rand() % 4;
+        struct tile_source *add, *next = NULL, *fresh;
+        struct box_set got = {0}, want = {0};
+        for (e = 0; e < n_edits && n_cells + 1 < 4 * GRID_N; e++)
+            random_edit(cells, &n_cells, &next_key, changed, &n_changed);
+        changed[n_changed++] = 999999; /* a key nobody has: ignored */
+        add = cells_source(cells, n_cells, changed, n_changed, false);
+        assert_int_equal(tile_source_update(cur, changed, n_changed, add, box_note, &got, &next),
+                         GIS_OK);
+        fresh = cells_source(cells, n_cells, NULL, 0, true);
+        assert_same_source(next, fresh);
+        assert_int_equal(tile_source_diff(cur, fresh, box_note, &want), GIS_OK);
+        for (i = 0; i < want.n; i++)
+            assert_true(box_in(&got, want.b[i]));
+        for (i = 0; i < got.n; i++)
+            assert_true(box_in(&want, got.b[i]));
+        free(got.b);
+        free(want.b);
+        tile_source_free(fresh);
+        tile_source_free(cur); /* next shares features with it: they stay */
+        cur = next;
+    }
+    tile_source_free(cur);
+}
+
+/* Attribute names that differ cannot be updated: the caller builds again. */
+static void test_update_refuses_other_keys(void **state)
+{
+    static struct cell one;
+    const char *other = "title";
+    struct tile_source *cur, *add = NULL, *out = NULL;
+    struct box_set got = {0};
+
+    (void)state;
+    grid_cell(&one, 0, 0, 1);
+    cur = cells_source(&one, 1, NULL, 0, true);
+    assert_int_equal(tile_source_new(&other, 1, &add), GIS_OK);
+    assert_int_equal(tile_source_update(cur, NULL, 0, add, box_note, &got, &out),
+                     GIS_ERR_INVALID_ARG);
+    assert_null(out);
+    assert_int_equal(got.n, 0);
+    tile_source_free(cur);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +664,8 @@ int main(void)
         cmocka_unit_test(test_shared_borders_stay_shared),
         cmocka_unit_test(test_query_matches_a_scan),
         cmocka_unit_test(test_diff_names_what_changed),
+        cmocka_unit_test(test_update_equals_a_fresh_build),
+        cmocka_unit_test(test_update_refuses_other_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
