@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rtree.h"
 #include "tile.h"
 #include "tilegeom.h"
 #include "tilesource.h"
@@ -271,6 +272,67 @@ static void test_query_matches_a_scan(void **state)
     tile_source_free(s);
 }
 
+/* A tree derived by rtree_update finds what a tree built over the same boxes finds, and
+ * maps that do not name every index once are refused. */
+static void test_rtree_update_matches_a_build(void **state)
+{
+    enum {
+        N = 500
+    };
+    static double old_boxes[4 * N], new_boxes[4 * 2 * N], fresh_boxes[4 * N];
+    static size_t old_to_new[N], fresh[N];
+    size_t i, n = 0, n_fresh = 0, k, *ha = NULL, *hb = NULL, ca = 0, cb = 0;
+    struct rtree *old = NULL, *derived = NULL, *built = NULL;
+
+    (void)state;
+    srand(5);
+    for (i = 0; i < 4 * N; i += 4) {
+        old_boxes[i] = (rand() % 100000) * 10.0;
+        old_boxes[i + 1] = (rand() % 100000) * 10.0;
+        old_boxes[i + 2] = old_boxes[i] + (rand() % 5000);
+        old_boxes[i + 3] = old_boxes[i + 1] + (rand() % 5000);
+    }
+    assert_int_equal(rtree_build(old_boxes, N, &old), GIS_OK);
+    /* A third go, a third are inserted before the ones they follow. */
+    for (i = 0; i < N; i++) {
+        if (rand() % 3 == 0) {
+            double *b = fresh_boxes + 4 * n_fresh;
+            b[0] = (rand() % 100000) * 10.0;
+            b[1] = (rand() % 100000) * 10.0;
+            b[2] = b[0] + 3000;
+            b[3] = b[1] + 2000;
+            memcpy(new_boxes + 4 * n, b, 4 * sizeof(double));
+            fresh[n_fresh++] = n++;
+        }
+        old_to_new[i] = (size_t)-1;
+        if (rand() % 3) {
+            memcpy(new_boxes + 4 * n, old_boxes + 4 * i, 4 * sizeof(double));
+            old_to_new[i] = n++;
+        }
+    }
+    assert_int_equal(rtree_update(old, old_to_new, n, fresh, fresh_boxes, n_fresh, &derived),
+                     GIS_OK);
+    assert_int_equal(rtree_build(new_boxes, n, &built), GIS_OK);
+    for (k = 0; k < 100; k++) {
+        double q[4] = {(rand() % 100000) * 10.0, (rand() % 100000) * 10.0, 0, 0};
+        size_t na, nb;
+        q[2] = q[0] + (rand() % 200000);
+        q[3] = q[1] + (rand() % 200000);
+        na = rtree_query(derived, q, &ha, &ca);
+        nb = rtree_query(built, q, &hb, &cb);
+        assert_int_equal(na, nb);
+        assert_memory_equal(ha, hb, na * sizeof *ha);
+    }
+    rtree_free(derived);
+    assert_int_equal(rtree_update(old, old_to_new, n + 1, fresh, fresh_boxes, n_fresh, &derived),
+                     GIS_ERR_INVALID_ARG);
+    assert_null(derived);
+    free(ha);
+    free(hb);
+    rtree_free(old);
+    rtree_free(built);
+}
+
 struct boxes {
     double b[16][4];
     size_t n;
@@ -347,8 +409,8 @@ static void test_diff_names_what_changed(void **state)
 /* A layer for the update tests: a jittered grid of cells sharing every border exactly
  * (each border made once, walked the other way by the neighbour), as divisions do. */
 enum {
-    GRID_W = 12,
-    GRID_H = 9,
+    GRID_W = 24,
+    GRID_H = 16,
     GRID_N = GRID_W * GRID_H,
     EDGE_IN = 4,                     /* points inside each border */
     CELL_MAX = 4 * (EDGE_IN + 1) + 1 /* a cell's ring, closed */
@@ -663,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_ranks_are_douglas_peucker),
         cmocka_unit_test(test_shared_borders_stay_shared),
         cmocka_unit_test(test_query_matches_a_scan),
+        cmocka_unit_test(test_rtree_update_matches_a_build),
         cmocka_unit_test(test_diff_names_what_changed),
         cmocka_unit_test(test_update_equals_a_fresh_build),
         cmocka_unit_test(test_update_refuses_other_keys),
