@@ -41,6 +41,7 @@ const struct tileset TILESET_COMBINED = {
     "Divisions and facilities",
     {{"counties", 0}, {"townships", 6}, {"villages", 9}, {"facilities", 8}},
     4,
+    NULL,
 };
 
 const struct tileset *tileset_find(struct store *st,
@@ -56,7 +57,8 @@ const struct tileset *tileset_find(struct store *st,
     l = layer_resolve_for(st, id, LAYER_VIEW_PUBLIC, scratch);
     if (!l || coverage_layers_prepare(cov, st, l->id, NULL) != GIS_OK)
         return NULL;
-    *one = (struct tileset){l->id, l->title, {{l->id, 0}}, 1};
+    *one =
+        (struct tileset){l->id, l->title, {{l->id, 0}}, 1, layer_coverage_kind(l->id) ? cov : NULL};
     return one;
 }
 
@@ -284,9 +286,11 @@ static enum gis_status update_source(struct store *st,
     return rc;
 }
 
-/* Invalidates the cached tiles showing what differs between the old and new source:
+/* Invalidates the cached tiles of the tilesets showing layer (its own, and the base
+ * map when it is one of its layers) over what differs between the old and new source:
  * the boxes in known (an update's list) or else their diff. */
 static void invalidate(struct tileset_sources *r,
+                       const char *layer,
                        const struct tile_source *old_src,
                        const struct tile_source *new_src,
                        const struct dirty_list *known)
@@ -295,15 +299,20 @@ static void invalidate(struct tileset_sources *r,
         {-TILE_WEBMERC_HALF, -TILE_WEBMERC_HALF, TILE_WEBMERC_HALF, TILE_WEBMERC_HALF}};
     struct dirty_list d = {0};
     const struct dirty_list *list = known ? known : &d;
+    const char *tilesets[2] = {layer, TILESET_COMBINED.id};
+    size_t i, n_tilesets = 1;
 
     if (!r->cache)
         return;
+    for (i = 0; i < TILESET_COMBINED.n_layers; i++)
+        if (!strcmp(TILESET_COMBINED.layers[i].collection, layer))
+            n_tilesets = 2;
     if (!known && tile_source_diff(old_src, new_src, note_dirty, &d) != GIS_OK)
         d.is_all = true;
     if (list->is_all)
-        tilecache_invalidate(r->cache, world, 1, 0);
+        tilecache_invalidate(r->cache, tilesets, n_tilesets, world, 1, 0);
     else if (list->n)
-        tilecache_invalidate(r->cache, (const double(*)[4])list->box, list->n,
+        tilecache_invalidate(r->cache, tilesets, n_tilesets, (const double(*)[4])list->box, list->n,
                              (double)r->buffer / TILE_EXTENT);
     free(d.box);
 }
@@ -343,7 +352,7 @@ static enum gis_status replace_source(struct tileset_sources *r,
     }
     *h = (struct tile_held){src, 1};
     if (e->cur)
-        invalidate(r, e->cur->src, src, known);
+        invalidate(r, e->layer, e->cur->src, src, known);
     held_release(e->cur);
     e->cur = h;
     e->version = version;
@@ -427,6 +436,27 @@ static void source_release(struct tileset_sources *r, struct tile_held *h)
     pthread_mutex_unlock(&r->lock);
 }
 
+/* The version a layer's source keys on: its tables' (layer_data_version), but for a
+ * coverage layer shown with its values, the demand points' version and the values'
+ * generation, so an edit that leaves the values as they are (a facility of another
+ * kind) leaves its source alone too. Both only grow, so their sum moves exactly when
+ * either does. */
+static enum gis_status source_version(struct store *st,
+                                      const struct tileset *ts,
+                                      const struct layer_def *l,
+                                      int64_t *out,
+                                      struct gis_error *err)
+{
+    enum gis_status rc;
+
+    if (!ts->cov || !layer_coverage_kind(l->id))
+        return layer_data_version(st, l, out, err);
+    rc = store_table_version(st, l->table, out, err);
+    if (rc == GIS_OK)
+        *out += coverage_layers_generation(ts->cov, l->id);
+    return rc;
+}
+
 enum gis_status tileset_acquire(struct store *st,
                                 struct tileset_sources *r,
                                 const struct tileset *ts,
@@ -451,7 +481,7 @@ enum gis_status tileset_acquire(struct store *st,
             continue;
         /* Each layer at its own tables' version: an edit to one table rebuilds only the
          * layers that show it. */
-        rc = layer_data_version(st, l, &version, err);
+        rc = source_version(st, ts, l, &version, err);
         if (rc == GIS_OK)
             rc = source_acquire(st, r, l, version, &out->held[i], &out->prepared[i], err);
     }

@@ -28,15 +28,18 @@ struct tileset_layer {
     int minzoom;
 };
 
+struct coverage_layers;
+
 struct tileset {
     const char *id, *title;
     struct tileset_layer layers[TILESET_MAX_LAYERS];
     size_t n_layers;
+    /* A coverage layer's tileset: the values it shows (coverage_layers.h), whose
+     * generation its source keys on with the demand points' version. Else NULL. */
+    struct coverage_layers *cov;
 };
 
 extern const struct tileset TILESET_COMBINED;
-
-struct coverage_layers;
 
 /* The tileset named id: "civgis" or a collection's (filled into *one, with scratch for
  * the layer, in its public view: tiles never hold the sensitive counts, for any caller);

@@ -231,7 +231,25 @@ static bool tile_meets(const struct entry *e, const double (*boxes)[4], size_t n
     return false;
 }
 
-size_t tilecache_invalidate(struct tilecache *c, const double (*boxes)[4], size_t n, double margin)
+/* Whether e is a tile of one of the n tilesets (NULL: any). */
+static bool is_of(const struct entry *e, const char *const *tilesets, size_t n)
+{
+    size_t i;
+
+    for (i = 0; tilesets && i < n; i++) {
+        size_t len = strlen(tilesets[i]);
+        if (!strncmp(e->key, tilesets[i], len) && e->key[len] == '|')
+            return true;
+    }
+    return !tilesets;
+}
+
+size_t tilecache_invalidate(struct tilecache *c,
+                            const char *const *tilesets,
+                            size_t n_tilesets,
+                            const double (*boxes)[4],
+                            size_t n,
+                            double margin)
 {
     struct entry *e, *next;
     size_t dropped = 0;
@@ -240,7 +258,7 @@ size_t tilecache_invalidate(struct tilecache *c, const double (*boxes)[4], size_
     c->epoch++;
     for (e = c->head; e; e = next) {
         next = e->next;
-        if (tile_meets(e, boxes, n, margin)) {
+        if (is_of(e, tilesets, n_tilesets) && tile_meets(e, boxes, n, margin)) {
             evict(c, e);
             dropped++;
         }

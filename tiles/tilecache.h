@@ -1,6 +1,7 @@
 /*
  * An in-memory LRU cache of encoded tiles, bounded in bytes. An edit invalidates only
- * the tiles whose buffered bounds meet what changed (tilecache_invalidate); an epoch
+ * the tiles of the tilesets showing the changed layer whose buffered bounds meet what
+ * changed (tilecache_invalidate); an epoch
  * counter stops a tile rendered before an invalidation from being stored after it.
  * Thread-safe: one mutex.
  */
@@ -61,10 +62,16 @@ void tilecache_put(struct tilecache *c,
                    const struct tilecache_tile *t,
                    uint64_t epoch);
 
-/* Drops every tile (any tileset) whose bounds, grown by margin (a fraction of the tile:
- * the MVT buffer), meet one of the n boxes (EPSG:3857: minx, miny, maxx, maxy), and
- * advances the epoch. Returns how many were dropped. */
-size_t tilecache_invalidate(struct tilecache *c, const double (*boxes)[4], size_t n, double margin);
+/* Drops every tile of the n_tilesets tilesets named (tilesets NULL: of any) whose
+ * bounds, grown by margin (a fraction of the tile: the MVT buffer), meet one of the n
+ * boxes (EPSG:3857: minx, miny, maxx, maxy), and advances the epoch. Returns how many
+ * were dropped. */
+size_t tilecache_invalidate(struct tilecache *c,
+                            const char *const *tilesets,
+                            size_t n_tilesets,
+                            const double (*boxes)[4],
+                            size_t n,
+                            double margin);
 
 struct tilecache_stats {
     uint64_t hits, misses, invalidated;

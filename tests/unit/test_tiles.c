@@ -209,15 +209,24 @@ static void test_cache_invalidate_by_bounds(void **state)
     /* A point well inside tile 101/201: that tile and its parent go, neighbours stay. */
     box[0][0] = box[0][2] = (b[0] + b[2]) / 2;
     box[0][1] = box[0][3] = (b[1] + b[3]) / 2;
-    assert_int_equal(tilecache_invalidate(c, (const double(*)[4])box, 1, 64.0 / 4096), 2);
+    assert_int_equal(tilecache_invalidate(c, NULL, 0, (const double(*)[4])box, 1, 64.0 / 4096), 2);
     assert_false(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 201}, false, &out, &hit));
     assert_false(tilecache_get(c, &(struct tilecache_key){"t", 8, 25, 50}, false, &out, &hit));
     assert_true(tilecache_get(c, &(struct tilecache_key){"t", 10, 102, 201}, false, &out, &hit));
     assert_true(tilecache_get(c, &(struct tilecache_key){"t", 10, 101, 202}, false, &out, &hit));
-    /* A point on the corner 101/201 shares with three others reaches those three. */
+    /* A point on the corner 101/201 shares with three others reaches those three, of the
+     * tileset named only (not "tt", nor "u"). */
     box[0][0] = box[0][2] = b[2];
     box[0][1] = box[0][3] = b[1];
-    assert_int_equal(tilecache_invalidate(c, (const double(*)[4])box, 1, 64.0 / 4096), 3);
+    tilecache_put(c, &(struct tilecache_key){"tt", 10, 102, 202},
+                  &(struct tilecache_tile){"x", 1, NULL, 0, 1}, tilecache_epoch(c));
+    tilecache_put(c, &(struct tilecache_key){"u", 10, 102, 202},
+                  &(struct tilecache_tile){"x", 1, NULL, 0, 1}, tilecache_epoch(c));
+    assert_int_equal(tilecache_invalidate(c, (const char *const[]){"t", "v"}, 2,
+                                          (const double(*)[4])box, 1, 64.0 / 4096),
+                     3);
+    assert_true(tilecache_get(c, &(struct tilecache_key){"tt", 10, 102, 202}, false, &out, &hit));
+    assert_true(tilecache_get(c, &(struct tilecache_key){"u", 10, 102, 202}, false, &out, &hit));
     assert_false(tilecache_get(c, &(struct tilecache_key){"t", 10, 102, 202}, false, &out, &hit));
     /* Rendered at epoch e, stored after the invalidations: refused. */
     tilecache_put(c, &(struct tilecache_key){"t", 10, 101, 201},
