@@ -17,7 +17,7 @@ export BENCH_RATIOS=$PWD/var/bench/ratios.tsv
 : >var/bench/regressed.txt
 {
   echo "# civgis benchmarks - $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD 2>/dev/null)"
-  for s in features coverage tiles site search edit division; do
+  for s in features coverage tiles site search edit edit_visible division; do
     echo
     bash "bench/$s.sh" "$BUILD" || echo "bench/$s.sh" >>var/bench/failed.txt
   done
