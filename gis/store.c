@@ -623,7 +623,8 @@ enum gis_status store_table_changes(struct store *st,
         free(ids);
         return rc;
     }
-    qsort(ids, n, sizeof *ids, cmp_i64);
+    if (n > 1)
+        qsort(ids, n, sizeof *ids, cmp_i64);
     for (i = k = 0; i < n; i++)
         if (k == 0 || ids[i] != ids[k - 1])
             ids[k++] = ids[i];

@@ -82,10 +82,10 @@ enum gis_status tile_source_diff(const struct tile_source *old_src,
  * found again only on the features added and on the old ones sharing a vertex with
  * them or with a dropped one (which alone can see a junction come or go), the rest
  * shared with old; only the index is rebuilt whole (milliseconds for 40,000 features).
- * dirty(ctx, box) receives the box (EPSG:3857) of every feature shown differently, as
- * tile_source_diff would (called before the result is complete: use it only on
- * success). add is consumed, whatever the outcome; old is not changed. GIS_ERR_NOMEM,
- * or GIS_ERR_INVALID_ARG when the attribute names differ (build from scratch then). */
+ * dirty(ctx, box) (dirty may be NULL) receives the box (EPSG:3857) of every feature
+ * shown differently, as tile_source_diff would (called before the result is complete: use it only
+ * on success). add is consumed, whatever the outcome; old is not changed. GIS_ERR_NOMEM, or
+ * GIS_ERR_INVALID_ARG when the attribute names differ (build from scratch then). */
 enum gis_status tile_source_update(const struct tile_source *old,
                                    const int64_t *drop,
                                    size_t n_drop,

@@ -529,7 +529,8 @@ enum gis_status tile_source_update(const struct tile_source *old,
     if (rc == GIS_OK)
         rc = tile_source_new((const char *const *)old->keys, old->n_keys, &a.out);
     if (rc == GIS_OK) {
-        report_dirty(&u, dirty, ctx);
+        if (dirty)
+            report_dirty(&u, dirty, ctx);
         rc = build_new(&a);
     }
     for (i = 0; u.redone && i < u.n_near; i++)

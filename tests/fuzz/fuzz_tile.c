@@ -4,7 +4,9 @@
  * a tile chosen by the first bytes. The geometry goes in twice, as two features.
  * Invariants: no crash or leak; output coordinates are whole numbers inside the
  * buffered tile; rings are closed with at least 4 points; the encoder succeeds; the
- * two copies (sharing every vertex) come out identical.
+ * two copies (sharing every vertex) come out identical. Then the source is updated (the
+ * first copy dropped, a third added under a new key): feature for feature the same as
+ * a source built from scratch over the two left.
  */
 #include <math.h>
 #include <stdint.h>
@@ -80,6 +82,37 @@ static void render(const struct tile_source *src, const struct tile_frame *f)
     geom_free(&out[1]);
 }
 
+/* One feature of a, and of b, the same: geometry, ranks, key, hash. */
+static void check_same(const struct tile_source *a, const struct tile_source *b, size_t i)
+{
+    const struct tile_feature *x = tile_source_feature(a, i), *y = tile_source_feature(b, i);
+
+    FUZZ_CHECK(x->key == y->key && x->hash == y->hash && same_geom(&x->g, &y->g));
+    FUZZ_CHECK(!x->g.n_points || !memcmp(x->rank, y->rank, x->g.n_points * sizeof *x->rank));
+}
+
+/* src (keys 1 and 2 holding in) without 1 and with 3: as a build of keys 2 and 3. */
+static void update(const struct tile_source *src, const struct geom *in, const struct mvt_value *v)
+{
+    static const int64_t drop[] = {1};
+    const char *key = "k";
+    struct tile_source *add = NULL, *got = NULL, *want = NULL;
+    size_t i;
+
+    FUZZ_CHECK(tile_source_new(&key, 1, &add) == GIS_OK);
+    FUZZ_CHECK(tile_source_add(add, 3, "3", in, v) == GIS_OK);
+    FUZZ_CHECK(tile_source_update(src, drop, 1, add, NULL, NULL, &got) == GIS_OK);
+    FUZZ_CHECK(tile_source_new(&key, 1, &want) == GIS_OK);
+    FUZZ_CHECK(tile_source_add(want, 2, "2", in, v) == GIS_OK);
+    FUZZ_CHECK(tile_source_add(want, 3, "3", in, v) == GIS_OK);
+    FUZZ_CHECK(tile_source_finish(want) == GIS_OK);
+    FUZZ_CHECK(tile_source_count(got) == 2);
+    for (i = 0; i < 2; i++)
+        check_same(got, want, i);
+    tile_source_free(got);
+    tile_source_free(want);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct geom in;
@@ -104,6 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tile_bounds_3857(f.z, f.x, f.y, b);
         FUZZ_CHECK(tile_source_query(src, b, &hits, &cap) != (size_t)-1);
         render(src, &f);
+        update(src, &in, &v);
         free(hits);
         tile_source_free(src);
     }

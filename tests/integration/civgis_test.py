@@ -86,8 +86,9 @@ VERSIONED_TABLES = ("divisions", "places", "facilities", "demand", "scenarios",
 
 def make_schema_1(db, data_version=5):
     """Turns a civgis store into what civgis wrote at schema 1, undoing every later step:
-    the gazetteer's records and index (4), the per-table versions and their triggers (3,
-    one store-wide data_version instead), the users' scope and token times (2)."""
+    the list of changed rows (7), the gazetteer's records and index (4), the per-table
+    versions and their triggers (3, one store-wide data_version instead), the users' scope
+    and token times (2)."""
     con = connect(db)
     con.executescript("DROP TABLE names_fts; DROP TABLE search_entries; "
                       "DROP TABLE name_variants;")
@@ -99,6 +100,7 @@ def make_schema_1(db, data_version=5):
         for op in ("insert", "update", "delete"):
             con.execute(f"DROP TRIGGER {t}_version_{op}")
     con.execute("DROP TABLE store_versions")
+    con.execute("DROP TABLE store_changes")
     con.execute("INSERT INTO store_meta VALUES ('data_version', ?)", (str(data_version),))
     for column in ("scope", "token_at", "revoked_at"):
         con.execute(f"ALTER TABLE users DROP COLUMN {column}")
