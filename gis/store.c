@@ -561,6 +561,19 @@ static bool push_i64(int64_t **ids, size_t *n, size_t *cap, int64_t v)
     return true;
 }
 
+/* Sorts the n ids and drops repeats; returns how many are left. */
+static size_t sort_unique(int64_t *ids, size_t n)
+{
+    size_t i, k;
+
+    if (n > 1) /* ids may be NULL when n is 0 */
+        qsort(ids, n, sizeof *ids, cmp_i64);
+    for (i = k = 0; i < n; i++)
+        if (k == 0 || ids[i] != ids[k - 1])
+            ids[k++] = ids[i];
+    return k;
+}
+
 /* The rowids listed in stmt's rows (version, row_id ascending by version) into *ids;
  * out_n_versions: how many versions they name. */
 static enum gis_status read_changes(struct store *st,
@@ -601,7 +614,7 @@ enum gis_status store_table_changes(struct store *st,
                               "version > ?2 AND version <= ?3 ORDER BY version";
     sqlite3_stmt *stmt = NULL;
     int64_t *ids = NULL, n_versions = 0;
-    size_t n = 0, i, k;
+    size_t n = 0;
     enum gis_status rc;
 
     if (!st || !table || !out || !out_n || since > upto)
@@ -623,13 +636,8 @@ enum gis_status store_table_changes(struct store *st,
         free(ids);
         return rc;
     }
-    if (n > 1)
-        qsort(ids, n, sizeof *ids, cmp_i64);
-    for (i = k = 0; i < n; i++)
-        if (k == 0 || ids[i] != ids[k - 1])
-            ids[k++] = ids[i];
+    *out_n = sort_unique(ids, n);
     *out = ids;
-    *out_n = k;
     return GIS_OK;
 }
 
