@@ -282,7 +282,14 @@ static const char SCHEMA_V6_NAME_VERSIONS[] =
     VERSION_TRIGGERS("name_variants");
 /* clang-format on */
 
-/* Version 7: which rows each write touched, so a reader keyed on a table's version can
+/* Version 7: whether a table holds history rows at all, found by an index probe: a
+ * count by box over a table without any (the usual case for a big imported layer) then
+ * needs the R*Tree alone for most features (gis/items.c). Current rows stay out of it. */
+static const char SCHEMA_V7_HISTORY_INDEXES[] =
+    "CREATE INDEX divisions_closed ON divisions(valid_to) WHERE valid_to IS NOT NULL;"
+    "CREATE INDEX places_closed ON places(valid_to) WHERE valid_to IS NOT NULL;";
+
+/* Version 8: which rows each write touched, so a reader keyed on a table's version can
  * bring what it prepared up to date by re-reading only those rows (the tile sources,
  * app/tileset.c) instead of the whole table. The same triggers that raise a table's
  * version log, under the version they raised it to, the rowid written (an update both
@@ -305,7 +312,7 @@ static const char SCHEMA_V6_NAME_VERSIONS[] =
     LOG_TRIGGER(table, "update", "UPDATE", "SELECT OLD.rowid AS row_id UNION SELECT NEW.rowid")    \
     LOG_TRIGGER(table, "delete", "DELETE", "SELECT OLD.rowid AS row_id")
 
-static const char SCHEMA_V7_CHANGES[] = "CREATE TABLE store_changes ("
+static const char SCHEMA_V8_CHANGES[] = "CREATE TABLE store_changes ("
                                         " name TEXT NOT NULL,"
                                         " version INTEGER NOT NULL,"
                                         " row_id INTEGER NOT NULL,"
@@ -318,13 +325,14 @@ static const char SCHEMA_V7_CHANGES[] = "CREATE TABLE store_changes ("
 /* clang-format on */
 
 static const char *const MIGRATIONS[] = {
-    SCHEMA_V1,               /* 0 -> 1 */
-    SCHEMA_V2_USERS,         /* 1 -> 2: users' scope, token and revocation times */
-    SCHEMA_V3_VERSIONS,      /* 2 -> 3: per-table versions kept by triggers */
-    SCHEMA_V4_NAMES,         /* 3 -> 4: the gazetteer and its search index */
-    SCHEMA_V5_BATCH,         /* 4 -> 5: one version bump per table for a batch */
-    SCHEMA_V6_NAME_VERSIONS, /* 5 -> 6: name_variants versioned */
-    SCHEMA_V7_CHANGES,       /* 6 -> 7: the rows each write touched */
+    SCHEMA_V1,                 /* 0 -> 1 */
+    SCHEMA_V2_USERS,           /* 1 -> 2: users' scope, token and revocation times */
+    SCHEMA_V3_VERSIONS,        /* 2 -> 3: per-table versions kept by triggers */
+    SCHEMA_V4_NAMES,           /* 3 -> 4: the gazetteer and its search index */
+    SCHEMA_V5_BATCH,           /* 4 -> 5: one version bump per table for a batch */
+    SCHEMA_V6_NAME_VERSIONS,   /* 5 -> 6: name_variants versioned */
+    SCHEMA_V7_HISTORY_INDEXES, /* 6 -> 7: history rows found by index */
+    SCHEMA_V8_CHANGES,         /* 7 -> 8: the rows each write touched */
 };
 
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)

@@ -24,7 +24,7 @@ enum store_mode {
 };
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Opens path (":memory:" for a scratch store in CREATE mode). out: the store, closed
  * with store_close. Fails with GIS_ERR_NOT_FOUND for a missing file in the non-CREATE
@@ -63,7 +63,7 @@ store_table_version(struct store *st, const char *table, int64_t *out, struct gi
  * *out_n. GIS_ERR_NOT_FOUND when the store cannot tell, and the caller must read the
  * table whole: more than max versions apart, a batch in between (it leaves no list), a
  * change older than the 4096 versions kept, a table without a list or a file from before
- * schema version 7. */
+ * schema version 8. */
 enum gis_status store_table_changes(struct store *st,
                                     const char *table,
                                     int64_t since,

@@ -129,6 +129,9 @@ try {
     local: Object.keys(localStorage).filter((k) => localStorage.getItem(k)?.includes("token")).length }));
 
   await panel("sites");
+  // A job that surely outlasts the click on cancel: p-center's exact radius search takes
+  // about 20 s here (an exact MCLP with p = 60 is proven in half a second).
+  await page.selectOption("#site-problem", "pcenter");
   await page.selectOption("#site-kind", "mutual_aid_home");
   await page.fill("#site-p", "60");
   await page.check("#site-exact");
@@ -142,6 +145,7 @@ try {
   await page.waitForSelector("#site-status[data-state=dismissed]", { timeout: 30000 });
   out.steps.cancel = { progress, status: await page.textContent("#site-status") };
   await page.uncheck("#site-exact");
+  await page.selectOption("#site-problem", "mclp");
   await page.fill("#site-p", "3");
   await page.fill("#site-time", "30");
   await page.click("#site-form button[type=submit]");
