@@ -27,6 +27,9 @@ enum gis_status store__exec(struct store *st, const char *sql, struct gis_error 
 /* Translates the connection's current SQLite error into ours. */
 enum gis_status store__fail(struct store *st, struct gis_error *err, const char *what);
 
+/* The first schema version with the list of changed rows (store_changes, schema.c). */
+#define SCHEMA__CHANGES_VERSION 8
+
 /* The schema: creates or migrates to STORE_SCHEMA_VERSION inside one transaction. */
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err);
 

@@ -332,7 +332,7 @@ static const char *const MIGRATIONS[] = {
     SCHEMA_V5_BATCH,           /* 4 -> 5: one version bump per table for a batch */
     SCHEMA_V6_NAME_VERSIONS,   /* 5 -> 6: name_variants versioned */
     SCHEMA_V7_HISTORY_INDEXES, /* 6 -> 7: history rows found by index */
-    SCHEMA_V8_CHANGES,         /* 7 -> 8: the rows each write touched */
+    SCHEMA_V8_CHANGES,         /* 7 -> 8: the rows each write touched (SCHEMA__CHANGES_VERSION) */
 };
 
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)

@@ -619,7 +619,7 @@ enum gis_status store_table_changes(struct store *st,
 
     if (!st || !table || !out || !out_n || since > upto)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "store_table_changes: bad argument");
-    if (upto - since > (int64_t)max || st->schema_version < 8)
+    if (upto - since > (int64_t)max || st->schema_version < SCHEMA__CHANGES_VERSION)
         return gis_fail(err, GIS_ERR_NOT_FOUND, "no list of the changes to '%.40s'", table);
     rc = store__stmt(st, sql, &stmt, err);
     if (rc != GIS_OK)
