@@ -239,44 +239,61 @@ static enum gis_status close_row(struct op_ctx *o,
     return rc;
 }
 
-static enum gis_status move_facility(struct op_ctx *o,
-                                     struct store *st,
-                                     struct edit_group *g,
-                                     const char *fid,
-                                     const char *code,
-                                     struct edit_problems *problems,
-                                     struct gis_error *err)
+/* What names a division by its division_code and follows it when the division's code
+ * changes or the area it lies in moves to another: facilities, and the demand points
+ * (the demand layer's link to its township). Each moves as a member edit of the group,
+ * audited, checked inside its new division, undone by the group's revert. */
+static const char *const LINKED[] = {"facilities", "demand"};
+
+static enum gis_status move_point(struct op_ctx *o,
+                                  struct store *st,
+                                  struct edit_group *g,
+                                  const char *layer,
+                                  const char *fid,
+                                  const char *code,
+                                  struct edit_problems *problems,
+                                  struct gis_error *err)
 {
     struct edit_prop p = {"division_code", EDIT_JSON_STRING, code};
     struct edit_input in = {
-        .layer_id = "facilities", .action = EDIT_UPDATE, .fid = fid, .props = &p, .n_props = 1};
+        .layer_id = layer, .action = EDIT_UPDATE, .fid = fid, .props = &p, .n_props = 1};
+    struct division_change *c;
     enum gis_status rc = member(o, st, g, &in, problems, err);
 
-    if (rc == GIS_OK && !result_add(o->res, fid, NULL, code, "moved", NULL, NULL))
-        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    return rc;
+    if (rc != GIS_OK)
+        return rc;
+    c = result_add(o->res, fid, NULL, code, "moved", NULL, NULL);
+    if (!c)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    snprintf(c->layer, sizeof c->layer, "%s", layer);
+    return GIS_OK;
 }
 
-/* The facilities naming old_code get new_code; only those in piece (WKB) when given. */
-static enum gis_status move_facilities(struct op_ctx *o,
-                                       struct store *st,
-                                       struct edit_group *g,
-                                       const char *old_code,
-                                       const char *new_code,
-                                       struct division_topo *t,
-                                       const unsigned char *piece,
-                                       size_t piece_n,
-                                       struct edit_problems *problems,
-                                       struct gis_error *err)
+/* The facilities and demand points naming old_code get new_code; only those in piece
+ * (WKB) when given. */
+static enum gis_status move_linked(struct op_ctx *o,
+                                   struct store *st,
+                                   struct edit_group *g,
+                                   const char *old_code,
+                                   const char *new_code,
+                                   struct division_topo *t,
+                                   const unsigned char *piece,
+                                   size_t piece_n,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err)
 {
-    struct division_facility *f = NULL;
-    size_t n = 0, i;
-    enum gis_status rc = division_facilities(st, old_code, &f, &n, err);
+    enum gis_status rc = GIS_OK;
+    size_t k, i;
 
-    for (i = 0; i < n && rc == GIS_OK; i++)
-        if (!piece || division_topo_covers(t, piece, piece_n, f[i].lon, f[i].lat))
-            rc = move_facility(o, st, g, f[i].fid, new_code, problems, err);
-    free(f);
+    for (k = 0; k < sizeof LINKED / sizeof *LINKED && rc == GIS_OK; k++) {
+        struct division_point *pt = NULL;
+        size_t n = 0;
+        rc = division_points(st, LINKED[k], old_code, &pt, &n, err);
+        for (i = 0; i < n && rc == GIS_OK; i++)
+            if (!piece || division_topo_covers(t, piece, piece_n, pt[i].lon, pt[i].lat))
+                rc = move_point(o, st, g, LINKED[k], pt[i].fid, new_code, problems, err);
+        free(pt);
+    }
     return rc;
 }
 
@@ -321,6 +338,15 @@ static enum gis_status next_code(struct store *st,
         return gis_fail(err, GIS_ERR_INVALID_ARG, "%s has no room for a child code", parent);
     return GIS_OK;
 }
+
+static enum gis_status recode_tree(struct op_ctx *o,
+                                   struct store *st,
+                                   struct edit_group *g,
+                                   const struct division_row *row,
+                                   const char *new_code,
+                                   int depth,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err);
 
 /* ---------------------------------------------------------------- transfer-area */
 
@@ -377,10 +403,8 @@ static enum gis_status transfer_villages(struct transfer_ctx *tc,
             !division_topo_covers(t, x->piece_wkb, x->piece_wkb_n, v->seat_lon, v->seat_lat))
             continue;
         rc = next_code(st, to->code, v->level, code, err);
-        if (rc == GIS_OK)
-            rc = create_copy(&tc->o, st, g, v, code, problems, err);
-        if (rc == GIS_OK)
-            rc = close_row(&tc->o, st, g, v, problems, err);
+        if (rc == GIS_OK) /* the facilities naming the village follow its new code */
+            rc = recode_tree(&tc->o, st, g, v, code, 1, problems, err);
     }
     division_rows_free(kids, n);
     return rc;
@@ -404,8 +428,8 @@ static enum gis_status transfer_write(struct transfer_ctx *tc,
     if (rc == GIS_OK)
         rc = transfer_villages(tc, st, g, t, to, x, problems, err);
     if (rc == GIS_OK)
-        rc = move_facilities(&tc->o, st, g, from->code, to->code, t, x->piece_wkb, x->piece_wkb_n,
-                             problems, err);
+        rc = move_linked(&tc->o, st, g, from->code, to->code, t, x->piece_wkb, x->piece_wkb_n,
+                         problems, err);
     tc->o.res->area_before_m2 = x->from_area_m2 + x->to_area_m2;
     tc->o.res->area_after_m2 = x->new_from_area_m2 + x->new_to_area_m2;
     tc->o.res->moved_area_m2 = x->piece_area_m2;
@@ -639,7 +663,7 @@ static enum gis_status recode_tree(struct op_ctx *o,
     enum gis_status rc = create_copy(o, st, g, row, new_code, problems, err);
 
     if (rc == GIS_OK)
-        rc = move_facilities(o, st, g, row->code, new_code, NULL, NULL, 0, problems, err);
+        rc = move_linked(o, st, g, row->code, new_code, NULL, NULL, 0, problems, err);
     if (rc == GIS_OK && depth < 3)
         rc = division_rows_children(st, row->code, &kids, &n, err);
     for (i = 0; i < n && rc == GIS_OK; i++) {
@@ -835,7 +859,7 @@ static enum gis_status merge_members(struct merge_ctx *m,
         kids = NULL;
         n = 0;
         if (rc == GIS_OK)
-            rc = move_facilities(&m->o, st, g, b->code, target, NULL, NULL, 0, problems, err);
+            rc = move_linked(&m->o, st, g, b->code, target, NULL, NULL, 0, problems, err);
         if (rc == GIS_OK)
             rc = close_row(&m->o, st, g, b, problems, err);
     }
@@ -1119,8 +1143,8 @@ static enum gis_status split_write(struct split_ctx *s,
         rc = split_move_children(s, st, g, p, err);
     for (k = 0; k < s->x.n && rc == GIS_OK; k++)
         if (strcmp(s->in->news[k].code, s->row->code))
-            rc = move_facilities(&s->o, st, g, s->row->code, s->in->news[k].code, s->t, s->x.wkb[k],
-                                 s->x.wkb_n[k], p, err);
+            rc = move_linked(&s->o, st, g, s->row->code, s->in->news[k].code, s->t, s->x.wkb[k],
+                             s->x.wkb_n[k], p, err);
     for (k = 0; k < s->x.n && rc == GIS_OK && is_kept; k++)
         if (!strcmp(s->in->news[k].code, s->row->code))
             rc = split_part(s, st, g, k, p, err);

@@ -411,19 +411,31 @@ enum gis_status division_code_max(struct store *st,
     return GIS_OK;
 }
 
-enum gis_status division_facilities(struct store *st,
-                                    const char *code,
-                                    struct division_facility **out,
-                                    size_t *out_n,
-                                    struct gis_error *err)
+enum gis_status division_points(struct store *st,
+                                const char *layer_id,
+                                const char *code,
+                                struct division_point **out,
+                                size_t *out_n,
+                                struct gis_error *err)
 {
-    static const char sql[] = "SELECT fid, ST_X(geom), ST_Y(geom) FROM facilities WHERE "
-                              "division_code = ?1 AND geom IS NOT NULL ORDER BY fid";
-    struct division_facility *items = NULL;
+    static const char sql_facilities[] = "SELECT fid, ST_X(geom), ST_Y(geom) FROM facilities "
+                                         "WHERE division_code = ?1 AND geom IS NOT NULL ORDER BY "
+                                         "fid";
+    static const char sql_demand[] = "SELECT code, ST_X(geom), ST_Y(geom) FROM demand WHERE "
+                                     "division_code = ?1 AND geom IS NOT NULL ORDER BY code";
+    struct division_point *items = NULL;
     size_t n = 0, cap = 0;
     sqlite3_stmt *s;
-    enum gis_status rc = store__stmt(st, sql, &s, err);
+    const char *sql = !layer_id                         ? NULL
+                      : !strcmp(layer_id, "facilities") ? sql_facilities
+                      : !strcmp(layer_id, "demand")     ? sql_demand
+                                                        : NULL;
+    enum gis_status rc;
 
+    if (!st || !sql || !code || !out || !out_n)
+        return gis_fail(err, GIS_ERR_INVALID_ARG,
+                        "division_points: no such layer or null argument");
+    rc = store__stmt(st, sql, &s, err);
     if (rc != GIS_OK)
         return rc;
     sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
