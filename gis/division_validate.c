@@ -411,6 +411,22 @@ enum gis_status division_code_max(struct store *st,
     return GIS_OK;
 }
 
+/* The statement listing layer_id's points naming a division, NULL for another layer. */
+static const char *points_sql(const char *layer_id)
+{
+    static const char sql_facilities[] = "SELECT fid, ST_X(geom), ST_Y(geom) FROM facilities "
+                                         "WHERE division_code = ?1 AND geom IS NOT NULL ORDER BY "
+                                         "fid";
+    static const char sql_demand[] = "SELECT code, ST_X(geom), ST_Y(geom) FROM demand WHERE "
+                                     "division_code = ?1 AND geom IS NOT NULL ORDER BY code";
+
+    if (layer_id && !strcmp(layer_id, "facilities"))
+        return sql_facilities;
+    if (layer_id && !strcmp(layer_id, "demand"))
+        return sql_demand;
+    return NULL;
+}
+
 enum gis_status division_points(struct store *st,
                                 const char *layer_id,
                                 const char *code,
@@ -418,18 +434,10 @@ enum gis_status division_points(struct store *st,
                                 size_t *out_n,
                                 struct gis_error *err)
 {
-    static const char sql_facilities[] = "SELECT fid, ST_X(geom), ST_Y(geom) FROM facilities "
-                                         "WHERE division_code = ?1 AND geom IS NOT NULL ORDER BY "
-                                         "fid";
-    static const char sql_demand[] = "SELECT code, ST_X(geom), ST_Y(geom) FROM demand WHERE "
-                                     "division_code = ?1 AND geom IS NOT NULL ORDER BY code";
     struct division_point *items = NULL;
     size_t n = 0, cap = 0;
     sqlite3_stmt *s;
-    const char *sql = !layer_id                         ? NULL
-                      : !strcmp(layer_id, "facilities") ? sql_facilities
-                      : !strcmp(layer_id, "demand")     ? sql_demand
-                                                        : NULL;
+    const char *sql = points_sql(layer_id);
     enum gis_status rc;
 
     if (!st || !sql || !code || !out || !out_n)

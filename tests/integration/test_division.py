@@ -138,6 +138,8 @@ class Transfer(unittest.TestCase):
         self.assertTrue(dry["dry_run"])
         self.assertEqual(dry["audit_id"], 0)
         before_rows = current(self.db, [a, b])
+        county_rows = current(self.db, [self.county(a)])
+        areas = township_areas(self.db, self.county(a))
         links = demand_links(self.db)
         self.assertEqual(demand_misplaced(self.db), [])
         before = snapshot(self.db)
@@ -181,16 +183,22 @@ class Transfer(unittest.TestCase):
         con.close()
         self.assertEqual(group[0], "transfer-area")
         self.assertIn("延政函〔2024〕7号", group[2])
+        # One member per change: a and b, each village's copy and close, each point
+        # moved, each sibling that got a vertex of the area's border.
         members = json.loads(group[3])["group"]
-        self.assertEqual(len(members), 2 + 2 * len(created) +
-                         len([c for c in r["changes"] if c["action"] == "moved"]))
+        self.assertEqual(len(members), 2 + 2 * len(created) + len(
+            [c for c in r["changes"] if c["action"] == "moved"]) + len(
+            noded(self, self.db, r, (a, b), areas)))
+        self.assertEqual(len(members), len(r["changes"]))
         self.assertTrue(shared_border_exact(self.db, a, b))
+        assert_siblings_share_borders(self, self.db, [a, b])
         civgis("division", "validate", "--db", self.db, self.county(a), check=0)
         # The demand points in the piece (the village seat's among them) now name b.
         assert_demand_follows(self, self.db, links, r)
         # Undo the whole group: the exact earlier state comes back.
         civgis("revert", "--db", self.db, str(r["audit_id"]), check=0)
         self.assertEqual(current(self.db, [a, b]), before_rows)
+        self.assertEqual(current(self.db, [self.county(a)]), county_rows)
         self.assertEqual(demand_links(self.db), links)
         civgis("division", "validate", "--db", self.db, self.county(a), check=0)
 
@@ -257,6 +265,43 @@ def shared_border_exact(db, a, b):
     # The border they share after the cut: at least the cut's two ends, every vertex of
     # it one of both.
     return len(pts) >= 2 and all(p in vb for p in pts) and all(p in set(va) for p in pts)
+
+
+def assert_siblings_share_borders(case, db, codes):
+    """Every border between one of codes and a township of the same county is shared
+    vertex for vertex: where a cut or an area met a neighbour's border, the neighbour got
+    the new vertex too (else the tiles round it on one side only and draw a sliver)."""
+    con = connect(db)
+    pairs = con.execute(
+        f"SELECT a.code, b.code FROM divisions a, divisions b WHERE a.code IN "
+        f"({','.join('?' * len(codes))}) AND b.parent_code = a.parent_code AND b.code <> a.code "
+        "AND a.valid_to IS NULL AND b.valid_to IS NULL AND ST_Intersects(ST_Buffer(a.geom, "
+        "0.00001), b.geom)", codes).fetchall()
+    con.close()
+    case.assertTrue(pairs)
+    for a, b in pairs:
+        case.assertTrue(shared_border_exact(db, a, b), (a, b))
+
+
+def township_areas(db, county):
+    """{township: its area in m²} of county."""
+    con = connect(db)
+    rows = dict(con.execute("SELECT code, ST_Area(ST_Transform(geom, 32649)) FROM divisions WHERE "
+                            "parent_code = ? AND valid_to IS NULL", (county,)))
+    con.close()
+    return rows
+
+
+def noded(case, db, r, own, areas):
+    """The townships r changed beside its own divisions: each one of areas' (a sibling),
+    its area as it was (a vertex added on its border; measured in UTM, where the point on
+    a straight edge in degrees is off the straight edge by a fraction of a millimetre)."""
+    others = [c["code"] for c in r["changes"] if c["action"] == "changed" and c["code"] not in own]
+    now = township_areas(db, next(iter(areas))[:6])
+    for code in others:
+        case.assertIn(code, areas)
+        case.assertAlmostEqual(now[code], areas[code], delta=1.0, msg=code)
+    return others
 
 
 class Refusals(unittest.TestCase):
@@ -494,6 +539,8 @@ class Split(unittest.TestCase):
         db = demo_copy("division-split-line")
         code = "610602106"
         before = current(db, [code])
+        county_rows = current(db, ["610602"])
+        areas = township_areas(db, "610602")
         links = demand_links(db)
         con = connect(db)
         area = area_m2(con, code)
@@ -523,16 +570,21 @@ class Split(unittest.TestCase):
         self.assertGreater(moved, 0)
         self.assertEqual(moved, len([c for c in r["changes"] if c["action"] == "created"]) - 1)
         self.assertTrue(shared_border_exact(db, code, "610602130"))
+        # The line's ends lie on the borders of neighbours, which got them as vertices.
+        self.assertTrue(noded(self, db, r, (code, "610602130"), areas))
+        assert_siblings_share_borders(self, db, [code, "610602130"])
         civgis("division", "validate", "--db", db, "610602", check=0)
         civgis("revert", "--db", db, str(r["audit_id"]), check=0)
         self.assertEqual(current(db, [code]), before)
         self.assertEqual(current(db, ["610602130"]), [])
+        self.assertEqual(current(db, ["610602"]), county_rows)
         self.assertEqual(demand_links(db), links)
 
     def test_by_parts_closes_the_original(self):
         db = demo_copy("division-split-parts")
         code = "610602107"
         n_kids = len(current(db, [code])) - 1
+        areas = township_areas(db, "610602")
         links = demand_links(db)
         west, east = self.boxes(db, code)
         r = op(db, "split-division", "--code", code, "--part", west, "--part", east, "--new",
@@ -549,6 +601,8 @@ class Split(unittest.TestCase):
         con.close()
         self.assertEqual(kids, n_kids)
         self.assertTrue(shared_border_exact(db, "610602131", "610602132"))
+        self.assertTrue(noded(self, db, r, (code, "610602131", "610602132"), areas))
+        assert_siblings_share_borders(self, db, ["610602131", "610602132"])
         civgis("division", "validate", "--db", db, "610602", check=0)
         self.assertGreater(r["audit_id"], 0)
         civgis("revert", "--db", db, str(r["audit_id"]), check=0)
