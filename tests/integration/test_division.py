@@ -596,6 +596,12 @@ class Split(unittest.TestCase):
         con = connect(db)
         self.assertEqual(con.execute("SELECT count(*) FROM divisions WHERE code = ? AND valid_to "
                                      "IS NULL", (code,)).fetchone()[0], 0)
+        # On the eve of the day: the original alone; from the day: the two parts alone.
+        valid = ("SELECT code FROM divisions WHERE code IN (?, '610602131', '610602132') AND "
+                 "valid_from <= ?2 AND (valid_to IS NULL OR valid_to > ?2) ORDER BY code")
+        self.assertEqual(con.execute(valid, (code, "2023-12-31")).fetchall(), [(code,)])
+        self.assertEqual(con.execute(valid, (code, DAY)).fetchall(),
+                         [("610602131",), ("610602132",)])
         kids = con.execute("SELECT count(*) FROM divisions WHERE parent_code IN ('610602131', "
                            "'610602132') AND valid_to IS NULL").fetchone()[0]
         con.close()
