@@ -328,6 +328,38 @@ class DivisionProcesses(ServerCase):
         self.assertIn(("610602140", "created"), kinds)
         self.assertAlmostEqual(dry["area_before_m2"], dry["area_after_m2"], delta=50.0)
 
+    def test_async_refusal_keeps_every_reason(self):
+        # Refused for two reasons at once: a date before the current version began, and
+        # the standard name of a sibling.
+        con = connect(self.db)
+        taken = con.execute("SELECT name FROM divisions WHERE code = '610602004' AND valid_to "
+                            "IS NULL").fetchone()[0]
+        con.close()
+        inputs = dict(code="610602003", name=taken, reason="更名", valid_from="2020-01-01")
+        before = snapshot(self.db)
+        status, _, sync = self.run_op("rename-division", self.officer, **inputs)
+        self.assertEqual(status, 422, sync)
+        self.assertEqual(sorted(e["property"] for e in sync["errors"]), ["name", "valid_from"])
+        status, headers, job = self.run_op("rename-division", self.officer,
+                                           headers={"Prefer": "respond-async"}, **inputs)
+        self.assertEqual(status, 201, job)
+        for _ in range(100):
+            _, _, job = self.srv.get_json(headers["Location"][len(self.srv.base):],
+                                          headers=bearer(self.officer))
+            if job["status"] in ("successful", "failed"):
+                break
+            time.sleep(0.1)
+        self.assertEqual(job["status"], "failed", job)
+        # The status says every reason, and the results are the synchronous answer.
+        self.assertEqual(job["errors"], sync["errors"])
+        status, _, body = self.srv.get_json(f"/jobs/{job['jobID']}/results",
+                                            headers=bearer(self.officer))
+        self.assertEqual((status, body), (422, sync))
+        status, _, _ = self.srv.get_json(f"/jobs/{job['jobID']}/results",
+                                         headers=bearer(self.outsider))
+        self.assertEqual(status, 404)
+        self.assertEqual(snapshot(self.db), before)
+
     def test_rename_async_job(self):
         status, headers, job = self.run_op("rename-division", self.officer,
                                            headers={"Prefer": "respond-async"}, code="610602004",
