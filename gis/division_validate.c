@@ -111,10 +111,15 @@ gather(struct store *st, const char *code, struct gathered *g, struct gis_error 
     static const char sql_kids[] = "SELECT code, AsBinary(geom) FROM divisions WHERE "
                                    "parent_code = ?1 AND valid_to IS NULL AND geom IS NOT NULL "
                                    "ORDER BY code";
+    /* The seats of code's children and grandchildren, each half through the parent index
+     * (one query with an OR scanned the whole table for every parent: 40,000 townships
+     * under 624 counties took 46 s). */
     static const char sql_seats[] =
-        "SELECT code, parent_code, ST_X(seat), ST_Y(seat) FROM divisions WHERE valid_to IS "
-        "NULL AND geom IS NULL AND seat IS NOT NULL AND (parent_code = ?1 OR parent_code IN "
-        "(SELECT code FROM divisions WHERE parent_code = ?1 AND valid_to IS NULL)) ORDER BY code";
+        "SELECT code, parent_code, ST_X(seat), ST_Y(seat) FROM divisions WHERE parent_code = ?1 "
+        "AND valid_to IS NULL AND geom IS NULL AND seat IS NOT NULL UNION ALL SELECT v.code, "
+        "v.parent_code, ST_X(v.seat), ST_Y(v.seat) FROM divisions c JOIN divisions v ON "
+        "v.parent_code = c.code WHERE c.parent_code = ?1 AND c.valid_to IS NULL AND v.valid_to "
+        "IS NULL AND v.geom IS NULL AND v.seat IS NOT NULL ORDER BY 1";
     sqlite3_stmt *s;
     enum gis_status rc = store__stmt(st, sql_parent, &s, err);
 

@@ -115,6 +115,21 @@ class Validate(unittest.TestCase):
         clean = civgis("division", "validate", "--db", demo_db(), "610602", check=0)
         self.assertIn("0 problem(s) in 1 parent(s)", clean.stdout)
 
+    def test_a_seat_outside_its_township(self):
+        # A village's seat (a grandchild of the county checked) moved into another
+        # township: the county's check names it and its township.
+        db = demo_copy("division-seat")
+        con = connect(db)
+        con.execute("UPDATE divisions SET seat = (SELECT ST_PointOnSurface(geom) FROM divisions "
+                    "WHERE code = '610602002' AND valid_to IS NULL) WHERE code = '610602001001' "
+                    "AND valid_to IS NULL")
+        con.commit()
+        con.close()
+        r = json.loads(civgis("division", "validate", "--db", db, "610602", "--json",
+                              check=1).stdout)
+        self.assertEqual([(p["kind"], p["codes"]) for p in r["problems"]],
+                         [("seat_outside", ["610602001001", "610602001"])])
+
     def test_bad_code_is_an_error(self):
         p = civgis("division", "validate", "--db", demo_db(), "6106029", check=1)
         self.assertIn("civgis", p.stderr)
