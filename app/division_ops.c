@@ -94,29 +94,87 @@ static enum gis_status member(struct op_ctx *o,
     return editor_group_edit(st, g, o->who, in, problems, err);
 }
 
-/* Changes a division's polygon (an update: everything else stays). */
+/* Changes a division's polygon (an update: everything else stays); note (may be NULL)
+ * joins the reason. */
 static enum gis_status set_polygon(struct op_ctx *o,
                                    struct store *st,
                                    struct edit_group *g,
                                    const struct division_row *row,
                                    const unsigned char *wkb,
                                    size_t n,
+                                   const char *note,
                                    struct edit_problems *problems,
                                    struct gis_error *err)
 {
     char *json = division_wkb_geojson(wkb, n);
+    char why[GIS_ERROR_MSG_MAX];
     struct edit_input in = {.layer_id = "divisions",
                             .action = EDIT_UPDATE,
                             .fid = row->code,
                             .has_geometry = true,
-                            .geometry = json};
-    enum gis_status rc =
-        json ? member(o, st, g, &in, problems, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+                            .geometry = json,
+                            .reason = why};
+    enum gis_status rc;
 
+    op_reason(o, why, sizeof why, note);
+    rc =
+        json ? member(o, st, g, &in, problems, err) : gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK &&
         !result_add(o->res, row->code, NULL, row->parent, "changed", row->name, json))
         rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     free(json);
+    return rc;
+}
+
+/* What an operation reshapes: the divisions it changes (codes, all under parent), their
+ * new polygons and old ones. */
+struct reshaped {
+    const char *parent;
+    const char *const *codes;
+    size_t n_codes;
+    struct division_node_input polys;
+};
+
+static bool is_reshaped(const struct reshaped *r, const char *code)
+{
+    size_t i;
+
+    for (i = 0; i < r->n_codes; i++)
+        if (!strcmp(r->codes[i], code))
+            return true;
+    return false;
+}
+
+/* Where a cut or an area meets the border of a sibling the operation leaves alone, the
+ * new polygons have a vertex the sibling lacks: the sibling gets it too, in a changed
+ * polygon from the same date (its shape the same), so the siblings keep sharing their
+ * borders vertex for vertex and the tiles draw no sliver between them. Read before the
+ * operation writes anything (the siblings then are the ones it found). */
+static enum gis_status node_siblings(struct op_ctx *o,
+                                     struct store *st,
+                                     struct edit_group *g,
+                                     struct division_topo *t,
+                                     const struct reshaped *r,
+                                     struct edit_problems *problems,
+                                     struct gis_error *err)
+{
+    struct division_row *kids = NULL;
+    size_t n = 0, i;
+    char note[64];
+    enum gis_status rc = division_rows_children(st, r->parent, &kids, &n, err);
+
+    snprintf(note, sizeof note, "a vertex of the new border of %s", r->codes[0]);
+    for (i = 0; i < n && rc == GIS_OK; i++) {
+        unsigned char *w = NULL;
+        size_t wn = 0;
+        if (!kids[i].wkb || is_reshaped(r, kids[i].code))
+            continue;
+        rc = division_topo_node(t, kids[i].wkb, kids[i].wkb_n, &r->polys, &w, &wn, err);
+        if (rc == GIS_OK && w)
+            rc = set_polygon(o, st, g, &kids[i], w, wn, note, problems, err);
+        free(w);
+    }
+    division_rows_free(kids, n);
     return rc;
 }
 
@@ -239,44 +297,61 @@ static enum gis_status close_row(struct op_ctx *o,
     return rc;
 }
 
-static enum gis_status move_facility(struct op_ctx *o,
-                                     struct store *st,
-                                     struct edit_group *g,
-                                     const char *fid,
-                                     const char *code,
-                                     struct edit_problems *problems,
-                                     struct gis_error *err)
+/* What names a division by its division_code and follows it when the division's code
+ * changes or the area it lies in moves to another: facilities, and the demand points
+ * (the demand layer's link to its township). Each moves as a member edit of the group,
+ * audited, checked inside its new division, undone by the group's revert. */
+static const char *const LINKED[] = {"facilities", "demand"};
+
+static enum gis_status move_point(struct op_ctx *o,
+                                  struct store *st,
+                                  struct edit_group *g,
+                                  const char *layer,
+                                  const char *fid,
+                                  const char *code,
+                                  struct edit_problems *problems,
+                                  struct gis_error *err)
 {
     struct edit_prop p = {"division_code", EDIT_JSON_STRING, code};
     struct edit_input in = {
-        .layer_id = "facilities", .action = EDIT_UPDATE, .fid = fid, .props = &p, .n_props = 1};
+        .layer_id = layer, .action = EDIT_UPDATE, .fid = fid, .props = &p, .n_props = 1};
+    struct division_change *c;
     enum gis_status rc = member(o, st, g, &in, problems, err);
 
-    if (rc == GIS_OK && !result_add(o->res, fid, NULL, code, "moved", NULL, NULL))
-        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    return rc;
+    if (rc != GIS_OK)
+        return rc;
+    c = result_add(o->res, fid, NULL, code, "moved", NULL, NULL);
+    if (!c)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    snprintf(c->layer, sizeof c->layer, "%s", layer);
+    return GIS_OK;
 }
 
-/* The facilities naming old_code get new_code; only those in piece (WKB) when given. */
-static enum gis_status move_facilities(struct op_ctx *o,
-                                       struct store *st,
-                                       struct edit_group *g,
-                                       const char *old_code,
-                                       const char *new_code,
-                                       struct division_topo *t,
-                                       const unsigned char *piece,
-                                       size_t piece_n,
-                                       struct edit_problems *problems,
-                                       struct gis_error *err)
+/* The facilities and demand points naming old_code get new_code; only those in piece
+ * (WKB) when given. */
+static enum gis_status move_linked(struct op_ctx *o,
+                                   struct store *st,
+                                   struct edit_group *g,
+                                   const char *old_code,
+                                   const char *new_code,
+                                   struct division_topo *t,
+                                   const unsigned char *piece,
+                                   size_t piece_n,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err)
 {
-    struct division_facility *f = NULL;
-    size_t n = 0, i;
-    enum gis_status rc = division_facilities(st, old_code, &f, &n, err);
+    enum gis_status rc = GIS_OK;
+    size_t k, i;
 
-    for (i = 0; i < n && rc == GIS_OK; i++)
-        if (!piece || division_topo_covers(t, piece, piece_n, f[i].lon, f[i].lat))
-            rc = move_facility(o, st, g, f[i].fid, new_code, problems, err);
-    free(f);
+    for (k = 0; k < sizeof LINKED / sizeof *LINKED && rc == GIS_OK; k++) {
+        struct division_point *pt = NULL;
+        size_t n = 0;
+        rc = division_points(st, LINKED[k], old_code, &pt, &n, err);
+        for (i = 0; i < n && rc == GIS_OK; i++)
+            if (!piece || division_topo_covers(t, piece, piece_n, pt[i].lon, pt[i].lat))
+                rc = move_point(o, st, g, LINKED[k], pt[i].fid, new_code, problems, err);
+        free(pt);
+    }
     return rc;
 }
 
@@ -321,6 +396,15 @@ static enum gis_status next_code(struct store *st,
         return gis_fail(err, GIS_ERR_INVALID_ARG, "%s has no room for a child code", parent);
     return GIS_OK;
 }
+
+static enum gis_status recode_tree(struct op_ctx *o,
+                                   struct store *st,
+                                   struct edit_group *g,
+                                   const struct division_row *row,
+                                   const char *new_code,
+                                   int depth,
+                                   struct edit_problems *problems,
+                                   struct gis_error *err);
 
 /* ---------------------------------------------------------------- transfer-area */
 
@@ -377,10 +461,8 @@ static enum gis_status transfer_villages(struct transfer_ctx *tc,
             !division_topo_covers(t, x->piece_wkb, x->piece_wkb_n, v->seat_lon, v->seat_lat))
             continue;
         rc = next_code(st, to->code, v->level, code, err);
-        if (rc == GIS_OK)
-            rc = create_copy(&tc->o, st, g, v, code, problems, err);
-        if (rc == GIS_OK)
-            rc = close_row(&tc->o, st, g, v, problems, err);
+        if (rc == GIS_OK) /* the facilities naming the village follow its new code */
+            rc = recode_tree(&tc->o, st, g, v, code, 1, problems, err);
     }
     division_rows_free(kids, n);
     return rc;
@@ -396,16 +478,21 @@ static enum gis_status transfer_write(struct transfer_ctx *tc,
                                       struct edit_problems *problems,
                                       struct gis_error *err)
 {
-    enum gis_status rc =
-        set_polygon(&tc->o, st, g, from, x->from_wkb, x->from_wkb_n, problems, err);
+    const char *codes[2] = {from->code, to->code};
+    const unsigned char *wkb[2] = {x->from_wkb, x->to_wkb}, *old[2] = {from->wkb, to->wkb};
+    size_t wkb_n[2] = {x->from_wkb_n, x->to_wkb_n}, old_n[2] = {from->wkb_n, to->wkb_n};
+    struct reshaped r = {from->parent, codes, 2, {wkb, wkb_n, 2, old, old_n, 2}};
+    enum gis_status rc = node_siblings(&tc->o, st, g, t, &r, problems, err);
 
     if (rc == GIS_OK)
-        rc = set_polygon(&tc->o, st, g, to, x->to_wkb, x->to_wkb_n, problems, err);
+        rc = set_polygon(&tc->o, st, g, from, x->from_wkb, x->from_wkb_n, NULL, problems, err);
+    if (rc == GIS_OK)
+        rc = set_polygon(&tc->o, st, g, to, x->to_wkb, x->to_wkb_n, NULL, problems, err);
     if (rc == GIS_OK)
         rc = transfer_villages(tc, st, g, t, to, x, problems, err);
     if (rc == GIS_OK)
-        rc = move_facilities(&tc->o, st, g, from->code, to->code, t, x->piece_wkb, x->piece_wkb_n,
-                             problems, err);
+        rc = move_linked(&tc->o, st, g, from->code, to->code, t, x->piece_wkb, x->piece_wkb_n,
+                         problems, err);
     tc->o.res->area_before_m2 = x->from_area_m2 + x->to_area_m2;
     tc->o.res->area_after_m2 = x->new_from_area_m2 + x->new_to_area_m2;
     tc->o.res->moved_area_m2 = x->piece_area_m2;
@@ -639,7 +726,7 @@ static enum gis_status recode_tree(struct op_ctx *o,
     enum gis_status rc = create_copy(o, st, g, row, new_code, problems, err);
 
     if (rc == GIS_OK)
-        rc = move_facilities(o, st, g, row->code, new_code, NULL, NULL, 0, problems, err);
+        rc = move_linked(o, st, g, row->code, new_code, NULL, NULL, 0, problems, err);
     if (rc == GIS_OK && depth < 3)
         rc = division_rows_children(st, row->code, &kids, &n, err);
     for (i = 0; i < n && rc == GIS_OK; i++) {
@@ -835,7 +922,7 @@ static enum gis_status merge_members(struct merge_ctx *m,
         kids = NULL;
         n = 0;
         if (rc == GIS_OK)
-            rc = move_facilities(&m->o, st, g, b->code, target, NULL, NULL, 0, problems, err);
+            rc = move_linked(&m->o, st, g, b->code, target, NULL, NULL, 0, problems, err);
         if (rc == GIS_OK)
             rc = close_row(&m->o, st, g, b, problems, err);
     }
@@ -897,6 +984,29 @@ static enum gis_status merge_write(struct merge_ctx *m,
     return rc == GIS_OK ? merge_members(m, st, g, m->new_code.code, problems, err) : rc;
 }
 
+/* The siblings meeting the union at a vertex they lack get it (node_siblings). */
+static enum gis_status merge_node(struct merge_ctx *m,
+                                  struct store *st,
+                                  struct edit_group *g,
+                                  struct division_topo *t,
+                                  const struct division_merge *u,
+                                  struct edit_problems *problems,
+                                  struct gis_error *err)
+{
+    const char *codes[DIVISION_MERGE_MAX];
+    const unsigned char *wkb[1] = {u->wkb}, *old[DIVISION_MERGE_MAX];
+    size_t wkb_n[1] = {u->wkb_n}, old_n[DIVISION_MERGE_MAX], i;
+    struct reshaped r = {
+        m->rows[0]->parent, codes, m->in->n_codes, {wkb, wkb_n, 1, old, old_n, m->in->n_codes}};
+
+    for (i = 0; i < m->in->n_codes; i++) {
+        codes[i] = m->rows[i]->code;
+        old[i] = m->rows[i]->wkb;
+        old_n[i] = m->rows[i]->wkb_n;
+    }
+    return node_siblings(&m->o, st, g, t, &r, problems, err);
+}
+
 static enum gis_status merge_run(void *ctx,
                                  struct store *st,
                                  struct edit_group *g,
@@ -927,6 +1037,8 @@ static enum gis_status merge_run(void *ctx,
                  u.parts);
         rc = reject(problems, err, msg);
     }
+    if (rc == GIS_OK)
+        rc = merge_node(m, st, g, t, &u, problems, err);
     if (rc == GIS_OK)
         rc = merge_write(m, st, g, &u, problems, err);
     free(u.wkb);
@@ -1066,7 +1178,7 @@ static enum gis_status split_part(struct split_ctx *s,
     size_t i;
 
     if (!strcmp(s->in->news[k].code, s->row->code))
-        return set_polygon(&s->o, st, g, s->row, s->x.wkb[k], s->x.wkb_n[k], p, err);
+        return set_polygon(&s->o, st, g, s->row, s->x.wkb[k], s->x.wkb_n[k], NULL, p, err);
     for (i = 0; i < s->n_kids; i++)
         if (s->kid_part[i] == (int)k) {
             ov.population = sum_known(ov.population, s->kids[i].population);
@@ -1103,8 +1215,15 @@ static enum gis_status split_write(struct split_ctx *s,
                                    struct edit_problems *p,
                                    struct gis_error *err)
 {
+    const char *code = s->row->code;
+    const unsigned char *old = s->row->wkb;
+    struct reshaped r = {
+        s->row->parent,
+        &code,
+        1,
+        {(const unsigned char *const *)s->x.wkb, s->x.wkb_n, s->x.n, &old, &s->row->wkb_n, 1}};
     bool is_kept = false;
-    enum gis_status rc = GIS_OK;
+    enum gis_status rc = node_siblings(&s->o, st, g, s->t, &r, p, err);
     size_t k;
 
     /* New rows first (children need their parents), the kept row's polygon last: a
@@ -1119,8 +1238,8 @@ static enum gis_status split_write(struct split_ctx *s,
         rc = split_move_children(s, st, g, p, err);
     for (k = 0; k < s->x.n && rc == GIS_OK; k++)
         if (strcmp(s->in->news[k].code, s->row->code))
-            rc = move_facilities(&s->o, st, g, s->row->code, s->in->news[k].code, s->t, s->x.wkb[k],
-                                 s->x.wkb_n[k], p, err);
+            rc = move_linked(&s->o, st, g, s->row->code, s->in->news[k].code, s->t, s->x.wkb[k],
+                             s->x.wkb_n[k], p, err);
     for (k = 0; k < s->x.n && rc == GIS_OK && is_kept; k++)
         if (!strcmp(s->in->news[k].code, s->row->code))
             rc = split_part(s, st, g, k, p, err);

@@ -34,7 +34,8 @@ struct division_change {
     char code[DIVISION_CODE_MAX];
     char former_code[DIVISION_CODE_MAX]; /* the code it had before, "" when the same */
     char parent[DIVISION_CODE_MAX];
-    char action[16]; /* "changed", "created", "closed", "moved" (a facility) */
+    char action[16]; /* "changed", "created", "closed", "moved" (a facility, a demand point) */
+    char layer[16];  /* what moved: "facilities" or "demand"; "" for a division */
     char name[128];
     char *geojson; /* its new polygon or seat (EPSG:4326), NULL for a closed row; owned */
 };
@@ -60,10 +61,11 @@ struct division_transfer_input {
 
 /* transfer-area: the part of from inside area joins to; the villages whose seats lie in
  * it get to as parent and the next free codes under to (their old ones named as former
- * codes in the new versions' reasons); the facilities in it follow. Refused
- * (GIS_ERR_REJECTED, problems say why) when from and to are not siblings (a transfer
- * across a county border), the piece does not touch to, from would be left empty or in
- * more pieces. Errors as editor_group_run. out: caller frees. */
+ * codes in the new versions' reasons); the facilities and demand points in it (and
+ * the facilities naming those villages) follow. Refused (GIS_ERR_REJECTED, problems say
+ * why) when from and to are not siblings (a transfer across a county border), the piece
+ * does not touch to, from would be left empty or in more pieces. Errors as editor_group_run. out:
+ * caller frees. */
 enum gis_status division_ops_transfer(struct editor *ed,
                                       const struct auth_identity *who,
                                       const struct division_transfer_input *in,
@@ -83,9 +85,9 @@ enum gis_status division_ops_rename(struct editor *ed,
                                     struct gis_error *err);
 
 /* recode-division: the division gets new_code (same level; its parent must exist), its
- * children the same suffixes under the new prefix, the facilities naming any of them
- * the new codes; the old rows close on the effective date. Refused when new_code is
- * taken (now or by an earlier version). */
+ * children the same suffixes under the new prefix, the facilities and demand points
+ * naming any of them the new codes; the old rows close on the effective date. Refused when new_code
+ * is taken (now or by an earlier version). */
 enum gis_status division_ops_recode(struct editor *ed,
                                     const struct auth_identity *who,
                                     const struct division_op_common *c,
@@ -108,9 +110,10 @@ struct division_merge_input {
 /* merge-divisions: one polygon, the union of the codes' (shared borders dissolved, no
  * slivers), kept by into or given to a new division (its counts the sums); the others'
  * children re-parented under it with the next free codes (their own children following
- * the new prefix, their old codes named as former codes), their facilities moved, their
- * rows closed on the effective date. Refused when the codes are not current siblings with
- * polygons, do not all touch, lie outside the caller's scope, or the new code is taken. */
+ * the new prefix, their old codes named as former codes), their facilities and demand
+ * points moved, their rows closed on the effective date. Refused when the codes are not current
+ * siblings with polygons, do not all touch, lie outside the caller's scope, or the new code is
+ * taken. */
 enum gis_status division_ops_merge(struct editor *ed,
                                    const struct auth_identity *who,
                                    const struct division_merge_input *in,
@@ -137,9 +140,9 @@ struct division_split_input {
  * parts sharing their borders vertex for vertex; part i becomes news[i] (a new division
  * of the same level and parent, or the division itself, which then keeps its row); the
  * children go by location (the part holding their seat), re-coded under their new
- * parent; facilities follow; the original row closes unless kept. Refused when the line
- * does not cross, a part holds nothing, the parts leave a gap, the number of new
- * divisions differs from the parts', or a code is taken. */
+ * parent; facilities and demand points follow (by location); the original row closes
+ * unless kept. Refused when the line does not cross, a part holds nothing, the parts
+ * leave a gap, the number of new divisions differs from the parts', or a code is taken. */
 enum gis_status division_ops_split(struct editor *ed,
                                    const struct auth_identity *who,
                                    const struct division_split_input *in,

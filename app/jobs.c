@@ -583,6 +583,21 @@ size_t jobs_list(struct jobs *j, const char *owner, struct job_info *out, size_t
     return n;
 }
 
+/* A copy of what jb keeps (its result, or its failure's details), under the lock. */
+static enum gis_status
+copy_kept(const struct job *jb, char **out, size_t *out_len, struct gis_error *err)
+{
+    char *copy = malloc(jb->result_len + 1);
+
+    if (!copy)
+        return gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    memcpy(copy, jb->result, jb->result_len);
+    copy[jb->result_len] = '\0';
+    *out = copy;
+    *out_len = jb->result_len;
+    return GIS_OK;
+}
+
 enum gis_status jobs_result(struct jobs *j,
                             const char *id,
                             const char *owner,
@@ -601,13 +616,33 @@ enum gis_status jobs_result(struct jobs *j,
     else if (jb->info.status != JOB_SUCCESSFUL)
         rc = gis_fail(err, GIS_ERR_INVALID_ARG, "job %s is %s: no result", id,
                       job_status_name(jb->info.status));
-    else if (!(*out = malloc(jb->result_len + 1)))
-        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
-    else {
-        memcpy(*out, jb->result, jb->result_len + 1);
-        *out_len = jb->result_len;
+    else
+        rc = copy_kept(jb, out, out_len, err);
+    if (rc == GIS_OK)
         *out_is_geojson = jb->spec.is_geojson;
-    }
+    pthread_mutex_unlock(&j->lock);
+    return rc;
+}
+
+enum gis_status jobs_failure(struct jobs *j,
+                             const char *id,
+                             const char *owner,
+                             char **out,
+                             size_t *out_len,
+                             struct gis_error *err)
+{
+    enum gis_status rc;
+    struct job *jb;
+
+    pthread_mutex_lock(&j->lock);
+    jb = find(j, id, owner);
+    if (!jb)
+        rc = gis_fail(err, GIS_ERR_NOT_FOUND, "no such job");
+    else if (jb->info.status != JOB_FAILED || !jb->result)
+        rc = gis_fail(err, GIS_ERR_INVALID_ARG, "job %s is %s: no details of a failure", id,
+                      job_status_name(jb->info.status));
+    else
+        rc = copy_kept(jb, out, out_len, err);
     pthread_mutex_unlock(&j->lock);
     return rc;
 }

@@ -120,6 +120,17 @@ enum gis_status jobs_result(struct jobs *j,
                             bool *out_is_geojson,
                             struct gis_error *err);
 
+/* What a failed job's run wrote as its failure's details (has_error_body: every reason
+ * of a refusal, as JSON), so an asynchronous caller learns what a synchronous one is
+ * answered: out is a malloc'd copy (caller frees). GIS_ERR_NOT_FOUND as jobs_result;
+ * GIS_ERR_INVALID_ARG when the job has not failed or left no details. */
+enum gis_status jobs_failure(struct jobs *j,
+                             const char *id,
+                             const char *owner,
+                             char **out,
+                             size_t *out_len,
+                             struct gis_error *err);
+
 /* Dismisses a job: a queued one never runs, a running one's result is dropped. */
 enum gis_status
 jobs_dismiss(struct jobs *j, const char *id, const char *owner, struct job_info *out);

@@ -4,16 +4,32 @@
 # demo data, one officer client on a keep-alive connection. A real run is undone by an
 # administrator's POST /audit/{id}/revert before the next (not timed), so each run meets
 # the same data. Also the coverage check of every division (the city, its 13 counties,
-# their 117 townships and 1,953 villages' seats) as `civgis division validate` times it.
-# No peer: no GIS server has these operations. Prints Markdown.
-#   bench/division.sh [BUILD_DIR]     (N=20)
+# their 117 townships and 1,953 villages' seats) as `civgis division validate` times it,
+# and the same check of the 40,000-polygon layer bench/tiles.sh and bench/features.sh
+# generate (../shared/peers/gen_polygons.py), imported as townships of 624 counties by
+# bench/division_big.py (built once into $OUT/big.sqlite: the import through the write
+# path takes minutes; delete the file to rebuild it). No peer: no GIS server has these
+# operations. Prints Markdown.
+#   bench/division.sh [BUILD_DIR]     (N=20; BIG_RUNS=3 checks of the 40,000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 OUT=${OUT:-var/bench/division}
 N=${N:-20}
+BIG_RUNS=${BIG_RUNS:-3}
+BIG=/tmp/peers/data/synthetic_townships_40k.geojson
 mkdir -p "$OUT"
 rm -f "$OUT"/yanan.sqlite*
+if [ ! -f "$OUT/big.sqlite" ]; then
+  [ -f "$BIG" ] || { mkdir -p "$(dirname "$BIG")"; /usr/bin/python3 ../shared/peers/gen_polygons.py "$BIG" 40000; }
+  /usr/bin/python3 bench/division_big.py "$BIG" "$OUT/big_townships.geojson" "$OUT/big_counties.geojson"
+  for layer in counties townships; do
+    "$BUILD/civgis" import --db "$OUT/big.sqlite.part" --target divisions --valid-from 2021-10-31 \
+      "$OUT/big_$layer.geojson" >"$OUT/big_import_$layer.log"
+  done
+  mv "$OUT/big.sqlite.part" "$OUT/big.sqlite"
+  rm -f "$OUT"/big_*.geojson
+fi
 bash data/load.sh "$BUILD/civgis" "$OUT/yanan.sqlite" >"$OUT/load.log" 2>&1
 OFFICER=$("$BUILD/civgis" user add --db "$OUT/yanan.sqlite" bench-officer --role officer)
 ADMIN=$("$BUILD/civgis" user add --db "$OUT/yanan.sqlite" bench-admin --role admin)
@@ -24,10 +40,11 @@ trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q listening "$OUT/serve.out" && break; sleep 0.1; done
 BASE=$(sed -nE 's/listening on (.*)\//\1/p' "$OUT/serve.out")
 
-/usr/bin/python3 - "$BASE" "$OFFICER" "$ADMIN" "$N" "$OUT/yanan.sqlite" "$PID" "$BUILD/civgis" <<'PY'
+/usr/bin/python3 - "$BASE" "$OFFICER" "$ADMIN" "$N" "$OUT/yanan.sqlite" "$PID" "$BUILD/civgis" \
+  "$OUT/big.sqlite" "$BIG_RUNS" <<'PY'
 import http.client, json, os, sqlite3, statistics, subprocess, sys, time, urllib.parse
 
-base, officer, admin, n, db, pid, civgis = sys.argv[1:8]
+base, officer, admin, n, db, pid, civgis, big, big_runs = sys.argv[1:10]
 n = int(n)
 u = urllib.parse.urlparse(base)
 conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
@@ -100,12 +117,26 @@ for name, inputs in OPS:
         rows.append((name, "dry run" if dry else "real", statistics.median(times),
                      max(times), cpu / n, changes))
 
-t = []
-for _ in range(5):
-    p = subprocess.run([civgis, "division", "validate", "--db", db, "--json"],
-                       capture_output=True, text=True)
-    t.append(json.loads(p.stdout)["elapsed_ms"])
-    parents = json.loads(p.stdout)["parents_checked"]
+
+
+def check(store, runs):
+    """p50 and max of runs coverage checks of everything in store (the CLI's own timing),
+    the parents checked and the problems found."""
+    t = []
+    for _ in range(runs):
+        p = subprocess.run([civgis, "division", "validate", "--db", store, "--json"],
+                           capture_output=True, text=True)
+        r = json.loads(p.stdout)
+        t.append(r["elapsed_ms"])
+    return statistics.median(t), max(t), r["parents_checked"], len(r["problems"])
+
+
+p50, _, parents, _ = check(db, 5)
+big_p50, big_max, big_parents, big_problems = check(big, int(big_runs))
+con = sqlite3.connect(big)
+n_big = con.execute("SELECT count(*) FROM divisions WHERE level = 4 AND valid_to IS NULL"
+                    ).fetchone()[0]
+con.close()
 print(f"## Division operations ({n} runs each, p50; one officer client, POST "
       "/processes/{id}/execution synchronously)")
 print()
@@ -115,6 +146,11 @@ for name, mode, p50, mx, cpu, ch in rows:
     print(f"| {name} | {mode} | {p50:.0f} | {mx:.0f} | {cpu:.0f} | {ch} |")
 print()
 print(f"Coverage check of every division ({parents} parents: the city, 13 counties, 117 "
-      f"townships with their villages' seats): p50 {statistics.median(t):.0f} ms of 5 "
+      f"townships with their villages' seats): p50 {p50:.0f} ms of 5 "
       "(`civgis division validate`, its own timing).")
+print()
+print(f"Coverage check of the generated layer ({n_big:,} townships under {big_parents} "
+      f"counties, each county the union of its townships): p50 {big_p50 / 1000:.1f} s of "
+      f"{big_runs} (max {big_max / 1000:.1f} s), {big_p50 / n_big:.2f} ms a township, "
+      f"{big_problems} problems.")
 PY

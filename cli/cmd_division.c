@@ -241,6 +241,8 @@ static void print_result(const struct division_op_result *r)
             cJSON_AddStringToObject(x, "parent", c->parent);
         if (c->name[0])
             cJSON_AddStringToObject(x, "name", c->name);
+        if (c->layer[0])
+            cJSON_AddStringToObject(x, "layer", c->layer);
         cJSON_AddItemToObject(x, "geometry",
                               c->geojson ? cJSON_Parse(c->geojson) : cJSON_CreateNull());
         cJSON_AddItemToArray(arr, x);

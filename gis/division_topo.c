@@ -1172,3 +1172,295 @@ double division_topo_area_m2(struct division_topo *t, const unsigned char *wkb, 
     drop(t, g);
     return a;
 }
+
+/* ---------------------------------------------------------------- noding */
+
+/* A vertex computed on an edge (where a cut meets a border) lies within about 1e-15
+ * degrees of it; 1e-9 degrees (0.1 mm) finds it and nothing a survey would tell apart. */
+#define NODE_EPS_DEG 1e-9
+
+struct node_pts {
+    double *xy; /* x,y pairs sorted by x */
+    size_t n, cap;
+};
+
+static int by_x(const void *a, const void *b)
+{
+    const double *p = a, *q = b;
+
+    if (p[0] != q[0])
+        return p[0] < q[0] ? -1 : 1;
+    return p[1] < q[1] ? -1 : p[1] > q[1];
+}
+
+static bool pts_grow(struct node_pts *p, size_t more)
+{
+    size_t cap = p->cap ? p->cap : 256;
+    void *q;
+
+    while (cap < p->n + more)
+        cap *= 2;
+    if (cap == p->cap)
+        return true;
+    q = realloc(p->xy, cap * 2 * sizeof *p->xy);
+    if (!q)
+        return false;
+    p->xy = q;
+    p->cap = cap;
+    return true;
+}
+
+/* Appends the points of ring (a LinearRing) to p. */
+static bool ring_points(struct division_topo *t, const GEOSGeometry *ring, struct node_pts *p)
+{
+    const GEOSCoordSequence *s = ring ? GEOSGeom_getCoordSeq_r(t->h, ring) : NULL;
+    unsigned int m = 0;
+
+    if (!s || !GEOSCoordSeq_getSize_r(t->h, s, &m) || !pts_grow(p, m))
+        return false;
+    if (m && !GEOSCoordSeq_copyToBuffer_r(t->h, s, p->xy + 2 * p->n, 0, 0))
+        return false;
+    p->n += m;
+    return true;
+}
+
+/* Appends every vertex of polygonal g to p. */
+static bool poly_points(struct division_topo *t, const GEOSGeometry *g, struct node_pts *p)
+{
+    int i, r, np = GEOSGetNumGeometries_r(t->h, g);
+    bool is_ok = np >= 0;
+
+    for (i = 0; is_ok && i < np; i++) {
+        const GEOSGeometry *poly = GEOSGetGeometryN_r(t->h, g, i);
+        int nh = GEOSGetNumInteriorRings_r(t->h, poly);
+        is_ok = nh >= 0 && ring_points(t, GEOSGetExteriorRing_r(t->h, poly), p);
+        for (r = 0; is_ok && r < nh; r++)
+            is_ok = ring_points(t, GEOSGetInteriorRingN_r(t->h, poly, r), p);
+    }
+    return is_ok;
+}
+
+/* The first point of p whose x is at least x. */
+static size_t pts_from(const struct node_pts *p, double x)
+{
+    size_t lo = 0, hi = p->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->xy[2 * mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Where point q lies along a->b: its parameter (0..1) when it is within NODE_EPS_DEG of
+ * the edge and farther than that from both ends, else -1. */
+static double on_edge(const double *a, const double *b, const double *q)
+{
+    double dx = b[0] - a[0], dy = b[1] - a[1], len2 = dx * dx + dy * dy, s, ex, ey;
+    double e2 = NODE_EPS_DEG * NODE_EPS_DEG;
+
+    if (len2 <= e2)
+        return -1;
+    s = ((q[0] - a[0]) * dx + (q[1] - a[1]) * dy) / len2;
+    ex = a[0] + s * dx - q[0];
+    ey = a[1] + s * dy - q[1];
+    if (ex * ex + ey * ey > e2 || s * s * len2 <= e2 || (1 - s) * (1 - s) * len2 <= e2)
+        return -1;
+    return s;
+}
+
+struct node_hit {
+    double s, x, y;
+};
+
+static int by_s(const void *a, const void *b)
+{
+    const struct node_hit *p = a, *q = b;
+
+    return p->s < q->s ? -1 : p->s > q->s;
+}
+
+/* The points of v lying inside edge a->b, in order along it, appended to out. */
+static bool edge_points(
+    const struct node_pts *v, const double *a, const double *b, struct node_pts *out, size_t *added)
+{
+    struct node_hit hits[16];
+    double hi = fmax(a[0], b[0]) + NODE_EPS_DEG;
+    size_t k = pts_from(v, fmin(a[0], b[0]) - NODE_EPS_DEG), n = 0, i;
+
+    for (; k < v->n && v->xy[2 * k] <= hi; k++) {
+        double s = on_edge(a, b, v->xy + 2 * k);
+        if (s < 0 || n == sizeof hits / sizeof *hits)
+            continue; /* past 16 on one edge (a cut meets an edge once): left out */
+        hits[n++] = (struct node_hit){s, v->xy[2 * k], v->xy[2 * k + 1]};
+    }
+    qsort(hits, n, sizeof *hits, by_s);
+    if (!pts_grow(out, n))
+        return false;
+    for (i = 0; i < n; i++) {
+        if (i && hits[i].x == hits[i - 1].x && hits[i].y == hits[i - 1].y)
+            continue; /* the same vertex of two of the others */
+        out->xy[2 * out->n] = hits[i].x;
+        out->xy[2 * out->n + 1] = hits[i].y;
+        out->n++;
+        (*added)++;
+    }
+    return true;
+}
+
+/* ring with the points of v on its edges inserted, as a new LinearRing (NULL: failed). */
+static GEOSGeometry *node_ring(struct division_topo *t,
+                               const GEOSGeometry *ring,
+                               const struct node_pts *v,
+                               size_t *added)
+{
+    struct node_pts in = {0}, out = {0};
+    GEOSGeometry *r = NULL;
+    GEOSCoordSequence *s = NULL;
+    bool is_ok = ring_points(t, ring, &in) && in.n >= 4 && pts_grow(&out, in.n);
+    size_t i;
+
+    for (i = 0; is_ok && i + 1 < in.n; i++) {
+        out.xy[2 * out.n] = in.xy[2 * i];
+        out.xy[2 * out.n + 1] = in.xy[2 * i + 1];
+        out.n++;
+        is_ok = edge_points(v, in.xy + 2 * i, in.xy + 2 * i + 2, &out, added) && pts_grow(&out, 1);
+    }
+    if (is_ok) {
+        out.xy[2 * out.n] = in.xy[2 * (in.n - 1)];
+        out.xy[2 * out.n + 1] = in.xy[2 * (in.n - 1) + 1];
+        out.n++;
+        s = GEOSCoordSeq_copyFromBuffer_r(t->h, out.xy, (unsigned)out.n, 0, 0);
+    }
+    if (s && !(r = GEOSGeom_createLinearRing_r(t->h, s)))
+        GEOSCoordSeq_destroy_r(t->h, s);
+    free(in.xy);
+    free(out.xy);
+    return r;
+}
+
+/* Polygon poly with v noded into its rings (NULL: failed). */
+static GEOSGeometry *node_polygon(struct division_topo *t,
+                                  const GEOSGeometry *poly,
+                                  const struct node_pts *v,
+                                  size_t *added)
+{
+    int nh = GEOSGetNumInteriorRings_r(t->h, poly), r, k = 0;
+    GEOSGeometry *shell =
+        nh >= 0 ? node_ring(t, GEOSGetExteriorRing_r(t->h, poly), v, added) : NULL;
+    GEOSGeometry **holes = calloc((size_t)(nh > 0 ? nh : 1), sizeof *holes), *out = NULL;
+
+    for (r = 0; shell && holes && r < nh; r++, k++)
+        if (!(holes[r] = node_ring(t, GEOSGetInteriorRingN_r(t->h, poly, r), v, added)))
+            break;
+    if (shell && holes && k == nh)
+        out = GEOSGeom_createPolygon_r(t->h, shell, holes, (unsigned)nh);
+    if (!out) {
+        drop(t, shell);
+        for (r = 0; holes && r < k; r++)
+            drop(t, holes[r]);
+    }
+    free(holes);
+    return out;
+}
+
+/* g (Polygon or MultiPolygon) with v noded into it, of the same type (NULL: failed). */
+static GEOSGeometry *node_geometry(struct division_topo *t,
+                                   const GEOSGeometry *g,
+                                   const struct node_pts *v,
+                                   size_t *added)
+{
+    int type = GEOSGeomTypeId_r(t->h, g), n = GEOSGetNumGeometries_r(t->h, g), i, k = 0;
+    GEOSGeometry **polys, *out = NULL;
+
+    if (type == GEOS_POLYGON)
+        return node_polygon(t, g, v, added);
+    if (type != GEOS_MULTIPOLYGON || n < 0 || !(polys = calloc((size_t)(n ? n : 1), sizeof *polys)))
+        return NULL;
+    for (i = 0; i < n; i++, k++)
+        if (!(polys[i] = node_polygon(t, GEOSGetGeometryN_r(t->h, g, i), v, added)))
+            break;
+    if (k == n)
+        out = GEOSGeom_createCollection_r(t->h, GEOS_MULTIPOLYGON, polys, (unsigned)n);
+    for (i = 0; !out && i < k; i++)
+        drop(t, polys[i]);
+    free(polys);
+    return out;
+}
+
+/* The vertices of the n polygons wkb[i], sorted by x. */
+static enum gis_status all_points(struct division_topo *t,
+                                  const unsigned char *const *wkb,
+                                  const size_t *wkb_n,
+                                  size_t n,
+                                  struct node_pts *out,
+                                  struct gis_error *err)
+{
+    enum gis_status rc = GIS_OK;
+    size_t i;
+
+    for (i = 0; rc == GIS_OK && i < n; i++) {
+        GEOSGeometry *g = parse(t, wkb[i], wkb_n[i]);
+        if (!g || !poly_points(t, g, out))
+            rc = gis_fail(err, GIS_ERR_GEOMETRY, "unreadable geometry: %s", t->msg);
+        drop(t, g);
+    }
+    if (rc == GIS_OK && out->n)
+        qsort(out->xy, out->n, 2 * sizeof *out->xy, by_x);
+    return rc;
+}
+
+/* Drops from v (sorted) the points that are in old (sorted) too. */
+static void drop_known(struct node_pts *v, const struct node_pts *old)
+{
+    size_t i, k = 0, j = 0;
+
+    for (i = 0; i < v->n; i++) {
+        const double *p = v->xy + 2 * i;
+        while (j < old->n && by_x(old->xy + 2 * j, p) < 0)
+            j++;
+        if (j < old->n && !by_x(old->xy + 2 * j, p))
+            continue;
+        v->xy[2 * k] = p[0];
+        v->xy[2 * k + 1] = p[1];
+        k++;
+    }
+    v->n = k;
+}
+
+enum gis_status division_topo_node(struct division_topo *t,
+                                   const unsigned char *wkb,
+                                   size_t n,
+                                   const struct division_node_input *in,
+                                   unsigned char **out,
+                                   size_t *out_n,
+                                   struct gis_error *err)
+{
+    struct node_pts v = {0}, old = {0};
+    GEOSGeometry *g = parse(t, wkb, n), *noded = NULL;
+    unsigned char *w = NULL;
+    size_t added = 0, wn = 0;
+    enum gis_status rc = g ? all_points(t, in->wkb, in->wkb_n, in->n, &v, err)
+                           : gis_fail(err, GIS_ERR_GEOMETRY, "unreadable geometry: %s", t->msg);
+
+    if (rc == GIS_OK)
+        rc = all_points(t, in->old_wkb, in->old_wkb_n, in->n_old, &old, err);
+    if (rc == GIS_OK)
+        drop_known(&v, &old);
+    if (rc == GIS_OK && !(noded = node_geometry(t, g, &v, &added)))
+        rc = geos_fail(t, err, "noding the polygon");
+    if (rc == GIS_OK && added && !(w = to_wkb(t, noded, &wn)))
+        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+    if (rc == GIS_OK) {
+        *out = w;
+        *out_n = wn;
+    }
+    drop(t, noded);
+    drop(t, g);
+    free(v.xy);
+    free(old.xy);
+    return rc;
+}

@@ -192,6 +192,32 @@ enum gis_status division_topo_split_parts(struct division_topo *t,
                                           struct gis_error *err);
 void division_split_clear(struct division_split *x);
 
+/* What an operation made of some divisions: their new polygons and the ones they had. */
+struct division_node_input {
+    const unsigned char *const *wkb;
+    const size_t *wkb_n;
+    size_t n;
+    const unsigned char *const *old_wkb;
+    const size_t *old_wkb_n;
+    size_t n_old;
+};
+
+/* Polygon wkb (Polygon or MultiPolygon, a neighbour the operation leaves alone) with
+ * every new vertex of in (a vertex of in->wkb that none of in->old_wkb has) that lies on
+ * one of its edges (within 1e-9 degrees, not at either end) inserted there: where the
+ * operation's cut or area meets the neighbour's border, the new vertex is the
+ * neighbour's too, so the two still share the border vertex for vertex (tiles simplify
+ * and round a shared vertex alike on both sides; a vertex one side lacks draws a sliver
+ * between them). out: malloc'd WKB of the same type, or NULL (*out_n 0) when no new
+ * vertex lay on an edge. */
+enum gis_status division_topo_node(struct division_topo *t,
+                                   const unsigned char *wkb,
+                                   size_t n,
+                                   const struct division_node_input *in,
+                                   unsigned char **out,
+                                   size_t *out_n,
+                                   struct gis_error *err);
+
 /* Whether (lon, lat) lies in the polygon wkb (boundary included). */
 bool division_topo_covers(
     struct division_topo *t, const unsigned char *wkb, size_t n, double lon, double lat);

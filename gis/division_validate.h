@@ -69,17 +69,19 @@ enum gis_status division_code_max(struct store *st,
                                   char out[DIVISION_CODE_MAX],
                                   struct gis_error *err);
 
-/* The facilities whose division_code is code: their fids (malloc'd array of
- * EDIT-sized ids) and points. */
-struct division_facility {
+/* What lies in a division by its division_code and moves with it: the facilities and
+ * the demand points (layer_id "facilities" or "demand") naming code, with their points.
+ * GIS_ERR_INVALID_ARG for another layer. out: a malloc'd array of *out_n, ordered by id. */
+struct division_point {
     char fid[64];
     double lon, lat;
 };
-enum gis_status division_facilities(struct store *st,
-                                    const char *code,
-                                    struct division_facility **out,
-                                    size_t *out_n,
-                                    struct gis_error *err);
+enum gis_status division_points(struct store *st,
+                                const char *layer_id,
+                                const char *code,
+                                struct division_point **out,
+                                size_t *out_n,
+                                struct gis_error *err);
 
 /* A GeoJSON Polygon, MultiPolygon or LineString as ISO WKB (no CRS change: CRS84).
  * out: malloc'd. */

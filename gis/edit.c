@@ -128,6 +128,20 @@ bool edit_layer_target(const char *layer_id, enum edit_target *out_target, int *
     return false;
 }
 
+bool edit__target(const char *layer_id,
+                  bool is_member,
+                  enum edit_target *out_target,
+                  int *out_level)
+{
+    if (edit_layer_target(layer_id, out_target, out_level))
+        return true;
+    if (!is_member || !layer_id || strcmp(layer_id, "demand"))
+        return false;
+    *out_target = EDIT_DEMAND;
+    *out_level = 0;
+    return true;
+}
+
 const struct edit_table *edit__table(enum edit_target target)
 {
     return (unsigned)target < N(TABLES) ? &TABLES[target] : NULL;
@@ -439,7 +453,7 @@ edit_begin(struct store *st, const struct edit_input *in, struct edit **out, str
 
     if (!st || !in || !out)
         return gis_fail(err, GIS_ERR_INVALID_ARG, "edit_begin: null argument");
-    if (!edit_layer_target(in->layer_id, &target, &level))
+    if (!edit__target(in->layer_id, in->group != NULL, &target, &level))
         return gis_fail(err, layer_find(in->layer_id) ? GIS_ERR_INVALID_ARG : GIS_ERR_NOT_FOUND,
                         "collection '%.60s' cannot be edited%s", in->layer_id ? in->layer_id : "",
                         layer_find(in->layer_id) ? " (it is derived from others)" : "");

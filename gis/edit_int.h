@@ -98,6 +98,15 @@ struct edit {
     char *before_json;
 };
 
+/* The target and level of a collection an edit may write: those of edit_layer_target,
+ * and for a member of a group (is_member) also demand. Demand points are derived data
+ * that nobody edits on their own, but a division operation re-links the ones in the
+ * area it changes (their division_code) as members of its group, and the revert of the
+ * group restores them the same way. Pure. */
+bool edit__target(const char *layer_id,
+                  bool is_member,
+                  enum edit_target *out_target,
+                  int *out_level);
 const struct edit_table *edit__table(enum edit_target target);
 /* Index of field name in t, -1 when none. */
 int edit__field(const struct edit_table *t, const char *name);

@@ -230,8 +230,12 @@ static enum gis_status revertible(sqlite3_stmt *s, int64_t audit_id, struct gis_
     const char *target = col_text(s, 0), *action = col_text(s, 2);
     bool has_image =
         sqlite3_column_type(s, 3) != SQLITE_NULL || sqlite3_column_type(s, 4) != SQLITE_NULL;
+    enum edit_target t;
+    int level;
 
-    if (col_text(s, 1) && edit_layer_target(target, NULL, NULL) && is_edit_action(action) &&
+    /* A demand point's row is a group member's (a division operation re-linked it): it is
+     * undone with its group, whose revert joins the edit to a group again. */
+    if (col_text(s, 1) && edit__target(target, true, &t, &level) && is_edit_action(action) &&
         has_image)
         return GIS_OK;
     return gis_fail(err, GIS_ERR_INVALID_ARG,

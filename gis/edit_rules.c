@@ -744,13 +744,15 @@ static enum gis_status division_dependants(struct edit *e,
         "SELECT 1 FROM divisions WHERE parent_code = ? AND valid_to IS NULL LIMIT 1",
         "SELECT 1 FROM facilities WHERE division_code = ? LIMIT 1",
         "SELECT 1 FROM places WHERE division_code = ? AND valid_to IS NULL LIMIT 1",
+        "SELECT 1 FROM demand WHERE division_code = ? LIMIT 1",
     };
-    static const char *const what[] = {"current divisions", "facilities", "places"};
+    static const char *const what[] = {"current divisions", "facilities", "places",
+                                       "demand points"};
     enum gis_status rc = GIS_OK;
     bool found;
     size_t i;
 
-    for (i = 0; i < 3 && rc == GIS_OK; i++) {
+    for (i = 0; i < sizeof sql / sizeof *sql && rc == GIS_OK; i++) {
         found = false;
         rc = edit__exists(e->st, sql[i], code, &found, err);
         if (rc == GIS_OK && found)
@@ -914,6 +916,12 @@ static enum gis_status division_ref(struct edit *e, struct edit_problems *p, str
         edit_problem_add(p, "division_code", "division_code %s is not a current division", dc.code);
     if (rc != GIS_OK || !found || !(e->geom || is_changed(e, "division_code")))
         return rc;
+    /* A group's revert puts a point back into its division before the division's own
+     * polygon is restored (members are undone newest first, and an operation moves its
+     * points after their divisions' polygons): what it restores was judged when it was
+     * written, and nothing in it has changed since (a later change refuses the revert). */
+    if (e->group && e->in->revert_of > 0)
+        return GIS_OK;
     return geometry_in_division(e, dc.code, p, err);
 }
 

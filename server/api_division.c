@@ -483,6 +483,8 @@ static cJSON *change_json(const struct division_change *c)
         cJSON_AddStringToObject(x, "parent", c->parent);
     if (c->name[0])
         cJSON_AddStringToObject(x, "name", c->name);
+    if (c->layer[0])
+        cJSON_AddStringToObject(x, "layer", c->layer);
     cJSON_AddItemToObject(x, "geometry", c->geojson ? cJSON_Parse(c->geojson) : cJSON_CreateNull());
     return x;
 }

@@ -304,6 +304,22 @@ void api_job_run(const struct api_request *req,
     }
 }
 
+/* A failed job's answer, synchronous or read later: the details its run wrote (buf, len;
+ * e.g. a refusal's every reason), else its message, with the status of its error. */
+static void
+failure_answer(struct api_response *res, const struct job_info *info, const char *buf, size_t len)
+{
+    struct gis_error err = {0};
+
+    if (buf && len) {
+        api_body(res, "application/json", buf, len);
+        res->status = api_status_to_http(info->error);
+        return;
+    }
+    gis_fail(&err, info->error, "%s", info->message);
+    api_fail(res, &err);
+}
+
 void api_job_answer(const struct api_request *req, struct api_response *res, const char *id)
 {
     struct gis_error err = {0};
@@ -318,12 +334,8 @@ void api_job_answer(const struct api_request *req, struct api_response *res, con
     }
     if (info.status == JOB_SUCCESSFUL) {
         api_body(res, is_geojson ? "application/geo+json" : "application/json", buf, len);
-    } else if (info.status == JOB_FAILED && buf && len) { /* the details the run wrote */
-        api_body(res, "application/json", buf, len);
-        res->status = api_status_to_http(info.error);
     } else if (info.status == JOB_FAILED) { /* answered as the run itself would have been */
-        gis_fail(&err, info.error, "%s", info.message);
-        api_fail(res, &err);
+        failure_answer(res, &info, buf, len);
     } else {
         gis_fail(&err, GIS_ERR_TIMEOUT, "%s", info.message);
         api_fail(res, &err);
@@ -441,18 +453,40 @@ void api_jobs(const struct api_request *req, struct api_response *res)
     api_send_json(res, root, "application/json");
 }
 
+/* A failed job's status shows every reason its run gave (the "errors" of the body a
+ * synchronous run answers), not just the first in its message. */
+static void add_failure(const struct api_request *req, const struct job_info *info, cJSON *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    cJSON *details, *errors;
+
+    if (info->status != JOB_FAILED ||
+        jobs_failure(req->jobs, info->id, req->caller.user, &buf, &len, NULL) != GIS_OK)
+        return;
+    details = cJSON_ParseWithLength(buf, len);
+    errors = details ? cJSON_DetachItemFromObject(details, "errors") : NULL;
+    if (errors)
+        cJSON_AddItemToObject(s, "errors", errors);
+    cJSON_Delete(details);
+    free(buf);
+}
+
 void api_job(const struct api_request *req, struct api_response *res)
 {
     struct job_info info;
     char base[160];
+    cJSON *s;
 
     if (jobs_info(req->jobs, req->path_params[0], req->caller.user, &info) != GIS_OK) {
         api_error(res, 404, "not_found", "no such job");
         return;
     }
     api_base_url(req, base, sizeof base);
+    s = status_json(&info, base);
+    add_failure(req, &info, s);
     api_header_add(res, "Cache-Control", "no-store");
-    api_send_json(res, status_json(&info, base), "application/json");
+    api_send_json(res, s, "application/json");
 }
 
 void api_job_dismiss(const struct api_request *req, struct api_response *res)
@@ -483,14 +517,18 @@ void api_job_results(const struct api_request *req, struct api_response *res)
         api_error(res, 404, "not_found", "no such job");
         return;
     }
-    rc = policy_allows(&req->caller, (enum auth_role)info.read_role)
-             ? jobs_result(req->jobs, id, req->caller.user, &buf, &len, &is_geojson, &err)
-             : gis_fail(&err, GIS_ERR_FORBIDDEN, "this job's results need a role you lack");
-    if (rc != GIS_OK) {
-        api_fail(res, &err);
-        return;
-    }
+    if (!policy_allows(&req->caller, (enum auth_role)info.read_role))
+        rc = gis_fail(&err, GIS_ERR_FORBIDDEN, "this job's results need a role you lack");
+    else if (info.status == JOB_FAILED) /* its exception: what a synchronous run answers */
+        rc = jobs_failure(req->jobs, id, req->caller.user, &buf, &len, &err);
+    else
+        rc = jobs_result(req->jobs, id, req->caller.user, &buf, &len, &is_geojson, &err);
     api_header_add(res, "Cache-Control", "no-store");
-    api_body(res, is_geojson ? "application/geo+json" : "application/json", buf, len);
+    if (info.status == JOB_FAILED && (rc == GIS_OK || rc == GIS_ERR_INVALID_ARG))
+        failure_answer(res, &info, rc == GIS_OK ? buf : NULL, len);
+    else if (rc != GIS_OK)
+        api_fail(res, &err);
+    else
+        api_body(res, is_geojson ? "application/geo+json" : "application/json", buf, len);
     free(buf);
 }

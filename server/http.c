@@ -249,11 +249,13 @@ static const struct api_route ROUTES[] = {
      AUTH_ANONYMOUS, P_JSON, true, NULL},
     {"/jobs", API_GET, api_jobs, "getJobs", "The jobs", ROUTE_JSON, "", NULL, AUTH_ANONYMOUS,
      P_JSON, true, NULL},
-    {"/jobs/{jobId}", API_GET, api_job, "getStatus", "A job's status", ROUTE_JSON, "jobId", NULL,
+    {"/jobs/{jobId}", API_GET, api_job, "getStatus",
+     "A job's status (a failed one's every reason in errors)", ROUTE_JSON, "jobId", NULL,
      AUTH_ANONYMOUS, P_JSON, true, NULL},
     {"/jobs/{jobId}", API_DELETE, api_job_dismiss, "dismiss", "Dismiss a job", ROUTE_JSON, "jobId",
      NULL, AUTH_ANONYMOUS, P_JSON, true, NULL},
-    {"/jobs/{jobId}/results", API_GET, api_job_results, "getResult", "A job's results", ROUTE_JSON,
+    {"/jobs/{jobId}/results", API_GET, api_job_results, "getResult",
+     "A job's results (a failed one's: what the synchronous run would have answered)", ROUTE_JSON,
      "jobId", NULL, AUTH_ANONYMOUS, P_JSON, true, NULL},
 };
 

@@ -1,7 +1,8 @@
 """Division operations end to end (issue 15): the coverage check on the shipped data,
-transfer-area, rename and recode through the real `civgis division`, their refusals
-(nothing written), versions, audit and revert of the whole group, and random transfers
-in a row that keep the coverage clean and every county's area."""
+transfer-area, rename, recode, merge and split through the real `civgis division`, their
+refusals (nothing written), versions, audit and revert of the whole group, the demand
+points following their townships (and back on revert), and random transfers in a row
+that keep the coverage clean and every county's area."""
 import json
 import os
 import random
@@ -35,6 +36,39 @@ def current(db, codes, seats=True):
 def area_m2(con, code):
     return con.execute("SELECT ST_Area(ST_Transform(geom, 32649)) FROM divisions WHERE code = ? "
                        "AND valid_to IS NULL", (code,)).fetchone()[0]
+
+
+def demand_links(db):
+    """{demand point: its division_code}: the demand layer's link to its township."""
+    con = connect(db)
+    rows = dict(con.execute("SELECT code, division_code FROM demand"))
+    con.close()
+    return rows
+
+
+def demand_misplaced(db):
+    """The demand points whose division_code is not the one current township whose
+    polygon holds them: (point, division_code, the townships holding it)."""
+    con = connect(db)
+    rows = con.execute(
+        "SELECT d.code, d.division_code, (SELECT group_concat(t.code) FROM divisions t WHERE "
+        "t.level = 4 AND t.valid_to IS NULL AND ST_Covers(t.geom, d.geom)) FROM demand d "
+        "ORDER BY d.code").fetchall()
+    con.close()
+    return [r for r in rows if r[1] != r[2]]
+
+
+def assert_demand_follows(case, db, before, r):
+    """After an operation r: every demand point names the township holding it, some of
+    them changed (each one the operation reported moving) and nothing else did."""
+    case.assertEqual(demand_misplaced(db), [])
+    after = demand_links(db)
+    changed = {k for k in after if after[k] != before[k]}
+    case.assertTrue(changed)
+    case.assertEqual(changed, {c["code"] for c in r["changes"] if c.get("layer") == "demand"})
+    for c in r["changes"]:
+        if c.get("layer") == "demand":
+            case.assertEqual((c["action"], after[c["code"]]), ("moved", c["parent"]))
 
 
 def border_pick(db, county="610602", tries=40, seed=1):
@@ -81,6 +115,21 @@ class Validate(unittest.TestCase):
         clean = civgis("division", "validate", "--db", demo_db(), "610602", check=0)
         self.assertIn("0 problem(s) in 1 parent(s)", clean.stdout)
 
+    def test_a_seat_outside_its_township(self):
+        # A village's seat (a grandchild of the county checked) moved into another
+        # township: the county's check names it and its township.
+        db = demo_copy("division-seat")
+        con = connect(db)
+        con.execute("UPDATE divisions SET seat = (SELECT ST_PointOnSurface(geom) FROM divisions "
+                    "WHERE code = '610602002' AND valid_to IS NULL) WHERE code = '610602001001' "
+                    "AND valid_to IS NULL")
+        con.commit()
+        con.close()
+        r = json.loads(civgis("division", "validate", "--db", db, "610602", "--json",
+                              check=1).stdout)
+        self.assertEqual([(p["kind"], p["codes"]) for p in r["problems"]],
+                         [("seat_outside", ["610602001001", "610602001"])])
+
     def test_bad_code_is_an_error(self):
         p = civgis("division", "validate", "--db", demo_db(), "6106029", check=1)
         self.assertIn("civgis", p.stderr)
@@ -104,6 +153,10 @@ class Transfer(unittest.TestCase):
         self.assertTrue(dry["dry_run"])
         self.assertEqual(dry["audit_id"], 0)
         before_rows = current(self.db, [a, b])
+        county_rows = current(self.db, [self.county(a)])
+        areas = township_areas(self.db, self.county(a))
+        links = demand_links(self.db)
+        self.assertEqual(demand_misplaced(self.db), [])
         before = snapshot(self.db)
         self.assertEqual(before, snapshot(self.db))
         con = connect(self.db)
@@ -145,15 +198,62 @@ class Transfer(unittest.TestCase):
         con.close()
         self.assertEqual(group[0], "transfer-area")
         self.assertIn("延政函〔2024〕7号", group[2])
+        # One member per change: a and b, each village's copy and close, each point
+        # moved, each sibling that got a vertex of the area's border.
         members = json.loads(group[3])["group"]
-        self.assertEqual(len(members), 2 + 2 * len(created) +
-                         len([c for c in r["changes"] if c["action"] == "moved"]))
+        self.assertEqual(len(members), 2 + 2 * len(created) + len(
+            [c for c in r["changes"] if c["action"] == "moved"]) + len(
+            noded(self, self.db, r, (a, b), areas)))
+        self.assertEqual(len(members), len(r["changes"]))
         self.assertTrue(shared_border_exact(self.db, a, b))
+        assert_siblings_share_borders(self, self.db, [a, b])
         civgis("division", "validate", "--db", self.db, self.county(a), check=0)
+        # The demand points in the piece (the village seat's among them) now name b.
+        assert_demand_follows(self, self.db, links, r)
         # Undo the whole group: the exact earlier state comes back.
         civgis("revert", "--db", self.db, str(r["audit_id"]), check=0)
         self.assertEqual(current(self.db, [a, b]), before_rows)
+        self.assertEqual(current(self.db, [self.county(a)]), county_rows)
+        self.assertEqual(demand_links(self.db), links)
         civgis("division", "validate", "--db", self.db, self.county(a), check=0)
+
+    def test_facilities_naming_a_moved_village_follow_it(self):
+        # A facility that names a village (not its township) in the piece: the village's
+        # new code is its code now, else the old village could not close.
+        db = demo_copy("division-transfer-facility")
+        con = connect(db)
+        picks = con.execute(
+            "SELECT f.fid, v.code, a.code, b.code, AsGeoJSON(ST_Buffer(ST_ShortestLine(v.seat, "
+            "b.geom), 0.002), 15) FROM facilities f JOIN divisions v ON v.code = f.division_code "
+            "AND v.level = 5 AND v.valid_to IS NULL JOIN divisions a ON a.code = v.parent_code "
+            "AND a.valid_to IS NULL JOIN divisions b ON b.parent_code = a.parent_code AND b.code "
+            "<> a.code AND b.valid_to IS NULL AND ST_Intersects(ST_Buffer(a.geom, 0.0001), "
+            "b.geom) ORDER BY ST_Distance(v.seat, b.geom), f.fid LIMIT 10").fetchall()
+        con.close()
+        links = demand_links(db)
+        for fid, village, a, b, area in picks:
+            p = civgis("division", "transfer-area", "--db", db, "--from", a, "--to", b, "--area",
+                       area, "--reason", "区划调整", "--valid-from", DAY)
+            if p.returncode == 0:
+                break
+        else:
+            self.fail("no transfer of a village a facility names passed")
+        r = json.loads(p.stdout)
+        new = [c["code"] for c in r["changes"] if c.get("former_code") == village]
+        self.assertEqual(len(new), 1)
+        self.assertIn({"code": fid, "action": "moved", "parent": new[0], "layer": "facilities",
+                       "geometry": None}, r["changes"])
+        con = connect(db)
+        self.assertEqual(con.execute("SELECT division_code FROM facilities WHERE fid = ?",
+                                     (fid,)).fetchone()[0], new[0])
+        con.close()
+        assert_demand_follows(self, db, links, r)
+        civgis("revert", "--db", db, str(r["audit_id"]), check=0)
+        con = connect(db)
+        self.assertEqual(con.execute("SELECT division_code FROM facilities WHERE fid = ?",
+                                     (fid,)).fetchone()[0], village)
+        con.close()
+        self.assertEqual(demand_links(db), links)
 
     def county(self, code):
         return code[:6]
@@ -180,6 +280,43 @@ def shared_border_exact(db, a, b):
     # The border they share after the cut: at least the cut's two ends, every vertex of
     # it one of both.
     return len(pts) >= 2 and all(p in vb for p in pts) and all(p in set(va) for p in pts)
+
+
+def assert_siblings_share_borders(case, db, codes):
+    """Every border between one of codes and a township of the same county is shared
+    vertex for vertex: where a cut or an area met a neighbour's border, the neighbour got
+    the new vertex too (else the tiles round it on one side only and draw a sliver)."""
+    con = connect(db)
+    pairs = con.execute(
+        f"SELECT a.code, b.code FROM divisions a, divisions b WHERE a.code IN "
+        f"({','.join('?' * len(codes))}) AND b.parent_code = a.parent_code AND b.code <> a.code "
+        "AND a.valid_to IS NULL AND b.valid_to IS NULL AND ST_Intersects(ST_Buffer(a.geom, "
+        "0.00001), b.geom)", codes).fetchall()
+    con.close()
+    case.assertTrue(pairs)
+    for a, b in pairs:
+        case.assertTrue(shared_border_exact(db, a, b), (a, b))
+
+
+def township_areas(db, county):
+    """{township: its area in m²} of county."""
+    con = connect(db)
+    rows = dict(con.execute("SELECT code, ST_Area(ST_Transform(geom, 32649)) FROM divisions WHERE "
+                            "parent_code = ? AND valid_to IS NULL", (county,)))
+    con.close()
+    return rows
+
+
+def noded(case, db, r, own, areas):
+    """The townships r changed beside its own divisions: each one of areas' (a sibling),
+    its area as it was (a vertex added on its border; measured in UTM, where the point on
+    a straight edge in degrees is off the straight edge by a fraction of a millimetre)."""
+    others = [c["code"] for c in r["changes"] if c["action"] == "changed" and c["code"] not in own]
+    now = township_areas(db, next(iter(areas))[:6])
+    for code in others:
+        case.assertIn(code, areas)
+        case.assertAlmostEqual(now[code], areas[code], delta=1.0, msg=code)
+    return others
 
 
 class Refusals(unittest.TestCase):
@@ -268,8 +405,12 @@ class RenameRecode(unittest.TestCase):
         facilities = [f for (f,) in con.execute("SELECT fid FROM facilities WHERE division_code "
                                                 "= '610602003'")]
         con.close()
+        links = demand_links(db)
         r = op(db, "recode-division", "--code", "610602003", "--new-code", "610602090",
                "--reason", "重新编码", "--valid-from", DAY)
+        assert_demand_follows(self, db, links, r)
+        self.assertEqual({k for k, v in demand_links(db).items() if v == "610602090"},
+                         {k for k, v in links.items() if v == "610602003"})
         con = connect(db)
         new_kids = [c for (c,) in con.execute("SELECT code FROM divisions WHERE parent_code = "
                                               "'610602090' AND valid_to IS NULL ORDER BY code")]
@@ -283,6 +424,7 @@ class RenameRecode(unittest.TestCase):
         civgis("division", "validate", "--db", db, "610602", check=0)
         civgis("revert", "--db", db, str(r["audit_id"]), check=0)
         self.assertEqual(current(db, ["610602003"]), before)
+        self.assertEqual(demand_links(db), links)
 
 
 class Merge(unittest.TestCase):
@@ -308,10 +450,12 @@ class Merge(unittest.TestCase):
         con.close()
         args = ["--codes", f"{self.A},{self.B}", "--into", self.A, "--reason", "撤并",
                 "--approval", "陕政函〔2024〕1号", "--valid-from", DAY]
+        links = demand_links(db)
         snap = snapshot(db)
         dry = op(db, "merge-divisions", *args, "--dry-run")
         self.assertEqual(snapshot(db), snap)
         r = op(db, "merge-divisions", *args)
+        assert_demand_follows(self, db, links, r)
         self.assertEqual([(c["code"], c["action"]) for c in dry["changes"]],
                          [(c["code"], c["action"]) for c in r["changes"]])
         con = connect(db)
@@ -337,13 +481,18 @@ class Merge(unittest.TestCase):
         civgis("division", "validate", "--db", db, "610602", check=0)
         civgis("revert", "--db", db, str(r["audit_id"]), check=0)
         self.assertEqual(current(db, [self.A, self.B]), before_rows)
+        self.assertEqual(demand_links(db), links)
         civgis("division", "validate", "--db", db, "610602", check=0)
 
     def test_new_division_takes_both(self):
         db = demo_copy("division-merge-new")
         n = len(self.children(db, self.A)) + len(self.children(db, self.B))
+        links = demand_links(db)
         r = op(db, "merge-divisions", "--codes", f"{self.A},{self.B}", "--new-code", "610602130",
                "--name", "蟠柳镇", "--reason", "撤并", "--valid-from", DAY)
+        assert_demand_follows(self, db, links, r)
+        self.assertEqual({k for k, v in demand_links(db).items() if v == "610602130"},
+                         {k for k, v in links.items() if v in (self.A, self.B)})
         self.assertEqual(len(self.children(db, "610602130")), n)
         self.assertEqual(self.children(db, self.A) + self.children(db, self.B), [])
         con = connect(db)
@@ -355,6 +504,8 @@ class Merge(unittest.TestCase):
         self.assertEqual(row, ("蟠柳镇", pops))
         civgis("division", "validate", "--db", db, "610602", check=0)
         self.assertGreater(r["audit_id"], 0)
+        civgis("revert", "--db", db, str(r["audit_id"]), check=0)
+        self.assertEqual(demand_links(db), links)
 
     def test_refusals_write_nothing(self):
         db = demo_copy("division-merge-refusals")
@@ -403,12 +554,18 @@ class Split(unittest.TestCase):
         db = demo_copy("division-split-line")
         code = "610602106"
         before = current(db, [code])
+        county_rows = current(db, ["610602"])
+        areas = township_areas(db, "610602")
+        links = demand_links(db)
         con = connect(db)
         area = area_m2(con, code)
         con.close()
         r = op(db, "split-division", "--code", code, "--line", self.line(db, code), "--new",
                f"{code}=蟠龙镇", "--new", "610602130=新城镇", "--reason", "拆分", "--valid-from",
                DAY)
+        # The demand points east of the line name the new township; the west's stay.
+        assert_demand_follows(self, db, links, r)
+        self.assertEqual(set(demand_links(db).values()) - set(links.values()), {"610602130"})
         con = connect(db)
         self.assertLess(abs(area_m2(con, code) + area_m2(con, "610602130") - area), 50.0)
         west, east = con.execute("SELECT X(ST_Centroid(a.geom)) < X(ST_Centroid(b.geom)), "
@@ -428,29 +585,49 @@ class Split(unittest.TestCase):
         self.assertGreater(moved, 0)
         self.assertEqual(moved, len([c for c in r["changes"] if c["action"] == "created"]) - 1)
         self.assertTrue(shared_border_exact(db, code, "610602130"))
+        # The line's ends lie on the borders of neighbours, which got them as vertices.
+        self.assertTrue(noded(self, db, r, (code, "610602130"), areas))
+        assert_siblings_share_borders(self, db, [code, "610602130"])
         civgis("division", "validate", "--db", db, "610602", check=0)
         civgis("revert", "--db", db, str(r["audit_id"]), check=0)
         self.assertEqual(current(db, [code]), before)
         self.assertEqual(current(db, ["610602130"]), [])
+        self.assertEqual(current(db, ["610602"]), county_rows)
+        self.assertEqual(demand_links(db), links)
 
     def test_by_parts_closes_the_original(self):
         db = demo_copy("division-split-parts")
         code = "610602107"
         n_kids = len(current(db, [code])) - 1
+        areas = township_areas(db, "610602")
+        links = demand_links(db)
         west, east = self.boxes(db, code)
         r = op(db, "split-division", "--code", code, "--part", west, "--part", east, "--new",
                "610602131=柳林西镇", "--new", "610602132=柳林东镇", "--reason", "拆分",
                "--valid-from", DAY)
+        # All of the original's demand points, each in its part: none names it any more.
+        assert_demand_follows(self, db, links, r)
+        self.assertNotIn(code, demand_links(db).values())
         con = connect(db)
         self.assertEqual(con.execute("SELECT count(*) FROM divisions WHERE code = ? AND valid_to "
                                      "IS NULL", (code,)).fetchone()[0], 0)
+        # On the eve of the day: the original alone; from the day: the two parts alone.
+        valid = ("SELECT code FROM divisions WHERE code IN (?, '610602131', '610602132') AND "
+                 "valid_from <= ?2 AND (valid_to IS NULL OR valid_to > ?2) ORDER BY code")
+        self.assertEqual(con.execute(valid, (code, "2023-12-31")).fetchall(), [(code,)])
+        self.assertEqual(con.execute(valid, (code, DAY)).fetchall(),
+                         [("610602131",), ("610602132",)])
         kids = con.execute("SELECT count(*) FROM divisions WHERE parent_code IN ('610602131', "
                            "'610602132') AND valid_to IS NULL").fetchone()[0]
         con.close()
         self.assertEqual(kids, n_kids)
         self.assertTrue(shared_border_exact(db, "610602131", "610602132"))
+        self.assertTrue(noded(self, db, r, (code, "610602131", "610602132"), areas))
+        assert_siblings_share_borders(self, db, ["610602131", "610602132"])
         civgis("division", "validate", "--db", db, "610602", check=0)
         self.assertGreater(r["audit_id"], 0)
+        civgis("revert", "--db", db, str(r["audit_id"]), check=0)
+        self.assertEqual(demand_links(db), links)
 
     def test_refusals_write_nothing(self):
         db = demo_copy("division-split-refusals")

@@ -12,15 +12,29 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from civgis_test import Server, add_user, bearer, connect, demo_copy, snapshot  # noqa: E402
-from test_division import border_pick, current, shared_border_exact  # noqa: E402
+from civgis_test import (Server, add_user, bearer, connect, demo_copy, scratch_dir,  # noqa: E402
+                         snapshot)
+from test_division import (assert_demand_follows, border_pick, current, demand_links,  # noqa: E402
+                           shared_border_exact)
+from test_tiles import assert_tiles_share_borders, decode_mvt, tile_of  # noqa: E402
 
 DAY = "2024-01-01"
 WRITERS = ("transfer-area", "rename-division", "recode-division", "merge-divisions",
            "split-division")
 
 
-class DivisionProcesses(unittest.TestCase):
+def point_of(db, sql, *params):
+    """(lon, lat) of the point sql selects as g."""
+    con = connect(db)
+    lon, lat = con.execute(f"SELECT X(g), Y(g) FROM ({sql})", params).fetchone()
+    con.close()
+    return lon, lat
+
+
+class ServerCase(unittest.TestCase):
+    """One demo copy with an officer of 延安市宝塔区 (610602), an officer of another county,
+    a viewer and an administrator, and a server on it."""
+
     @classmethod
     def setUpClass(cls):
         cls.db = demo_copy("division-http")
@@ -29,6 +43,7 @@ class DivisionProcesses(unittest.TestCase):
         cls.viewer = add_user(cls.db, "viewer1", "viewer")
         cls.admin = add_user(cls.db, "admin1", "admin")
         cls.picks = border_pick(cls.db)
+        cls.tiles = scratch_dir("division-tiles")
         cls.srv = Server(cls.db).__enter__()
 
     @classmethod
@@ -47,6 +62,35 @@ class DivisionProcesses(unittest.TestCase):
         self.assertEqual(status, want, body)
         self.assertIsInstance(body["code"], str)
         self.assertIn(says, json.dumps(body, ensure_ascii=False))
+
+    def revert(self, audit_id):
+        status, _, body = self.srv.get_json(
+            f"/audit/{audit_id}/revert", method="POST", data=b'{"reason":"undo"}',
+            headers={**bearer(self.admin), "Content-Type": "application/json"})
+        self.assertEqual(status, 200, body)
+
+    def decoded(self, path, z, x, y):
+        status, headers, body = self.srv.get(path)
+        self.assertEqual(status, 200, path)
+        f = os.path.join(self.tiles, path.strip("/").replace("/", "_"))
+        with open(f, "wb") as out:
+            out.write(body)
+        return decode_mvt(self, f, z, x, y)
+
+    def assert_tiles(self, lon, lat, present=(), absent=()):
+        """The served townships' tiles over (lon, lat) at z6-12: no gaps, no overlaps (the
+        tiles' own check), and at z12 the divisions the operation made, not those it
+        closed (the tiles are today's, not a cached yesterday's)."""
+        assert_tiles_share_borders(self, self.decoded, lon, lat)
+        x, y = tile_of(lon, lat, 12)
+        got = self.decoded(f"/tiles/townships/12/{x}/{y}.mvt", 12, x, y)
+        for code in present:
+            self.assertIn(code, got)
+        for code in absent:
+            self.assertNotIn(code, got)
+
+
+class DivisionProcesses(ServerCase):
 
     # ------------------------------------------------------------ descriptions
 
@@ -174,10 +218,15 @@ class DivisionProcesses(unittest.TestCase):
         self.assertEqual(sorted(changed), sorted([a, b]))
         self.assertIn(changed[a]["geometry"]["type"], ("Polygon", "MultiPolygon"))
         rows = current(self.db, [a, b])
+        links = demand_links(self.db)
         status, _, r = self.run_op("transfer-area", self.officer, reason="区划调整",
                                    approval="延政函〔2024〕7号", valid_from=DAY,
                                    area=json.loads(area), **{"from": a, "to": b})
         self.assertEqual(status, 200, r)
+        assert_demand_follows(self, self.db, links, r)
+        # The tiles over the piece: the new border drawn without a gap or an overlap.
+        self.assert_tiles(*point_of(self.db, "SELECT ST_Centroid(GeomFromGeoJSON(?)) AS g",
+                                    area), present=(a, b))
         self.assertFalse(r["dry_run"])
         self.assertGreater(r["audit_id"], 0)
         self.assertEqual([(c["code"], c["action"]) for c in r["changes"]],
@@ -204,11 +253,9 @@ class DivisionProcesses(unittest.TestCase):
             f"/audit/{r['audit_id']}/revert", method="POST", data=b'{"reason":"undo"}',
             headers={**bearer(self.officer), "Content-Type": "application/json"})
         self.assertEqual(status, 403, body)
-        status, _, body = self.srv.get_json(
-            f"/audit/{r['audit_id']}/revert", method="POST", data=b'{"reason":"undo"}',
-            headers={**bearer(self.admin), "Content-Type": "application/json"})
-        self.assertEqual(status, 200, body)
+        self.revert(r["audit_id"])
         self.assertEqual(current(self.db, [a, b]), rows)
+        self.assertEqual(demand_links(self.db), links)
 
     def test_merge_then_revert(self):
         a, b = "610602110", "610602111"  # 甘谷驿镇, 万花山镇
@@ -234,18 +281,23 @@ class DivisionProcesses(unittest.TestCase):
                                      reason="撤并", dry_run=True)
         self.assertEqual(status, 200, dry)
         self.assertEqual(snapshot(self.db), before)
+        links = demand_links(self.db)
+        # Near their common border, inside b (which the merge closes).
+        where = point_of(self.db, "SELECT ST_PointOnSurface(ST_Intersection(ST_Buffer(x.geom, "
+                         "0.002), y.geom)) AS g FROM divisions x, divisions y WHERE x.code = ? "
+                         "AND y.code = ? AND x.valid_to IS NULL AND y.valid_to IS NULL", a, b)
         # Today: an earlier test may have changed (and reverted) these today.
         status, _, r = self.run_op("merge-divisions", self.officer, codes=[a, b], into=a,
                                    reason="撤并")
         self.assertEqual(status, 200, r)
+        assert_demand_follows(self, self.db, links, r)
+        self.assert_tiles(*where, present=(a,), absent=(b,))
         self.assertEqual(self.srv.get_json(f"/collections/townships/items/{b}")[0], 404)
         _, _, h = self.srv.get_json(f"/collections/townships/items/{a}/history")
         self.assertIn(r["audit_id"], [c["audit_id"] for c in h["changes"]])
-        status, _, body = self.srv.get_json(
-            f"/audit/{r['audit_id']}/revert", method="POST", data=b'{"reason":"undo"}',
-            headers={**bearer(self.admin), "Content-Type": "application/json"})
-        self.assertEqual(status, 200, body)
+        self.revert(r["audit_id"])
         self.assertEqual(current(self.db, [a, b]), rows)
+        self.assertEqual(demand_links(self.db), links)
 
     def test_split_by_line_dry_run(self):
         code = "610602113"
@@ -276,6 +328,38 @@ class DivisionProcesses(unittest.TestCase):
         self.assertIn(("610602140", "created"), kinds)
         self.assertAlmostEqual(dry["area_before_m2"], dry["area_after_m2"], delta=50.0)
 
+    def test_async_refusal_keeps_every_reason(self):
+        # Refused for two reasons at once: a date before the current version began, and
+        # the standard name of a sibling.
+        con = connect(self.db)
+        taken = con.execute("SELECT name FROM divisions WHERE code = '610602004' AND valid_to "
+                            "IS NULL").fetchone()[0]
+        con.close()
+        inputs = dict(code="610602003", name=taken, reason="更名", valid_from="2020-01-01")
+        before = snapshot(self.db)
+        status, _, sync = self.run_op("rename-division", self.officer, **inputs)
+        self.assertEqual(status, 422, sync)
+        self.assertEqual(sorted(e["property"] for e in sync["errors"]), ["name", "valid_from"])
+        status, headers, job = self.run_op("rename-division", self.officer,
+                                           headers={"Prefer": "respond-async"}, **inputs)
+        self.assertEqual(status, 201, job)
+        for _ in range(100):
+            _, _, job = self.srv.get_json(headers["Location"][len(self.srv.base):],
+                                          headers=bearer(self.officer))
+            if job["status"] in ("successful", "failed"):
+                break
+            time.sleep(0.1)
+        self.assertEqual(job["status"], "failed", job)
+        # The status says every reason, and the results are the synchronous answer.
+        self.assertEqual(job["errors"], sync["errors"])
+        status, _, body = self.srv.get_json(f"/jobs/{job['jobID']}/results",
+                                            headers=bearer(self.officer))
+        self.assertEqual((status, body), (422, sync))
+        status, _, _ = self.srv.get_json(f"/jobs/{job['jobID']}/results",
+                                         headers=bearer(self.outsider))
+        self.assertEqual(status, 404)
+        self.assertEqual(snapshot(self.db), before)
+
     def test_rename_async_job(self):
         status, headers, job = self.run_op("rename-division", self.officer,
                                            headers={"Prefer": "respond-async"}, code="610602004",
@@ -298,6 +382,66 @@ class DivisionProcesses(unittest.TestCase):
         status, _, _ = self.srv.get_json(f"/jobs/{job['jobID']}/results",
                                          headers=bearer(self.outsider))
         self.assertEqual(status, 404)
+
+
+class SplitAndRecode(ServerCase):
+    """A real split and a real recode over HTTP, each on divisions nobody changed before
+    in this copy (so the effective date may lie in the past), then reverted."""
+
+    def items(self, code, day):
+        _, _, doc = self.srv.get_json(f"/collections/townships/items?datetime={day}&code={code}")
+        return [f["geometry"] for f in doc["features"]]
+
+    def test_split_by_line_datetime_demand_tiles_and_revert(self):
+        code, new = "610602113", "610602140"  # 麻洞川镇, cut north-south through its middle
+        con = connect(self.db)
+        line = json.loads(con.execute(
+            "SELECT '{\"type\":\"LineString\",\"coordinates\":[[' || X(ST_Centroid(geom)) || "
+            "',' || (MbrMinY(geom) - 0.01) || '],[' || X(ST_Centroid(geom)) || ',' || "
+            "(MbrMaxY(geom) + 0.01) || ']]}' FROM divisions WHERE code = ? AND valid_to IS NULL",
+            (code,)).fetchone()[0])
+        con.close()
+        rows = current(self.db, [code])
+        links = demand_links(self.db)
+        old = self.items(code, "2023-06-01")
+        self.assertEqual(len(old), 1)
+        status, _, r = self.run_op("split-division", self.officer, code=code, line=line,
+                                   new=[{"code": code, "name": "麻洞川镇"},
+                                        {"code": new, "name": "东镇"}],
+                                   reason="拆分", approval="陕政函〔2024〕9号", valid_from=DAY)
+        self.assertEqual(status, 200, r)
+        # datetime: before the effective date the old division alone, from it the parts.
+        self.assertEqual(self.items(code, "2023-06-01"), old)
+        self.assertEqual(self.items(new, "2023-06-01"), [])
+        kept, made = self.items(code, "2024-06-01"), self.items(new, "2024-06-01")
+        self.assertEqual((len(kept), len(made)), (1, 1))
+        self.assertNotEqual(kept, old)
+        _, _, now = self.srv.get_json(f"/collections/townships/items/{new}")
+        self.assertEqual(made[0], now["geometry"])
+        assert_demand_follows(self, self.db, links, r)
+        self.assertEqual(set(demand_links(self.db).values()) - set(links.values()), {new})
+        # The tiles over the cut: both parts, no gap or overlap between them.
+        self.assert_tiles(line["coordinates"][0][0],
+                          (line["coordinates"][0][1] + line["coordinates"][1][1]) / 2,
+                          present=(code, new))
+        self.revert(r["audit_id"])
+        self.assertEqual(current(self.db, [code]), rows)
+        self.assertEqual(current(self.db, [new]), [])
+        self.assertEqual(demand_links(self.db), links)
+
+    def test_recode_demand_follows_and_reverts(self):
+        code, new = "610602004", "610602091"
+        rows = current(self.db, [code])
+        links = demand_links(self.db)
+        status, _, r = self.run_op("recode-division", self.officer, code=code, new_code=new,
+                                   reason="重新编码", valid_from=DAY)
+        self.assertEqual(status, 200, r)
+        assert_demand_follows(self, self.db, links, r)
+        self.assertEqual({k for k, v in demand_links(self.db).items() if v == new},
+                         {k for k, v in links.items() if v == code})
+        self.revert(r["audit_id"])
+        self.assertEqual(current(self.db, [code]), rows)
+        self.assertEqual(demand_links(self.db), links)
 
 
 if __name__ == "__main__":

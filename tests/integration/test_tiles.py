@@ -28,6 +28,58 @@ def tile_bounds(z, x, y):
     return lon(x), lat(y + 1), lon(x + 1), lat(y)
 
 
+def decode_mvt(case, path, z, x, y):
+    """{id: (properties, geometry)} of the tile file at path as GDAL's MVT driver reads it
+    (in EPSG:3857)."""
+    ds = gdal.OpenEx(path, gdal.OF_VECTOR, open_options=[f"Z={z}", f"X={x}", f"Y={y}", "CLIP=NO"])
+    case.assertIsNotNone(ds)
+    out = {}
+    for i in range(ds.GetLayerCount()):
+        for f in ds.GetLayer(i):
+            out[f.GetField("id")] = (f.items(), f.GetGeometryRef().Clone())
+    return out
+
+
+def union_of(parts):
+    union = parts[0]
+    for p in parts[1:]:
+        union = union.Union(p)
+    return union
+
+
+def assert_tiles_share_borders(case, decoded, lon, lat, zooms=range(6, 13), layer="townships"):
+    """The gap/overlap check of the tiles over (lon, lat) at each zoom: within each county,
+    the decoded polygons of a tile do not overlap, and their union has no hole (gap) of a
+    pixel or more that no other county's polygon fills (宜川县 surrounds two exclaves of
+    延长县's 罗子山镇). decoded(path, z, x, y) fetches and decodes one tile (decode_mvt)."""
+    for z in zooms:
+        x, y = tile_of(lon, lat, z)
+        got = decoded(f"/tiles/{layer}/{z}/{x}/{y}.mvt", z, x, y)
+        box = box_3857(tile_bounds(z, x, y))
+        px2 = (box.GetArea() ** 0.5 / 256) ** 2
+        counties = {}
+        for code, (_, g) in got.items():
+            g.AssignSpatialReference(None)
+            part = g.Intersection(box)
+            if not part.IsEmpty():
+                counties.setdefault(code[:6], []).append(part)
+        case.assertTrue(counties, (z, lon))
+        for county, parts in counties.items():
+            union = union_of(parts)
+            overlap = sum(p.GetArea() for p in parts) - union.GetArea()
+            case.assertLess(overlap, 0.01 * px2, (z, lon, county))
+            others = [p for c, ps in counties.items() if c != county for p in ps]
+            filled = union_of(others) if others else None
+            polys = [union] if union.GetGeometryType() == ogr.wkbPolygon else \
+                [union.GetGeometryRef(i).Clone() for i in range(union.GetGeometryCount())]
+            for poly in polys:
+                for r in range(1, poly.GetGeometryCount()):
+                    ring = ogr.Geometry(ogr.wkbPolygon)
+                    ring.AddGeometry(poly.GetGeometryRef(r).Clone())
+                    hole = ring.Difference(filled) if filled else ring
+                    case.assertLess(hole.GetArea(), px2, (z, lon, county, "gap"))
+
+
 class Tiles(unittest.TestCase):
 
     @classmethod
@@ -53,15 +105,8 @@ class Tiles(unittest.TestCase):
         return f
 
     def decoded(self, path, z, x, y):
-        """{id: (properties, geometry in lon/lat)} as GDAL's MVT driver reads the tile."""
-        ds = gdal.OpenEx(self.fetch(path), gdal.OF_VECTOR,
-                         open_options=[f"Z={z}", f"X={x}", f"Y={y}", "CLIP=NO"])
-        self.assertIsNotNone(ds)
-        out = {}
-        for i in range(ds.GetLayerCount()):
-            for f in ds.GetLayer(i):
-                out[f.GetField("id")] = (f.items(), f.GetGeometryRef().Clone())
-        return out
+        """{id: (properties, geometry in EPSG:3857)} as GDAL's MVT driver reads the tile."""
+        return decode_mvt(self, self.fetch(path), z, x, y)
 
     def test_townships_tile_matches_the_store(self):
         for z in (7, 9, 11):
@@ -106,31 +151,7 @@ class Tiles(unittest.TestCase):
         """z6-z12, two places: within each county, the decoded townships of a tile do
         not overlap, and their union has no hole (gap) of a pixel or more."""
         for lon, lat in ((109.49, 36.6), (108.9, 35.9)):
-            for z in range(6, 13):
-                x, y = tile_of(lon, lat, z)
-                got = self.decoded(f"/tiles/townships/{z}/{x}/{y}.mvt", z, x, y)
-                box = box_3857(tile_bounds(z, x, y))
-                px2 = (box.GetArea() ** 0.5 / 256) ** 2
-                counties = {}
-                for code, (_, g) in got.items():
-                    g.AssignSpatialReference(None)
-                    part = g.Intersection(box)
-                    if not part.IsEmpty():
-                        counties.setdefault(code[:6], []).append(part)
-                self.assertTrue(counties, (z, lon))
-                for county, parts in counties.items():
-                    union = parts[0]
-                    for p in parts[1:]:
-                        union = union.Union(p)
-                    overlap = sum(p.GetArea() for p in parts) - union.GetArea()
-                    self.assertLess(overlap, 0.01 * px2, (z, lon, county))
-                    polys = [union] if union.GetGeometryType() == ogr.wkbPolygon else \
-                        [union.GetGeometryRef(i).Clone() for i in range(union.GetGeometryCount())]
-                    for poly in polys:
-                        for r in range(1, poly.GetGeometryCount()):
-                            ring = ogr.Geometry(ogr.wkbPolygon)
-                            ring.AddGeometry(poly.GetGeometryRef(r).Clone())
-                            self.assertLess(ring.GetArea(), px2, (z, lon, county, "gap"))
+            assert_tiles_share_borders(self, self.decoded, lon, lat)
 
     def test_points_and_collection_path(self):
         z = 10

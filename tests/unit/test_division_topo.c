@@ -267,6 +267,78 @@ static void split_by_line_and_by_parts(void **state)
     GEOSFree_r(H, gap);
 }
 
+/* The points of polygon WKB w (its exterior rings, closing points included). */
+static int points_of(const unsigned char *w, size_t n, int *out_type)
+{
+    GEOSWKBReader *r = GEOSWKBReader_create_r(H);
+    GEOSGeometry *g = GEOSWKBReader_read_r(H, r, w, n);
+    int k = GEOSGetNumCoordinates_r(H, g);
+
+    *out_type = GEOSGeomTypeId_r(H, g);
+    GEOSGeom_destroy_r(H, g);
+    GEOSWKBReader_destroy_r(H, r);
+    return k;
+}
+
+/* PARENT cut east-west across its middle: the cut's east end (109.02, 36.005) lies on the
+ * border of the neighbour east of it, which gets it as a vertex of its own; the vertices
+ * the parts kept from PARENT are not new, and a neighbour away from the cut gets none. */
+static void node_takes_the_new_vertices(void **state)
+{
+    struct division_topo *t = NULL;
+    struct division_split x = {0};
+    size_t np, nl, ne, nm, nf, wn = 9;
+    unsigned char *p = wkb(PARENT, &np), *w = (unsigned char *)"x";
+    unsigned char *line = wkb("LINESTRING(108.99 36.005, 109.03 36.005)", &nl);
+    unsigned char *east = wkb("POLYGON((109.02 36, 109.03 36, 109.03 36.01, 109.02 36.01, "
+                              "109.02 36))",
+                              &ne);
+    unsigned char *multi = wkb("MULTIPOLYGON(((109.02 36, 109.03 36, 109.03 36.01, 109.02 "
+                               "36.01, 109.02 36)), ((109.05 36, 109.06 36, 109.06 36.01, "
+                               "109.05 36))) ",
+                               &nm);
+    unsigned char *far = wkb("POLYGON((109.05 36, 109.06 36, 109.06 36.01, 109.05 36))", &nf);
+    const unsigned char *old[1] = {p};
+    size_t old_n[1] = {np};
+    struct division_node_input in;
+    int type;
+
+    (void)state;
+    assert_int_equal(division_topo_new(109.01, 36.005, 1.0, &t, NULL), GIS_OK);
+    assert_int_equal(division_topo_split_line(t, p, np, line, nl, &x, NULL), GIS_OK);
+    in = (struct division_node_input){
+        (const unsigned char *const *)x.wkb, x.wkb_n, x.n, old, old_n, 1};
+    assert_int_equal(division_topo_node(t, east, ne, &in, &w, &wn, NULL), GIS_OK);
+    assert_non_null(w);
+    assert_int_equal(points_of(w, wn, &type), 6); /* 4 corners, the cut's end, closing */
+    assert_int_equal(type, GEOS_POLYGON);
+    assert_true(division_topo_covers(t, w, wn, 109.02, 36.005));
+    /* The same shape: areas are measured in UTM, where the 1.1 km meridian edge bends by
+     * 0.7 mm, so the vertex halfway along it adds 0.4 m² there. */
+    assert_true(fabs(division_topo_area_m2(t, w, wn) - division_topo_area_m2(t, east, ne)) < 1.0);
+    free(w);
+    assert_int_equal(division_topo_node(t, multi, nm, &in, &w, &wn, NULL), GIS_OK);
+    assert_int_equal(points_of(w, wn, &type), 10);
+    assert_int_equal(type, GEOS_MULTIPOLYGON);
+    free(w);
+    assert_int_equal(division_topo_node(t, far, nf, &in, &w, &wn, NULL), GIS_OK);
+    assert_null(w);
+    assert_int_equal(wn, 0);
+    /* The parts' vertices all known (old = the parts themselves): nothing is new. */
+    in.old_wkb = in.wkb;
+    in.old_wkb_n = in.wkb_n;
+    in.n_old = in.n;
+    assert_int_equal(division_topo_node(t, east, ne, &in, &w, &wn, NULL), GIS_OK);
+    assert_null(w);
+    division_split_clear(&x);
+    division_topo_free(t);
+    GEOSFree_r(H, p);
+    GEOSFree_r(H, line);
+    GEOSFree_r(H, east);
+    GEOSFree_r(H, multi);
+    GEOSFree_r(H, far);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +354,7 @@ int main(void)
         cmocka_unit_test(merge_fills_slivers_keeps_holes),
         cmocka_unit_test(merge_apart_is_two_pieces),
         cmocka_unit_test(split_by_line_and_by_parts),
+        cmocka_unit_test(node_takes_the_new_vertices),
     };
     int rc;
 

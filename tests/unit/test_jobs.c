@@ -92,6 +92,17 @@ instant_run(void *ctx, struct store *st, FILE *f, struct job_progress *pr, struc
     return GIS_OK;
 }
 
+/* Refuses, writing every reason as its failure's details. */
+static enum gis_status
+refuse_run(void *ctx, struct store *st, FILE *f, struct job_progress *pr, struct gis_error *err)
+{
+    (void)ctx;
+    (void)st;
+    (void)pr;
+    fputs("{\"errors\":[\"one\",\"two\"]}", f);
+    return gis_fail(err, GIS_ERR_REJECTED, "one");
+}
+
 static struct jobs *start(unsigned workers, double ttl_s, size_t max_jobs)
 {
     struct jobs *j = NULL;
@@ -204,6 +215,43 @@ static void test_owner_and_capability(void **state)
     assert_int_equal(jobs_list(j, "", list, 8), 0);
     assert_int_equal(jobs_dismiss(j, anon_job, "bob", &info), GIS_OK);
     assert_int_equal(info.status, JOB_DISMISSED);
+    jobs_stop(j);
+}
+
+/* A failed job keeps what its run wrote when the spec says it is the failure's details
+ * (its owner reads them later), and only then; a successful job has no failure. */
+static void test_failure_details(void **state)
+{
+    struct jobs *j = start(1, 0, 0);
+    struct job_spec with = {.process = "test", .run = refuse_run, .has_error_body = true};
+    struct job_spec without = {.process = "test", .run = refuse_run};
+    struct job_spec fine = INSTANT;
+    struct job_info info;
+    struct gis_error err = {0};
+    char a[JOB_ID_LEN + 1], b[JOB_ID_LEN + 1], c[JOB_ID_LEN + 1], *buf = NULL;
+    size_t len = 0;
+    bool is_geojson;
+
+    (void)state;
+    with.owner = without.owner = fine.owner = "alice";
+    submit(j, with, a);
+    submit(j, without, b);
+    submit(j, fine, c);
+    wait_status(j, a, "alice", JOB_FAILED);
+    wait_status(j, b, "alice", JOB_FAILED);
+    wait_status(j, c, "alice", JOB_SUCCESSFUL);
+    assert_int_equal(jobs_info(j, a, "alice", &info), GIS_OK);
+    assert_int_equal(info.error, GIS_ERR_REJECTED);
+    assert_string_equal(info.message, "one");
+    assert_int_equal(jobs_failure(j, a, "bob", &buf, &len, &err), GIS_ERR_NOT_FOUND);
+    assert_int_equal(jobs_failure(j, a, "alice", &buf, &len, &err), GIS_OK);
+    assert_string_equal(buf, "{\"errors\":[\"one\",\"two\"]}");
+    assert_int_equal(len, strlen(buf));
+    free(buf);
+    assert_int_equal(jobs_result(j, a, "alice", &buf, &len, &is_geojson, &err),
+                     GIS_ERR_INVALID_ARG);
+    assert_int_equal(jobs_failure(j, b, "alice", &buf, &len, &err), GIS_ERR_INVALID_ARG);
+    assert_int_equal(jobs_failure(j, c, "alice", &buf, &len, &err), GIS_ERR_INVALID_ARG);
     jobs_stop(j);
 }
 
@@ -420,6 +468,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_owner_and_capability),
+        cmocka_unit_test(test_failure_details),
         cmocka_unit_test(test_hidden_job_watch_and_take),
         cmocka_unit_test(test_fewest_running_key_goes_first),
         cmocka_unit_test(test_short_jobs_have_a_worker_of_their_own),
