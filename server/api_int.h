@@ -136,7 +136,8 @@ void api_etag_body(const struct api_request *req, struct api_response *res);
 /* Sets req->who from the Authorization header (none: anonymous) and answers true; a
  * header that names nobody gets a 401 in res and false. */
 bool api_authenticate(struct api_request *req, struct api_response *res);
-/* Replaces the response with a 401 JSON error and the WWW-Authenticate challenges. */
+/* Replaces the response with a 401 JSON error and the Bearer challenge (api_auth.c adds
+ * Basic for a request that sent Basic credentials). */
 void api_unauthorized(struct api_response *res, const char *msg);
 
 /* Whether the caller may try method on the request's path (for OPTIONS and Allow): the
