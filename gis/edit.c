@@ -180,10 +180,19 @@ edit__exists(struct store *st, const char *sql, const char *key, bool *out, stru
     return rc;
 }
 
-void edit_problem_add(struct edit_problems *p, const char *property, const char *fmt, ...)
+static void problem_vadd(struct edit_problems *p,
+                         const struct edit_place *at,
+                         const char *property,
+                         const char *fmt,
+                         va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void problem_vadd(struct edit_problems *p,
+                         const struct edit_place *at,
+                         const char *property,
+                         const char *fmt,
+                         va_list ap)
 {
     struct edit_problem *item;
-    va_list ap;
 
     if (p->n == EDIT_MAX_PROBLEMS) {
         p->n_omitted++;
@@ -191,8 +200,33 @@ void edit_problem_add(struct edit_problems *p, const char *property, const char 
     }
     item = &p->items[p->n++];
     snprintf(item->property, sizeof item->property, "%s", property ? property : "");
-    va_start(ap, fmt);
     vsnprintf(item->msg, sizeof item->msg, fmt, ap);
+    item->has_place = at != NULL;
+    if (at)
+        item->place = *at;
+    else
+        memset(&item->place, 0, sizeof item->place);
+}
+
+void edit_problem_add(struct edit_problems *p, const char *property, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    problem_vadd(p, NULL, property, fmt, ap);
+    va_end(ap);
+}
+
+void edit_problem_add_at(struct edit_problems *p,
+                         const struct edit_place *at,
+                         const char *property,
+                         const char *fmt,
+                         ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    problem_vadd(p, at, property, fmt, ap);
     va_end(ap);
 }
 

@@ -148,7 +148,9 @@ bool api_write_may(const struct api_request *req, const char *method);
 struct edit_problems;
 struct cJSON;
 /* The 422 body of a refused write: {"code": "rejected", "description": "WHAT: N
- * reasons", "errors": [{"property", "description"}, ...]}; the caller owns it. */
+ * reasons", "errors": [{"property", "description", "location"}, ...]}, location (when
+ * known) a GeoJSON Point where the problem lies, with the bbox of the area it concerns;
+ * the caller owns it. */
 struct cJSON *api_rejected_json(const struct edit_problems *p, const char *what);
 
 /* The strong ETag of one feature: its tag (items_tag) for the GeoJSON in CRS84 without

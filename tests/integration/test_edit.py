@@ -344,6 +344,101 @@ class Edit(unittest.TestCase):
                    [109.50, 36.60]]]}}
         self.rejected("POST", items, "officer", bow, "geometry", "Self-intersection")
 
+    def location(self, body, prop, text):
+        """The location of the reason that says text (a GeoJSON Point, maybe with bbox)."""
+        for e in body["errors"]:
+            if e["property"] == prop and text in e["description"]:
+                self.assertEqual(e["location"]["type"], "Point", e)
+                return e["location"]
+        self.fail(f"no ({prop!r}, ~{text!r}) in {self.errors(body)}")
+
+    def sql(self, query, *args):
+        con = connect(self.db)
+        try:
+            return con.execute(query, args).fetchone()
+        finally:
+            con.close()
+
+    def test_reasons_say_where(self):
+        """A reason about a place carries where it lies: a GeoJSON Point (with the bbox of
+        the area it concerns), so a map can show it."""
+        items = "/collections/townships/items"
+        reason = {"X-Change-Reason": "test"}
+        # A facility outside its division: the facility itself.
+        far = self.facility()
+        far["geometry"]["coordinates"] = self.inside("610621001")
+        body = self.rejected("POST", "/collections/facilities/items", "planner", far,
+                             "geometry", "outside its division 610602001")
+        at = self.location(body, "geometry", "outside its division")
+        self.assertEqual(at["coordinates"], far["geometry"]["coordinates"])
+        self.assertNotIn("bbox", at)
+        # A township moved half a degree north: a point of the part outside its parent,
+        # inside the moved polygon; the bbox that part's.
+        f = self.township("610602001")
+        for ring in f["geometry"]["coordinates"][0]:
+            for pt in ring:
+                pt[1] += 0.5
+        body = self.rejected("PUT", items + "/610602001", "officer", f, "geometry",
+                             "outside its parent 610602", headers=reason)
+        at = self.location(body, "geometry", "outside its parent")
+        point = "MakePoint(?, ?, 4326)"
+        self.assertEqual(self.sql(
+            f"SELECT ST_Within({point}, GeomFromGeoJSON(?)), ST_Within({point}, geom) FROM "
+            "divisions WHERE code = '610602' AND valid_to IS NULL", *at["coordinates"],
+            json.dumps(f["geometry"]), *at["coordinates"]), (1, 0))
+        x0, y0, x1, y1 = at["bbox"]
+        self.assertTrue(x0 <= at["coordinates"][0] <= x1 and y0 <= at["coordinates"][1] <= y1)
+        # Given its neighbour's polygon: the overlap (a point of 610602002), and the
+        # villages it leaves outside (the bbox of their seats).
+        f = self.township("610602001")
+        f["geometry"] = self.township("610602002")["geometry"]
+        body = self.rejected("PUT", items + "/610602001", "officer", f, "geometry",
+                             "overlaps 610602002", headers=reason)
+        at = self.location(body, "geometry", "overlaps 610602002")
+        self.assertEqual(self.sql(f"SELECT ST_Within({point}, geom) FROM divisions WHERE code = "
+                                  "'610602002' AND valid_to IS NULL", *at["coordinates"]), (1,))
+        at = self.location(body, "geometry", "leaves its divisions")
+        seats = self.sql("SELECT min(X(seat)), min(Y(seat)), max(X(seat)), max(Y(seat)) FROM "
+                         "(SELECT seat FROM divisions WHERE parent_code = '610602001' AND "
+                         "valid_to IS NULL ORDER BY code LIMIT 5)")
+        for a, b in zip(at["bbox"], seats):
+            self.assertAlmostEqual(a, b, places=9)
+        # A village's seat outside its township: the seat.
+        seat = {"type": "Feature", "geometry": {"type": "Point",
+                                                "coordinates": self.inside("610602002")},
+                "properties": {"code": "610602001777", "name": "新村", "change_reason": "t"}}
+        body = self.rejected("POST", "/collections/villages/items", "officer", seat, "geometry",
+                             "outside its parent 610602001")
+        at = self.location(body, "geometry", "outside its parent")
+        for a, b in zip(at["coordinates"], seat["geometry"]["coordinates"]):
+            self.assertAlmostEqual(a, b, places=9)
+        # A bow tie: where it crosses itself.
+        bow = {"type": "Feature", "properties": {"code": "610602777", "name": "蝴蝶",
+                                                 "change_reason": "t"},
+               "geometry": {"type": "Polygon", "coordinates": [[
+                   [109.50, 36.60], [109.51, 36.61], [109.51, 36.60], [109.50, 36.61],
+                   [109.50, 36.60]]]}}
+        body = self.rejected("POST", items, "officer", bow, "geometry", "Self-intersection")
+        at = self.location(body, "geometry", "Self-intersection")
+        for a, b in zip(at["coordinates"], [109.505, 36.605]):
+            self.assertAlmostEqual(a, b, places=9)
+        # A name a sibling has: where that sibling is (its seat).
+        name = self.sql("SELECT name FROM divisions WHERE code = '610602002' AND valid_to IS "
+                        "NULL")[0]
+        body = self.rejected("PATCH", items + "/610602001", "officer",
+                             {"properties": {"name": name}}, "name", "already the standard name",
+                             PATCH, headers=reason)
+        at = self.location(body, "name", "already the standard name of 610602002")
+        sx, sy = self.sql("SELECT X(seat), Y(seat) FROM divisions WHERE code = '610602002' AND "
+                          "valid_to IS NULL")
+        self.assertAlmostEqual(at["coordinates"][0], sx, places=9)
+        self.assertAlmostEqual(at["coordinates"][1], sy, places=9)
+        self.assertEqual(len(at["bbox"]), 4)
+        # A reason about no place has none.
+        body = self.rejected("PATCH", items + "/610602001", "officer", {"properties": {"name": "X"}},
+                             "change_reason", "needs a reason", PATCH)
+        self.assertTrue(all("location" not in e for e in body["errors"]), body)
+
     # ------------------------------------------------------------------ versions
 
     def test_versions_history_and_revert(self):
