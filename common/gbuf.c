@@ -44,7 +44,8 @@ void gbuf_reset(struct gbuf *b)
         b->data[0] = '\0';
 }
 
-static enum gis_status reserve(struct gbuf *b, size_t extra)
+/* Makes room for extra more bytes (and the NUL); the buffer is unchanged on failure. */
+static enum gis_status grow(struct gbuf *b, size_t extra)
 {
     size_t need, cap;
     char *p;
@@ -52,7 +53,7 @@ static enum gis_status reserve(struct gbuf *b, size_t extra)
     if (b->status != GIS_OK)
         return b->status;
     if (extra > b->max_bytes || b->len > b->max_bytes - extra)
-        return b->status = GIS_ERR_TOO_LARGE;
+        return GIS_ERR_TOO_LARGE;
     need = b->len + extra + 1;
     if (need <= b->cap)
         return GIS_OK;
@@ -61,10 +62,30 @@ static enum gis_status reserve(struct gbuf *b, size_t extra)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     p = realloc(b->data, cap);
     if (!p)
-        return b->status = GIS_ERR_NOMEM;
+        return GIS_ERR_NOMEM;
     b->data = p;
     b->cap = cap;
     return GIS_OK;
+}
+
+static enum gis_status reserve(struct gbuf *b, size_t extra)
+{
+    enum gis_status rc = grow(b, extra);
+
+    if (rc != GIS_OK)
+        b->status = rc;
+    return rc;
+}
+
+char *gbuf_room(struct gbuf *b, size_t n)
+{
+    return grow(b, n) == GIS_OK ? b->data + b->len : NULL;
+}
+
+void gbuf_commit(struct gbuf *b, size_t n)
+{
+    b->len += n;
+    b->data[b->len] = '\0';
 }
 
 enum gis_status gbuf_append(struct gbuf *b, const void *bytes, size_t n)

@@ -40,6 +40,14 @@ enum gis_status gbuf_puts(struct gbuf *b, const char *s);
 enum gis_status gbuf_printf(struct gbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Writable space for n more bytes past the end, for a writer that then counts what it
+ * wrote with gbuf_commit (a hot loop writing in place instead of appending piece by
+ * piece). NULL when n bytes would pass the cap or memory is short: the buffer and its
+ * status are unchanged, and the writer falls back to appending. */
+char *gbuf_room(struct gbuf *b, size_t n);
+/* Counts n bytes written at gbuf_room's pointer: n at most what was asked for. */
+void gbuf_commit(struct gbuf *b, size_t n);
+
 /* Appends s as the body of a JSON string (quotes not included), escaping what RFC 8259
  * requires. Invalid UTF-8 is replaced by U+FFFD so the output is always valid JSON. */
 enum gis_status gbuf_json_escape(struct gbuf *b, const char *s);

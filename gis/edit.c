@@ -696,7 +696,7 @@ static enum gis_status run_sql(struct edit *e, const char *sql, struct gis_error
 }
 
 /* A new feature's id: the one after the largest ever written to the table (store_ids,
- * schema 7: never lowered by a delete, so no id names two features in the audit): the
+ * schema 8: never lowered by a delete, so no id names two features in the audit): the
  * next F-number of a facility, the next rowid of a place. */
 static enum gis_status next_id(struct edit *e, struct gis_error *err)
 {

@@ -282,14 +282,21 @@ static const char SCHEMA_V6_NAME_VERSIONS[] =
     VERSION_TRIGGERS("name_variants");
 /* clang-format on */
 
-/* Version 7: feature ids are never handed out twice. A facility's fid was the next
+/* Version 7: whether a table holds history rows at all, found by an index probe: a
+ * count by box over a table without any (the usual case for a big imported layer) then
+ * needs the R*Tree alone for most features (gis/items.c). Current rows stay out of it. */
+static const char SCHEMA_V7_HISTORY_INDEXES[] =
+    "CREATE INDEX divisions_closed ON divisions(valid_to) WHERE valid_to IS NOT NULL;"
+    "CREATE INDEX places_closed ON places(valid_to) WHERE valid_to IS NOT NULL;";
+
+/* Version 8: feature ids are never handed out twice. A facility's fid was the next
  * F-number after the largest and a place's id SQLite's rowid, so deleting the newest one
  * gave its id to the next create, whose history then began with the deleted one's. The
  * largest id ever written is kept per table, raised by triggers in the file (every
  * writer counts, as for the versions) and never lowered by a delete; a create takes the
  * one after it. It starts at the largest id the table or its audit rows (a delete's)
  * name. */
-static const char SCHEMA_V7_IDS[] =
+static const char SCHEMA_V8_IDS[] =
     "CREATE TABLE store_ids ("
     " name TEXT PRIMARY KEY,"
     " last INTEGER NOT NULL CHECK (last >= 0));"
@@ -310,13 +317,14 @@ static const char SCHEMA_V7_IDS[] =
     " BEGIN UPDATE store_ids SET last = max(last, NEW.id) WHERE name = 'places'; END;";
 
 static const char *const MIGRATIONS[] = {
-    SCHEMA_V1,               /* 0 -> 1 */
-    SCHEMA_V2_USERS,         /* 1 -> 2: users' scope, token and revocation times */
-    SCHEMA_V3_VERSIONS,      /* 2 -> 3: per-table versions kept by triggers */
-    SCHEMA_V4_NAMES,         /* 3 -> 4: the gazetteer and its search index */
-    SCHEMA_V5_BATCH,         /* 4 -> 5: one version bump per table for a batch */
-    SCHEMA_V6_NAME_VERSIONS, /* 5 -> 6: name_variants versioned */
-    SCHEMA_V7_IDS,           /* 6 -> 7: ids never handed out twice */
+    SCHEMA_V1,                 /* 0 -> 1 */
+    SCHEMA_V2_USERS,           /* 1 -> 2: users' scope, token and revocation times */
+    SCHEMA_V3_VERSIONS,        /* 2 -> 3: per-table versions kept by triggers */
+    SCHEMA_V4_NAMES,           /* 3 -> 4: the gazetteer and its search index */
+    SCHEMA_V5_BATCH,           /* 4 -> 5: one version bump per table for a batch */
+    SCHEMA_V6_NAME_VERSIONS,   /* 5 -> 6: name_variants versioned */
+    SCHEMA_V7_HISTORY_INDEXES, /* 6 -> 7: history rows found by index */
+    SCHEMA_V8_IDS,             /* 7 -> 8: ids never handed out twice */
 };
 
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)

@@ -69,18 +69,40 @@ static void pair_add(struct ctx *c, double d, size_t point, size_t facility)
     p->n++;
 }
 
-/* One facility against point i, for the in-reach count (the nearest is known by now).
- * The exact geodesic only where the cheap bounds cannot decide, or for capacity pairs. */
-static void
-visit(struct ctx *c, size_t i, size_t j, const double bounds[4], struct coverage_point *pt)
+/* Whether the metric's cheap distance settles d(p, f) <= r: 1 inside, 0 outside, -1
+ * when only the exact distance can say. */
+static int approx_within(const struct plan_metric *m, const double *p, const double *f, double r)
+{
+    double err, d;
+
+    if (!m->approx)
+        return -1;
+    d = m->approx(m, p, f, &err);
+    return d + err <= r ? 1 : d - err > r ? 0 : -1;
+}
+
+/* One facility (index j at f) against point i, for the in-reach count (the nearest is
+ * known by now). The exact distance only where neither the cell bounds nor the metric's
+ * cheap distance can decide, or for capacity pairs (sorted by it). */
+static void visit(struct ctx *c,
+                  size_t i,
+                  size_t j,
+                  const double *f,
+                  const double bounds[4],
+                  struct coverage_point *pt)
 {
     const struct coverage_input *in = c->in;
-    const double *p = in->demand_xy + 2 * i, *f = in->facility_xy + 2 * j;
+    const double *p = in->demand_xy + 2 * i;
     double dx = fabs(f[0] - p[0]), dy = fabs(f[1] - p[1]), r = in->reach_m[j], d;
     bool is_in = dx * bounds[2] + dy * bounds[3] <= r;
+    int settled;
 
     if (!is_in && fmax(dx * bounds[0], dy * bounds[1]) > r)
         return;
+    if (!in->capacity && !is_in && (settled = approx_within(in->metric, p, f, r)) >= 0) {
+        pt->n_within += (uint32_t)settled;
+        return;
+    }
     if (!is_in || in->capacity) {
         d = in->metric->distance(in->metric, p, f);
         is_in = d <= r;
@@ -133,18 +155,67 @@ scan_cells(struct ctx *c, size_t i, long x0, long x1, long y0, long y1, struct c
                 continue;
             }
             for (k = a; k < b; k++)
-                visit(c, i, c->grid.items[k], bounds, pt);
+                visit(c, i, c->grid.items[k], c->grid.xy + 2 * k, bounds, pt);
         }
     }
 }
 
-/* Scans ring k (cells at Chebyshev distance k from (cx, cy)) for a nearer facility;
- * per_x bounds metres per x unit over the ring's latitudes. */
-static void scan_ring(
-    struct ctx *c, size_t i, long cx, long cy, long k, double per_x, struct coverage_point *pt)
+/* The nearest facility is found in two passes over rings of cells. The first bounds
+ * its distance from above (`upper`) by the metric's cheap distance plus its error,
+ * taking the exact distance only where the cheap one cannot say; the second takes the
+ * exact distance of just the facilities the cheap one cannot rule out (usually one).
+ * Without a cheap distance the first pass does all the work, exactly. */
+struct nearest_search {
+    const double *p;
+    double per_x; /* metres per x unit over the ring's latitudes, at least */
+    double upper; /* the nearest is no farther */
+    bool is_second;
+};
+
+static void consider(struct coverage_point *pt, double d, size_t j)
 {
-    const struct coverage_input *in = c->in;
-    const double *p = in->demand_xy + 2 * i;
+    if (d < pt->nearest_m || (d == pt->nearest_m && (int64_t)j < pt->nearest)) {
+        pt->nearest_m = d;
+        pt->nearest = (int64_t)j;
+    }
+}
+
+/* Facility j at f, met in a ring scan. */
+static void nearest_candidate(const struct ctx *c,
+                              struct nearest_search *s,
+                              size_t j,
+                              const double *f,
+                              struct coverage_point *pt)
+{
+    const struct plan_metric *m = c->in->metric;
+    double lb = fmax(fabs(f[0] - s->p[0]) * s->per_x, fabs(f[1] - s->p[1]) * c->per_y),
+           err = INFINITY;
+    double d;
+
+    if (lb > s->upper)
+        return;
+    d = m->approx ? m->approx(m, s->p, f, &err) : 0;
+    if (!isfinite(err)) {
+        if (s->is_second)
+            return; /* measured exactly by the first pass */
+        d = m->distance(m, s->p, f);
+        consider(pt, d, j);
+        s->upper = fmin(s->upper, d);
+    } else if (!s->is_second) {
+        s->upper = fmin(s->upper, d + err);
+    } else if (d - err <= s->upper) {
+        consider(pt, m->distance(m, s->p, f), j);
+    }
+}
+
+/* Ring k: the cells at Chebyshev distance k from (cx, cy). */
+static void scan_ring(const struct ctx *c,
+                      long cx,
+                      long cy,
+                      long k,
+                      struct nearest_search *s,
+                      struct coverage_point *pt)
+{
     long x, y;
     size_t m;
 
@@ -157,37 +228,36 @@ static void scan_ring(
             if (x < 0 || x >= c->near.nx)
                 continue;
             cell = (size_t)(y * c->near.nx + x);
-            for (m = c->near.start[cell]; m < c->near.start[cell + 1]; m++) {
-                size_t j = c->near.items[m];
-                const double *f = in->facility_xy + 2 * j;
-                double lb = fmax(fabs(f[0] - p[0]) * per_x, fabs(f[1] - p[1]) * c->per_y);
-                if (lb > pt->nearest_m)
-                    continue;
-                double d = in->metric->distance(in->metric, p, f);
-                if (d < pt->nearest_m || (d == pt->nearest_m && (int64_t)j < pt->nearest)) {
-                    pt->nearest_m = d;
-                    pt->nearest = (int64_t)j;
-                }
-            }
+            for (m = c->near.start[cell]; m < c->near.start[cell + 1]; m++)
+                nearest_candidate(c, s, c->near.items[m], c->near.xy + 2 * m, pt);
         }
     }
 }
 
-/* When nothing lies within the largest reach: rings outward until the nearest unseen
- * cell is surely farther than the best found. (Re-scanning inner cells is harmless.) */
-static void nearest_by_rings(struct ctx *c, size_t i, struct coverage_point *pt)
+/* Rings outward until the nearest unseen cell is surely farther than `upper`; then, with
+ * a cheap distance, the same rings again. Returns nothing: pt->nearest(_m) are set. */
+static void nearest_by_rings(const struct ctx *c, size_t i, struct coverage_point *pt)
 {
     const struct plan_metric *m = c->in->metric;
-    const double *p = c->in->demand_xy + 2 * i;
-    long cx = grid__cell_x(&c->near, p[0]), cy = grid__cell_y(&c->near, p[1]);
-    long k, kmax = c->near.nx > c->near.ny ? c->near.nx : c->near.ny;
+    struct nearest_search s = {c->in->demand_xy + 2 * i, 0, INFINITY, false};
+    long cx = grid__cell_x(&c->near, s.p[0]), cy = grid__cell_y(&c->near, s.p[1]);
+    long k, last, kmax = c->near.nx > c->near.ny ? c->near.nx : c->near.ny;
 
     for (k = 0; k <= kmax; k++) {
         double band = (double)(k + 1) * c->near.cell;
-        double per_x = m->min_m_per_x(m, p[1] - band, p[1] + band);
-        if (k > 0 && (double)(k - 1) * c->near.cell * fmin(per_x, c->per_y) > pt->nearest_m)
+        s.per_x = m->min_m_per_x(m, s.p[1] - band, s.p[1] + band);
+        if (k > 0 && (double)(k - 1) * c->near.cell * fmin(s.per_x, c->per_y) > s.upper)
             break;
-        scan_ring(c, i, cx, cy, k, per_x, pt);
+        scan_ring(c, cx, cy, k, &s, pt);
+    }
+    if (!m->approx)
+        return;
+    last = k;
+    s.is_second = true;
+    for (k = 0; k < last && k <= kmax; k++) {
+        double band = (double)(k + 1) * c->near.cell;
+        s.per_x = m->min_m_per_x(m, s.p[1] - band, s.p[1] + band);
+        scan_ring(c, cx, cy, k, &s, pt);
     }
 }
 
@@ -212,6 +282,7 @@ static void one_point(struct ctx *c, size_t i, struct coverage_point *pt)
 struct worker {
     struct ctx c; /* a copy sharing the grid; own pairs and status */
     size_t from, to;
+    const size_t *order; /* the points, neighbours together (grid__visit_order) */
     struct coverage_point *points;
     pthread_t thread;
     bool is_threaded;
@@ -223,7 +294,7 @@ static void *work(void *arg)
     size_t i;
 
     for (i = w->from; i < w->to && w->c.rc == GIS_OK; i++)
-        one_point(&w->c, i, &w->points[i]);
+        one_point(&w->c, w->order[i], &w->points[w->order[i]]);
     return NULL;
 }
 
@@ -234,8 +305,11 @@ static enum gis_status run_points(struct ctx *c, struct coverage_point *points)
 {
     struct worker w[MAX_THREADS];
     size_t n = c->in->n_demand, t, nt = c->in->threads > 1 ? c->in->threads : 1;
+    size_t *order = grid__visit_order(&c->near, c->in->demand_xy, n);
     enum gis_status rc = GIS_OK;
 
+    if (!order)
+        return GIS_ERR_NOMEM;
     nt = nt > MAX_THREADS ? MAX_THREADS : nt;
     nt = n < nt * 64 ? 1 : nt;
     for (t = 0; t < nt; t++) {
@@ -243,6 +317,7 @@ static enum gis_status run_points(struct ctx *c, struct coverage_point *points)
         w[t].c.pairs = (struct pairs){NULL, 0, 0};
         w[t].from = n * t / nt;
         w[t].to = n * (t + 1) / nt;
+        w[t].order = order;
         w[t].points = points;
         w[t].is_threaded = t > 0 && pthread_create(&w[t].thread, NULL, work, &w[t]) == 0;
     }
@@ -258,6 +333,7 @@ static enum gis_status run_points(struct ctx *c, struct coverage_point *points)
             pair_add(c, w[t].c.pairs.p[k].d, w[t].c.pairs.p[k].point, w[t].c.pairs.p[k].facility);
         free(w[t].c.pairs.p);
     }
+    free(order);
     return rc != GIS_OK ? rc : c->rc;
 }
 

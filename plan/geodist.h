@@ -10,9 +10,14 @@
 
 #include "metric.h"
 
+/* cos at every tenth of a degree of latitude: the grid bounds are asked for per cell
+ * ring, and cos itself took a tenth of a national coverage run. */
+#define GEODIST_COS_STEPS 900
+
 struct geodist_metric {
     struct plan_metric metric; /* first: a geodist_metric is a plan_metric */
     struct geod_geodesic geod;
+    double cos_table[GEODIST_COS_STEPS + 1];
 };
 
 /* Initialises gm; &gm->metric is then usable by any thread (read-only). */

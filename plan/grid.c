@@ -13,6 +13,7 @@ void grid__free(struct grid *g)
 {
     free(g->start);
     free(g->items);
+    free(g->xy);
 }
 
 /* Clamped in floating point first: a far coordinate must not overflow the cast. */
@@ -54,8 +55,9 @@ enum gis_status grid__build(struct grid *g, const double *xy, size_t n, double c
     g->ny = (long)floor((maxy - g->miny) / cell) + 1;
     g->start = calloc((size_t)(g->nx * g->ny) + 1, sizeof *g->start);
     g->items = malloc((n ? n : 1) * sizeof *g->items);
+    g->xy = malloc((n ? n : 1) * 2 * sizeof *g->xy);
     fill = calloc((size_t)(g->nx * g->ny) + 1, sizeof *fill);
-    if (!g->start || !g->items || !fill) {
+    if (!g->start || !g->items || !g->xy || !fill) {
         free(fill);
         return GIS_ERR_NOMEM;
     }
@@ -65,8 +67,31 @@ enum gis_status grid__build(struct grid *g, const double *xy, size_t n, double c
         g->start[i] += g->start[i - 1];
     for (i = 0; i < n; i++) {
         size_t c = (size_t)(grid__cell_y(g, xy[2 * i + 1]) * g->nx + grid__cell_x(g, xy[2 * i]));
-        g->items[g->start[c] + fill[c]++] = i;
+        size_t k = g->start[c] + fill[c]++;
+        g->items[k] = i;
+        g->xy[2 * k] = xy[2 * i];
+        g->xy[2 * k + 1] = xy[2 * i + 1];
     }
     free(fill);
     return GIS_OK;
+}
+
+size_t *grid__visit_order(const struct grid *g, const double *xy, size_t n)
+{
+    size_t cells = (size_t)(g->nx * g->ny), i;
+    size_t *start = calloc(cells + 1, sizeof *start), *order = malloc((n ? n : 1) * sizeof *order);
+
+    if (!start || !order) {
+        free(start);
+        free(order);
+        return NULL;
+    }
+    for (i = 0; i < n; i++)
+        start[grid__cell_y(g, xy[2 * i + 1]) * g->nx + grid__cell_x(g, xy[2 * i]) + 1]++;
+    for (i = 1; i <= cells; i++)
+        start[i] += start[i - 1];
+    for (i = 0; i < n; i++)
+        order[start[grid__cell_y(g, xy[2 * i + 1]) * g->nx + grid__cell_x(g, xy[2 * i])]++] = i;
+    free(start);
+    return order;
 }

@@ -24,6 +24,13 @@ struct plan_metric {
      * dy * max_m_per_y + dx * max_m_per_x, so no two points are farther apart. */
     double (*max_m_per_x)(const struct plan_metric *m, double y_lo, double y_hi);
     double (*max_m_per_y)(const struct plan_metric *m);
+    /* Optional (NULL: none): a cheap distance, with in *err a bound of how far it can be
+     * from `distance` (INFINITY where it cannot say). A caller comparing a distance with
+     * a threshold calls `distance` only when the two are closer than the error. */
+    double (*approx)(const struct plan_metric *m,
+                     const double a[2],
+                     const double b[2],
+                     double *err);
     void *ctx;
 };
 

@@ -205,7 +205,9 @@ site__pmedian_capacitated(struct site_run *r, struct site_result *res, struct gi
     free(c.pairs);
     free(c.room);
     pm__free(&pm);
-    return rc == GIS_OK ? GIS_OK : gis_fail(err, rc, "out of memory for p-median");
+    /* Only a failed allocation is said here: the exact model's own refusals (too large,
+     * with what to do instead) come up with their messages. */
+    return rc == GIS_ERR_NOMEM ? gis_fail(err, rc, "out of memory for p-median") : rc;
 }
 
 enum gis_status

@@ -537,10 +537,15 @@ static enum gis_status read_answer(struct mip *mp, struct site_result *res)
     return GIS_OK;
 }
 
+/* GLPK keeps one environment per thread until glp_free_env: a job worker or server thread
+ * that ran one exact solve would hold it for the rest of its life. No GLPK object outlives
+ * one site__glpk call, so each call ends by freeing the environment (it is made again,
+ * cheaply, by the next). */
 static void mip_free(struct mip *mp)
 {
     if (mp->lp)
         glp_delete_prob(mp->lp);
+    glp_free_env();
     free(mp->ycol);
     free(mp->pos);
     free(mp->xcov);

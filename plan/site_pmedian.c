@@ -313,5 +313,7 @@ enum gis_status site__pmedian(struct site_run *r, struct site_result *res, struc
     if (rc == GIS_OK && r->opt->is_exact && !site__is_proven(r, res->objective, bound))
         rc = exact(&pm, res, err);
     pm__free(&pm);
-    return rc == GIS_OK ? GIS_OK : gis_fail(err, rc, "out of memory for p-median");
+    /* Only a failed allocation is said here: the exact model's own refusals (too large,
+     * with what to do instead) come up with their messages. */
+    return rc == GIS_ERR_NOMEM ? gis_fail(err, rc, "out of memory for p-median") : rc;
 }

@@ -38,19 +38,24 @@ static const char DIGIT_PAIRS[] = "000102030405060708091011121314151617181920212
                                   "50515253545556575859606162636465666768697071727374"
                                   "75767778798081828384858687888990919293949596979899";
 
-/* Formats v into buf (at least 48 bytes); returns the length. v is rounded to an
- * integer count of 10^-decimals, whose digits are written two at a time (the hot loop
- * of every GeoJSON answer), then the point goes in and the fraction's trailing zeros
- * come off. */
+/* Formats v into buf; returns the length. buf must have FMT_DOUBLE_ROOM bytes: the
+ * digits are copied in fixed 16-byte moves (one instruction or two, where a copy of
+ * the exact length was a call per piece), which may write past the number's end. v is
+ * rounded to an integer count of 10^-decimals, whose digits are written two at a time,
+ * then the point goes in and the fraction's trailing zeros come off. */
+#define FMT_DOUBLE_ROOM 48
+
 static size_t fmt_double(char *buf, double v, int decimals)
 {
-    char tmp[32], *end = tmp + sizeof tmp, *s = end, *p = buf;
+    /* The digits end at tmp + 40; at most 16 of them (|scaled| < 1e15, or zeros padded to
+     * decimals + 1 <= 11), so each 16-byte copy out of tmp stays inside it. */
+    char tmp[64] = {0}, *end = tmp + 40, *s = end, *p = buf;
     uint64_t u;
     int64_t scaled;
     size_t n, n_int, n_frac;
 
     if (decimals < 0 || decimals > 10 || !(fabs(v) < 1e15 / (double)POW10[decimals]))
-        return (size_t)snprintf(buf, 48, isfinite(v) ? "%.17g" : "null", v);
+        return (size_t)snprintf(buf, FMT_DOUBLE_ROOM, isfinite(v) ? "%.17g" : "null", v);
     scaled = llround(v * (double)POW10[decimals]);
     if (scaled == 0)
         return (size_t)(memcpy(buf, "0", 1), 1);
@@ -75,11 +80,11 @@ static size_t fmt_double(char *buf, double v, int decimals)
     n_frac = (size_t)decimals;
     while (n_frac > 0 && s[n_int + n_frac - 1] == '0')
         n_frac--;
-    memcpy(p, s, n_int);
+    memcpy(p, s, 16);
     p += n_int;
     if (n_frac) {
         *p++ = '.';
-        memcpy(p, s + n_int, n_frac);
+        memcpy(p, s + n_int, 16);
         p += n_frac;
     }
     return (size_t)(p - buf);
@@ -87,14 +92,16 @@ static size_t fmt_double(char *buf, double v, int decimals)
 
 enum gis_status render_double(struct gbuf *b, double v, int decimals)
 {
-    char buf[48];
+    char buf[FMT_DOUBLE_ROOM];
 
     return gbuf_append(b, buf, fmt_double(buf, v, decimals));
 }
 
-static enum gis_status point(struct gbuf *b, const double *xy, bool swap, int decimals)
+/* At most what one point writes: brackets, comma, two numbers and their slack. */
+#define POINT_ROOM (3 + 2 * FMT_DOUBLE_ROOM)
+
+static size_t fmt_point(char *buf, const double *xy, bool swap, int decimals)
 {
-    char buf[100];
     size_t n = 1;
 
     buf[0] = '[';
@@ -102,20 +109,54 @@ static enum gis_status point(struct gbuf *b, const double *xy, bool swap, int de
     buf[n++] = ',';
     n += fmt_double(buf + n, swap ? xy[0] : xy[1], decimals);
     buf[n++] = ']';
-    return gbuf_append(b, buf, n);
+    return n;
+}
+
+static enum gis_status point(struct gbuf *b, const double *xy, bool swap, int decimals)
+{
+    char buf[POINT_ROOM];
+
+    return gbuf_append(b, buf, fmt_point(buf, xy, swap, decimals));
+}
+
+/* Points [from, to) of g, comma-separated, written in place in runs of RUN_POINTS (each
+ * run's room asked once); point by point where the buffer cannot give a run's room (near
+ * its cap, so the cap is met exactly where appending would meet it). */
+#define RUN_POINTS 64
+
+static enum gis_status
+points(struct gbuf *b, const struct geom *g, size_t from, size_t to, bool swap, int dec)
+{
+    enum gis_status rc = GIS_OK;
+    size_t i = from;
+
+    while (i < to && rc == GIS_OK) {
+        size_t k = to - i < RUN_POINTS ? to - i : RUN_POINTS, n = 0;
+        char *room = gbuf_room(b, k * (POINT_ROOM + 1));
+        if (!room) {
+            rc = (i > from ? gbuf_append(b, ",", 1) : GIS_OK);
+            if (rc == GIS_OK)
+                rc = point(b, g->coords + 2 * i, swap, dec);
+            i++;
+            continue;
+        }
+        for (size_t j = i; j < i + k; j++) {
+            if (j > from)
+                room[n++] = ',';
+            n += fmt_point(room + n, g->coords + 2 * j, swap, dec);
+        }
+        gbuf_commit(b, n);
+        i += k;
+    }
+    return rc;
 }
 
 static enum gis_status ring(struct gbuf *b, const struct geom *g, size_t r, bool swap, int dec)
 {
     enum gis_status rc = gbuf_append(b, "[", 1);
-    size_t i;
 
-    for (i = g->rings[r]; i < g->rings[r + 1] && rc == GIS_OK; i++) {
-        if (i > g->rings[r])
-            rc = gbuf_append(b, ",", 1);
-        if (rc == GIS_OK)
-            rc = point(b, g->coords + 2 * i, swap, dec);
-    }
+    if (rc == GIS_OK)
+        rc = points(b, g, g->rings[r], g->rings[r + 1], swap, dec);
     return rc == GIS_OK ? gbuf_append(b, "]", 1) : rc;
 }
 

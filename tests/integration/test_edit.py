@@ -542,8 +542,8 @@ class Edit(unittest.TestCase):
         self.deleted("facilities", fac)
         self.assertNotEqual(self.created("facilities", self.facility(name="编号测试")), fac)
 
-    def test_a_schema_6_store_remembers_its_deleted_ids(self):
-        """A store written before schema 7, whose newest facility and place were deleted
+    def test_a_schema_7_store_remembers_its_deleted_ids(self):
+        """A store written before schema 8, whose newest facility and place were deleted
         (the audit names them), is migrated by the first command that opens it and hands
         out neither id again."""
         db = demo_copy("edit-ids")
@@ -563,9 +563,9 @@ class Edit(unittest.TestCase):
                                        method="DELETE", headers=auth)
                 self.assertEqual(status, 204)
             self.assertEqual(srv.stop(), 0)
-        con = connect(db)  # back to schema 6: what the store looked like then
+        con = connect(db)  # back to schema 7: what the store looked like then
         con.executescript("DROP TRIGGER facilities_ids; DROP TRIGGER places_ids; "
-                          "DROP TABLE store_ids; PRAGMA user_version = 6;")
+                          "DROP TABLE store_ids; PRAGMA user_version = 7;")
         con.close()
         with Server(db) as srv:
             auth = {"Authorization": "Bearer " + token, "Content-Type": GEOJSON}

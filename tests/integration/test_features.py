@@ -10,7 +10,7 @@ import time
 import unittest
 import urllib.parse
 
-from civgis_test import ROOT, Server, connect, demo_copy, demo_db, run_client, scratch_dir
+from civgis_test import ROOT, Server, civgis, connect, demo_copy, demo_db, run_client, scratch_dir
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -107,6 +107,53 @@ class Features(unittest.TestCase):
                 self.assertEqual(fc["numberMatched"], want, (layer, box))
                 _, page = self.items(layer, limit=2000, bbox=bbox)
                 self.assertEqual(page["numberReturned"], want, (layer, box))
+
+    def test_bbox_counts_from_the_tree_alone_are_exact(self):
+        # A layer without conditions or history rows (places imported from a file) is
+        # counted from its R*Tree alone, reading only the straddling features; once a
+        # history row exists (a closed copy lying in the box) the count joins the table
+        # again. Both must agree with SpatiaLite, and the probe must use the index.
+        import random
+        d = scratch_dir("tree-count")
+        rnd = random.Random(5)
+        feats = []
+        for i in range(400):
+            x, y = rnd.uniform(108, 111), rnd.uniform(35, 38)
+            w, h = rnd.uniform(0.005, 0.2), rnd.uniform(0.005, 0.2)
+            ring = [[x, y], [x + w, y + h * 0.1], [x + w * 0.6, y + h], [x - w * 0.2, y + h * 0.7], [x, y]]
+            feats.append({"type": "Feature", "properties": {"name": f"地{i}", "kind": "village"},
+                          "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        src = os.path.join(d, "polygons.geojson")
+        with open(src, "w") as f:
+            json.dump({"type": "FeatureCollection", "features": feats}, f)
+        db = os.path.join(d, "places.sqlite")
+        civgis("import", "--db", db, "--target", "places", "--map", "category=kind", src, check=0)
+        boxes = [(109.3, 36.4, 109.7, 36.8), (108.5, 35.5, 110.5, 37.5), (109.0, 36.0, 109.05, 36.05),
+                 (110.1, 36.2, 110.9, 37.3), (100, 20, 120, 50)]
+        con = connect(db)
+        plan = " ".join(r[3] for r in con.execute(
+            "EXPLAIN QUERY PLAN SELECT EXISTS (SELECT 1 FROM places WHERE valid_to IS NOT NULL)"))
+        self.assertIn("places_closed", plan)
+
+        def check(srv):
+            for box in boxes:
+                bbox = ",".join(map(str, box))
+                st, _, fc = srv.get_json(f"/collections/places/items?limit=1&bbox={bbox}")
+                want = con.execute("SELECT count(*) FROM places WHERE valid_to IS NULL AND "
+                                   "ST_Intersects(geom, BuildMbr(?, ?, ?, ?, 4326)) = 1",
+                                   box).fetchone()[0]
+                self.assertEqual((st, fc["numberMatched"]), (200, want), box)
+                self.assertTrue(0 < want, box)
+
+        with Server(db) as srv:
+            check(srv)
+            # A closed copy of every tenth place, as an edit leaves one behind.
+            con.execute("INSERT INTO places (name, category, status, is_synthetic, valid_from, "
+                        "valid_to, geom) SELECT name, category, status, is_synthetic, "
+                        "'2000-01-01', '2001-01-01', geom FROM places WHERE id % 10 = 0")
+            con.commit()
+            check(srv)
+        con.close()
 
     def test_owslib(self):
         from owslib.ogcapi.features import Features as OwsFeatures

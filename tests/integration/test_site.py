@@ -214,6 +214,10 @@ class BadInput(unittest.TestCase):
               "--candidates", "townships", "--p", "13", "--per-county", "2"],
              "infeasible quotas", 1),
             (["--problem", "nonsense"], "--problem", 2),
+            # Too large for the exact model: said so, with what to do (it read "out of
+            # memory for p-median").
+            (["--problem", "pmedian", "--db", db, "--kind", "mutual_aid_home", "--p", "60",
+              "--exact", "--time-limit", "5"], "too large; use the heuristic answer", 1),
         ]
         for args, words, code in cases:
             p = civgis("site", *args)

@@ -19,6 +19,31 @@
 #include "strset.h"
 #include "utf8.h"
 
+/* gbuf_room: space past the end to write in place, counted by gbuf_commit; past the cap
+ * it is refused without touching the buffer or its status. */
+static void test_gbuf_room(void **state)
+{
+    struct gbuf b;
+    char *p;
+
+    (void)state;
+    gbuf_init(&b, 10);
+    assert_int_equal(gbuf_puts(&b, "ab"), GIS_OK);
+    assert_null(gbuf_room(&b, 9));
+    assert_int_equal(gbuf_status(&b), GIS_OK);
+    assert_string_equal(b.data, "ab");
+    p = gbuf_room(&b, 8);
+    assert_non_null(p);
+    memcpy(p, "cdefghij", 8);
+    gbuf_commit(&b, 3);
+    assert_string_equal(b.data, "abcde");
+    assert_int_equal(b.len, 5);
+    assert_int_equal(gbuf_puts(&b, "fghij"), GIS_OK);
+    assert_int_equal(gbuf_puts(&b, "k"), GIS_ERR_TOO_LARGE);
+    assert_null(gbuf_room(&b, 0)); /* a sticky error: no room at all */
+    gbuf_free(&b);
+}
+
 static void test_gbuf_cap_is_hard(void **state)
 {
     struct gbuf b;
@@ -157,10 +182,15 @@ static void test_log_msg_one_line(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gbuf_cap_is_hard), cmocka_unit_test(test_gbuf_grows),
-        cmocka_unit_test(test_json_escape),      cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_strset),           cmocka_unit_test(test_status),
-        cmocka_unit_test(test_log_quote),        cmocka_unit_test(test_log_msg_one_line),
+        cmocka_unit_test(test_gbuf_cap_is_hard),
+        cmocka_unit_test(test_gbuf_room),
+        cmocka_unit_test(test_gbuf_grows),
+        cmocka_unit_test(test_json_escape),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_strset),
+        cmocka_unit_test(test_status),
+        cmocka_unit_test(test_log_quote),
+        cmocka_unit_test(test_log_msg_one_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -146,6 +146,130 @@ static void test_geodesic_distances(void **state)
     assert_true(geodist_distance(&gm, 109.5, 36.6, 109.5, 36.6) == 0.0);
 }
 
+/* A deterministic uniform draw in [lo, hi) (xorshift64*). */
+static double draw(uint64_t *state, double lo, double hi)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return lo + (hi - lo) * (double)((*state * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+/* The geodesic metric's cheap distance keeps within its stated error, with a margin of
+ * 25 (the error it states is 1e-4 of the distance; it must stay within 4e-6), on random
+ * pairs up to 10 km apart at every latitude it serves, across the antimeridian too; and
+ * says nothing (an infinite error) beyond 10 km or 80 degrees. */
+static void test_geodesic_approx_within_its_error(void **state)
+{
+    struct geodist_metric gm;
+    const struct plan_metric *m = &gm.metric;
+    uint64_t seed = 42;
+    double worst = 0;
+
+    (void)state;
+    geodist_metric_init(&gm);
+    for (int k = 0; k < 200000; k++) {
+        double a[2] = {draw(&seed, -180, 180), draw(&seed, -80, 80)}, b[2], azi, err;
+        geod_direct(&gm.geod, a[1], a[0], draw(&seed, 0, 360), draw(&seed, 0.01, 10000), &b[1],
+                    &b[0], &azi);
+        if (fabs(b[1]) > 80)
+            continue;
+        double exact = m->distance(m, a, b), d = m->approx(m, a, b, &err);
+        if (exact > 10000 * (1 - 1e-4))
+            continue;
+        assert_true(isfinite(err));
+        assert_true(fabs(d - exact) <= err / 25);
+        worst = fmax(worst, fabs(d - exact) / exact);
+    }
+    print_message("cheap geodesic: worst relative error %.2e\n", worst);
+    {
+        double a[2] = {109.5, 36.6}, far[2] = {109.5, 36.8}, polar[2] = {10, 80.5},
+               polar2[2] = {10.001, 80.5}, err;
+        (void)m->approx(m, a, far, &err); /* 22 km */
+        assert_true(isinf(err));
+        (void)m->approx(m, polar, polar2, &err);
+        assert_true(isinf(err));
+    }
+}
+
+/* The grid's bounds hold for the geodesic metric: dx * min_m_per_x and dy * min_m_per_y
+ * never exceed the distance, dx * max_m_per_x + dy * max_m_per_y never falls below it. */
+static void test_geodesic_bounds_hold(void **state)
+{
+    struct geodist_metric gm;
+    const struct plan_metric *m = &gm.metric;
+    uint64_t seed = 7;
+
+    (void)state;
+    geodist_metric_init(&gm);
+    for (int k = 0; k < 100000; k++) {
+        double a[2] = {draw(&seed, -180, 180), draw(&seed, -89, 89)};
+        double b[2] = {a[0] + draw(&seed, -0.5, 0.5),
+                       fmax(-89.9, fmin(89.9, a[1] + draw(&seed, -0.5, 0.5)))};
+        double lo = fmin(a[1], b[1]), hi = fmax(a[1], b[1]);
+        double dx = fabs(a[0] - b[0]), dy = fabs(a[1] - b[1]), d = m->distance(m, a, b);
+        assert_true(dx * m->min_m_per_x(m, lo, hi) <= d);
+        assert_true(dy * m->min_m_per_y(m) <= d);
+        assert_true(dx * m->max_m_per_x(m, lo, hi) + dy * m->max_m_per_y(m) >= d);
+    }
+}
+
+/* With the geodesic metric (cheap distance, two-pass nearest search), every point's
+ * nearest, its distance and its count in reach equal a brute force over exact
+ * distances, facilities placed on and within a millimetre of the reach included. */
+static void test_geodesic_matches_brute_force(void **state)
+{
+    struct geodist_metric gm;
+    const struct plan_metric *m = &gm.metric;
+    enum {
+        ND = 3000,
+        NF = 400
+    };
+    static double dxy[2 * ND], fxy[2 * NF], w[ND], reach[NF];
+    uint64_t seed = 99;
+    struct coverage_result r;
+    struct gis_error err = {0};
+
+    (void)state;
+    geodist_metric_init(&gm);
+    for (size_t j = 0; j < NF; j++) {
+        fxy[2 * j] = draw(&seed, 109.0, 110.0);
+        fxy[2 * j + 1] = draw(&seed, 36.0, 37.0);
+        reach[j] = j % 3 ? 2000 : 5000;
+    }
+    for (size_t i = 0; i < ND; i++) {
+        double azi;
+        w[i] = 1;
+        if (i % 4 == 0) { /* on the rim of facility i / 4 (within a millimetre) */
+            size_t j = (i / 4) % NF;
+            geod_direct(&gm.geod, fxy[2 * j + 1], fxy[2 * j], draw(&seed, 0, 360),
+                        reach[j] + draw(&seed, -1e-3, 1e-3), &dxy[2 * i + 1], &dxy[2 * i], &azi);
+        } else {
+            dxy[2 * i] = draw(&seed, 108.9, 110.1);
+            dxy[2 * i + 1] = draw(&seed, 35.9, 37.1);
+        }
+    }
+    struct coverage_input in = {m, ND, dxy, w, NF, fxy, reach, NULL, 2};
+    assert_int_equal(coverage_run(&in, &r, &err), GIS_OK);
+    for (size_t i = 0; i < ND; i++) {
+        double best = INFINITY;
+        int64_t arg = -1;
+        uint32_t within = 0;
+        for (size_t j = 0; j < NF; j++) {
+            double d = m->distance(m, dxy + 2 * i, fxy + 2 * j);
+            if (d < best) {
+                best = d;
+                arg = (int64_t)j;
+            }
+            within += d <= reach[j];
+        }
+        assert_int_equal(r.points[i].nearest, arg);
+        assert_true(r.points[i].nearest_m == best);
+        assert_int_equal(r.points[i].n_within, within);
+    }
+    coverage_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +280,9 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_matches_brute_force),
         cmocka_unit_test(test_geodesic_distances),
+        cmocka_unit_test(test_geodesic_approx_within_its_error),
+        cmocka_unit_test(test_geodesic_bounds_hold),
+        cmocka_unit_test(test_geodesic_matches_brute_force),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

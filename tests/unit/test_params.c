@@ -189,6 +189,49 @@ static void test_geojson_from_wkb(void **state)
     geom_free(&g);
 }
 
+/* A ring longer than a run of points written in place renders as the reference writer
+ * spells each point; and a cap exactly the answer's length holds it (the writer falls
+ * back to appending point by point near the cap), one byte less refuses it. */
+static void test_long_ring_in_place_and_at_the_cap(void **state)
+{
+    enum {
+        N = 1000
+    };
+    struct geom g;
+    struct gbuf b, want;
+    char num[64];
+    size_t i;
+
+    (void)state;
+    geom_init(&g);
+    g.type = GEOM_LINESTRING;
+    assert_int_equal(geom_start_part(&g), GIS_OK);
+    assert_int_equal(geom_start_ring(&g), GIS_OK);
+    gbuf_init(&want, 1 << 20);
+    gbuf_puts(&want, "{\"type\":\"LineString\",\"coordinates\":[");
+    for (i = 0; i < N; i++) {
+        double x = 109.0 + (double)i * 0.0012345678, y = -36.5 - (double)i * 0.00098765;
+        assert_int_equal(geom_add_point(&g, x, y), GIS_OK);
+        gbuf_puts(&want, i ? ",[" : "[");
+        gbuf_append(&want, num, reference_double(num, x, 7));
+        gbuf_puts(&want, ",");
+        gbuf_append(&want, num, reference_double(num, y, 7));
+        gbuf_puts(&want, "]");
+    }
+    gbuf_puts(&want, "]}");
+    geom_finish(&g);
+    for (size_t cap = want.len - 1; cap <= want.len + 1; cap++) {
+        gbuf_init(&b, cap);
+        enum gis_status rc = render_geojson_geometry(&b, &g, NULL, false, 7, NULL);
+        assert_int_equal(rc, cap < want.len ? GIS_ERR_TOO_LARGE : GIS_OK);
+        if (rc == GIS_OK)
+            assert_string_equal(b.data, want.data);
+        gbuf_free(&b);
+    }
+    gbuf_free(&want);
+    geom_free(&g);
+}
+
 /* geom_intersects_box against cases with known answers (OGC Intersects, closed sets). */
 static void test_box_intersects(void **state)
 {
@@ -300,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_crs),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_numbers_match_reference),
+        cmocka_unit_test(test_long_ring_in_place_and_at_the_cap),
         cmocka_unit_test(test_geojson_from_wkb),
         cmocka_unit_test(test_box_intersects),
         cmocka_unit_test(test_accept),

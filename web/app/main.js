@@ -397,10 +397,7 @@ async function main() {
     map.getCanvas().style.cursor = map.queryRenderedFeatures(e.point, { layers: l }).length ? "pointer" : "";
   });
   map.once("load", () => { civgis.timing.load = performance.now(); });
-  // Ready (body[data-ready], which the browser test waits for) once the base map has
-  // been drawn and the panels are set up: on a slow server the first render can come
-  // before /collections has answered, and the layer list would still be empty.
-  const drawn = new Promise((resolve) => map.once("idle", () => {
+  const firstRender = new Promise((resolve) => map.once("idle", () => {
     // The base map drawn for the first time: every tile of the view loaded and rendered.
     civgis.timing.firstRender = performance.now();
     resolve();
@@ -418,7 +415,9 @@ async function main() {
   initEdit(map);
   initDivisionOps(map);
   initHistory(map);
-  await drawn;
+  // Ready for a person (and the browser test) once the base map is drawn and the panels
+  // and layer list are built: on a slow server the first idle can come before the list.
+  await firstRender;
   document.body.dataset.ready = "1";
 }
 
