@@ -194,10 +194,19 @@ edit__exists(struct store *st, const char *sql, const char *key, bool *out, stru
     return rc;
 }
 
-void edit_problem_add(struct edit_problems *p, const char *property, const char *fmt, ...)
+static void problem_vadd(struct edit_problems *p,
+                         const struct edit_place *at,
+                         const char *property,
+                         const char *fmt,
+                         va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void problem_vadd(struct edit_problems *p,
+                         const struct edit_place *at,
+                         const char *property,
+                         const char *fmt,
+                         va_list ap)
 {
     struct edit_problem *item;
-    va_list ap;
 
     if (p->n == EDIT_MAX_PROBLEMS) {
         p->n_omitted++;
@@ -205,8 +214,33 @@ void edit_problem_add(struct edit_problems *p, const char *property, const char 
     }
     item = &p->items[p->n++];
     snprintf(item->property, sizeof item->property, "%s", property ? property : "");
-    va_start(ap, fmt);
     vsnprintf(item->msg, sizeof item->msg, fmt, ap);
+    item->has_place = at != NULL;
+    if (at)
+        item->place = *at;
+    else
+        memset(&item->place, 0, sizeof item->place);
+}
+
+void edit_problem_add(struct edit_problems *p, const char *property, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    problem_vadd(p, NULL, property, fmt, ap);
+    va_end(ap);
+}
+
+void edit_problem_add_at(struct edit_problems *p,
+                         const struct edit_place *at,
+                         const char *property,
+                         const char *fmt,
+                         ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    problem_vadd(p, at, property, fmt, ap);
     va_end(ap);
 }
 
@@ -675,25 +709,30 @@ static enum gis_status run_sql(struct edit *e, const char *sql, struct gis_error
     return rc;
 }
 
-/* A facility id: the next F-number after the largest. */
-static enum gis_status next_facility_id(struct edit *e, struct gis_error *err)
+/* A new feature's id: the one after the largest ever written to the table (store_ids,
+ * schema 9: never lowered by a delete, so no id names two features in the audit): the
+ * next F-number of a facility, the next rowid of a place. */
+static enum gis_status next_id(struct edit *e, struct gis_error *err)
 {
-    static const char sql[] = "SELECT 'F' || printf('%04d', COALESCE(max(CAST(substr(fid, 2) AS "
-                              "INTEGER)), 0) + 1) FROM facilities WHERE fid GLOB 'F[0-9]*'";
+    static const char sql_facility[] =
+        "SELECT 'F' || printf('%04d', last + 1) FROM store_ids WHERE name = 'facilities'";
+    static const char sql_place[] = "SELECT last + 1 FROM store_ids WHERE name = 'places'";
     sqlite3_stmt *s;
-    enum gis_status rc = store__stmt(e->st, sql, &s, err);
+    enum gis_status rc =
+        store__stmt(e->st, e->tab->target == EDIT_FACILITIES ? sql_facility : sql_place, &s, err);
 
     if (rc != GIS_OK)
         return rc;
     if (sqlite3_step(s) == SQLITE_ROW)
         snprintf(e->after.fid, sizeof e->after.fid, "%s", sqlite3_column_text(s, 0));
     else
-        rc = store__fail(e->st, err, "numbering the facility");
+        rc = store__fail(e->st, err, "numbering the feature");
     store__done(s);
     return rc;
 }
 
-/* The fid a create gives: the code, a reused id, or a new one. */
+/* The fid a create gives: the code, a reused id (a revert of a delete, an import's), or
+ * a new one. */
 static enum gis_status create_id(struct edit *e, struct gis_error *err)
 {
     if (e->tab->target == EDIT_DIVISIONS) {
@@ -704,19 +743,15 @@ static enum gis_status create_id(struct edit *e, struct gis_error *err)
         snprintf(e->after.fid, sizeof e->after.fid, "%s", e->in->fid);
         return GIS_OK;
     }
-    return e->tab->target == EDIT_FACILITIES ? next_facility_id(e, err) : GIS_OK;
+    return e->tab->target == EDIT_FACILITIES || e->tab->target == EDIT_PLACES ? next_id(e, err)
+                                                                              : GIS_OK;
 }
 
 static enum gis_status write_create(struct edit *e, struct gis_error *err)
 {
     enum gis_status rc = create_id(e, err);
 
-    if (rc == GIS_OK)
-        rc = run_write(e, insert_sql, err);
-    if (rc == GIS_OK && e->tab->target == EDIT_PLACES && !e->after.fid[0])
-        snprintf(e->after.fid, sizeof e->after.fid, "%lld",
-                 (long long)sqlite3_last_insert_rowid(store__db(e->st)));
-    return rc;
+    return rc == GIS_OK ? run_write(e, insert_sql, err) : rc;
 }
 
 /* A division's change: on the day its version began, that version is corrected in place;

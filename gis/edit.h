@@ -126,9 +126,20 @@ struct edit_input {
     double seat_lon, seat_lat;
 };
 
+/* Where a problem lies, in CRS84: a point of it (on an overlap, on the part outside, at
+ * a self-intersection, the seat or facility itself) and, when it concerns an area, that
+ * area's extent, so a map can show it. */
+struct edit_place {
+    double lon, lat;
+    bool has_extent;
+    double min_lon, min_lat, max_lon, max_lat;
+};
+
 struct edit_problem {
     char property[32]; /* "" when the problem is not one property's */
     char msg[GIS_ERROR_MSG_MAX];
+    bool has_place; /* where it lies is known: */
+    struct edit_place place;
 };
 
 /* Every reason a write was rejected; the first EDIT_MAX_PROBLEMS are kept. */
@@ -179,6 +190,13 @@ void edit_free(struct edit *e);
 /* Adds a problem (property may be NULL); kept in order, counted past the limit. */
 void edit_problem_add(struct edit_problems *p, const char *property, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The same for a problem that lies at a place (NULL: unknown, as edit_problem_add). */
+void edit_problem_add_at(struct edit_problems *p,
+                         const struct edit_place *at,
+                         const char *property,
+                         const char *fmt,
+                         ...) __attribute__((format(printf, 4, 5)));
 
 /* The EPSG code of the WGS 84 UTM zone of (lon, lat): 326zz north, 327zz south. Pure. */
 int edit_utm_epsg(double lon, double lat);

@@ -117,21 +117,44 @@ enum gis_status edit__group_touch(struct edit_group *g, const char *code, struct
     return rc;
 }
 
+/* Where a coverage problem lies: its point, and the extent of its polygon. */
+static void problem_place(const struct division_problem *d, struct edit_place *out)
+{
+    OGRGeometryH g = d->geojson ? OGR_G_CreateGeometryFromJson(d->geojson) : NULL;
+    OGREnvelope env;
+
+    memset(out, 0, sizeof *out);
+    out->lon = d->lon;
+    out->lat = d->lat;
+    if (!g)
+        return;
+    OGR_G_GetEnvelope(g, &env);
+    OGR_G_DestroyGeometry(g);
+    out->min_lon = env.MinX;
+    out->min_lat = env.MinY;
+    out->max_lon = env.MaxX;
+    out->max_lat = env.MaxY;
+    out->has_extent = env.MaxX > env.MinX || env.MaxY > env.MinY;
+}
+
 static void describe(struct edit_problems *p, const struct division_problem *d, double tol)
 {
     const char *kind = division_problem_kind_name(d->kind);
+    struct edit_place at;
 
+    problem_place(d, &at);
     if (d->kind == DIVISION_PROBLEM_SEAT_OUTSIDE)
-        edit_problem_add(p, "geometry", "the seat of %s lies outside %s (%s) at %.6f %.6f",
-                         d->codes[0], d->codes[1], d->detail, d->lon, d->lat);
+        edit_problem_add_at(p, &at, "geometry", "the seat of %s lies outside %s (%s) at %.6f %.6f",
+                            d->codes[0], d->codes[1], d->detail, d->lon, d->lat);
     else if (d->kind == DIVISION_PROBLEM_OVERLAP)
-        edit_problem_add(p, "geometry",
-                         "%s and %s would overlap by %.1f m² (wider than %g m) at %.6f %.6f",
-                         d->codes[0], d->codes[1], d->area_m2, tol, d->lon, d->lat);
+        edit_problem_add_at(p, &at, "geometry",
+                            "%s and %s would overlap by %.1f m² (wider than %g m) at %.6f %.6f",
+                            d->codes[0], d->codes[1], d->area_m2, tol, d->lon, d->lat);
     else
-        edit_problem_add(
-            p, "geometry", "a new %s of %.1f m² in %s%s%s (wider than %g m) at %.6f %.6f", kind,
-            d->area_m2, d->parent, d->codes[0][0] ? " by " : "", d->codes[0], tol, d->lon, d->lat);
+        edit_problem_add_at(p, &at, "geometry",
+                            "a new %s of %.1f m² in %s%s%s (wider than %g m) at %.6f %.6f", kind,
+                            d->area_m2, d->parent, d->codes[0][0] ? " by " : "", d->codes[0], tol,
+                            d->lon, d->lat);
 }
 
 static enum gis_status check_one(struct edit_group *g,

@@ -60,6 +60,57 @@ bool edit_date_parse(const char *text, char out[11])
     return true;
 }
 
+/* A problem's place from columns first .. first + 5 of s's row: a point's longitude and
+ * latitude, then the extent of the area it concerns (NULL, or a single point: none).
+ * false when there is no point. */
+static bool place_of_row(sqlite3_stmt *s, int first, struct edit_place *out)
+{
+    int i;
+
+    if (sqlite3_column_count(s) < first + 2 || sqlite3_column_type(s, first) == SQLITE_NULL ||
+        sqlite3_column_type(s, first + 1) == SQLITE_NULL)
+        return false;
+    memset(out, 0, sizeof *out);
+    out->lon = sqlite3_column_double(s, first);
+    out->lat = sqlite3_column_double(s, first + 1);
+    if (sqlite3_column_count(s) < first + 6)
+        return true;
+    for (i = first + 2; i < first + 6; i++)
+        if (sqlite3_column_type(s, i) == SQLITE_NULL)
+            return true;
+    out->min_lon = sqlite3_column_double(s, first + 2);
+    out->min_lat = sqlite3_column_double(s, first + 3);
+    out->max_lon = sqlite3_column_double(s, first + 4);
+    out->max_lat = sqlite3_column_double(s, first + 5);
+    out->has_extent = out->max_lon > out->min_lon || out->max_lat > out->min_lat;
+    return true;
+}
+
+/* Grows a's extent by place b (a point alone counts as its own extent) and gives a b's
+ * point when it has none (*has_a false). */
+static void place_join(struct edit_place *a, bool *has_a, const struct edit_place *b)
+{
+    if (!*has_a) {
+        *a = *b;
+        *has_a = true;
+        return;
+    }
+    if (!a->has_extent) {
+        a->min_lon = a->max_lon = a->lon;
+        a->min_lat = a->max_lat = a->lat;
+    }
+    a->min_lon = fmin(a->min_lon, b->has_extent ? b->min_lon : b->lon);
+    a->min_lat = fmin(a->min_lat, b->has_extent ? b->min_lat : b->lat);
+    a->max_lon = fmax(a->max_lon, b->has_extent ? b->max_lon : b->lon);
+    a->max_lat = fmax(a->max_lat, b->has_extent ? b->max_lat : b->lat);
+    a->has_extent = a->max_lon > a->min_lon || a->max_lat > a->min_lat;
+}
+
+/* The SQL of place_of_row's six columns for a geometry expression G in EPSG:4326. */
+#define LOCATION_COLUMNS(G)                                                                        \
+    "X(ST_PointOnSurface(" G ")), Y(ST_PointOnSurface(" G ")), MbrMinX(" G "), MbrMinY(" G         \
+    "), MbrMaxX(" G "), MbrMaxY(" G ")"
+
 /* ---------------------------------------------------------------- properties */
 
 static bool number_integral(const char *text, long long *out)
@@ -227,20 +278,28 @@ static enum geom_class target_class(enum edit_target t)
     return t == EDIT_FACILITIES || t == EDIT_DEMAND ? GEOM_POINT : GEOM_ANY;
 }
 
-/* SpatiaLite's reason (GEOS) why g is invalid. */
-static void invalid_reason(struct edit *e, OGRGeometryH g, char *out, size_t size)
+/* SpatiaLite's reason (GEOS) why g is invalid, and where (GEOS's point of it, in g's
+ * coordinates). out_has_at: whether that point is known. */
+static void invalid_reason(
+    struct edit *e, OGRGeometryH g, char *out, size_t size, struct edit_place *at, bool *out_has_at)
 {
+    static const char sql[] = "SELECT ST_IsValidReason(g), X(d), Y(d) FROM (SELECT g, "
+                              "ST_IsValidDetail(g) AS d FROM (SELECT GeomFromWKB(?1, 4326) AS g))";
     unsigned char *wkb = NULL;
     size_t n = 0;
     sqlite3_stmt *s;
 
     snprintf(out, size, "invalid");
+    *out_has_at = false;
     if (import__wkb(g, &wkb, &n, NULL) != GIS_OK)
         return;
-    if (store__stmt(e->st, "SELECT ST_IsValidReason(GeomFromWKB(?1, 4326))", &s, NULL) == GIS_OK) {
+    if (store__stmt(e->st, sql, &s, NULL) == GIS_OK) {
         sqlite3_bind_blob(s, 1, wkb, (int)n, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-            snprintf(out, size, "%s", sqlite3_column_text(s, 0));
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            if (sqlite3_column_text(s, 0))
+                snprintf(out, size, "%s", sqlite3_column_text(s, 0));
+            *out_has_at = place_of_row(s, 1, at);
+        }
         store__done(s);
     }
     free(wkb);
@@ -288,6 +347,8 @@ prepare_geometry(struct edit *e, OGRGeometryH src, struct edit_problems *p, stru
     bool is_repaired = false, is_point = false;
     enum gis_status rc = GIS_OK;
     char why[200];
+    struct edit_place at;
+    bool has_at;
 
     if (e->in->crs && crs_transform_new(e->in->crs, "EPSG:4326", &xf, &gerr) != GIS_OK) {
         edit_problem_add(p, "geometry", "Content-Crs: %s", gerr.msg);
@@ -307,10 +368,11 @@ prepare_geometry(struct edit *e, OGRGeometryH src, struct edit_problems *p, stru
         return GIS_OK;
     }
     if (is_repaired && !e->in->is_repair) {
-        invalid_reason(e, src, why, sizeof why);
-        edit_problem_add(p, "geometry", "the geometry is invalid (%s); %s", why,
-                         e->in->hint_repair ? e->in->hint_repair
-                                            : "send repair=true to have it repaired");
+        invalid_reason(e, src, why, sizeof why, &at, &has_at);
+        /* Where: in longitude/latitude only when the geometry came in them. */
+        edit_problem_add_at(
+            p, has_at && !e->in->crs ? &at : NULL, "geometry", "the geometry is invalid (%s); %s",
+            why, e->in->hint_repair ? e->in->hint_repair : "send repair=true to have it repaired");
         OGR_G_DestroyGeometry(g);
         return GIS_OK;
     }
@@ -328,23 +390,13 @@ static OGRGeometryH from_wkb(const unsigned char *wkb, size_t n)
     return g;
 }
 
-/* A division's seat given beside its polygon (an import's seat_lon/seat_lat): a point
- * in longitude/latitude inside the polygon, within the tolerance. */
-static enum gis_status check_seat(struct edit *e, struct edit_problems *p, struct gis_error *err)
+/* Whether the seat given is a point in longitude/latitude beside a polygon (a problem
+ * added if not). */
+static bool seat_is_usable(const struct edit *e, struct edit_problems *p)
 {
-    static const char sql[] =
-        "SELECT CASE WHEN ST_Covers(GeomFromWKB(?1, 4326), GeomFromWKB(?2, 4326)) THEN 1 ELSE "
-        "ST_Covers(ST_Buffer(ST_Transform(GeomFromWKB(?1, 4326), ?3), ?4), "
-        "ST_Transform(GeomFromWKB(?2, 4326), ?3)) END";
-    OGRGeometryH seat;
-    sqlite3_stmt *s;
-    enum gis_status rc;
-    bool is_point, is_ok;
+    OGRGeometryH seat = from_wkb(e->in->seat_wkb, e->in->seat_wkb_n);
+    bool is_point = seat && wkbFlatten(OGR_G_GetGeometryType(seat)) == wkbPoint, is_ok;
 
-    if (!e->in->seat_wkb || !e->geom)
-        return GIS_OK; /* no seat, or the geometry was refused already */
-    seat = from_wkb(e->in->seat_wkb, e->in->seat_wkb_n);
-    is_point = seat && wkbFlatten(OGR_G_GetGeometryType(seat)) == wkbPoint;
     if (!is_point)
         edit_problem_add(p, "seat", "the seat must be a point");
     if (is_point && e->is_point)
@@ -352,8 +404,24 @@ static enum gis_status check_seat(struct edit *e, struct edit_problems *p, struc
     is_ok = is_point && !e->is_point && is_lonlat(e, seat, p);
     if (seat)
         OGR_G_DestroyGeometry(seat);
-    if (!is_ok)
-        return GIS_OK;
+    return is_ok;
+}
+
+/* A division's seat given beside its polygon (an import's seat_lon/seat_lat): a point
+ * in longitude/latitude inside the polygon, within the tolerance. */
+static enum gis_status check_seat(struct edit *e, struct edit_problems *p, struct gis_error *err)
+{
+    static const char sql[] =
+        "SELECT CASE WHEN ST_Covers(GeomFromWKB(?1, 4326), GeomFromWKB(?2, 4326)) THEN 1 ELSE "
+        "ST_Covers(ST_Buffer(ST_Transform(GeomFromWKB(?1, 4326), ?3), ?4), "
+        "ST_Transform(GeomFromWKB(?2, 4326), ?3)) END, X(GeomFromWKB(?2, 4326)), "
+        "Y(GeomFromWKB(?2, 4326))";
+    struct edit_place at;
+    sqlite3_stmt *s;
+    enum gis_status rc;
+
+    if (!e->in->seat_wkb || !e->geom || !seat_is_usable(e, p))
+        return GIS_OK; /* no seat, the geometry was refused already, or the seat was */
     rc = store__stmt(e->st, sql, &s, err);
     if (rc != GIS_OK)
         return rc;
@@ -362,7 +430,8 @@ static enum gis_status check_seat(struct edit *e, struct edit_problems *p, struc
     sqlite3_bind_int(s, 3, e->epsg);
     sqlite3_bind_double(s, 4, e->tol);
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 0)
-        edit_problem_add(p, "seat", "the seat lies more than %g m outside the division", e->tol);
+        edit_problem_add_at(p, place_of_row(s, 1, &at) ? &at : NULL, "seat",
+                            "the seat lies more than %g m outside the division", e->tol);
     store__done(s);
     e->seat_wkb = malloc(e->in->seat_wkb_n);
     if (!e->seat_wkb)
@@ -464,18 +533,29 @@ inside_division(struct edit *e, const char *code, int *out, struct gis_error *er
     return rc;
 }
 
-/* Runs a statement listing division codes (col 0) and joins up to MAX_LISTED into out. */
-static enum gis_status
-list_codes(struct edit *e, sqlite3_stmt *s, char *out, size_t size, struct gis_error *err)
+/* Runs a statement listing division codes (col 0), each with the place of its problem
+ * (cols 1..6, place_of_row), and joins up to MAX_LISTED codes into out and their places
+ * into *at (*has_at: whether any is known). */
+static enum gis_status list_codes(struct edit *e,
+                                  sqlite3_stmt *s,
+                                  char *out,
+                                  size_t size,
+                                  struct edit_place *at,
+                                  bool *has_at,
+                                  struct gis_error *err)
 {
     size_t used = 0, k = 0;
+    struct edit_place one;
     int step;
 
     out[0] = '\0';
+    *has_at = false;
     while ((step = sqlite3_step(s)) == SQLITE_ROW && k < MAX_LISTED) {
         int n = snprintf(out + used, size - used, "%s%s", k ? ", " : "",
                          (const char *)sqlite3_column_text(s, 0));
         used += n > 0 && (size_t)n < size - used ? (size_t)n : 0;
+        if (place_of_row(s, 1, &one))
+            place_join(at, has_at, &one);
         k++;
     }
     store__done(s);
@@ -484,16 +564,27 @@ list_codes(struct edit *e, sqlite3_stmt *s, char *out, size_t size, struct gis_e
     return GIS_OK;
 }
 
-static enum gis_status overlapping_siblings(
-    struct edit *e, const struct division_code *dc, char *out, size_t size, struct gis_error *err)
+/* The siblings the new polygon overlaps by more than the tolerance, each with where:
+ * their intersection, eroded by half the tolerance (what is left is the overlap that
+ * counts), worked out once per neighbour (MATERIALIZED). */
+static enum gis_status overlapping_siblings(struct edit *e,
+                                            const struct division_code *dc,
+                                            char *out,
+                                            size_t size,
+                                            struct edit_place *at,
+                                            bool *has_at,
+                                            struct gis_error *err)
 {
     static const char sql[] =
         "WITH u AS MATERIALIZED (SELECT GeomFromWKB(?1, 4326) AS g, "
-        "ST_Transform(GeomFromWKB(?1, 4326), ?3) AS gu) "
-        "SELECT s.code FROM divisions s, u WHERE s.parent_code IS ?5 AND s.level = ?6 AND "
-        "s.code <> ?7 AND s.valid_to IS NULL AND s.geom IS NOT NULL AND MbrIntersects(s.geom, u.g) "
-        "AND ST_Intersects(s.geom, u.g) AND COALESCE(ST_Area(ST_Buffer(ST_Intersection("
-        "ST_Transform(s.geom, ?3), u.gu), -?4 / 2.0)), 0) > 0 ORDER BY s.code";
+        "ST_Transform(GeomFromWKB(?1, 4326), ?3) AS gu), "
+        "o AS MATERIALIZED (SELECT s.code AS code, ST_Buffer(ST_Intersection(ST_Transform("
+        "s.geom, ?3), u.gu), -?4 / 2.0) AS x FROM divisions s, u WHERE s.parent_code IS ?5 AND "
+        "s.level = ?6 AND s.code <> ?7 AND s.valid_to IS NULL AND s.geom IS NOT NULL AND "
+        "MbrIntersects(s.geom, u.g) AND ST_Intersects(s.geom, u.g)), "
+        "w AS MATERIALIZED (SELECT code, ST_Transform(x, 4326) AS w FROM o WHERE "
+        "COALESCE(ST_Area(x), 0) > 0) "
+        "SELECT code, " LOCATION_COLUMNS("w") " FROM w ORDER BY code";
     sqlite3_stmt *s;
     enum gis_status rc = store__stmt(e->st, sql, &s, err);
 
@@ -504,18 +595,28 @@ static enum gis_status overlapping_siblings(
         sqlite3_bind_text(s, 5, dc->parent, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 6, (int)dc->level);
     sqlite3_bind_text(s, 7, dc->code, -1, SQLITE_TRANSIENT);
-    return list_codes(e, s, out, size, err);
+    return list_codes(e, s, out, size, at, has_at, err);
 }
 
-static enum gis_status
-children_outside(struct edit *e, const char *code, char *out, size_t size, struct gis_error *err)
+/* The children the new boundary leaves outside by more than the tolerance, each with
+ * where: its part outside (a seat: itself). */
+static enum gis_status children_outside(struct edit *e,
+                                        const char *code,
+                                        char *out,
+                                        size_t size,
+                                        struct edit_place *at,
+                                        bool *has_at,
+                                        struct gis_error *err)
 {
     static const char sql[] =
         "WITH u AS MATERIALIZED (SELECT GeomFromWKB(?1, 4326) AS g, "
-        "ST_Buffer(ST_Transform(GeomFromWKB(?1, 4326), ?3), ?4) AS b) "
-        "SELECT c.code FROM divisions c, u WHERE c.parent_code = ?5 AND c.valid_to IS NULL AND "
-        "COALESCE(c.geom, c.seat) IS NOT NULL AND NOT (ST_Covers(u.g, COALESCE(c.geom, c.seat)) "
-        "OR ST_Covers(u.b, ST_Transform(COALESCE(c.geom, c.seat), ?3))) ORDER BY c.code";
+        "ST_Buffer(ST_Transform(GeomFromWKB(?1, 4326), ?3), ?4) AS b), "
+        "w AS MATERIALIZED (SELECT c.code AS code, ST_Transform(ST_Difference(ST_Transform("
+        "COALESCE(c.geom, c.seat), ?3), u.b), 4326) AS w FROM divisions c, u WHERE "
+        "c.parent_code = ?5 AND c.valid_to IS NULL AND COALESCE(c.geom, c.seat) IS NOT NULL AND "
+        "NOT (ST_Covers(u.g, COALESCE(c.geom, c.seat)) OR ST_Covers(u.b, "
+        "ST_Transform(COALESCE(c.geom, c.seat), ?3)))) "
+        "SELECT code, " LOCATION_COLUMNS("w") " FROM w ORDER BY code";
     sqlite3_stmt *s;
     enum gis_status rc = store__stmt(e->st, sql, &s, err);
 
@@ -523,8 +624,48 @@ children_outside(struct edit *e, const char *code, char *out, size_t size, struc
         return rc;
     bind_judged(e, s);
     sqlite3_bind_text(s, 5, code, -1, SQLITE_TRANSIENT);
-    return list_codes(e, s, out, size, err);
+    return list_codes(e, s, out, size, at, has_at, err);
 }
+
+/* Runs sql, which reads the judged geometry (bind_judged) and division ?5 (code, may be
+ * NULL), for the place of a problem in its first row. out_has: whether it found one. */
+static void
+locate(struct edit *e, const char *sql, const char *code, struct edit_place *out, bool *out_has)
+{
+    sqlite3_stmt *s;
+
+    *out_has = false;
+    if (store__stmt(e->st, sql, &s, NULL) != GIS_OK)
+        return;
+    bind_judged(e, s);
+    if (code)
+        sqlite3_bind_text(s, 5, code, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *out_has = place_of_row(s, 0, out);
+    store__done(s);
+}
+
+/* Where a polygon reaches outside division ?5: its part beyond the tolerance. */
+static const char SQL_OUTSIDE_PLACE[] =
+    "WITH w AS MATERIALIZED (SELECT ST_Transform(ST_Difference(ST_Transform(GeomFromWKB(?1, "
+    "4326), ?3), ST_Buffer(ST_Transform(p.geom, ?3), ?4)), 4326) AS w FROM divisions p WHERE "
+    "p.code = ?5 AND p.valid_to IS NULL) "
+    "SELECT " LOCATION_COLUMNS("w") " FROM w";
+
+/* Where the division or place ?5 is (the sibling that has the name already): a
+ * division's seat and extent, a place's geometry. */
+static const char SQL_DIVISION_PLACE[] =
+    "SELECT X(p), Y(p), MbrMinX(geom), MbrMinY(geom), MbrMaxX(geom), MbrMaxY(geom) FROM (SELECT "
+    "COALESCE(seat, ST_PointOnSurface(geom)) AS p, geom FROM divisions WHERE code = ?5 AND "
+    "valid_to IS NULL)";
+static const char SQL_PLACE_PLACE[] =
+    "WITH w AS MATERIALIZED (SELECT geom AS w FROM places WHERE CAST(id AS TEXT) = ?5 AND "
+    "valid_to IS NULL) SELECT " LOCATION_COLUMNS("w") " FROM w";
+
+/* Where the judged geometry itself is (a facility or place outside its division). */
+static const char SQL_JUDGED_PLACE[] =
+    "WITH w AS MATERIALIZED (SELECT COALESCE(GeomFromWKB(?1, 4326), ?2) AS w) "
+    "SELECT " LOCATION_COLUMNS("w") " FROM w";
 
 /* A division's new polygon against its siblings and (when it exists already) its
  * children. */
@@ -534,18 +675,21 @@ static enum gis_status division_neighbours(struct edit *e,
                                            struct gis_error *err)
 {
     char codes[120];
-    enum gis_status rc = overlapping_siblings(e, dc, codes, sizeof codes, err);
+    struct edit_place at;
+    bool has_at = false;
+    enum gis_status rc = overlapping_siblings(e, dc, codes, sizeof codes, &at, &has_at, err);
 
     if (rc == GIS_OK && codes[0])
-        edit_problem_add(p, "geometry", "%s %s overlaps %s by more than %g m",
-                         division_level_name((int)dc->level), dc->code, codes, e->tol);
+        edit_problem_add_at(p, has_at ? &at : NULL, "geometry",
+                            "%s %s overlaps %s by more than %g m",
+                            division_level_name((int)dc->level), dc->code, codes, e->tol);
     if (rc != GIS_OK || !e->before.exists)
         return rc;
-    rc = children_outside(e, dc->code, codes, sizeof codes, err);
+    rc = children_outside(e, dc->code, codes, sizeof codes, &at, &has_at, err);
     if (rc == GIS_OK && codes[0])
-        edit_problem_add(p, "geometry",
-                         "the new boundary of %s leaves its divisions %s more than %g m outside",
-                         dc->code, codes, e->tol);
+        edit_problem_add_at(p, has_at ? &at : NULL, "geometry",
+                            "the new boundary of %s leaves its divisions %s more than %g m outside",
+                            dc->code, codes, e->tol);
     return rc;
 }
 
@@ -557,11 +701,16 @@ static enum gis_status division_spatial(struct edit *e,
                                         struct gis_error *err)
 {
     int inside = -1;
+    struct edit_place at;
+    bool has_at = false;
     enum gis_status rc = dc->parent[0] ? inside_division(e, dc->parent, &inside, err) : GIS_OK;
 
-    if (rc == GIS_OK && inside == 0)
-        edit_problem_add(p, "geometry", "%s %s reaches more than %g m outside its parent %s",
-                         division_level_name((int)dc->level), dc->code, e->tol, dc->parent);
+    if (rc == GIS_OK && inside == 0) {
+        locate(e, SQL_OUTSIDE_PLACE, dc->parent, &at, &has_at);
+        edit_problem_add_at(p, has_at ? &at : NULL, "geometry",
+                            "%s %s reaches more than %g m outside its parent %s",
+                            division_level_name((int)dc->level), dc->code, e->tol, dc->parent);
+    }
     if (rc == GIS_OK && !e->is_point)
         rc = division_neighbours(e, dc, p, err);
     return rc;
@@ -828,6 +977,20 @@ static bool is_changed(const struct edit *e, const char *name)
     return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
 }
 
+/* Whether the edit gives a standard name that the uniqueness rule judges: a new name,
+ * or a place's name in a new division or category. A copy that keeps the name of the
+ * row it replaces (a recode, a transfer's or a merge's re-parented villages) is not named
+ * anew: a merge may bring two 王家沟村 into one township, which `names check` then
+ * reports for a rename. A group's revert restores rows together, each beside the names it
+ * had then. */
+static bool is_named_anew(const struct edit *e, enum names_target t, const char *name)
+{
+    if (e->in->replaces || (e->group && e->in->revert_of > 0) || !name || !*name)
+        return false;
+    return is_changed(e, "name") ||
+           (t == NAMES_PLACES && (is_changed(e, "division_code") || is_changed(e, "category")));
+}
+
 /* The uniqueness rule of standard names (地名管理条例): no two townships of a county,
  * villages of a township, or places of one category in one division share a standard
  * name. Judged when a feature is made or its name, division or category changes, so a
@@ -841,26 +1004,22 @@ static enum gis_status unique_name(struct edit *e,
     const char *name = edit__val(e, &e->next, "name");
     const char *category = t == NAMES_PLACES ? edit__val(e, &e->next, "category") : NULL;
     char other[32];
+    struct edit_place at;
+    bool has_at = false;
     enum gis_status rc;
 
-    /* A copy that keeps the name of the row it replaces (a recode, a transfer's or a
-     * merge's re-parented villages) is not named anew: a merge may bring two 王家沟村 into
-     * one township, which `names check` then reports for a rename. A group's revert
-     * restores rows together, each beside the names it had then. */
-    if (e->in->replaces || (e->group && e->in->revert_of > 0))
-        return GIS_OK;
-    if (!name || !*name ||
-        !(is_changed(e, "name") ||
-          (t == NAMES_PLACES && (is_changed(e, "division_code") || is_changed(e, "category")))))
+    if (!is_named_anew(e, t, name))
         return GIS_OK;
     rc = names_sibling_named(e->st, t, e->before.exists ? e->before.fid : NULL, parent, category,
                              name, other, sizeof other, err);
-    if (rc == GIS_OK && other[0])
-        edit_problem_add(p, "name",
-                         "'%.80s' is already the standard name of %s beside it (the same %s); "
-                         "standard names are unique there",
-                         name, other, t == NAMES_PLACES ? "division and category" : "parent");
-    return rc;
+    if (rc != GIS_OK || !other[0])
+        return rc;
+    locate(e, t == NAMES_PLACES ? SQL_PLACE_PLACE : SQL_DIVISION_PLACE, other, &at, &has_at);
+    edit_problem_add_at(p, has_at ? &at : NULL, "name",
+                        "'%.80s' is already the standard name of %s beside it (the same %s); "
+                        "standard names are unique there",
+                        name, other, t == NAMES_PLACES ? "division and category" : "parent");
+    return GIS_OK;
 }
 
 /* The feature's geometry (the new one, else the stored one) inside division code. */
@@ -870,6 +1029,8 @@ static enum gis_status geometry_in_division(struct edit *e,
                                             struct gis_error *err)
 {
     int inside = -1;
+    struct edit_place at;
+    bool has_at = false;
     enum gis_status rc;
 
     if (!e->geom && (e->in->has_geometry || !e->cur.geom))
@@ -878,13 +1039,16 @@ static enum gis_status geometry_in_division(struct edit *e,
     if (!e->epsg)
         return GIS_OK;
     rc = inside_division(e, code, &inside, err);
-    if (rc == GIS_OK && inside == 0)
-        edit_problem_add(p, "geometry", "the %s lies more than %g m outside its division %s",
-                         e->tab->target == EDIT_FACILITIES ? "facility"
-                         : e->tab->target == EDIT_DEMAND   ? "demand point"
-                                                           : "place",
-                         e->tol, code);
-    return rc;
+    if (rc != GIS_OK || inside != 0)
+        return rc;
+    locate(e, SQL_JUDGED_PLACE, NULL, &at, &has_at);
+    edit_problem_add_at(p, has_at ? &at : NULL, "geometry",
+                        "the %s lies more than %g m outside its division %s",
+                        e->tab->target == EDIT_FACILITIES ? "facility"
+                        : e->tab->target == EDIT_DEMAND   ? "demand point"
+                                                          : "place",
+                        e->tol, code);
+    return GIS_OK;
 }
 
 /* division_code: a current division, canonical; the geometry inside it when either

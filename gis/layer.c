@@ -100,6 +100,102 @@ static const struct layer_prop DEMAND_SENSITIVE[] = {
      "受救助户数", true},
 };
 
+/* ---------------------------------------------------------------- vocabularies */
+
+/* In the order of FACILITY_KINDS (the unit test holds them to it). */
+static const struct layer_term FACILITY_KIND_TERMS[] = {
+    {"mutual_aid_home", "Rural mutual-aid home", "农村互助幸福院"},
+    {"community_elderly_centre", "Community elderly-care centre", "社区养老服务中心"},
+    {"regional_elderly_centre", "Regional elderly-care centre", "区域性养老服务中心"},
+    {"township_elderly_home", "Township elderly home", "乡镇敬老院"},
+    {"canteen", "Elderly canteen", "老年食堂"},
+    {"funeral_service_centre", "Funeral service centre", "殡葬服务中心"},
+    {"funeral_home", "Funeral home", "殡仪馆"},
+    {"welfare_institute", "Social welfare institute", "社会福利院"},
+    {"elderly_home", "Elderly home", "养老院"},
+    {"cemetery", "Public cemetery", "公益性公墓"},
+    {"relief_station", "Relief station", "救助管理站"},
+};
+
+/* In the order of FACILITY_STATUSES: the lifecycle. */
+static const struct layer_term FACILITY_STATUS_TERMS[] = {
+    {"planned", "Planned", "规划中"},
+    {"site_selected", "Site selected", "已选址"},
+    {"approved", "Approved", "已批复"},
+    {"land_acquired", "Land acquired", "已落实用地"},
+    {"under_construction", "Under construction", "在建"},
+    {"operating", "Operating", "运营中"},
+    {"closed", "Closed", "已关闭"},
+};
+
+/* The NBS levels (GB/T 2260 and the statistical division codes). */
+static const struct layer_term LEVEL_TERMS[] = {
+    {"1", "Province", "省级"}, {"2", "City", "地级"},    {"3", "County", "县级"},
+    {"4", "Township", "乡级"}, {"5", "Village", "村级"},
+};
+
+/* The kinds the shipped data uses (an open list: an import may bring others). */
+static const struct layer_term DIVISION_KIND_TERMS[] = {
+    {"street", "Subdistrict", "街道"}, {"town", "Town", "镇"},
+    {"township", "Township", "乡"},    {"community", "Community", "社区"},
+    {"village", "Village", "村"},
+};
+
+/* The NBS urban-rural classes (统计用区划代码和城乡划分代码). The write path takes any
+ * code of their shape, so the list is open. */
+static const struct layer_term URBAN_RURAL_TERMS[] = {
+    {"111", "Main urban area", "主城区"}, {"112", "Urban-rural fringe", "城乡结合区"},
+    {"121", "Town centre", "镇中心区"},   {"122", "Town-rural fringe", "镇乡结合区"},
+    {"123", "Special area", "特殊区域"},  {"210", "Township centre", "乡中心区"},
+    {"220", "Village", "村庄"},
+};
+
+/* Usual categories of places (地名类别); an open list. */
+static const struct layer_term PLACE_CATEGORY_TERMS[] = {
+    {"natural_village", "Natural village", "自然村"},
+    {"settlement", "Settlement", "居民点"},
+    {"bridge", "Bridge", "桥梁"},
+    {"road", "Road", "道路"},
+    {"mountain", "Mountain", "山峰"},
+    {"river", "River", "河流"},
+    {"reservoir", "Reservoir", "水库"},
+    {"memorial", "Memorial site", "纪念地"},
+};
+
+static const struct vocabulary {
+    const char *table, *prop;
+    const struct layer_term *terms;
+    size_t n;
+    bool is_closed;
+} VOCABULARIES[] = {
+    {"facilities", "kind", FACILITY_KIND_TERMS, N(FACILITY_KIND_TERMS), true},
+    {"facilities", "status", FACILITY_STATUS_TERMS, N(FACILITY_STATUS_TERMS), true},
+    {"divisions", "level", LEVEL_TERMS, N(LEVEL_TERMS), true},
+    {"divisions", "kind", DIVISION_KIND_TERMS, N(DIVISION_KIND_TERMS), false},
+    {"divisions", "urban_rural_code", URBAN_RURAL_TERMS, N(URBAN_RURAL_TERMS), false},
+    {"places", "category", PLACE_CATEGORY_TERMS, N(PLACE_CATEGORY_TERMS), false},
+};
+
+const struct layer_term *
+layer_prop_terms(const char *table, const char *prop, size_t *out_n, bool *out_is_closed)
+{
+    size_t i;
+
+    for (i = 0; table && prop && i < N(VOCABULARIES); i++) {
+        const struct vocabulary *v = &VOCABULARIES[i];
+        if (strcmp(v->table, table) || strcmp(v->prop, prop))
+            continue;
+        if (out_n)
+            *out_n = v->n;
+        if (out_is_closed)
+            *out_is_closed = v->is_closed;
+        return v->terms;
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- layers */
+
 #define DIVISION_LAYER(id_, title_, desc_, where_, geom_sql_, rtree0_, rtree1_, kind_)             \
     {                                                                                              \
         id_, title_, desc_, "divisions", where_, "code", geom_sql_, {rtree0_, rtree1_}, "id",      \

@@ -120,6 +120,21 @@ int layer_prop_find(const struct layer_def *layer, const char *name);
 /* True when name denotes the layer's geometry in filters ("geometry" or "geom"). */
 bool layer_is_geometry_name(const char *name);
 
+/* One coded value of a property (a facility kind, a status, a division level) with its
+ * labels. */
+struct layer_term {
+    const char *code; /* as stored (a level as its digits) */
+    const char *title, *title_zh;
+};
+
+/* The coded values of property prop of a layer over table (facilities, divisions,
+ * places, demand), with their English and Chinese labels: a static array of *out_n
+ * terms, or NULL when the property has no vocabulary. out_is_closed: whether these are
+ * all the values it may take (the write path refuses others), else the usual ones of an
+ * open list (division kinds, place categories). Pure, thread-safe. */
+const struct layer_term *
+layer_prop_terms(const char *table, const char *prop, size_t *out_n, bool *out_is_closed);
+
 /* The data version of a layer: the sum of the versions (store_table_version) of the
  * tables it shows: its own table; for scenario-N also scenarios; for coverage-KIND
  * demand, facilities and service_standards (the reach). It moves exactly when one of

@@ -529,8 +529,11 @@ static enum gis_status version(struct store *st,
     static const char copy_division[] =
         "INSERT INTO divisions (" DIVISION_COLUMNS ", valid_from) SELECT " DIVISION_COLUMNS
         ", ?2 FROM divisions WHERE id = ?1";
+    /* The copy takes the next id ever (store_ids), not SQLite's next rowid, which may be
+     * a deleted place's. */
     static const char keep_place[] =
-        "INSERT INTO places (" PLACE_COLUMNS ", valid_from, valid_to) SELECT " PLACE_COLUMNS
+        "INSERT INTO places (id, " PLACE_COLUMNS ", valid_from, valid_to) SELECT (SELECT last + "
+        "1 FROM store_ids WHERE name = 'places'), " PLACE_COLUMNS
         ", valid_from, ?2 FROM places WHERE id = ?1";
     static const char move_place[] = "UPDATE places SET valid_from = ?2 WHERE id = ?1";
     enum gis_status rc;

@@ -324,6 +324,33 @@ static const char SCHEMA_V8_CHANGES[] = "CREATE TABLE store_changes ("
     LOG_TRIGGERS("demand");
 /* clang-format on */
 
+/* Version 9: feature ids are never handed out twice. A facility's fid was the next
+ * F-number after the largest and a place's id SQLite's rowid, so deleting the newest one
+ * gave its id to the next create, whose history then began with the deleted one's. The
+ * largest id ever written is kept per table, raised by triggers in the file (every
+ * writer counts, as for the versions) and never lowered by a delete; a create takes the
+ * one after it. It starts at the largest id the table or its audit rows (a delete's)
+ * name. */
+static const char SCHEMA_V9_IDS[] =
+    "CREATE TABLE store_ids ("
+    " name TEXT PRIMARY KEY,"
+    " last INTEGER NOT NULL CHECK (last >= 0));"
+    "INSERT INTO store_ids (name, last) SELECT 'facilities', COALESCE(max(n), 0) FROM ("
+    " SELECT CAST(substr(fid, 2) AS INTEGER) AS n FROM facilities WHERE fid GLOB 'F[0-9]*'"
+    "  AND substr(fid, 2) NOT GLOB '*[^0-9]*'"
+    " UNION ALL SELECT CAST(substr(target_id, 2) AS INTEGER) FROM audit WHERE target ="
+    "  'facilities' AND target_id GLOB 'F[0-9]*' AND substr(target_id, 2) NOT GLOB '*[^0-9]*');"
+    "INSERT INTO store_ids (name, last) SELECT 'places', COALESCE(max(n), 0) FROM ("
+    " SELECT max(id) AS n FROM places"
+    " UNION ALL SELECT CAST(target_id AS INTEGER) FROM audit WHERE target = 'places' AND"
+    "  target_id GLOB '[0-9]*' AND target_id NOT GLOB '*[^0-9]*');"
+    "CREATE TRIGGER facilities_ids AFTER INSERT ON facilities"
+    " WHEN NEW.fid GLOB 'F[0-9]*' AND substr(NEW.fid, 2) NOT GLOB '*[^0-9]*'"
+    " BEGIN UPDATE store_ids SET last = max(last, CAST(substr(NEW.fid, 2) AS INTEGER))"
+    " WHERE name = 'facilities'; END;"
+    "CREATE TRIGGER places_ids AFTER INSERT ON places"
+    " BEGIN UPDATE store_ids SET last = max(last, NEW.id) WHERE name = 'places'; END;";
+
 static const char *const MIGRATIONS[] = {
     SCHEMA_V1,                 /* 0 -> 1 */
     SCHEMA_V2_USERS,           /* 1 -> 2: users' scope, token and revocation times */
@@ -333,6 +360,7 @@ static const char *const MIGRATIONS[] = {
     SCHEMA_V6_NAME_VERSIONS,   /* 5 -> 6: name_variants versioned */
     SCHEMA_V7_HISTORY_INDEXES, /* 6 -> 7: history rows found by index */
     SCHEMA_V8_CHANGES,         /* 7 -> 8: the rows each write touched (SCHEMA__CHANGES_VERSION) */
+    SCHEMA_V9_IDS,             /* 8 -> 9: ids never handed out twice */
 };
 
 enum gis_status schema__migrate(struct store *st, int from_version, struct gis_error *err)

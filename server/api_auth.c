@@ -1,9 +1,12 @@
 /*
  * Who a request acts as: the Authorization header (Bearer TOKEN, or HTTP Basic with any
  * user name and the token as the password, which is all QGIS and GDAL can send) checked
- * once in dispatch through app/auth, and the 401 that names both schemes. No header:
- * anonymous. A header that names nobody is refused on every route: a client that sends a
- * revoked token learns so at once instead of being served as someone else.
+ * once in dispatch through app/auth, and the 401's challenge. No header: anonymous. A
+ * header that names nobody is refused on every route: a client that sends a revoked token
+ * learns so at once instead of being served as someone else. The challenge is Bearer;
+ * Basic is offered only to a request that came with Basic credentials (QGIS and GDAL send
+ * theirs unasked), since a browser that sees Basic offered to a page's fetch pops up its
+ * own password dialog over the web map.
  */
 #include <microhttpd.h>
 #include <stdio.h>
@@ -18,7 +21,14 @@ void api_unauthorized(struct api_response *res, const char *msg)
 {
     api_error(res, 401, "unauthorized", msg);
     api_header_add(res, "WWW-Authenticate", "Bearer realm=\"civgis\"");
-    api_header_add(res, "WWW-Authenticate", "Basic realm=\"civgis\", charset=\"UTF-8\"");
+}
+
+/* A 401 to a request that sent the header h: Basic offered too when h was Basic. */
+static void refuse(struct api_response *res, const char *h, const char *msg)
+{
+    api_unauthorized(res, msg);
+    if (!strncasecmp(h, "Basic ", 6))
+        api_header_add(res, "WWW-Authenticate", "Basic realm=\"civgis\", charset=\"UTF-8\"");
 }
 
 /* The token of a Basic credential: its password. out: AUTH_TOKEN_MAX bytes. */
@@ -81,8 +91,9 @@ bool api_authenticate(struct api_request *req, struct api_response *res)
     else if (!strncasecmp(h, "Basic ", 6))
         has_token = basic_token(req, token);
     if (!has_token) {
-        api_unauthorized(res, "Authorization must be 'Bearer TOKEN' or HTTP Basic with the token "
-                              "as the password");
+        refuse(res, h,
+               "Authorization must be 'Bearer TOKEN' or HTTP Basic with the token as the "
+               "password");
         return false;
     }
     if (auth_check(api_store(req), token, &req->who, &err) != GIS_OK) {
@@ -91,7 +102,7 @@ bool api_authenticate(struct api_request *req, struct api_response *res)
         throttle_fail(req->throttle, addr);
         LOG_WARN("auth", "req=%llu event=bad_token addr=%s path=\"%.120s\"",
                  (unsigned long long)req->id, addr, req->path);
-        api_unauthorized(res, "the token is unknown or revoked");
+        refuse(res, h, "the token is unknown or revoked");
         return false;
     }
     memset(token, 0, sizeof token);

@@ -136,7 +136,8 @@ void api_etag_body(const struct api_request *req, struct api_response *res);
 /* Sets req->who from the Authorization header (none: anonymous) and answers true; a
  * header that names nobody gets a 401 in res and false. */
 bool api_authenticate(struct api_request *req, struct api_response *res);
-/* Replaces the response with a 401 JSON error and the WWW-Authenticate challenges. */
+/* Replaces the response with a 401 JSON error and the Bearer challenge (api_auth.c adds
+ * Basic for a request that sent Basic credentials). */
 void api_unauthorized(struct api_response *res, const char *msg);
 
 /* Whether the caller may try method on the request's path (for OPTIONS and Allow): the
@@ -147,7 +148,9 @@ bool api_write_may(const struct api_request *req, const char *method);
 struct edit_problems;
 struct cJSON;
 /* The 422 body of a refused write: {"code": "rejected", "description": "WHAT: N
- * reasons", "errors": [{"property", "description"}, ...]}; the caller owns it. */
+ * reasons", "errors": [{"property", "description", "location"}, ...]}, location (when
+ * known) a GeoJSON Point where the problem lies, with the bbox of the area it concerns;
+ * the caller owns it. */
 struct cJSON *api_rejected_json(const struct edit_problems *p, const char *what);
 
 /* The strong ETag of one feature: its tag (items_tag) for the GeoJSON in CRS84 without

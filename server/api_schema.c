@@ -1,7 +1,8 @@
 /*
  * The JSON Schemas of a collection (OGC API - Features Part 5): /collections/{id}/schema,
- * every property a feature returns with its type, its title in Chinese and English and
- * its role (id, primary geometry, primary instant or interval), and
+ * every property a feature returns with its type, its title in Chinese and English, its
+ * coded values with theirs (gis/layer.h's vocabularies) and its role (id, primary
+ * geometry, primary instant or interval), and
  * /collections/{id}/queryables, the properties a filter may name. Both are built from
  * the layer table in the caller's view, the whitelist the items handler reads, so neither
  * can describe a property the server does not return to that caller: below the planner
@@ -9,6 +10,7 @@
  * with the role they need (x-civgis-min-role).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api_render.h"
@@ -61,6 +63,35 @@ static void add_title(cJSON *p, const char *zh, const char *en)
     cJSON_AddStringToObject(p, "title", title);
 }
 
+/* A coded property's values with their labels ("中文 (English)", as the properties'
+ * titles): oneOf const/title for a closed list, anyOf the same and any other string for
+ * an open one, so a form can offer them and a map can label them in either language. */
+static void add_terms(cJSON *p, const struct layer_def *l, const struct layer_prop *lp)
+{
+    size_t n = 0, i;
+    bool is_closed = false;
+    const struct layer_term *t = layer_prop_terms(l->table, lp->name, &n, &is_closed);
+    cJSON *list, *one;
+
+    if (!t)
+        return;
+    list = cJSON_AddArrayToObject(p, is_closed ? "oneOf" : "anyOf");
+    for (i = 0; i < n; i++) {
+        one = cJSON_CreateObject();
+        if (lp->type == PROP_INT)
+            cJSON_AddNumberToObject(one, "const", strtod(t[i].code, NULL));
+        else
+            cJSON_AddStringToObject(one, "const", t[i].code);
+        add_title(one, t[i].title_zh, t[i].title);
+        cJSON_AddItemToArray(list, one);
+    }
+    if (!is_closed) {
+        one = cJSON_CreateObject();
+        cJSON_AddStringToObject(one, "type", api_json_type(lp->type));
+        cJSON_AddItemToArray(list, one);
+    }
+}
+
 /* One property of the layer; with_roles adds the id and temporal roles (the schema). */
 static void add_property(cJSON *props, const struct layer_def *l, size_t i, bool with_roles)
 {
@@ -75,6 +106,7 @@ static void add_property(cJSON *props, const struct layer_def *l, size_t i, bool
         cJSON_AddStringToObject(p, "format", "date");
     if (lp->type == PROP_ARRAY)
         cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "items"), "type", "string");
+    add_terms(p, l, lp);
     if (with_roles && !strcmp(lp->sql, l->id_sql))
         role = "id";
     if (role)

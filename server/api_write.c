@@ -355,6 +355,22 @@ write_options(const struct api_request *req, struct edit_input *in, struct gis_e
 
 /* ---------------------------------------------------------------- responses */
 
+/* Where a problem lies as GeoJSON: a Point, with the bbox of the area it concerns. */
+static cJSON *place_json(const struct edit_place *at)
+{
+    cJSON *g = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(g, "type", "Point");
+    cJSON_AddItemToObject(g, "coordinates",
+                          cJSON_CreateDoubleArray((double[]){at->lon, at->lat}, 2));
+    if (at->has_extent)
+        cJSON_AddItemToObject(
+            g, "bbox",
+            cJSON_CreateDoubleArray((double[]){at->min_lon, at->min_lat, at->max_lon, at->max_lat},
+                                    4));
+    return g;
+}
+
 cJSON *api_rejected_json(const struct edit_problems *p, const char *what)
 {
     cJSON *root = cJSON_CreateObject(), *list, *item;
@@ -372,6 +388,8 @@ cJSON *api_rejected_json(const struct edit_problems *p, const char *what)
         else
             cJSON_AddNullToObject(item, "property");
         cJSON_AddStringToObject(item, "description", p->items[i].msg);
+        if (p->items[i].has_place)
+            cJSON_AddItemToObject(item, "location", place_json(&p->items[i].place));
         cJSON_AddItemToArray(list, item);
     }
     return root;

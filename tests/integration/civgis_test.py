@@ -86,10 +86,12 @@ VERSIONED_TABLES = ("divisions", "places", "facilities", "demand", "scenarios",
 
 def make_schema_1(db, data_version=5):
     """Turns a civgis store into what civgis wrote at schema 1, undoing every later step:
-    the list of changed rows (8), the history indexes (7), the gazetteer's records and
-    index (4), the per-table versions and their triggers (3, one store-wide data_version
-    instead), the users' scope and token times (2)."""
+    the ids ever handed out (9), the list of changed rows (8), the history indexes (7), the
+    gazetteer's records and index (4), the per-table versions and their triggers (3, one
+    store-wide data_version instead), the users' scope and token times (2)."""
     con = connect(db)
+    con.executescript("DROP TRIGGER facilities_ids; DROP TRIGGER places_ids; "
+                      "DROP TABLE store_ids;")
     con.executescript("DROP INDEX divisions_closed; DROP INDEX places_closed; "
                       "DROP TABLE names_fts; DROP TABLE search_entries; "
                       "DROP TABLE name_variants;")

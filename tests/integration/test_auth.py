@@ -10,6 +10,7 @@ absent below the planner role from every body (items, one item, HTML, schema, qu
 tiles decoded with GDAL's MVT driver, coverage layers, process results, search), present
 for a planner where they are shown, never in tiles, and never able to leak through an
 ETag a planner's response carried."""
+import base64
 import http.client
 import json
 import math
@@ -239,8 +240,9 @@ class Auth(unittest.TestCase):
                     self.assertEqual(set(err), {"code", "description"}, (key, who))
                     self.assertEqual(err["code"],
                                      "unauthorized" if status == 401 else "forbidden")
-                if status == 401:
-                    self.assertIn("Bearer", headers.get_all("WWW-Authenticate")[0])
+                if status == 401:  # Bearer only: these callers sent no Basic credentials
+                    self.assertEqual(headers.get_all("WWW-Authenticate"),
+                                     ['Bearer realm="civgis"'], (method, template, who))
                 if method == "GET":
                     head = self.call("HEAD", path, who)[0]
                     want[("HEAD", template, who)] = exp
@@ -268,6 +270,40 @@ class Auth(unittest.TestCase):
         print(f"\nauth matrix: {len(ops)} operations x {len(WHO)} callers = "
               f"{kinds.count('op')} cases, {kinds.count('HEAD')} HEAD, "
               f"{kinds.count('OPTIONS')} OPTIONS; {len(got)} in all")
+
+    def test_the_challenge_offers_basic_only_to_basic(self):
+        """A 401 challenges Bearer; Basic only when the request came with Basic credentials
+        (QGIS and GDAL send theirs unasked), so a browser's fetch never gets the Basic
+        challenge that makes it pop up a password dialog."""
+        def challenges(auth):
+            # Each from an address of its own: bad tokens are throttled per address.
+            Auth.n_bad += 8
+            source = f"127.0.{1 + Auth.n_bad // 8 // 250}.{2 + Auth.n_bad // 8 % 250}"
+            host, port = self.srv.base.split("//")[1].split(":")
+            conn = http.client.HTTPConnection(host, int(port), timeout=30,
+                                              source_address=(source, 0))
+            try:
+                conn.request("POST", "/collections/facilities/items", body=b"{}",
+                             headers={"Content-Type": GEOJSON, **auth})
+                r = conn.getresponse()
+                r.read()
+                return r.status, r.headers.get_all("WWW-Authenticate")
+            finally:
+                conn.close()
+
+        bearer = ['Bearer realm="civgis"']
+        both = bearer + ['Basic realm="civgis", charset="UTF-8"']
+        basic = "Basic " + base64.b64encode(b"qgis:not-a-token").decode()
+        self.assertEqual(challenges({}), (401, bearer))
+        self.assertEqual(challenges({"Authorization": "Bearer not-a-token"}), (401, bearer))
+        self.assertEqual(challenges({"Authorization": "Token x"}), (401, bearer))
+        self.assertEqual(challenges({"Authorization": basic}), (401, both))
+        self.assertEqual(challenges({"Authorization": "Basic !!"}), (401, both))
+        # The right token as Basic's password (what QGIS sends) is let in.
+        good = "Basic " + base64.b64encode(b"x:" + self.tokens["planner"].encode()).decode()
+        status, _, body = self.srv.get("/collections/facilities/items/" + FAC,
+                                       headers={"Authorization": good})
+        self.assertEqual(status, 200, body)
 
     def test_collections_that_need_an_officer(self):
         """Writes to divisions and places need an officer (app/editor), within the scope;

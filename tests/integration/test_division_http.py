@@ -7,6 +7,7 @@ in the townships' history and is undone by POST /audit/{id}/revert; validate-div
 answers anyone; asynchronous execution gives a job to poll."""
 import json
 import os
+import re
 import sys
 import time
 import unittest
@@ -179,6 +180,34 @@ class DivisionProcesses(ServerCase):
         status, _, body = self.run_op("transfer-area", self.officer, reason="r", area=box,
                                       **{"from": "610602001", "to": "610602002"})
         self.assert_error(status, body, 422, "left empty")
+        self.assertEqual(snapshot(self.db), before)
+
+    def test_coverage_refusals_say_where(self):
+        """The coverage check's reasons in a refusal carry their place: a GeoJSON Point
+        (the one the text names) with the bbox of the gap or overlap. At a millimetre's
+        tolerance some transfers leave slivers of half a square metre: refused."""
+        before = snapshot(self.db)
+        for a, b, _, area in self.picks:
+            status, _, body = self.run_op("transfer-area", self.officer, reason="r",
+                                          dry_run=True, tolerance=0.001, area=json.loads(area),
+                                          **{"from": a, "to": b})
+            coverage = [e for e in body.get("errors", []) if re.search(
+                r"(would overlap|a new (gap|outside)).* at -?[0-9.]+ -?[0-9.]+$",
+                e["description"])] if status == 422 else []
+            if coverage:
+                break
+        else:
+            self.fail("no transfer at 1 mm was refused by the coverage check")
+        for e in coverage:
+            x, y = map(float, e["description"].rsplit(" at ", 1)[1].split())
+            loc = e["location"]
+            self.assertEqual(loc["type"], "Point", e)
+            self.assertAlmostEqual(loc["coordinates"][0], x, places=5)
+            self.assertAlmostEqual(loc["coordinates"][1], y, places=5)
+            x0, y0, x1, y1 = loc["bbox"]
+            px, py = loc["coordinates"]
+            self.assertTrue(x0 <= px <= x1 and y0 <= py <= y1, loc)
+            self.assertTrue(x1 - x0 < 0.01 and y1 - y0 < 0.01, loc)  # a sliver's
         self.assertEqual(snapshot(self.db), before)
 
     # ------------------------------------------------------------ validate

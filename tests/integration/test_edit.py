@@ -344,6 +344,101 @@ class Edit(unittest.TestCase):
                    [109.50, 36.60]]]}}
         self.rejected("POST", items, "officer", bow, "geometry", "Self-intersection")
 
+    def location(self, body, prop, text):
+        """The location of the reason that says text (a GeoJSON Point, maybe with bbox)."""
+        for e in body["errors"]:
+            if e["property"] == prop and text in e["description"]:
+                self.assertEqual(e["location"]["type"], "Point", e)
+                return e["location"]
+        self.fail(f"no ({prop!r}, ~{text!r}) in {self.errors(body)}")
+
+    def sql(self, query, *args):
+        con = connect(self.db)
+        try:
+            return con.execute(query, args).fetchone()
+        finally:
+            con.close()
+
+    def test_reasons_say_where(self):
+        """A reason about a place carries where it lies: a GeoJSON Point (with the bbox of
+        the area it concerns), so a map can show it."""
+        items = "/collections/townships/items"
+        reason = {"X-Change-Reason": "test"}
+        # A facility outside its division: the facility itself.
+        far = self.facility()
+        far["geometry"]["coordinates"] = self.inside("610621001")
+        body = self.rejected("POST", "/collections/facilities/items", "planner", far,
+                             "geometry", "outside its division 610602001")
+        at = self.location(body, "geometry", "outside its division")
+        self.assertEqual(at["coordinates"], far["geometry"]["coordinates"])
+        self.assertNotIn("bbox", at)
+        # A township moved half a degree north: a point of the part outside its parent,
+        # inside the moved polygon; the bbox that part's.
+        f = self.township("610602001")
+        for ring in f["geometry"]["coordinates"][0]:
+            for pt in ring:
+                pt[1] += 0.5
+        body = self.rejected("PUT", items + "/610602001", "officer", f, "geometry",
+                             "outside its parent 610602", headers=reason)
+        at = self.location(body, "geometry", "outside its parent")
+        point = "MakePoint(?, ?, 4326)"
+        self.assertEqual(self.sql(
+            f"SELECT ST_Within({point}, GeomFromGeoJSON(?)), ST_Within({point}, geom) FROM "
+            "divisions WHERE code = '610602' AND valid_to IS NULL", *at["coordinates"],
+            json.dumps(f["geometry"]), *at["coordinates"]), (1, 0))
+        x0, y0, x1, y1 = at["bbox"]
+        self.assertTrue(x0 <= at["coordinates"][0] <= x1 and y0 <= at["coordinates"][1] <= y1)
+        # Given its neighbour's polygon: the overlap (a point of 610602002), and the
+        # villages it leaves outside (the bbox of their seats).
+        f = self.township("610602001")
+        f["geometry"] = self.township("610602002")["geometry"]
+        body = self.rejected("PUT", items + "/610602001", "officer", f, "geometry",
+                             "overlaps 610602002", headers=reason)
+        at = self.location(body, "geometry", "overlaps 610602002")
+        self.assertEqual(self.sql(f"SELECT ST_Within({point}, geom) FROM divisions WHERE code = "
+                                  "'610602002' AND valid_to IS NULL", *at["coordinates"]), (1,))
+        at = self.location(body, "geometry", "leaves its divisions")
+        seats = self.sql("SELECT min(X(seat)), min(Y(seat)), max(X(seat)), max(Y(seat)) FROM "
+                         "(SELECT seat FROM divisions WHERE parent_code = '610602001' AND "
+                         "valid_to IS NULL ORDER BY code LIMIT 5)")
+        for a, b in zip(at["bbox"], seats):
+            self.assertAlmostEqual(a, b, places=9)
+        # A village's seat outside its township: the seat.
+        seat = {"type": "Feature", "geometry": {"type": "Point",
+                                                "coordinates": self.inside("610602002")},
+                "properties": {"code": "610602001777", "name": "新村", "change_reason": "t"}}
+        body = self.rejected("POST", "/collections/villages/items", "officer", seat, "geometry",
+                             "outside its parent 610602001")
+        at = self.location(body, "geometry", "outside its parent")
+        for a, b in zip(at["coordinates"], seat["geometry"]["coordinates"]):
+            self.assertAlmostEqual(a, b, places=9)
+        # A bow tie: where it crosses itself.
+        bow = {"type": "Feature", "properties": {"code": "610602777", "name": "蝴蝶",
+                                                 "change_reason": "t"},
+               "geometry": {"type": "Polygon", "coordinates": [[
+                   [109.50, 36.60], [109.51, 36.61], [109.51, 36.60], [109.50, 36.61],
+                   [109.50, 36.60]]]}}
+        body = self.rejected("POST", items, "officer", bow, "geometry", "Self-intersection")
+        at = self.location(body, "geometry", "Self-intersection")
+        for a, b in zip(at["coordinates"], [109.505, 36.605]):
+            self.assertAlmostEqual(a, b, places=9)
+        # A name a sibling has: where that sibling is (its seat).
+        name = self.sql("SELECT name FROM divisions WHERE code = '610602002' AND valid_to IS "
+                        "NULL")[0]
+        body = self.rejected("PATCH", items + "/610602001", "officer",
+                             {"properties": {"name": name}}, "name", "already the standard name",
+                             PATCH, headers=reason)
+        at = self.location(body, "name", "already the standard name of 610602002")
+        sx, sy = self.sql("SELECT X(seat), Y(seat) FROM divisions WHERE code = '610602002' AND "
+                          "valid_to IS NULL")
+        self.assertAlmostEqual(at["coordinates"][0], sx, places=9)
+        self.assertAlmostEqual(at["coordinates"][1], sy, places=9)
+        self.assertEqual(len(at["bbox"]), 4)
+        # A reason about no place has none.
+        body = self.rejected("PATCH", items + "/610602001", "officer", {"properties": {"name": "X"}},
+                             "change_reason", "needs a reason", PATCH)
+        self.assertTrue(all("location" not in e for e in body["errors"]), body)
+
     # ------------------------------------------------------------------ versions
 
     def test_versions_history_and_revert(self):
@@ -416,6 +511,74 @@ class Edit(unittest.TestCase):
         self.assertTrue(h["changes"][-1]["reason"].startswith(f"revert of audit {second_id}"))
         self.assertEqual(self.item("townships", code, "?datetime=2025-01-01")[2]["properties"]
                          ["name"], "第二次")  # the past stays as it was
+
+    def created(self, coll, body, who="officer"):
+        status, headers, answer = self.call("POST", f"/collections/{coll}/items", who, body)
+        self.assertEqual(status, 201, answer)
+        return headers["Location"].rsplit("/", 1)[1]
+
+    def deleted(self, coll, fid, who="officer"):
+        self.assertEqual(self.call("DELETE", f"/collections/{coll}/items/{fid}", who)[0], 204)
+
+    def test_ids_are_never_handed_out_twice(self):
+        """A delete does not give its id back: the next create gets a new one, and the
+        deleted feature's history stays its own (create, delete)."""
+        place = {"type": "Feature", "geometry": {"type": "Point",
+                                                 "coordinates": self.inside("610602001")},
+                 "properties": {"name": "编号测试桥", "category": "bridge",
+                                "division_code": "610602001"}}
+        for coll, body in (("facilities", self.facility(name="编号测试")), ("places", place)):
+            first = self.created(coll, body)
+            self.deleted(coll, first)
+            second = self.created(coll, body)
+            self.assertNotEqual(second, first, coll)
+            _, _, h = self.call("GET", f"/collections/{coll}/items/{first}/history")
+            self.assertEqual([c["action"] for c in h["changes"]], ["create", "delete"], coll)
+            _, _, h = self.call("GET", f"/collections/{coll}/items/{second}/history")
+            self.assertEqual([c["action"] for c in h["changes"]], ["create"], coll)
+            self.deleted(coll, second)
+        # The newest of each, deleted: still not handed out again.
+        fac = self.created("facilities", self.facility(name="编号测试"))
+        self.deleted("facilities", fac)
+        self.assertNotEqual(self.created("facilities", self.facility(name="编号测试")), fac)
+
+    def test_a_schema_8_store_remembers_its_deleted_ids(self):
+        """A store written before schema 9, whose newest facility and place were deleted
+        (the audit names them), is migrated by the first command that opens it and hands
+        out neither id again."""
+        db = demo_copy("edit-ids")
+        token = civgis("user", "add", "--db", db, "ids", "--role", "officer",
+                       check=0).stdout.strip()
+        with Server(db) as srv:
+            auth = {"Authorization": "Bearer " + token, "Content-Type": GEOJSON}
+            ids = {}
+            for coll, body in (("facilities", self.facility(name="旧库")),
+                               ("places", {"type": "Feature", "properties": {"name": "旧库桥"},
+                                           "geometry": {"type": "Point", "coordinates":
+                                                        self.inside("610602001")}})):
+                _, h, _ = srv.get(f"/collections/{coll}/items", method="POST", headers=auth,
+                                  data=json.dumps(body).encode())
+                ids[coll] = h["Location"].rsplit("/", 1)[1]
+                status, _, _ = srv.get(f"/collections/{coll}/items/{ids[coll]}",
+                                       method="DELETE", headers=auth)
+                self.assertEqual(status, 204)
+            self.assertEqual(srv.stop(), 0)
+        con = connect(db)  # back to schema 8: what the store looked like then
+        con.executescript("DROP TRIGGER facilities_ids; DROP TRIGGER places_ids; "
+                          "DROP TABLE store_ids; PRAGMA user_version = 8;")
+        con.close()
+        with Server(db) as srv:
+            auth = {"Authorization": "Bearer " + token, "Content-Type": GEOJSON}
+            _, h, _ = srv.get("/collections/facilities/items", method="POST", headers=auth,
+                              data=json.dumps(self.facility(name="新库")).encode())
+            self.assertEqual(h["Location"].rsplit("/", 1)[1],
+                             "F%04d" % (int(ids["facilities"][1:]) + 1))
+            _, h, _ = srv.get("/collections/places/items", method="POST", headers=auth,
+                              data=json.dumps({"type": "Feature", "properties": {"name": "新库桥"},
+                                               "geometry": {"type": "Point", "coordinates":
+                                                            self.inside("610602001")}}).encode())
+            self.assertEqual(int(h["Location"].rsplit("/", 1)[1]), int(ids["places"]) + 1)
+            self.assertEqual(srv.stop(), 0)
 
     def test_conformance_declares_part4(self):
         _, _, body = self.call("GET", "/conformance")

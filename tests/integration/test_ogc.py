@@ -289,6 +289,37 @@ class Features(unittest.TestCase):
         self.assertEqual(s["properties"]["valid_to"]["x-ogc-role"], "primary-interval-end")
         self.assertEqual(self.srv.get("/collections/nothing/schema")[0], 404)
 
+    def test_coded_values_carry_their_labels(self):
+        """Coded properties list their values with labels in Chinese and English, as the
+        properties' titles ("中文 (English)"): oneOf for a closed list (exactly what the
+        write path accepts: tests/unit/test_layer.c), anyOf ending in any string for an open one; every value the
+        shipped data holds is labelled."""
+        _, _, s = self.srv.get_json("/collections/facilities/schema")
+        kinds = s["properties"]["kind"]["oneOf"]
+        label = re.compile(r"^[^ ()]*[\u4e00-\u9fff][^()]* \([A-Z][^()]*\)$")
+        self.assertTrue(all(label.match(k["title"]) for k in kinds), kinds)
+        self.assertEqual({k["const"]: k["title"] for k in kinds}["canteen"],
+                         "老年食堂 (Elderly canteen)")
+        status = [k["const"] for k in s["properties"]["status"]["oneOf"]]
+        self.assertEqual(status, ["planned", "site_selected", "approved", "land_acquired",
+                                  "under_construction", "operating", "closed"])
+        _, _, q = self.srv.get_json("/collections/facilities/queryables")
+        self.assertEqual(q["properties"]["kind"]["oneOf"], kinds)
+        used = {r[0] for r in self.con.execute("SELECT DISTINCT kind FROM facilities")}
+        self.assertLessEqual(used, {k["const"] for k in kinds})
+        _, _, t = self.srv.get_json("/collections/townships/schema")
+        levels = t["properties"]["level"]["oneOf"]
+        self.assertEqual([v["const"] for v in levels], [1, 2, 3, 4, 5])
+        self.assertEqual(levels[3]["title"], "乡级 (Township)")
+        open_list = t["properties"]["kind"]["anyOf"]
+        self.assertEqual(open_list[-1], {"type": "string"})
+        used = {r[0] for r in self.con.execute(
+            "SELECT DISTINCT kind FROM divisions WHERE kind IS NOT NULL")}
+        self.assertLessEqual(used, {k["const"] for k in open_list[:-1]})
+        _, _, p = self.srv.get_json("/collections/places/schema")
+        self.assertEqual(p["properties"]["category"]["anyOf"][-1], {"type": "string"})
+        self.assertNotIn("oneOf", p["properties"]["name"])
+
     def test_no_sensitive_field_anywhere_a_client_reads(self):
         for path in ("/collections/demand/schema", "/collections/demand/queryables",
                      "/tiles/demand.json", "/collections/coverage-mutual_aid_home/schema",

@@ -1,13 +1,18 @@
 // Drives the civgis web map (web/) in headless Chromium like a person would: loads the
 // page, searches, runs a coverage, runs and cancels a site-selection job, saves a
 // scenario, signs in, moves a facility, makes a boundary edit the server rejects and one
-// it accepts, and reads the divisions of the day before with the history slider. Prints
-// what the page showed as JSON (tests/integration/test_web.py asserts on it) and keeps a
-// screenshot of each state in OUTDIR.
-//   node web_app.mjs BASE_URL OUTDIR TOKEN WIDTH HEIGHT FACILITY_ID TOWNSHIP_CODE
+// it accepts, reads the divisions of the day before with the history slider, adds, edits,
+// moves and deletes a place, and runs the division operations (a transfer of a piece it
+// draws, a merge refused and one applied, a split by a line it draws), each dry run shown
+// before it is applied. Prints what the page showed as JSON (tests/integration/
+// test_web.py asserts on it) and keeps a screenshot of each state in OUTDIR.
+//   node web_app.mjs BASE_URL OUTDIR TOKEN WIDTH HEIGHT FACILITY_ID TOWNSHIP_CODE PLAN
+// PLAN (JSON): where the division operations and the place edits happen (test_web.py
+// picks them and checks that each passes its dry run first).
 import { chromium } from "playwright-core";
 
-const [base, outdir, token, width, height, facilityId, township] = process.argv.slice(2);
+const [base, outdir, token, width, height, facilityId, township, planText] = process.argv.slice(2);
+const plan = JSON.parse(planText);
 const W = Number(width), H = Number(height), tag = `${W}x${H}`;
 const out = { size: tag, console: [], errors: [], shots: [], steps: {} };
 const browser = await chromium.launch({
@@ -23,6 +28,10 @@ try {
   page.on("console", (m) => { if (m.type() === "error") out.console.push(m.text()); });
   page.on("pageerror", (e) => out.errors.push(String(e)));
   page.on("dialog", (d) => d.accept());
+  // The refusals the server sent (422 bodies), to hold what the page showed against.
+  const refusals = [];
+  page.on("response", (r) => { if (r.status() === 422) refusals.push(r.json().catch(() => null)); });
+  const lastRefusal = async () => (refusals.length ? refusals[refusals.length - 1] : null);
   const isPhone = W < 700;
 
   const shot = async (name) => {
@@ -271,7 +280,11 @@ try {
   await editBoundary(ring[1], -1.5); // out, well past the neighbours
   await page.waitForSelector("#edit-status[data-state=rejected]", { timeout: 30000 });
   out.steps.rejected = { reasons: await page.$$eval("#edit-status li", (l) => l.map((x) => x.textContent)),
-    popups: await page.$$eval(".reason-popup", (l) => l.map((x) => x.textContent)) };
+    located: await page.$$eval("#edit-status li[data-located]", (l) => l.length),
+    popups: await page.$$eval(".reason-popup", (l) => l.map((x) => x.textContent)),
+    places: await page.evaluate(() => window.civgis.reasonPlaces),
+    server: await lastRefusal(),
+    drawn: await page.evaluate(() => window.civgis.reasons.features.map((f) => f.geometry.type)) };
   await hidePanel();
   await shot("boundary-rejected");
   await panel("edit");
@@ -297,8 +310,216 @@ try {
   await idle();
   await shot("history-slider");
 
-  // 8. English.
+  // 8. A place (the gazetteer's places collection): added where clicked, its properties
+  // edited in the form (the category offered by its label), moved, deleted.
+  await page.keyboard.press("Escape");
+  await page.evaluate((c) => window.civgis.map.jumpTo({ center: c, zoom: 13 }), plan.place.at);
+  await idle();
+  await panel("edit");
+  await page.selectOption("#ed-target", "places");
+  out.steps.place = { categories: await page.$$eval("#ed-category option", (l) => l.map((o) => [o.value, o.textContent])) };
+  await page.fill("#ed-name", "测试地名");
+  await page.selectOption("#ed-category", "bridge");
+  await page.click("#ed-add");
+  await hidePanel();
+  await mapClick(plan.place.at);
+  await page.waitForFunction(() => !document.getElementById("ed-save").disabled, null, { timeout: 10000 });
+  await panel("edit");
+  await page.click("#ed-save");
+  await page.waitForSelector("#edit-status[data-state=saved]", { timeout: 30000 });
+  const placeId = await page.evaluate(() => document.getElementById("edit-status").dataset.created);
+  out.steps.place.id = placeId;
+  const placeOnMap = async (id) => {
+    await sleep(500);
+    await idle();
+    return page.evaluate((id) => window.civgis.map.queryRenderedFeatures({ layers: ["col-places"] })
+      .filter((f) => String(f.properties.id) === id).map((f) => f.geometry.coordinates), id);
+  };
+  await hidePanel();
+  out.steps.place.added = await placeOnMap(placeId);
+  await shot("place-added");
+  await panel("edit");
+  await page.click("#ed-props");
+  await hidePanel();
+  await mapClick(plan.place.at);
+  await page.waitForSelector("#ed-form:not([hidden]) input[name=name]", { state: "attached", timeout: 30000 });
+  await panel("edit");
+  out.steps.place.form = await page.$$eval("#ed-form [name]", (l) => l.map((x) => x.name));
+  await page.fill("#ed-form input[name=name]", "测试地名二");
+  await page.fill("#ed-form input[name=aliases]", "老桥、旧桥");
+  await page.fill("#ed-form input[name=category]", "road");
+  await page.$eval("#ed-form", (el) => el.scrollIntoView());
+  await shot("place-props");
+  await page.click("#ed-save");
+  await page.waitForSelector("#edit-status[data-state=saved]", { timeout: 30000 });
+  await page.click("#ed-move");
+  await hidePanel();
+  await mapClick(plan.place.at);
+  await page.waitForSelector(".maplibregl-marker");
+  await mapClick(plan.place.to);
+  await panel("edit");
+  await page.click("#ed-save");
+  await page.waitForSelector("#edit-status[data-state=saved]", { timeout: 30000 });
+  await hidePanel();
+  out.steps.place.moved = await placeOnMap(placeId);
+  out.steps.place.stored = await page.evaluate(async (id) => (await (await fetch(`/collections/places/items/${id}`)).json()), placeId);
+  await panel("edit");
+  await page.click("#ed-delete");
+  await hidePanel();
+  await mapClick(plan.place.to);
+  await page.waitForSelector("#edit-status[data-state=deleted]", { state: "attached", timeout: 30000 });
+  out.steps.place.deleted = await page.evaluate(() => document.getElementById("edit-status").dataset.deleted);
+  out.steps.place.afterDelete = await placeOnMap(placeId);
+  await panel("edit");
+  await page.selectOption("#ed-target", "facilities");
+
+  // 9. The division operations, as an officer: each dry run shown (the new polygons on
+  // the map, the changes listed) before Apply; then the map and the history.
+  // (Townships are drawn, and picked, from zoom 8: a phone's view keeps little padding.)
+  const fit = async (b) => {
+    await page.evaluate(([b, pad]) => window.civgis.map.fitBounds(b, { padding: pad, duration: 0 }), [b, isPhone ? 15 : 60]);
+    await idle();
+  };
+  const dop = async (opName) => {
+    await panel("edit");
+    await page.click("#dop-cancel");
+    await page.selectOption("#dop-op", opName);
+    await page.fill("#dop-reason", `web test ${opName}`);
+    await page.fill("#dop-approval", "延政函〔2024〕7号");
+  };
+  const pick = async (...points) => {
+    await page.keyboard.press("Escape"); // no feature details over the map
+    await panel("edit");
+    await page.click("#dop-pick");
+    await hidePanel();
+    for (const p of points) { await mapClick(p); await sleep(200); }
+  };
+  const dryRun = async () => {
+    await panel("edit");
+    await page.evaluate(() => { delete document.getElementById("dop-status").dataset.state; });
+    await page.click("#dop-dry");
+    await page.waitForSelector("#dop-status[data-state=dry], #dop-status[data-state=rejected], #dop-status[data-state=error], #dop-status[data-state=missing]", { timeout: 60000 });
+    await sleep(300);
+    await idle(); // the preview drawn
+    return page.evaluate(() => ({ state: document.getElementById("dop-status").dataset.state,
+      text: document.getElementById("dop-status").textContent,
+      changes: [...document.querySelectorAll("#dop-changes li")].map((li) => [li.dataset.code, li.dataset.action]),
+      preview: window.civgis.divops.preview.length,
+      previewRendered: window.civgis.map.queryRenderedFeatures({ layers: ["dop-preview-fill"] }).length,
+      applyEnabled: !document.getElementById("dop-apply").disabled }));
+  };
+  // A screenshot of an operation's state: the map, and on a desktop the panel beside it
+  // scrolled to the result.
+  const dopShot = async (name) => {
+    if (!isPhone) await page.$eval("#dop-status", (el) => el.scrollIntoView({ block: "center" }));
+    else await hidePanel();
+    await shot(name);
+  };
+  const apply = async () => {
+    await panel("edit");
+    await page.click("#dop-apply");
+    await page.waitForSelector("#dop-status[data-state=applied], #dop-status[data-state=rejected], #dop-status[data-state=error]", { timeout: 60000 });
+    await page.waitForFunction(() => document.getElementById("hist-list").dataset.count, null, { timeout: 30000 });
+    return page.evaluate(() => ({ state: document.getElementById("dop-status").dataset.state,
+      audit: document.getElementById("dop-status").dataset.audit,
+      history: [...document.querySelectorAll("#hist-list li")].map((x) => x.textContent),
+      historyOf: document.getElementById("hist-target").textContent }));
+  };
+  out.steps.divops = {};
+  // A transfer: pick from and to, draw the piece vertex by vertex (closed at the first).
+  const tr = plan.transfer;
+  await dop("transfer-area");
+  await fit(tr.bbox);
+  await pick(tr.fromAt, tr.toAt);
+  await panel("edit");
+  out.steps.divops.picked = await page.evaluate(() => [document.getElementById("dop-from").value, document.getElementById("dop-to").value]);
+  await page.click("#dop-draw");
+  await hidePanel();
+  await fit(tr.pieceBbox);
+  for (const v of tr.piece) { await mapClick(v); await sleep(150); }
+  await mapClick(tr.piece[0]);
+  await page.waitForFunction(() => window.civgis.divops.drawn, null, { timeout: 10000 });
+  out.steps.divops.drawnVertices = await page.evaluate(() => window.civgis.divops.drawn.coordinates[0].length);
+  const trDry = await dryRun();
+  await dopShot("divops-transfer-dry");
+  await page.evaluate(() => { delete document.getElementById("hist-list").dataset.count; });
+  const trApplied = await apply();
+  out.steps.divops.transfer = { dry: trDry, applied: trApplied };
+  await sleep(500);
+  await idle();
+  await dopShot("divops-transfer-applied");
+  // A merge refused (the two do not touch: the reasons shown), then one of neighbours.
+  const mg = plan.merge;
+  await dop("merge-divisions");
+  await fit(mg.bbox);
+  await pick(mg.aAt, mg.farAt);
+  await panel("edit");
+  await page.selectOption("#dop-into", mg.a);
+  const refused = await dryRun();
+  refused.reasons = await page.$$eval("#dop-status li", (l) => l.map((x) => x.textContent));
+  refused.server = await lastRefusal();
+  out.steps.divops.mergeRefused = refused;
+  await dopShot("divops-merge-refused");
+  await dop("merge-divisions");
+  await pick(mg.aAt, mg.bAt);
+  await panel("edit");
+  out.steps.divops.mergeCodes = await page.inputValue("#dop-codes");
+  await page.selectOption("#dop-into", mg.a);
+  const mgDry = await dryRun();
+  await dopShot("divops-merge-dry");
+  await page.evaluate(() => { delete document.getElementById("hist-list").dataset.count; });
+  out.steps.divops.merge = { dry: mgDry, applied: await apply() };
+  // A split by a line drawn across (its two ends clicked, the last one twice); the west
+  // side keeps the code, the east one is new (its code suggested, its name typed).
+  const sp = plan.split;
+  await dop("split-division");
+  await fit(sp.bbox);
+  await pick(sp.at);
+  await panel("edit");
+  await page.waitForFunction(() => document.getElementById("dop-new-code").value, null, { timeout: 10000 });
+  out.steps.divops.suggestedCode = await page.inputValue("#dop-new-code");
+  await page.fill("#dop-new-name", sp.newName);
+  await page.click("#dop-draw");
+  await hidePanel();
+  await mapClick(sp.line[0]);
+  await sleep(150);
+  await mapClick(sp.line[1]);
+  await sleep(150);
+  await mapClick(sp.line[1]);
+  await page.waitForFunction(() => window.civgis.divops.drawn, null, { timeout: 10000 });
+  const spDry = await dryRun();
+  await dopShot("divops-split-dry");
+  // Changing an input after the dry run asks for a new one before Apply.
+  await panel("edit");
+  await page.fill("#dop-approval", "延政函〔2024〕8号");
+  spDry.applyAfterChange = await page.evaluate(() => !document.getElementById("dop-apply").disabled);
+  const again = await dryRun();
+  spDry.applyAfterRerun = again.applyEnabled;
+  await page.evaluate(() => { delete document.getElementById("hist-list").dataset.count; });
+  out.steps.divops.split = { dry: spDry, applied: await apply() };
+  await hidePanel();
+  await sleep(500);
+  await idle();
+  out.steps.divops.splitOnMap = await page.evaluate((code) => window.civgis.map.queryRenderedFeatures({ layers: ["townships-fill"] })
+    .some((f) => String(f.properties.code) === code), out.steps.divops.suggestedCode);
+  await shot("divops-split-applied");
+
+  // 10. Coded values by their labels: a facility's kind in its details, in Chinese; then
+  // the page in English.
+  const movedTo = out.steps.move.onMap[0];
+  await page.evaluate((c) => window.civgis.map.jumpTo({ center: c, zoom: 13 }), movedTo);
+  await idle();
+  await mapClick(movedTo);
+  await page.waitForSelector("#info-body td[data-code]", { timeout: 30000 });
+  const infoLabels = () => page.$$eval("#info-body td[data-code]", (l) => Object.fromEntries(l.map((x) => [x.dataset.code, x.textContent])));
+  out.steps.labels = { zh: await infoLabels(),
+    kindsZh: await page.$$eval("#cov-kinds .kind-name", (l) => l.map((x) => x.textContent)) };
+  await shot("labels-zh");
   await page.click("#lang");
+  await sleep(300);
+  out.steps.labels.en = await infoLabels();
+  out.steps.labels.kindsEn = await page.$$eval("#cov-kinds .kind-name", (l) => l.map((x) => x.textContent));
+  out.steps.labels.layersEn = await page.$$eval("#layer-list li", (l) => l.map((x) => x.textContent.trim()));
   out.steps.english = await page.textContent("#side [data-tab=coverage]");
   await shot("english");
   await context.close();

@@ -1,6 +1,8 @@
 /* Unit tests of gis/layer.h's views: the public view of every layer names no sensitive
  * assistance count, the full view appends exactly those (in the order coverage_data.c
- * knows them as weights), and a layer without any is not split by view. */
+ * knows them as weights), and a layer without any is not split by view; and of the
+ * vocabularies: the closed ones are exactly what the write path accepts, every term
+ * labelled in both languages. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "coverage_data.h"
+#include "facility.h"
 #include "layer.h"
 
 static const char *const SENSITIVE[] = {"poor_households", "poor_people", "assisted_households"};
@@ -95,12 +98,55 @@ static void test_layers_without_counts_are_one_view(void **state)
     }
 }
 
+/* A closed vocabulary lists exactly the write path's list, in its order. */
+static void assert_terms_are(const char *table, const char *prop, const char *const *list)
+{
+    size_t n = 0, i;
+    bool is_closed = false;
+    const struct layer_term *t = layer_prop_terms(table, prop, &n, &is_closed);
+
+    assert_non_null(t);
+    assert_true(is_closed);
+    for (i = 0; list[i]; i++) {
+        assert_true(i < n);
+        assert_string_equal(t[i].code, list[i]);
+    }
+    assert_int_equal(i, n);
+}
+
+static void test_vocabularies(void **state)
+{
+    static const char *const levels[] = {"1", "2", "3", "4", "5", NULL};
+    static const char *const props[][2] = {
+        {"facilities", "kind"}, {"facilities", "status"},          {"divisions", "level"},
+        {"divisions", "kind"},  {"divisions", "urban_rural_code"}, {"places", "category"}};
+    size_t n, i, k;
+    bool is_closed = true;
+
+    (void)state;
+    assert_terms_are("facilities", "kind", FACILITY_KINDS);
+    assert_terms_are("facilities", "status", FACILITY_STATUSES);
+    assert_terms_are("divisions", "level", levels);
+    assert_non_null(layer_prop_terms("places", "category", &n, &is_closed));
+    assert_false(is_closed);
+    for (i = 0; i < sizeof props / sizeof *props; i++) {
+        const struct layer_term *t = layer_prop_terms(props[i][0], props[i][1], &n, NULL);
+        assert_non_null(t);
+        for (k = 0; k < n; k++)
+            assert_true(t[k].title[0] && t[k].title_zh[0]);
+    }
+    assert_null(layer_prop_terms("facilities", "name", &n, NULL));
+    assert_null(layer_prop_terms("demand", "kind", &n, NULL));
+    assert_null(layer_prop_terms(NULL, "kind", &n, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_public_view_is_clean),
         cmocka_unit_test(test_full_view_adds_the_counts),
         cmocka_unit_test(test_layers_without_counts_are_one_view),
+        cmocka_unit_test(test_vocabularies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -291,8 +291,10 @@ static void make_v1(const char *path)
 
     assert_int_equal(store_open(path, STORE_CREATE, &st, &err), GIS_OK);
     store_close(st);
-    /* Schema 7's history indexes, then schema 4's gazetteer (the triggers of schema 3
-     * still stand). */
+    /* Schema 9's ids, schema 8's list of changes (below), schema 7's history indexes, then schema
+     * 4's gazetteer (the triggers of schema 3 still stand). */
+    other_writer(path, "DROP TRIGGER facilities_ids; DROP TRIGGER places_ids; DROP TABLE "
+                       "store_ids");
     other_writer(path, "DROP INDEX divisions_closed; DROP INDEX places_closed");
     other_writer(path, "DROP TABLE names_fts; DROP TABLE search_entries; DROP TABLE name_variants");
     for (i = 0; i < 2; i++) {

@@ -21,10 +21,9 @@ export async function request(path, { method = "GET", body, headers = {}, type }
   const h = { Accept: "application/json", ...headers };
   if (token) h.Authorization = "Bearer " + token;
   if (body !== undefined) h["Content-Type"] = type || "application/json";
-  // credentials "omit": the token travels in our own Authorization header; without
-  // cookies or browser credentials a 401 (which offers HTTP Basic) cannot make the
-  // browser pop up its password dialog.
-  const r = await fetch(path, { method, headers: h, credentials: "omit",
+  // The token travels in our own Authorization header. (A 401 challenges Bearer only,
+  // so the browser never puts up its own password dialog over the page.)
+  const r = await fetch(path, { method, headers: h,
     body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   let json = null;

@@ -4,6 +4,7 @@
 import { request } from "./api.js";
 import { t } from "./i18n.js";
 import { KIND_COLORS, showResultLayer } from "./main.js";
+import { label } from "./vocab.js";
 
 let rows = [], sortKey = "code", sortDir = 1, chart = null;
 
@@ -82,7 +83,7 @@ export function initCoverage(map) {
     for (const c of cols.filter((c) => c.id.startsWith("coverage-"))) {
       const k = c.id.slice(9);
       if (have.has(k)) continue;
-      const label = document.createElement("label");
+      const row = document.createElement("label");
       const box = document.createElement("input");
       box.type = "checkbox";
       box.value = k;
@@ -90,8 +91,12 @@ export function initCoverage(map) {
       const sw = document.createElement("span");
       sw.className = "swatch point";
       sw.style.background = KIND_COLORS[k] || "#444";
-      label.append(box, " ", sw, " ", k);
-      kinds.append(label);
+      const name = document.createElement("span");
+      name.className = "kind-name";
+      name.dataset.kind = k;
+      name.textContent = label("facilities", "kind", k);
+      row.append(box, " ", sw, " ", name);
+      kinds.append(row);
     }
     const scen = document.getElementById("cov-scenario"), cur = scen.value;
     scen.replaceChildren(new Option("—", ""), ...cols.filter((c) => c.id.startsWith("scenario-"))
@@ -100,6 +105,10 @@ export function initCoverage(map) {
   };
   fill(window.civgis.collections);
   document.addEventListener("civgis:collections", (e) => fill(e.detail));
+  document.addEventListener("civgis:lang", () => {
+    for (const el of kinds.querySelectorAll(".kind-name")) el.textContent = label("facilities", "kind", el.dataset.kind);
+    if (rows.length) renderTable();
+  });
   document.getElementById("cov-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const out = document.getElementById("cov-summary");

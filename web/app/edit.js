@@ -1,136 +1,192 @@
-// Editing (Part 4): sign in with a token, move / add / delete a facility, edit a
-// division's boundary (terra-draw and its MapLibre adapter). A 422 shows the server's
-// reasons on the map where they apply; a 412 reloads the feature and says why.
+// Editing (Part 4): sign in with a token; move, add, delete a facility or a place and
+// edit its properties (a form made from the collection's schema, coded values as their
+// labels); edit a division's boundary (terra-draw and its MapLibre adapter). A 422 shows
+// the server's reasons on the map at the places it names; a 412 reloads the feature and
+// says why.
 import { ApiError, getJson, hasToken, request, setToken } from "./api.js";
-import { t } from "./i18n.js";
-import { KIND_COLORS, reloadTiles } from "./main.js";
+import { t, pickTitle } from "./i18n.js";
+import { reloadTiles, schemaOf, setCollectionVisible } from "./main.js";
 import { showHistory } from "./history.js";
+import { clearReasons, giveBackMap, round9, showReasons, startDraw, takeMap } from "./mapedit.js";
+import { fillSelect, terms } from "./vocab.js";
 
-let mode = null, target = null, pending = null, marker = null, draw = null, popups = [];
+let mode = null, target = null, pending = null, marker = null, draw = null;
 
 const statusEl = () => document.getElementById("edit-status");
 const say = (msg) => { statusEl().textContent = msg; };
+const collection = () => document.getElementById("ed-target").value;
+const what = () => t(collection() === "places" ? "whatPlace" : "whatFacility");
 
-function clearReasons() { popups.forEach((p) => p.remove()); popups = []; }
-
-// Where a reason applies: a "[lon lat]" the server names (GEOS's location of a
-// self-intersection, say), else the feature's own place.
-function reasonPlace(text, fallback) {
-  const m = /\[(-?\d+(?:\.\d+)?)[ ,]+(-?\d+(?:\.\d+)?)\]/.exec(text);
-  return m ? [Number(m[1]), Number(m[2])] : fallback;
-}
-
-function centreOf(geom) {
-  if (geom.type === "Point") return geom.coordinates;
-  const ring = geom.type === "Polygon" ? geom.coordinates[0] : geom.coordinates[0][0];
-  const xs = ring.map((c) => c[0]), ys = ring.map((c) => c[1]);
-  return [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
-}
-
-function showReasons(map, err, geom) {
-  clearReasons();
-  const list = err.body.errors?.length ? err.body.errors : [{ description: err.body.description || err.message }];
-  const ul = document.createElement("ul");
-  ul.className = "reasons";
-  for (const e of list) {
-    const li = document.createElement("li");
-    li.textContent = (e.property ? e.property + ": " : "") + e.description;
-    ul.append(li);
-    const div = document.createElement("div");
-    div.className = "reason-popup";
-    div.textContent = e.description;
-    popups.push(new maplibregl.Popup({ closeOnClick: false }).setLngLat(reasonPlace(e.description, centreOf(geom))).setDOMContent(div).addTo(map));
-  }
-  const p = document.createElement("p");
-  p.textContent = t("rejected");
-  statusEl().replaceChildren(p, ul);
-  statusEl().dataset.state = "rejected";
-}
+// The map layer a collection's features are picked from.
+const LAYER = { facilities: "facilities-circle", places: "col-places" };
 
 function stopDraw() {
-  if (draw) { draw.stop(); draw = null; }
+  draw = null;
   if (marker) { marker.remove(); marker = null; }
-  window.civgis.clickHandler = null;
 }
 
 function reset() {
+  giveBackMap("edit");
   stopDraw();
   mode = target = pending = null;
+  document.getElementById("ed-form").hidden = true;
   setButtons();
 }
 
-function setButtons() {
+export function setButtons() {
   const on = hasToken();
-  for (const id of ["ed-move", "ed-add", "ed-delete", "ed-boundary"]) document.getElementById(id).disabled = !on || !!mode;
+  for (const id of ["ed-move", "ed-add", "ed-delete", "ed-props", "ed-boundary"]) document.getElementById(id).disabled = !on || !!mode;
+  document.getElementById("ed-target").disabled = !!mode;
   document.getElementById("ed-save").disabled = !pending;
   document.getElementById("ed-cancel").disabled = !mode;
   document.getElementById("edit-who").textContent = on ? t("signedIn") : t("notSignedIn");
   document.getElementById("signin").textContent = on ? t("signOut") : t("signIn");
+  document.dispatchEvent(new CustomEvent("civgis:signin", { detail: on }));
 }
 
-function startDraw(map, modes) {
-  const { TerraDraw } = window.terraDraw;
-  const { TerraDrawMapLibreGLAdapter } = window.terraDrawMaplibreGlAdapter;
-  draw = new TerraDraw({ adapter: new TerraDrawMapLibreGLAdapter({ map }), modes });
-  draw.start();
-  return draw;
-}
-
-// The geometry to save, from the drawing (the browser test enters one here too).
-function setPending(geom) {
-  pending = geom;
+function begin(m) {
+  mode = m;
+  takeMap("edit", null, reset);
   setButtons();
 }
 
-async function pickFacility(map, e) {
-  const hit = map.queryRenderedFeatures(e.point, { layers: ["facilities-circle"] })[0];
-  if (!hit) { say(t("pickFacility")); return null; }
-  return String(hit.properties.id);
+// The geometry (or properties) to save (the browser test enters one here too).
+function setPending(p) {
+  pending = p;
+  setButtons();
 }
 
-async function beginMove(map) {
-  mode = "move";
-  setButtons();
-  say(t("pickFacility"));
+function pickFeature(map, e) {
+  const layer = LAYER[collection()];
+  const hit = map.getLayer(layer) && map.queryRenderedFeatures(e.point, { layers: [layer] })[0];
+  if (!hit) { say(t("pickFeatureOf", { what: what() })); return null; }
+  return String(hit.properties.id ?? hit.id);
+}
+
+// The feature as stored now, with its ETag: If-Match sends it back, so a change made
+// meanwhile by someone else is a 412, never silently overwritten.
+async function load(id) {
+  const r = await request(`/collections/${collection()}/items/${encodeURIComponent(id)}`);
+  return { collection: collection(), id, etag: r.headers.get("ETag"), feature: r.json };
+}
+
+function beginMove(map) {
+  begin("move");
+  say(t("pickFeatureOf", { what: what() }));
   window.civgis.clickHandler = (e) => {
     if (!target) {
-      pickFacility(map, e).then(async (id) => {
-        if (!id) return;
-        target = { collection: "facilities", id };
-        // Its ETag as read now: If-Match sends it back, so a change made meanwhile by
-        // someone else is a 412, never silently overwritten.
-        const r = await request(`/collections/facilities/items/${encodeURIComponent(id)}`);
-        const f = r.json;
-        target.etag = r.headers.get("ETag");
-        marker = new maplibregl.Marker({ draggable: true, color: "#f5a623" }).setLngLat(f.geometry.coordinates).addTo(map);
-        marker.on("dragend", () => setPending({ type: "Point", coordinates: marker.getLngLat().toArray() }));
+      const id = pickFeature(map, e);
+      if (!id) return true;
+      target = { collection: collection(), id };
+      load(id).then((got) => {
+        Object.assign(target, got);
+        if (got.feature.geometry?.type !== "Point") { say(t("error", { msg: "Point" })); return; }
+        marker = new maplibregl.Marker({ draggable: true, color: "#f5a623" }).setLngLat(got.feature.geometry.coordinates).addTo(map);
+        marker.on("dragend", () => setPending({ geometry: { type: "Point", coordinates: marker.getLngLat().toArray() } }));
         say(t("pickTarget"));
       });
-    } else {
+    } else if (marker) {
       marker.setLngLat(e.lngLat);
-      setPending({ type: "Point", coordinates: [e.lngLat.lng, e.lngLat.lat] });
+      setPending({ geometry: { type: "Point", coordinates: [e.lngLat.lng, e.lngLat.lat] } });
     }
     return true;
   };
 }
 
 function beginAdd(map) {
-  mode = "add";
-  target = { collection: "facilities", id: null };
-  setButtons();
-  say(t("pickPlace"));
+  begin("add");
+  target = { collection: collection(), id: null };
+  say(t("pickNewAt", { what: what() }));
   const { TerraDrawPointMode } = window.terraDraw;
-  startDraw(map, [new TerraDrawPointMode()]).setMode("point");
+  draw = startDraw(map, [new TerraDrawPointMode()]);
+  draw.setMode("point");
   draw.on("finish", (id) => {
     const f = draw.getSnapshot().find((x) => x.id === id);
-    if (f) setPending(f.geometry);
+    if (f) setPending({ geometry: f.geometry });
   });
   window.civgis.clickHandler = () => true;
 }
 
-async function beginBoundary(map) {
-  mode = "boundary";
-  setButtons();
+// ------------------------------------------------------------------ properties form
+
+// The properties a person edits: what the schema lists, less the id, the version
+// interval and the provenance flag (the write path keeps those).
+const SKIP = new Set(["id", "geometry", "valid_from", "valid_to", "synthetic"]);
+
+function field(name, p, value) {
+  const label = document.createElement("label");
+  const span = document.createElement("span");
+  span.textContent = pickTitle(p.title) || name;
+  label.append(span);
+  const coded = p.oneOf || p.anyOf;
+  let input;
+  if (p.oneOf) {
+    input = document.createElement("select");
+    input.append(new Option("—", ""));
+    for (const x of coded.filter((c) => "const" in c)) input.append(new Option(pickTitle(x.title), String(x.const)));
+  } else {
+    input = document.createElement("input");
+    if (p.type === "integer" || p.type === "number") { input.type = "number"; input.step = p.type === "integer" ? "1" : "any"; }
+    if (p.format === "date") input.type = "date";
+    if (p.anyOf) {
+      // An open list: its usual values offered, any other typed.
+      const list = document.createElement("datalist");
+      list.id = "dl-" + name;
+      for (const x of coded.filter((c) => "const" in c)) list.append(new Option(pickTitle(x.title), String(x.const)));
+      input.setAttribute("list", list.id);
+      label.append(list);
+    }
+  }
+  input.name = name;
+  input.dataset.type = p.type;
+  input.value = value === null || value === undefined ? "" : Array.isArray(value) ? value.join("、") : String(value);
+  input.dataset.was = input.value;
+  label.append(input);
+  return label;
+}
+
+async function showForm(got) {
+  const schema = await schemaOf(got.collection);
+  const form = document.getElementById("ed-form");
+  const props = got.feature.properties || {};
+  form.replaceChildren(...Object.entries(schema.properties || {})
+    .filter(([k, p]) => !SKIP.has(k) && !p.readOnly && p["x-ogc-role"] !== "id")
+    .map(([k, p]) => field(k, p, props[k])));
+  form.hidden = false;
+  const changed = () => {
+    const patch = {};
+    for (const el of form.elements) {
+      if (!el.name || el.value === el.dataset.was) continue;
+      const v = el.value.trim();
+      patch[el.name] = v === "" ? null : el.dataset.type === "integer" || el.dataset.type === "number" ? Number(v)
+        : el.dataset.type === "array" ? v.split(/[、,，]\s*/).filter(Boolean) : v;
+    }
+    setPending(Object.keys(patch).length ? { properties: patch } : null);
+  };
+  form.oninput = changed;
+  form.onchange = changed;
+  form.onsubmit = (e) => e.preventDefault();
+  say(t("propsHint"));
+}
+
+function beginProps(map) {
+  begin("props");
+  say(t("pickFeatureOf", { what: what() }));
+  window.civgis.clickHandler = (e) => {
+    if (target) return true;
+    const id = pickFeature(map, e);
+    if (!id) return true;
+    target = { collection: collection(), id };
+    load(id).then((got) => { Object.assign(target, got); return showForm(got); })
+      .catch((err) => say(t("error", { msg: err.message })));
+    return true;
+  };
+}
+
+// ------------------------------------------------------------------ boundaries
+
+function beginBoundary(map) {
+  begin("boundary");
   say(t("pickDivision"));
   window.civgis.clickHandler = (e) => {
     if (target) return true;
@@ -148,12 +204,10 @@ async function beginBoundary(map) {
       target.parts = polys;
       target.big = big;
       const { TerraDrawSelectMode, TerraDrawPolygonMode } = window.terraDraw;
-      startDraw(map, [new TerraDrawSelectMode({ flags: { polygon: { feature: { coordinates: { draggable: true } } } } }),
+      draw = startDraw(map, [new TerraDrawSelectMode({ flags: { polygon: { feature: { coordinates: { draggable: true } } } } }),
         new TerraDrawPolygonMode()]);
       draw.setMode("select");
-      // terra-draw keeps at most 9 decimals (about 0.1 mm): rounded to that, or it refuses the feature.
-      const rings = polys[big].map((r) => r.map((c) => [Math.round(c[0] * 1e9) / 1e9, Math.round(c[1] * 1e9) / 1e9]));
-      const [res] = draw.addFeatures([{ type: "Feature", geometry: { type: "Polygon", coordinates: rings }, properties: { mode: "polygon" } }]);
+      const [res] = draw.addFeatures([{ type: "Feature", geometry: { type: "Polygon", coordinates: round9(polys[big]) }, properties: { mode: "polygon" } }]);
       if (!res?.valid) say(t("error", { msg: res?.reason || "terra-draw" }));
       if (res?.id !== undefined) draw.selectFeature(res.id);
       draw.on("change", () => {
@@ -169,7 +223,28 @@ async function beginBoundary(map) {
 // A new outline for the edited part: the division's MultiPolygon with it replaced.
 function setBoundaryRing(rings) {
   const parts = target.parts.map((p, i) => (i === target.big ? rings : p));
-  setPending({ type: "MultiPolygon", coordinates: parts });
+  setPending({ geometry: { type: "MultiPolygon", coordinates: parts } });
+}
+
+// ------------------------------------------------------------------ saving
+
+function newProperties() {
+  const name = document.getElementById("ed-name").value.trim();
+  if (collection() === "places")
+    return { name: name || "新地名", category: document.getElementById("ed-category").value || null };
+  return { kind: document.getElementById("ed-kind").value, status: "planned", name: name || "新设施" };
+}
+
+async function stale(base) {
+  // Someone saved first: reload their version (and its ETag) to edit again from.
+  const r = await request(`${base}/${encodeURIComponent(target.id)}`);
+  say(t("stale"));
+  statusEl().dataset.state = "stale";
+  if (marker && r.json.geometry.type === "Point") marker.setLngLat(r.json.geometry.coordinates);
+  target.etag = r.headers.get("ETag");
+  pending = null;
+  setButtons();
+  reloadTiles();
 }
 
 async function save(map) {
@@ -179,16 +254,14 @@ async function save(map) {
   delete statusEl().dataset.state;
   try {
     if (mode === "add") {
-      const name = document.getElementById("ed-name").value.trim() || "新设施";
-      const r = await request(base, { method: "POST", type: "application/geo+json", body: { type: "Feature", geometry: pending,
-        properties: { kind: document.getElementById("ed-kind").value, status: "planned", name } } });
+      const r = await request(base, { method: "POST", type: "application/geo+json",
+        body: { type: "Feature", geometry: pending.geometry, properties: newProperties() } });
       statusEl().dataset.created = r.json.id;
     } else {
-      const url = `${base}/${encodeURIComponent(target.id)}`;
       const reason = document.getElementById("ed-reason").value.trim();
-      const body = { geometry: pending };
-      if (reason) body.properties = { change_reason: reason };
-      await request(url, { method: "PATCH", type: "application/merge-patch+json", body,
+      const body = { ...pending };
+      if (reason) body.properties = { ...(body.properties || {}), change_reason: reason };
+      await request(`${base}/${encodeURIComponent(target.id)}`, { method: "PATCH", type: "application/merge-patch+json", body,
         headers: { "If-Match": target.etag } });
     }
     say(t("editSaved"));
@@ -199,41 +272,33 @@ async function save(map) {
     if (done.id) showHistory(done.collection, done.id);
   } catch (err) {
     if (!(err instanceof ApiError)) { say(t("error", { msg: err.message })); return; }
-    if (err.status === 422) showReasons(map, err, pending);
-    else if (err.status === 412) {
-      // Someone saved first: reload their version (and its ETag) to edit again from.
-      const r = await request(`${base}/${encodeURIComponent(target.id)}`);
-      say(t("stale"));
-      statusEl().dataset.state = "stale";
-      if (marker && r.json.geometry.type === "Point") marker.setLngLat(r.json.geometry.coordinates);
-      target.etag = r.headers.get("ETag");
-      pending = null;
-      setButtons();
-      reloadTiles();
-    } else if (err.status === 401 || err.status === 403) say(t("forbidden", { msg: err.message }));
+    if (err.status === 422) showReasons(map, err, pending.geometry || target.feature?.geometry, statusEl());
+    else if (err.status === 412) await stale(base);
+    else if (err.status === 401 || err.status === 403) say(t("forbidden", { msg: err.message }));
     else say(t("error", { msg: err.message }));
   }
 }
 
-async function remove(map) {
-  mode = "delete";
-  setButtons();
-  say(t("pickFacility"));
+function remove(map) {
+  begin("delete");
+  say(t("pickFeatureOf", { what: what() }));
   window.civgis.clickHandler = (e) => {
-    pickFacility(map, e).then(async (id) => {
-      if (!id) return;
-      if (!confirm(t("confirmDelete"))) { reset(); return; }
-      delete statusEl().dataset.state;
-      const url = `/collections/facilities/items/${encodeURIComponent(id)}`;
+    const id = pickFeature(map, e);
+    if (!id) return true;
+    if (!confirm(t("confirmDeleteOf", { what: what() }))) { reset(); return true; }
+    delete statusEl().dataset.state;
+    const url = `/collections/${collection()}/items/${encodeURIComponent(id)}`;
+    (async () => {
       try {
         const head = await fetch(url, { method: "HEAD" });
         await request(url, { method: "DELETE", headers: { "If-Match": head.headers.get("ETag") } });
         say(t("deleted"));
         statusEl().dataset.state = "deleted";
+        statusEl().dataset.deleted = id;
         reloadTiles();
       } catch (err) { say(t("error", { msg: err.message })); }
       reset();
-    });
+    })();
     return true;
   };
 }
@@ -251,7 +316,7 @@ function initSignIn() {
     e.preventDefault();
     setToken(input.value.trim());
     try {
-      await request("/health"); // an unknown token is answered 401
+      await getJson("/health"); // an unknown token is answered 401
       dlg.close();
       setButtons();
     } catch {
@@ -261,15 +326,33 @@ function initSignIn() {
   });
 }
 
+// The new feature's fields follow the collection edited.
+function targetChanged() {
+  const places = collection() === "places";
+  document.getElementById("ed-kind-row").hidden = places;
+  document.getElementById("ed-category-row").hidden = !places;
+  // Places are drawn from their own tiles: shown while they are edited.
+  if (places) setCollectionVisible("places", true);
+}
+
+function labelSelects() {
+  fillSelect(document.getElementById("ed-kind"), "facilities", "kind");
+  fillSelect(document.getElementById("ed-category"), "places", "category", ["", "—"]);
+}
+
 export function initEdit(map) {
   initSignIn();
-  document.getElementById("ed-kind").replaceChildren(...Object.keys(KIND_COLORS).map((k) => new Option(k, k)));
+  labelSelects();
+  document.addEventListener("civgis:lang", () => { labelSelects(); setButtons(); });
+  document.getElementById("ed-target").addEventListener("change", targetChanged);
   document.getElementById("ed-move").addEventListener("click", () => beginMove(map));
   document.getElementById("ed-add").addEventListener("click", () => beginAdd(map));
   document.getElementById("ed-delete").addEventListener("click", () => remove(map));
+  document.getElementById("ed-props").addEventListener("click", () => beginProps(map));
   document.getElementById("ed-boundary").addEventListener("click", () => beginBoundary(map));
   document.getElementById("ed-save").addEventListener("click", () => save(map));
   document.getElementById("ed-cancel").addEventListener("click", () => { reset(); say(""); clearReasons(); });
-  window.civgis.edit = { setPending: (g) => setPending(g), get target() { return target; }, get mode() { return mode; } };
+  window.civgis.edit = { setPending: (g) => setPending({ geometry: g }), get target() { return target; }, get mode() { return mode; },
+    kinds: () => terms("facilities", "kind") };
   setButtons();
 }

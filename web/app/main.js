@@ -8,6 +8,8 @@ import { initCoverage } from "./coverage.js";
 import { initSites } from "./sites.js";
 import { initEdit } from "./edit.js";
 import { initHistory, showHistory } from "./history.js";
+import { initDivisionOps } from "./divops.js";
+import { label, loadVocab } from "./vocab.js";
 
 const ORIGIN = location.origin;
 const CJK_FONTS = "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'Microsoft YaHei', 'PingFang SC', sans-serif";
@@ -75,7 +77,13 @@ function collectionStyle(c) {
   if (id.startsWith("scenario-"))
     return [{ id: src, type: "circle", source: src,
       paint: { "circle-radius": 6, "circle-color": "#ff7f00", "circle-stroke-color": "#7f2704", "circle-stroke-width": 1.5 } }];
-  if (id === "places" || id === "demand")
+  if (id === "places")
+    return [{ id: src, type: "circle", source: src, "source-layer": id,
+      paint: { "circle-radius": 4.5, "circle-color": "#6a3d9a", "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 } },
+    { id: src + "-label", type: "symbol", source: src, "source-layer": id, minzoom: 11,
+      layout: { "text-field": ["get", "name"], "text-font": ["Noto Sans Regular"], "text-size": 12, "text-offset": [0, 1.1] },
+      paint: { "text-color": "#4a2a70", "text-halo-color": "#fff", "text-halo-width": 1.5 } }];
+  if (id === "demand")
     return [{ id: src, type: "circle", source: src, "source-layer": id,
       paint: { "circle-radius": 3, "circle-color": "#6a3d9a", "circle-stroke-color": "#fff", "circle-stroke-width": 1 } }];
   return [{ id: src, type: "line", source: src, "source-layer": id, paint: { "line-color": "#6a3d9a", "line-width": 1 } }];
@@ -163,10 +171,19 @@ export async function refreshLayerList() {
     if (GROUPS.some((g) => g.id === c.id)) continue;
     const lyr = civgis.map.getLayer("col-" + c.id);
     const on = !!lyr && civgis.map.getLayoutProperty("col-" + c.id, "visibility") !== "none";
-    ul.append(layerRow(c.id, c.title || c.id, collectionColor(c.id), c.id !== "divisions", on));
+    ul.append(layerRow(c.id, collectionTitle(c), collectionColor(c.id), c.id !== "divisions", on));
   }
   resultRows(ul);
   document.dispatchEvent(new CustomEvent("civgis:collections", { detail: j.collections }));
+}
+
+// A collection's name in the language shown: the coverage layers by their kind's label;
+// a scenario by its own title (its name).
+const TITLES = { divisions: "lyrDivisions", places: "lyrPlaces", demand: "lyrDemand" };
+function collectionTitle(c) {
+  if (c.id.startsWith("coverage-")) return t("lyrCoverageOf", { kind: label("facilities", "kind", c.id.slice(9)) });
+  if (TITLES[c.id]) return t(TITLES[c.id]);
+  return c.title || c.id;
 }
 
 // The collection a rendered feature belongs to.
@@ -199,7 +216,10 @@ export async function showInfo(collection, id, props) {
     th.textContent = pickTitle(schema.properties?.[k]?.title) || k;
     th.dataset.field = k;
     const td = document.createElement("td");
-    td.textContent = typeof v === "object" ? JSON.stringify(v) : String(v);
+    // A coded value by its label (the code in the tooltip).
+    const shown = typeof v === "object" ? JSON.stringify(v) : label(collection, k, v);
+    td.textContent = shown;
+    if (shown !== String(v)) { td.title = String(v); td.dataset.code = String(v); }
     tr.append(th, td);
     table.append(tr);
   }
@@ -339,6 +359,10 @@ function initChrome() {
   });
   document.getElementById("info-close").addEventListener("click", () => { document.getElementById("info").hidden = true; });
   document.getElementById("lang").addEventListener("click", () => { toggleLanguage(); refreshLayerList(); });
+  document.addEventListener("civgis:lang", () => {
+    const s = civgis.selected;
+    if (s && !document.getElementById("info").hidden) showInfo(s.collection, s.id, s.props);
+  });
   const raster = document.getElementById("raster-url");
   raster.value = localStorage.getItem("civgis.raster") || "";
   document.getElementById("raster-apply").addEventListener("click", () => setRaster(raster.value.trim()));
@@ -383,11 +407,13 @@ async function main() {
   addTownshipLabels(map);
   const raster = localStorage.getItem("civgis.raster");
   if (raster) setRaster(raster);
+  await loadVocab();
   await refreshLayerList();
   initSearch(map);
   initCoverage(map);
   initSites(map);
   initEdit(map);
+  initDivisionOps(map);
   initHistory(map);
   // Ready for a person (and the browser test) once the base map is drawn and the panels
   // and layer list are built: on a slow server the first idle can come before the list.

@@ -4,7 +4,8 @@
 // (the bureau's plan, yanan-2024/*, among them) listed, shown and compared.
 import { getJson, request } from "./api.js";
 import { t } from "./i18n.js";
-import { refreshLayerList, setCollectionVisible, showResultLayer, KIND_COLORS } from "./main.js";
+import { refreshLayerList, setCollectionVisible, showResultLayer } from "./main.js";
+import { fillSelect } from "./vocab.js";
 import { runCoverage } from "./coverage.js";
 
 let job = null, lastInputs = null;
@@ -116,9 +117,12 @@ async function compare() {
 }
 
 export function initSites(map) {
-  const kind = document.getElementById("site-kind");
-  kind.replaceChildren(...Object.keys(KIND_COLORS).map((k) => new Option(k, k)));
-  document.getElementById("site-exkind").append(...Object.keys(KIND_COLORS).map((k) => new Option(k, k)));
+  const kinds = () => {
+    fillSelect(document.getElementById("site-kind"), "facilities", "kind");
+    fillSelect(document.getElementById("site-exkind"), "facilities", "kind", ["", "—"]);
+  };
+  kinds();
+  document.addEventListener("civgis:lang", kinds);
   const status = document.getElementById("site-status"), bar = document.getElementById("site-progress");
   const runBtn = document.querySelector("#site-form button[type=submit]"), cancel = document.getElementById("site-cancel");
   const progress = (st) => {
