@@ -221,7 +221,10 @@ async function run(isDry) {
     if (!isDry) {
       reset(true);
       reloadTiles();
-      const first = r.changes.find((c) => c.action !== "moved");
+      // The history of a division the officer named (a neighbour given a vertex on the
+      // new border is among the changes too, but is not what was operated on).
+      const named = [x.from, x.to, x.into, x.code, ...(x.codes || []), ...[].concat(x.new || []).map((n) => n && n.code)].filter(Boolean);
+      const first = r.changes.find((c) => c.action !== "moved" && named.includes(c.code)) || r.changes.find((c) => c.action !== "moved");
       if (first) showHistory("divisions", first.code);
     }
   } catch (err) {
