@@ -36,7 +36,7 @@ serve() { # DB -> prints the base URL of a civgis serve started in the backgroun
   "$BUILD/civgis" serve --db "$1" --port 0 --threads "$THREADS" --quiet >"$OUT/serve.$2" &
   echo $! >>"$OUT/pids"
   for _ in $(seq 50); do grep -q listening "$OUT/serve.$2" && break; sleep 0.1; done
-  sed -E 's/listening on (.*)\//\1/' "$OUT/serve.$2"
+  sed -nE 's/^listening on (.*)\/$/\1/p' "$OUT/serve.$2" | head -1
 }
 : >"$OUT/pids"
 trap 'kill $(cat "$OUT/pids") 2>/dev/null || true' EXIT

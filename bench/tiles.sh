@@ -74,7 +74,7 @@ serve() { # NAME DB CACHE_MB -> base URL
       >"$OUT/serve.$1" 2>"$OUT/serve_err.$1" &
   echo $! >>"$OUT/pids"
   started "$OUT/serve.$1" "civgis serve ($1)"
-  sed -E 's/listening on (.*)\//\1/' "$OUT/serve.$1"
+  sed -nE 's/^listening on (.*)\/$/\1/p' "$OUT/serve.$1" | head -1
 }
 UNCACHED=$(serve nocache "$FEAT/townships.sqlite" 0)
 CACHED=$(serve cache "$FEAT/townships.sqlite" 256)
