@@ -336,6 +336,24 @@ void site_result_free(struct site_result *r)
 
 static enum gis_status check_values(const struct site_instance *in, struct gis_error *err);
 
+/* The coverage lists fit the instance and each candidate's is ascending (the MCLP's
+ * swap pricing merges two of them). */
+static enum gis_status check_cover(const struct site_instance *in, struct gis_error *err)
+{
+    const struct site_cover *c = in->cover;
+    size_t j, k;
+
+    if (c->n != in->n || c->m != in->m)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "the coverage lists are for another instance");
+    for (j = 0; j < in->m; j++)
+        for (k = c->cand_start[j]; k < c->cand_start[j + 1]; k++)
+            if (c->cand_item[k] >= in->n ||
+                (k > c->cand_start[j] && c->cand_item[k] <= c->cand_item[k - 1]))
+                return gis_fail(err, GIS_ERR_INVALID_ARG,
+                                "coverage list %zu is not ascending demand indexes", j);
+    return GIS_OK;
+}
+
 static enum gis_status
 check_data(const struct site_instance *in, enum site_problem pb, struct gis_error *err)
 {
@@ -349,6 +367,8 @@ check_data(const struct site_instance *in, enum site_problem pb, struct gis_erro
         return gis_fail(err, GIS_ERR_INVALID_ARG, "%s needs a radius", site_problem_name(pb));
     if (in->capacity && (pb == SITE_PCENTER || pb == SITE_LSCP))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "capacities apply to p-median and MCLP only");
+    if (in->cover && check_cover(in, err) != GIS_OK)
+        return GIS_ERR_INVALID_ARG;
     return check_values(in, err);
 }
 
