@@ -21,6 +21,14 @@ double site__now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+void site__note_best(struct site_run *r, double cost)
+{
+    if (r->t_best < 0 || cost < r->best_cost - 1e-9 * (1 + fabs(r->best_cost))) {
+        r->best_cost = cost;
+        r->t_best = site__now() - r->t_start;
+    }
+}
+
 /* splitmix64: tiny, good enough, and reproducible across platforms. */
 uint64_t site__rand(struct site_run *r)
 {
@@ -575,6 +583,7 @@ static void finish(struct site_run *r, struct site_result *res)
     res->hit_time_limit = r->hit_time_limit;
     res->iterations = r->iterations;
     res->seconds = site__now() - r->t_start;
+    res->seconds_to_best = r->t_best >= 0 ? r->t_best : res->seconds;
 }
 
 static enum gis_status dispatch(struct site_run *r, struct site_result *res, struct gis_error *err)
@@ -616,6 +625,7 @@ enum gis_status site_solve(const struct site_instance *in,
     run.t_start = run.last_report = site__now();
     run.deadline = run.t_start + (opt->time_limit_s > 0 ? opt->time_limit_s : DEFAULT_TIME_LIMIT_S);
     run.rng = opt->seed ^ 0x5EEDull;
+    run.t_best = -1;
     run.is_integral = data_is_integral(in, opt->problem);
     res.assign = malloc(in->n * sizeof *res.assign);
     if (!res.assign)

@@ -90,6 +90,7 @@ struct site_result {
     double demand_total, demand_covered; /* MCLP, LSCP */
     size_t n_uncoverable;                /* LSCP: demand points no candidate can reach */
     double seconds;
+    double seconds_to_best; /* when the search first met the answer's objective */
     uint64_t iterations;
     char method[48]; /* e.g. "greedy+interchange+vns", "glpk" */
 };

@@ -19,6 +19,9 @@ struct site_run {
      * quotas of the p-center instance (which plain LSCP ignores). */
     bool is_radius_test;
     double last_report;
+    /* The best cost a search reported (site__note_best) and when, in seconds from the
+     * start; t_best < 0: none reported (the answer's time is then the run's). */
+    double best_cost, t_best;
 };
 
 /* The open sites and what the side constraints count about them. */
@@ -36,6 +39,8 @@ struct site_sel {
 };
 
 double site__now(void);
+/* A search met an answer of this cost: when it is the best yet, its time is kept. */
+void site__note_best(struct site_run *r, double cost);
 uint64_t site__rand(struct site_run *r);
 /* True when the run must stop (time, cancel); also reports progress now and then. */
 bool site__should_stop(struct site_run *r, double fraction, double objective);

@@ -471,6 +471,7 @@ static enum gis_status mclp_plain(struct site_run *r, struct site_result *res)
         rc = site__greedy(r, &ops);
     if (rc == GIS_OK) {
         site__local_search(r, &ops);
+        site__note_best(r, -s.covered);
         site__mclp_dual_run(r, r->in->weight, &d, s.covered, MC_DUAL_PATIENCE, MC_DUAL_STEPS,
                             &bound);
         if (!r->opt->is_exact)

@@ -136,6 +136,7 @@ static void try_swap(struct anneal *a)
     if (a->ops->cost(a->ops->ctx) < a->best_cost - 1e-9 * (1 + fabs(a->best_cost))) {
         a->best_cost = a->ops->cost(a->ops->ctx);
         site__sel_copy(a->r->in, &a->best, &a->s->sel);
+        site__note_best(a->r, a->best_cost);
     }
 }
 
@@ -165,6 +166,7 @@ enum gis_status site__mclp_anneal(struct site_run *r,
     site__sel_copy(r->in, &s->sel, &a.best);
     ms__set_lean(s, false); /* the tables of the best answer, every candidate listed */
     site__local_search(r, ops);
+    site__note_best(r, ops->cost(ops->ctx));
     site__sel_free(&a.best);
     return GIS_OK;
 }

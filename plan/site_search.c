@@ -267,6 +267,7 @@ site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost, b
     if (site__sel_init(r->in, &best) != GIS_OK)
         return GIS_ERR_NOMEM;
     site__sel_copy(r->in, &best, ops->sel);
+    site__note_best(r, best_cost);
     while (k_max && !vns_stalled(is_patient, round, round_best) &&
            !site__is_proven(r, best_cost, bound_cost) && !site__should_stop(r, 0, best_cost)) {
         round++;
@@ -274,6 +275,7 @@ site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost, b
         site__local_search(r, ops);
         if (ops->cost(ops->ctx) < best_cost - 1e-9 * (1 + fabs(best_cost))) {
             best_cost = ops->cost(ops->ctx);
+            site__note_best(r, best_cost);
             site__sel_copy(r->in, &best, ops->sel);
             k = 1;
             round_best = round;
@@ -439,6 +441,7 @@ static void ils_iterate(struct site_run *r, const struct search_ops *ops, struct
         s->best_cost = c;
         s->it_best = s->it;
         site__sel_copy(r->in, &s->best, ops->sel);
+        site__note_best(r, c);
     }
     /* Back at the same cost (most likely the same answer): perturb harder. */
     s->k = fabs(c - s->cur_cost) <= tiny ? s->k % ILS_K_MAX + 1 : 1;
@@ -468,6 +471,7 @@ enum gis_status site__ils(struct site_run *r, const struct search_ops *ops, doub
         goto cleanup;
     site__sel_copy(r->in, &s.best, ops->sel);
     site__sel_copy(r->in, &s.cur, ops->sel);
+    site__note_best(r, s.best_cost);
     while (ils_goes_on(r, ops, &s, bound_cost))
         ils_iterate(r, ops, &s);
     site__sel_copy(r->in, ops->sel, &s.best);

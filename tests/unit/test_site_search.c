@@ -734,6 +734,7 @@ static void test_search_same_answer_for_a_seed(void **state)
     assert_memory_equal(a.open, b.open, a.n_open * sizeof *a.open);
     assert_true(a.objective <= a.bound + 1e-9);
     assert_false(a.is_optimal); /* so the searches ran their course */
+    assert_true(a.seconds_to_best >= 0 && a.seconds_to_best <= a.seconds);
     site_result_free(&a);
     site_result_free(&b);
     site_cover_free(&cover);
