@@ -147,8 +147,12 @@ void site__relink(struct site_run *r,
 enum gis_status
 site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost, bool is_patient);
 /* Iterated local search from ops->sel (a local optimum) until proven, stalled, out of
- * time or cancelled; ends on the best answer seen. */
-enum gis_status site__ils(struct site_run *r, const struct search_ops *ops, double bound_cost);
+ * time or cancelled; ends on the best answer seen. Relinks toward, and offers its local
+ * optima to, pool (NULL: a pool of its own; with a caller's, ILS_ELITE wide or not). */
+enum gis_status site__ils(struct site_run *r,
+                          const struct search_ops *ops,
+                          double bound_cost,
+                          struct site_elite *pool);
 /* Whether the search may stop: cost proven optimal by a bound on it (integral data:
  * rounded up), or within the caller's gap tolerance. */
 bool site__is_proven(const struct site_run *r, double cost, double bound_cost);

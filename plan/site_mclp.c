@@ -437,20 +437,68 @@ refine_bound(struct site_run *r, struct site_mclp_dual *d, double covered, doubl
     return fmin(b, bound);
 }
 
-/* The heuristic's search: annealing for ANNEAL_SHARE of the time, then the ILS (with
- * path relinking) from its answer. --exact: a short VNS start, as GLPK proves the
- * answer. */
+/* The heuristic's search: ANNEAL_RUNS annealing runs sharing ANNEAL_SHARE of the time,
+ * then the ILS from the best of their answers, relinking toward an elite pool that
+ * holds them (distinct good answers make the long paths relinking needs; the ILS's own
+ * local optima lie close together). --exact: a short VNS start, as GLPK proves the
+ * answer. On the Maximo cases two runs did better than one or three. */
 #define ANNEAL_SHARE 0.6
+#define ANNEAL_RUNS  2
+#define ELITE_SIZE   10
+
+/* Each run starts from the same answer (their answers differ: the generator moved on);
+ * each answer is offered to the pool; ends on the best of them. */
+static enum gis_status anneal_runs(struct site_run *r,
+                                   struct msw *s,
+                                   struct search_ops *ops,
+                                   double bound,
+                                   struct site_elite *pool)
+{
+    struct site_sel start, best;
+    double best_cost = INFINITY, share = ANNEAL_SHARE * (r->deadline - site__now());
+    enum gis_status rc = GIS_ERR_NOMEM;
+    size_t k;
+
+    if (site__sel_init(r->in, &start) != GIS_OK)
+        return rc;
+    if (site__sel_init(r->in, &best) != GIS_OK)
+        goto cleanup;
+    site__sel_copy(r->in, &start, &s->sel);
+    for (k = 0, rc = GIS_OK; rc == GIS_OK && k < ANNEAL_RUNS; k++) {
+        if (k) {
+            site__sel_copy(r->in, &s->sel, &start);
+            ops->refresh(ops->ctx);
+        }
+        rc = site__mclp_anneal(r, s, ops, -bound, share / ANNEAL_RUNS);
+        site__elite_offer(pool, r, &s->sel, -s->covered);
+        if (-s->covered < best_cost) {
+            best_cost = -s->covered;
+            site__sel_copy(r->in, &best, &s->sel);
+        }
+    }
+    site__sel_copy(r->in, &s->sel, &best);
+    ops->refresh(ops->ctx);
+    site__sel_free(&best);
+cleanup:
+    site__sel_free(&start);
+    return rc;
+}
 
 static enum gis_status
 search(struct site_run *r, struct msw *s, struct search_ops *ops, double bound)
 {
+    struct site_elite pool;
     enum gis_status rc;
 
     if (r->opt->is_exact)
         return site__vns(r, ops, -bound, false);
-    rc = site__mclp_anneal(r, s, ops, -bound, ANNEAL_SHARE * (r->deadline - site__now()));
-    return rc == GIS_OK ? site__ils(r, ops, -bound) : rc;
+    if (site__elite_init(&pool, r, ELITE_SIZE) != GIS_OK)
+        return GIS_ERR_NOMEM;
+    rc = anneal_runs(r, s, ops, bound, &pool);
+    if (rc == GIS_OK)
+        rc = site__ils(r, ops, -bound, &pool);
+    site__elite_free(&pool);
+    return rc;
 }
 
 /* No budget, no quotas: the swap tables (site_mclp_swap.c), whose moves cost a fraction
@@ -507,7 +555,8 @@ enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct g
     else {
         rc = mc__start(&mc, &ops, &bound);
         if (rc == GIS_OK)
-            rc = r->opt->is_exact ? site__vns(r, &ops, -bound, false) : site__ils(r, &ops, -bound);
+            rc = r->opt->is_exact ? site__vns(r, &ops, -bound, false)
+                                  : site__ils(r, &ops, -bound, NULL);
         if (rc == GIS_OK)
             rc = answer(r, &mc.sel, mc.covered, bound, r->opt->is_exact ? "vns" : "ils", res);
         mc__free(&mc);

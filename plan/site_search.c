@@ -376,7 +376,7 @@ static void window_push(struct ils_window *w, double cost, bool is_accepted)
 struct ils {
     struct site_sel best, cur;
     struct move_log log;
-    struct site_elite pool;
+    struct site_elite own, *pool;
     struct ils_window w;
     double best_cost, cur_cost;
     uint64_t it, it_best;
@@ -429,14 +429,14 @@ static void ils_iterate(struct site_run *r, const struct search_ops *ops, struct
     s->it++;
     s->log.n = 0;
     s->log.is_broken = false;
-    if (s->pool.n && s->it % ILS_RELINK_EVERY == 0) {
-        site__relink(r, ops, &s->pool, (size_t)(site__rand(r) % s->pool.n), &s->log);
+    if (s->pool->n && s->it % ILS_RELINK_EVERY == 0) {
+        site__relink(r, ops, s->pool, (size_t)(site__rand(r) % s->pool->n), &s->log);
     } else {
         n_gone = perturb(r, ops, s->k, s->is_tabu, s->gone, &s->log);
         ils_descend(r, ops, s->is_tabu, s->gone, n_gone, &s->log);
     }
     c = ops->cost(ops->ctx);
-    site__elite_offer(&s->pool, r, ops->sel, c);
+    site__elite_offer(s->pool, r, ops->sel, c);
     if (c < s->best_cost - tiny) {
         s->best_cost = c;
         s->it_best = s->it;
@@ -456,14 +456,19 @@ static void ils_iterate(struct site_run *r, const struct search_ops *ops, struct
     ils_go_back(r, ops, s);
 }
 
-enum gis_status site__ils(struct site_run *r, const struct search_ops *ops, double bound_cost)
+enum gis_status site__ils(struct site_run *r,
+                          const struct search_ops *ops,
+                          double bound_cost,
+                          struct site_elite *pool)
 {
-    struct ils s = {.w = {.eta = 0.2}, .k = 1};
+    struct ils s = {.w = {.eta = 0.2}, .k = 1, .pool = pool};
     enum gis_status rc = GIS_ERR_NOMEM;
 
     s.best_cost = s.cur_cost = ops->cost(ops->ctx);
-    if (site__elite_init(&s.pool, r, ILS_ELITE) != GIS_OK)
+    if (!pool && site__elite_init(&s.own, r, ILS_ELITE) != GIS_OK)
         goto cleanup;
+    if (!pool)
+        s.pool = &s.own;
     s.is_tabu = calloc(r->in->m, 1);
     s.gone = malloc(ILS_K_MAX * sizeof *s.gone);
     if (site__sel_init(r->in, &s.best) != GIS_OK || site__sel_init(r->in, &s.cur) != GIS_OK ||
@@ -478,7 +483,7 @@ enum gis_status site__ils(struct site_run *r, const struct search_ops *ops, doub
     ops->refresh(ops->ctx);
     rc = GIS_OK;
 cleanup:
-    site__elite_free(&s.pool);
+    site__elite_free(&s.own);
     free(s.log.in_j);
     free(s.log.out_j);
     free(s.is_tabu);
