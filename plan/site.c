@@ -21,6 +21,14 @@ double site__now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+void site__note_best(struct site_run *r, double cost)
+{
+    if (r->t_best < 0 || cost < r->best_cost - 1e-9 * (1 + fabs(r->best_cost))) {
+        r->best_cost = cost;
+        r->t_best = site__now() - r->t_start;
+    }
+}
+
 /* splitmix64: tiny, good enough, and reproducible across platforms. */
 uint64_t site__rand(struct site_run *r)
 {
@@ -336,6 +344,24 @@ void site_result_free(struct site_result *r)
 
 static enum gis_status check_values(const struct site_instance *in, struct gis_error *err);
 
+/* The coverage lists fit the instance and each candidate's is ascending (the MCLP's
+ * swap pricing merges two of them). */
+static enum gis_status check_cover(const struct site_instance *in, struct gis_error *err)
+{
+    const struct site_cover *c = in->cover;
+    size_t j, k;
+
+    if (c->n != in->n || c->m != in->m)
+        return gis_fail(err, GIS_ERR_INVALID_ARG, "the coverage lists are for another instance");
+    for (j = 0; j < in->m; j++)
+        for (k = c->cand_start[j]; k < c->cand_start[j + 1]; k++)
+            if (c->cand_item[k] >= in->n ||
+                (k > c->cand_start[j] && c->cand_item[k] <= c->cand_item[k - 1]))
+                return gis_fail(err, GIS_ERR_INVALID_ARG,
+                                "coverage list %zu is not ascending demand indexes", j);
+    return GIS_OK;
+}
+
 static enum gis_status
 check_data(const struct site_instance *in, enum site_problem pb, struct gis_error *err)
 {
@@ -349,6 +375,8 @@ check_data(const struct site_instance *in, enum site_problem pb, struct gis_erro
         return gis_fail(err, GIS_ERR_INVALID_ARG, "%s needs a radius", site_problem_name(pb));
     if (in->capacity && (pb == SITE_PCENTER || pb == SITE_LSCP))
         return gis_fail(err, GIS_ERR_INVALID_ARG, "capacities apply to p-median and MCLP only");
+    if (in->cover && check_cover(in, err) != GIS_OK)
+        return GIS_ERR_INVALID_ARG;
     return check_values(in, err);
 }
 
@@ -555,6 +583,7 @@ static void finish(struct site_run *r, struct site_result *res)
     res->hit_time_limit = r->hit_time_limit;
     res->iterations = r->iterations;
     res->seconds = site__now() - r->t_start;
+    res->seconds_to_best = r->t_best >= 0 ? r->t_best : res->seconds;
 }
 
 static enum gis_status dispatch(struct site_run *r, struct site_result *res, struct gis_error *err)
@@ -596,6 +625,7 @@ enum gis_status site_solve(const struct site_instance *in,
     run.t_start = run.last_report = site__now();
     run.deadline = run.t_start + (opt->time_limit_s > 0 ? opt->time_limit_s : DEFAULT_TIME_LIMIT_S);
     run.rng = opt->seed ^ 0x5EEDull;
+    run.t_best = -1;
     run.is_integral = data_is_integral(in, opt->problem);
     res.assign = malloc(in->n * sizeof *res.assign);
     if (!res.assign)

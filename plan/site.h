@@ -37,7 +37,8 @@ enum site_state {
     SITE_FORBIDDEN, /* never chosen (e.g. inside an exclusion zone) */
 };
 
-/* Which candidates cover which demand points (d <= radius), both ways, CSR. */
+/* Which candidates cover which demand points (d <= radius), both ways, CSR; each
+ * candidate's list in ascending demand order (site_solve checks it). */
 struct site_cover {
     size_t n, m;
     size_t *cand_start; /* m + 1: demand points covered by candidate j */
@@ -89,6 +90,7 @@ struct site_result {
     double demand_total, demand_covered; /* MCLP, LSCP */
     size_t n_uncoverable;                /* LSCP: demand points no candidate can reach */
     double seconds;
+    double seconds_to_best; /* when the search first met the answer's objective */
     uint64_t iterations;
     char method[48]; /* e.g. "greedy+interchange+vns", "glpk" */
 };

@@ -19,6 +19,9 @@ struct site_run {
      * quotas of the p-center instance (which plain LSCP ignores). */
     bool is_radius_test;
     double last_report;
+    /* The best cost a search reported (site__note_best) and when, in seconds from the
+     * start; t_best < 0: none reported (the answer's time is then the run's). */
+    double best_cost, t_best;
 };
 
 /* The open sites and what the side constraints count about them. */
@@ -36,6 +39,8 @@ struct site_sel {
 };
 
 double site__now(void);
+/* A search met an answer of this cost: when it is the best yet, its time is kept. */
+void site__note_best(struct site_run *r, double cost);
 uint64_t site__rand(struct site_run *r);
 /* True when the run must stop (time, cancel); also reports progress now and then. */
 bool site__should_stop(struct site_run *r, double fraction, double objective);
@@ -76,16 +81,78 @@ struct search_ops {
     /* A candidate near the open site j, drawn at random (the run's generator), for the
      * ILS's perturbation; NULL: any candidate. */
     size_t (*near)(void *ctx, size_t j);
+    /* Change of cost of opening in_j and closing the open out_j, read from the problem's
+     * tables; NULL: the problem has none (no path relinking). */
+    double (*swap_delta)(void *ctx, size_t in_j, size_t out_j);
+    /* Optional work list (NULL: a descent evaluates every candidate each pass): the
+     * candidates whose best move may have changed since they were last taken from it.
+     * move() and refresh() (every candidate) add to it; next_dirty takes the next one,
+     * false when none is left; mark_dirty adds one; clear_dirty empties it (after the
+     * selection went back to an answer no move improves). */
+    bool (*next_dirty)(void *ctx, size_t *out_j);
+    void (*mark_dirty)(void *ctx, size_t j);
+    void (*clear_dirty)(void *ctx);
 };
+
+/* Moves made since some answer, so that going back to it undoes them (each a swap,
+ * undone by the reverse swap) instead of rebuilding a problem's tables. is_broken: a
+ * move could not be logged (memory) or was no swap; going back must then copy the
+ * answer and refresh. */
+struct move_log {
+    uint32_t *in_j;
+    int64_t *out_j;
+    size_t n, cap;
+    bool is_broken;
+};
+void site__log_push(struct move_log *log, size_t in_j, int64_t out_j); /* log may be NULL */
 
 enum gis_status site__greedy(struct site_run *r, const struct search_ops *ops);
 void site__local_search(struct site_run *r, const struct search_ops *ops);
+/* The local search, its moves logged. */
+void site__descend_logged(struct site_run *r, const struct search_ops *ops, struct move_log *log);
+
+/* Elite answers (site_elite.c): the best local optima seen, kept apart from one
+ * another, each as its sorted movable open sites (free sites: existing and forced ones
+ * are in every answer). */
+struct site_elite {
+    size_t cap, n, width;
+    uint32_t *sites; /* cap * width */
+    double *cost;    /* cap */
+    uint8_t *mark;   /* m: scratch */
+    uint32_t *a, *b; /* width: scratch of path relinking */
+};
+enum gis_status site__elite_init(struct site_elite *e, const struct site_run *r, size_t cap);
+void site__elite_free(struct site_elite *e);
+/* Offers the answer sel of cost cost; true when it joined the pool (possibly in the
+ * place of a worse answer like it). */
+bool site__elite_offer(struct site_elite *e,
+                       const struct site_run *r,
+                       const struct site_sel *sel,
+                       double cost);
+/* Number of movable open sites of sel not in elite answer k. */
+size_t site__elite_distance(struct site_elite *e,
+                            const struct site_run *r,
+                            const struct site_sel *sel,
+                            size_t k);
+/* Path relinking from ops->sel toward elite answer k: swaps bringing in k's sites for
+ * sites it lacks, the best such swap each step, stopping one short of k; the path's best
+ * answer (not its ends) is taken and improved by the local search. The moves are logged.
+ * Needs ops->swap_delta. Ends with ops->sel on that local optimum. */
+void site__relink(struct site_run *r,
+                  const struct search_ops *ops,
+                  struct site_elite *e,
+                  size_t k,
+                  struct move_log *log);
 /* is_patient: the stall limit grows with the rounds the best took (site_search.c). */
 enum gis_status
 site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost, bool is_patient);
 /* Iterated local search from ops->sel (a local optimum) until proven, stalled, out of
- * time or cancelled; ends on the best answer seen. */
-enum gis_status site__ils(struct site_run *r, const struct search_ops *ops, double bound_cost);
+ * time or cancelled; ends on the best answer seen. Relinks toward, and offers its local
+ * optima to, pool (NULL: a pool of its own; with a caller's, ILS_ELITE wide or not). */
+enum gis_status site__ils(struct site_run *r,
+                          const struct search_ops *ops,
+                          double bound_cost,
+                          struct site_elite *pool);
 /* Whether the search may stop: cost proven optimal by a bound on it (integral data:
  * rounded up), or within the caller's gap tolerance. */
 bool site__is_proven(const struct site_run *r, double cost, double bound_cost);

@@ -11,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_STEPS     2000
-#define STALL_HALVING 25
-#define THETA_MIN     1e-4
-
 static const uint32_t *cov_begin(const struct site_cover *c, size_t j)
 {
     return c->cand_item + c->cand_start[j];
@@ -359,161 +355,6 @@ struct search_ops mc__ops(struct mc *mc)
                                .near = mc_near};
 }
 
-/* ---------------------------------------------------------------- bound */
-
-struct mlag {
-    double *lambda, *val, *g;
-    uint8_t *y, *is_coverable;
-    uint32_t *free_j;
-    size_t n_free, p_free;
-};
-
-static void swap_u32(uint32_t *a, uint32_t *b)
-{
-    uint32_t t = *a;
-
-    *a = *b;
-    *b = t;
-}
-
-/* Puts the k largest val[idx[.]] first (in no order): quickselect with a three-way
- * partition (ties are common: sites with the same list), median-of-three pivot, O(n) on
- * average where a sort of every step's values was O(n log n) and most of the bound's
- * time. Deterministic. */
-static void top_k(uint32_t *idx, size_t n, size_t k, const double *val)
-{
-    size_t lo = 0, hi = n;
-
-    while (k > lo && k < hi) {
-        double x = val[idx[lo]], y = val[idx[lo + (hi - lo) / 2]], z = val[idx[hi - 1]];
-        double pv = fmax(fmin(x, y), fmin(fmax(x, y), z));
-        size_t a = lo, b = lo, c = hi;
-        /* [lo, a) > pv, [a, b) == pv, [b, c) unread, [c, hi) < pv */
-        while (b < c) {
-            double v = val[idx[b]];
-            if (v > pv)
-                swap_u32(&idx[a++], &idx[b++]);
-            else if (v < pv)
-                swap_u32(&idx[b], &idx[--c]);
-            else
-                b++;
-        }
-        if (k < a)
-            hi = a;
-        else if (k > b)
-            lo = b;
-        else
-            return;
-    }
-}
-
-/* L(lambda) = sum max(0, w_i - lambda_i) + the p best sums of lambda over sites' lists. */
-static double mlag_eval(const struct mc *mc, struct mlag *lg, double *out_norm)
-{
-    const struct site_instance *in = mc->in;
-    const struct site_cover *c = in->cover;
-    double L = 0, norm = 0;
-    size_t i, j, k;
-
-    for (j = 0; j < in->m; j++) {
-        uint8_t st = site__state(in, j);
-        lg->val[j] = 0;
-        for (k = 0; st != SITE_FORBIDDEN && k < cov_len(c, j); k++)
-            lg->val[j] += lg->lambda[cov_begin(c, j)[k]];
-        lg->y[j] = st == SITE_EXISTING || st == SITE_FORCED;
-        L += lg->y[j] ? lg->val[j] : 0;
-    }
-    top_k(lg->free_j, lg->n_free, lg->p_free, lg->val);
-    for (k = 0; k < lg->p_free && k < lg->n_free; k++) {
-        lg->y[lg->free_j[k]] = 1;
-        L += lg->val[lg->free_j[k]];
-    }
-    for (i = 0; i < in->n; i++)
-        lg->g[i] = 0;
-    for (j = 0; j < in->m; j++)
-        for (k = 0; lg->y[j] && k < cov_len(c, j); k++)
-            lg->g[cov_begin(c, j)[k]] -= 1;
-    for (i = 0; i < in->n; i++) {
-        bool z = lg->is_coverable[i] && mc->weight[i] > lg->lambda[i];
-        L += z ? mc->weight[i] - lg->lambda[i] : 0;
-        lg->g[i] += z;
-        norm += lg->g[i] * lg->g[i];
-    }
-    *out_norm = norm;
-    return L;
-}
-
-static enum gis_status mlag_init(const struct mc *mc, struct mlag *lg)
-{
-    const struct site_instance *in = mc->in;
-    size_t i, j, k, forced = 0;
-
-    memset(lg, 0, sizeof *lg);
-    lg->lambda = calloc(in->n, sizeof *lg->lambda);
-    lg->g = calloc(in->n, sizeof *lg->g);
-    lg->is_coverable = calloc(in->n, 1);
-    lg->val = calloc(in->m, sizeof *lg->val);
-    lg->y = calloc(in->m, 1);
-    lg->free_j = calloc(in->m, sizeof *lg->free_j);
-    if (!lg->lambda || !lg->g || !lg->is_coverable || !lg->val || !lg->y || !lg->free_j)
-        return GIS_ERR_NOMEM;
-    for (j = 0; j < in->m; j++) {
-        uint8_t st = site__state(in, j);
-        if (st == SITE_FREE)
-            lg->free_j[lg->n_free++] = (uint32_t)j;
-        forced += st == SITE_FORCED;
-        for (k = 0; st != SITE_FORBIDDEN && k < cov_len(in->cover, j); k++)
-            lg->is_coverable[cov_begin(in->cover, j)[k]] = 1;
-    }
-    lg->p_free = in->p - forced;
-    for (i = 0; i < in->n; i++)
-        lg->lambda[i] = mc->weight[i] / 2;
-    return GIS_OK;
-}
-
-static void mlag_free(struct mlag *lg)
-{
-    free(lg->lambda);
-    free(lg->g);
-    free(lg->is_coverable);
-    free(lg->val);
-    free(lg->y);
-    free(lg->free_j);
-}
-
-enum gis_status mc__bound(struct mc *mc, double lower, double *bound)
-{
-    struct mlag lg;
-    double best = INFINITY, theta = 2, norm, reachable = 0;
-    size_t step, stall = 0, i;
-
-    if (mlag_init(mc, &lg) != GIS_OK) {
-        mlag_free(&lg);
-        return GIS_ERR_NOMEM;
-    }
-    for (step = 0; step < MAX_STEPS && theta > THETA_MIN; step++) {
-        double L = mlag_eval(mc, &lg, &norm);
-        if (step == 0 || L < best - 1e-12 * fabs(best)) {
-            best = L;
-            stall = 0;
-        } else if (++stall >= STALL_HALVING) {
-            theta /= 2;
-            stall = 0;
-        }
-        if (norm == 0 || site__is_proven(mc->r, -lower, -best) ||
-            site__should_stop(mc->r, 0, -lower))
-            break;
-        for (i = 0; i < mc->in->n; i++)
-            lg.lambda[i] = fmax(0, lg.lambda[i] + theta * (L - lower) / norm * lg.g[i]);
-    }
-    /* No answer covers more than every point some usable site reaches. */
-    for (i = 0; i < mc->in->n; i++)
-        reachable += lg.is_coverable[i] ? mc->weight[i] : 0;
-    mlag_free(&lg);
-    *bound = fmin(best, reachable);
-    return GIS_OK;
-}
-
 /* ---------------------------------------------------------------- solve */
 
 enum gis_status mc__start(struct mc *mc, struct search_ops *ops, double *bound)
@@ -524,20 +365,21 @@ enum gis_status mc__start(struct mc *mc, struct search_ops *ops, double *bound)
     rc = site__greedy(mc->r, ops);
     if (rc == GIS_OK) {
         site__local_search(mc->r, ops);
-        rc = mc__bound(mc, mc->covered, bound);
+        rc = site__mclp_bound(mc->r, mc->weight, mc->covered, bound);
     }
     return rc;
 }
 
-static void assign_cover(const struct mc *mc, int32_t *assign)
+static void
+assign_cover(const struct site_instance *in, const struct site_sel *sel, int32_t *assign)
 {
-    const struct site_cover *c = mc->in->cover;
+    const struct site_cover *c = in->cover;
     size_t i, k;
 
-    for (i = 0; i < mc->in->n; i++) {
+    for (i = 0; i < in->n; i++) {
         assign[i] = -1;
         for (k = c->dem_start[i]; k < c->dem_start[i + 1] && assign[i] < 0; k++)
-            if (mc->sel.is_open[c->dem_item[k]])
+            if (sel->is_open[c->dem_item[k]])
                 assign[i] = (int32_t)c->dem_item[k];
     }
 }
@@ -552,6 +394,151 @@ static double total(const double *w, size_t n)
     return s;
 }
 
+static enum gis_status answer(struct site_run *r,
+                              const struct site_sel *sel,
+                              double covered,
+                              double bound,
+                              const char *search,
+                              struct site_result *res)
+{
+    enum gis_status rc = site__result_open(r->in, sel, res);
+
+    if (rc != GIS_OK)
+        return rc;
+    assign_cover(r->in, sel, res->assign);
+    res->objective = res->demand_covered = covered;
+    res->demand_total = total(r->in->weight, r->in->n);
+    res->bound = bound;
+    snprintf(res->method, sizeof res->method, "greedy+interchange+%s+lagrangian", search);
+    return GIS_OK;
+}
+
+/* The bound's second run, from the start again towards the search's answer, patient:
+ * it gets close to the LP bound, where the first run, short so that the search starts
+ * soon, stops well above it. The search leaves it REFINE_SHARE of the time limit, at
+ * most REFINE_MAX_S. */
+#define REFINE_SHARE    0.1
+#define REFINE_MAX_S    6.0
+#define REFINE_PATIENCE 150
+#define REFINE_STEPS    20000
+
+static double
+refine_bound(struct site_run *r, struct site_mclp_dual *d, double covered, double bound)
+{
+    bool was_hit = r->hit_time_limit;
+    double b = bound;
+
+    r->hit_time_limit = false;
+    if (!r->is_cancelled && !site__is_proven(r, -covered, -bound)) {
+        site__mclp_dual_restart(d, r->in, r->in->weight);
+        site__mclp_dual_run(r, r->in->weight, d, covered, REFINE_PATIENCE, REFINE_STEPS, &b);
+    }
+    r->hit_time_limit |= was_hit;
+    return fmin(b, bound);
+}
+
+/* The heuristic's search: ANNEAL_RUNS annealing runs sharing ANNEAL_SHARE of the time,
+ * then the ILS from the best of their answers, relinking toward an elite pool that
+ * holds them (distinct good answers make the long paths relinking needs; the ILS's own
+ * local optima lie close together). --exact: a short VNS start, as GLPK proves the
+ * answer. On the Maximo cases two runs did better than one or three. */
+#define ANNEAL_SHARE 0.6
+#define ANNEAL_RUNS  2
+#define ELITE_SIZE   10
+
+/* Each run starts from the same answer (their answers differ: the generator moved on);
+ * each answer is offered to the pool; ends on the best of them. */
+static enum gis_status anneal_runs(struct site_run *r,
+                                   struct msw *s,
+                                   struct search_ops *ops,
+                                   double bound,
+                                   struct site_elite *pool)
+{
+    struct site_sel start, best;
+    double best_cost = INFINITY, share = ANNEAL_SHARE * (r->deadline - site__now());
+    enum gis_status rc = GIS_ERR_NOMEM;
+    size_t k;
+
+    if (site__sel_init(r->in, &start) != GIS_OK)
+        return rc;
+    if (site__sel_init(r->in, &best) != GIS_OK)
+        goto cleanup;
+    site__sel_copy(r->in, &start, &s->sel);
+    for (k = 0, rc = GIS_OK; rc == GIS_OK && k < ANNEAL_RUNS; k++) {
+        if (k) {
+            site__sel_copy(r->in, &s->sel, &start);
+            ops->refresh(ops->ctx);
+        }
+        rc = site__mclp_anneal(r, s, ops, -bound, share / ANNEAL_RUNS);
+        site__elite_offer(pool, r, &s->sel, -s->covered);
+        if (-s->covered < best_cost) {
+            best_cost = -s->covered;
+            site__sel_copy(r->in, &best, &s->sel);
+        }
+    }
+    site__sel_copy(r->in, &s->sel, &best);
+    ops->refresh(ops->ctx);
+    site__sel_free(&best);
+cleanup:
+    site__sel_free(&start);
+    return rc;
+}
+
+static enum gis_status
+search(struct site_run *r, struct msw *s, struct search_ops *ops, double bound)
+{
+    struct site_elite pool;
+    enum gis_status rc;
+
+    if (r->opt->is_exact)
+        return site__vns(r, ops, -bound, false);
+    if (site__elite_init(&pool, r, ELITE_SIZE) != GIS_OK)
+        return GIS_ERR_NOMEM;
+    rc = anneal_runs(r, s, ops, bound, &pool);
+    if (rc == GIS_OK)
+        rc = site__ils(r, ops, -bound, &pool);
+    site__elite_free(&pool);
+    return rc;
+}
+
+/* No budget, no quotas: the swap tables (site_mclp_swap.c), whose moves cost a fraction
+ * of the general evaluation's, so the search takes many more steps in the same time. */
+static enum gis_status mclp_plain(struct site_run *r, struct site_result *res)
+{
+    struct msw s;
+    struct site_mclp_dual d;
+    struct search_ops ops;
+    enum gis_status rc;
+    double bound = INFINITY, reserve = 0;
+
+    if (ms__init(&s, r) != GIS_OK)
+        return GIS_ERR_NOMEM;
+    rc = site__mclp_dual_init(&d, r->in, r->in->weight);
+    ops = ms__ops(&s);
+    if (rc == GIS_OK)
+        rc = site__greedy(r, &ops);
+    if (rc == GIS_OK) {
+        site__local_search(r, &ops);
+        site__note_best(r, -s.covered);
+        site__mclp_dual_run(r, r->in->weight, &d, s.covered, MC_DUAL_PATIENCE, MC_DUAL_STEPS,
+                            &bound);
+        if (!r->opt->is_exact)
+            reserve = fmin(REFINE_SHARE * (r->deadline - site__now()), REFINE_MAX_S);
+        r->deadline -= reserve;
+        rc = search(r, &s, &ops, bound);
+        r->deadline += reserve;
+    }
+    if (rc == GIS_OK && s.is_nomem)
+        rc = GIS_ERR_NOMEM;
+    if (rc == GIS_OK && !r->opt->is_exact)
+        bound = refine_bound(r, &d, s.covered, bound);
+    if (rc == GIS_OK)
+        rc = answer(r, &s.sel, s.covered, bound, r->opt->is_exact ? "vns" : "ils", res);
+    site__mclp_dual_free(&d);
+    ms__free(&s);
+    return rc;
+}
+
 enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct gis_error *err)
 {
     struct mc mc;
@@ -561,23 +548,18 @@ enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct g
 
     if (r->in->capacity)
         return site__mclp_capacitated(r, res, err);
-    if (mc__init(&mc, r, r->in->weight) != GIS_OK)
-        return gis_fail(err, GIS_ERR_NOMEM, "out of memory for MCLP");
-    rc = mc__start(&mc, &ops, &bound);
-    if (rc == GIS_OK)
-        /* --exact: GLPK proves the answer, so a short VNS start is enough; the ILS's
-         * long walk is for the heuristic alone. */
-        rc = r->opt->is_exact ? site__vns(r, &ops, -bound, false) : site__ils(r, &ops, -bound);
-    if (rc == GIS_OK)
-        rc = site__result_open(r->in, &mc.sel, res);
-    if (rc == GIS_OK) {
-        assign_cover(&mc, res->assign);
-        res->objective = res->demand_covered = mc.covered;
-        res->demand_total = total(r->in->weight, r->in->n);
-        res->bound = bound;
-        snprintf(res->method, sizeof res->method, "greedy+interchange+%s+lagrangian",
-                 r->opt->is_exact ? "vns" : "ils");
+    if (!r->in->group && !(r->in->budget > 0))
+        rc = mclp_plain(r, res);
+    else if (mc__init(&mc, r, r->in->weight) != GIS_OK)
+        rc = GIS_ERR_NOMEM;
+    else {
+        rc = mc__start(&mc, &ops, &bound);
+        if (rc == GIS_OK)
+            rc = r->opt->is_exact ? site__vns(r, &ops, -bound, false)
+                                  : site__ils(r, &ops, -bound, NULL);
+        if (rc == GIS_OK)
+            rc = answer(r, &mc.sel, mc.covered, bound, r->opt->is_exact ? "vns" : "ils", res);
+        mc__free(&mc);
     }
-    mc__free(&mc);
     return rc == GIS_OK ? GIS_OK : gis_fail(err, rc, "out of memory for MCLP");
 }

@@ -29,15 +29,83 @@
 #define ILS_STALL_MIN      10000
 #define ILS_STALL_PER_SITE 20
 #define ILS_STALL_FACTOR   2
+#define ILS_REFRESH_EVERY  64
+/* Every ILS_RELINK_EVERY iterations the perturbation is a path relinking toward one of
+ * the ILS_ELITE best local optima met (site_elite.c), when the problem prices swaps. */
+#define ILS_RELINK_EVERY 100
+#define ILS_ELITE        10
 
-/* First improvement from a random start until no candidate improves; candidates with
- * is_tabu set (or NULL: none) are not brought in. */
-static void descend(struct site_run *r, const struct search_ops *ops, const uint8_t *is_tabu)
+void site__log_push(struct move_log *log, size_t in_j, int64_t out_j)
+{
+    if (!log || log->is_broken)
+        return;
+    if (out_j < 0) {
+        log->is_broken = true;
+        return;
+    }
+    if (log->n == log->cap) {
+        size_t cap = log->cap ? 2 * log->cap : 64;
+        uint32_t *a = realloc(log->in_j, cap * sizeof *a);
+        int64_t *b = a ? realloc(log->out_j, cap * sizeof *b) : NULL;
+        if (a)
+            log->in_j = a;
+        if (!a || !b) {
+            log->is_broken = true;
+            return;
+        }
+        log->out_j = b;
+        log->cap = cap;
+    }
+    log->in_j[log->n] = (uint32_t)in_j;
+    log->out_j[log->n++] = out_j;
+}
+
+static bool is_improving(const struct search_ops *ops, double delta, int64_t out_j)
+{
+    return out_j >= -1 && delta < -1e-9 * (1 + fabs(ops->cost(ops->ctx)));
+}
+
+/* With a work list: the listed candidates until none is left. */
+static void descend_listed(struct site_run *r,
+                           const struct search_ops *ops,
+                           const uint8_t *is_tabu,
+                           struct move_log *log)
+{
+    const struct site_instance *in = r->in;
+    size_t j, t = 0;
+
+    while (ops->next_dirty(ops->ctx, &j)) {
+        int64_t out_j;
+        double delta;
+        if (ops->sel->is_open[j] || site__state(in, j) != SITE_FREE || (is_tabu && is_tabu[j]))
+            continue;
+        delta = ops->best_move(ops->ctx, j, &out_j);
+        if (is_improving(ops, delta, out_j)) {
+            ops->move(ops->ctx, j, out_j);
+            site__log_push(log, j, out_j);
+            r->iterations++;
+        }
+        if ((++t & 31) == 0 && site__should_stop(r, 0, ops->cost(ops->ctx)))
+            return;
+    }
+}
+
+/* First improvement until no candidate improves: every candidate each pass from a random
+ * start, or the problem's work list; candidates with is_tabu set (or NULL: none) are not
+ * brought in (with a work list they leave it: the caller lists them again). */
+static void descend(struct site_run *r,
+                    const struct search_ops *ops,
+                    const uint8_t *is_tabu,
+                    struct move_log *log)
 {
     const struct site_instance *in = r->in;
     bool is_improved = true;
     size_t t, start;
 
+    if (ops->next_dirty) {
+        descend_listed(r, ops, is_tabu, log);
+        return;
+    }
     while (is_improved) {
         is_improved = false;
         start = (size_t)(site__rand(r) % in->m);
@@ -48,8 +116,9 @@ static void descend(struct site_run *r, const struct search_ops *ops, const uint
             if (ops->sel->is_open[j] || site__state(in, j) != SITE_FREE || (is_tabu && is_tabu[j]))
                 continue;
             delta = ops->best_move(ops->ctx, j, &out_j);
-            if (out_j >= -1 && delta < -1e-9 * (1 + fabs(ops->cost(ops->ctx)))) {
+            if (is_improving(ops, delta, out_j)) {
                 ops->move(ops->ctx, j, out_j);
+                site__log_push(log, j, out_j);
                 r->iterations++;
                 is_improved = true;
             }
@@ -69,19 +138,28 @@ static void ils_descend(struct site_run *r,
                         const struct search_ops *ops,
                         uint8_t *is_tabu,
                         const uint32_t *gone,
-                        size_t n_gone)
+                        size_t n_gone,
+                        struct move_log *log)
 {
     size_t t;
 
-    descend(r, ops, is_tabu);
-    for (t = 0; t < n_gone; t++)
+    descend(r, ops, is_tabu, log);
+    for (t = 0; t < n_gone; t++) {
         is_tabu[gone[t]] = 0;
-    descend(r, ops, NULL);
+        if (ops->mark_dirty)
+            ops->mark_dirty(ops->ctx, gone[t]);
+    }
+    descend(r, ops, NULL, log);
 }
 
 void site__local_search(struct site_run *r, const struct search_ops *ops)
 {
-    descend(r, ops, NULL);
+    descend(r, ops, NULL, NULL);
+}
+
+void site__descend_logged(struct site_run *r, const struct search_ops *ops, struct move_log *log)
+{
+    descend(r, ops, NULL, log);
 }
 
 struct heap_item {
@@ -189,6 +267,7 @@ site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost, b
     if (site__sel_init(r->in, &best) != GIS_OK)
         return GIS_ERR_NOMEM;
     site__sel_copy(r->in, &best, ops->sel);
+    site__note_best(r, best_cost);
     while (k_max && !vns_stalled(is_patient, round, round_best) &&
            !site__is_proven(r, best_cost, bound_cost) && !site__should_stop(r, 0, best_cost)) {
         round++;
@@ -196,6 +275,7 @@ site__vns(struct site_run *r, const struct search_ops *ops, double bound_cost, b
         site__local_search(r, ops);
         if (ops->cost(ops->ctx) < best_cost - 1e-9 * (1 + fabs(best_cost))) {
             best_cost = ops->cost(ops->ctx);
+            site__note_best(r, best_cost);
             site__sel_copy(r->in, &best, ops->sel);
             k = 1;
             round_best = round;
@@ -228,8 +308,12 @@ static int64_t random_open_free(struct site_run *r, const struct search_ops *ops
  * notion of near or when that one may not replace it, a random site. The closed sites
  * are marked in is_tabu (and listed in gone): the descent that follows may not bring
  * them straight back, or it would mostly undo the perturbation. */
-static size_t perturb(
-    struct site_run *r, const struct search_ops *ops, size_t k, uint8_t *is_tabu, uint32_t *gone)
+static size_t perturb(struct site_run *r,
+                      const struct search_ops *ops,
+                      size_t k,
+                      uint8_t *is_tabu,
+                      uint32_t *gone,
+                      struct move_log *log)
 {
     const struct site_instance *in = r->in;
     size_t tries = 0, n_gone = 0;
@@ -245,6 +329,7 @@ static size_t perturb(
         if (!site__sel_can_swap(in, ops->sel, j, (size_t)o))
             continue;
         ops->move(ops->ctx, j, o);
+        site__log_push(log, j, o);
         is_tabu[o] = 1;
         gone[n_gone++] = (uint32_t)o;
         k--;
@@ -286,9 +371,12 @@ static void window_push(struct ils_window *w, double cost, bool is_accepted)
     w->n_seen = w->n_accepted = 0;
 }
 
-/* The walk: the best answer, the current one, and the perturbation's scratch. */
+/* The walk: the best answer, the current one, the moves since it, and the
+ * perturbation's scratch. */
 struct ils {
     struct site_sel best, cur;
+    struct move_log log;
+    struct site_elite own, *pool;
     struct ils_window w;
     double best_cost, cur_cost;
     uint64_t it, it_best;
@@ -310,6 +398,27 @@ static bool ils_goes_on(struct site_run *r,
     return !site__is_proven(r, s->best_cost, bound_cost) && !site__should_stop(r, 0, s->best_cost);
 }
 
+/* Back to the current answer, a local optimum: the logged moves undone, last first (the
+ * work list they filled is emptied: nothing there improves). With weights that are not
+ * integers the problem's sums drift by rounding, so every ILS_REFRESH_EVERY iterations
+ * they are recomputed. */
+static void ils_go_back(struct site_run *r, const struct search_ops *ops, struct ils *s)
+{
+    size_t t;
+
+    if (s->log.is_broken) {
+        site__sel_copy(r->in, ops->sel, &s->cur);
+        ops->refresh(ops->ctx);
+    } else {
+        for (t = s->log.n; t-- > 0;)
+            ops->move(ops->ctx, (size_t)s->log.out_j[t], (int64_t)s->log.in_j[t]);
+        if (!r->is_integral && s->it % ILS_REFRESH_EVERY == 0)
+            ops->refresh(ops->ctx);
+    }
+    if (ops->clear_dirty)
+        ops->clear_dirty(ops->ctx);
+}
+
 /* Perturb, descend, keep a new best; then accept the local optimum or go back. */
 static void ils_iterate(struct site_run *r, const struct search_ops *ops, struct ils *s)
 {
@@ -318,13 +427,21 @@ static void ils_iterate(struct site_run *r, const struct search_ops *ops, struct
     size_t n_gone;
 
     s->it++;
-    n_gone = perturb(r, ops, s->k, s->is_tabu, s->gone);
-    ils_descend(r, ops, s->is_tabu, s->gone, n_gone);
+    s->log.n = 0;
+    s->log.is_broken = false;
+    if (s->pool->n && s->it % ILS_RELINK_EVERY == 0) {
+        site__relink(r, ops, s->pool, (size_t)(site__rand(r) % s->pool->n), &s->log);
+    } else {
+        n_gone = perturb(r, ops, s->k, s->is_tabu, s->gone, &s->log);
+        ils_descend(r, ops, s->is_tabu, s->gone, n_gone, &s->log);
+    }
     c = ops->cost(ops->ctx);
+    site__elite_offer(s->pool, r, ops->sel, c);
     if (c < s->best_cost - tiny) {
         s->best_cost = c;
         s->it_best = s->it;
         site__sel_copy(r->in, &s->best, ops->sel);
+        site__note_best(r, c);
     }
     /* Back at the same cost (most likely the same answer): perturb harder. */
     s->k = fabs(c - s->cur_cost) <= tiny ? s->k % ILS_K_MAX + 1 : 1;
@@ -336,16 +453,22 @@ static void ils_iterate(struct site_run *r, const struct search_ops *ops, struct
         site__sel_copy(r->in, &s->cur, ops->sel);
         return;
     }
-    site__sel_copy(r->in, ops->sel, &s->cur);
-    ops->refresh(ops->ctx);
+    ils_go_back(r, ops, s);
 }
 
-enum gis_status site__ils(struct site_run *r, const struct search_ops *ops, double bound_cost)
+enum gis_status site__ils(struct site_run *r,
+                          const struct search_ops *ops,
+                          double bound_cost,
+                          struct site_elite *pool)
 {
-    struct ils s = {.w = {.eta = 0.2}, .k = 1};
+    struct ils s = {.w = {.eta = 0.2}, .k = 1, .pool = pool};
     enum gis_status rc = GIS_ERR_NOMEM;
 
     s.best_cost = s.cur_cost = ops->cost(ops->ctx);
+    if (!pool && site__elite_init(&s.own, r, ILS_ELITE) != GIS_OK)
+        goto cleanup;
+    if (!pool)
+        s.pool = &s.own;
     s.is_tabu = calloc(r->in->m, 1);
     s.gone = malloc(ILS_K_MAX * sizeof *s.gone);
     if (site__sel_init(r->in, &s.best) != GIS_OK || site__sel_init(r->in, &s.cur) != GIS_OK ||
@@ -353,12 +476,16 @@ enum gis_status site__ils(struct site_run *r, const struct search_ops *ops, doub
         goto cleanup;
     site__sel_copy(r->in, &s.best, ops->sel);
     site__sel_copy(r->in, &s.cur, ops->sel);
+    site__note_best(r, s.best_cost);
     while (ils_goes_on(r, ops, &s, bound_cost))
         ils_iterate(r, ops, &s);
     site__sel_copy(r->in, ops->sel, &s.best);
     ops->refresh(ops->ctx);
     rc = GIS_OK;
 cleanup:
+    site__elite_free(&s.own);
+    free(s.log.in_j);
+    free(s.log.out_j);
     free(s.is_tabu);
     free(s.gone);
     site__sel_free(&s.cur);

@@ -23,6 +23,7 @@ static void summary_head(cJSON *o, const struct site_summary *s)
     cJSON_AddBoolToObject(o, "is_optimal", r->is_optimal);
     cJSON_AddNumberToObject(o, "n_sites", (double)r->n_open);
     cJSON_AddNumberToObject(o, "seconds", r->seconds);
+    cJSON_AddNumberToObject(o, "seconds_to_best", r->seconds_to_best);
     cJSON_AddNumberToObject(o, "iterations", (double)r->iterations);
     cJSON_AddStringToObject(o, "method", r->method);
     cJSON_AddBoolToObject(o, "hit_time_limit", r->hit_time_limit);

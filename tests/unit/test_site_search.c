@@ -1,10 +1,13 @@
-/* Unit tests of the site searches' move evaluation (plan/site_mclp.c, site_pmedian.c)
- * against brute force: on random small instances, after random moves, the incremental
- * state (covered demand, removal losses, nearest sites) equals a recomputation from the
- * open sites, and the best move a problem reports for every entering candidate is the
- * best of all its swaps (and additions) recomputed from scratch; a candidate the MCLP
- * skips unevaluated has no improving swap. Plus: the iterated local search gives the
- * same answer twice for a seed. */
+/* Unit tests of the site searches' move evaluation (plan/site_mclp.c, site_mclp_swap.c,
+ * site_pmedian.c) against brute force: on random small instances, after random moves,
+ * the incremental state (covered demand, removal losses, gains, the price of every swap,
+ * nearest sites) equals a recomputation from the open sites, and the best move a
+ * problem reports for every entering candidate is the best of all its swaps (and
+ * additions) recomputed from scratch; a candidate the MCLP skips unevaluated has no
+ * improving swap. The MCLP swap tables' work list leaves no improving move, undone
+ * moves restore the tables, annealing keeps p and the states, the elite pool keeps its
+ * rules, and each step of a path relinking is a best swap. Plus: the whole search gives
+ * the same answer twice for a seed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,17 +46,17 @@ static unsigned rnd(unsigned n)
     return (unsigned)((rng >> 33) % n);
 }
 
-/* Random points in a square, every point a demand, the first M also candidates; with
- * states, site 0 is existing, 1 forbidden and 2 forced. */
-static void make(struct inst *t, size_t p, bool with_states)
+/* Random points in a square (side `side`, radius 25 to 45), every point a demand, the
+ * first M also candidates; with states, site 0 is existing, 1 forbidden and 2 forced. */
+static void make_in(struct inst *t, size_t p, bool with_states, unsigned side)
 {
     double xy[2 * N];
     size_t i, j;
 
     memset(t, 0, sizeof *t);
     for (i = 0; i < N; i++) {
-        xy[2 * i] = rnd(100);
-        xy[2 * i + 1] = rnd(100);
+        xy[2 * i] = rnd(side);
+        xy[2 * i + 1] = rnd(side);
         t->w[i] = rnd(4) == 0 ? 0 : 1 + rnd(9);
     }
     for (i = 0; i < N; i++)
@@ -73,6 +76,11 @@ static void make(struct inst *t, size_t p, bool with_states)
     t->run = (struct site_run){.in = &t->in, .opt = &t->opt, .rng = 99};
     t->run.t_start = site__now();
     t->run.deadline = t->run.t_start + 1e6;
+}
+
+static void make(struct inst *t, size_t p, bool with_states)
+{
+    make_in(t, p, with_states, 100);
 }
 
 static bool is_movable(const struct site_instance *in, size_t j)
@@ -195,6 +203,428 @@ static void test_mclp_moves_match_brute_force(void **state)
     }
 }
 
+/* ---------------------------------------------------------------- MCLP swap tables */
+
+/* The tables of site_mclp_swap.c against recomputation: covered demand, each open
+ * site's loss, each candidate's gain, the value of every swap (j in, o out), and the
+ * best move a candidate reports. */
+static void check_swap_tables(struct inst *t, struct msw *s, const struct search_ops *ops)
+{
+    uint8_t open[M];
+    size_t j, o;
+
+    assert_true(fabs(s->covered - covered_by(t, s->sel.is_open)) < 1e-9);
+    memcpy(open, s->sel.is_open, M);
+    for (j = 0; j < M; j++) {
+        double base = covered_by(t, open);
+        if (open[j]) {
+            open[j] = 0;
+            assert_true(fabs(s->loss[j] - (base - covered_by(t, open))) < 1e-9);
+            open[j] = 1;
+            continue;
+        }
+        open[j] = 1;
+        assert_true(fabs(s->gain[j] - (covered_by(t, open) - base)) < 1e-9);
+        for (o = 0; o < M; o++) {
+            if (!open[o] || o == j)
+                continue;
+            open[o] = 0;
+            assert_true(fabs(ms__swap_delta(s, j, o) + (covered_by(t, open) - base)) < 1e-9);
+            assert_true(fabs(ops->swap_delta(ops->ctx, j, o) - ms__swap_delta(s, j, o)) < 1e-12);
+            assert_true(fabs(ms__lean_delta(s, j, o) - ms__swap_delta(s, j, o)) < 1e-9);
+            open[o] = 1;
+        }
+        open[j] = 0;
+    }
+    for (j = 0; j < M; j++) {
+        int64_t out_j;
+        double delta;
+        if (s->sel.is_open[j] || !is_movable(&t->in, j))
+            continue;
+        delta = ops->best_move(ops->ctx, j, &out_j);
+        assert_true(out_j >= -1);
+        assert_true(fabs(delta - brute_mclp(t, &s->sel, j)) < 1e-9);
+        if (out_j >= 0) {
+            assert_true(s->sel.is_open[out_j] && is_movable(&t->in, (size_t)out_j));
+            assert_true(fabs(ms__swap_delta(s, j, (size_t)out_j) - delta) < 1e-9);
+        }
+    }
+}
+
+/* A random swap (or addition while fewer than p new sites are open) of movable sites. */
+static bool random_move(struct inst *t, const struct search_ops *ops, size_t *in_j, int64_t *out_j)
+{
+    size_t j = rnd(M);
+    uint32_t o;
+
+    if (ops->sel->is_open[j] || !is_movable(&t->in, j))
+        return false;
+    *in_j = j;
+    *out_j = -1;
+    if (ops->sel->n_new >= t->in.p) {
+        o = ops->sel->list[rnd((unsigned)ops->sel->n_list)];
+        if (!is_movable(&t->in, o))
+            return false;
+        *out_j = o;
+    }
+    ops->move(ops->ctx, j, *out_j);
+    return true;
+}
+
+static void swap_tables(bool with_states, size_t p)
+{
+    struct inst t;
+    struct msw s;
+    struct search_ops ops;
+    size_t step, j;
+    int64_t o;
+
+    make(&t, p, with_states);
+    assert_int_equal(ms__init(&s, &t.run), GIS_OK);
+    ops = ms__ops(&s);
+    check_swap_tables(&t, &s, &ops);
+    for (step = 0; step < 40; step++)
+        if (random_move(&t, &ops, &j, &o))
+            check_swap_tables(&t, &s, &ops);
+    ops.refresh(ops.ctx);
+    check_swap_tables(&t, &s, &ops);
+    assert_false(s.is_nomem);
+    ms__free(&s);
+    site_cover_free(&t.cover);
+}
+
+static void test_swap_tables_match_brute_force(void **state)
+{
+    int round;
+
+    (void)state;
+    for (round = 0; round < 30; round++) {
+        swap_tables(false, 1 + rnd(8));
+        swap_tables(true, 3 + rnd(6));
+    }
+}
+
+/* No swap of movable sites (nor an addition below p) improves the answer. */
+static void assert_local_optimum(struct inst *t, const struct site_sel *sel)
+{
+    size_t j;
+
+    for (j = 0; j < M; j++)
+        if (!sel->is_open[j] && is_movable(&t->in, j))
+            assert_true(brute_mclp(t, sel, j) >= -1e-9);
+}
+
+/* The work list: wherever random moves leave the answer, the descent over the listed
+ * candidates alone ends where no move improves, every time (a candidate the moves did
+ * not list had no improving move). */
+static void test_listed_descent_ends_at_local_optimum(void **state)
+{
+    int round;
+
+    (void)state;
+    for (round = 0; round < 200; round++) {
+        struct inst t;
+        struct msw s;
+        struct search_ops ops;
+        size_t step, k, j;
+        int64_t o;
+
+        make_in(&t, 2 + rnd(7), round % 2 == 1, 100 + 100 * (unsigned)(round % 4));
+        assert_int_equal(ms__init(&s, &t.run), GIS_OK);
+        ops = ms__ops(&s);
+        assert_int_equal(site__greedy(&t.run, &ops), GIS_OK);
+        site__local_search(&t.run, &ops);
+        assert_local_optimum(&t, &s.sel);
+        for (step = 0; step < 12; step++) {
+            for (k = 1 + rnd(3); k > 0;)
+                k -= random_move(&t, &ops, &j, &o);
+            site__local_search(&t.run, &ops);
+            assert_local_optimum(&t, &s.sel);
+            assert_int_equal(s.q_len, 0);
+            check_swap_tables(&t, &s, &ops);
+        }
+        ms__free(&s);
+        site_cover_free(&t.cover);
+    }
+}
+
+/* Undoing logged swaps (the ILS going back) leaves the same tables as a refresh of the
+ * answer it went back to. */
+static void test_undone_moves_restore_the_tables(void **state)
+{
+    int round;
+
+    (void)state;
+    for (round = 0; round < 20; round++) {
+        struct inst t;
+        struct msw s;
+        struct search_ops ops;
+        struct move_log log = {0};
+        uint8_t before[M];
+        double covered;
+        size_t step, j;
+        int64_t o;
+
+        make(&t, 2 + rnd(7), round % 2 == 1);
+        assert_int_equal(ms__init(&s, &t.run), GIS_OK);
+        ops = ms__ops(&s);
+        assert_int_equal(site__greedy(&t.run, &ops), GIS_OK);
+        memcpy(before, s.sel.is_open, M);
+        covered = s.covered;
+        for (step = 0; step < 15; step++)
+            if (random_move(&t, &ops, &j, &o))
+                site__log_push(&log, j, o);
+        assert_false(log.is_broken);
+        while (log.n-- > 0)
+            ops.move(ops.ctx, (size_t)log.out_j[log.n], (int64_t)log.in_j[log.n]);
+        assert_memory_equal(before, s.sel.is_open, M);
+        assert_true(fabs(s.covered - covered) < 1e-9);
+        check_swap_tables(&t, &s, &ops);
+        free(log.in_j);
+        free(log.out_j);
+        ms__free(&s);
+        site_cover_free(&t.cover);
+    }
+}
+
+/* Lean mode: moves keep the counts and the covered demand, and the lean price of every
+ * swap is what recomputation says; leaving it rebuilds the tables. */
+static void lean_round(struct inst *t, struct msw *s, const struct search_ops *ops)
+{
+    size_t step, j, o;
+    int64_t out;
+
+    ms__set_lean(s, true);
+    for (step = 0; step < 20; step++) {
+        uint8_t open[M];
+        double base;
+        if (!random_move(t, ops, &j, &out))
+            continue;
+        assert_true(fabs(s->covered - covered_by(t, s->sel.is_open)) < 1e-9);
+        memcpy(open, s->sel.is_open, M);
+        base = covered_by(t, open);
+        for (j = 0; j < M; j++)
+            for (o = 0; o < M; o++) {
+                if (open[j] || !open[o])
+                    continue;
+                open[j] = 1;
+                open[o] = 0;
+                assert_true(fabs(ms__lean_delta(s, j, o) + (covered_by(t, open) - base)) < 1e-9);
+                open[j] = 0;
+                open[o] = 1;
+            }
+    }
+    ms__set_lean(s, false);
+    check_swap_tables(t, s, ops);
+}
+
+/* Annealing from a local optimum: its answer keeps p and the states (existing and
+ * forced sites open, forbidden ones closed), is no worse than the start, is a local
+ * optimum, and the tables it leaves match recomputation. */
+static void test_annealing_keeps_the_rules(void **state)
+{
+    int round;
+
+    (void)state;
+    for (round = 0; round < 30; round++) {
+        struct inst t;
+        struct msw s;
+        struct search_ops ops;
+        double start;
+
+        make_in(&t, 3 + rnd(6), round % 2 == 1, 100 + 100 * (unsigned)(round % 3));
+        assert_int_equal(ms__init(&s, &t.run), GIS_OK);
+        ops = ms__ops(&s);
+        assert_int_equal(site__greedy(&t.run, &ops), GIS_OK);
+        lean_round(&t, &s, &ops);
+        site__local_search(&t.run, &ops);
+        start = -s.covered;
+        assert_int_equal(site__mclp_anneal(&t.run, &s, &ops, -INFINITY, 60), GIS_OK);
+        assert_false(s.is_lean);
+        assert_true(-s.covered <= start + 1e-9);
+        assert_int_equal(s.sel.n_new, t.in.p);
+        if (t.in.state)
+            assert_true(s.sel.is_open[0] && !s.sel.is_open[1] && s.sel.is_open[2]);
+        assert_local_optimum(&t, &s.sel);
+        check_swap_tables(&t, &s, &ops);
+        ms__free(&s);
+        site_cover_free(&t.cover);
+    }
+}
+
+/* ---------------------------------------------------------------- elite, relinking */
+
+static void open_only(struct inst *t, const struct search_ops *ops, const size_t *sites, size_t n)
+{
+    size_t k, j;
+
+    for (j = 0; j < M; j++)
+        if (ops->sel->is_open[j] && is_movable(&t->in, j))
+            site__sel_remove(&t->in, ops->sel, j);
+    for (k = 0; k < n; k++)
+        site__sel_add(&t->in, ops->sel, sites[k]);
+    ops->refresh(ops->ctx);
+}
+
+/* The pool keeps answers apart: the same answer or a near copy of a better one stays
+ * out, a better near copy takes its place, a full pool drops its worst for a better
+ * answer and refuses a worse one. */
+static void test_elite_pool_rules(void **state)
+{
+    struct inst t;
+    struct msw s;
+    struct search_ops ops;
+    struct site_elite e;
+    const size_t a[6] = {3, 4, 5, 6, 7, 8}, b[6] = {3, 4, 5, 6, 7, 9};
+    const size_t c[6] = {10, 11, 12, 13, 14, 15}, d[6] = {16, 17, 18, 19, 20, 21};
+    const size_t f[6] = {3, 4, 5, 16, 17, 18};
+
+    (void)state;
+    make(&t, 6, false);
+    assert_int_equal(ms__init(&s, &t.run), GIS_OK);
+    ops = ms__ops(&s);
+    assert_int_equal(site__elite_init(&e, &t.run, 2), GIS_OK);
+    assert_int_equal(e.width, 6);
+    open_only(&t, &ops, a, 6);
+    assert_true(site__elite_offer(&e, &t.run, &s.sel, -10));
+    assert_false(site__elite_offer(&e, &t.run, &s.sel, -11)); /* the same answer */
+    open_only(&t, &ops, b, 6);
+    assert_int_equal(site__elite_distance(&e, &t.run, &s.sel, 0), 1);
+    assert_false(site__elite_offer(&e, &t.run, &s.sel, -9)); /* near a better one */
+    assert_true(site__elite_offer(&e, &t.run, &s.sel, -12)); /* a better near copy */
+    assert_int_equal(e.n, 1);
+    assert_true(e.cost[0] == -12);
+    open_only(&t, &ops, c, 6);
+    assert_true(site__elite_offer(&e, &t.run, &s.sel, -5));
+    assert_int_equal(e.n, 2);
+    open_only(&t, &ops, d, 6);
+    assert_false(site__elite_offer(&e, &t.run, &s.sel, -4)); /* full, and worse than all */
+    assert_true(site__elite_offer(&e, &t.run, &s.sel, -6));  /* drops the worst (c) */
+    assert_int_equal(e.n, 2);
+    assert_true(e.cost[1] == -6);
+    assert_int_equal(site__elite_distance(&e, &t.run, &s.sel, 1), 0);
+    open_only(&t, &ops, f, 6);
+    assert_int_equal(site__elite_distance(&e, &t.run, &s.sel, 0), 3);
+    site__elite_free(&e);
+    ms__free(&s);
+    site_cover_free(&t.cover);
+}
+
+/* Path relinking, replayed from its log against recomputation: each step of the path
+ * brings in one of the guide's missing sites for one the guide lacks, the best such
+ * swap at that point; the walk goes back to the path's best answer strictly between
+ * the two ends; the local search then ends where no move improves. */
+/* The best change of cost of a path step from `open`: one of the guide's sites in, one
+ * movable open site the guide lacks out. */
+static double best_path_step(struct inst *t, uint8_t *open, const uint8_t *guide)
+{
+    double want = INFINITY, base = covered_by(t, open);
+    size_t j, o;
+
+    for (j = 0; j < M; j++)
+        for (o = 0; o < M; o++) {
+            if (!guide[j] || open[j] || !open[o] || guide[o] || !is_movable(&t->in, o))
+                continue;
+            open[j] = 1;
+            open[o] = 0;
+            want = fmin(want, base - covered_by(t, open));
+            open[j] = 0;
+            open[o] = 1;
+        }
+    return want;
+}
+
+/* Replays the n - 1 steps of the path from `open` (updated); the best step's number and
+ * cost. */
+static size_t replay_path(struct inst *t,
+                          const struct move_log *log,
+                          size_t n,
+                          uint8_t *open,
+                          const uint8_t *guide,
+                          double *out_best)
+{
+    size_t k, best_step = 0;
+
+    *out_best = INFINITY;
+    for (k = 0; k + 1 < n; k++) {
+        double want = best_path_step(t, open, guide), base = covered_by(t, open), c;
+        size_t in_j = log->in_j[k], out_j = (size_t)log->out_j[k];
+        assert_true(guide[in_j] && !open[in_j] && open[out_j] && !guide[out_j]);
+        open[in_j] = 1;
+        open[out_j] = 0;
+        c = -covered_by(t, open);
+        assert_true(fabs((base + c) - want) < 1e-9); /* the chosen swap was a best one */
+        if (c < *out_best) {
+            *out_best = c;
+            best_step = k + 1;
+        }
+    }
+    return best_step;
+}
+
+static void relink_round(bool with_states)
+{
+    struct inst t;
+    struct msw s;
+    struct search_ops ops;
+    struct site_elite e;
+    struct move_log log = {0};
+    uint8_t open[M], guide[M] = {0};
+    double best;
+    size_t n = 0, k, j, best_step, back;
+
+    make(&t, 4 + rnd(5), with_states);
+    assert_int_equal(ms__init(&s, &t.run), GIS_OK);
+    ops = ms__ops(&s);
+    assert_int_equal(site__elite_init(&e, &t.run, 4), GIS_OK);
+    assert_int_equal(site__greedy(&t.run, &ops), GIS_OK); /* the guide: greedy */
+    assert_true(site__elite_offer(&e, &t.run, &s.sel, -s.covered));
+    for (k = 0; k < e.width; k++)
+        guide[e.sites[k]] = 1;
+    for (k = 0; k < 30; k++) { /* the start: elsewhere */
+        int64_t out;
+        random_move(&t, &ops, &j, &out);
+    }
+    memcpy(open, s.sel.is_open, M);
+    for (j = 0; j < M; j++)
+        n += guide[j] && !open[j];
+    site__relink(&t.run, &ops, &e, 0, &log);
+    assert_false(log.is_broken);
+    if (n < 2) {
+        assert_int_equal(log.n, 0);
+    } else {
+        best_step = replay_path(&t, &log, n, open, guide, &best);
+        back = (n - 1) + (n - 1 - best_step); /* moves up to the best step again */
+        assert_true(log.n >= back);
+        for (k = n - 1; k < back; k++) {
+            open[log.in_j[k]] = 1;
+            open[log.out_j[k]] = 0;
+        }
+        assert_true(fabs(-covered_by(&t, open) - best) < 1e-9);
+        for (; k < log.n; k++) { /* then the descent */
+            open[log.in_j[k]] = 1;
+            open[log.out_j[k]] = 0;
+        }
+        assert_memory_equal(open, s.sel.is_open, M);
+        assert_true(-s.covered <= best + 1e-9);
+        assert_local_optimum(&t, &s.sel);
+    }
+    free(log.in_j);
+    free(log.out_j);
+    site__elite_free(&e);
+    ms__free(&s);
+    site_cover_free(&t.cover);
+}
+
+static void test_relinking_takes_the_best_swaps(void **state)
+{
+    int round;
+
+    (void)state;
+    for (round = 0; round < 40; round++)
+        relink_round(round % 2 == 1);
+}
+
 /* ---------------------------------------------------------------- p-median */
 
 static double pm_cost_of(const struct inst *t, const uint8_t *open)
@@ -272,9 +702,10 @@ static void solve_mclp(const struct site_instance *in, uint64_t seed, struct sit
     assert_false(res->hit_time_limit);
 }
 
-/* A bigger instance than brute force reaches (400 points): the ILS stops by its own
- * rule, twice on the same answer for a seed, and never above its bound. */
-static void test_ils_same_answer_for_a_seed(void **state)
+/* A bigger instance than brute force reaches (400 points), whose bound does not prove
+ * the answer: annealing and the ILS (with path relinking) stop by their own rules,
+ * twice on the same answer for a seed, never above the bound. */
+static void test_search_same_answer_for_a_seed(void **state)
 {
     enum {
         BN = 400
@@ -293,7 +724,7 @@ static void test_ils_same_answer_for_a_seed(void **state)
         xy[2 * i + 1] = rnd(1000);
         w[i] = 1 + rnd(50);
     }
-    assert_int_equal(site_cover_from_points(&PLAN_METRIC_PLANAR, xy, BN, xy, BN, 60, &cover, NULL),
+    assert_int_equal(site_cover_from_points(&PLAN_METRIC_PLANAR, xy, BN, xy, BN, 90, &cover, NULL),
                      GIS_OK);
     in = (struct site_instance){.n = BN, .m = BN, .weight = w, .cover = &cover, .p = 25};
     solve_mclp(&in, 5, &a);
@@ -302,6 +733,8 @@ static void test_ils_same_answer_for_a_seed(void **state)
     assert_int_equal(a.n_open, b.n_open);
     assert_memory_equal(a.open, b.open, a.n_open * sizeof *a.open);
     assert_true(a.objective <= a.bound + 1e-9);
+    assert_false(a.is_optimal); /* so the searches ran their course */
+    assert_true(a.seconds_to_best >= 0 && a.seconds_to_best <= a.seconds);
     site_result_free(&a);
     site_result_free(&b);
     site_cover_free(&cover);
@@ -313,8 +746,14 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mclp_moves_match_brute_force),
+        cmocka_unit_test(test_swap_tables_match_brute_force),
+        cmocka_unit_test(test_listed_descent_ends_at_local_optimum),
+        cmocka_unit_test(test_undone_moves_restore_the_tables),
+        cmocka_unit_test(test_annealing_keeps_the_rules),
+        cmocka_unit_test(test_elite_pool_rules),
+        cmocka_unit_test(test_relinking_takes_the_best_swaps),
         cmocka_unit_test(test_pmedian_moves_match_brute_force),
-        cmocka_unit_test(test_ils_same_answer_for_a_seed),
+        cmocka_unit_test(test_search_same_answer_for_a_seed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
