@@ -539,6 +539,18 @@ static enum gis_status mclp_plain(struct site_run *r, struct site_result *res)
     return rc;
 }
 
+/* Whether the swap tables pay: a move costs them about (list length)^2 updates where
+ * the general evaluation pays (list length) per candidate and pass, so they win when
+ * the lists are short next to the candidates: m at least MS_MIN_SPREAD times the mean
+ * list length (the city-scale instances: 70 to 90; Sao Jose dos Campos at 800 m and
+ * more: under 10, where the tables made the search slower). */
+#define MS_MIN_SPREAD 25
+
+static bool is_spread(const struct site_instance *in)
+{
+    return (double)in->m * (double)in->m >= MS_MIN_SPREAD * (double)in->cover->cand_start[in->m];
+}
+
 enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct gis_error *err)
 {
     struct mc mc;
@@ -548,7 +560,7 @@ enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct g
 
     if (r->in->capacity)
         return site__mclp_capacitated(r, res, err);
-    if (!r->in->group && !(r->in->budget > 0))
+    if (!r->in->group && !(r->in->budget > 0) && is_spread(r->in))
         rc = mclp_plain(r, res);
     else if (mc__init(&mc, r, r->in->weight) != GIS_OK)
         rc = GIS_ERR_NOMEM;

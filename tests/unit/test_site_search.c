@@ -742,6 +742,56 @@ static void test_search_same_answer_for_a_seed(void **state)
     free(w);
 }
 
+/* Through site_solve on an instance whose lists are short next to the candidates (the
+ * swap tables' path): with an existing, a forbidden and a forced site, the answer keeps
+ * them, has p new sites, covers what its sites cover, and stays under its bound. */
+static void test_spread_mclp_answer_keeps_the_rules(void **state)
+{
+    enum {
+        BN = 300
+    };
+    double *xy = malloc(2 * BN * sizeof *xy), *w = malloc(BN * sizeof *w), covered = 0;
+    uint8_t st[BN] = {SITE_EXISTING, SITE_FORBIDDEN, SITE_FORCED}, open[BN] = {0};
+    struct site_options o = {.problem = SITE_MCLP, .seed = 3, .time_limit_s = 60};
+    struct site_cover cover;
+    struct site_instance in;
+    struct site_result res;
+    size_t i, k;
+
+    (void)state;
+    assert_non_null(xy);
+    assert_non_null(w);
+    for (i = 0; i < BN; i++) {
+        xy[2 * i] = rnd(1000);
+        xy[2 * i + 1] = rnd(1000);
+        w[i] = 1 + rnd(30);
+    }
+    assert_int_equal(site_cover_from_points(&PLAN_METRIC_PLANAR, xy, BN, xy, BN, 50, &cover, NULL),
+                     GIS_OK);
+    assert_true((double)BN * BN >= 25.0 * (double)cover.cand_start[BN]);
+    in = (struct site_instance){.n = BN, .m = BN, .weight = w, .cover = &cover, .p = 12};
+    in.state = st;
+    assert_int_equal(site_solve(&in, &o, &res, NULL), GIS_OK);
+    assert_int_equal(res.n_open, 12);
+    for (k = 0; k < res.n_open; k++)
+        open[res.open[k]] = 1;
+    assert_true(open[2] && !open[1] && !open[0]); /* the existing site is not "new" */
+    open[0] = 1;
+    for (i = 0; i < BN; i++)
+        for (k = cover.dem_start[i]; k < cover.dem_start[i + 1]; k++)
+            if (open[cover.dem_item[k]]) {
+                covered += w[i];
+                break;
+            }
+    assert_true(fabs(res.objective - covered) < 1e-9);
+    assert_true(res.objective <= res.bound + 1e-9);
+    assert_true(strstr(res.method, "ils") != NULL);
+    site_result_free(&res);
+    site_cover_free(&cover);
+    free(xy);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +804,7 @@ int main(void)
         cmocka_unit_test(test_relinking_takes_the_best_swaps),
         cmocka_unit_test(test_pmedian_moves_match_brute_force),
         cmocka_unit_test(test_search_same_answer_for_a_seed),
+        cmocka_unit_test(test_spread_mclp_answer_keeps_the_rules),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
