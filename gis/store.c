@@ -32,19 +32,31 @@ struct stmt_slot {
     sqlite3_stmt *stmt;
 };
 
-#define STORE_MAX_TABLES 16
-
 struct table_version {
-    char name[32];
+    char *name;
     int64_t version;
 };
+
+/* SQLite's WAL-index header (https://www.sqlite.org/walformat.html, "The WAL-Index
+ * Header"): two 48-byte copies at the start of the -shm file's first 32 KiB region. A
+ * writer changes it with every commit, the second copy first; a reader that finds both
+ * copies equal has a consistent one. SQLite's own readers start that way. */
+#define WAL_HDR_BYTES 48
+#define WAL_INDEX_REGION 32768
+#define WAL_HDR_IS_INIT 12 /* the byte that is nonzero once the header is set up */
 
 struct store {
     sqlite3 *db;
     int64_t pragma_version; /* PRAGMA data_version when versions was read, -1: never */
     int64_t changes_seen;   /* sqlite3_total_changes64 then */
-    struct table_version versions[STORE_MAX_TABLES];
-    size_t n_versions;
+    struct table_version *versions;
+    size_t n_versions, cap_versions;
+    /* The WAL index as mapped for this connection, NULL if not (yet) or never (not in WAL
+     * mode, a read-only -shm); the header as it was before the versions were last read. */
+    const volatile unsigned char *wal_index;
+    bool is_wal_index_tried;
+    bool is_wal_hdr_seen;
+    unsigned char wal_hdr_seen[WAL_HDR_BYTES];
     struct geom scratch; /* for civgis_box_intersects, one connection = one thread */
     void *spatialite_cache;
     int schema_version;
@@ -385,6 +397,9 @@ void store_close(struct store *st)
         free(st->cache[i].sql);
     }
     sqlite3_close(st->db);
+    for (i = 0; i < st->n_versions; i++)
+        free(st->versions[i].name);
+    free(st->versions);
     geom_free(&st->scratch);
     if (st->spatialite_cache)
         spatialite_cleanup_ex(st->spatialite_cache);
@@ -478,6 +493,38 @@ static int64_t pragma_data_version(struct store *st)
     return v;
 }
 
+/* Appends (name, version) to st->versions, grown by doubling. */
+static bool push_version(struct store *st, const char *name, int64_t version)
+{
+    struct table_version *tv;
+
+    if (st->n_versions == st->cap_versions) {
+        size_t cap = st->cap_versions ? st->cap_versions * 2 : 16;
+        struct table_version *v = realloc(st->versions, cap * sizeof *v);
+
+        if (!v)
+            return false;
+        st->versions = v;
+        st->cap_versions = cap;
+    }
+    tv = &st->versions[st->n_versions];
+    tv->name = strdup(name);
+    if (!tv->name)
+        return false;
+    tv->version = version;
+    st->n_versions++;
+    return true;
+}
+
+static void clear_versions(struct store *st)
+{
+    size_t i;
+
+    for (i = 0; i < st->n_versions; i++)
+        free(st->versions[i].name);
+    st->n_versions = 0;
+}
+
 static enum gis_status read_versions(struct store *st, struct gis_error *err)
 {
     static const char sql[] = "SELECT name, version FROM store_versions ORDER BY name";
@@ -487,35 +534,93 @@ static enum gis_status read_versions(struct store *st, struct gis_error *err)
 
     if (rc != GIS_OK)
         return rc;
-    st->n_versions = 0;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW && st->n_versions < STORE_MAX_TABLES) {
-        struct table_version *tv = &st->versions[st->n_versions++];
+    clear_versions(st);
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         const unsigned char *name = sqlite3_column_text(stmt, 0);
-        snprintf(tv->name, sizeof tv->name, "%s", name ? (const char *)name : "");
-        tv->version = sqlite3_column_int64(stmt, 1);
+
+        if (!push_version(st, name ? (const char *)name : "", sqlite3_column_int64(stmt, 1))) {
+            rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory reading the table versions");
+            break;
+        }
     }
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    if (rc == GIS_OK && step != SQLITE_DONE)
         rc = store__fail(st, err, "reading the table versions");
     store__done(stmt);
     return rc;
 }
 
-/* Brings the cached versions up to date with the file. */
+/* Maps the WAL index of a connection in WAL mode, once its first read transaction has
+ * opened the WAL. Only a plain SQLITE_OK counts: a read-only -shm answers
+ * SQLITE_READONLY, and its header would be a private copy nobody updates. */
+static void wal_index_map(struct store *st)
+{
+    sqlite3_file *f = NULL;
+    sqlite3_stmt *s;
+    void volatile *region = NULL;
+    bool is_wal = false;
+
+    st->is_wal_index_tried = true;
+    if (store__stmt(st, "PRAGMA journal_mode", &s, NULL) != GIS_OK)
+        return;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        is_wal = !strcmp((const char *)sqlite3_column_text(s, 0), "wal");
+    store__done(s);
+    if (!is_wal ||
+        sqlite3_file_control(st->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+        !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap)
+        return;
+    if (f->pMethods->xShmMap(f, 0, WAL_INDEX_REGION, 0, &region) == SQLITE_OK && region)
+        st->wal_index = region;
+}
+
+/* Copies the WAL-index header into hdr the way SQLite's readers do (first copy, barrier,
+ * second copy); false when there is none or a writer is changing it. */
+static bool wal_header(const struct store *st, unsigned char hdr[WAL_HDR_BYTES])
+{
+    unsigned char second[WAL_HDR_BYTES];
+
+    if (!st->wal_index)
+        return false;
+    memcpy(hdr, (const void *)st->wal_index, WAL_HDR_BYTES);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    memcpy(second, (const void *)(st->wal_index + WAL_HDR_BYTES), WAL_HDR_BYTES);
+    return hdr[WAL_HDR_IS_INIT] && !memcmp(hdr, second, WAL_HDR_BYTES);
+}
+
+/* Brings the cached versions up to date with the file. A header equal to the one read
+ * before the last check means no connection has committed since: most requests end
+ * there, without the read transaction (two fcntl locks, an fstat and the shared-memory
+ * mutex the worker threads contend for: a fifth of a cached tile's CPU). */
 static enum gis_status fresh_versions(struct store *st, struct gis_error *err)
 {
-    int64_t pv = pragma_data_version(st);
+    unsigned char hdr[WAL_HDR_BYTES];
+    /* Inside a transaction (a statement still stepping), the versions read are that
+     * snapshot's, older than the header may be: not a state to remember. */
+    bool is_stable = wal_header(st, hdr) && sqlite3_txn_state(st->db, "main") == SQLITE_TXN_NONE;
     int64_t changes = (int64_t)sqlite3_total_changes64(st->db);
+    int64_t pv;
     enum gis_status rc;
 
-    if (pv >= 0 && pv == st->pragma_version && changes == st->changes_seen)
+    if (is_stable && st->is_wal_hdr_seen && changes == st->changes_seen &&
+        !memcmp(hdr, st->wal_hdr_seen, WAL_HDR_BYTES))
         return GIS_OK;
-    rc = read_versions(st, err);
-    if (rc != GIS_OK) {
-        st->pragma_version = -1;
-        return rc;
+    pv = pragma_data_version(st);
+    if (!st->is_wal_index_tried)
+        wal_index_map(st);
+    st->is_wal_hdr_seen = false;
+    if (!(pv >= 0 && pv == st->pragma_version && changes == st->changes_seen)) {
+        rc = read_versions(st, err);
+        if (rc != GIS_OK) {
+            st->pragma_version = -1;
+            return rc;
+        }
+        st->pragma_version = pv;
+        st->changes_seen = changes;
     }
-    st->pragma_version = pv;
-    st->changes_seen = changes;
+    if (is_stable) {
+        memcpy(st->wal_hdr_seen, hdr, WAL_HDR_BYTES);
+        st->is_wal_hdr_seen = true;
+    }
     return GIS_OK;
 }
 

@@ -188,6 +188,18 @@ static void test_table_versions_follow_every_writer(void **state)
     assert_int_equal(store_data_version(reader, &v, &err), GIS_OK);
     assert_int_equal(v, 1 + 4 + 1); /* the sum over the tables */
     assert_int_equal(store_table_version(reader, "audit", &v, &err), GIS_ERR_NOT_FOUND);
+    /* Each commit is seen at the next look, the WAL emptied and restarted between some
+     * (a new header with new salts): the reader skips its read transaction only while
+     * the WAL-index header is the one it saw. */
+    for (int i = 1; i <= 12; i++) {
+        other_writer(path, "UPDATE facilities SET capacity = capacity + 1 WHERE rowid = "
+                           "(SELECT min(rowid) FROM facilities)");
+        assert_int_equal(table_version(reader, "facilities"), 4 + i);
+        assert_int_equal(table_version(reader, "facilities"), 4 + i);
+        if (i % 4 == 0)
+            other_writer(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+    assert_int_equal(table_version(st, "facilities"), 4 + 12);
     store_close(reader);
     store_close(st);
 }
