@@ -33,6 +33,7 @@
 /* What one render reuses from feature to feature. */
 struct tile_scratch {
     struct geom g;
+    struct tilegeom_work work;
     size_t *hits, cap;
 };
 
@@ -539,9 +540,11 @@ static enum gis_status fill_layer(const struct tile_source *src,
         bool is_shape = !is_point(&tf->g);
         if (is_shape && shapes >= max_shapes)
             continue; /* thinned; points never are */
+        if (tilegeom_is_subpixel(&tf->g, fb, f))
+            continue; /* would be dropped whole: far below a pixel */
         if (!is_inside && !geom_intersects_box(&tf->g, b))
             continue; /* only its box meets the tile (say, the tile is in a hole) */
-        rc = tilegeom_prepare(&tf->g, tf->rank, f, &ts->g, &is_empty);
+        rc = tilegeom_prepare_with(&tf->g, tf->rank, f, &ts->work, &ts->g, &is_empty);
         if (rc == GIS_OK && !is_empty) {
             rc = mvt_feature_add(layer, tf->has_num_id, tf->num_id, &ts->g, keys, tf->values,
                                  n_keys);
@@ -652,6 +655,7 @@ enum gis_status tileset_render(const struct tileset_view *v,
     geom_init(&scratch.g);
     rc = render_guarded(v, &job, &scratch, out, note, note_size, err);
     geom_free(&scratch.g);
+    tilegeom_work_free(&scratch.work);
     free(scratch.hits);
     return rc;
 }

@@ -7,17 +7,20 @@
 
 void pbf_varint(struct gbuf *b, uint64_t v)
 {
-    unsigned char buf[10];
-    size_t n = 0;
+    unsigned char buf[10], *p = (unsigned char *)gbuf_room(b, sizeof buf), *at;
 
+    at = p ? p : buf; /* no room: appended below, which keeps why in b's status */
     do {
-        buf[n] = (unsigned char)(v & 0x7f);
+        *at = (unsigned char)(v & 0x7f);
         v >>= 7;
         if (v)
-            buf[n] |= 0x80;
-        n++;
+            *at |= 0x80;
+        at++;
     } while (v);
-    gbuf_append(b, buf, n);
+    if (p)
+        gbuf_commit(b, (size_t)(at - p));
+    else
+        gbuf_append(b, buf, (size_t)(at - buf));
 }
 
 void pbf_tag(struct gbuf *b, uint32_t field, enum pbf_wire wire)

@@ -26,6 +26,17 @@ static inline uint64_t pbf_zigzag64(int64_t v)
 {
     return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
 }
+/* How many bytes pbf_varint writes for v. */
+static inline size_t pbf_varint_size(uint64_t v)
+{
+    size_t n = 1;
+
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
 void pbf_tag(struct gbuf *b, uint32_t field, enum pbf_wire wire);
 /* field = bytes (tag, length, data). */
 void pbf_bytes(struct gbuf *b, uint32_t field, const void *data, size_t n);

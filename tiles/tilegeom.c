@@ -11,12 +11,7 @@
 
 #include "tile.h"
 
-struct pts {
-    double *xy;
-    size_t n, cap;
-};
-
-static int pts_add(struct pts *p, double x, double y)
+static int pts_add(struct tilegeom_pts *p, double x, double y)
 {
     if (!isfinite(x) || !isfinite(y))
         return 1; /* a point that projects to nothing is left out */
@@ -56,7 +51,7 @@ static bool is_kept(const struct frame_ctx *c, size_t i)
 
 /* One Sutherland-Hodgman pass: keep the side where coordinate axis is >= lo (sign 1)
  * or <= hi (sign -1). */
-static int clip_edge(const struct pts *in, struct pts *out, int axis, double v, int sign)
+static int clip_edge(const struct tilegeom_pts *in, struct tilegeom_pts *out, int axis, double v, int sign)
 {
     size_t i;
 
@@ -81,9 +76,9 @@ static int clip_edge(const struct pts *in, struct pts *out, int axis, double v, 
     return 1;
 }
 
-static int clip_ring(struct pts *ring, struct pts *tmp, double lo, double hi)
+static int clip_ring(struct tilegeom_pts *ring, struct tilegeom_pts *tmp, double lo, double hi)
 {
-    struct pts *a = ring, *b = tmp, *s;
+    struct tilegeom_pts *a = ring, *b = tmp, *s;
     int axis, side;
 
     for (axis = 0; axis < 2; axis++) {
@@ -123,7 +118,7 @@ static void reverse_ring(struct geom *g, size_t r)
 }
 
 /* Appends the points of p rounded, without repeats, closing a ring. */
-static enum gis_status append_rounded(struct geom *out, const struct pts *p, bool is_ring)
+static enum gis_status append_rounded(struct geom *out, const struct tilegeom_pts *p, bool is_ring)
 {
     size_t i, start = out->n_points;
     double lx = NAN, ly = NAN;
@@ -145,7 +140,7 @@ static enum gis_status append_rounded(struct geom *out, const struct pts *p, boo
 
 /* Rounds and appends p as a ring (closed) or line; *kept false when it collapses (then
  * nothing is appended). */
-static enum gis_status emit(struct geom *out, const struct pts *p, bool is_ring, bool *kept)
+static enum gis_status emit(struct geom *out, const struct tilegeom_pts *p, bool is_ring, bool *kept)
 {
     size_t start = out->n_points, min = is_ring ? 4 : 2;
     enum gis_status rc;
@@ -193,7 +188,7 @@ static bool seg_clip(const double *a, const double *b, double lo, double hi, dou
 }
 
 /* Emits the piece collected so far as a part of its own, and empties it. */
-static enum gis_status flush_piece(struct geom *out, struct pts *piece)
+static enum gis_status flush_piece(struct geom *out, struct tilegeom_pts *piece)
 {
     enum gis_status rc = GIS_OK;
     bool kept = false;
@@ -210,9 +205,9 @@ static enum gis_status flush_piece(struct geom *out, struct pts *piece)
 }
 
 /* A line cut by the box: each piece inside becomes a part. */
-static enum gis_status clip_line(struct geom *out, const struct pts *p, double lo, double hi)
+static enum gis_status clip_line(struct geom *out, const struct tilegeom_pts *p, double lo, double hi)
 {
-    struct pts piece = {0};
+    struct tilegeom_pts piece = {0};
     enum gis_status rc = GIS_OK;
     double t0, t1;
     size_t i;
@@ -244,7 +239,7 @@ static enum gis_status kept_points(const struct geom *in,
                                    size_t r,
                                    bool is_ring,
                                    const struct frame_ctx *c,
-                                   struct pts *p,
+                                   struct tilegeom_pts *p,
                                    bool *is_tiny)
 {
     size_t i, end = in->rings[r + 1] - (is_ring && in->rings[r + 1] > in->rings[r] ? 1 : 0);
@@ -272,8 +267,8 @@ static enum gis_status polygon_part(struct geom *out,
                                     size_t part,
                                     const struct tile_frame *f,
                                     const struct frame_ctx *c,
-                                    struct pts *ring,
-                                    struct pts *tmp)
+                                    struct tilegeom_pts *ring,
+                                    struct tilegeom_pts *tmp)
 {
     double lo = -(double)f->buffer, hi = (double)f->extent + f->buffer;
     enum gis_status rc = geom_start_part(out);
@@ -301,7 +296,7 @@ static enum gis_status polygon_part(struct geom *out,
 }
 
 /* A point kept when inside the buffered tile. */
-static enum gis_status point_part(struct geom *out, const struct pts *p, double lo, double hi)
+static enum gis_status point_part(struct geom *out, const struct tilegeom_pts *p, double lo, double hi)
 {
     enum gis_status rc = GIS_OK;
 
@@ -313,15 +308,36 @@ static enum gis_status point_part(struct geom *out, const struct pts *p, double 
     return rc == GIS_OK ? geom_add_point(out, round(p->xy[0]), round(p->xy[1])) : rc;
 }
 
-enum gis_status tilegeom_prepare(const struct geom *in,
-                                 const double *rank,
-                                 const struct tile_frame *f,
-                                 struct geom *out,
-                                 bool *out_is_empty)
+/* The frame's tile bounds (EPSG:3857), its scale and its tolerance in metres: one
+ * formula for tilegeom_prepare_with and tilegeom_is_subpixel, so they agree exactly. */
+static void frame_setup(const struct tile_frame *f, struct frame_ctx *c)
+{
+    tile_bounds_3857(f->z, f->x, f->y, c->b);
+    c->scale = f->extent / (c->b[2] - c->b[0]);
+    c->tol = f->tolerance / c->scale;
+}
+
+bool tilegeom_is_subpixel(const struct geom *in, const double bbox[4], const struct tile_frame *f)
+{
+    struct frame_ctx c = {0};
+    enum geom_type t = in->type > GEOM_POLYGON ? in->type - 3 : in->type;
+
+    if (t != GEOM_POLYGON)
+        return false;
+    frame_setup(f, &c);
+    /* Each ring's points lie in the box: each ring is what kept_points calls tiny. */
+    return bbox[2] - bbox[0] < 2 * c.tol && bbox[3] - bbox[1] < 2 * c.tol;
+}
+
+enum gis_status tilegeom_prepare_with(const struct geom *in,
+                                      const double *rank,
+                                      const struct tile_frame *f,
+                                      struct tilegeom_work *w,
+                                      struct geom *out,
+                                      bool *out_is_empty)
 {
     enum geom_type t = in->type > GEOM_POLYGON ? in->type - 3 : in->type;
     double lo = -(double)f->buffer, hi = (double)f->extent + f->buffer;
-    struct pts ring = {0}, tmp = {0};
     struct frame_ctx c = {.rank = rank};
     enum gis_status rc = GIS_OK;
     size_t p, r;
@@ -329,25 +345,43 @@ enum gis_status tilegeom_prepare(const struct geom *in,
 
     geom_clear(out);
     out->type = in->type;
-    tile_bounds_3857(f->z, f->x, f->y, c.b);
-    c.scale = f->extent / (c.b[2] - c.b[0]);
-    c.tol = f->tolerance / c.scale;
+    frame_setup(f, &c);
     for (p = 0; p < in->n_parts && rc == GIS_OK; p++) {
         if (t == GEOM_POLYGON) {
-            rc = polygon_part(out, in, p, f, &c, &ring, &tmp);
+            rc = polygon_part(out, in, p, f, &c, &w->ring, &w->tmp);
             continue;
         }
         for (r = in->parts[p]; r < in->parts[p + 1] && rc == GIS_OK; r++) {
-            rc = kept_points(in, r, false, &c, &ring, &is_tiny);
+            rc = kept_points(in, r, false, &c, &w->ring, &is_tiny);
             if (rc == GIS_OK && t == GEOM_LINESTRING)
-                rc = clip_line(out, &ring, lo, hi);
-            else if (rc == GIS_OK && ring.n)
-                rc = point_part(out, &ring, lo, hi);
+                rc = clip_line(out, &w->ring, lo, hi);
+            else if (rc == GIS_OK && w->ring.n)
+                rc = point_part(out, &w->ring, lo, hi);
         }
     }
     geom_finish(out);
-    free(ring.xy);
-    free(tmp.xy);
     *out_is_empty = out->n_points == 0;
+    return rc;
+}
+
+void tilegeom_work_free(struct tilegeom_work *w)
+{
+    if (!w)
+        return;
+    free(w->ring.xy);
+    free(w->tmp.xy);
+    memset(w, 0, sizeof *w);
+}
+
+enum gis_status tilegeom_prepare(const struct geom *in,
+                                 const double *rank,
+                                 const struct tile_frame *f,
+                                 struct geom *out,
+                                 bool *out_is_empty)
+{
+    struct tilegeom_work w = {0};
+    enum gis_status rc = tilegeom_prepare_with(in, rank, f, &w, out, out_is_empty);
+
+    tilegeom_work_free(&w);
     return rc;
 }

@@ -7,6 +7,7 @@
 #define CIVGIS_TILEGEOM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "geom.h"
@@ -34,5 +35,31 @@ enum gis_status tilegeom_prepare(const struct geom *in,
                                  const struct tile_frame *f,
                                  struct geom *out,
                                  bool *out_is_empty);
+
+/* Points in tile space, as tilegeom_prepare collects and clips them. */
+struct tilegeom_pts {
+    double *xy;
+    size_t n, cap;
+};
+
+/* What tilegeom_prepare_with reuses from one feature to the next (a tile renders
+ * thousands): zero-initialised, freed with tilegeom_work_free. */
+struct tilegeom_work {
+    struct tilegeom_pts ring, tmp;
+};
+
+/* tilegeom_prepare with w's buffers. */
+enum gis_status tilegeom_prepare_with(const struct geom *in,
+                                      const double *rank,
+                                      const struct tile_frame *f,
+                                      struct tilegeom_work *w,
+                                      struct geom *out,
+                                      bool *out_is_empty);
+void tilegeom_work_free(struct tilegeom_work *w);
+
+/* True when in, a polygon whose points all lie in bbox (EPSG:3857), would come out of
+ * tilegeom_prepare empty at f for being under the tolerance twice over each way (about
+ * a pixel): a render may skip it without reading a vertex. False for other types. */
+bool tilegeom_is_subpixel(const struct geom *in, const double bbox[4], const struct tile_frame *f);
 
 #endif

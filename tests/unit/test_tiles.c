@@ -99,6 +99,100 @@ static void test_mvt_point_example(void **state)
     gbuf_free(&out);
 }
 
+/* How many times needle (n bytes) occurs in the encoded tile. */
+static size_t count_in(const struct gbuf *b, const void *needle, size_t n)
+{
+    size_t count = 0;
+    const char *at = b->data, *end = b->data + b->len;
+
+    while (at < end && (at = memmem(at, (size_t)(end - at), needle, n)) != NULL) {
+        count++;
+        at++;
+    }
+    return count;
+}
+
+/* Values are one table entry per type and value: the string "1", the int 1, the
+ * double 1 and true are four; a repeat of any is not stored again. Keys are one entry
+ * each, whichever key array names them and in the order first used. */
+static void test_mvt_values_by_type_keys_once(void **state)
+{
+    double coords[] = {25, 17};
+    size_t rings[] = {0, 1}, parts[] = {0, 1};
+    struct geom g = {GEOM_POINT, coords, 1, rings, 1, parts, 1, 0, 0, 0};
+    const char *keys_a[] = {"s", "i", "d", "b"}, *keys_b[] = {"d", "code"};
+    struct mvt_value va[] = {{MVT_STRING, "1", 0, 0, false},
+                             {MVT_INT, NULL, 1, 0, false},
+                             {MVT_DOUBLE, NULL, 0, 1.0, false},
+                             {MVT_BOOL, NULL, 0, 0, true}};
+    struct mvt_value vb[] = {{MVT_DOUBLE, NULL, 0, 1.0, false}, {MVT_STRING, NULL, 0, 0, false}};
+    struct mvt_tile *t;
+    struct mvt_layer *l;
+    struct gbuf out;
+    int k;
+
+    (void)state;
+    gbuf_init(&out, 1 << 16);
+    assert_int_equal(mvt_tile_new(&t), GIS_OK);
+    assert_int_equal(mvt_layer_add(t, "l", 4096, &l), GIS_OK);
+    for (k = 0; k < 3; k++)
+        assert_int_equal(mvt_feature_add(l, false, 0, &g, keys_a, va, 4), GIS_OK);
+    /* Another array (as another source's), its NULL string left out with its key. */
+    assert_int_equal(mvt_feature_add(l, false, 0, &g, keys_b, vb, 2), GIS_OK);
+    assert_int_equal(mvt_feature_add(l, false, 0, &g, keys_a, va, 4), GIS_OK);
+    assert_int_equal(mvt_layer_count(l), 5);
+    assert_int_equal(mvt_tile_encode(t, &out), GIS_OK);
+    /* Keys (field 3): s i d b once each, code never used. */
+    assert_int_equal(count_in(&out, "\x1a\x01s", 3), 1);
+    assert_int_equal(count_in(&out, "\x1a\x01i", 3), 1);
+    assert_int_equal(count_in(&out, "\x1a\x01" "d", 3), 1);
+    assert_int_equal(count_in(&out, "\x1a\x01" "b", 3), 1);
+    assert_int_equal(count_in(&out, "code", 4), 0);
+    /* Values (field 4): the string "1", the int 1 (zigzag 2), the double 1, true. */
+    assert_int_equal(count_in(&out, "\x22\x03\x0a\x01\x31", 5), 1);
+    assert_int_equal(count_in(&out, "\x22\x02\x30\x02", 4), 1);
+    assert_int_equal(count_in(&out, "\x22\x09\x19\x00\x00\x00\x00\x00\x00\xf0\x3f", 11), 1);
+    assert_int_equal(count_in(&out, "\x22\x02\x38\x01", 4), 1);
+    /* Tags: keys 0-3 with values 0-3 for the first array; the second's d is key 2,
+     * its double value 2. */
+    assert_int_equal(count_in(&out, "\x12\x08\x00\x00\x01\x01\x02\x02\x03\x03", 10), 4);
+    assert_int_equal(count_in(&out, "\x12\x02\x02\x02", 4), 1);
+    mvt_tile_free(t);
+    gbuf_free(&out);
+}
+
+/* A polygon under twice the tolerance each way is what tilegeom_prepare drops, and
+ * tilegeom_is_subpixel says so from its box alone; just over, it is kept and it is not
+ * said to be. A line of that size is never called sub-pixel. */
+static void test_subpixel_polygons(void **state)
+{
+    struct tile_frame f = {10, 823, 396, 4096, 64, 8};
+    double b[4], unit, coords[10], box[4];
+    size_t rings[] = {0, 5}, parts[] = {0, 1};
+    struct geom g = {GEOM_POLYGON, coords, 5, rings, 1, parts, 1, 0, 0, 0}, out;
+    bool is_empty;
+    int k;
+
+    (void)state;
+    geom_init(&out);
+    tile_bounds_3857(f.z, f.x, f.y, b);
+    unit = (b[2] - b[0]) / 4096; /* metres per tile unit */
+    for (k = 0; k < 2; k++) {
+        double side = (k ? 2.2 : 1.8) * f.tolerance * unit, x0 = b[0] + 1000 * unit,
+               y0 = b[1] + 1000 * unit;
+        double ring[] = {x0, y0, x0 + side, y0, x0 + side, y0 + side, x0, y0 + side, x0, y0};
+
+        memcpy(coords, ring, sizeof ring);
+        geom_bbox(&g, box);
+        assert_int_equal(tilegeom_prepare(&g, NULL, &f, &out, &is_empty), GIS_OK);
+        assert_int_equal(is_empty, !k);
+        assert_int_equal(tilegeom_is_subpixel(&g, box, &f), !k);
+    }
+    g.type = GEOM_LINESTRING;
+    assert_false(tilegeom_is_subpixel(&g, box, &f));
+    geom_free(&out);
+}
+
 static void test_polygon_clipped_and_oriented(void **state)
 {
     /* A lon/lat square around the tile 1/1/0's south-west corner (lon 0, lat 0), drawn
@@ -260,6 +354,8 @@ int main(void)
         cmocka_unit_test(test_tile_math),
         cmocka_unit_test(test_pbf),
         cmocka_unit_test(test_mvt_point_example),
+        cmocka_unit_test(test_mvt_values_by_type_keys_once),
+        cmocka_unit_test(test_subpixel_polygons),
         cmocka_unit_test(test_polygon_clipped_and_oriented),
         cmocka_unit_test(test_cache_lru),
         cmocka_unit_test(test_cache_invalidate_by_bounds),
