@@ -8,7 +8,9 @@ higher is better for civgis). Writes them to RATIOS_JSON with the run's date, co
 core count, then prints a Markdown table against BASELINE_JSON, flagging every ratio that
 fell by more than 20% ("REGRESSION"), and those missing from either side. --update
 writes this run's ratios as the new baseline (done on purpose, then committed), with
-BENCH_NOTE (how the figures were taken, e.g. the machine's load) as its note.
+BENCH_NOTE (how the figures were taken, e.g. the machine's load) as its note. A run of
+some scripts only (BENCH_PARTS) replaces the ratios it measured and keeps the others;
+every ratio in the baseline names the run it came from ("taken": date and commit).
 Exits 3 when a ratio regressed, so the caller can decide what that means.
 """
 import datetime
@@ -73,8 +75,16 @@ def main():
     if fell:
         print(f"{fell} ratio(s) fell by more than {FALL:.0%} against the baseline.")
     if update:
+        taken = f"{doc['date']} at {doc['commit']}"
+        merged = {}
+        for key in sorted(set(ratios) | set(base)):
+            if key in ratios:
+                merged[key] = {**ratios[key], "taken": taken}
+            else:  # not measured in this run: kept, with the run it came from
+                merged[key] = {"taken": f"{b.get('date', '?')} at {b.get('commit', '?')}",
+                               **base[key]}
         with open(base_json, "w") as f:
-            json.dump(doc, f, indent=2, ensure_ascii=False)
+            json.dump({**doc, "ratios": merged}, f, indent=2, ensure_ascii=False)
             f.write("\n")
         print(f"Baseline `{base_json}` updated from this run.")
     return 3 if fell else 0

@@ -5,7 +5,8 @@
 # The ratios go to var/bench/ratios.json and are compared with bench/baseline.json
 # (a fall of more than 20% is flagged; BENCH_FAIL_ON_REGRESSION=1 makes it fail the
 # run). BENCH_UPDATE_BASELINE=1 writes this run's ratios to bench/baseline.json, to be
-# committed on purpose.
+# committed on purpose; with BENCH_PARTS (a comma list of the scripts' names, as
+# BENCH_PARTS=features,tiles) only those run, and the baseline keeps the other ratios.
 #   bench/run.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ export BENCH_RATIOS=$PWD/var/bench/ratios.tsv
 {
   echo "# civgis benchmarks - $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD 2>/dev/null)"
   for s in features coverage tiles site search edit edit_visible division; do
+    case ",${BENCH_PARTS:-$s}," in *",$s,"*) ;; *) continue ;; esac
     echo
     bash "bench/$s.sh" "$BUILD" || echo "bench/$s.sh" >>var/bench/failed.txt
   done
