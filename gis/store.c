@@ -41,9 +41,9 @@ struct table_version {
  * Header"): two 48-byte copies at the start of the -shm file's first 32 KiB region. A
  * writer changes it with every commit, the second copy first; a reader that finds both
  * copies equal has a consistent one. SQLite's own readers start that way. */
-#define WAL_HDR_BYTES 48
+#define WAL_HDR_BYTES    48
 #define WAL_INDEX_REGION 32768
-#define WAL_HDR_IS_INIT 12 /* the byte that is nonzero once the header is set up */
+#define WAL_HDR_IS_INIT  12 /* the byte that is nonzero once the header is set up */
 
 struct store {
     sqlite3 *db;

@@ -204,8 +204,8 @@ static enum gis_status key_index(struct mvt_layer *l, const char *key, uint32_t 
 }
 
 /* key_index of keys[i], asked of the map once per key of a source's array. */
-static enum gis_status
-cached_key_index(struct mvt_layer *l, const char *const *keys, size_t n_keys, size_t i, uint32_t *out)
+static enum gis_status cached_key_index(
+    struct mvt_layer *l, const char *const *keys, size_t n_keys, size_t i, uint32_t *out)
 {
     enum gis_status rc;
 

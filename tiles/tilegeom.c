@@ -51,7 +51,8 @@ static bool is_kept(const struct frame_ctx *c, size_t i)
 
 /* One Sutherland-Hodgman pass: keep the side where coordinate axis is >= lo (sign 1)
  * or <= hi (sign -1). */
-static int clip_edge(const struct tilegeom_pts *in, struct tilegeom_pts *out, int axis, double v, int sign)
+static int
+clip_edge(const struct tilegeom_pts *in, struct tilegeom_pts *out, int axis, double v, int sign)
 {
     size_t i;
 
@@ -140,7 +141,8 @@ static enum gis_status append_rounded(struct geom *out, const struct tilegeom_pt
 
 /* Rounds and appends p as a ring (closed) or line; *kept false when it collapses (then
  * nothing is appended). */
-static enum gis_status emit(struct geom *out, const struct tilegeom_pts *p, bool is_ring, bool *kept)
+static enum gis_status
+emit(struct geom *out, const struct tilegeom_pts *p, bool is_ring, bool *kept)
 {
     size_t start = out->n_points, min = is_ring ? 4 : 2;
     enum gis_status rc;
@@ -205,7 +207,8 @@ static enum gis_status flush_piece(struct geom *out, struct tilegeom_pts *piece)
 }
 
 /* A line cut by the box: each piece inside becomes a part. */
-static enum gis_status clip_line(struct geom *out, const struct tilegeom_pts *p, double lo, double hi)
+static enum gis_status
+clip_line(struct geom *out, const struct tilegeom_pts *p, double lo, double hi)
 {
     struct tilegeom_pts piece = {0};
     enum gis_status rc = GIS_OK;
@@ -296,7 +299,8 @@ static enum gis_status polygon_part(struct geom *out,
 }
 
 /* A point kept when inside the buffered tile. */
-static enum gis_status point_part(struct geom *out, const struct tilegeom_pts *p, double lo, double hi)
+static enum gis_status
+point_part(struct geom *out, const struct tilegeom_pts *p, double lo, double hi)
 {
     enum gis_status rc = GIS_OK;
 

@@ -145,8 +145,16 @@ static void test_mvt_values_by_type_keys_once(void **state)
     /* Keys (field 3): s i d b once each, code never used. */
     assert_int_equal(count_in(&out, "\x1a\x01s", 3), 1);
     assert_int_equal(count_in(&out, "\x1a\x01i", 3), 1);
-    assert_int_equal(count_in(&out, "\x1a\x01" "d", 3), 1);
-    assert_int_equal(count_in(&out, "\x1a\x01" "b", 3), 1);
+    assert_int_equal(count_in(&out,
+                              "\x1a\x01"
+                              "d",
+                              3),
+                     1);
+    assert_int_equal(count_in(&out,
+                              "\x1a\x01"
+                              "b",
+                              3),
+                     1);
     assert_int_equal(count_in(&out, "code", 4), 0);
     /* Values (field 4): the string "1", the int 1 (zigzag 2), the double 1, true. */
     assert_int_equal(count_in(&out, "\x22\x03\x0a\x01\x31", 5), 1);
