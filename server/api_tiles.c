@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "api_render.h"
+#include "fmtnum.h"
 #include "tile.h"
 #include "tilecache.h"
 #include "tileset.h"
@@ -84,10 +85,18 @@ static void keep(const struct api_request *req,
  * that re-read only the rows written since. */
 static void prepare_timing(const struct tileset_view *v, double ms, char *buf, size_t size)
 {
+    static const char head[] = "prepare;dur=";
     size_t i, n;
     bool is_any = false;
 
-    n = (size_t)snprintf(buf, size, "prepare;dur=%.3f", ms);
+    if (size < sizeof head + 24) { /* the head, a number of at most 20 bytes, the NUL */
+        if (size)
+            buf[0] = '\0';
+        return;
+    }
+    memcpy(buf, head, sizeof head - 1);
+    n = (size_t)(fmtnum_milli(buf + sizeof head - 1, ms) - buf);
+    buf[n] = '\0';
     for (i = 0; i < v->ts->n_layers && n < size; i++) {
         if (v->prepared[i] == TILESET_KEPT)
             continue;

@@ -611,10 +611,16 @@ void api_base_url(const struct api_request *req, char *buf, size_t size)
 
 void api_header_add(struct api_response *res, const char *name, const char *value)
 {
+    size_t n = 0;
+
     if (res->n_headers == API_MAX_HEADERS)
         return;
+    while (n < sizeof res->headers[0].value - 1 && value[n])
+        n++;
+
     res->headers[res->n_headers].name = name;
-    snprintf(res->headers[res->n_headers].value, sizeof res->headers[0].value, "%s", value);
+    memcpy(res->headers[res->n_headers].value, value, n); /* cut as snprintf would */
+    res->headers[res->n_headers].value[n] = '\0';
     res->n_headers++;
 }
 

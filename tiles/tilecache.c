@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmtnum.h"
 #include "hash.h"
 #include "tile.h"
 
@@ -117,9 +118,26 @@ static void evict(struct tilecache *c, struct entry *e)
     entry_free(e);
 }
 
-static char *key_text(const struct tilecache_key *k, char *buf, size_t size)
+#define KEY_TEXT_SIZE 256
+
+/* "tileset|z|x|y" into buf (KEY_TEXT_SIZE bytes), the tileset cut short when it would
+ * not fit beside the numbers (three of at most 20 bytes, their bars and the NUL). */
+static char *key_text(const struct tilecache_key *k, char buf[KEY_TEXT_SIZE])
 {
-    snprintf(buf, size, "%s|%d|%lld|%lld", k->tileset, k->z, (long long)k->x, (long long)k->y);
+    size_t n = strlen(k->tileset), room = KEY_TEXT_SIZE - 64;
+    char *p = buf;
+
+    if (n > room)
+        n = room;
+    memcpy(p, k->tileset, n);
+    p += n;
+    *p++ = '|';
+    p = fmtnum_i64(p, k->z);
+    *p++ = '|';
+    p = fmtnum_i64(p, k->x);
+    *p++ = '|';
+    p = fmtnum_i64(p, k->y);
+    *p = '\0';
     return buf;
 }
 
@@ -129,11 +147,11 @@ bool tilecache_get(struct tilecache *c,
                    struct gbuf *out,
                    struct tilecache_hit *h)
 {
-    char key[256];
+    char key[KEY_TEXT_SIZE];
     struct entry *e;
     bool hit;
 
-    key_text(k, key, sizeof key);
+    key_text(k, key);
     pthread_mutex_lock(&c->lock);
     e = *slot(c, key);
     hit = e != NULL;
@@ -193,8 +211,8 @@ void tilecache_put(struct tilecache *c,
                    const struct tilecache_tile *t,
                    uint64_t epoch)
 {
-    char key[256];
-    size_t cost = t->n + (t->gz ? t->gz_n : 0) + strlen(key_text(k, key, sizeof key));
+    char key[KEY_TEXT_SIZE];
+    size_t cost = t->n + (t->gz ? t->gz_n : 0) + strlen(key_text(k, key));
     struct entry *e;
 
     if (cost > c->max_bytes || !(e = entry_new(key, k, t)))

@@ -8,12 +8,15 @@
 /* cmocka needs the four headers above first. */
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fmtnum.h"
 #include "gbuf.h"
+#include "hash.h"
 #include "log.h"
 #include "status.h"
 #include "strset.h"
@@ -42,6 +45,53 @@ static void test_gbuf_room(void **state)
     assert_int_equal(gbuf_puts(&b, "k"), GIS_ERR_TOO_LARGE);
     assert_null(gbuf_room(&b, 0)); /* a sticky error: no room at all */
     gbuf_free(&b);
+}
+
+/* The hand-written numbers read as snprintf writes them, at the edges too. */
+static void test_fmtnum(void **state)
+{
+    static const int64_t ints[] = {0, 7, -7, 10, 4096, INT64_MAX, INT64_MIN, -1};
+    static const double millis[] = {0, 0.056, 2.868, 0.0004, 0.9996, 12.5, 123456.789, 1e14};
+    char got[32], want[32];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        *fmtnum_i64(got, ints[i]) = '\0';
+        snprintf(want, sizeof want, "%lld", (long long)ints[i]);
+        assert_string_equal(got, want);
+    }
+    *fmtnum_u64(got, UINT64_MAX) = '\0';
+    assert_string_equal(got, "18446744073709551615");
+    for (i = 0; i < sizeof millis / sizeof millis[0]; i++) {
+        *fmtnum_milli(got, millis[i]) = '\0';
+        snprintf(want, sizeof want, "%.3f", millis[i]);
+        assert_string_equal(got, want);
+    }
+    *fmtnum_milli(got, -1) = '\0';
+    assert_string_equal(got, "0.000");
+    *fmtnum_milli(got, NAN) = '\0';
+    assert_string_equal(got, "0.000");
+}
+
+/* hash_words: every byte and the length count; equal inputs, equal hashes. */
+static void test_hash_words(void **state)
+{
+    char a[40] = "0123456789abcdefghijklmnopqrstuvwxyz", b[40];
+    size_t n, k;
+
+    (void)state;
+    memcpy(b, a, sizeof a);
+    for (n = 0; n <= 36; n++) {
+        assert_true(hash_words(1, a, n) == hash_words(1, b, n));
+        assert_true(n == 0 || hash_words(1, a, n) != hash_words(1, a, n - 1));
+        for (k = 0; k < n; k++) {
+            b[k] ^= 1;
+            assert_true(hash_words(1, a, n) != hash_words(1, b, n));
+            b[k] ^= 1;
+        }
+    }
+    assert_true(hash_words(1, a, 8) != hash_words(2, a, 8));
 }
 
 static void test_gbuf_cap_is_hard(void **state)
@@ -182,6 +232,8 @@ static void test_log_msg_one_line(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fmtnum),
+        cmocka_unit_test(test_hash_words),
         cmocka_unit_test(test_gbuf_cap_is_hard),
         cmocka_unit_test(test_gbuf_room),
         cmocka_unit_test(test_gbuf_grows),
