@@ -7,6 +7,7 @@
  */
 #include "edit.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,7 +309,8 @@ static enum gis_status read_row(struct edit *e, sqlite3_stmt *s)
     return rc;
 }
 
-/* A places fid is its rowid: digits only, else it names nothing. */
+/* A places fid is its rowid as the items read it (CAST(id AS TEXT)): digits without a
+ * leading zero, sign or space, else it names nothing (strtoll alone took "01" for 1). */
 static bool bind_fid(const struct edit *e, sqlite3_stmt *s, int col, const char *fid)
 {
     char *end;
@@ -318,8 +320,11 @@ static bool bind_fid(const struct edit *e, sqlite3_stmt *s, int col, const char 
         sqlite3_bind_text(s, col, fid, -1, SQLITE_TRANSIENT);
         return true;
     }
+    if (fid[0] < '1' || fid[0] > '9' || fid[strspn(fid, "0123456789")] != '\0')
+        return false;
+    errno = 0;
     v = strtoll(fid, &end, 10);
-    if (end == fid || *end || v <= 0)
+    if (errno || *end || v <= 0)
         return false;
     sqlite3_bind_int64(s, col, v);
     return true;

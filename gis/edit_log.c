@@ -30,8 +30,9 @@ static enum gis_status versions(struct store *st,
 {
     static const char sql_div[] = "SELECT id, valid_from, valid_to, change_reason FROM divisions "
                                   "WHERE code = ?1 ORDER BY valid_from, id";
+    /* By the key (the text alone would be a scan), the text to refuse "07" for 7. */
     static const char sql_place[] = "SELECT id, valid_from, valid_to, NULL FROM places WHERE "
-                                    "CAST(id AS TEXT) = ?1";
+                                    "id = CAST(?1 AS INTEGER) AND CAST(id AS TEXT) = ?1";
     struct edit_version v;
     sqlite3_stmt *s;
     enum gis_status rc;

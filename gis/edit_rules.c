@@ -659,8 +659,8 @@ static const char SQL_DIVISION_PLACE[] =
     "COALESCE(seat, ST_PointOnSurface(geom)) AS p, geom FROM divisions WHERE code = ?5 AND "
     "valid_to IS NULL)";
 static const char SQL_PLACE_PLACE[] =
-    "WITH w AS MATERIALIZED (SELECT geom AS w FROM places WHERE CAST(id AS TEXT) = ?5 AND "
-    "valid_to IS NULL) SELECT " LOCATION_COLUMNS("w") " FROM w";
+    "WITH w AS MATERIALIZED (SELECT geom AS w FROM places WHERE id = CAST(?5 AS INTEGER) AND "
+    "CAST(id AS TEXT) = ?5 AND valid_to IS NULL) SELECT " LOCATION_COLUMNS("w") " FROM w";
 
 /* Where the judged geometry itself is (a facility or place outside its division). */
 static const char SQL_JUDGED_PLACE[] =

@@ -1249,6 +1249,13 @@ build_where(struct sqlb *sb, const struct items_query *q, bool is_count, struct 
     where_time(sb, q);
     if (q->rowids)
         where_rowids(sb, l, q->rowids, q->n_rowids);
+    if (q->id && l->is_id_rowid_text) { /* the key first, so it is not a scan */
+        sb_sql(sb, " AND ");
+        sb_sql(sb, l->rowid_sql);
+        sb_sql(sb, " = CAST(");
+        sb_text(sb, q->id);
+        sb_sql(sb, " AS INTEGER)");
+    }
     if (q->id) {
         sb_sql(sb, " AND ");
         sb_sql(sb, l->id_sql);

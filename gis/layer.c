@@ -200,7 +200,7 @@ layer_prop_terms(const char *table, const char *prop, size_t *out_n, bool *out_i
     {                                                                                              \
         id_, title_, desc_, "divisions", where_, "code", geom_sql_, {rtree0_, rtree1_}, "id",      \
             kind_, true, DIVISION_PROPS, N(DIVISION_PROPS), "name", "pinyin", "code", NULL, 0,     \
-            NULL, 0, false                                                                         \
+            NULL, 0, false, false                                                                  \
     }
 
 static const struct layer_def LAYERS[] = {
@@ -257,6 +257,7 @@ static const struct layer_def LAYERS[] = {
      0,
      NULL,
      0,
+     false,
      false},
     {"places",
      "Gazetteer",
@@ -278,7 +279,8 @@ static const struct layer_def LAYERS[] = {
      0,
      NULL,
      0,
-     false},
+     false,
+     true},
     {"demand",
      "Demand points",
      "Village and community points with population and elderly counts",
@@ -299,6 +301,7 @@ static const struct layer_def LAYERS[] = {
      0,
      DEMAND_SENSITIVE,
      N(DEMAND_SENSITIVE),
+     false,
      false},
 };
 

@@ -74,6 +74,9 @@ struct layer_def {
     const struct layer_prop *sensitive_props;
     size_t n_sensitive;
     bool shows_sensitive;
+    /* id_sql is the text of rowid_sql (places: CAST(id AS TEXT)): a feature is found by
+     * its rowid, not by a scan comparing every row's text. */
+    bool is_id_rowid_text;
 };
 
 /* Room for a layer made at run time (a scenario's proposed sites, a coverage layer, the

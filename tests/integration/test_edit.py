@@ -542,6 +542,25 @@ class Edit(unittest.TestCase):
         self.deleted("facilities", fac)
         self.assertNotEqual(self.created("facilities", self.facility(name="编号测试")), fac)
 
+    def test_a_place_is_found_by_its_id_as_written(self):
+        """A place's id is looked up by its key (a national gazetteer is not scanned per
+        request) and still only as written: 0-padded, signed or spaced spellings of it are
+        no place, for reading, history and writing alike."""
+        place = {"type": "Feature", "geometry": {"type": "Point",
+                                                 "coordinates": self.inside("610602001")},
+                 "properties": {"name": "编号查找桥", "category": "bridge",
+                                "division_code": "610602001"}}
+        pid = self.created("places", place)
+        self.assertEqual(self.call("GET", f"/collections/places/items/{pid}")[0], 200)
+        _, _, h = self.call("GET", f"/collections/places/items/{pid}/history")
+        self.assertEqual([c["action"] for c in h["changes"]], ["create"])
+        for other in (f"0{pid}", f"+{pid}", f"{pid}.0", f"%20{pid}"):
+            self.assertEqual(self.call("GET", f"/collections/places/items/{other}")[0], 404,
+                             other)
+            self.assertEqual(self.call("DELETE", f"/collections/places/items/{other}",
+                                       "officer")[0], 404, other)
+        self.deleted("places", pid)
+
     def test_a_schema_8_store_remembers_its_deleted_ids(self):
         """A store written before schema 9, whose newest facility and place were deleted
         (the audit names them), is migrated by the first command that opens it and hands
