@@ -1,7 +1,10 @@
 """A synthetic national gazetteer for bench/search.sh: N place names built the way
 Chinese place names are (a surname or a descriptive character, often 家 or another
 connecting character, a landform, then a generic term: 王家沟村, 东坪社区, 柳湾路), spread
-over China's extent, as CSV (name, category, lon, lat). Deterministic for a seed.
+over China's extent, as CSV (name, category, lon, lat). Deterministic for a seed. A name
+is drawn again when its category has it already: the points lie outside every division,
+so the import's rule that standard names are unique within a division and category
+would refuse the repeats (a fifth of them) and with them the whole file.
     python3 bench/gen_gazetteer.py OUT.csv N [SEED]"""
 import csv
 import random
@@ -35,8 +38,12 @@ def main():
     with open(out, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["name", "category", "lon", "lat"])
+        seen = set()
         for _ in range(n):
             nm, cat = name(rng)
+            while (nm, cat) in seen:
+                nm, cat = name(rng)
+            seen.add((nm, cat))
             w.writerow([nm, cat, f"{rng.uniform(75, 134):.5f}", f"{rng.uniform(18, 53):.5f}"])
 
 

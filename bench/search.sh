@@ -23,7 +23,7 @@ if [ ! -f "$OUT/national-$NATIONAL.sqlite" ]; then
   "$BUILD/civgis" import --db "$OUT/national-$NATIONAL.tmp" --target places \
       --s-crs EPSG:4326 "$OUT/national-$NATIONAL.csv" >"$OUT/national.log" 2>&1
   mv "$OUT/national-$NATIONAL.tmp" "$OUT/national-$NATIONAL.sqlite"
-  echo "$(echo "$(date +%s.%N) - $start" | bc)" >"$OUT/national-$NATIONAL.import-s"
+  echo "$(date +%s.%N) - $start" | bc >"$OUT/national-$NATIONAL.import-s"
 fi
 
 serve() { # DB NAME -> the base URL of a civgis serve started in the background
@@ -48,7 +48,7 @@ r = json.load(open(sys.argv[2]))
 a = r["all"]
 worst = max(r["kinds"].items(), key=lambda kv: kv[1]["p99"])
 # The server's own time per request (its access log), the timed pass only.
-ms = [float(m) for m in re.findall(r'path="/search[^"]*" status=200 ms=([0-9.]+)',
+ms = [float(m) for m in re.findall(r'path="/search"(?: query="[^"]*")? status=200 ms=([0-9.]+)',
                                    open(sys.argv[4], encoding="utf-8").read())]
 ms = sorted(ms[-int(sys.argv[5]):])
 p = lambda q: ms[min(len(ms) - 1, int(round(q * (len(ms) - 1))))]
