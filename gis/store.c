@@ -562,8 +562,11 @@ static void wal_index_map(struct store *st)
     st->is_wal_index_tried = true;
     if (store__stmt(st, "PRAGMA journal_mode", &s, NULL) != GIS_OK)
         return;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        is_wal = !strcmp((const char *)sqlite3_column_text(s, 0), "wal");
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const unsigned char *mode = sqlite3_column_text(s, 0);
+
+        is_wal = mode && !strcmp((const char *)mode, "wal");
+    }
     store__done(s);
     if (!is_wal ||
         sqlite3_file_control(st->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||

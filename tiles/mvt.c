@@ -17,7 +17,7 @@
 
 /* Open addressing, linear probing, at most half full. A slot holds its key's hash and
  * where its bytes sit in one arena (offset + 1; 0: empty), so a probe compares hashes
- * before bytes and growing never rehashes nor frees a key. */
+ * before bytes and growing moves slots, never key bytes. */
 struct index_slot {
     uint64_t hash;
     uint32_t at; /* offset + 1 of the key's length prefix in the arena; 0: empty */
@@ -114,7 +114,11 @@ static enum gis_status map_get(struct index_map *m,
             return GIS_OK;
         }
     }
-    if (m->arena.len >= UINT32_MAX - n - 6 || !(at = gbuf_room(&m->arena, n + 5)))
+    /* Past the cap the layer's other tables have too (it keeps offsets within 32 bits):
+     * the size guard's signal, as theirs. */
+    if (n > LAYER_MAX_BYTES - 5 || m->arena.len > LAYER_MAX_BYTES - 5 - n)
+        return GIS_ERR_TOO_LARGE;
+    if (!(at = gbuf_room(&m->arena, n + 5)))
         return GIS_ERR_NOMEM;
     memcpy(at, &len, 4);
     at[4] = (char)tag;
