@@ -303,28 +303,17 @@ struct cursor {
     int64_t x, y;
 };
 
-/* Varints written in place, for the geometry: room for the whole of it is asked once. */
-static unsigned char *put_varint(unsigned char *p, uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (unsigned char)v;
-    return p;
-}
-
 static unsigned char *put_command(unsigned char *p, uint32_t id, uint32_t count)
 {
-    return put_varint(p, (id & 7) | ((uint64_t)count << 3));
+    return pbf_put_varint(p, (id & 7) | ((uint64_t)count << 3));
 }
 
 static unsigned char *put_move(unsigned char *p, struct cursor *c, const double *xy)
 {
     int64_t x = llround(xy[0]), y = llround(xy[1]);
 
-    p = put_varint(p, pbf_zigzag32((int32_t)(x - c->x)));
-    p = put_varint(p, pbf_zigzag32((int32_t)(y - c->y)));
+    p = pbf_put_varint(p, pbf_zigzag32((int32_t)(x - c->x)));
+    p = pbf_put_varint(p, pbf_zigzag32((int32_t)(y - c->y)));
     c->x = x;
     c->y = y;
     return p;

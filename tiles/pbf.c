@@ -7,20 +7,12 @@
 
 void pbf_varint(struct gbuf *b, uint64_t v)
 {
-    unsigned char buf[10], *p = (unsigned char *)gbuf_room(b, sizeof buf), *at;
+    unsigned char buf[10], *p = (unsigned char *)gbuf_room(b, sizeof buf);
 
-    at = p ? p : buf; /* no room: appended below, which keeps why in b's status */
-    do {
-        *at = (unsigned char)(v & 0x7f);
-        v >>= 7;
-        if (v)
-            *at |= 0x80;
-        at++;
-    } while (v);
-    if (p)
-        gbuf_commit(b, (size_t)(at - p));
+    if (p) /* else appended, which keeps why there was no room in b's status */
+        gbuf_commit(b, (size_t)(pbf_put_varint(p, v) - p));
     else
-        gbuf_append(b, buf, (size_t)(at - buf));
+        gbuf_append(b, buf, (size_t)(pbf_put_varint(buf, v) - buf));
 }
 
 void pbf_tag(struct gbuf *b, uint32_t field, enum pbf_wire wire)

@@ -18,6 +18,17 @@ enum pbf_wire {
 };
 
 void pbf_varint(struct gbuf *b, uint64_t v);
+/* v as a varint at p, which has room for 10 bytes; returns the end (for writers that
+ * asked a buffer for room once, as mvt.c's geometry). */
+static inline unsigned char *pbf_put_varint(unsigned char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
+}
 static inline uint32_t pbf_zigzag32(int32_t v)
 {
     return ((uint32_t)v << 1) ^ (uint32_t)(v >> 31);
