@@ -67,6 +67,8 @@ size_t site__sel_owed(const struct site_instance *in, const struct site_sel *s);
  * once site `adding` (SIZE_MAX: none) has joined; INFINITY when too few are left. */
 double site__sel_debt_cost(const struct site_instance *in, const struct site_sel *s, size_t adding);
 
+struct site_elite;
+
 /* A problem's moves, for the shared search. Costs are minimised (MCLP: -covered). */
 struct search_ops {
     void *ctx;
@@ -92,6 +94,10 @@ struct search_ops {
     bool (*next_dirty)(void *ctx, size_t *out_j);
     void (*mark_dirty)(void *ctx, size_t j);
     void (*clear_dirty)(void *ctx);
+    /* Optional (NULL: none): a large step from sel, a local optimum, drawing on the
+     * elite pool (MCLP: GLPK over the pool's sites); true when it found a better answer,
+     * which sel then is (a local optimum again). The ILS takes it now and then. */
+    bool (*intensify)(void *ctx, const struct site_elite *pool);
 };
 
 /* Moves made since some answer, so that going back to it undoes them (each a swap,

@@ -437,52 +437,14 @@ refine_bound(struct site_run *r, struct site_mclp_dual *d, double covered, doubl
     return fmin(b, bound);
 }
 
-/* The heuristic's search: ANNEAL_RUNS annealing runs sharing ANNEAL_SHARE of the time,
- * then the ILS from the best of their answers, relinking toward an elite pool that
- * holds them (distinct good answers make the long paths relinking needs; the ILS's own
- * local optima lie close together). --exact: a short VNS start, as GLPK proves the
- * answer. On the Maximo cases two runs did better than one or three. */
-#define ANNEAL_SHARE 0.6
-#define ANNEAL_RUNS  2
-#define ELITE_SIZE   10
-
-/* Each run starts from the same answer (their answers differ: the generator moved on);
- * each answer is offered to the pool; ends on the best of them. */
-static enum gis_status anneal_runs(struct site_run *r,
-                                   struct msw *s,
-                                   struct search_ops *ops,
-                                   double bound,
-                                   struct site_elite *pool)
-{
-    struct site_sel start, best;
-    double best_cost = INFINITY, share = ANNEAL_SHARE * (r->deadline - site__now());
-    enum gis_status rc = GIS_ERR_NOMEM;
-    size_t k;
-
-    if (site__sel_init(r->in, &start) != GIS_OK)
-        return rc;
-    if (site__sel_init(r->in, &best) != GIS_OK)
-        goto cleanup;
-    site__sel_copy(r->in, &start, &s->sel);
-    for (k = 0, rc = GIS_OK; rc == GIS_OK && k < ANNEAL_RUNS; k++) {
-        if (k) {
-            site__sel_copy(r->in, &s->sel, &start);
-            ops->refresh(ops->ctx);
-        }
-        rc = site__mclp_anneal(r, s, ops, -bound, share / ANNEAL_RUNS);
-        site__elite_offer(pool, r, &s->sel, -s->covered);
-        if (-s->covered < best_cost) {
-            best_cost = -s->covered;
-            site__sel_copy(r->in, &best, &s->sel);
-        }
-    }
-    site__sel_copy(r->in, &s->sel, &best);
-    ops->refresh(ops->ctx);
-    site__sel_free(&best);
-cleanup:
-    site__sel_free(&start);
-    return rc;
-}
+/* The heuristic's search: construct, merge and solve (site_mclp_merge.c) for up to
+ * CMSA_SHARE of the time, then the ILS from its answer, relinking toward an elite pool
+ * that holds the annealing answers (distinct good answers make the long paths relinking
+ * needs; the ILS's own local optima lie close together) and now and then merging the
+ * pool's answers (ms__ops' intensify: GLPK picks the best mix of them). --exact: a short
+ * VNS start, as GLPK proves the answer. */
+#define CMSA_SHARE 0.6
+#define ELITE_SIZE 10
 
 static enum gis_status
 search(struct site_run *r, struct msw *s, struct search_ops *ops, double bound)
@@ -494,7 +456,7 @@ search(struct site_run *r, struct msw *s, struct search_ops *ops, double bound)
         return site__vns(r, ops, -bound, false);
     if (site__elite_init(&pool, r, ELITE_SIZE) != GIS_OK)
         return GIS_ERR_NOMEM;
-    rc = anneal_runs(r, s, ops, bound, &pool);
+    rc = site__mclp_cmsa(r, s, ops, -bound, &pool, CMSA_SHARE * (r->deadline - site__now()));
     if (rc == GIS_OK)
         rc = site__ils(r, ops, -bound, &pool);
     site__elite_free(&pool);
@@ -533,7 +495,7 @@ static enum gis_status mclp_plain(struct site_run *r, struct site_result *res)
     if (rc == GIS_OK && !r->opt->is_exact)
         bound = refine_bound(r, &d, s.covered, bound);
     if (rc == GIS_OK)
-        rc = answer(r, &s.sel, s.covered, bound, r->opt->is_exact ? "vns" : "ils", res);
+        rc = answer(r, &s.sel, s.covered, bound, r->opt->is_exact ? "vns" : "cmsa+ils", res);
     site__mclp_dual_free(&d);
     ms__free(&s);
     return rc;

@@ -140,6 +140,28 @@ enum gis_status site__mclp_anneal(struct site_run *r,
                                   double bound_cost,
                                   double share_s);
 
+/* Construct, merge and solve (site_mclp_merge.c). site__mclp_merge: the MCLP restricted
+ * to `sites` and ops->sel's open sites (the others that are open stay so), its points
+ * of one restricted list merged, solved by GLPK from ops->sel for at most `seconds`; a
+ * better answer replaces ops->sel, improved by the local search. True when it did. */
+bool site__mclp_merge(struct site_run *r,
+                      const struct search_ops *ops,
+                      const uint32_t *sites,
+                      size_t n,
+                      double seconds);
+/* ms__ops' intensify (ctx: the struct msw): the merge of the pool's answers. */
+bool ms__merge_pool(void *ctx, const struct site_elite *pool);
+/* From s->sel (a local optimum): annealing runs from it, each answer's sites joining the
+ * kernel and each followed by a merge of the kernel with the best answer, until a few
+ * in a row find nothing better, the bound proves it, or share_s is spent. Ends on the
+ * best answer; offers every answer to pool. */
+enum gis_status site__mclp_cmsa(struct site_run *r,
+                                struct msw *s,
+                                const struct search_ops *ops,
+                                double bound_cost,
+                                struct site_elite *pool,
+                                double share_s);
+
 enum gis_status
 site__mclp_capacitated(struct site_run *r, struct site_result *res, struct gis_error *err);
 

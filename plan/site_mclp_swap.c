@@ -544,5 +544,6 @@ struct search_ops ms__ops(struct msw *s)
                                .swap_delta = ms_swap_delta_op,
                                .next_dirty = ms_next_dirty,
                                .mark_dirty = ms_mark_dirty,
-                               .clear_dirty = ms_clear_dirty};
+                               .clear_dirty = ms_clear_dirty,
+                               .intensify = ms__merge_pool};
 }

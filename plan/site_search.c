@@ -34,6 +34,9 @@
  * the ILS_ELITE best local optima met (site_elite.c), when the problem prices swaps. */
 #define ILS_RELINK_EVERY 100
 #define ILS_ELITE        10
+/* Every ILS_INTENSIFY_EVERY iterations, the problem's large step from the best answer,
+ * when it has one (ops->intensify): on the city-scale MCLP about every 4 s. */
+#define ILS_INTENSIFY_EVERY 2000
 
 void site__log_push(struct move_log *log, size_t in_j, int64_t out_j)
 {
@@ -385,15 +388,20 @@ struct ils {
     size_t k;
 };
 
+static bool ils_is_stalled(const struct site_run *r, const struct ils *s)
+{
+    uint64_t stall = s->it - s->it_best;
+
+    return stall >= ILS_STALL_MIN && stall >= ILS_STALL_PER_SITE * r->in->m &&
+           stall >= ILS_STALL_FACTOR * s->it_best;
+}
+
 static bool ils_goes_on(struct site_run *r,
                         const struct search_ops *ops,
                         const struct ils *s,
                         double bound_cost)
 {
-    uint64_t stall = s->it - s->it_best;
-
-    if (!ops->sel->n_new || (stall >= ILS_STALL_MIN && stall >= ILS_STALL_PER_SITE * r->in->m &&
-                             stall >= ILS_STALL_FACTOR * s->it_best))
+    if (!ops->sel->n_new || ils_is_stalled(r, s))
         return false;
     return !site__is_proven(r, s->best_cost, bound_cost) && !site__should_stop(r, 0, s->best_cost);
 }
@@ -456,6 +464,24 @@ static void ils_iterate(struct site_run *r, const struct search_ops *ops, struct
     ils_go_back(r, ops, s);
 }
 
+/* From the best answer, the problem's large step (ops->intensify) over the pool; a
+ * better answer is the new best and the walk goes on from it, else from the best. */
+static void ils_intensify(struct site_run *r, const struct search_ops *ops, struct ils *s)
+{
+    site__sel_copy(r->in, ops->sel, &s->best);
+    ops->refresh(ops->ctx);
+    if (ops->intensify(ops->ctx, s->pool) &&
+        ops->cost(ops->ctx) < s->best_cost - 1e-9 * (1 + fabs(s->best_cost))) {
+        s->best_cost = ops->cost(ops->ctx);
+        s->it_best = s->it;
+        site__sel_copy(r->in, &s->best, ops->sel);
+        site__note_best(r, s->best_cost);
+        site__elite_offer(s->pool, r, ops->sel, s->best_cost);
+    }
+    s->cur_cost = ops->cost(ops->ctx);
+    site__sel_copy(r->in, &s->cur, ops->sel);
+}
+
 enum gis_status site__ils(struct site_run *r,
                           const struct search_ops *ops,
                           double bound_cost,
@@ -477,8 +503,11 @@ enum gis_status site__ils(struct site_run *r,
     site__sel_copy(r->in, &s.best, ops->sel);
     site__sel_copy(r->in, &s.cur, ops->sel);
     site__note_best(r, s.best_cost);
-    while (ils_goes_on(r, ops, &s, bound_cost))
+    while (ils_goes_on(r, ops, &s, bound_cost)) {
         ils_iterate(r, ops, &s);
+        if (ops->intensify && s.it % ILS_INTENSIFY_EVERY == 0)
+            ils_intensify(r, ops, &s);
+    }
     site__sel_copy(r->in, ops->sel, &s.best);
     ops->refresh(ops->ctx);
     rc = GIS_OK;

@@ -6,7 +6,8 @@
  * additions) recomputed from scratch; a candidate the MCLP skips unevaluated has no
  * improving swap. The MCLP swap tables' work list leaves no improving move, undone
  * moves restore the tables, annealing keeps p and the states, the elite pool keeps its
- * rules, and each step of a path relinking is a best swap. Plus: the whole search gives
+ * rules, and each step of a path relinking is a best swap; the restricted MCLP that
+ * merge and solve hands GLPK has the optimum brute force finds. Plus: the whole search gives
  * the same answer twice for a seed. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -452,6 +453,131 @@ static void test_annealing_keeps_the_rules(void **state)
     }
 }
 
+/* ---------------------------------------------------------------- merge and solve */
+
+/* The most demand any answer covers whose free sites are among `allowed` (NULL: any),
+ * existing and forced sites open: every such set of p new sites, by recursion. */
+static double
+best_within(struct inst *t, const uint8_t *allowed, uint8_t *open, size_t from, size_t left)
+{
+    double best;
+    size_t j;
+
+    if (!left)
+        return covered_by(t, open);
+    best = -1;
+    for (j = from; j < M; j++) {
+        double c;
+        if (open[j] || !is_movable(&t->in, j) || (allowed && !allowed[j]))
+            continue;
+        open[j] = 1;
+        c = best_within(t, allowed, open, j + 1, left - 1);
+        open[j] = 0;
+        best = c > best ? c : best;
+    }
+    return best;
+}
+
+static double brute_best(struct inst *t, const uint8_t *allowed)
+{
+    uint8_t open[M] = {0};
+    size_t j, left = t->in.p;
+
+    for (j = 0; j < M; j++)
+        if (site__state(&t->in, j) == SITE_EXISTING || site__state(&t->in, j) == SITE_FORCED) {
+            open[j] = 1;
+            left -= site__state(&t->in, j) == SITE_FORCED;
+        }
+    return best_within(t, allowed, open, 0, left);
+}
+
+static void assert_keeps_the_rules(struct inst *t, struct msw *s, const struct search_ops *ops)
+{
+    assert_int_equal(s->sel.n_new, t->in.p);
+    if (t->in.state)
+        assert_true(s->sel.is_open[0] && !s->sel.is_open[1] && s->sel.is_open[2]);
+    assert_local_optimum(t, &s->sel);
+    check_swap_tables(t, s, ops);
+}
+
+/* The restricted solve from a local optimum: with every candidate offered it is the
+ * whole MCLP and ends on its optimum (brute force); with a random part of them offered
+ * it ends no worse than the best answer whose new sites are among those and the open
+ * ones; offered nothing new, it changes nothing. Each time p, the states and the swap
+ * tables hold, and the answer is a local optimum. */
+static void test_merge_solves_the_restricted_mclp(void **state)
+{
+    int round;
+
+    (void)state;
+    for (round = 0; round < 40; round++) {
+        struct inst t;
+        struct msw s;
+        struct search_ops ops;
+        uint32_t sites[M];
+        uint8_t allowed[M];
+        size_t j, n = 0;
+        bool is_all = round % 3 == 0, is_none = round % 3 == 1, is_better;
+        double start, want;
+
+        make(&t, 2 + rnd(4), round % 2 == 1);
+        assert_int_equal(ms__init(&s, &t.run), GIS_OK);
+        ops = ms__ops(&s);
+        assert_int_equal(site__greedy(&t.run, &ops), GIS_OK);
+        site__local_search(&t.run, &ops);
+        start = s.covered;
+        for (j = 0; j < M; j++) {
+            allowed[j] = s.sel.is_open[j] || (!is_none && (is_all || rnd(2)));
+            if (allowed[j] && !s.sel.is_open[j])
+                sites[n++] = (uint32_t)j;
+        }
+        want = brute_best(&t, allowed);
+        is_better = site__mclp_merge(&t.run, &ops, sites, n, 60);
+        assert_int_equal(is_better, s.covered > start + 1e-9);
+        assert_true(s.covered >= start - 1e-9);
+        assert_true(s.covered >= want - 1e-9);
+        if (is_all)
+            assert_true(fabs(s.covered - brute_best(&t, NULL)) < 1e-9);
+        if (is_none)
+            assert_true(fabs(s.covered - start) < 1e-9);
+        assert_keeps_the_rules(&t, &s, &ops);
+        ms__free(&s);
+        site_cover_free(&t.cover);
+    }
+}
+
+/* The whole phase from a local optimum: no worse than its start, p and the states kept,
+ * a local optimum with tables that match, and every annealing answer offered to the
+ * pool (which then holds at least one). */
+static void test_cmsa_keeps_the_rules(void **state)
+{
+    int round;
+
+    (void)state;
+    for (round = 0; round < 20; round++) {
+        struct inst t;
+        struct msw s;
+        struct search_ops ops;
+        struct site_elite pool;
+        double start;
+
+        make_in(&t, 3 + rnd(5), round % 2 == 1, 100 + 100 * (unsigned)(round % 3));
+        assert_int_equal(ms__init(&s, &t.run), GIS_OK);
+        assert_int_equal(site__elite_init(&pool, &t.run, 10), GIS_OK);
+        ops = ms__ops(&s);
+        assert_int_equal(site__greedy(&t.run, &ops), GIS_OK);
+        site__local_search(&t.run, &ops);
+        start = s.covered;
+        assert_int_equal(site__mclp_cmsa(&t.run, &s, &ops, -INFINITY, &pool, 60), GIS_OK);
+        assert_true(s.covered >= start - 1e-9);
+        assert_true(pool.n >= 1);
+        assert_keeps_the_rules(&t, &s, &ops);
+        site__elite_free(&pool);
+        ms__free(&s);
+        site_cover_free(&t.cover);
+    }
+}
+
 /* ---------------------------------------------------------------- elite, relinking */
 
 static void open_only(struct inst *t, const struct search_ops *ops, const size_t *sites, size_t n)
@@ -800,6 +926,8 @@ int main(void)
         cmocka_unit_test(test_listed_descent_ends_at_local_optimum),
         cmocka_unit_test(test_undone_moves_restore_the_tables),
         cmocka_unit_test(test_annealing_keeps_the_rules),
+        cmocka_unit_test(test_merge_solves_the_restricted_mclp),
+        cmocka_unit_test(test_cmsa_keeps_the_rules),
         cmocka_unit_test(test_elite_pool_rules),
         cmocka_unit_test(test_relinking_takes_the_best_swaps),
         cmocka_unit_test(test_pmedian_moves_match_brute_force),
