@@ -419,6 +419,15 @@ static void lean_round(struct inst *t, struct msw *s, const struct search_ops *o
     check_swap_tables(t, s, ops);
 }
 
+/* The swap tables on t, at the greedy answer improved by the local search. */
+static void start_at_local_optimum(struct inst *t, struct msw *s, struct search_ops *ops)
+{
+    assert_int_equal(ms__init(s, &t->run), GIS_OK);
+    *ops = ms__ops(s);
+    assert_int_equal(site__greedy(&t->run, ops), GIS_OK);
+    site__local_search(&t->run, ops);
+}
+
 /* Annealing from a local optimum: its answer keeps p and the states (existing and
  * forced sites open, forbidden ones closed), is no worse than the start, is a local
  * optimum, and the tables it leaves match recomputation. */
@@ -521,10 +530,7 @@ static void test_merge_solves_the_restricted_mclp(void **state)
         double start, want;
 
         make(&t, 2 + rnd(4), round % 2 == 1);
-        assert_int_equal(ms__init(&s, &t.run), GIS_OK);
-        ops = ms__ops(&s);
-        assert_int_equal(site__greedy(&t.run, &ops), GIS_OK);
-        site__local_search(&t.run, &ops);
+        start_at_local_optimum(&t, &s, &ops);
         start = s.covered;
         for (j = 0; j < M; j++) {
             allowed[j] = s.sel.is_open[j] || (!is_none && (is_all || rnd(2)));
@@ -547,8 +553,8 @@ static void test_merge_solves_the_restricted_mclp(void **state)
 }
 
 /* The whole phase from a local optimum: no worse than its start, p and the states kept,
- * a local optimum with tables that match, and every annealing answer offered to the
- * pool (which then holds at least one). */
+ * a local optimum with tables that match, and its answers offered to the pool (which
+ * then holds at least one). */
 static void test_cmsa_keeps_the_rules(void **state)
 {
     int round;
@@ -562,11 +568,8 @@ static void test_cmsa_keeps_the_rules(void **state)
         double start;
 
         make_in(&t, 3 + rnd(5), round % 2 == 1, 100 + 100 * (unsigned)(round % 3));
-        assert_int_equal(ms__init(&s, &t.run), GIS_OK);
+        start_at_local_optimum(&t, &s, &ops);
         assert_int_equal(site__elite_init(&pool, &t.run, 10), GIS_OK);
-        ops = ms__ops(&s);
-        assert_int_equal(site__greedy(&t.run, &ops), GIS_OK);
-        site__local_search(&t.run, &ops);
         start = s.covered;
         assert_int_equal(site__mclp_cmsa(&t.run, &s, &ops, -INFINITY, &pool, 60), GIS_OK);
         assert_true(s.covered >= start - 1e-9);
