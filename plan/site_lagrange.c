@@ -161,7 +161,7 @@ static void fix_sites(struct pm *pm, struct lag *lg, double best, double upper)
 
 enum gis_status pm__lagrangian(struct pm *pm, double upper, double *bound)
 {
-    struct lag lg;
+    struct lag lg = {0}; /* freed even when keep fails before lag_init */
     double best = 0, theta = THETA_START, norm;
     double *keep = malloc(pm->in->n * sizeof *keep);
     size_t step, stall = 0, i;

@@ -513,27 +513,75 @@ static bool is_spread(const struct site_instance *in)
     return (double)in->m * (double)in->m >= MS_MIN_SPREAD * (double)in->cover->cand_start[in->m];
 }
 
-enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct gis_error *err)
+/* A small model (uncapacitated MCLP: a column per candidate and per point) often has a
+ * proof within a second, where the ILS would stop by its stall rule, unproven, later
+ * (the regional centres, 117 townships with one per county: proven in 0.2 s in all, where
+ * the ILS took 2 s to the same answer and no proof; Sao Jose dos Campos, 70 cases: all
+ * proven in 4 s in all, against 63 in 95 s). So GLPK goes first, from the
+ * heuristic's answer, for QUICK_MIP_SHARE of the time, at most QUICK_MIP_MAX_S; the ILS
+ * runs only when that did not prove the answer, and the better of the two is returned. */
+#define QUICK_MIP_COLUMNS 6000
+#define QUICK_MIP_SHARE   0.25
+#define QUICK_MIP_MAX_S   2.0
+
+static bool quick_mip_proves(struct site_run *r, struct site_result *res)
+{
+    bool was_hit = r->hit_time_limit;
+    double deadline = r->deadline;
+    enum gis_status rc;
+
+    r->deadline = fmin(
+        deadline, site__now() + fmin(QUICK_MIP_SHARE * (deadline - site__now()), QUICK_MIP_MAX_S));
+    rc = site__glpk(r, res, NULL);
+    r->deadline = deadline;
+    r->hit_time_limit = was_hit; /* the cap here is not the caller's limit */
+    return rc == GIS_OK && site__is_proven(r, -res->objective, -res->bound);
+}
+
+/* Quotas, a budget, or lists too long for the swap tables: the general evaluation. */
+static enum gis_status mclp_general(struct site_run *r, struct site_result *res)
 {
     struct mc mc;
     struct search_ops ops;
     enum gis_status rc;
     double bound = INFINITY;
+    bool is_quick = !r->opt->is_exact && r->in->m + r->in->n <= QUICK_MIP_COLUMNS;
+
+    if (mc__init(&mc, r, r->in->weight) != GIS_OK)
+        return GIS_ERR_NOMEM;
+    rc = mc__start(&mc, &ops, &bound);
+    if (rc == GIS_OK && is_quick && !site__is_proven(r, -mc.covered, -bound)) {
+        rc = answer(r, &mc.sel, mc.covered, bound, "glpk", res);
+        if (rc == GIS_OK && quick_mip_proves(r, res)) {
+            snprintf(res->method, sizeof res->method, "greedy+interchange+glpk-branch-and-cut");
+            mc__free(&mc);
+            return GIS_OK;
+        }
+        bound = fmin(bound, res->bound);
+    } else {
+        is_quick = false;
+    }
+    if (rc == GIS_OK)
+        rc =
+            r->opt->is_exact ? site__vns(r, &ops, -bound, false) : site__ils(r, &ops, -bound, NULL);
+    /* GLPK's answer stands when the ILS did not reach it */
+    if (rc == GIS_OK && !(is_quick && res->objective > mc.covered + 1e-9 * (1 + mc.covered)))
+        rc = answer(r, &mc.sel, mc.covered, bound, r->opt->is_exact ? "vns" : "ils", res);
+    else if (rc == GIS_OK)
+        snprintf(res->method, sizeof res->method, "greedy+interchange+ils+glpk");
+    mc__free(&mc);
+    return rc;
+}
+
+enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct gis_error *err)
+{
+    enum gis_status rc;
 
     if (r->in->capacity)
         return site__mclp_capacitated(r, res, err);
     if (!r->in->group && !(r->in->budget > 0) && is_spread(r->in))
         rc = mclp_plain(r, res);
-    else if (mc__init(&mc, r, r->in->weight) != GIS_OK)
-        rc = GIS_ERR_NOMEM;
-    else {
-        rc = mc__start(&mc, &ops, &bound);
-        if (rc == GIS_OK)
-            rc = r->opt->is_exact ? site__vns(r, &ops, -bound, false)
-                                  : site__ils(r, &ops, -bound, NULL);
-        if (rc == GIS_OK)
-            rc = answer(r, &mc.sel, mc.covered, bound, r->opt->is_exact ? "vns" : "ils", res);
-        mc__free(&mc);
-    }
+    else
+        rc = mclp_general(r, res);
     return rc == GIS_OK ? GIS_OK : gis_fail(err, rc, "out of memory for MCLP");
 }

@@ -247,6 +247,9 @@ static void check(struct inst *t, enum site_problem pb, double r)
         else
             assert_true(res.bound <= opt + 1e-6);
         assert_true(pb == SITE_LSCP ? lscp_allowed(&t->in, set, r) : allowed(&t->in, set));
+        /* a model this small GLPK proves well within the heuristic's time */
+        if (pb == SITE_MCLP)
+            assert_true(res.is_optimal);
         site_result_free(&res);
     }
 }

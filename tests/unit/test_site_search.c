@@ -921,6 +921,70 @@ static void test_spread_mclp_answer_keeps_the_rules(void **state)
     free(w);
 }
 
+/* Quotas and more points than the quick MIP takes (site_mclp.c: QUICK_MIP_COLUMNS), so
+ * the general evaluation's ILS does the search: the answer keeps p and the quotas, covers
+ * what its sites cover, and stays under its bound. */
+static void test_quota_mclp_beyond_the_quick_mip(void **state)
+{
+    enum {
+        BN = 6500,
+        CM = 120,
+        GN = 4
+    };
+    double *xy = malloc(2 * BN * sizeof *xy), *w = malloc(BN * sizeof *w), covered = 0;
+    int32_t group[CM], gmin[GN] = {2, 2, 2, 2}, gmax[GN] = {4, 4, 4, 4}, per[GN] = {0};
+    uint8_t open[CM] = {0};
+    struct site_options o = {.problem = SITE_MCLP, .seed = 3, .time_limit_s = 3};
+    struct site_cover cover;
+    struct site_instance in;
+    struct site_result res;
+    size_t i, k;
+
+    (void)state;
+    assert_non_null(xy);
+    assert_non_null(w);
+    for (i = 0; i < BN; i++) {
+        xy[2 * i] = rnd(1000);
+        xy[2 * i + 1] = rnd(1000);
+        w[i] = 1 + rnd(30);
+    }
+    for (k = 0; k < CM; k++)
+        group[k] = (int32_t)(k % GN);
+    assert_int_equal(site_cover_from_points(&PLAN_METRIC_PLANAR, xy, BN, xy, CM, 60, &cover, NULL),
+                     GIS_OK);
+    in = (struct site_instance){.n = BN,
+                                .m = CM,
+                                .weight = w,
+                                .cover = &cover,
+                                .p = 12,
+                                .group = group,
+                                .n_groups = GN,
+                                .group_min = gmin,
+                                .group_max = gmax};
+    assert_true(in.n + in.m > 6000);
+    assert_int_equal(site_solve(&in, &o, &res, NULL), GIS_OK);
+    assert_int_equal(res.n_open, 12);
+    for (k = 0; k < res.n_open; k++) {
+        open[res.open[k]] = 1;
+        per[group[res.open[k]]]++;
+    }
+    for (k = 0; k < GN; k++)
+        assert_true(per[k] >= gmin[k] && per[k] <= gmax[k]);
+    for (i = 0; i < BN; i++)
+        for (k = cover.dem_start[i]; k < cover.dem_start[i + 1]; k++)
+            if (open[cover.dem_item[k]]) {
+                covered += w[i];
+                break;
+            }
+    assert_true(fabs(res.objective - covered) < 1e-9);
+    assert_true(res.objective <= res.bound + 1e-9);
+    assert_non_null(strstr(res.method, "ils"));
+    site_result_free(&res);
+    site_cover_free(&cover);
+    free(xy);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -936,6 +1000,7 @@ int main(void)
         cmocka_unit_test(test_pmedian_moves_match_brute_force),
         cmocka_unit_test(test_search_same_answer_for_a_seed),
         cmocka_unit_test(test_spread_mclp_answer_keeps_the_rules),
+        cmocka_unit_test(test_quota_mclp_beyond_the_quick_mip),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
