@@ -27,6 +27,7 @@ struct site_params {
     double time_limit_s; /* <= 0: 30 s */
     double gap;          /* stop once the certified relative gap is at most this */
     uint64_t seed;
+    size_t searches; /* heuristic searches at once (site_options.searches); 0: two */
     /* Sources: an OR-Library graph, or two CSV texts, or else the store. */
     const char *orlib;
     size_t orlib_len;

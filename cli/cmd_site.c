@@ -41,6 +41,7 @@ static const char USAGE[] =
     "  --time-limit S      seconds (default 30)\n"
     "  --gap G             stop once the certified relative gap is at most G (e.g. 0.005)\n"
     "  --seed N            random seed (default 1)\n"
+    "  --searches N        heuristic searches at once, seeds N.. (default 2, 1 to 8)\n"
     "  --format json|geojson   summary (default) or the chosen sites\n"
     "  --save-scenario NAME    store the answer as a scenario (planned facilities)\n"
     "  --out FILE          write there instead of stdout\n";
@@ -194,6 +195,11 @@ static int option(struct opts *o, int ch, char *v)
             return bad("--seed", v);
         o->p.seed = (uint64_t)x;
         return CLI_OK;
+    case 'j':
+        if (!cli_number(v, 1, 8, true, &x))
+            return bad("--searches", v);
+        o->p.searches = (size_t)x;
+        return CLI_OK;
     case 'h':
         fputs(USAGE, stdout);
         return -1;
@@ -234,6 +240,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"gap", required_argument, NULL, 'g'},
         {"time-limit", required_argument, NULL, 't'},
         {"seed", required_argument, NULL, 's'},
+        {"searches", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };

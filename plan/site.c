@@ -6,6 +6,8 @@
 #include "values_int.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -561,27 +563,35 @@ static bool data_is_integral(const struct site_instance *in, enum site_problem p
 
 /* ---------------------------------------------------------------- solve */
 
-static void finish(struct site_run *r, struct site_result *res)
+/* Rounds an integral bound to the data's integers, then the gap, and proven when the
+ * answer meets its bound. */
+static void settle(struct site_result *res, enum site_problem pb, bool is_integral)
 {
     double scale = fmax(fabs(res->objective), 1e-9);
-    double slack = r->is_integral ? 1.0 - 1e-9 : 1e-9 * scale;
-    enum site_problem pb = r->opt->problem;
+    double slack = is_integral ? 1.0 - 1e-9 : 1e-9 * scale;
     bool is_max = pb == SITE_MCLP;
 
-    if (r->is_integral) {
+    if (is_integral) {
         res->bound = is_max ? floor(res->bound + 1e-6) : ceil(res->bound - 1e-6);
         if (fabs(res->objective - nearbyint(res->objective)) < 1e-6) /* GLPK's sums */
             res->objective = nearbyint(res->objective);
     }
     res->gap = fabs(res->objective - res->bound) / scale;
+    res->is_optimal = false;
     if (is_max ? res->objective >= res->bound - slack : res->objective <= res->bound + slack) {
         res->is_optimal = true;
         res->gap = 0;
         res->bound = res->objective;
     }
+}
+
+static void finish(struct site_run *r, struct site_result *res)
+{
+    settle(res, r->opt->problem, r->is_integral);
     res->was_cancelled = r->is_cancelled;
     res->hit_time_limit = r->hit_time_limit;
     res->iterations = r->iterations;
+    res->searches = 1;
     res->seconds = site__now() - r->t_start;
     res->seconds_to_best = r->t_best >= 0 ? r->t_best : res->seconds;
 }
@@ -601,10 +611,10 @@ static enum gis_status dispatch(struct site_run *r, struct site_result *res, str
     return gis_fail(err, GIS_ERR_INVALID_ARG, "unknown problem");
 }
 
-enum gis_status site_solve(const struct site_instance *in,
-                           const struct site_options *opt,
-                           struct site_result *out,
-                           struct gis_error *err)
+static enum gis_status solve_one(const struct site_instance *in,
+                                 const struct site_options *opt,
+                                 struct site_result *out,
+                                 struct gis_error *err)
 {
     struct site_result res;
     struct site_run run;
@@ -643,6 +653,164 @@ enum gis_status site_solve(const struct site_instance *in,
     finish(&run, &res);
     *out = res;
     return GIS_OK;
+}
+
+/* ---------------------------------------------------------------- searches at once */
+
+/* opt->searches > 1, heuristic: that many searches at once, each on a thread of its own
+ * with its own seed (seed, seed + 1, ...); the best answer is kept (the first search's
+ * between equals) with the best of their bounds. Runs of a randomised search miss the
+ * optimum on different cases, so the better of two meets it more often than one run
+ * given twice the time (most misses stop improving well before the limit). The caller's
+ * progress hears from the first search; its cancel stops all, and so does a proof by any
+ * (no other answer can be better). Each search stops by its own rules otherwise, so a
+ * seed still gives one answer. */
+#define MAX_SEARCHES 8
+
+struct team {
+    site_progress_fn progress; /* the caller's, or NULL */
+    void *progress_ctx;
+    atomic_bool is_stopped, is_cancelled;
+};
+
+struct member {
+    struct team *team;
+    const struct site_instance *in;
+    struct site_options opt;
+    struct site_result res;
+    struct gis_error err;
+    enum gis_status rc;
+    pthread_t thread;
+    bool is_started;
+};
+
+static bool lead_progress(void *ctx, double fraction, double objective)
+{
+    struct team *t = ctx;
+
+    if (t->progress && t->progress(t->progress_ctx, fraction, objective)) {
+        atomic_store(&t->is_cancelled, true);
+        atomic_store(&t->is_stopped, true);
+    }
+    return atomic_load(&t->is_stopped);
+}
+
+static bool member_progress(void *ctx, double fraction, double objective)
+{
+    struct team *t = ctx;
+
+    (void)fraction;
+    (void)objective;
+    return atomic_load(&t->is_stopped);
+}
+
+static void *member_run(void *arg)
+{
+    struct member *mb = arg;
+
+    mb->rc = solve_one(mb->in, &mb->opt, &mb->res, &mb->err);
+    if (mb->rc == GIS_OK && mb->res.is_optimal)
+        atomic_store(&mb->team->is_stopped, true);
+    return NULL;
+}
+
+static bool
+is_better(enum site_problem pb, const struct site_result *a, const struct site_result *b)
+{
+    double tol = 1e-9 * (1 + fabs(b->objective));
+
+    return pb == SITE_MCLP ? a->objective > b->objective + tol : a->objective < b->objective - tol;
+}
+
+/* The best member's answer into out (the others freed), with the best bound and the
+ * team's counts. */
+static void take_best(struct member *mb,
+                      size_t n,
+                      const struct site_instance *in,
+                      enum site_problem pb,
+                      double t0,
+                      struct site_result *out)
+{
+    size_t k, best = 0;
+    double bound = mb[0].res.bound;
+    bool hit = false;
+    uint64_t iterations = 0;
+
+    for (k = 0; k < n; k++) {
+        if (mb[k].rc != GIS_OK)
+            continue;
+        if (is_better(pb, &mb[k].res, &mb[best].res))
+            best = k;
+        bound = pb == SITE_MCLP ? fmin(bound, mb[k].res.bound) : fmax(bound, mb[k].res.bound);
+        hit |= mb[k].res.hit_time_limit;
+        iterations += mb[k].res.iterations;
+    }
+    *out = mb[best].res;
+    memset(&mb[best].res, 0, sizeof mb[best].res);
+    for (k = 0; k < n; k++)
+        site_result_free(&mb[k].res);
+    out->bound = bound;
+    settle(out, pb, data_is_integral(in, pb));
+    out->hit_time_limit = hit;
+    out->was_cancelled = atomic_load(&mb[0].team->is_cancelled);
+    out->iterations = iterations;
+    out->seconds = site__now() - t0;
+}
+
+static enum gis_status solve_team(const struct site_instance *in,
+                                  const struct site_options *opt,
+                                  size_t n,
+                                  struct site_result *out,
+                                  struct gis_error *err)
+{
+    struct team t = {.progress = opt->progress, .progress_ctx = opt->progress_ctx};
+    struct member mb[MAX_SEARCHES];
+    double t0 = site__now();
+    size_t k, started = 1;
+    enum gis_status rc;
+
+    memset(mb, 0, sizeof mb);
+    for (k = 0; k < n; k++) {
+        mb[k].team = &t;
+        mb[k].in = in;
+        mb[k].opt = *opt;
+        mb[k].opt.searches = 1;
+        mb[k].opt.seed = opt->seed + k;
+        mb[k].opt.progress = k ? member_progress : lead_progress;
+        mb[k].opt.progress_ctx = &t;
+        mb[k].rc = GIS_ERR_INVALID_ARG;
+    }
+    for (k = 1; k < n; k++) { /* a thread that cannot be had: one search fewer */
+        mb[k].is_started = pthread_create(&mb[k].thread, NULL, member_run, &mb[k]) == 0;
+        started += mb[k].is_started;
+    }
+    member_run(&mb[0]);
+    for (k = 1; k < n; k++)
+        if (mb[k].is_started)
+            pthread_join(mb[k].thread, NULL);
+    rc = mb[0].rc;
+    if (rc != GIS_OK) { /* the instance's fault: every member's, so say the first's */
+        if (err)
+            *err = mb[0].err;
+        for (k = 0; k < n; k++)
+            site_result_free(&mb[k].res);
+        return rc;
+    }
+    take_best(mb, n, in, opt->problem, t0, out);
+    out->searches = started;
+    return GIS_OK;
+}
+
+enum gis_status site_solve(const struct site_instance *in,
+                           const struct site_options *opt,
+                           struct site_result *out,
+                           struct gis_error *err)
+{
+    size_t n = opt ? opt->searches : 1;
+
+    if (!opt || opt->is_exact || n <= 1)
+        return solve_one(in, opt, out, err);
+    return solve_team(in, opt, n > MAX_SEARCHES ? MAX_SEARCHES : n, out, err);
 }
 
 const char *site_problem_name(enum site_problem p)

@@ -75,6 +75,9 @@ struct site_options {
     double gap_tolerance;      /* stop searching once the certified gap is at most this */
     site_progress_fn progress; /* may be NULL */
     void *progress_ctx;
+    /* Heuristic searches at once, each on its own thread with seed, seed + 1, ...; the
+     * best answer is kept with the best bound (0 or 1: one; at most 8; --exact: one). */
+    size_t searches;
 };
 
 struct site_result {
@@ -91,7 +94,8 @@ struct site_result {
     size_t n_uncoverable;                /* LSCP: demand points no candidate can reach */
     double seconds;
     double seconds_to_best; /* when the search first met the answer's objective */
-    uint64_t iterations;
+    uint64_t iterations;    /* of all the searches */
+    size_t searches; /* searches run at once (site_options.searches, when threads were had) */
     char method[48]; /* e.g. "greedy+interchange+vns", "glpk" */
 };
 

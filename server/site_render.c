@@ -26,6 +26,7 @@ static void summary_head(cJSON *o, const struct site_summary *s)
     cJSON_AddNumberToObject(o, "seconds_to_best", r->seconds_to_best);
     cJSON_AddNumberToObject(o, "iterations", (double)r->iterations);
     cJSON_AddStringToObject(o, "method", r->method);
+    cJSON_AddNumberToObject(o, "searches", (double)r->searches);
     cJSON_AddBoolToObject(o, "hit_time_limit", r->hit_time_limit);
     cJSON_AddBoolToObject(o, "cancelled", r->was_cancelled);
     cJSON_AddNumberToObject(o, "n_demand", (double)s->n_demand);

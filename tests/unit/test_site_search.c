@@ -823,39 +823,58 @@ static void test_pmedian_moves_match_brute_force(void **state)
 
 /* ---------------------------------------------------------------- ILS */
 
-static void solve_mclp(const struct site_instance *in, uint64_t seed, struct site_result *res)
+static void solve_mclp_with(const struct site_instance *in,
+                            uint64_t seed,
+                            size_t searches,
+                            struct site_result *res)
 {
-    struct site_options o = {.problem = SITE_MCLP, .seed = seed, .time_limit_s = 60};
+    struct site_options o = {
+        .problem = SITE_MCLP, .seed = seed, .time_limit_s = 60, .searches = searches};
 
     assert_int_equal(site_solve(in, &o, res, NULL), GIS_OK);
     assert_false(res->hit_time_limit);
 }
 
+static void solve_mclp(const struct site_instance *in, uint64_t seed, struct site_result *res)
+{
+    solve_mclp_with(in, seed, 1, res);
+}
+
 /* A bigger instance than brute force reaches (400 points), whose bound does not prove
  * the answer: annealing and the ILS (with path relinking) stop by their own rules,
  * twice on the same answer for a seed, never above the bound. */
-static void test_search_same_answer_for_a_seed(void **state)
+enum {
+    UN = 400 /* points of make_unproven's instance */
+};
+
+/* UN random points in a 1000 m square, weights 1 to 50, each a candidate, radius 90 m:
+ * annealing and the ILS stop by their own rules before the bound proves an answer. */
+static void make_unproven(double *xy, double *w, struct site_cover *cover, struct site_instance *in)
 {
-    enum {
-        BN = 400
-    };
-    double *xy = malloc(2 * BN * sizeof *xy), *w = malloc(BN * sizeof *w);
-    struct site_cover cover;
-    struct site_instance in;
-    struct site_result a, b;
     size_t i;
 
-    (void)state;
     assert_non_null(xy);
     assert_non_null(w);
-    for (i = 0; i < BN; i++) {
+    rng = 4242; /* the same instance whichever tests ran before */
+    for (i = 0; i < UN; i++) {
         xy[2 * i] = rnd(1000);
         xy[2 * i + 1] = rnd(1000);
         w[i] = 1 + rnd(50);
     }
-    assert_int_equal(site_cover_from_points(&PLAN_METRIC_PLANAR, xy, BN, xy, BN, 90, &cover, NULL),
+    assert_int_equal(site_cover_from_points(&PLAN_METRIC_PLANAR, xy, UN, xy, UN, 90, cover, NULL),
                      GIS_OK);
-    in = (struct site_instance){.n = BN, .m = BN, .weight = w, .cover = &cover, .p = 25};
+    *in = (struct site_instance){.n = UN, .m = UN, .weight = w, .cover = cover, .p = 25};
+}
+
+static void test_search_same_answer_for_a_seed(void **state)
+{
+    double *xy = malloc(2 * UN * sizeof *xy), *w = malloc(UN * sizeof *w);
+    struct site_cover cover;
+    struct site_instance in;
+    struct site_result a, b;
+
+    (void)state;
+    make_unproven(xy, w, &cover, &in);
     solve_mclp(&in, 5, &a);
     solve_mclp(&in, 5, &b);
     assert_true(a.objective == b.objective);
@@ -866,6 +885,76 @@ static void test_search_same_answer_for_a_seed(void **state)
     assert_true(a.seconds_to_best >= 0 && a.seconds_to_best <= a.seconds);
     site_result_free(&a);
     site_result_free(&b);
+    site_cover_free(&cover);
+    free(xy);
+    free(w);
+}
+
+/* Two searches at once (seeds 5 and 6, each stopping by its own rules) return the better
+ * of the answers each seed gives alone, with the better bound and both searches' work. */
+static void test_two_searches_keep_the_better_answer(void **state)
+{
+    double *xy = malloc(2 * UN * sizeof *xy), *w = malloc(UN * sizeof *w);
+    struct site_cover cover;
+    struct site_instance in;
+    struct site_result a, b, team;
+    const struct site_result *best;
+
+    (void)state;
+    make_unproven(xy, w, &cover, &in);
+    solve_mclp(&in, 5, &a);
+    solve_mclp(&in, 6, &b);
+    solve_mclp_with(&in, 5, 2, &team);
+    assert_false(a.is_optimal || b.is_optimal); /* so no search stopped the other */
+    best = b.objective > a.objective ? &b : &a;
+    assert_int_equal(a.searches, 1);
+    assert_int_equal(team.searches, 2);
+    assert_true(team.objective == best->objective);
+    assert_int_equal(team.n_open, best->n_open);
+    assert_memory_equal(team.open, best->open, team.n_open * sizeof *team.open);
+    assert_true(team.bound == fmin(a.bound, b.bound));
+    assert_true(team.objective <= team.bound);
+    assert_true(team.iterations == a.iterations + b.iterations);
+    assert_false(team.was_cancelled);
+    site_result_free(&a);
+    site_result_free(&b);
+    site_result_free(&team);
+    site_cover_free(&cover);
+    free(xy);
+    free(w);
+}
+
+static bool cancel_at_once(void *ctx, double fraction, double objective)
+{
+    (void)fraction;
+    (void)objective;
+    ++*(int *)ctx;
+    return true;
+}
+
+/* The caller's cancel stops every search: the answer so far, said to be cancelled. */
+static void test_cancel_stops_every_search(void **state)
+{
+    double *xy = malloc(2 * UN * sizeof *xy), *w = malloc(UN * sizeof *w);
+    int calls = 0;
+    struct site_cover cover;
+    struct site_instance in;
+    struct site_options o = {.problem = SITE_MCLP,
+                             .seed = 5,
+                             .time_limit_s = 60,
+                             .searches = 2,
+                             .progress = cancel_at_once,
+                             .progress_ctx = &calls};
+    struct site_result res;
+
+    (void)state;
+    make_unproven(xy, w, &cover, &in);
+    assert_int_equal(site_solve(&in, &o, &res, NULL), GIS_OK);
+    assert_true(res.was_cancelled);
+    assert_true(calls >= 1);
+    assert_int_equal(res.n_open, 25);
+    assert_true(res.seconds < 30);
+    site_result_free(&res);
     site_cover_free(&cover);
     free(xy);
     free(w);
@@ -999,6 +1088,8 @@ int main(void)
         cmocka_unit_test(test_relinking_takes_the_best_swaps),
         cmocka_unit_test(test_pmedian_moves_match_brute_force),
         cmocka_unit_test(test_search_same_answer_for_a_seed),
+        cmocka_unit_test(test_two_searches_keep_the_better_answer),
+        cmocka_unit_test(test_cancel_stops_every_search),
         cmocka_unit_test(test_spread_mclp_answer_keeps_the_rules),
         cmocka_unit_test(test_quota_mclp_beyond_the_quick_mip),
     };
