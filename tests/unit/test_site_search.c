@@ -890,40 +890,6 @@ static void test_search_same_answer_for_a_seed(void **state)
     free(w);
 }
 
-/* Two searches at once (seeds 5 and 6, each stopping by its own rules) return the better
- * of the answers each seed gives alone, with the better bound and both searches' work. */
-static void test_two_searches_keep_the_better_answer(void **state)
-{
-    double *xy = malloc(2 * UN * sizeof *xy), *w = malloc(UN * sizeof *w);
-    struct site_cover cover;
-    struct site_instance in;
-    struct site_result a, b, team;
-    const struct site_result *best;
-
-    (void)state;
-    make_unproven(xy, w, &cover, &in);
-    solve_mclp(&in, 5, &a);
-    solve_mclp(&in, 6, &b);
-    solve_mclp_with(&in, 5, 2, &team);
-    assert_false(a.is_optimal || b.is_optimal); /* so no search stopped the other */
-    best = b.objective > a.objective ? &b : &a;
-    assert_int_equal(a.searches, 1);
-    assert_int_equal(team.searches, 2);
-    assert_true(team.objective == best->objective);
-    assert_int_equal(team.n_open, best->n_open);
-    assert_memory_equal(team.open, best->open, team.n_open * sizeof *team.open);
-    assert_true(team.bound == fmin(a.bound, b.bound));
-    assert_true(team.objective <= team.bound);
-    assert_true(team.iterations == a.iterations + b.iterations);
-    assert_false(team.was_cancelled);
-    site_result_free(&a);
-    site_result_free(&b);
-    site_result_free(&team);
-    site_cover_free(&cover);
-    free(xy);
-    free(w);
-}
-
 static bool cancel_at_once(void *ctx, double fraction, double objective)
 {
     (void)fraction;
@@ -1011,67 +977,127 @@ static void test_spread_mclp_answer_keeps_the_rules(void **state)
 }
 
 /* Quotas and more points than the quick MIP takes (site_mclp.c: QUICK_MIP_COLUMNS), so
- * the general evaluation's ILS does the search: the answer keeps p and the quotas, covers
- * what its sites cover, and stays under its bound. */
-static void test_quota_mclp_beyond_the_quick_mip(void **state)
-{
-    enum {
-        BN = 6500,
-        CM = 120,
-        GN = 4
-    };
-    double *xy = malloc(2 * BN * sizeof *xy), *w = malloc(BN * sizeof *w), covered = 0;
-    int32_t group[CM], gmin[GN] = {2, 2, 2, 2}, gmax[GN] = {4, 4, 4, 4}, per[GN] = {0};
-    uint8_t open[CM] = {0};
-    struct site_options o = {.problem = SITE_MCLP, .seed = 3, .time_limit_s = 3};
+ * the general evaluation's ILS does the search, and it stops by iteration counts alone. */
+enum {
+    QN = 6500,
+    QM = 120,
+    QG = 4
+};
+
+struct quota_inst {
+    double xy[2 * QN], w[QN];
+    int32_t group[QM], gmin[QG], gmax[QG];
     struct site_cover cover;
     struct site_instance in;
+};
+
+static void make_quota(struct quota_inst *q)
+{
+    size_t i, k;
+
+    rng = 99; /* the same instance whichever tests ran before */
+    for (i = 0; i < QN; i++) {
+        q->xy[2 * i] = rnd(1000);
+        q->xy[2 * i + 1] = rnd(1000);
+        q->w[i] = 1 + rnd(30);
+    }
+    for (k = 0; k < QM; k++)
+        q->group[k] = (int32_t)(k % QG);
+    for (k = 0; k < QG; k++) {
+        q->gmin[k] = 4;
+        q->gmax[k] = 6;
+    }
+    assert_int_equal(
+        site_cover_from_points(&PLAN_METRIC_PLANAR, q->xy, QN, q->xy, QM, 90, &q->cover, NULL),
+        GIS_OK);
+    q->in = (struct site_instance){.n = QN,
+                                   .m = QM,
+                                   .weight = q->w,
+                                   .cover = &q->cover,
+                                   .p = 20,
+                                   .group = q->group,
+                                   .n_groups = QG,
+                                   .group_min = q->gmin,
+                                   .group_max = q->gmax};
+    assert_true(q->in.n + q->in.m > 6000);
+}
+
+static void
+solve_quota(struct quota_inst *q, uint64_t seed, size_t searches, struct site_result *res)
+{
+    struct site_options o = {
+        .problem = SITE_MCLP, .seed = seed, .time_limit_s = 120, .searches = searches};
+
+    assert_int_equal(site_solve(&q->in, &o, res, NULL), GIS_OK);
+    assert_false(res->hit_time_limit);
+    assert_false(res->is_optimal); /* so the search ran its course */
+}
+
+/* The answer keeps p and the quotas, covers what its sites cover, and stays under its
+ * bound. */
+static void test_quota_mclp_beyond_the_quick_mip(void **state)
+{
+    struct quota_inst *q = malloc(sizeof *q);
+    uint8_t open[QM] = {0};
+    int32_t per[QG] = {0};
+    double covered = 0;
     struct site_result res;
     size_t i, k;
 
     (void)state;
-    assert_non_null(xy);
-    assert_non_null(w);
-    for (i = 0; i < BN; i++) {
-        xy[2 * i] = rnd(1000);
-        xy[2 * i + 1] = rnd(1000);
-        w[i] = 1 + rnd(30);
-    }
-    for (k = 0; k < CM; k++)
-        group[k] = (int32_t)(k % GN);
-    assert_int_equal(site_cover_from_points(&PLAN_METRIC_PLANAR, xy, BN, xy, CM, 60, &cover, NULL),
-                     GIS_OK);
-    in = (struct site_instance){.n = BN,
-                                .m = CM,
-                                .weight = w,
-                                .cover = &cover,
-                                .p = 12,
-                                .group = group,
-                                .n_groups = GN,
-                                .group_min = gmin,
-                                .group_max = gmax};
-    assert_true(in.n + in.m > 6000);
-    assert_int_equal(site_solve(&in, &o, &res, NULL), GIS_OK);
-    assert_int_equal(res.n_open, 12);
+    assert_non_null(q);
+    make_quota(q);
+    solve_quota(q, 3, 1, &res);
+    assert_int_equal(res.n_open, 20);
     for (k = 0; k < res.n_open; k++) {
         open[res.open[k]] = 1;
-        per[group[res.open[k]]]++;
+        per[q->group[res.open[k]]]++;
     }
-    for (k = 0; k < GN; k++)
-        assert_true(per[k] >= gmin[k] && per[k] <= gmax[k]);
-    for (i = 0; i < BN; i++)
-        for (k = cover.dem_start[i]; k < cover.dem_start[i + 1]; k++)
-            if (open[cover.dem_item[k]]) {
-                covered += w[i];
+    for (k = 0; k < QG; k++)
+        assert_true(per[k] >= q->gmin[k] && per[k] <= q->gmax[k]);
+    for (i = 0; i < QN; i++)
+        for (k = q->cover.dem_start[i]; k < q->cover.dem_start[i + 1]; k++)
+            if (open[q->cover.dem_item[k]]) {
+                covered += q->w[i];
                 break;
             }
     assert_true(fabs(res.objective - covered) < 1e-9);
     assert_true(res.objective <= res.bound + 1e-9);
     assert_non_null(strstr(res.method, "ils"));
     site_result_free(&res);
-    site_cover_free(&cover);
-    free(xy);
-    free(w);
+    site_cover_free(&q->cover);
+    free(q);
+}
+
+/* Two searches at once (seeds 3 and 4, each stopping by its own iteration counts) return
+ * the better of the answers each seed gives alone, with the better bound and both
+ * searches' work. */
+static void test_two_searches_keep_the_better_answer(void **state)
+{
+    struct quota_inst *q = malloc(sizeof *q);
+    struct site_result a, b, team;
+    const struct site_result *best;
+
+    (void)state;
+    assert_non_null(q);
+    make_quota(q);
+    solve_quota(q, 3, 1, &a);
+    solve_quota(q, 4, 1, &b);
+    solve_quota(q, 3, 2, &team);
+    best = b.objective > a.objective ? &b : &a;
+    assert_int_equal(a.searches, 1);
+    assert_int_equal(team.searches, 2);
+    assert_true(team.objective == best->objective);
+    assert_int_equal(team.n_open, best->n_open);
+    assert_memory_equal(team.open, best->open, team.n_open * sizeof *team.open);
+    assert_true(team.bound == fmin(a.bound, b.bound));
+    assert_true(team.iterations == a.iterations + b.iterations);
+    assert_false(team.was_cancelled);
+    site_result_free(&a);
+    site_result_free(&b);
+    site_result_free(&team);
+    site_cover_free(&q->cover);
+    free(q);
 }
 
 int main(void)
@@ -1088,10 +1114,10 @@ int main(void)
         cmocka_unit_test(test_relinking_takes_the_best_swaps),
         cmocka_unit_test(test_pmedian_moves_match_brute_force),
         cmocka_unit_test(test_search_same_answer_for_a_seed),
-        cmocka_unit_test(test_two_searches_keep_the_better_answer),
         cmocka_unit_test(test_cancel_stops_every_search),
         cmocka_unit_test(test_spread_mclp_answer_keeps_the_rules),
         cmocka_unit_test(test_quota_mclp_beyond_the_quick_mip),
+        cmocka_unit_test(test_two_searches_keep_the_better_answer),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
