@@ -778,7 +778,7 @@ static enum gis_status solve_team(const struct site_instance *in,
         mb[k].opt.seed = opt->seed + k;
         mb[k].opt.progress = k ? member_progress : lead_progress;
         mb[k].opt.progress_ctx = &t;
-        mb[k].rc = GIS_ERR_INVALID_ARG;
+        mb[k].rc = GIS_ERR_INVALID_ARG; /* until it has run: a member without a thread never does */
     }
     for (k = 1; k < n; k++) { /* a thread that cannot be had: one search fewer */
         mb[k].is_started = pthread_create(&mb[k].thread, NULL, member_run, &mb[k]) == 0;

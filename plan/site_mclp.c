@@ -524,7 +524,9 @@ static bool is_spread(const struct site_instance *in)
 #define QUICK_MIP_SHARE   0.25
 #define QUICK_MIP_MAX_S   2.0
 
-static bool quick_mip_proves(struct site_run *r, struct site_result *res)
+/* GLPK from res (the heuristic's answer) within the cap: res becomes its answer when
+ * better, and *bound its bound when tighter. False when GLPK could not run. */
+static bool quick_mip(struct site_run *r, struct site_result *res, double *bound)
 {
     bool was_hit = r->hit_time_limit;
     double deadline = r->deadline;
@@ -535,7 +537,17 @@ static bool quick_mip_proves(struct site_run *r, struct site_result *res)
     rc = site__glpk(r, res, NULL);
     r->deadline = deadline;
     r->hit_time_limit = was_hit; /* the cap here is not the caller's limit */
-    return rc == GIS_OK && site__is_proven(r, -res->objective, -res->bound);
+    if (rc != GIS_OK)
+        return false;
+    site__note_best(r, -res->objective);
+    *bound = fmin(*bound, res->bound);
+    return true;
+}
+
+static bool wants_quick_mip(const struct site_run *r, double covered, double bound)
+{
+    return !r->opt->is_exact && r->in->m + r->in->n <= QUICK_MIP_COLUMNS &&
+           !site__is_proven(r, -covered, -bound);
 }
 
 /* Quotas, a budget, or lists too long for the swap tables: the general evaluation. */
@@ -545,30 +557,28 @@ static enum gis_status mclp_general(struct site_run *r, struct site_result *res)
     struct search_ops ops;
     enum gis_status rc;
     double bound = INFINITY;
-    bool is_quick = !r->opt->is_exact && r->in->m + r->in->n <= QUICK_MIP_COLUMNS;
+    bool has_mip_answer = false; /* res holds GLPK's answer */
 
     if (mc__init(&mc, r, r->in->weight) != GIS_OK)
         return GIS_ERR_NOMEM;
     rc = mc__start(&mc, &ops, &bound);
-    if (rc == GIS_OK && is_quick && !site__is_proven(r, -mc.covered, -bound)) {
+    if (rc == GIS_OK && wants_quick_mip(r, mc.covered, bound)) {
         rc = answer(r, &mc.sel, mc.covered, bound, "glpk", res);
-        if (rc == GIS_OK && quick_mip_proves(r, res)) {
+        has_mip_answer = rc == GIS_OK && quick_mip(r, res, &bound);
+        if (has_mip_answer && site__is_proven(r, -res->objective, -bound)) {
             snprintf(res->method, sizeof res->method, "greedy+interchange+glpk-branch-and-cut");
             mc__free(&mc);
             return GIS_OK;
         }
-        bound = fmin(bound, res->bound);
-    } else {
-        is_quick = false;
     }
     if (rc == GIS_OK)
         rc =
             r->opt->is_exact ? site__vns(r, &ops, -bound, false) : site__ils(r, &ops, -bound, NULL);
     /* GLPK's answer stands when the ILS did not reach it */
-    if (rc == GIS_OK && !(is_quick && res->objective > mc.covered + 1e-9 * (1 + mc.covered)))
-        rc = answer(r, &mc.sel, mc.covered, bound, r->opt->is_exact ? "vns" : "ils", res);
-    else if (rc == GIS_OK)
+    if (rc == GIS_OK && has_mip_answer && res->objective > mc.covered + 1e-9 * (1 + mc.covered))
         snprintf(res->method, sizeof res->method, "greedy+interchange+ils+glpk");
+    else if (rc == GIS_OK)
+        rc = answer(r, &mc.sel, mc.covered, bound, r->opt->is_exact ? "vns" : "ils", res);
     mc__free(&mc);
     return rc;
 }
