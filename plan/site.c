@@ -660,8 +660,8 @@ static enum gis_status solve_one(const struct site_instance *in,
 /* opt->searches > 1, heuristic: that many searches at once, each on a thread of its own
  * with its own seed (seed, seed + 1, ...); the best answer is kept (the first search's
  * between equals) with the best of their bounds. Runs of a randomised search miss the
- * optimum on different cases, so the better of two meets it more often than one run
- * given twice the time (most misses stop improving well before the limit). The caller's
+ * optimum on different cases (Maximo's 24 city-scale MCLPs at 60 s: seed 1 met it on 8,
+ * seed 2 on 10, the better of the two on 12). The caller's
  * progress hears from the first search; its cancel stops all, and so does a proof by any
  * (no other answer can be better). Each search stops by its own rules otherwise, so a
  * seed still gives one answer. */
