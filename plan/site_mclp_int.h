@@ -149,6 +149,22 @@ bool site__mclp_merge(struct site_run *r,
                       const uint32_t *sites,
                       size_t n,
                       double seconds);
+/* The same with only `sites` free: the open sites not among them stay open. */
+bool site__mclp_merge_local(struct site_run *r,
+                            const struct search_ops *ops,
+                            const uint32_t *sites,
+                            size_t n,
+                            double seconds);
+/* Local MIPs (site_mclp_local.c): from s->sel, region after region (an open site, the
+ * open sites nearest it, and every candidate near them) solved exactly by GLPK with the
+ * rest fixed, until no region improves, the bound proves the answer or share_s is
+ * spent. Offers improved answers to pool. */
+enum gis_status site__mclp_local(struct site_run *r,
+                                 struct msw *s,
+                                 const struct search_ops *ops,
+                                 double bound_cost,
+                                 struct site_elite *pool,
+                                 double share_s);
 /* ms__ops' intensify (ctx: the struct msw): the merge of the pool's answers. */
 bool ms__merge_pool(void *ctx, const struct site_elite *pool);
 /* From s->sel (a local optimum): annealing runs from it, each answer's sites joining the

@@ -63,12 +63,14 @@ static void take_site(struct merged *g, const struct site_instance *in, size_t j
     }
 }
 
-/* The free sites among `sites` and sel's open ones. */
+/* The free sites among `sites`, and sel's open ones unless is_local (then the open
+ * sites not among `sites` stay open). */
 static bool take_sites(struct merged *g,
                        const struct site_instance *in,
                        const struct site_sel *sel,
                        const uint32_t *sites,
-                       size_t n)
+                       size_t n,
+                       bool is_local)
 {
     size_t j, k;
 
@@ -78,7 +80,7 @@ static bool take_sites(struct merged *g,
         return false;
     for (j = 0; j < in->m; j++)
         g->sub_of[j] = -1;
-    for (k = 0; k < sel->n_list; k++)
+    for (k = 0; !is_local && k < sel->n_list; k++)
         take_site(g, in, sel->list[k]);
     for (k = 0; k < n; k++)
         take_site(g, in, sites[k]);
@@ -292,22 +294,41 @@ solve(struct site_run *r, const struct search_ops *ops, struct merged *g, double
     return is_better;
 }
 
-bool site__mclp_merge(struct site_run *r,
-                      const struct search_ops *ops,
-                      const uint32_t *sites,
-                      size_t n,
-                      double seconds)
+static bool merge_sites(struct site_run *r,
+                        const struct search_ops *ops,
+                        const uint32_t *sites,
+                        size_t n,
+                        double seconds,
+                        bool is_local)
 {
     struct merged g = {0};
     bool is_better = false;
 
     /* Nothing to choose, or no point to cover (GLPK aborts on a model without columns
      * to add): nothing to gain. */
-    if (take_sites(&g, r->in, ops->sel, sites, n) && g.p_sub && g.m_sub > g.p_sub &&
+    if (take_sites(&g, r->in, ops->sel, sites, n, is_local) && g.p_sub && g.m_sub > g.p_sub &&
         merge_points(&g, r->in, ops->sel) && g.n_sub && transpose(&g))
         is_better = solve(r, ops, &g, seconds);
     merged_free(&g);
     return is_better;
+}
+
+bool site__mclp_merge(struct site_run *r,
+                      const struct search_ops *ops,
+                      const uint32_t *sites,
+                      size_t n,
+                      double seconds)
+{
+    return merge_sites(r, ops, sites, n, seconds, false);
+}
+
+bool site__mclp_merge_local(struct site_run *r,
+                            const struct search_ops *ops,
+                            const uint32_t *sites,
+                            size_t n,
+                            double seconds)
+{
+    return merge_sites(r, ops, sites, n, seconds, true);
 }
 
 bool ms__merge_pool(void *ctx, const struct site_elite *pool)

@@ -581,6 +581,97 @@ static void test_cmsa_keeps_the_rules(void **state)
     }
 }
 
+/* The most demand any answer covers that keeps open every open site of sel outside
+ * `offered` and has as many of the offered sites open as sel has. */
+static double brute_local(struct inst *t, const struct site_sel *sel, const uint8_t *offered)
+{
+    uint8_t open[M] = {0};
+    size_t j, left = 0;
+
+    for (j = 0; j < M; j++) {
+        uint8_t st = site__state(&t->in, j);
+        if (st == SITE_EXISTING || st == SITE_FORCED || (sel->is_open[j] && !offered[j]))
+            open[j] = 1;
+        else if (sel->is_open[j])
+            left++;
+    }
+    return best_within(t, offered, open, 0, left);
+}
+
+/* The restricted solve with only the offered sites free (open or closed): no worse than
+ * the best arrangement of those with every other open site kept (brute force), no worse
+ * than its start, "better" exactly when it gained; offered no open site, it changes
+ * nothing. Each time p, the states and the swap tables hold. */
+static void test_local_merge_frees_only_the_offered_sites(void **state)
+{
+    int round;
+
+    (void)state;
+    for (round = 0; round < 40; round++) {
+        struct inst t;
+        struct msw s;
+        struct search_ops ops;
+        uint32_t sites[M];
+        uint8_t offered[M] = {0};
+        size_t j, n = 0, n_open = 0;
+        bool is_better;
+        double start, want;
+
+        make(&t, 2 + rnd(4), round % 2 == 1);
+        start_at_local_optimum(&t, &s, &ops);
+        start = s.covered;
+        for (j = 0; j < M; j++) {
+            if (!is_movable(&t.in, j) || !rnd(2) || (round % 5 == 0 && s.sel.is_open[j]))
+                continue;
+            offered[j] = 1;
+            sites[n++] = (uint32_t)j;
+            n_open += s.sel.is_open[j];
+        }
+        want = brute_local(&t, &s.sel, offered);
+        is_better = site__mclp_merge_local(&t.run, &ops, sites, n, 60);
+        assert_int_equal(is_better, s.covered > start + 1e-9);
+        assert_true(s.covered >= start - 1e-9);
+        assert_true(s.covered >= want - 1e-9);
+        if (!n_open)
+            assert_true(fabs(s.covered - start) < 1e-9);
+        assert_keeps_the_rules(&t, &s, &ops);
+        ms__free(&s);
+        site_cover_free(&t.cover);
+    }
+}
+
+/* The local MIPs from a local optimum: no worse than the start, p and the states kept, a
+ * local optimum whose tables match; every better answer goes to the pool; and the phase
+ * ends settled, so a second phase from its answer finds no region to improve. */
+static void test_local_phase_settles(void **state)
+{
+    int round;
+
+    (void)state;
+    for (round = 0; round < 20; round++) {
+        struct inst t;
+        struct msw s;
+        struct search_ops ops;
+        struct site_elite pool;
+        double start, settled;
+
+        make_in(&t, 3 + rnd(5), round % 2 == 1, 100 + 100 * (unsigned)(round % 3));
+        start_at_local_optimum(&t, &s, &ops);
+        assert_int_equal(site__elite_init(&pool, &t.run, 10), GIS_OK);
+        start = s.covered;
+        assert_int_equal(site__mclp_local(&t.run, &s, &ops, -INFINITY, &pool, 60), GIS_OK);
+        assert_true(s.covered >= start - 1e-9);
+        assert_true(pool.n >= (s.covered > start + 1e-9));
+        assert_keeps_the_rules(&t, &s, &ops);
+        settled = s.covered;
+        assert_int_equal(site__mclp_local(&t.run, &s, &ops, -INFINITY, &pool, 60), GIS_OK);
+        assert_true(fabs(s.covered - settled) < 1e-9);
+        site__elite_free(&pool);
+        ms__free(&s);
+        site_cover_free(&t.cover);
+    }
+}
+
 /* ---------------------------------------------------------------- elite, relinking */
 
 static void open_only(struct inst *t, const struct search_ops *ops, const size_t *sites, size_t n)
@@ -1110,6 +1201,8 @@ int main(void)
         cmocka_unit_test(test_annealing_keeps_the_rules),
         cmocka_unit_test(test_merge_solves_the_restricted_mclp),
         cmocka_unit_test(test_cmsa_keeps_the_rules),
+        cmocka_unit_test(test_local_merge_frees_only_the_offered_sites),
+        cmocka_unit_test(test_local_phase_settles),
         cmocka_unit_test(test_elite_pool_rules),
         cmocka_unit_test(test_relinking_takes_the_best_swaps),
         cmocka_unit_test(test_pmedian_moves_match_brute_force),
