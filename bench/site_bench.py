@@ -308,7 +308,8 @@ def maximo(args, out, ratios):
     out.append(f"\nCity scale (Maximo et al., 2,713-7,730 nodes, spherical distance; no peer), "
                f"civgis's heuristic (two searches at once, one per core, the better kept; each: "
                f"construct, merge and solve, annealing answers merged and solved "
-               f"by GLPK on their sites, then iterated local search with path relinking) "
+               f"by GLPK on their sites, local MIPs over regions of neighbouring sites, "
+               f"then iterated local search with path relinking) "
                f"with a 60 s limit: optimum met on "
                f"{hit}/{n}.")
     out.append("\n| city | p | r (m) | optimum | civgis | below optimum | s to best | bound | "
