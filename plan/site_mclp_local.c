@@ -66,6 +66,29 @@ static bool is_movable(const struct site_instance *in, const struct site_sel *se
     return sel->is_open[j] && site__state(in, j) == SITE_FREE;
 }
 
+/* Every candidate not yet reached in this epoch that covers a point of j's list, marked
+ * reached and appended to out (*n_out entries). */
+static void
+reach_from(struct region *g, const struct site_cover *c, size_t j, uint32_t *out, size_t *n_out)
+{
+    const uint32_t *pts = cov_begin(c, j);
+    size_t k, q;
+
+    for (k = 0; k < cov_len(c, j); k++) {
+        uint32_t i = pts[k];
+        if (g->seen_i[i] == g->epoch)
+            continue;
+        g->seen_i[i] = g->epoch;
+        for (q = c->dem_start[i]; q < c->dem_start[i + 1]; q++) {
+            uint32_t other = c->dem_item[q];
+            if (g->seen_j[other] != g->epoch) {
+                g->seen_j[other] = g->epoch;
+                out[(*n_out)++] = other;
+            }
+        }
+    }
+}
+
 /* The open sites nearest `seed` (itself first), breadth first over candidates and the
  * points they cover, until `want` of them. */
 static void nearest_open(struct region *g,
@@ -74,8 +97,7 @@ static void nearest_open(struct region *g,
                          uint32_t seed,
                          size_t want)
 {
-    const struct site_cover *c = in->cover;
-    size_t n_front = 1, t, k, q;
+    size_t n_front = 1, t, k;
 
     g->epoch++;
     g->seen_j[seed] = g->epoch;
@@ -85,22 +107,11 @@ static void nearest_open(struct region *g,
     while (n_front && g->n_open < want) {
         size_t n_next = 0;
         for (t = 0; t < n_front && g->n_open < want; t++) {
-            const uint32_t *pts = cov_begin(c, g->front[t]);
-            for (k = 0; k < cov_len(c, g->front[t]); k++) {
-                uint32_t i = pts[k];
-                if (g->seen_i[i] == g->epoch)
-                    continue;
-                g->seen_i[i] = g->epoch;
-                for (q = c->dem_start[i]; q < c->dem_start[i + 1]; q++) {
-                    uint32_t j = c->dem_item[q];
-                    if (g->seen_j[j] == g->epoch)
-                        continue;
-                    g->seen_j[j] = g->epoch;
-                    g->next[n_next++] = j;
-                    if (is_movable(in, sel, j) && g->n_open < want)
-                        g->sites[g->n_sites++] = j, g->n_open++;
-                }
-            }
+            size_t from = n_next;
+            reach_from(g, in->cover, g->front[t], g->next, &n_next);
+            for (k = from; k < n_next && g->n_open < want; k++)
+                if (is_movable(in, sel, g->next[k]))
+                    g->sites[g->n_sites++] = g->next[k], g->n_open++;
         }
         memcpy(g->front, g->next, n_next * sizeof *g->front);
         n_front = n_next;
@@ -111,29 +122,16 @@ static void nearest_open(struct region *g,
  * covers: where those sites could move. */
 static void add_near(struct region *g, const struct site_instance *in, const struct site_sel *sel)
 {
-    const struct site_cover *c = in->cover;
-    size_t t, k, q;
+    size_t t, k, n_near = 0;
 
     g->epoch++;
     for (t = 0; t < g->n_open; t++)
         g->seen_j[g->sites[t]] = g->epoch;
-    for (t = 0; t < g->n_open; t++) {
-        const uint32_t *pts = cov_begin(c, g->sites[t]);
-        for (k = 0; k < cov_len(c, g->sites[t]); k++) {
-            uint32_t i = pts[k];
-            if (g->seen_i[i] == g->epoch)
-                continue;
-            g->seen_i[i] = g->epoch;
-            for (q = c->dem_start[i]; q < c->dem_start[i + 1]; q++) {
-                uint32_t j = c->dem_item[q];
-                if (g->seen_j[j] == g->epoch)
-                    continue;
-                g->seen_j[j] = g->epoch;
-                if (!sel->is_open[j] && site__state(in, j) == SITE_FREE)
-                    g->sites[g->n_sites++] = j;
-            }
-        }
-    }
+    for (t = 0; t < g->n_open; t++)
+        reach_from(g, in->cover, g->sites[t], g->next, &n_near);
+    for (k = 0; k < n_near; k++)
+        if (!sel->is_open[g->next[k]] && site__state(in, g->next[k]) == SITE_FREE)
+            g->sites[g->n_sites++] = g->next[k];
 }
 
 /* The open sites still to try as seeds: a ring of the unsettled. */
