@@ -306,7 +306,8 @@ def maximo(args, out, ratios):
                     f"{d.get('seconds_to_best', d['seconds']):.1f} | "
                     f"{d['bound']:.0f} | {100 * d['gap']:.2f}% | {wall:.1f} |")
     out.append(f"\nCity scale (Maximo et al., 2,713-7,730 nodes, spherical distance; no peer), "
-               f"civgis's heuristic (two searches at once, one per core, the better kept; each: "
+               f"civgis's heuristic (two searches at once, one per core, the better kept; each "
+               f"without dominated candidates, three rounds from the greedy answer, each: "
                f"construct, merge and solve, annealing answers merged and solved "
                f"by GLPK on their sites, local MIPs over regions of neighbouring sites, "
                f"then iterated local search with path relinking) "

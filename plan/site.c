@@ -56,6 +56,8 @@ bool site__should_stop(struct site_run *r, double fraction, double objective)
         r->last_report = now;
         if (fraction <= 0) /* no better estimate: the share of the time limit used */
             fraction = (now - r->t_start) / (r->deadline - r->t_start);
+        if (r->t_best >= 0) /* a later round may be below the best so far */
+            objective = fmin(objective, r->best_cost);
         if (r->opt->progress(r->opt->progress_ctx, fraction, objective))
             r->is_cancelled = true;
     }

@@ -437,36 +437,108 @@ refine_bound(struct site_run *r, struct site_mclp_dual *d, double covered, doubl
     return fmin(b, bound);
 }
 
-/* The heuristic's search: construct, merge and solve (site_mclp_merge.c) for up to
- * CMSA_SHARE of the time, local MIPs (site_mclp_local.c) from its answer for up to
- * LOCAL_SHARE, then the ILS from theirs, relinking toward an elite pool
- * that holds the annealing answers (distinct good answers make the long paths relinking
+/* The heuristic's search, in SEARCH_ROUNDS rounds of equal time, each from the greedy
+ * start: construct, merge and solve (site_mclp_merge.c) for up to CMSA_SHARE of the
+ * round, local MIPs (site_mclp_local.c) from its answer for up to LOCAL_SHARE, then the
+ * ILS from theirs to the round's end, relinking toward an elite pool that holds the
+ * annealing answers of every round (distinct good answers make the long paths relinking
  * needs; the ILS's own local optima lie close together) and now and then merging the
- * pool's answers (ms__ops' intensify: GLPK picks the best mix of them). --exact: a short
- * VNS start, as GLPK proves the answer. */
-/* Maximo's 24 cases, one search each, 60 s, in one session: 0.4 and 0.4 met the optimum
- * on 11, 0.4 and none on 9 (single runs vary by about 2 cases). */
-#define CMSA_SHARE  0.4
-#define LOCAL_SHARE 0.4
-#define ELITE_SIZE  10
+ * pool's answers (ms__ops' intensify: GLPK picks the best mix of them). The best round's
+ * answer is kept. Rounds, because where a search ends depends more on its early random
+ * steps than on its time: one 60 s search stalls on its first good local optimum for
+ * its last 20-30 s (Bronx p=50: best at 30.7 s of 54, unchanged after), where a 20 s one
+ * from other steps often goes further (Kings p=50: the optimum at 10 s in a 20 s run, 552
+ * short after 60 s). --exact: a short VNS start, as GLPK proves the answer. */
+/* Maximo's 24 cases, one search each, 60 s, in one session: one round met the optimum on
+ * 8, three rounds on 11 (single runs vary by about 2 cases; the summed shortfall fell
+ * from 13,794 to 9,900). */
+#define SEARCH_ROUNDS 3
+#define CMSA_SHARE    0.4
+#define LOCAL_SHARE   0.4
+#define ELITE_SIZE    10
+
+/* One round until r->deadline: CMSA, local MIPs, the ILS, each from the one before's
+ * answer. */
+static enum gis_status one_round(struct site_run *r,
+                                 struct msw *s,
+                                 struct search_ops *ops,
+                                 double bound,
+                                 struct site_elite *pool)
+{
+    double left = r->deadline - site__now();
+    enum gis_status rc;
+
+    rc = site__mclp_cmsa(r, s, ops, -bound, pool, CMSA_SHARE * left);
+    if (rc == GIS_OK)
+        rc = site__mclp_local(r, s, ops, -bound, pool, LOCAL_SHARE * left);
+    if (rc == GIS_OK)
+        rc = site__ils(r, ops, -bound, pool);
+    return rc;
+}
+
+/* Round k of SEARCH_ROUNDS ends at its share of the time, the last at the run's end; a
+ * round's end is not the run's time limit. */
+static enum gis_status timed_round(struct site_run *r,
+                                   struct msw *s,
+                                   struct search_ops *ops,
+                                   double bound,
+                                   struct site_elite *pool,
+                                   size_t k,
+                                   double round_s)
+{
+    double deadline = r->deadline;
+    enum gis_status rc;
+
+    if (k + 1 < SEARCH_ROUNDS)
+        r->deadline = fmin(deadline, site__now() + round_s);
+    rc = one_round(r, s, ops, bound, pool);
+    r->deadline = deadline;
+    if (!r->is_cancelled && site__now() < deadline)
+        r->hit_time_limit = false;
+    return rc;
+}
+
+static void go_to(struct site_run *r, struct search_ops *ops, const struct site_sel *to)
+{
+    site__sel_copy(r->in, ops->sel, to);
+    ops->refresh(ops->ctx);
+}
 
 static enum gis_status
 search(struct site_run *r, struct msw *s, struct search_ops *ops, double bound)
 {
     struct site_elite pool;
-    enum gis_status rc;
-    double tot;
+    struct site_sel start = {0}, best = {0};
+    enum gis_status rc = GIS_ERR_NOMEM;
+    double best_covered = s->covered, round_s;
+    size_t k;
 
     if (r->opt->is_exact)
         return site__vns(r, ops, -bound, false);
     if (site__elite_init(&pool, r, ELITE_SIZE) != GIS_OK)
         return GIS_ERR_NOMEM;
-    tot = r->deadline - site__now();
-    rc = site__mclp_cmsa(r, s, ops, -bound, &pool, CMSA_SHARE * tot);
-    if (rc == GIS_OK)
-        rc = site__mclp_local(r, s, ops, -bound, &pool, LOCAL_SHARE * tot);
-    if (rc == GIS_OK)
-        rc = site__ils(r, ops, -bound, &pool);
+    if (site__sel_init(r->in, &start) != GIS_OK || site__sel_init(r->in, &best) != GIS_OK)
+        goto cleanup;
+    site__sel_copy(r->in, &start, &s->sel);
+    site__sel_copy(r->in, &best, &s->sel);
+    round_s = (r->deadline - site__now()) / SEARCH_ROUNDS;
+    rc = GIS_OK;
+    for (k = 0; k < SEARCH_ROUNDS && rc == GIS_OK; k++) {
+        if (k)
+            go_to(r, ops, &start);
+        rc = timed_round(r, s, ops, bound, &pool, k, round_s);
+        if (rc == GIS_OK && s->covered > best_covered) {
+            best_covered = s->covered;
+            site__sel_copy(r->in, &best, &s->sel);
+        }
+        if (site__is_proven(r, -best_covered, -bound) || site__should_stop(r, 0, -best_covered))
+            break;
+    }
+    if (rc == GIS_OK && s->covered < best_covered)
+        go_to(r, ops, &best);
+cleanup:
+    site__sel_free(&best);
+    site__sel_free(&start);
     site__elite_free(&pool);
     return rc;
 }
@@ -591,14 +663,40 @@ static enum gis_status mclp_general(struct site_run *r, struct site_result *res)
     return rc;
 }
 
+/* The plain or general search over the instance without its dominated candidates. */
+static enum gis_status mclp_reduced(struct site_run *r, struct site_result *res)
+{
+    const struct site_instance *in = r->in;
+    struct site_instance reduced = *in;
+    uint8_t *state = malloc(in->m ? in->m : 1);
+    size_t n_forbidden = 0;
+    enum gis_status rc = state ? GIS_OK : GIS_ERR_NOMEM;
+
+    if (rc == GIS_OK) {
+        if (in->state)
+            memcpy(state, in->state, in->m);
+        else
+            memset(state, SITE_FREE, in->m ? in->m : 1);
+        rc = site__mclp_forbid_dominated(in, state, &n_forbidden);
+    }
+    if (rc == GIS_OK) {
+        reduced.state = state;
+        r->in = &reduced;
+        rc = is_spread(in) ? mclp_plain(r, res) : mclp_general(r, res);
+        r->in = in;
+    }
+    free(state);
+    return rc;
+}
+
 enum gis_status site__mclp(struct site_run *r, struct site_result *res, struct gis_error *err)
 {
     enum gis_status rc;
 
     if (r->in->capacity)
         return site__mclp_capacitated(r, res, err);
-    if (!r->in->group && !(r->in->budget > 0) && is_spread(r->in))
-        rc = mclp_plain(r, res);
+    if (!r->in->group && !(r->in->budget > 0))
+        rc = mclp_reduced(r, res);
     else
         rc = mclp_general(r, res);
     return rc == GIS_OK ? GIS_OK : gis_fail(err, rc, "out of memory for MCLP");

@@ -178,6 +178,13 @@ enum gis_status site__mclp_cmsa(struct site_run *r,
                                 struct site_elite *pool,
                                 double share_s);
 
+/* Marks SITE_FORBIDDEN in state (m entries: in's states, or all free) each free candidate
+ * that another free one dominates (site_mclp_reduce.c: it covers every weighted point
+ * the first does); none when fewer than p free ones would be left. For the MCLP without
+ * budget, quotas or capacities, whose optimum this keeps. */
+enum gis_status
+site__mclp_forbid_dominated(const struct site_instance *in, uint8_t *state, size_t *n_forbidden);
+
 enum gis_status
 site__mclp_capacitated(struct site_run *r, struct site_result *res, struct gis_error *err);
 

@@ -7,7 +7,8 @@
  * improving swap. The MCLP swap tables' work list leaves no improving move, undone
  * moves restore the tables, annealing keeps p and the states, the elite pool keeps its
  * rules, and each step of a path relinking is a best swap; the restricted MCLP that
- * merge and solve hands GLPK has the optimum brute force finds. Plus: the whole search gives
+ * merge and solve hands GLPK has the optimum brute force finds; dominated candidates go
+ * and the optimum stays. Plus: the whole search gives
  * the same answer twice for a seed. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -550,6 +551,66 @@ static void test_merge_solves_the_restricted_mclp(void **state)
         ms__free(&s);
         site_cover_free(&t.cover);
     }
+}
+
+/* Whether candidate k covers every weighted point j covers, read off the points' lists. */
+static bool brute_covers_all(const struct inst *t, size_t k, size_t j)
+{
+    size_t i, a;
+
+    for (i = 0; i < N; i++) {
+        bool has_j = false, has_k = false;
+        for (a = t->cover.dem_start[i]; a < t->cover.dem_start[i + 1]; a++) {
+            has_j |= t->cover.dem_item[a] == j;
+            has_k |= t->cover.dem_item[a] == k;
+        }
+        if (t->w[i] > 0 && has_j && !has_k)
+            return false;
+    }
+    return true;
+}
+
+/* Dominated candidates: each one forbidden was free and is covered by a free one left;
+ * of those left none covers all another covers (no two alike); the optimum (brute force)
+ * is the same without them; with more sites wanted than would be left, none goes. */
+static void test_dominated_candidates_go(void **state)
+{
+    int round, n_reduced = 0;
+
+    (void)state;
+    for (round = 0; round < 40; round++) {
+        struct inst t;
+        uint8_t st[M], allowed[M];
+        size_t j, k, n_forbidden;
+
+        make(&t, 2 + rnd(3), round % 2 == 1);
+        for (j = 0; j < M; j++)
+            st[j] = (uint8_t)site__state(&t.in, j);
+        assert_int_equal(site__mclp_forbid_dominated(&t.in, st, &n_forbidden), GIS_OK);
+        n_reduced += n_forbidden > 0;
+        for (j = 0, k = 0; j < M; j++)
+            k += st[j] != site__state(&t.in, j);
+        assert_int_equal(k, n_forbidden);
+        for (j = 0; j < M; j++) {
+            bool is_kept = st[j] == SITE_FREE, has_cover = false;
+            allowed[j] = is_kept;
+            if (site__state(&t.in, j) != SITE_FREE)
+                continue;
+            for (k = 0; k < M; k++)
+                has_cover |= k != j && st[k] == SITE_FREE && brute_covers_all(&t, k, j);
+            assert_int_equal(has_cover, !is_kept);
+        }
+        assert_true(fabs(brute_best(&t, allowed) - brute_best(&t, NULL)) < 1e-9);
+        t.in.p = M;
+        for (j = 0; j < M; j++)
+            st[j] = (uint8_t)site__state(&t.in, j);
+        assert_int_equal(site__mclp_forbid_dominated(&t.in, st, &n_forbidden), GIS_OK);
+        assert_int_equal(n_forbidden, 0);
+        for (j = 0; j < M; j++)
+            assert_int_equal(st[j], site__state(&t.in, j));
+        site_cover_free(&t.cover);
+    }
+    assert_true(n_reduced >= 10); /* the rule was exercised */
 }
 
 /* The whole phase from a local optimum: no worse than its start, p and the states kept,
@@ -1200,6 +1261,7 @@ int main(void)
         cmocka_unit_test(test_undone_moves_restore_the_tables),
         cmocka_unit_test(test_annealing_keeps_the_rules),
         cmocka_unit_test(test_merge_solves_the_restricted_mclp),
+        cmocka_unit_test(test_dominated_candidates_go),
         cmocka_unit_test(test_cmsa_keeps_the_rules),
         cmocka_unit_test(test_local_merge_frees_only_the_offered_sites),
         cmocka_unit_test(test_local_phase_settles),
