@@ -433,17 +433,19 @@ static bool is_past(const struct timespec *t)
 }
 
 /* Queues st for the next free context and suspends its connection; false when it may
- * not wait (the server is stopping, or it already waited its time). Called from the
- * access handler, the one place libmicrohttpd allows a suspension. */
-static bool ctx_wait(struct server *srv, struct req_state *st)
+ * not wait (the server is stopping, or it already waited its time). *now: a context
+ * that came back since ctx_take looked, taken without waiting (nothing suspended).
+ * Once queued, st->granted is the resumer's to set: it may do so before this returns.
+ * Called from the access handler, the one place libmicrohttpd allows a suspension. */
+static bool ctx_wait(struct server *srv, struct req_state *st, struct api_ctx **now)
 {
     bool is_queued = false;
 
+    *now = NULL;
     pthread_mutex_lock(&srv->lock);
     if (srv->free_list && !st->is_expired) {
-        /* One came back since ctx_take looked: take it without waiting. */
-        st->granted = srv->free_list;
-        srv->free_list = st->granted->next;
+        *now = srv->free_list;
+        srv->free_list = (*now)->next;
         pthread_mutex_unlock(&srv->lock);
         return true;
     }
@@ -1311,17 +1313,18 @@ static enum wait_result ctx_acquire(struct server *srv,
                                     struct api_request *req,
                                     struct gis_error *err)
 {
+    struct api_ctx *now;
+
     req->ctx = st->granted;
     st->granted = NULL;
     if (!req->ctx)
         req->ctx = ctx_take(srv, err);
     if (req->ctx || err->code)
         return req->ctx ? WAIT_GRANTED : WAIT_REFUSED;
-    if (ctx_wait(srv, st)) {
-        if (!st->granted)
+    if (ctx_wait(srv, st, &now)) {
+        if (!now)
             return WAIT_SUSPENDED;
-        req->ctx = st->granted;
-        st->granted = NULL;
+        req->ctx = now;
         return WAIT_GRANTED;
     }
     gis_fail(err, GIS_ERR_TIMEOUT, "the server is busy; try again");
