@@ -2,9 +2,10 @@
 Chinese place names are (a surname or a descriptive character, often 家 or another
 connecting character, a landform, then a generic term: 王家沟村, 东坪社区, 柳湾路), spread
 over China's extent, as CSV (name, category, lon, lat). Deterministic for a seed. A name
-is drawn again when its category has it already: the points lie outside every division,
-so the import's rule that standard names are unique within a division and category
-would refuse the repeats (a fifth of them) and with them the whole file.
+is drawn again when its category has it already. The points lie outside every division,
+and the import once judged all places of no division as siblings, refusing a repeat (a
+fifth of them) and with it the whole file; it no longer does, and the set stays as it
+was so that figures compare with earlier runs.
     python3 bench/gen_gazetteer.py OUT.csv N [SEED]"""
 import csv
 import random

@@ -1010,6 +1010,8 @@ static enum gis_status unique_name(struct edit *e,
 
     if (!is_named_anew(e, t, name))
         return GIS_OK;
+    if (t == NAMES_PLACES && !parent)
+        return GIS_OK; /* a place of no division: no siblings to be unique among */
     rc = names_sibling_named(e->st, t, e->before.exists ? e->before.fid : NULL, parent, category,
                              name, other, sizeof other, err);
     if (rc != GIS_OK || !other[0])
@@ -1051,6 +1053,39 @@ static enum gis_status geometry_in_division(struct edit *e,
     return GIS_OK;
 }
 
+/* A feature made without a division_code gets the one it stands in: the current
+ * division of the lowest level whose polygon covers its geometry (a village has only a
+ * seat, so mostly a township). Without it a place's standard name would be judged
+ * against every other place of no division in the city, and a facility would count for
+ * no county. Outside every division (or in a store without them) it stays without one.
+ * i: division_code's field. */
+static enum gis_status division_here(struct edit *e, size_t i, struct gis_error *err)
+{
+    static const char sql[] =
+        "WITH n AS MATERIALIZED (SELECT GeomFromWKB(?1, 4326) AS g) "
+        "SELECT d.code FROM divisions d, n WHERE d.valid_to IS NULL AND d.geom IS NOT NULL AND "
+        "d.ROWID IN (SELECT pkid FROM idx_divisions_geom WHERE xmin <= MbrMaxX(n.g) AND "
+        "xmax >= MbrMinX(n.g) AND ymin <= MbrMaxY(n.g) AND ymax >= MbrMinY(n.g)) AND "
+        "ST_Covers(d.geom, n.g) = 1 ORDER BY d.level DESC, d.code LIMIT 1";
+    sqlite3_stmt *s;
+    enum gis_status rc;
+    int step;
+
+    if (e->in->action != EDIT_CREATE || e->is_given[i] || !e->geom_wkb)
+        return GIS_OK; /* given (null too), or an existing feature's: kept as it is */
+    rc = store__stmt(e->st, sql, &s, err);
+    if (rc != GIS_OK)
+        return rc;
+    sqlite3_bind_blob(s, 1, e->geom_wkb, (int)e->geom_wkb_n, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_TEXT)
+        rc = edit__set(&e->next, i, (const char *)sqlite3_column_text(s, 0));
+    else if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = store__fail(e->st, err, "finding the division the feature stands in");
+    store__done(s);
+    return rc;
+}
+
 /* division_code: a current division, canonical; the geometry inside it when either
  * changed. */
 static enum gis_status division_ref(struct edit *e, struct edit_problems *p, struct gis_error *err)
@@ -1063,7 +1098,7 @@ static enum gis_status division_ref(struct edit *e, struct edit_problems *p, str
     enum gis_status rc;
 
     if (!v)
-        return GIS_OK;
+        return division_here(e, (size_t)i, err);
     if (division_code_parse(v, &dc, &perr) != GIS_OK) {
         edit_problem_add(p, "division_code", "division_code: %s", perr.msg);
         return GIS_OK;

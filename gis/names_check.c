@@ -115,14 +115,16 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *s, int col)
     snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
+/* Names grouped by parent and kind, as the write path's uniqueness rule judges them: a
+ * place of no division has no siblings. */
 static enum gis_status
 scan(struct checker *c, struct store *st, struct group *g, struct gis_error *err)
 {
     static const char sql[] =
         "SELECT COALESCE(parent_code, ''), CAST(level AS TEXT), level, code, name, pinyin FROM"
-        " divisions WHERE valid_to IS NULL UNION ALL SELECT COALESCE(division_code, ''),"
+        " divisions WHERE valid_to IS NULL UNION ALL SELECT division_code,"
         " 'place:' || COALESCE(category, ''), 0, CAST(id AS TEXT), name, pinyin FROM places"
-        " WHERE valid_to IS NULL ORDER BY 1, 2";
+        " WHERE valid_to IS NULL AND division_code IS NOT NULL ORDER BY 1, 2";
     sqlite3_stmt *s;
     enum gis_status rc = store__stmt(st, sql, &s, err);
     char parent[32], key[64];

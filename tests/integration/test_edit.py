@@ -542,6 +542,40 @@ class Edit(unittest.TestCase):
         self.deleted("facilities", fac)
         self.assertNotEqual(self.created("facilities", self.facility(name="编号测试")), fac)
 
+    def test_a_new_feature_gets_the_division_it_stands_in(self):
+        """A place or facility made without a division_code (as the web map makes them)
+        gets the township it stands in, so a place's standard name is unique there and
+        not against every such place in the city; one given null explicitly, or standing
+        outside every division, stays without one and has no siblings to clash with."""
+        def place(code, name="归属测试桥", **props):
+            return {"type": "Feature", "properties": {"name": name, "category": "bridge", **props},
+                    "geometry": {"type": "Point", "coordinates": self.inside(code) if code
+                                 else [100.5, 30.5]}}
+
+        def division_of(coll, fid):
+            return self.item(coll, fid)[2]["properties"]["division_code"]
+
+        made = []
+        for code in ("610602001", "610602002"):
+            made.append(("places", self.created("places", place(code))))
+            self.assertEqual(division_of("places", made[-1][1]), code)
+        # The same name and category again in the first township: a sibling has it.
+        self.rejected("POST", "/collections/places/items", "officer", place("610602001"), "name",
+                      "already the standard name of " + made[0][1])
+        # No division: none found outside the city, none when null is given.
+        for body in (place(None), place(None), place("610602001", division_code=None)):
+            made.append(("places", self.created("places", body)))
+            self.assertIsNone(division_of("places", made[-1][1]))
+        # names check groups them as the write path does: no duplicate among them.
+        self.assertNotIn("归属测试桥", civgis("names", "check", "--db", self.db).stdout)
+        fac = self.facility(name="归属测试食堂")
+        del fac["properties"]["division_code"]
+        fac["geometry"]["coordinates"] = self.inside("610602002")
+        made.append(("facilities", self.created("facilities", fac)))
+        self.assertEqual(division_of("facilities", made[-1][1]), "610602002")
+        for coll, fid in made:
+            self.deleted(coll, fid)
+
     def test_a_place_is_found_by_its_id_as_written(self):
         """A place's id is looked up by its key (a national gazetteer is not scanned per
         request) and still only as written: 0-padded, signed or spaced spellings of it are
