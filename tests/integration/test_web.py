@@ -243,7 +243,8 @@ class WebApp(unittest.TestCase):
         out = json.loads(run_client("node", os.path.join(JS, "web_app.mjs"), self.srv.base,
                                     ARTIFACTS, self.token, str(width), str(height), facility,
                                     township, json.dumps(plan), timeout=900))
-        self.assertEqual(out["errors"], [])
+        self.assertEqual(out["errors"], [], json.dumps(out.get("diagnosis"), ensure_ascii=False,
+                                                       indent=1))
         s = out["steps"]
         t = s["load"]["timing"]
         print(f"\n{width}x{height}: first basemap render {t['firstRender']:.0f} ms after navigation "
@@ -346,6 +347,7 @@ class WebApp(unittest.TestCase):
         stored = p["stored"]
         self.assertEqual((stored["properties"]["name"], stored["properties"]["category"],
                           stored["properties"]["aliases"]), ("测试地名二", "road", ["老桥", "旧桥"]))
+        self.assertTrue(p["blankWhenClicked"], p)
         self.assertEqual(len(p["moved"]), 1, p)
         for a, b in zip(p["moved"][0], stored["geometry"]["coordinates"]):
             self.assertAlmostEqual(a, b, places=3)

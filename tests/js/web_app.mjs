@@ -20,6 +20,7 @@ const browser = await chromium.launch({
   args: ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
 });
 
+let diagnose = async () => null;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 try {
@@ -28,6 +29,25 @@ try {
   page.on("console", (m) => { if (m.type() === "error") out.console.push(m.text()); });
   page.on("pageerror", (e) => out.errors.push(String(e)));
   page.on("dialog", (d) => d.accept());
+  // What a failure report shows: the requests seen to start and not to end, and the last
+  // answers of the API.
+  const inFlight = new Map(), answered = [];
+  const isTile = (u) => /\/tiles\/|\.pbf|\/app\/|\/lib\//.test(u);
+  page.on("request", (r) => inFlight.set(r, Date.now()));
+  page.on("requestfailed", (r) => { inFlight.delete(r); answered.push(`${r.method()} ${r.url()} failed: ${r.failure()?.errorText}`); });
+  page.on("requestfinished", async (r) => {
+    inFlight.delete(r);
+    if (isTile(r.url())) return;
+    const res = await r.response();
+    answered.push(`${r.method()} ${r.url()} ${res?.status()}`);
+    if (answered.length > 30) answered.shift();
+  });
+  diagnose = async () => ({
+    editStatus: await page.evaluate(() => { const e = document.getElementById("edit-status"); return e && { text: e.textContent, ...e.dataset }; }).catch(String),
+    editMode: await page.evaluate(() => window.civgis?.edit?.mode ?? null).catch(String),
+    unfinished: [...inFlight].map(([r, t0]) => `${r.method()} ${r.url()} for ${Date.now() - t0} ms`),
+    answered,
+  });
   // The refusals the server sent (422 bodies), to hold what the page showed against.
   const refusals = [];
   page.on("response", (r) => { if (r.status() === 422) refusals.push(r.json().catch(() => null)); });
@@ -352,10 +372,18 @@ try {
   await shot("place-props");
   await page.click("#ed-save");
   await page.waitForSelector("#edit-status[data-state=saved]", { timeout: 30000 });
+  // Every save redraws the map's tiles, which MapLibre drops while it fetches them again:
+  // a click in that moment (made certain here by holding the places' tiles back) picks
+  // the place once they are drawn.
+  const placeTiles = "**/collections/places/tiles/**";
+  await page.route(placeTiles, async (r) => { await sleep(1500); await r.continue(); });
+  await page.evaluate(() => { const s = window.civgis.map.getSource("col-places"); s.setTiles(s.tiles); });
   await page.click("#ed-move");
   await hidePanel();
+  out.steps.place.blankWhenClicked = await page.evaluate(() => !window.civgis.map.areTilesLoaded());
   await mapClick(plan.place.at);
-  await page.waitForSelector(".maplibregl-marker");
+  await page.waitForSelector(".maplibregl-marker", { timeout: 30000 });
+  await page.unroute(placeTiles);
   await mapClick(plan.place.to);
   await panel("edit");
   await page.click("#ed-save");
@@ -525,6 +553,7 @@ try {
   await context.close();
 } catch (e) {
   out.errors.push(String(e.stack || e));
+  out.diagnosis = await diagnose();
 } finally {
   await browser.close();
 }

@@ -9,7 +9,7 @@ import { ApiError, getJson, hasToken, request } from "./api.js";
 import { t } from "./i18n.js";
 import { reloadTiles } from "./main.js";
 import { showHistory } from "./history.js";
-import { clearReasons, giveBackMap, showReasons, startDraw, takeMap } from "./mapedit.js";
+import { clearReasons, featuresAt, giveBackMap, showReasons, startDraw, takeMap } from "./mapedit.js";
 
 const $ = (id) => document.getElementById(id);
 let map = null, step = 0, drawn = null, dryKey = null, names = {};
@@ -90,12 +90,16 @@ async function suggestCode(code) {
 
 function pickAt(e) {
   const layer = $("dop-level").value === "counties" ? "counties-fill" : "townships-fill";
-  const hit = map.queryRenderedFeatures(e.point, { layers: [layer] })[0];
-  if (!hit) {
-    if (map.getZoom() < (map.getLayer(layer).minzoom || 0)) say(t("zoomIn"));
-    return true;
-  }
-  const code = String(hit.properties.code);
+  featuresAt(map, e.point, [layer]).then(([hit]) => {
+    if (window.civgis.clickHandler !== pickAt) return; // picking ended meanwhile
+    if (hit) picked(String(hit.properties.code));
+    else if (map.getZoom() < (map.getLayer(layer).minzoom || 0)) say(t("zoomIn"));
+  });
+  return true;
+}
+
+// A division clicked: the step of the operation it fills in.
+function picked(code) {
   if (op() === "transfer-area") {
     $(step === 0 ? "dop-from" : "dop-to").value = code;
     step = (step + 1) % 2;
@@ -112,7 +116,6 @@ function pickAt(e) {
   }
   changed();
   showPicked();
-  return true;
 }
 
 function beginPick() {

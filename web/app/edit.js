@@ -7,10 +7,13 @@ import { ApiError, getJson, hasToken, request, setToken } from "./api.js";
 import { t, pickTitle } from "./i18n.js";
 import { reloadTiles, schemaOf, setCollectionVisible } from "./main.js";
 import { showHistory } from "./history.js";
-import { clearReasons, giveBackMap, round9, showReasons, startDraw, takeMap } from "./mapedit.js";
+import { clearReasons, featuresAt, giveBackMap, round9, showReasons, startDraw, takeMap } from "./mapedit.js";
 import { fillSelect, terms } from "./vocab.js";
 
 let mode = null, target = null, pending = null, marker = null, draw = null;
+// steps: counts editing steps begun (a pick answered late belongs to the one it began in);
+// picking: the pick under way.
+let steps = 0, picking = null;
 
 const statusEl = () => document.getElementById("edit-status");
 const say = (msg) => { statusEl().textContent = msg; };
@@ -26,6 +29,7 @@ function stopDraw() {
 }
 
 function reset() {
+  steps++;
   giveBackMap("edit");
   stopDraw();
   mode = target = pending = null;
@@ -45,6 +49,7 @@ export function setButtons() {
 }
 
 function begin(m) {
+  steps++;
   mode = m;
   takeMap("edit", null, reset);
   setButtons();
@@ -56,11 +61,23 @@ function setPending(p) {
   setButtons();
 }
 
-function pickFeature(map, e) {
-  const layer = LAYER[collection()];
-  const hit = map.getLayer(layer) && map.queryRenderedFeatures(e.point, { layers: [layer] })[0];
+// The id of the feature under the click, or null.
+async function pickFeature(map, e) {
+  const [hit] = await featuresAt(map, e.point, [LAYER[collection()]]);
   if (!hit) { say(t("pickFeatureOf", { what: what() })); return null; }
   return String(hit.properties.id ?? hit.id);
+}
+
+// Picks the feature under the click for this editing step and hands its id to then(),
+// unless the step ended (cancelled, or saved) meanwhile; a click while one is picked is
+// ignored.
+function pickThen(map, e, then) {
+  if (picking) return;
+  const step = steps;
+  picking = pickFeature(map, e).then((id) => {
+    picking = null;
+    if (id && step === steps) then(id);
+  });
 }
 
 // The feature as stored now, with its ETag: If-Match sends it back, so a change made
@@ -75,15 +92,15 @@ function beginMove(map) {
   say(t("pickFeatureOf", { what: what() }));
   window.civgis.clickHandler = (e) => {
     if (!target) {
-      const id = pickFeature(map, e);
-      if (!id) return true;
-      target = { collection: collection(), id };
-      load(id).then((got) => {
-        Object.assign(target, got);
-        if (got.feature.geometry?.type !== "Point") { say(t("error", { msg: "Point" })); return; }
-        marker = new maplibregl.Marker({ draggable: true, color: "#f5a623" }).setLngLat(got.feature.geometry.coordinates).addTo(map);
-        marker.on("dragend", () => setPending({ geometry: { type: "Point", coordinates: marker.getLngLat().toArray() } }));
-        say(t("pickTarget"));
+      pickThen(map, e, (id) => {
+        target = { collection: collection(), id };
+        load(id).then((got) => {
+          Object.assign(target, got);
+          if (got.feature.geometry?.type !== "Point") { say(t("error", { msg: "Point" })); return; }
+          marker = new maplibregl.Marker({ draggable: true, color: "#f5a623" }).setLngLat(got.feature.geometry.coordinates).addTo(map);
+          marker.on("dragend", () => setPending({ geometry: { type: "Point", coordinates: marker.getLngLat().toArray() } }));
+          say(t("pickTarget"));
+        }).catch((err) => say(t("error", { msg: err.message })));
       });
     } else if (marker) {
       marker.setLngLat(e.lngLat);
@@ -174,11 +191,11 @@ function beginProps(map) {
   say(t("pickFeatureOf", { what: what() }));
   window.civgis.clickHandler = (e) => {
     if (target) return true;
-    const id = pickFeature(map, e);
-    if (!id) return true;
-    target = { collection: collection(), id };
-    load(id).then((got) => { Object.assign(target, got); return showForm(got); })
-      .catch((err) => say(t("error", { msg: err.message })));
+    pickThen(map, e, (id) => {
+      target = { collection: collection(), id };
+      load(id).then((got) => { Object.assign(target, got); return showForm(got); })
+        .catch((err) => say(t("error", { msg: err.message })));
+    });
     return true;
   };
 }
@@ -189,35 +206,41 @@ function beginBoundary(map) {
   begin("boundary");
   say(t("pickDivision"));
   window.civgis.clickHandler = (e) => {
-    if (target) return true;
-    const hit = map.queryRenderedFeatures(e.point, { layers: ["townships-fill", "counties-fill"] })[0];
-    if (!hit) return true;
-    const code = String(hit.properties.code || hit.properties.id);
-    target = { collection: "divisions", id: code };
-    request(`/collections/divisions/items/${code}`).then(({ json: f, headers }) => {
-      target.etag = headers.get("ETag");
-      target.original = f.geometry;
-      const polys = f.geometry.type === "MultiPolygon" ? f.geometry.coordinates : [f.geometry.coordinates];
-      // The largest part is edited; the others are kept as they are.
-      let big = 0;
-      polys.forEach((p, i) => { if (p[0].length > polys[big][0].length) big = i; });
-      target.parts = polys;
-      target.big = big;
-      const { TerraDrawSelectMode, TerraDrawPolygonMode } = window.terraDraw;
-      draw = startDraw(map, [new TerraDrawSelectMode({ flags: { polygon: { feature: { coordinates: { draggable: true } } } } }),
-        new TerraDrawPolygonMode()]);
-      draw.setMode("select");
-      const [res] = draw.addFeatures([{ type: "Feature", geometry: { type: "Polygon", coordinates: round9(polys[big]) }, properties: { mode: "polygon" } }]);
-      if (!res?.valid) say(t("error", { msg: res?.reason || "terra-draw" }));
-      if (res?.id !== undefined) draw.selectFeature(res.id);
-      draw.on("change", () => {
-        const snap = draw.getSnapshot().find((x) => x.geometry.type === "Polygon");
-        if (snap) setBoundaryRing(snap.geometry.coordinates);
-      });
-      say(t("dragVertices"));
+    if (target || picking) return true;
+    const step = steps;
+    picking = featuresAt(map, e.point, ["townships-fill", "counties-fill"]).then(([hit]) => {
+      picking = null;
+      if (hit && step === steps) editBoundaryOf(map, String(hit.properties.code || hit.properties.id));
     });
     return true;
   };
+}
+
+// Starts terra-draw on division code's outline.
+function editBoundaryOf(map, code) {
+  target = { collection: "divisions", id: code };
+  request(`/collections/divisions/items/${code}`).then(({ json: f, headers }) => {
+    target.etag = headers.get("ETag");
+    target.original = f.geometry;
+    const polys = f.geometry.type === "MultiPolygon" ? f.geometry.coordinates : [f.geometry.coordinates];
+    // The largest part is edited; the others are kept as they are.
+    let big = 0;
+    polys.forEach((p, i) => { if (p[0].length > polys[big][0].length) big = i; });
+    target.parts = polys;
+    target.big = big;
+    const { TerraDrawSelectMode, TerraDrawPolygonMode } = window.terraDraw;
+    draw = startDraw(map, [new TerraDrawSelectMode({ flags: { polygon: { feature: { coordinates: { draggable: true } } } } }),
+      new TerraDrawPolygonMode()]);
+    draw.setMode("select");
+    const [res] = draw.addFeatures([{ type: "Feature", geometry: { type: "Polygon", coordinates: round9(polys[big]) }, properties: { mode: "polygon" } }]);
+    if (!res?.valid) say(t("error", { msg: res?.reason || "terra-draw" }));
+    if (res?.id !== undefined) draw.selectFeature(res.id);
+    draw.on("change", () => {
+      const snap = draw.getSnapshot().find((x) => x.geometry.type === "Polygon");
+      if (snap) setBoundaryRing(snap.geometry.coordinates);
+    });
+    say(t("dragVertices"));
+  }).catch((err) => say(t("error", { msg: err.message })));
 }
 
 // A new outline for the edited part: the division's MultiPolygon with it replaced.
@@ -283,12 +306,10 @@ function remove(map) {
   begin("delete");
   say(t("pickFeatureOf", { what: what() }));
   window.civgis.clickHandler = (e) => {
-    const id = pickFeature(map, e);
-    if (!id) return true;
-    if (!confirm(t("confirmDeleteOf", { what: what() }))) { reset(); return true; }
-    delete statusEl().dataset.state;
-    const url = `/collections/${collection()}/items/${encodeURIComponent(id)}`;
-    (async () => {
+    pickThen(map, e, async (id) => {
+      if (!confirm(t("confirmDeleteOf", { what: what() }))) { reset(); return; }
+      delete statusEl().dataset.state;
+      const url = `/collections/${collection()}/items/${encodeURIComponent(id)}`;
       try {
         const head = await fetch(url, { method: "HEAD" });
         await request(url, { method: "DELETE", headers: { "If-Match": head.headers.get("ETag") } });
@@ -298,7 +319,7 @@ function remove(map) {
         reloadTiles();
       } catch (err) { say(t("error", { msg: err.message })); }
       reset();
-    })();
+    });
     return true;
   };
 }

@@ -10,6 +10,7 @@ import { initEdit } from "./edit.js";
 import { initHistory, showHistory } from "./history.js";
 import { initDivisionOps } from "./divops.js";
 import { label, loadVocab } from "./vocab.js";
+import { featuresAt } from "./mapedit.js";
 
 const ORIGIN = location.origin;
 const CJK_FONTS = "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'Microsoft YaHei', 'PingFang SC', sans-serif";
@@ -230,11 +231,11 @@ export async function showInfo(collection, id, props) {
   document.getElementById("info").hidden = false;
 }
 
-function onMapClick(e) {
+async function onMapClick(e) {
   if (civgis.clickHandler && civgis.clickHandler(e)) return;
   const layers = ["proposed", "uncovered", "facilities-circle", "villages-circle", "townships-fill", "counties-fill"];
-  for (const c of civgis.collections) if (civgis.map.getLayer("col-" + c.id)) layers.unshift("col-" + c.id);
-  const hits = civgis.map.queryRenderedFeatures(e.point, { layers: layers.filter((l) => civgis.map.getLayer(l)) });
+  for (const c of civgis.collections) layers.unshift("col-" + c.id);
+  const hits = await featuresAt(civgis.map, e.point, layers);
   if (!hits.length) return;
   const f = hits[0], collection = collectionOf(f);
   const id = f.properties.id ?? f.properties.code ?? f.id;

@@ -1,6 +1,6 @@
 // What the editing panels share: who has the map's clicks and the drawing tool (one
-// panel at a time: taking them releases the other), terra-draw started and stopped, and
-// a refusal's reasons shown in a list and on the map, each at the place the server names
+// panel at a time: taking them releases the other), what a click picks, terra-draw
+// started and stopped, and a refusal's reasons shown in a list and on the map, each at the place the server names
 // (its GeoJSON location: a point, with the bbox of the area it concerns).
 import { t } from "./i18n.js";
 
@@ -20,6 +20,19 @@ export function giveBackMap(who) {
   stopDraw();
   owner = release = null;
   window.civgis.clickHandler = null;
+}
+
+// The features of layers (those the map has) under a click. Every save reloads the tiles,
+// and MapLibre drops a source's tiles while it fetches them again: a click in that moment
+// is answered from the redrawn map rather than finding nothing.
+export async function featuresAt(map, point, layers) {
+  const under = () => map.queryRenderedFeatures(point, { layers: layers.filter((l) => map.getLayer(l)) });
+  let hits = under();
+  if (!hits.length && (!map.loaded() || !map.areTilesLoaded())) {
+    await map.once("idle");
+    hits = under();
+  }
+  return hits;
 }
 
 export function startDraw(map, modes) {
