@@ -15,8 +15,7 @@
 #include "gis_int.h"
 #include "pinyin.h"
 
-#define GROUP_MAX 4096
-#define FOLD_MAX  (NAMES_TEXT_MAX * 2)
+#define FOLD_MAX (NAMES_TEXT_MAX * 2)
 
 struct member {
     char feature[32];
@@ -28,8 +27,8 @@ struct group {
     char parent[32];
     char key[64]; /* level or category */
     int level;
-    size_t n;
-    struct member m[GROUP_MAX];
+    size_t n, cap;
+    struct member *m; /* grown as needed: a group is judged whole, however large */
 };
 
 struct checker {
@@ -115,6 +114,18 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *s, int col)
     snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
+static bool group_grow(struct group *g)
+{
+    size_t cap = g->cap ? g->cap * 2 : 256;
+    struct member *m = realloc(g->m, cap * sizeof *m);
+
+    if (!m)
+        return false;
+    g->m = m;
+    g->cap = cap;
+    return true;
+}
+
 /* Names grouped by parent and kind, as the write path's uniqueness rule judges them: a
  * place of no division has no siblings. */
 static enum gis_status
@@ -134,9 +145,13 @@ scan(struct checker *c, struct store *st, struct group *g, struct gis_error *err
     while (rc == GIS_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         copy_text(parent, sizeof parent, s, 0);
         copy_text(key, sizeof key, s, 1);
-        if (g->n && (strcmp(parent, g->parent) || strcmp(key, g->key) || g->n == GROUP_MAX)) {
+        if (g->n && (strcmp(parent, g->parent) || strcmp(key, g->key))) {
             check_group(c, g);
             g->n = 0;
+        }
+        if (g->n == g->cap && !group_grow(g)) {
+            rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
+            break;
         }
         memcpy(g->parent, parent, sizeof parent);
         memcpy(g->key, key, sizeof key);
@@ -162,7 +177,7 @@ enum gis_status names_check(struct store *st,
                             struct gis_error *err)
 {
     struct checker c = {NULL, fn, ctx, 0, 0, {0}, {0}};
-    struct group *g = NULL;
+    struct group g = {0};
     enum gis_status rc;
 
     if (!st)
@@ -170,11 +185,9 @@ enum gis_status names_check(struct store *st,
     gbuf_init(&c.features, 1 << 20);
     gbuf_init(&c.names, 1 << 20);
     rc = pinyin_new(&c.p, err);
-    if (rc == GIS_OK && !(g = malloc(sizeof *g)))
-        rc = gis_fail(err, GIS_ERR_NOMEM, "out of memory");
     if (rc == GIS_OK)
-        rc = scan(&c, st, g, err);
-    free(g);
+        rc = scan(&c, st, &g, err);
+    free(g.m);
     pinyin_free(c.p);
     gbuf_free(&c.features);
     gbuf_free(&c.names);

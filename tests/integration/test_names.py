@@ -383,6 +383,24 @@ class Records(unittest.TestCase):
                                    r"沿长镇,延长镇)")
         self.assertIn("1 duplicate standard names, 1 homophone groups", p.stdout)
 
+    def test_a_large_group_is_checked_whole(self):
+        """Places of one category in one division are judged as one group however many
+        there are: 5,000 roads of one township, the first and the last of one name."""
+        con = connect(self.db)
+        con.execute(
+            "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 5000) "
+            "INSERT INTO places (name, category, division_code, valid_from, geom) SELECT "
+            "CASE WHEN k IN (1, 5000) THEN '重名路' ELSE '编号路' || k END, 'road', '610602001', "
+            "'2026-01-01', MakePoint(109.5, 36.6, 4326) FROM n")
+        con.commit()
+        ids = [str(r[0]) for r in con.execute("SELECT id FROM places WHERE name = '重名路' ORDER "
+                                              "BY id")]
+        con.close()
+        p = civgis("names", "check", "--db", self.db)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertRegex(p.stdout, r"duplicate\tparent 610602001\tplace\t(%s,%s|%s,%s)\t重名路\n"
+                         % (ids[0], ids[1], ids[1], ids[0]))
+
     def test_export_import_round_trip_and_announcement(self):
         csv_path = os.path.join(self.dir, "gazetteer.csv")
         geo_path = os.path.join(self.dir, "gazetteer.geojson")
