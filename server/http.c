@@ -1425,7 +1425,9 @@ static enum MHD_Result defer_to_job(struct server *srv,
     return MHD_YES;
 }
 
-/* The connection has its answer, or is gone. */
+/* The connection's answer is sent, or the connection is gone (libmicrohttpd's completion
+ * callback; not when the answer is queued: a shutdown that stopped the daemon then would
+ * close the connection before the answer left, and the client would get none). */
 static void waiting_done(struct req_state *st)
 {
     if (!st || !st->is_job_waiting)
@@ -1498,7 +1500,6 @@ static enum MHD_Result finish(struct server *srv,
 {
     enum MHD_Result ret = send_response(srv, req->conn, req, res, rp);
 
-    waiting_done(st);
     if (res->produce_free)
         res->produce_free(res->produce_ctx);
     ctx_give(srv, req->ctx);
@@ -1644,7 +1645,7 @@ static void on_completed(void *cls,
         pthread_mutex_unlock(&st->srv->lock);
     }
     if (st) {
-        waiting_done(st); /* closed before it was answered */
+        waiting_done(st); /* answered, or closed before it was */
         ctx_give(st->srv, st->granted);
         gbuf_free(&st->body);
         free(st->raw_uri);
