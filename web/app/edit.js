@@ -68,13 +68,13 @@ async function pickFeature(map, e) {
   return String(hit.properties.id ?? hit.id);
 }
 
-// Picks the feature under the click for this editing step and hands its id to then(),
-// unless the step ended (cancelled, or saved) meanwhile; a click while one is picked is
-// ignored.
-function pickThen(map, e, then) {
+// Picks for this editing step (find: a promise of the id under the click, or null) and
+// hands the id to then(), unless the step ended (cancelled, or saved) meanwhile; a click
+// while one is picked is ignored.
+function pickThen(find, then) {
   if (picking) return;
   const step = steps;
-  picking = pickFeature(map, e).then((id) => {
+  picking = find().then((id) => {
     picking = null;
     if (id && step === steps) then(id);
   });
@@ -92,7 +92,7 @@ function beginMove(map) {
   say(t("pickFeatureOf", { what: what() }));
   window.civgis.clickHandler = (e) => {
     if (!target) {
-      pickThen(map, e, (id) => {
+      pickThen(() => pickFeature(map, e), (id) => {
         target = { collection: collection(), id };
         load(id).then((got) => {
           Object.assign(target, got);
@@ -191,7 +191,7 @@ function beginProps(map) {
   say(t("pickFeatureOf", { what: what() }));
   window.civgis.clickHandler = (e) => {
     if (target) return true;
-    pickThen(map, e, (id) => {
+    pickThen(() => pickFeature(map, e), (id) => {
       target = { collection: collection(), id };
       load(id).then((got) => { Object.assign(target, got); return showForm(got); })
         .catch((err) => say(t("error", { msg: err.message })));
@@ -206,12 +206,9 @@ function beginBoundary(map) {
   begin("boundary");
   say(t("pickDivision"));
   window.civgis.clickHandler = (e) => {
-    if (target || picking) return true;
-    const step = steps;
-    picking = featuresAt(map, e.point, ["townships-fill", "counties-fill"]).then(([hit]) => {
-      picking = null;
-      if (hit && step === steps) editBoundaryOf(map, String(hit.properties.code || hit.properties.id));
-    });
+    if (target) return true;
+    pickThen(() => featuresAt(map, e.point, ["townships-fill", "counties-fill"])
+      .then(([hit]) => hit && String(hit.properties.code || hit.properties.id)), (code) => editBoundaryOf(map, code));
     return true;
   };
 }
@@ -306,7 +303,7 @@ function remove(map) {
   begin("delete");
   say(t("pickFeatureOf", { what: what() }));
   window.civgis.clickHandler = (e) => {
-    pickThen(map, e, async (id) => {
+    pickThen(() => pickFeature(map, e), async (id) => {
       if (!confirm(t("confirmDeleteOf", { what: what() }))) { reset(); return; }
       delete statusEl().dataset.state;
       const url = `/collections/${collection()}/items/${encodeURIComponent(id)}`;
