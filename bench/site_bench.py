@@ -309,7 +309,8 @@ def maximo(args, out, ratios):
                f"civgis's heuristic (two searches at once, one per core, the better kept; each "
                f"without dominated candidates, three rounds from the greedy answer, each: "
                f"construct, merge and solve, annealing answers merged and solved "
-               f"by GLPK on their sites, local MIPs over regions of neighbouring sites, "
+               f"by GLPK on their sites, local MIPs over regions of neighbouring sites "
+               f"(and a few far ones, so that a region can give up a site or take one), "
                f"then iterated local search with path relinking) "
                f"with a 60 s limit: optimum met on "
                f"{hit}/{n}.")

@@ -4,8 +4,10 @@
  * swaps gets there. So one region at a time (an open site, the open sites nearest it
  * through the cover lists, and every free candidate covering a point they cover) is
  * solved exactly by GLPK with every other site fixed, and a better arrangement replaces
- * the region's. A seed whose region did not improve is settled; an improvement unsettles
- * the region's open sites again. When every seed is settled the regions grow.
+ * the region's. A few far candidates and open sites join each region (add_outside), so
+ * that a region can also give up one of its sites, or take one. A seed whose region did
+ * not improve is settled; an improvement unsettles the region's open sites again. When
+ * every seed is settled the regions grow.
  * Not a cure for every miss: on Bronx p = 50 the search's answer (565 below the optimum)
  * differs from the optimum in 30 of 50 sites, spread over the whole city, and regions of
  * up to 27 open sites all settle without reaching it.
@@ -134,6 +136,55 @@ static void add_near(struct region *g, const struct site_instance *in, const str
             g->sites[g->n_sites++] = g->next[k];
 }
 
+/* Where the optimum moves a site from one part of the city to another, the region that
+ * loses it must be solved with one open site fewer, which a region whose open sites
+ * are all it may open never is (Bronx p = 60: the search's answer differs from the
+ * optimum in one group of 19 neighbouring sites that the optimum arranges as 18, and
+ * one site the optimum opens alone 3 km away, worth +7,182 with the 18 at -6,793). So
+ * a region also takes the LOCAL_OUTSIDE free candidates outside it that would newly
+ * cover the most, and the LOCAL_OUTSIDE open sites outside it that lose the least: the
+ * MIP can trade one of those for one of its own. */
+#define LOCAL_OUTSIDE 8
+
+/* Keeps in best (*n, at most LOCAL_OUTSIDE, best first) the sites of largest key. */
+static void keep_top(uint32_t *best, double *key, size_t *n, uint32_t j, double k)
+{
+    size_t t = *n < LOCAL_OUTSIDE ? (*n)++ : LOCAL_OUTSIDE;
+
+    if (t == LOCAL_OUTSIDE && k <= key[LOCAL_OUTSIDE - 1])
+        return;
+    if (t == LOCAL_OUTSIDE)
+        t--;
+    while (t > 0 && key[t - 1] < k) {
+        best[t] = best[t - 1];
+        key[t] = key[t - 1];
+        t--;
+    }
+    best[t] = j;
+    key[t] = k;
+}
+
+static void add_outside(struct region *g, const struct msw *s)
+{
+    const struct site_instance *in = s->in;
+    uint32_t gainers[LOCAL_OUTSIDE], losers[LOCAL_OUTSIDE];
+    double gain[LOCAL_OUTSIDE], loss[LOCAL_OUTSIDE];
+    size_t n_gainers = 0, n_losers = 0, j, k;
+
+    for (j = 0; j < in->m; j++) {
+        if (g->seen_j[j] == g->epoch || site__state(in, j) != SITE_FREE)
+            continue;
+        if (s->sel.is_open[j])
+            keep_top(losers, loss, &n_losers, (uint32_t)j, -s->loss[j]);
+        else if (s->gain[j] > 0)
+            keep_top(gainers, gain, &n_gainers, (uint32_t)j, s->gain[j]);
+    }
+    for (k = 0; k < n_losers; k++)
+        g->sites[g->n_sites++] = losers[k];
+    for (k = 0; k < n_gainers; k++)
+        g->sites[g->n_sites++] = gainers[k];
+}
+
 /* The open sites still to try as seeds: a ring of the unsettled. */
 struct seeds {
     uint32_t *ring; /* m */
@@ -245,6 +296,7 @@ enum gis_status site__mclp_local(struct site_run *r,
             continue;
         nearest_open(&g, r->in, &s->sel, seed, want);
         add_near(&g, r->in, &s->sel);
+        add_outside(&g, s);
         if (site__mclp_merge_local(r, ops, g.sites, g.n_sites,
                                    fmin(LOCAL_MAX_S, end - site__now())))
             after_win(r, s, pool, &g, &q, &want);

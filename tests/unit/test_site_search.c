@@ -7,7 +7,8 @@
  * improving swap. The MCLP swap tables' work list leaves no improving move, undone
  * moves restore the tables, annealing keeps p and the states, the elite pool keeps its
  * rules, and each step of a path relinking is a best swap; the restricted MCLP that
- * merge and solve hands GLPK has the optimum brute force finds; dominated candidates go
+ * merge and solve hands GLPK has the optimum brute force finds, and a local region can
+ * give one of its sites to a far place; dominated candidates go
  * and the optimum stays. Plus: the whole search gives
  * the same answer twice for a seed. */
 #include <setjmp.h>
@@ -733,6 +734,54 @@ static void test_local_phase_settles(void **state)
     }
 }
 
+/* A region may give one of its sites to a place far away. Points 0-3 (weight 10 each)
+ * lie in one part of the city: site 0 covers 0 and 1, site 1 covers 2 and 3, site 2
+ * covers 0, 1 and 2; point 4 (weight 15) lies far off, covered by site 3 alone. From
+ * sites 0 and 1 (40) no swap improves (each loses 20 for at most 15) and no arrangement
+ * of two sites in that part covers more, but site 2 alone keeps 30 of the 40, so sites 2
+ * and 3 cover 45: the region around sites 0 and 1 must be solved with one site fewer and
+ * the far one opened. */
+static void test_local_phase_moves_a_site_across_the_city(void **state)
+{
+    const float far = 1000, in_reach = 5, out_of_reach = 50;
+    float dist[5 * 4];
+    const uint8_t covers[5][4] = {
+        {1, 0, 1, 0}, {1, 0, 1, 0}, {0, 1, 1, 0}, {0, 1, 0, 0}, {0, 0, 0, 1}};
+    double w[5] = {10, 10, 10, 10, 15};
+    struct site_cover cover;
+    struct site_instance in = {.n = 5, .m = 4, .weight = w, .dist = dist, .p = 2};
+    struct site_options opt = {.problem = SITE_MCLP, .seed = 1, .time_limit_s = 30};
+    struct site_run run = {.in = &in, .opt = &opt, .rng = 99};
+    struct msw s;
+    struct search_ops ops;
+    struct site_elite pool;
+    size_t i, j;
+
+    (void)state;
+    for (i = 0; i < 5; i++)
+        for (j = 0; j < 4; j++)
+            dist[i * 4 + j] = covers[i][j] ? in_reach : i == 4 || j == 3 ? far : out_of_reach;
+    assert_int_equal(site_cover_from_dist(dist, 5, 4, 10, &cover, NULL), GIS_OK);
+    in.cover = &cover;
+    run.t_start = site__now();
+    run.deadline = run.t_start + 1e6;
+    assert_int_equal(ms__init(&s, &run), GIS_OK);
+    ops = ms__ops(&s);
+    site__sel_add(&in, &s.sel, 0);
+    site__sel_add(&in, &s.sel, 1);
+    ops.refresh(ops.ctx);
+    site__local_search(&run, &ops);
+    assert_true(fabs(s.covered - 40) < 1e-9);
+    assert_int_equal(site__elite_init(&pool, &run, 10), GIS_OK);
+    assert_int_equal(site__mclp_local(&run, &s, &ops, -INFINITY, &pool, 60), GIS_OK);
+    assert_true(fabs(s.covered - 45) < 1e-9);
+    assert_true(s.sel.is_open[2] && s.sel.is_open[3]);
+    assert_int_equal(s.sel.n_list, 2);
+    site__elite_free(&pool);
+    ms__free(&s);
+    site_cover_free(&cover);
+}
+
 /* ---------------------------------------------------------------- elite, relinking */
 
 static void open_only(struct inst *t, const struct search_ops *ops, const size_t *sites, size_t n)
@@ -1265,6 +1314,7 @@ int main(void)
         cmocka_unit_test(test_cmsa_keeps_the_rules),
         cmocka_unit_test(test_local_merge_frees_only_the_offered_sites),
         cmocka_unit_test(test_local_phase_settles),
+        cmocka_unit_test(test_local_phase_moves_a_site_across_the_city),
         cmocka_unit_test(test_elite_pool_rules),
         cmocka_unit_test(test_relinking_takes_the_best_swaps),
         cmocka_unit_test(test_pmedian_moves_match_brute_force),
