@@ -137,8 +137,8 @@ static void add_near(struct region *g, const struct site_instance *in, const str
 }
 
 /* Where the optimum moves a site from one part of the city to another, the region that
- * loses it must be solved with one open site fewer, which a region whose open sites
- * are all it may open never is (Bronx p = 60: the search's answer differs from the
+ * loses it must be solved with one open site fewer, and a region may open only as many
+ * sites as it holds open (Bronx p = 60: the search's answer differs from the
  * optimum in one group of 19 neighbouring sites that the optimum arranges as 18, and
  * one site the optimum opens apart from them, worth +7,182 with the 18 at -6,793). So
  * a region also takes the LOCAL_OUTSIDE free candidates outside it that would newly

@@ -8,9 +8,8 @@
  * moves restore the tables, annealing keeps p and the states, the elite pool keeps its
  * rules, and each step of a path relinking is a best swap; the restricted MCLP that
  * merge and solve hands GLPK has the optimum brute force finds, and a local region can
- * give one of its sites to a far place; dominated candidates go
- * and the optimum stays. Plus: the whole search gives
- * the same answer twice for a seed. */
+ * give one of its sites to a far place; dominated candidates go and the optimum stays.
+ * Plus: the whole search gives the same answer twice for a seed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
